@@ -1,0 +1,67 @@
+# pgs — plain Makefile.  make [all|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+CC      ?= gcc
+PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+           -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Wformat=2
+ifeq ($(SANITIZE),1)
+CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Ilib $(PKG_CFLAGS)
+BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+LIBA    := $(BUILD)/libpgs.a
+TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c))
+PIPES   := $(wildcard pipelines/pgs-*)
+UNIT    := $(BUILD)/unit-tests
+
+all: $(TOOLS)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib:
+	mkdir -p $@
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# bin/ holds the tools of the last build; a SANITIZE build overwrites them on purpose.
+bin/%: src/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+
+# Rebuild the tools when switching between normal and sanitizer builds.
+$(BUILD)/.flags: FORCE | $(BUILD)/lib
+	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
+
+$(UNIT): tests/unit/*.c $(LIBA) $(wildcard lib/*.h)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/*.c $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+
+unit: $(UNIT)
+	$(UNIT)
+
+check: all $(UNIT)
+	$(UNIT)
+	bats tests/
+
+bench: all
+	tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
+
+clean:
+	rm -rf build build-san bin/pgs-*
+
+FORCE:
+.PHONY: all unit check bench install clean FORCE

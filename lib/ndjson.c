@@ -1,0 +1,394 @@
+/* ndjson.c — line input over files/stdin/gzip, JSON rows, end markers. */
+#include "ndjson.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "rejects.h"
+#include "util.h"
+
+#define CHUNK (256 * 1024)
+
+struct pgs_input {
+	char **names;
+	int n, cur;           /* cur: index of the open file, -1 before the first */
+	gzFile gz;
+	const char *name;     /* current display name */
+	long lineno;
+	int new_file;
+	char *buf;            /* read buffer */
+	size_t start, end;    /* unread bytes are buf[start, end) */
+	size_t cap;
+	int eof;              /* current file is exhausted */
+};
+
+pgs_input *
+pgs_input_open(char **names, int n)
+{
+	pgs_input *in = pgs_xcalloc(1, sizeof(*in));
+
+	in->names = names;
+	in->n = n;
+	in->cur = -1;
+	in->cap = CHUNK;
+	in->buf = pgs_xmalloc(in->cap);
+	return in;
+}
+
+static int
+open_next(pgs_input *in)
+{
+	const char *path;
+	int fd;
+
+	if (in->gz) {
+		gzclose(in->gz);
+		in->gz = NULL;
+	}
+	in->cur++;
+	if (in->cur >= (in->n ? in->n : 1))
+		return 0;
+	path = in->n ? in->names[in->cur] : "-";
+	if (strcmp(path, "-") == 0) {
+		fd = dup(STDIN_FILENO);
+		in->name = "-";
+	} else {
+		fd = open(path, O_RDONLY);
+		in->name = path;
+	}
+	if (fd < 0) {
+		pgs_err("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* gzdopen reads plain data through unchanged when it has no gzip magic */
+	in->gz = gzdopen(fd, "rb");
+	if (!in->gz) {
+		close(fd);
+		pgs_err("cannot read '%s': out of memory", path);
+		return -1;
+	}
+	gzbuffer(in->gz, CHUNK);
+	in->lineno = 0;
+	in->start = in->end = 0;
+	in->eof = 0;
+	in->new_file = 1;
+	return 1;
+}
+
+/* Read more bytes into the buffer; 1 got some, 0 eof, -1 error. */
+static int
+fill(pgs_input *in)
+{
+	int got, zerr;
+	const char *msg;
+
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	if (in->end + 1 >= in->cap) {
+		in->cap *= 2;
+		in->buf = pgs_xrealloc(in->buf, in->cap);
+	}
+	got = gzread(in->gz, in->buf + in->end, (unsigned)(in->cap - in->end - 1));
+	if (got < 0) {
+		msg = gzerror(in->gz, &zerr);
+		pgs_err("read error on '%s': %s", in->name,
+		    zerr == Z_ERRNO ? strerror(errno) : msg);
+		return -1;
+	}
+	if (got == 0) {
+		msg = gzerror(in->gz, &zerr);
+		if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+			pgs_err("read error on '%s': %s", in->name, msg);
+			return -1;
+		}
+		/* Z_BUF_ERROR at eof: a gzip stream cut short */
+		if (zerr == Z_BUF_ERROR) {
+			pgs_err("read error on '%s': truncated gzip data", in->name);
+			return -1;
+		}
+		return 0;
+	}
+	in->end += (size_t)got;
+	return 1;
+}
+
+int
+pgs_input_line(pgs_input *in, char **line, size_t *len)
+{
+	char *nl;
+	size_t scanned = 0;
+	int r;
+
+	for (;;) {
+		if (in->cur < 0 || in->eof) {
+			if (in->cur >= 0 && in->start < in->end)
+				break; /* last line without a newline */
+			r = open_next(in);
+			if (r <= 0)
+				return r;
+			continue;
+		}
+		nl = memchr(in->buf + in->start + scanned, '\n', in->end - in->start - scanned);
+		if (nl) {
+			size_t n = (size_t)(nl - (in->buf + in->start));
+
+			*line = in->buf + in->start;
+			*nl = '\0';
+			in->start += n + 1;
+			if (n > 0 && (*line)[n - 1] == '\r')
+				(*line)[--n] = '\0';
+			*len = n;
+			in->lineno++;
+			goto got;
+		}
+		scanned = in->end - in->start;
+		r = fill(in);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			in->eof = 1;
+	}
+	/* final line with no trailing newline */
+	*line = in->buf + in->start;
+	*len = in->end - in->start;
+	in->buf[in->end] = '\0';
+	in->start = in->end;
+	in->lineno++;
+got:
+	return 1;
+}
+
+const char *
+pgs_input_name(const pgs_input *in)
+{
+	return in->name ? in->name : "-";
+}
+
+long
+pgs_input_lineno(const pgs_input *in)
+{
+	return in->lineno;
+}
+
+int
+pgs_input_new_file(const pgs_input *in)
+{
+	return in->new_file && in->lineno == 1;
+}
+
+void
+pgs_input_close(pgs_input *in)
+{
+	if (!in)
+		return;
+	if (in->gz)
+		gzclose(in->gz);
+	free(in->buf);
+	free(in);
+}
+
+/* ---- JSON rows with end markers ---- */
+
+enum { MARK_NONE, MARK_OPEN, MARK_CLOSED };
+
+struct pgs_rows {
+	pgs_input *in;
+	const char *text;
+	long rows;          /* data rows returned */
+	long since_mark;    /* data lines (incl. rejected) since the last marker in this file */
+	int file_state;     /* MARK_*: this file had no marker / rows after a marker / closed */
+	int all_marked;     /* every finished file ended with a marker */
+	int started;
+};
+
+pgs_rows *
+pgs_rows_open(char **names, int n)
+{
+	pgs_rows *r = pgs_xcalloc(1, sizeof(*r));
+
+	r->in = pgs_input_open(names, n);
+	r->all_marked = 1;
+	return r;
+}
+
+/* Close the bookkeeping of one input file; -1 when it was cut short. */
+static int
+finish_file(pgs_rows *r)
+{
+	if (!r->started)
+		return 0;
+	if (r->file_state == MARK_CLOSED && r->since_mark == 0)
+		return 0;
+	if (r->file_state != MARK_NONE) {
+		pgs_err("%s: input ended without the upstream end marker after %ld rows: upstream truncated",
+		    pgs_input_name(r->in), r->since_mark);
+		return -1;
+	}
+	r->all_marked = 0;
+	return 0;
+}
+
+static int
+check_marker(pgs_rows *r, json_t *end)
+{
+	json_t *jrows = json_object_get(end, "rows");
+	const char *tool = json_string_value(json_object_get(end, "tool"));
+
+	if (!json_is_integer(jrows)) {
+		pgs_err("%s:%ld: end marker without a row count", pgs_input_name(r->in),
+		    pgs_input_lineno(r->in));
+		return -1;
+	}
+	if (json_integer_value(jrows) != r->since_mark) {
+		pgs_err("%s:%ld: end marker of %s says %lld rows but %ld arrived: upstream truncated",
+		    pgs_input_name(r->in), pgs_input_lineno(r->in), tool ? tool : "upstream",
+		    (long long)json_integer_value(jrows), r->since_mark);
+		return -1;
+	}
+	r->since_mark = 0;
+	r->file_state = MARK_CLOSED;
+	return 0;
+}
+
+int
+pgs_rows_next(pgs_rows *r, json_t **row)
+{
+	char *line;
+	size_t len;
+	json_error_t jerr;
+	json_t *obj, *end;
+	int got;
+
+	for (;;) {
+		got = pgs_input_line(r->in, &line, &len);
+		if (got < 0)
+			return PGS_ROWS_FATAL;
+		if (got == 0)
+			return finish_file(r) < 0 ? PGS_ROWS_FATAL : PGS_ROWS_END;
+		if (pgs_input_new_file(r->in)) {
+			if (finish_file(r) < 0)
+				return PGS_ROWS_FATAL;
+			r->started = 1;
+			r->file_state = MARK_NONE;
+			r->since_mark = 0;
+		}
+		if (len == 0 || strspn(line, " \t") == len)
+			continue;
+		r->text = line;
+		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!obj || !json_is_object(obj)) {
+			r->since_mark++;
+			if (r->file_state == MARK_CLOSED)
+				r->file_state = MARK_OPEN;
+			if (pgs_reject(pgs_input_name(r->in), pgs_input_lineno(r->in), line,
+			    obj ? "not a JSON object" : "malformed JSON: %s", jerr.text) < 0) {
+				json_decref(obj);
+				return PGS_ROWS_FATAL;
+			}
+			json_decref(obj);
+			continue;
+		}
+		end = json_object_get(obj, "pgs_end");
+		if (end && json_object_size(obj) == 1) {
+			int bad = check_marker(r, end);
+
+			json_decref(obj);
+			if (bad)
+				return PGS_ROWS_FATAL;
+			continue;
+		}
+		r->since_mark++;
+		if (r->file_state == MARK_CLOSED)
+			r->file_state = MARK_OPEN;
+		r->rows++;
+		*row = obj;
+		return PGS_ROWS_ROW;
+	}
+}
+
+const char *
+pgs_rows_name(const pgs_rows *r)
+{
+	return pgs_input_name(r->in);
+}
+
+long
+pgs_rows_lineno(const pgs_rows *r)
+{
+	return pgs_input_lineno(r->in);
+}
+
+const char *
+pgs_rows_text(const pgs_rows *r)
+{
+	return r->text;
+}
+
+int
+pgs_rows_marked(const pgs_rows *r)
+{
+	return r->started && r->all_marked;
+}
+
+long
+pgs_rows_count(const pgs_rows *r)
+{
+	return r->rows;
+}
+
+void
+pgs_rows_close(pgs_rows *r)
+{
+	if (!r)
+		return;
+	pgs_input_close(r->in);
+	free(r);
+}
+
+/* ---- output ---- */
+
+static char outbuf[1 << 16];
+
+void
+pgs_out_init(void)
+{
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+}
+
+int
+pgs_emit(json_t *obj)
+{
+	if (json_dumpf(obj, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
+		return -1;
+	return 0;
+}
+
+int
+pgs_emit_end(long rows, long rejects, json_t *extra)
+{
+	json_t *m = json_pack("{s:s, s:I, s:I}", "tool", pgs_prog, "rows", (json_int_t)rows,
+	    "rejects", (json_int_t)rejects);
+	json_t *o;
+	int r;
+
+	if (extra)
+		json_object_update(m, extra);
+	o = json_pack("{s:o}", "pgs_end", m);
+	r = pgs_emit(o);
+	json_decref(o);
+	return r;
+}
+
+int
+pgs_out_close(void)
+{
+	return pgs_close_stream(stdout, "stdout");
+}

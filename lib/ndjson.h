@@ -1,0 +1,73 @@
+/*
+ * ndjson.h — reading lines and NDJSON rows from files, stdin and .gz, and
+ * writing rows with the stream end marker.
+ *
+ * Input: pgs_input reads the named files in order ("-" or no names means
+ * stdin); gzip data is detected by its magic bytes and inflated by zlib, so
+ * a .gz file or a gzipped pipe both work.  Lines may be of any length; the
+ * returned line is valid until the next call.
+ *
+ * Stream end marker: a pgs stage that finishes its whole input writes one
+ * last line {"pgs_end":{"tool":T,"rows":N,...}}.  pgs_rows reads JSON rows
+ * and consumes markers itself: a marker whose row count differs from the
+ * rows that arrived, or rows after a marker with no marker following them,
+ * means the upstream died, and reading fails (PGS_ROWS_FATAL).  An input
+ * with no marker at all is hand-made: accepted, and pgs_rows_marked()
+ * tells the caller so it does not vouch for the stream with its own marker.
+ */
+#ifndef PGS_NDJSON_H
+#define PGS_NDJSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct pgs_input pgs_input;
+
+/* names: n file names; n == 0 means stdin.  Files open lazily, in order. */
+pgs_input *pgs_input_open(char **names, int n);
+/* Next line without its '\n' (and without a trailing '\r').  Returns 1 and
+ * sets *line and *len, 0 at the end of all input, -1 on an I/O error or a file
+ * that cannot be opened (reported). */
+int pgs_input_line(pgs_input *in, char **line, size_t *len);
+const char *pgs_input_name(const pgs_input *in);  /* current input, "-" for stdin */
+long pgs_input_lineno(const pgs_input *in);       /* 1-based line number in it */
+/* 1 when the line just returned was the first of a new input file. */
+int pgs_input_new_file(const pgs_input *in);
+void pgs_input_close(pgs_input *in);
+
+typedef struct pgs_rows pgs_rows;
+enum { PGS_ROWS_ROW = 1, PGS_ROWS_END = 0, PGS_ROWS_FATAL = -1 };
+
+pgs_rows *pgs_rows_open(char **names, int n);
+/*
+ * Next JSON object.  Returns PGS_ROWS_ROW with *row a new reference (the
+ * caller json_decref()s it), PGS_ROWS_END at the end of input, or
+ * PGS_ROWS_FATAL (I/O error, truncated upstream, a marker whose count does
+ * not match, too many rejects; already reported).  Lines that are not JSON
+ * objects are rejected through rejects.h and skipped; blank lines are
+ * ignored.
+ */
+int pgs_rows_next(pgs_rows *r, json_t **row);
+/* Position of the row just returned, for reject messages. */
+const char *pgs_rows_name(const pgs_rows *r);
+long pgs_rows_lineno(const pgs_rows *r);
+/* The raw text of the row just returned (valid until the next call). */
+const char *pgs_rows_text(const pgs_rows *r);
+/* After PGS_ROWS_END: 1 when every input ended with a valid end marker. */
+int pgs_rows_marked(const pgs_rows *r);
+/* Data rows read so far (markers and rejected lines not counted). */
+long pgs_rows_count(const pgs_rows *r);
+void pgs_rows_close(pgs_rows *r);
+
+/* Output goes to stdout through a large buffer. Call once before writing. */
+void pgs_out_init(void);
+/* Write obj as one compact JSON line.  Returns 0, or -1 on a write error
+ * (the caller stops; pgs_out_close() reports it). */
+int pgs_emit(json_t *obj);
+/* Write the end marker {"pgs_end":{"tool":PROG,"rows":rows,"rejects":rejects,...extra}}.
+ * extra (borrowed, may be NULL) is an object whose keys are added. */
+int pgs_emit_end(long rows, long rejects, json_t *extra);
+/* Flush and close stdout; -1 after reporting a write error. */
+int pgs_out_close(void);
+
+#endif

@@ -1,0 +1,253 @@
+/* util.c — error family, checked allocation, buffers, stream checks. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+const char *pgs_prog = "pgs";
+int pgs_verbosity = 1;
+
+void
+pgs_setprog(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	pgs_prog = slash ? slash + 1 : argv0;
+}
+
+void
+pgs_verr(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", pgs_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+pgs_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pgs_verr(fmt, ap);
+	va_end(ap);
+}
+
+void
+pgs_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pgs_verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	pgs_verr(fmt, ap);
+	va_end(ap);
+}
+
+void
+pgs_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pgs_verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	pgs_verr(fmt, ap);
+	va_end(ap);
+}
+
+static void
+oom(void)
+{
+	pgs_err("out of memory");
+	exit(PGS_EXIT_FAIL);
+}
+
+void *
+pgs_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+pgs_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+pgs_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom();
+	return q;
+}
+
+char *
+pgs_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+pgs_xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+pgs_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return s;
+}
+
+void
+pgs_buf_add(pgs_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->s = pgs_xrealloc(b->s, cap);
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+pgs_buf_adds(pgs_buf *b, const char *s)
+{
+	pgs_buf_add(b, s, strlen(s));
+}
+
+void
+pgs_buf_addf(pgs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	pgs_buf_add(b, s, (size_t)r);
+	free(s);
+}
+
+void
+pgs_buf_reset(pgs_buf *b)
+{
+	b->len = 0;
+	if (b->s)
+		b->s[0] = '\0';
+}
+
+void
+pgs_buf_free(pgs_buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+pgs_close_stream(FILE *f, const char *name)
+{
+	int bad = 0, saved = 0;
+
+	if (fflush(f) != 0 || ferror(f)) {
+		bad = 1;
+		saved = errno;
+	}
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		saved = errno;
+	}
+	if (bad) {
+		pgs_err("write error on %s: %s", name, saved ? strerror(saved) : "I/O error");
+		return -1;
+	}
+	return 0;
+}
+
+long
+pgs_parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	return v;
+}
+
+void
+pgs_now_iso(char *out, size_t cap)
+{
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+}
+
+long long
+pgs_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000000LL + tv.tv_usec;
+}
+
+long long
+pgs_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,69 @@
+/*
+ * util.h — the pieces every pgs tool shares: exit codes, the error family,
+ * checked allocation and a growable string buffer.
+ *
+ * Errors: pgs_err()/pgs_warn() print "PROG: message" on stderr, where PROG was
+ * set once by pgs_setprog().  Library code reports through these and returns
+ * an error to its caller; only a tool's main() decides to exit.
+ * Allocation: pgs_xmalloc() and friends never return NULL; on exhaustion they
+ * print an error and exit 3 (the one place lib exits: nothing can be done).
+ */
+#ifndef PGS_UTIL_H
+#define PGS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define PGS_VERSION "0.1.0"
+
+enum pgs_exit {
+	PGS_EXIT_OK = 0,      /* success */
+	PGS_EXIT_REJECTS = 1, /* finished, but some input was rejected */
+	PGS_EXIT_USAGE = 2,   /* usage error */
+	PGS_EXIT_FAIL = 3,    /* I/O, store, network, truncated upstream; nothing committed */
+	PGS_EXIT_GUARD = 4,   /* refused by a guard or validation threshold */
+};
+
+extern const char *pgs_prog;   /* program name for messages */
+extern int pgs_verbosity;      /* 0 quiet, 1 normal, 2 verbose */
+
+void pgs_setprog(const char *argv0);
+void pgs_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pgs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* suppressed by -q */
+void pgs_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
+void pgs_verr(const char *fmt, va_list ap);
+
+void *pgs_xmalloc(size_t n);
+void *pgs_xcalloc(size_t n, size_t size);
+void *pgs_xrealloc(void *p, size_t n);     /* returns the new block; p is invalid afterwards */
+char *pgs_xstrdup(const char *s);
+char *pgs_xstrndup(const char *s, size_t n);
+char *pgs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated byte buffer. Zero-initialize, free with pgs_buf_free. */
+typedef struct pgs_buf {
+	char *s;
+	size_t len, cap;
+} pgs_buf;
+void pgs_buf_add(pgs_buf *b, const char *s, size_t n);
+void pgs_buf_adds(pgs_buf *b, const char *s);
+void pgs_buf_addf(pgs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pgs_buf_reset(pgs_buf *b);
+void pgs_buf_free(pgs_buf *b);
+
+/* Check a finished output stream: flush, ferror, close. Returns 0, or -1 after
+ * printing "PROG: write error on NAME: ..." (so `> /dev/full` fails). */
+#include <stdio.h>
+int pgs_close_stream(FILE *f, const char *name);
+
+/* Parse a non-negative decimal integer option value; -1 when not a number. */
+long pgs_parse_count(const char *s);
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into out (cap >= 32). */
+void pgs_now_iso(char *out, size_t cap);
+/* Microseconds since the epoch, wall clock. */
+long long pgs_now_us(void);
+/* Monotonic milliseconds, for measuring durations. */
+long long pgs_mono_ms(void);
+
+#endif

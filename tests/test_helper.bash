@@ -1,0 +1,28 @@
+# Shared set-up for every bats suite: load bats-support/bats-assert, put the
+# built tools and pipelines first on PATH, and keep every test hermetic.
+bats_require_minimum_version 1.5.0
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+PGS_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+export PGS_ROOT
+export PATH="$PGS_ROOT/bin:$PGS_ROOT/pipelines:$PATH"
+export LC_ALL=C
+FIXTURES="$PGS_ROOT/tests/fixtures"
+# The real public box scores live beside the repository, never inside it.
+PGS_DATA="${PGS_DATA:-$PGS_ROOT/../shared/data}"
+export FIXTURES PGS_DATA
+
+common_setup() {
+	export PGS_STATE_DIR="$BATS_TEST_TMPDIR/state"
+	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/pgs.db"
+	export SOURCE_DATE_EPOCH=1700000000
+	unset XDG_STATE_HOME
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# Skip, with a clear message, a test that needs ../shared/data.
+require_data() {
+	[ -d "$PGS_DATA/bbref_parminpatel28" ] ||
+		skip "real data not found at $PGS_DATA (present in CI; see README)"
+}
