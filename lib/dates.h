@@ -1,0 +1,28 @@
+/*
+ * dates.h — calendar dates as day numbers: days since 1970-01-01 (proleptic Gregorian, UTC).
+ *
+ * Ownership: no allocation; the caller owns every buffer. Parsers return 0 and set *days, or
+ * -1 and leave *days alone. Never print or exit.
+ */
+#ifndef PGS_DATES_H
+#define PGS_DATES_H
+
+/* strict "YYYY-MM-DD", real calendar date, years 1900..2199; 0 ok, -1 bad */
+int pgs_date_parse(const char *s, long *days);
+
+/* "MM/DD/YYYY" (NBA.com), also "M/D/YYYY"; same calendar and year checks; 0 ok, -1 bad */
+int pgs_date_parse_mdy(const char *s, long *days);
+
+/* "YYYY-MM-DD" optionally followed by "T..." or " ..." (ISO datetime; the rest is not checked) */
+int pgs_date_parse_prefix(const char *s, long *days);
+
+/* "YYYY-MM-DD"; a day number outside years 0..9999 gives "0000-00-00" */
+void pgs_date_format(long days, char out[11]);
+
+/* start year of the NBA season: month >= 7 → year, else year - 1 */
+int pgs_season_year(long days);
+
+/* today's day number (UTC) */
+long pgs_today_utc(void);
+
+#endif

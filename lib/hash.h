@@ -1,0 +1,23 @@
+/*
+ * hash.h — SHA-256 via OpenSSL libcrypto (EVP), as lowercase hex.
+ *
+ * Ownership: pgs_sha256_new returns a context the caller owns; pgs_sha256_final_hex frees it
+ * (it must not be used afterwards). Passing NULL to update/final is allowed and does nothing
+ * (final then writes ""), so a failed pgs_sha256_new need not be special-cased mid-stream.
+ * If libcrypto itself fails, the hex output is "" (never in practice). Never print or exit.
+ */
+#ifndef PGS_HASH_H
+#define PGS_HASH_H
+
+#include <stddef.h>
+
+void pgs_sha256_hex(const void *data, size_t len, char out[65]);   /* full lowercase hex */
+void pgs_sha256_hex16(const void *data, size_t len, char out[17]); /* first 16 hex chars (data_hash) */
+
+/* Incremental form for hashing several pieces: */
+typedef struct pgs_sha256 pgs_sha256;
+pgs_sha256 *pgs_sha256_new(void);                 /* NULL on allocation failure */
+void pgs_sha256_update(pgs_sha256 *h, const void *data, size_t len);
+void pgs_sha256_final_hex(pgs_sha256 *h, char out[65]); /* frees h */
+
+#endif

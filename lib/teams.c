@@ -1,0 +1,92 @@
+/* teams.c — team codes and game ids (see teams.h). */
+#include <stdio.h>
+
+#include "dates.h"
+#include "teams.h"
+
+static const char *const tricodes[] = {
+	"ATL", "BOS", "BKN", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW",
+	"HOU", "IND", "LAC", "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK",
+	"OKC", "ORL", "PHI", "PHX", "POR", "SAC", "SAS", "TOR", "UTA", "WAS",
+};
+
+/* Other spellings: basketball-reference, historical franchise codes, ESPN-style short codes. */
+static const struct {
+	const char *code, *tricode;
+} aliases[] = {
+	{ "BRK", "BKN" }, { "CHO", "CHA" }, { "PHO", "PHX" },
+	{ "NJN", "BKN" }, { "NOH", "NOP" }, { "NOK", "NOP" }, { "SEA", "OKC" },
+	{ "CHH", "CHA" }, { "VAN", "MEM" },
+	{ "GS", "GSW" }, { "NO", "NOP" }, { "NY", "NYK" }, { "SA", "SAS" },
+	{ "UTAH", "UTA" }, { "WSH", "WAS" },
+};
+
+/* NBA Cup finals; the table grows by one line a year. */
+static const char *const cup_finals[] = { "2023-12-09", "2024-12-17", "2025-12-16" };
+
+/* ASCII-only, so a Turkish locale cannot make "phi" differ from "PHI". */
+static int
+ascii_casecmp(const char *a, const char *b)
+{
+	unsigned char ca, cb;
+
+	do {
+		ca = (unsigned char)*a++;
+		cb = (unsigned char)*b++;
+		if (ca >= 'a' && ca <= 'z')
+			ca = (unsigned char)(ca - 'a' + 'A');
+		if (cb >= 'a' && cb <= 'z')
+			cb = (unsigned char)(cb - 'a' + 'A');
+	} while (ca == cb && ca != '\0');
+	return ca - cb;
+}
+
+const char *
+pgs_team_tricode(const char *code)
+{
+	size_t i;
+
+	if (code == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(tricodes) / sizeof(tricodes[0]); i++)
+		if (ascii_casecmp(code, tricodes[i]) == 0)
+			return tricodes[i];
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (ascii_casecmp(code, aliases[i].code) == 0)
+			return aliases[i].tricode;
+	return NULL;
+}
+
+int
+pgs_game_id(long days, const char *away, const char *home, char *out, size_t cap)
+{
+	const char *a = pgs_team_tricode(away), *h = pgs_team_tricode(home);
+	char date[11];
+	int n;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (a == NULL || h == NULL || cap < 17)
+		return -1;
+	pgs_date_format(days, date);
+	if (date[0] == '0' && date[5] == '0' && date[6] == '0')	/* "0000-00-00": out of range */
+		return -1;
+	n = snprintf(out, cap, "%.4s%.2s%.2s_%s_%s", date, date + 5, date + 8, a, h);
+	if (n < 0 || (size_t)n >= cap) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
+pgs_is_cup_final_date(long days)
+{
+	size_t i;
+	long d;
+
+	for (i = 0; i < sizeof(cup_finals) / sizeof(cup_finals[0]); i++)
+		if (pgs_date_parse(cup_finals[i], &d) == 0 && d == days)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * teams.h — team codes and the canonical game id.
+ *
+ * Ownership: pgs_team_tricode returns a pointer to static storage that lives for the whole
+ * program; never free or modify it. pgs_game_id writes into the caller's buffer.
+ * Never print or exit.
+ */
+#ifndef PGS_TEAMS_H
+#define PGS_TEAMS_H
+
+#include <stddef.h>
+
+/* Map a team code from any source to the NBA tricode: BRK→BKN, CHO→CHA, PHO→PHX, plus historical NJN→BKN, NOH/NOK→NOP,
+ * SEA→OKC, CHH→CHA, VAN→MEM, also "GS"→GSW, "NO"→NOP, "NY"→NYK, "SA"→SAS, "UTAH"→UTA, "WSH"→WAS (ASCII
+ * case-insensitive, no blanks allowed); a current tricode maps to itself. Returns a static string, or NULL when
+ * the code is unknown (or NULL). */
+const char *pgs_team_tricode(const char *code);
+
+/* Canonical game id "YYYYMMDD_AWAY_HOME" into out (cap >= 17); away and home go through pgs_team_tricode.
+ * Returns 0, or -1 when a tricode is unknown, cap is too small or the year is not 4 digits (out is then ""
+ * when cap > 0). */
+int pgs_game_id(long days, const char *away, const char *home, char *out, size_t cap);
+
+/* 1 when days is the date of an NBA Cup (In-Season Tournament) final: 2023-12-09, 2024-12-17, 2025-12-16. */
+int pgs_is_cup_final_date(long days);
+
+#endif
