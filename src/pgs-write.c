@@ -1,0 +1,291 @@
+/*
+ * pgs-write — make a table's window [from, to] equal to the input rows,
+ * atomically, and print one line of statistics.
+ *
+ * The rows are staged privately while they stream in; nothing touches the
+ * table until the whole input has arrived with its end marker.  Then one
+ * transaction checks the fence and the shrink guard, upserts, deletes the
+ * rows no longer present and records the window in the ledger.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dates.h"
+#include "hash.h"
+#include "ndjson.h"
+#include "opts.h"
+#include "rejects.h"
+#include "store.h"
+#include "util.h"
+
+struct opts {
+	const char *store, *from, *to, *table, *source, *run_id;
+	double allow_shrink;
+	int no_end_marker, dry_run;
+	long long run_started_us;
+	struct pgs_common co;
+};
+
+enum {
+	OPT_STORE = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_TABLE, OPT_SOURCE, OPT_ALLOW_SHRINK,
+	OPT_NO_END_MARKER, OPT_DRY_RUN, OPT_RUN_ID, OPT_RUN_STARTED,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pgs-write --store URI --from D --to D [--table T] [--source NAME]\n"
+	    "                 [--allow-shrink PCT] [--no-end-marker] [--dry-run]\n"
+	    "                 [--run-id ID] [--run-started TS] [--rejects FILE] [--max-rejects N]\n"
+	    "                 [FILE...]\n"
+	    "Make the rows of table T with game_date in [D, D] equal to the input, atomically.\n"
+	    "  --store URI         sqlite:PATH (default $PGS_STORE, else sqlite:pgs.db)\n"
+	    "  --from D, --to D    the window, inclusive YYYY-MM-DD (required)\n"
+	    "  --table T           player_game_summary (default) or raw_boxscores\n"
+	    "  --source NAME       raw_boxscores: replace only this source's rows\n"
+	    "                      (default: every source present in the input)\n"
+	    "  --allow-shrink PCT  refuse (exit 4) when the window would lose more rows (default 2)\n"
+	    "  --no-end-marker     accept hand-made input that has no pgs end marker\n"
+	    "  --dry-run           do everything but commit; print the same statistics\n"
+	    "  --run-id ID         recorded in the ledger (default $PGS_RUN_ID, else host-pid-time)\n"
+	    "  --run-started TS    when the run began (us since the epoch or ISO-8601 UTC;\n"
+	    "                      default $PGS_RUN_STARTED): enables fencing of stale writers\n"
+	    "  --rejects FILE      write rejected rows to FILE as NDJSON\n"
+	    "  --max-rejects N     fail (exit 3) after more than N rejects\n"
+	    "  -q, -v, -h, -V      quiet, verbose, help, version\n"
+	    "Prints one JSON line of statistics. Exit: 0 ok, 1 rows rejected, 2 usage,\n"
+	    "3 failure (nothing committed), 4 refused by the shrink guard or fencing.\n");
+}
+
+/* "1700000000000000" (us) or "2024-01-02T03:04:05[.ffffff]Z"; -1 when neither. */
+static long long
+parse_run_started(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	long long us = 0, scale = 100000;
+	long days;
+
+	if (!s || !*s)
+		return -1;
+	if (strspn(s, "0123456789") == strlen(s))
+		return strlen(s) > 18 ? -1 : atoll(s);
+	if (pgs_date_parse_prefix(s, &days) < 0 || strlen(s) < 19 || s[10] != 'T')
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s + 11, "%H:%M:%S", &tm);
+	if (!p)
+		return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			us += (*p - '0') * scale;
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0 && *p)
+		return -1;
+	return ((long long)days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) *
+	    1000000LL + us;
+}
+
+static int
+parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		PGS_COMMON_LONGOPTS,
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "allow-shrink", required_argument, NULL, OPT_ALLOW_SHRINK },
+		{ "no-end-marker", no_argument, NULL, OPT_NO_END_MARKER },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "run-id", required_argument, NULL, OPT_RUN_ID },
+		{ "run-started", required_argument, NULL, OPT_RUN_STARTED },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *started = getenv("PGS_RUN_STARTED");
+	long dfrom, dto;
+	char *end;
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	pgs_common_init(&o->co);
+	o->table = PGS_TABLE_SUMMARY;
+	o->allow_shrink = 2;
+	o->run_id = getenv("PGS_RUN_ID");
+	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		r = pgs_common_opt(c, optarg, &o->co, usage);
+		if (r == PGS_OPT_EXIT)
+			exit(PGS_EXIT_OK);
+		if (r == PGS_OPT_BAD)
+			return -1;
+		if (r == PGS_OPT_HANDLED)
+			continue;
+		switch (c) {
+		case OPT_STORE: o->store = optarg; break;
+		case OPT_FROM: o->from = optarg; break;
+		case OPT_TO: o->to = optarg; break;
+		case OPT_TABLE: o->table = optarg; break;
+		case OPT_SOURCE: o->source = optarg; break;
+		case OPT_NO_END_MARKER: o->no_end_marker = 1; break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_RUN_ID: o->run_id = optarg; break;
+		case OPT_RUN_STARTED: started = optarg; break;
+		case OPT_ALLOW_SHRINK:
+			o->allow_shrink = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->allow_shrink >= 0 && o->allow_shrink <= 100))
+				return pgs_usage_error("bad --allow-shrink '%s': want a percentage 0..100",
+				    optarg), -1;
+			break;
+		default:
+			return pgs_usage_error("unexpected option"), -1;
+		}
+	}
+	if (!o->from || !o->to)
+		return pgs_usage_error("--from and --to are required"), -1;
+	if (pgs_date_parse(o->from, &dfrom) < 0)
+		return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", o->from), -1;
+	if (pgs_date_parse(o->to, &dto) < 0)
+		return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", o->to), -1;
+	if (dfrom > dto)
+		return pgs_usage_error("--from %s is after --to %s", o->from, o->to), -1;
+	if (strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
+		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
+		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
+	if (o->source && strcmp(o->table, PGS_TABLE_RAW) != 0)
+		return pgs_usage_error("--source applies only to --table %s", PGS_TABLE_RAW), -1;
+	if (started && *started && (o->run_started_us = parse_run_started(started)) < 0)
+		return pgs_usage_error("bad --run-started '%s': want microseconds since the epoch"
+		    " or YYYY-MM-DDTHH:MM:SSZ", started), -1;
+	o->store = pgs_default_store(o->store);
+	return optind;
+}
+
+/* Stage one row; 0 staged or rejected, -1 fatal. */
+static int
+stage_row(pgs_writer *w, const struct opts *o, pgs_rows *rows, json_t *row)
+{
+	const char *date = json_string_value(json_object_get(row, "game_date"));
+	char why[256];
+	int r;
+
+	if (date && (strcmp(date, o->from) < 0 || strcmp(date, o->to) > 0))
+		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
+		    "game_date %s outside the window %s..%s", date, o->from, o->to);
+	r = pgs_store_write_add(w, row, why, sizeof(why));
+	if (r == 1)
+		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
+		    "%s", why);
+	return r;
+}
+
+static int
+print_stats(const struct opts *o, const struct pgs_write_stats *s, long long ms, const char *refused)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "table", o->table, "from", o->from, "to", o->to, "rows_in", (json_int_t)s->rows_in,
+	    "inserted", (json_int_t)s->inserted, "updated", (json_int_t)s->updated,
+	    "unchanged", (json_int_t)s->unchanged, "deleted", (json_int_t)s->deleted,
+	    "ms", (json_int_t)ms);
+	int r;
+
+	if (pgs_reject_count() > 0)
+		json_object_set_new(j, "rejected", json_integer(pgs_reject_count()));
+	if (o->dry_run)
+		json_object_set_new(j, "dry_run", json_true());
+	if (refused)
+		json_object_set_new(j, "refused", json_string(refused));
+	r = pgs_emit(j);
+	json_decref(j);
+	return r;
+}
+
+static char *
+default_run_id(void)
+{
+	char host[256] = "localhost";
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	return pgs_xasprintf("%s-%ld-%lld", host, (long)getpid(), pgs_now_us() / 1000000);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct pgs_write_opts wo;
+	struct pgs_write_stats stats = { 0 };
+	pgs_store *st = NULL;
+	pgs_writer *w = NULL;
+	pgs_rows *rows = NULL;
+	pgs_sha256 *h = NULL;
+	json_t *row;
+	char digest[65], *run_id = NULL;
+	long long t0 = pgs_mono_ms();
+	int argi, r, ex = PGS_EXIT_FAIL, committed = 0;
+
+	pgs_setprog(argv[0]);
+	if ((argi = parse_args(argc, argv, &o)) < 0)
+		return PGS_EXIT_USAGE;
+	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
+		return PGS_EXIT_FAIL;
+	pgs_out_init();
+	if (!o.run_id || !*o.run_id)
+		o.run_id = run_id = default_run_id();
+	if (!(st = pgs_store_open(o.store)))
+		goto out;
+	wo = (struct pgs_write_opts){ .table = o.table, .from = o.from, .to = o.to,
+		.source = o.source, .allow_shrink = o.allow_shrink, .dry_run = o.dry_run,
+		.run_id = o.run_id, .run_started_us = o.run_started_us };
+	if (!(w = pgs_store_write_begin(st, &wo)))
+		goto out;
+
+	rows = pgs_rows_open(argv + argi, argc - argi);
+	h = pgs_sha256_new();
+	while ((r = pgs_rows_next(rows, &row)) == PGS_ROWS_ROW) {
+		pgs_sha256_update(h, pgs_rows_text(rows), strlen(pgs_rows_text(rows)));
+		pgs_sha256_update(h, "\n", 1);
+		r = stage_row(w, &o, rows, row);
+		json_decref(row);
+		if (r < 0)
+			break;
+	}
+	pgs_sha256_final_hex(h, digest);
+	if (r < 0) {
+		pgs_err("nothing written");
+		goto out;
+	}
+	if (!pgs_rows_marked(rows) && !o.no_end_marker) {
+		pgs_err("input has no end marker: upstream truncated or hand-made (use --no-end-marker)");
+		goto out;
+	}
+
+	r = pgs_store_write_commit(w, digest, &stats);
+	w = NULL;
+	if (r == PGS_WRITE_FAIL)
+		goto out;
+	committed = r == PGS_WRITE_OK && !o.dry_run;
+	/* the store checks the shrink guard before the fence: name the same one */
+	print_stats(&o, &stats, pgs_mono_ms() - t0, r != PGS_WRITE_GUARD ? NULL :
+	    stats.before > 0 && (double)stats.after <
+	    (double)stats.before * (1.0 - o.allow_shrink / 100.0) ? "shrink" : "fenced");
+	ex = r == PGS_WRITE_GUARD ? PGS_EXIT_GUARD : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+out:
+	pgs_store_write_abort(w);
+	pgs_rows_close(rows);
+	pgs_store_close(st);
+	free(run_id);
+	if (pgs_rejects_close() < 0)
+		ex = PGS_EXIT_FAIL;
+	if (pgs_out_close() < 0) {
+		if (committed)
+			pgs_err("the window was committed; only the statistics line was lost");
+		ex = PGS_EXIT_FAIL;
+	}
+	return ex;
+}
