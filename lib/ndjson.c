@@ -366,7 +366,7 @@ pgs_out_init(void)
 int
 pgs_emit(json_t *obj)
 {
-	if (json_dumpf(obj, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
+	if (json_dumpf(obj, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0 || putchar('\n') == EOF)
 		return -1;
 	return 0;
 }

@@ -1,0 +1,1045 @@
+/* summary.c — one game's raw rows → its summary rows: validate, merge sources, compute. */
+#include "summary.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dates.h"
+#include "dnp.h"
+#include "formulas.h"
+#include "hash.h"
+#include "minutes.h"
+#include "names.h"
+#include "schema.h"
+#include "util.h"
+
+/* The counting stats, in pgs_stat_fields order (checked in pgs_summary_new). */
+enum {
+	S_PTS, S_FGM, S_FGA, S_FG3M, S_FG3A, S_FTM, S_FTA, S_OREB, S_DREB, S_TREB,
+	S_AST, S_STL, S_BLK, S_TOV, S_PF, S_PM, NSTAT
+};
+static const char *const stat_names[NSTAT] = {
+	"points", "fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts",
+	"ft_makes", "ft_attempts", "offensive_rebounds", "defensive_rebounds",
+	"total_rebounds", "assists", "steals", "blocks", "turnovers",
+	"personal_fouls", "plus_minus",
+};
+
+/* The summary fields this file fills, mapped to their schema position at start-up. */
+enum {
+	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_TEAM,
+	F_OPP, F_HOME_GAME, F_MINUTES_PLAYED, F_SECONDS, F_EFG, F_TS, F_USAGE, F_IS_ACTIVE,
+	F_STATUS, F_IS_DNP, F_DNP_REASON, F_DNP_CAT, F_STARTER, F_WIN, F_TEAM_PTS, F_OPP_PTS,
+	F_PRIMARY, F_SOURCES, F_TIER, F_ISSUES, F_REGISTRY, F_DATA_HASH, F_PROCESSED_AT, NF
+};
+static const char *const field_names[NF] = {
+	"player_lookup", "universal_player_id", "player_full_name", "game_id", "game_date",
+	"season_year", "game_type", "team_abbr", "opponent_team_abbr", "home_game",
+	"minutes_played", "seconds_played", "efg_pct", "ts_pct", "usage_rate", "is_active",
+	"player_status", "is_dnp", "dnp_reason", "dnp_reason_category", "starter_flag", "win_flag",
+	"team_points", "opponent_points", "primary_source_used", "sources_seen",
+	"data_quality_tier", "quality_issues", "registry_status", "data_hash", "processed_at",
+};
+
+static const struct {
+	unsigned bit;
+	const char *code;
+} issue_codes[] = {
+	{ PGS_ISSUE_MINUTES_DISAGREE, "minutes_disagree" },
+	{ PGS_ISSUE_POINTS_DISAGREE, "points_disagree" },
+	{ PGS_ISSUE_MINUTES_MISSING, "minutes_missing" },
+	{ PGS_ISSUE_USAGE_IMPLAUSIBLE, "usage_implausible" },
+	{ PGS_ISSUE_TEAM_MINUTES_SHORT, "team_minutes_short" },
+	{ PGS_ISSUE_UNRESOLVED_PLAYER, "unresolved_player" },
+};
+
+#define TEAM_SECONDS_FULL (240L * 60L)
+#define LOOKUP_CAP 256
+#define HASH_PLACEHOLDER "0000000000000000"
+
+/* One accepted raw row; strings are borrowed from row. */
+struct raw {
+	json_t *row;
+	const char *game_id, *source, *lookup, *uid, *team, *status, *name;
+	int rank;            /* index of source in --prefer, or nprefer when not listed */
+	int has_secs;
+	long secs;
+	unsigned has_stat;   /* bit i: stat[i] is not null */
+	long stat[NSTAT];
+	int extra;           /* the row has fields this stage does not know */
+	int group;
+	int next;            /* next row of the same group, in preference order; -1 ends */
+};
+
+/* One player of the game: the rows of every source that has him. */
+struct group {
+	int head;            /* most preferred row */
+	int key_is_uid;
+	const char *key;     /* universal_player_id, else player_lookup */
+	int alias;           /* merged into another group: skip; -1 when live */
+	/* merged values */
+	int has_secs;
+	long secs;
+	unsigned has_stat;
+	long stat[NSTAT];
+	int active, team;
+	unsigned issues;
+};
+
+struct team {
+	const char *abbr;
+	long fga, fta, tov, secs, pts;
+	int usage_missing, secs_missing, pts_missing;
+};
+
+/* Open-addressing index of row/group numbers by a string hash; -1 is empty. */
+struct index {
+	int *slot;
+	uint32_t *hash;
+	size_t cap;          /* power of two */
+};
+
+struct pgs_summary {
+	const char **prefer;
+	size_t nprefer;
+	char processed_at[32];
+	int field_pos[NF];                 /* schema index of each F_ */
+	int stat_pos[NSTAT];               /* schema index of each stat */
+	struct index known;                /* field names this stage consumes or writes */
+	const char **known_names;
+	size_t nknown;
+
+	struct raw *rows;
+	size_t nrows, caprows;
+	struct group *groups;
+	size_t ngroups, capgroups;
+	struct team *teams;
+	size_t nteams, capteams;
+	struct index by_key;               /* group of a (uid|lookup) key */
+	struct index by_src;               /* row of a (source, key) pair: duplicates */
+	json_t *out;                       /* the output row, reused: keys stay, values change */
+	const char **extra_keys;           /* passed-through keys to take out of it again */
+	size_t nextra, capextra;
+	char *dump;                        /* reused output buffer */
+	size_t dumpcap;
+};
+
+static uint32_t
+fnv(const char *s, uint32_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+#define FNV0 2166136261u
+
+static void
+index_init(struct index *x, size_t cap)
+{
+	x->cap = cap;
+	x->slot = pgs_xmalloc(cap * sizeof(*x->slot));
+	x->hash = pgs_xmalloc(cap * sizeof(*x->hash));
+	memset(x->slot, 0xff, cap * sizeof(*x->slot));
+}
+
+static void
+index_free(struct index *x)
+{
+	free(x->slot);
+	free(x->hash);
+}
+
+static void
+index_clear(struct index *x)
+{
+	memset(x->slot, 0xff, x->cap * sizeof(*x->slot));
+}
+
+/* First slot position for h; the caller walks (pos + 1) & mask. */
+static size_t
+index_start(const struct index *x, uint32_t h)
+{
+	return (size_t)h & (x->cap - 1);
+}
+
+static void
+index_put(struct index *x, size_t pos, uint32_t h, int v)
+{
+	x->slot[pos] = v;
+	x->hash[pos] = h;
+}
+
+/* ---- set-up ---- */
+
+static int
+known_has(const pgs_summary *s, const char *name)
+{
+	uint32_t h = fnv(name, FNV0);
+
+	for (size_t p = index_start(&s->known, h);; p = (p + 1) & (s->known.cap - 1)) {
+		int v = s->known.slot[p];
+
+		if (v < 0)
+			return 0;
+		if (s->known.hash[p] == h && strcmp(s->known_names[v], name) == 0)
+			return 1;
+	}
+}
+
+static void
+known_add(pgs_summary *s, const char *name)
+{
+	uint32_t h;
+	size_t p;
+
+	if (known_has(s, name))
+		return;
+	h = fnv(name, FNV0);
+	for (p = index_start(&s->known, h); s->known.slot[p] >= 0; p = (p + 1) & (s->known.cap - 1))
+		;
+	s->known_names[s->nknown] = name;
+	index_put(&s->known, p, h, (int)s->nknown++);
+}
+
+pgs_summary *
+pgs_summary_new(const struct pgs_summary_opts *o)
+{
+	pgs_summary *s;
+
+	if (!o->processed_at || strlen(o->processed_at) >= sizeof(s->processed_at))
+		return NULL;
+	for (size_t i = 0; i < NSTAT; i++)
+		if (i >= pgs_stat_nfields || strcmp(stat_names[i], pgs_stat_fields[i]) != 0)
+			return NULL;   /* schema.c and this file disagree: a build bug */
+	/* emit_group() hashes the text before data_hash: every content field must precede it */
+	for (size_t i = 0; i < pgs_summary_nfields; i++) {
+		if (strcmp(pgs_summary_fields[i].name, "data_hash") == 0)
+			break;
+		if (!pgs_summary_fields[i].content)
+			return NULL;
+	}
+	for (size_t i = 0, past = 0; i < pgs_summary_nfields; i++) {
+		past |= strcmp(pgs_summary_fields[i].name, "data_hash") == 0;
+		if (past && pgs_summary_fields[i].content)
+			return NULL;
+	}
+	s = pgs_xcalloc(1, sizeof(*s));
+	for (size_t i = 0; i < NF; i++) {
+		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
+		    field_names[i]);
+
+		if (!f) {
+			free(s);
+			return NULL;
+		}
+		s->field_pos[i] = (int)(f - pgs_summary_fields);
+	}
+	for (size_t i = 0; i < NSTAT; i++) {
+		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
+		    stat_names[i]);
+
+		if (!f) {
+			free(s);
+			return NULL;
+		}
+		s->stat_pos[i] = (int)(f - pgs_summary_fields);
+	}
+	s->prefer = pgs_xcalloc(o->nprefer + 1, sizeof(*s->prefer));
+	for (size_t i = 0; i < o->nprefer; i++)
+		s->prefer[i] = pgs_xstrdup(o->prefer[i]);
+	s->nprefer = o->nprefer;
+	strcpy(s->processed_at, o->processed_at);
+
+	index_init(&s->known, 512);
+	s->known_names = pgs_xcalloc(pgs_raw_nfields + pgs_summary_nfields, sizeof(*s->known_names));
+	for (size_t i = 0; i < pgs_raw_nfields; i++)
+		known_add(s, pgs_raw_fields[i].name);
+	for (size_t i = 0; i < pgs_summary_nfields; i++)
+		known_add(s, pgs_summary_fields[i].name);
+
+	index_init(&s->by_key, 256);
+	index_init(&s->by_src, 256);
+	/* every summary field in schema order, once: later rows only swap values */
+	s->out = json_object();
+	for (size_t i = 0; i < pgs_summary_nfields; i++)
+		json_object_set_new(s->out, pgs_summary_fields[i].name, json_null());
+	json_object_set_new(s->out, "data_hash", json_string(HASH_PLACEHOLDER));
+	json_object_set_new(s->out, "processed_at", json_string(s->processed_at));
+	s->dumpcap = 4096;
+	s->dump = pgs_xmalloc(s->dumpcap);
+	return s;
+}
+
+static void
+clear_game(pgs_summary *s)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		json_decref(s->rows[i].row);
+	s->nrows = 0;
+	s->ngroups = 0;
+	s->nteams = 0;
+	index_clear(&s->by_key);
+	index_clear(&s->by_src);
+}
+
+void
+pgs_summary_free(pgs_summary *s)
+{
+	if (!s)
+		return;
+	clear_game(s);
+	for (size_t i = 0; i < s->nprefer; i++)
+		free((char *)s->prefer[i]);
+	free(s->prefer);
+	index_free(&s->known);
+	free(s->known_names);
+	index_free(&s->by_key);
+	index_free(&s->by_src);
+	free(s->rows);
+	free(s->groups);
+	free(s->teams);
+	json_decref(s->out);
+	free(s->extra_keys);
+	free(s->dump);
+	free(s);
+}
+
+long
+pgs_summary_parse_prefer(const char *list, const char ***names)
+{
+	size_t n = 1, len = strlen(list);
+	char *copy;
+	const char **v;
+	long k = 0;
+
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	/* one block: the pointer array, then the split copy of list */
+	v = pgs_xmalloc((n + 1) * sizeof(*v) + len + 1);
+	copy = (char *)(v + n + 1);
+	memcpy(copy, list, len + 1);
+	for (char *tok = copy, *end;; tok = end + 1) {
+		end = strchr(tok, ',');
+		if (end)
+			*end = '\0';
+		if (*tok == '\0')
+			goto bad;
+		for (long j = 0; j < k; j++)
+			if (strcmp(v[j], tok) == 0)
+				goto bad;
+		v[k++] = tok;
+		if (!end)
+			break;
+	}
+	v[k] = NULL;
+	*names = v;
+	return k;
+bad:
+	free(v);
+	*names = NULL;
+	return -1;
+}
+
+/* ---- accepting rows ---- */
+
+static int
+source_rank(const pgs_summary *s, const char *src)
+{
+	for (size_t i = 0; i < s->nprefer; i++)
+		if (strcmp(s->prefer[i], src) == 0)
+			return (int)i;
+	return (int)s->nprefer;
+}
+
+/* Preference order: --prefer rank, then sources not listed by name. */
+static int
+prefer_cmp(const struct raw *a, const struct raw *b)
+{
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return strcmp(a->source, b->source);
+}
+
+static int
+fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Type-check every raw field the row has; required ones must be there and not null. */
+static int
+check_types(json_t *row, char *err, size_t cap, int *nknown)
+{
+	for (size_t i = 0; i < pgs_raw_nfields; i++) {
+		const struct pgs_field *f = &pgs_raw_fields[i];
+		json_t *v = json_object_get(row, f->name);
+		int ok;
+
+		if (v)
+			(*nknown)++;
+		if (!v || json_is_null(v)) {
+			if (f->required)
+				return fail(err, cap, "missing %s", f->name);
+			continue;
+		}
+		switch (f->type) {
+		case PGS_T_INT:
+			ok = json_is_integer(v);
+			break;
+		case PGS_T_BOOL:
+			ok = json_is_boolean(v);
+			break;
+		case PGS_T_REAL:
+			ok = json_is_number(v);
+			break;
+		case PGS_T_JSON:
+			ok = 1;
+			break;
+		default:
+			ok = json_is_string(v);
+			if (ok && f->required && json_string_length(v) == 0)
+				return fail(err, cap, "missing %s", f->name);
+			break;
+		}
+		if (!ok)
+			return fail(err, cap, "%s is not %s", f->name,
+			    f->type == PGS_T_INT ? "an integer" :
+			    f->type == PGS_T_BOOL ? "a boolean" :
+			    f->type == PGS_T_REAL ? "a number" : "a string");
+	}
+	return 0;
+}
+
+static int
+check_stats(struct raw *r, char *err, size_t cap)
+{
+	static const int pairs[][2] = { { S_FGM, S_FGA }, { S_FG3M, S_FG3A }, { S_FTM, S_FTA } };
+
+	r->has_stat = 0;
+	for (int i = 0; i < NSTAT; i++) {
+		json_t *v = json_object_get(r->row, stat_names[i]);
+
+		if (!json_is_integer(v))
+			continue;
+		r->stat[i] = (long)json_integer_value(v);
+		r->has_stat |= 1u << i;
+		if (i != S_PM && r->stat[i] < 0)
+			return fail(err, cap, "negative %s (%ld)", stat_names[i], r->stat[i]);
+	}
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+		int m = pairs[k][0], a = pairs[k][1];
+
+		if ((r->has_stat >> m & 1) && (r->has_stat >> a & 1) && r->stat[m] > r->stat[a])
+			return fail(err, cap, "%s %ld > %s %ld", stat_names[m], r->stat[m],
+			    stat_names[a], r->stat[a]);
+	}
+	return 0;
+}
+
+/* Resolve's fields: use them when present, else normalize the name here. */
+static int
+check_identity(struct raw *r, char *err, size_t cap, int *nknown)
+{
+	json_t *lk = json_object_get(r->row, "player_lookup");
+	json_t *uid = json_object_get(r->row, "universal_player_id");
+	json_t *reg = json_object_get(r->row, "registry_status");
+	char buf[LOOKUP_CAP];
+
+	*nknown += (lk != NULL) + (uid != NULL) + (reg != NULL);
+	if (uid && !json_is_null(uid) && (!json_is_string(uid) || json_string_length(uid) == 0))
+		return fail(err, cap, "universal_player_id is not a string");
+	if (reg && !json_is_null(reg) && !json_is_string(reg))
+		return fail(err, cap, "registry_status is not a string");
+	if (lk && !json_is_null(lk)) {
+		if (!json_is_string(lk) || json_string_length(lk) == 0)
+			return fail(err, cap, "player_lookup is not a non-empty string");
+	} else {
+		if (pgs_player_lookup(r->name, buf, sizeof(buf)) <= 0)
+			return fail(err, cap, "cannot normalize player name '%s'", r->name);
+		json_object_set_new(r->row, "player_lookup", json_string(buf));
+		*nknown += lk == NULL;
+		if (!reg || json_is_null(reg)) {
+			json_object_set_new(r->row, "registry_status", json_string("unresolved"));
+			*nknown += reg == NULL;
+		}
+		lk = json_object_get(r->row, "player_lookup");
+	}
+	r->lookup = json_string_value(lk);
+	r->uid = json_string_value(uid);
+	return 0;
+}
+
+static const char *
+str(json_t *row, const char *name)
+{
+	return json_string_value(json_object_get(row, name));
+}
+
+static int
+check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
+{
+	json_t *row = r->row;
+	const char *date, *minutes;
+	long days;
+	int nknown = 0;
+	json_t *jmin;
+
+	if (check_types(row, err, cap, &nknown) < 0)
+		return -1;
+	r->game_id = str(row, "game_id");
+	r->source = str(row, "source");
+	r->team = str(row, "team_abbr");
+	r->status = str(row, "player_status");
+	r->name = str(row, "player_name");
+	date = str(row, "game_date");
+	if (pgs_date_parse(date, &days) < 0)
+		return fail(err, cap, "bad game_date '%s'", date);
+	if (strcmp(r->status, "active") != 0 && strcmp(r->status, "dnp") != 0 &&
+	    strcmp(r->status, "inactive") != 0)
+		return fail(err, cap, "bad player_status '%s'", r->status);
+	jmin = json_object_get(row, "minutes");
+	minutes = json_string_value(jmin);
+	switch (pgs_parse_minutes(minutes, &r->secs)) {
+	case PGS_MIN_OK:
+		r->has_secs = 1;
+		break;
+	case PGS_MIN_NULL:
+		r->has_secs = 0;
+		break;
+	default:
+		return fail(err, cap, "bad minutes '%s'", minutes);
+	}
+	if (check_stats(r, err, cap) < 0 || check_identity(r, err, cap, &nknown) < 0)
+		return -1;
+	r->rank = source_rank(s, r->source);
+	/* every key counted was looked up by name; more keys means fields to pass through */
+	r->extra = json_object_size(row) > (size_t)nknown;
+	return 0;
+}
+
+static void
+grow_index(struct index *x, size_t need)
+{
+	if (need * 2 <= x->cap)
+		return;
+	index_free(x);
+	while (need * 2 > x->cap)
+		x->cap *= 2;
+	index_init(x, x->cap);
+}
+
+/* Group key of a row: its universal_player_id, else its player_lookup. */
+static const char *
+row_key(const struct raw *r, int *is_uid)
+{
+	*is_uid = r->uid != NULL;
+	return r->uid ? r->uid : r->lookup;
+}
+
+static uint32_t
+key_hash(const char *key, int is_uid)
+{
+	return fnv(key, is_uid ? 0x75u : 0x6cu);
+}
+
+static void
+rebuild_indexes(pgs_summary *s)
+{
+	/* the game outgrew the tables: re-enter every row and group */
+	grow_index(&s->by_key, s->caprows);
+	grow_index(&s->by_src, s->caprows);
+	index_clear(&s->by_key);
+	index_clear(&s->by_src);
+	for (size_t g = 0; g < s->ngroups; g++) {
+		uint32_t h = key_hash(s->groups[g].key, s->groups[g].key_is_uid);
+		size_t p;
+
+		for (p = index_start(&s->by_key, h); s->by_key.slot[p] >= 0; p = (p + 1) & (s->by_key.cap - 1))
+			;
+		index_put(&s->by_key, p, h, (int)g);
+	}
+	for (size_t i = 0; i < s->nrows; i++) {
+		int is_uid;
+		const char *key = row_key(&s->rows[i], &is_uid);
+		uint32_t h = fnv(s->rows[i].source, key_hash(key, is_uid));
+		size_t p;
+
+		for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1))
+			;
+		index_put(&s->by_src, p, h, (int)i);
+	}
+}
+
+/* Find the group of key, creating it; returns its number. */
+static int
+find_group(pgs_summary *s, const char *key, int is_uid, int create)
+{
+	uint32_t h = key_hash(key, is_uid);
+	size_t p;
+
+	for (p = index_start(&s->by_key, h); s->by_key.slot[p] >= 0; p = (p + 1) & (s->by_key.cap - 1)) {
+		struct group *g = &s->groups[s->by_key.slot[p]];
+
+		if (s->by_key.hash[p] == h && g->key_is_uid == is_uid && strcmp(g->key, key) == 0)
+			return s->by_key.slot[p];
+	}
+	if (!create)
+		return -1;
+	if (s->ngroups == s->capgroups) {
+		s->capgroups = s->capgroups ? 2 * s->capgroups : 64;
+		s->groups = pgs_xrealloc(s->groups, s->capgroups * sizeof(*s->groups));
+	}
+	memset(&s->groups[s->ngroups], 0, sizeof(s->groups[0]));
+	s->groups[s->ngroups].key = key;
+	s->groups[s->ngroups].key_is_uid = is_uid;
+	s->groups[s->ngroups].head = -1;
+	s->groups[s->ngroups].alias = -1;
+	index_put(&s->by_key, p, h, (int)s->ngroups);
+	return (int)s->ngroups++;
+}
+
+/* A second row of the same player from the same source; -1 when none. */
+static int
+find_duplicate(pgs_summary *s, const struct raw *r, uint32_t *hout, size_t *pout)
+{
+	int is_uid;
+	const char *key = row_key(r, &is_uid);
+	uint32_t h = fnv(r->source, key_hash(key, is_uid));
+	size_t p;
+
+	for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1)) {
+		const struct raw *o = &s->rows[s->by_src.slot[p]];
+		int o_uid;
+		const char *okey = row_key(o, &o_uid);
+
+		if (s->by_src.hash[p] == h && o_uid == is_uid && strcmp(okey, key) == 0 &&
+		    strcmp(o->source, r->source) == 0)
+			return s->by_src.slot[p];
+	}
+	*hout = h;
+	*pout = p;
+	return -1;
+}
+
+/* Link row i into group g's list, which stays in preference order. */
+static void
+link_row(pgs_summary *s, int g, int i)
+{
+	int *pp = &s->groups[g].head;
+
+	while (*pp >= 0 && prefer_cmp(&s->rows[*pp], &s->rows[i]) <= 0)
+		pp = &s->rows[*pp].next;
+	s->rows[i].next = *pp;
+	*pp = i;
+	s->rows[i].group = g;
+}
+
+int
+pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
+{
+	struct raw *r;
+	uint32_t h = 0;
+	size_t p = 0;
+	int is_uid;
+	const char *key;
+
+	if (!json_is_object(row))
+		return fail(err, cap, "not a JSON object");
+	if (s->nrows == s->caprows) {
+		s->caprows = s->caprows ? 2 * s->caprows : 128;
+		s->rows = pgs_xrealloc(s->rows, s->caprows * sizeof(*s->rows));
+		rebuild_indexes(s);
+	}
+	r = &s->rows[s->nrows];
+	memset(r, 0, sizeof(*r));
+	r->row = row;
+	if (check_row(s, r, err, cap) < 0)
+		return -1;
+	if (s->nrows > 0 && strcmp(r->game_id, s->rows[0].game_id) != 0)
+		return fail(err, cap, "game '%s' mixed into game '%s'", r->game_id, s->rows[0].game_id);
+	if (find_duplicate(s, r, &h, &p) >= 0)
+		return fail(err, cap, "duplicate player '%s' from source '%s' in game '%s'",
+		    r->lookup, r->source, r->game_id);
+	json_incref(row);
+	index_put(&s->by_src, p, h, (int)s->nrows);
+	key = row_key(r, &is_uid);
+	link_row(s, find_group(s, key, is_uid, 1), (int)s->nrows);
+	s->nrows++;
+	return 0;
+}
+
+const char *
+pgs_summary_game(const pgs_summary *s)
+{
+	return s->nrows ? s->rows[0].game_id : NULL;
+}
+
+/* ---- merging and computing ---- */
+
+/*
+ * A source that left universal_player_id null is matched on player_lookup:
+ * its rows join the one resolved group with the same lookup, if exactly one.
+ */
+static void
+merge_unresolved(pgs_summary *s)
+{
+	for (size_t g = 0; g < s->ngroups; g++) {
+		struct group *u = &s->groups[g];
+		int target = -1, n = 0;
+
+		if (u->key_is_uid)
+			continue;
+		for (size_t k = 0; k < s->ngroups; k++) {
+			if (!s->groups[k].key_is_uid || s->groups[k].alias >= 0)
+				continue;
+			for (int i = s->groups[k].head; i >= 0; i = s->rows[i].next)
+				if (strcmp(s->rows[i].lookup, u->key) == 0) {
+					target = (int)k;
+					n++;
+					break;
+				}
+		}
+		if (n != 1)
+			continue;
+		/* only when no source would then have the player twice */
+		for (int i = u->head; i >= 0; i = s->rows[i].next)
+			for (int j = s->groups[target].head; j >= 0; j = s->rows[j].next)
+				if (strcmp(s->rows[i].source, s->rows[j].source) == 0)
+					goto next;
+		for (int i = u->head, nx; i >= 0; i = nx) {
+			nx = s->rows[i].next;
+			link_row(s, target, i);
+		}
+		u->head = -1;
+		u->alias = target;
+next:;
+	}
+}
+
+static json_t *
+first_value(const pgs_summary *s, const struct group *g, const char *name)
+{
+	for (int i = g->head; i >= 0; i = s->rows[i].next) {
+		json_t *v = json_object_get(s->rows[i].row, name);
+
+		if (v && !json_is_null(v))
+			return v;
+	}
+	return NULL;
+}
+
+static int
+team_of(pgs_summary *s, const char *abbr)
+{
+	for (size_t t = 0; t < s->nteams; t++)
+		if (strcmp(s->teams[t].abbr, abbr) == 0)
+			return (int)t;
+	if (s->nteams == s->capteams) {
+		s->capteams = s->capteams ? 2 * s->capteams : 4;
+		s->teams = pgs_xrealloc(s->teams, s->capteams * sizeof(*s->teams));
+	}
+	memset(&s->teams[s->nteams], 0, sizeof(s->teams[0]));
+	s->teams[s->nteams].abbr = abbr;
+	return (int)s->nteams++;
+}
+
+/* Field-by-field merge of one player: the preferred source wins where it has a value. */
+static void
+merge_group(pgs_summary *s, struct group *g)
+{
+	const struct raw *p = &s->rows[g->head];
+	long lo = 0, hi = 0, pts = 0;
+	int nsecs = 0, npts = 0;
+
+	g->has_stat = 0;
+	g->has_secs = 0;
+	g->issues = 0;
+	for (int i = g->head; i >= 0; i = s->rows[i].next) {
+		const struct raw *r = &s->rows[i];
+
+		if (r->has_secs) {
+			if (!g->has_secs) {
+				g->has_secs = 1;
+				g->secs = r->secs;
+			}
+			lo = nsecs == 0 || r->secs < lo ? r->secs : lo;
+			hi = nsecs == 0 || r->secs > hi ? r->secs : hi;
+			nsecs++;
+		}
+		for (int k = 0; k < NSTAT; k++)
+			if (!(g->has_stat >> k & 1) && (r->has_stat >> k & 1)) {
+				g->has_stat |= 1u << k;
+				g->stat[k] = r->stat[k];
+			}
+		if (r->has_stat >> S_PTS & 1) {
+			if (npts++ > 0 && r->stat[S_PTS] != pts)
+				g->issues |= PGS_ISSUE_POINTS_DISAGREE;
+			pts = r->stat[S_PTS];
+		}
+	}
+	if (hi - lo > 60)
+		g->issues |= PGS_ISSUE_MINUTES_DISAGREE;
+	g->active = strcmp(p->status, "active") == 0;
+	if (g->active && !g->has_secs)
+		g->issues |= PGS_ISSUE_MINUTES_MISSING;
+	g->team = team_of(s, p->team);
+}
+
+/* Team totals over the active players: a null among them makes the total unknown. */
+static void
+add_to_team(pgs_summary *s, const struct group *g)
+{
+	struct team *t = &s->teams[g->team];
+	unsigned usage_bits = 1u << S_FGA | 1u << S_FTA | 1u << S_TOV;
+
+	if (!g->active)
+		return;
+	if ((g->has_stat & usage_bits) != usage_bits) {
+		t->usage_missing = 1;
+	} else {
+		t->fga += g->stat[S_FGA];
+		t->fta += g->stat[S_FTA];
+		t->tov += g->stat[S_TOV];
+	}
+	if (g->has_secs)
+		t->secs += g->secs;
+	else
+		t->secs_missing = 1;
+	if (g->has_stat >> S_PTS & 1)
+		t->pts += g->stat[S_PTS];
+	else
+		t->pts_missing = 1;
+}
+
+static json_t *
+opt_int(const struct group *g, int k)
+{
+	return g->has_stat >> k & 1 ? json_integer(g->stat[k]) : json_null();
+}
+
+static json_t *
+opt_real(int defined, double x)
+{
+	return defined ? json_real(x) : json_null();
+}
+
+static json_t *
+borrowed(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+static void
+setv(pgs_summary *s, int f, json_t *v)
+{
+	json_object_set_new(s->out, pgs_summary_fields[s->field_pos[f]].name, v);
+}
+
+/* The values of every content field of player g, into the output row. */
+static void
+fill_values(pgs_summary *s, const struct group *g, const char *best_source)
+{
+	const struct raw *p = &s->rows[g->head];
+	const struct team *t = &s->teams[g->team];
+	const struct team *o = NULL;
+	const char *opp = str(p->row, "opponent_team_abbr");
+	const char *home = str(p->row, "home_team_abbr");
+	const char *reason = NULL;
+	unsigned issues = g->issues;
+	json_t *seen, *iss, *reg, *uid;
+	double x;
+	int ok;
+
+	for (size_t k = 0; k < s->nteams; k++)
+		if (opp && strcmp(s->teams[k].abbr, opp) == 0)
+			o = &s->teams[k];
+	for (int i = 0; i < NSTAT; i++) {
+		json_object_set_new(s->out, pgs_summary_fields[s->stat_pos[i]].name, opt_int(g, i));
+	}
+	uid = first_value(s, g, "universal_player_id");
+	setv(s, F_LOOKUP, borrowed(json_object_get(p->row, "player_lookup")));
+	setv(s, F_UID, borrowed(uid));
+	setv(s, F_FULL_NAME, borrowed(json_object_get(p->row, "player_name")));
+	setv(s, F_GAME_ID, borrowed(json_object_get(p->row, "game_id")));
+	setv(s, F_GAME_DATE, borrowed(json_object_get(p->row, "game_date")));
+	setv(s, F_SEASON, borrowed(json_object_get(p->row, "season_year")));
+	setv(s, F_GAME_TYPE, borrowed(json_object_get(p->row, "game_type")));
+	setv(s, F_TEAM, borrowed(json_object_get(p->row, "team_abbr")));
+	setv(s, F_OPP, borrowed(json_object_get(p->row, "opponent_team_abbr")));
+	setv(s, F_HOME_GAME, json_boolean(home && strcmp(home, p->team) == 0));
+	setv(s, F_SECONDS, g->has_secs ? json_integer(g->secs) : json_null());
+	setv(s, F_MINUTES_PLAYED, opt_real(g->has_secs, g->has_secs ? pgs_minutes_played(g->secs) : 0));
+
+	ok = (g->has_stat >> S_FGM & 1) && (g->has_stat >> S_FG3M & 1) && (g->has_stat >> S_FGA & 1) &&
+	    pgs_efg_pct(g->stat[S_FGM], g->stat[S_FG3M], g->stat[S_FGA], &x);
+	setv(s, F_EFG, opt_real(ok, x));
+	ok = (g->has_stat >> S_PTS & 1) && (g->has_stat >> S_FGA & 1) && (g->has_stat >> S_FTA & 1) &&
+	    pgs_ts_pct(g->stat[S_PTS], g->stat[S_FGA], g->stat[S_FTA], &x);
+	setv(s, F_TS, opt_real(ok, x));
+	ok = g->has_secs && (g->has_stat >> S_FGA & 1) && (g->has_stat >> S_FTA & 1) &&
+	    (g->has_stat >> S_TOV & 1) && !t->usage_missing && !t->secs_missing &&
+	    pgs_usage_rate(g->stat[S_FGA], g->stat[S_FTA], g->stat[S_TOV], g->secs,
+	        t->fga, t->fta, t->tov, t->secs, &x);
+	setv(s, F_USAGE, opt_real(ok, x));
+	if (ok && x > 100.0)
+		issues |= PGS_ISSUE_USAGE_IMPLAUSIBLE;
+	/* a team-level flaw, flagged where it matters: on the rows whose usage it feeds */
+	if (g->active && !t->secs_missing && t->secs > 0 && t->secs < TEAM_SECONDS_FULL - 60)
+		issues |= PGS_ISSUE_TEAM_MINUTES_SHORT;
+
+	/* a reason belongs to a player who did not play, whichever source printed it */
+	if (!g->active)
+		reason = json_string_value(first_value(s, g, "dnp_reason"));
+	setv(s, F_IS_ACTIVE, json_boolean(g->active));
+	setv(s, F_STATUS, borrowed(json_object_get(p->row, "player_status")));
+	setv(s, F_IS_DNP, json_boolean(!g->active));
+	setv(s, F_DNP_REASON, reason ? json_string(reason) : json_null());
+	if (g->active) {
+		setv(s, F_DNP_CAT, json_null());
+	} else {
+		const char *cat = pgs_dnp_category(reason);
+
+		setv(s, F_DNP_CAT, json_string(cat ? cat : "other"));
+	}
+	setv(s, F_STARTER, borrowed(first_value(s, g, "starter")));
+	setv(s, F_TEAM_PTS, t->pts_missing ? json_null() : json_integer(t->pts));
+	setv(s, F_OPP_PTS, !o || o->pts_missing ? json_null() : json_integer(o->pts));
+	setv(s, F_WIN, !o || o->pts_missing || t->pts_missing ? json_null() :
+	    json_boolean(t->pts > o->pts));
+
+	seen = json_array();
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		json_array_append_new(seen, json_string(s->rows[i].source));
+	reg = first_value(s, g, "registry_status");
+	if (!uid || (json_is_string(reg) && strcmp(json_string_value(reg), "unresolved") == 0))
+		issues |= PGS_ISSUE_UNRESOLVED_PLAYER;
+	iss = json_array();
+	for (size_t k = 0; k < sizeof(issue_codes) / sizeof(issue_codes[0]); k++)
+		if (issues & issue_codes[k].bit)
+			json_array_append_new(iss, json_string(issue_codes[k].code));
+	setv(s, F_PRIMARY, borrowed(json_object_get(p->row, "source")));
+	setv(s, F_SOURCES, seen);
+	setv(s, F_TIER, json_string(strcmp(p->source, best_source) == 0 ? "gold" : "silver"));
+	setv(s, F_ISSUES, iss);
+	setv(s, F_REGISTRY, borrowed(reg));
+}
+
+/* Dump obj into s->dump; returns its length. */
+static size_t
+dump(pgs_summary *s, json_t *obj)
+{
+	size_t n = json_dumpb(obj, s->dump, s->dumpcap, PGS_SUMMARY_DUMP_FLAGS);
+
+	if (n > s->dumpcap) {
+		while (s->dumpcap < n)
+			s->dumpcap *= 2;
+		s->dump = pgs_xrealloc(s->dump, s->dumpcap);
+		n = json_dumpb(obj, s->dump, s->dumpcap, PGS_SUMMARY_DUMP_FLAGS);
+	}
+	return n;
+}
+
+/* Unknown fields of the player's rows pass through, the preferred source's first. */
+static void
+add_passthrough(pgs_summary *s, const struct group *g)
+{
+	for (int i = g->head; i >= 0; i = s->rows[i].next) {
+		const char *k;
+		json_t *v;
+
+		if (!s->rows[i].extra)
+			continue;
+		json_object_foreach(s->rows[i].row, k, v) {
+			if (known_has(s, k) || json_object_get(s->out, k))
+				continue;
+			json_object_set(s->out, k, v);
+			if (s->nextra == s->capextra) {
+				s->capextra = s->capextra ? 2 * s->capextra : 16;
+				s->extra_keys = pgs_xrealloc(s->extra_keys, s->capextra * sizeof(*s->extra_keys));
+			}
+			s->extra_keys[s->nextra++] = k;
+		}
+	}
+}
+
+static const char hash_key[] = ",\"data_hash\":\"";
+
+static int
+emit_group(pgs_summary *s, const struct group *g, const char *best_source,
+    pgs_summary_emit_fn emit, void *arg)
+{
+	char hash[17], *at;
+	size_t n;
+	int rc;
+
+	fill_values(s, g, best_source);
+	add_passthrough(s, g);
+	n = dump(s, s->out);
+	/*
+	 * data_hash covers the content fields, which come first in schema order:
+	 * the text before data_hash, closed with '}'.  Inside a JSON string every
+	 * quote is escaped, so the first unescaped ,"data_hash":" is the boundary.
+	 * The real hash then overwrites the placeholder in place: one dump per row.
+	 */
+	at = memmem(s->dump, n, hash_key, sizeof(hash_key) - 1);
+	if (!at || (size_t)(s->dump + n - at) < sizeof(hash_key) - 1 + 16) {
+		rc = -1;   /* cannot happen: data_hash is always in the row */
+		goto out;
+	}
+	at[0] = '}';
+	pgs_sha256_hex16(s->dump, (size_t)(at - s->dump) + 1, hash);
+	at[0] = ',';
+	memcpy(at + sizeof(hash_key) - 1, hash, 16);
+	json_string_set(json_object_get(s->out, "data_hash"), hash);
+	rc = emit(s->out, s->dump, n, arg);
+out:
+	for (size_t i = 0; i < s->nextra; i++)
+		json_object_del(s->out, s->extra_keys[i]);
+	s->nextra = 0;
+	json_string_set(json_object_get(s->out, "data_hash"), HASH_PLACEHOLDER);
+	return rc;
+}
+
+long
+pgs_summary_flush(pgs_summary *s, pgs_summary_emit_fn emit, void *arg)
+{
+	long out = 0;
+	const struct raw *best = NULL;
+
+	if (s->nrows == 0)
+		return 0;
+	merge_unresolved(s);
+	/* the game's most preferred source present decides gold vs silver */
+	for (size_t i = 0; i < s->nrows; i++)
+		if (!best || prefer_cmp(&s->rows[i], best) < 0)
+			best = &s->rows[i];
+	for (size_t g = 0; g < s->ngroups; g++)
+		if (s->groups[g].alias < 0)
+			merge_group(s, &s->groups[g]);
+	for (size_t g = 0; g < s->ngroups; g++)
+		if (s->groups[g].alias < 0)
+			add_to_team(s, &s->groups[g]);
+	for (size_t g = 0; g < s->ngroups; g++) {
+		if (s->groups[g].alias >= 0)
+			continue;
+		if (emit_group(s, &s->groups[g], best->source, emit, arg) != 0) {
+			out = -1;
+			break;
+		}
+		out++;
+	}
+	clear_game(s);
+	return out;
+}

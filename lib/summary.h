@@ -1,0 +1,80 @@
+/*
+ * summary.h — the per-game computation of pgs-transform: raw rows of one game
+ * in, one summary row per player out (SPEC "Summary row").  Store-neutral and
+ * independent of how rows arrive, so it can be tested directly.
+ *
+ * Use: pgs_summary_new(); for every raw row of a game pgs_summary_add(); then
+ * pgs_summary_flush() emits that game's summary rows and empties the buffer for
+ * the next game.  Memory is bounded by the largest game, and buffers are reused.
+ *
+ * Ownership: pgs_summary_add() takes its own reference to a row it accepts (the
+ * caller keeps and drops its own) and may add player_lookup / registry_status to
+ * it when they are absent.  Rows handed to the emit callback are borrowed and
+ * live only during the call.  Nothing here prints or exits; errors are returned.
+ */
+#ifndef PGS_SUMMARY_H
+#define PGS_SUMMARY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* The real precision of every dump: 15 significant digits print 0.1 as 0.1
+ * and 36.2 as 36.2 (jansson's default of 17 prints 0.10000000000000001). */
+#define PGS_SUMMARY_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+struct pgs_summary_opts {
+	const char *const *prefer;  /* source names, most preferred first (borrowed) */
+	size_t nprefer;
+	const char *processed_at;   /* "YYYY-MM-DDTHH:MM:SSZ" (copied) */
+};
+
+/* The default --prefer order. */
+#define PGS_SUMMARY_DEFAULT_PREFER "nbastats,nbacom,bbref"
+
+/* Quality codes, in the order they appear in quality_issues. */
+enum pgs_issue {
+	PGS_ISSUE_MINUTES_DISAGREE = 1 << 0,   /* sources differ by more than 60 s */
+	PGS_ISSUE_POINTS_DISAGREE = 1 << 1,    /* sources differ on points */
+	PGS_ISSUE_MINUTES_MISSING = 1 << 2,    /* active, but no source has minutes */
+	PGS_ISSUE_USAGE_IMPLAUSIBLE = 1 << 3,  /* usage_rate > 100 */
+	PGS_ISSUE_TEAM_MINUTES_SHORT = 1 << 4, /* the team's seconds < 240·60 − 60 */
+	PGS_ISSUE_UNRESOLVED_PLAYER = 1 << 5,  /* no universal_player_id / status unresolved */
+};
+
+typedef struct pgs_summary pgs_summary;
+
+/* Returns a new context, or NULL when opts->processed_at is missing. */
+pgs_summary *pgs_summary_new(const struct pgs_summary_opts *opts);
+void pgs_summary_free(pgs_summary *s);
+
+/*
+ * Check raw row against the contract and buffer it for the current game.
+ * Returns 0, or -1 with the reason (e.g. "bad minutes '3a:10'") in err (cap
+ * bytes); a rejected row is not buffered.  The caller decides where games end:
+ * it flushes before adding the first row of a different game_id.
+ */
+int pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap);
+
+/* game_id of the buffered rows, or NULL when none are buffered. */
+const char *pgs_summary_game(const pgs_summary *s);
+
+/*
+ * Called once per summary row: row is the complete object (content fields in
+ * schema order, data_hash, processed_at, then passed-through unknown fields),
+ * line its compact JSON without a newline.  Non-zero stops the flush.
+ */
+typedef int (*pgs_summary_emit_fn)(json_t *row, const char *line, size_t len, void *arg);
+
+/*
+ * Merge the buffered game's sources, compute its summary rows and emit them in
+ * the order the players first appeared.  The buffer is emptied in every case.
+ * Returns the number of rows emitted, or -1 when emit returned non-zero.
+ */
+long pgs_summary_flush(pgs_summary *s, pgs_summary_emit_fn emit, void *arg);
+
+/* Parse a --prefer LIST ("nbastats,nbacom,bbref") into *names (an array of
+ * pointers into one allocation; free(*names) frees both).  Returns the count,
+ * or -1 for an empty name or a name given twice. */
+long pgs_summary_parse_prefer(const char *list, const char ***names);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * pgs-transform — raw rows in, one summary row per player per game out.
+ *
+ * Rows arrive grouped by game; one game is buffered at a time, its sources
+ * merged and its summary rows computed by lib/summary.c, so memory is bounded
+ * by the largest game and not by the input.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dates.h"
+#include "ndjson.h"
+#include "opts.h"
+#include "rejects.h"
+#include "summary.h"
+#include "util.h"
+
+enum { OPT_PREFER = PGS_OPT_TOOL, OPT_NOW };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pgs-transform [--prefer LIST] [--now TS] [--rejects FILE] [--max-rejects N] [FILE...]\n"
+	    "Group raw rows by game, merge sources, write one summary row per player per game.\n"
+	    "\n"
+	    "  --prefer LIST     source preference, most preferred first (default %s)\n"
+	    "  --now TS          processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
+	    "                    (default $SOURCE_DATE_EPOCH, else the current time)\n"
+	    "  --rejects FILE    write rejected rows to FILE as NDJSON instead of stderr\n"
+	    "  --max-rejects N   fail (exit 3) once more than N rows are rejected\n"
+	    "  -q, --quiet       no warnings\n"
+	    "  -v, --verbose     report progress\n"
+	    "  -h, --help        show this help\n"
+	    "  -V, --version     show the version\n"
+	    "\n"
+	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 I/O error or truncated upstream.\n",
+	    PGS_SUMMARY_DEFAULT_PREFER);
+}
+
+/* ---- processed_at ---- */
+
+/*
+ * Normalize an ISO-8601 UTC time ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with an
+ * optional fraction, then "Z" or "+00:00") to "YYYY-MM-DDTHH:MM:SSZ".
+ */
+static int
+parse_now(const char *s, char out[32])
+{
+	char date[11];
+	int hh = 0, mm = 0, ss = 0, n = 0;
+	long days;
+	const char *rest;
+
+	if (strlen(s) < 10)
+		return -1;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (pgs_date_parse(date, &days) < 0)
+		return -1;
+	rest = s + 10;
+	if (*rest == 'T' || *rest == ' ') {
+		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &hh, &mm, &ss, &n) != 3 || n != 8)
+			return -1;
+		if (hh > 23 || mm > 59 || ss > 59)
+			return -1;
+		rest += 1 + n;
+		if (*rest == '.')
+			for (rest++; *rest >= '0' && *rest <= '9'; rest++)
+				;
+		if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
+			return -1;
+	} else if (*rest != '\0') {
+		return -1;
+	}
+	snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, hh, mm, ss);
+	return 0;
+}
+
+/* --now, else $SOURCE_DATE_EPOCH (reproducible runs), else the clock. */
+static int
+processed_at(const char *now, char out[32])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct tm tm;
+	time_t t;
+
+	if (now) {
+		if (parse_now(now, out) < 0)
+			return pgs_usage_error("bad --now '%s': want YYYY-MM-DDTHH:MM:SSZ", now);
+		return 0;
+	}
+	if (sde && *sde) {
+		long long v = pgs_parse_count(sde);
+
+		if (v < 0)
+			return pgs_usage_error("bad SOURCE_DATE_EPOCH '%s': want seconds since 1970", sde);
+		t = (time_t)v;
+	} else {
+		t = time(NULL);
+	}
+	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return pgs_usage_error("cannot format time %lld", (long long)t);
+	return 0;
+}
+
+/* ---- games already written: their rows must not come back ---- */
+
+struct seen {
+	char **ids;
+	size_t cap, n;      /* cap: power of two */
+};
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+seen_has(const struct seen *t, const char *id)
+{
+	if (t->cap == 0)
+		return 0;
+	for (size_t p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
+		if (strcmp(t->ids[p], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+seen_add(struct seen *t, const char *id)
+{
+	size_t p;
+
+	if (seen_has(t, id))
+		return;
+	if (2 * (t->n + 1) > t->cap) {
+		struct seen old = *t;
+
+		t->cap = t->cap ? 2 * t->cap : 1024;
+		t->ids = pgs_xcalloc(t->cap, sizeof(*t->ids));
+		t->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.ids[i]) {
+				for (p = hash_str(old.ids[i]) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
+					;
+				t->ids[p] = old.ids[i];
+				t->n++;
+			}
+		free(old.ids);
+	}
+	for (p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
+		;
+	t->ids[p] = pgs_xstrdup(id);
+	t->n++;
+}
+
+static void
+seen_free(struct seen *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->ids[i]);
+	free(t->ids);
+}
+
+/* ---- the stream ---- */
+
+struct run {
+	pgs_rows *in;
+	pgs_summary *sum;
+	struct seen done;
+	long rows_out;
+};
+
+static int
+write_row(json_t *row, const char *line, size_t len, void *arg)
+{
+	struct run *r = arg;
+
+	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
+		return -1;
+	r->rows_out++;
+	return 0;
+}
+
+/* Emit the buffered game and remember it; -1 on a write error. */
+static int
+finish_game(struct run *r)
+{
+	const char *id = pgs_summary_game(r->sum);
+
+	if (!id)
+		return 0;
+	seen_add(&r->done, id);
+	return pgs_summary_flush(r->sum, write_row, r) < 0 ? -1 : 0;
+}
+
+/* One input row: a new game_id ends the buffered game.  -1 stops the run. */
+static int
+take_row(struct run *r, json_t *row)
+{
+	const char *gid = json_string_value(json_object_get(row, "game_id"));
+	const char *cur = pgs_summary_game(r->sum);
+	char err[512];
+
+	if (gid && cur && strcmp(gid, cur) != 0 && finish_game(r) < 0)
+		return -1;
+	if (gid && seen_has(&r->done, gid))
+		snprintf(err, sizeof(err), "game '%s' not contiguous: its rows must come together", gid);
+	else if (pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
+		return 0;
+	return pgs_reject(pgs_rows_name(r->in), pgs_rows_lineno(r->in), pgs_rows_text(r->in),
+	    "%s", err);
+}
+
+/* Read every row; returns PGS_ROWS_END, or PGS_ROWS_FATAL after an error. */
+static int
+transform(struct run *r)
+{
+	json_t *row;
+	int got, bad;
+
+	while ((got = pgs_rows_next(r->in, &row)) == PGS_ROWS_ROW) {
+		bad = take_row(r, row);
+		json_decref(row);
+		if (bad < 0)
+			return PGS_ROWS_FATAL;
+	}
+	if (got == PGS_ROWS_END && finish_game(r) < 0)
+		return PGS_ROWS_FATAL;
+	return got;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		PGS_COMMON_LONGOPTS,
+		{ "prefer", required_argument, NULL, OPT_PREFER },
+		{ "now", required_argument, NULL, OPT_NOW },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pgs_common co;
+	struct pgs_summary_opts so = { 0 };
+	struct run run = { 0 };
+	const char *prefer = PGS_SUMMARY_DEFAULT_PREFER, *now = NULL;
+	const char **names = NULL;
+	char at[32];
+	long n;
+	int c, rc = PGS_EXIT_FAIL, got;
+
+	pgs_setprog(argv[0]);
+	pgs_common_init(&co);
+	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (pgs_common_opt(c, optarg, &co, usage)) {
+		case PGS_OPT_EXIT:
+			return PGS_EXIT_OK;
+		case PGS_OPT_BAD:
+			return PGS_EXIT_USAGE;
+		case PGS_OPT_HANDLED:
+			continue;
+		}
+		if (c == OPT_PREFER)
+			prefer = optarg;
+		else if (c == OPT_NOW)
+			now = optarg;
+	}
+	if ((n = pgs_summary_parse_prefer(prefer, &names)) < 0)
+		return pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", prefer);
+	if (processed_at(now, at) != 0) {
+		free(names);
+		return PGS_EXIT_USAGE;
+	}
+	so.prefer = names;
+	so.nprefer = (size_t)n;
+	so.processed_at = at;
+	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
+		goto out;
+	run.sum = pgs_summary_new(&so);
+	if (!run.sum) {
+		pgs_err("internal error: summary fields do not match the schema");
+		goto out;
+	}
+	run.in = pgs_rows_open(argv + optind, argc - optind);
+	pgs_out_init();
+
+	got = transform(&run);
+	/* vouch for the stream with a marker only when upstream vouched for all of it */
+	if (got == PGS_ROWS_END && pgs_rows_marked(run.in) &&
+	    pgs_emit_end(run.rows_out, pgs_reject_count(), NULL) < 0)
+		got = PGS_ROWS_FATAL;
+	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
+	    run.rows_out, pgs_reject_count());
+	if (pgs_out_close() < 0)
+		got = PGS_ROWS_FATAL;
+	if (pgs_rejects_close() < 0)
+		got = PGS_ROWS_FATAL;
+	if (got == PGS_ROWS_END)
+		rc = pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+out:
+	pgs_rows_close(run.in);
+	pgs_summary_free(run.sum);
+	seen_free(&run.done);
+	free(names);
+	return rc;
+}

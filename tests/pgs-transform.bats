@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# pgs-transform: per-game summary rows, source merging, formulas, stream contract.
+
+load test_helper
+
+NOW=2024-01-01T00:00:00Z
+
+setup() {
+	common_setup
+	GAME="$FIXTURES/transform_game.ndjson"
+	GOLDEN="$FIXTURES/transform_game.golden.ndjson"
+	MERGE="$FIXTURES/transform_merge.ndjson"
+	BAD="$FIXTURES/transform_bad.ndjson"
+}
+
+# player LOOKUP: the summary row of that player in $output.
+player() {
+	grep -F "\"player_lookup\":\"$1\"" <<<"$output"
+}
+
+# marked FILE: the file's rows followed by a valid end marker.
+marked() {
+	cat "$1"
+	printf '{"pgs_end":{"tool":"pgs-resolve","rows":%d,"rejects":0}}\n' "$(grep -c . "$1")"
+}
+
+# many N: the game fixture repeated N times under distinct game ids.
+many() {
+	awk -v n="$1" '{ a[NR] = $0 } END {
+	    for (i = 1; i <= n; i++) for (j = 1; j <= NR; j++) {
+	        s = a[j]; sub(/"game_id":"[^"]*"/, "\"game_id\":\"g" i "\"", s); print s } }' "$GAME"
+}
+
+@test "pgs-transform --help prints the usage and exits 0" {
+	run --separate-stderr pgs-transform --help
+	assert_success
+	assert_line --index 0 "usage: pgs-transform [--prefer LIST] [--now TS] [--rejects FILE] [--max-rejects N] [FILE...]"
+	assert_output --partial "nbastats,nbacom,bbref"
+	[ -z "$stderr" ]
+}
+
+@test "pgs-transform -V prints the version" {
+	run --separate-stderr pgs-transform -V
+	assert_success
+	assert_output --regexp '^pgs-transform [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "pgs-transform: a bad flag is a usage error (2)" {
+	run -2 --separate-stderr pgs-transform --bogus
+	[ -z "$output" ]
+	[[ "$stderr" == *"Try 'pgs-transform --help'."* ]]
+}
+
+@test "pgs-transform: a bad --now or --prefer is a usage error (2)" {
+	run -2 --separate-stderr pgs-transform --now yesterday "$GAME"
+	[ -z "$output" ]
+	[[ "$stderr" == *"pgs-transform: bad --now 'yesterday'"* ]]
+	run -2 --separate-stderr pgs-transform --prefer nbacom,,bbref "$GAME"
+	[ -z "$output" ]
+	[[ "$stderr" == *"pgs-transform: bad --prefer 'nbacom,,bbref'"* ]]
+}
+
+@test "pgs-transform: a missing input file fails (3)" {
+	run -3 --separate-stderr pgs-transform "$BATS_TEST_TMPDIR/nope.ndjson"
+	[ -z "$output" ]
+	[[ "$stderr" == *"cannot open '$BATS_TEST_TMPDIR/nope.ndjson'"* ]]
+}
+
+@test "pgs-transform: bad rows are rejected with file:line and a reason, good rows flow (1)" {
+	run -1 --separate-stderr pgs-transform --now "$NOW" "$BAD"
+	[[ "$stderr" == *"pgs-transform: $BAD:2: malformed JSON"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:3: bad minutes '3a:10'"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:4: negative assists (-2)"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:5: fg_makes 11 > fg_attempts 10"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:6: missing game_id"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:7: bad game_date '2024-02-30'"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:8: ft_makes 3 > ft_attempts 2"* ]]
+	[ "$(grep -c . <<<"$stderr")" -eq 7 ]
+	# lines 1 and 9 are good and still come out
+	[ "$(jq -r .player_lookup <<<"$output" | paste -sd,)" = "jaysontatum,lukekornet" ]
+}
+
+@test "pgs-transform --rejects records the bad line as NDJSON" {
+	run -1 --separate-stderr pgs-transform --now "$NOW" --rejects "$BATS_TEST_TMPDIR/rej.ndjson" "$BAD"
+	[ -z "$stderr" ]
+	run jq -r 'select(.line == 3) | [.tool, .error] | join(" ")' "$BATS_TEST_TMPDIR/rej.ndjson"
+	assert_output "pgs-transform bad minutes '3a:10'"
+	run jq -r 'select(.line == 2) | .raw' "$BATS_TEST_TMPDIR/rej.ndjson"
+	assert_output '{"game_id":"20240110_BOS_NYK",'
+}
+
+@test "pgs-transform --max-rejects: too many rejects fail (3) without an end marker" {
+	run -3 --separate-stderr bash -c 'marked() { cat "$1"; printf "{\"pgs_end\":{\"tool\":\"t\",\"rows\":%d}}\n" "$(grep -c . "$1")"; }
+	    marked "$1" | pgs-transform --max-rejects 2 --now 2024-01-01T00:00:00Z' _ "$BAD"
+	refute_output --partial pgs_end
+}
+
+@test "pgs-transform: writing to /dev/full fails (3)" {
+	run -3 --separate-stderr bash -c 'pgs-transform --now 2024-01-01T00:00:00Z "$1" > /dev/full' _ "$GAME"
+	[[ "$stderr" == *"pgs-transform: write error"* ]]
+}
+
+@test "pgs-transform | head -1 ends quietly" {
+	many 2000 > big.ndjson
+	run --separate-stderr bash -c 'pgs-transform --now 2024-01-01T00:00:00Z big.ndjson | head -1'
+	assert_success
+	[ -z "$stderr" ]
+	[ "$(jq -r .player_lookup <<<"$output")" = jaysontatum ]
+}
+
+@test "pgs-transform: a truncated upstream fails (3) without an end marker" {
+	{ head -5 "$GAME"; echo '{"pgs_end":{"tool":"pgs-resolve","rows":24}}'; } > short.ndjson
+	run -3 --separate-stderr pgs-transform --now "$NOW" short.ndjson
+	refute_output --partial pgs_end
+	[[ "$stderr" == *"upstream truncated"* ]]
+	# rows after the last marker and no marker following them: upstream died mid-stream
+	{ marked "$GAME"; head -3 "$GAME"; } > cut.ndjson
+	run -3 --separate-stderr pgs-transform --now "$NOW" cut.ndjson
+	refute_output --partial pgs_end
+}
+
+@test "pgs-transform: marked input gets its own end marker; hand-made input none" {
+	marked "$GAME" > in.ndjson
+	run --separate-stderr pgs-transform --now "$NOW" in.ndjson
+	assert_success
+	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":24,"rejects":0}}' ]
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	assert_success
+	refute_output --partial pgs_end
+	[ "${#lines[@]}" -eq 24 ]
+}
+
+@test "pgs-transform: golden summary rows for a hand-made regulation game and an overtime game" {
+	[ -f "$GOLDEN" ] || fail "golden file $GOLDEN is missing"
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	assert_success
+	[ -z "$stderr" ]
+	diff -u "$GOLDEN" <(printf '%s\n' "$output")
+}
+
+@test "pgs-transform: efg, ts and usage match hand-computed values" {
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	assert_success
+	# Tatum: 10/20 FG, 4 3PM, 6/7 FT, 3 TOV, 40:00; BOS 65 FGA, 18 FTA, 9 TOV, 240:00
+	#   efg = (10 + 0.5·4)/20 = 0.6;  ts = 30/(2·(20 + 0.44·7)) = 30/46.16 = 0.650
+	#   usage = 100·(20 + 3.08 + 3)·(240/5) / (40·(65 + 7.92 + 9)) = 125184/3276.8 = 38.2
+	run jq -c '[.efg_pct, .ts_pct, .usage_rate]' <<<"$(player jaysontatum)"
+	assert_output '[0.6,0.65,38.2]'
+	# James, overtime: 22 FGA, 6 FTA, 4 TOV in 53:00; LAL 77 FGA, 19 FTA, 12 TOV over 265:00
+	#   usage = 100·28.64·(265/5) / (53·97.36) = 29.4 (with 240 team minutes it would be 26.6)
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	run jq -c '[.usage_rate, .team_points, .opponent_points, .win_flag, .home_game]' <<<"$(player lebronjames)"
+	assert_output '[29.4,96,95,true,false]'
+}
+
+@test "pgs-transform: zero is not null; DNP minutes are null" {
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	assert_success
+	# a 0-for-5 shooter: efg and ts are a true 0.0
+	[[ "$(player derrickwhite)" == *'"efg_pct":0.0,"ts_pct":0.0,'* ]]
+	# 0 FGA but 2 FTA: efg undefined, ts = 1/(2·0.88) = 0.568
+	[[ "$(player alhorford)" == *'"efg_pct":null,"ts_pct":0.568,'* ]]
+	# 0:00 played: minutes 0.0, usage undefined
+	[[ "$(player samhauser)" == *'"minutes_played":0.0,"seconds_played":0,'* ]]
+	[[ "$(player samhauser)" == *'"usage_rate":null,'* ]]
+	# Did Not Play with empty minutes: null minutes, a coach's decision
+	run jq -c '[.minutes_played, .seconds_played, .is_active, .is_dnp, .dnp_reason, .dnp_reason_category]' \
+	    <<<"$(player lukekornet)"
+	assert_output '[null,null,false,true,"Did Not Play","coach_decision"]'
+}
+
+@test "pgs-transform: player_lookup is computed when pgs-resolve did not run; unknown fields pass through" {
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	run jq -c '[.player_lookup, .universal_player_id, .registry_status, .quality_issues]' <<<"$(player nikolajokic)"
+	assert_output '["nikolajokic",null,"unresolved",["unresolved_player"]]'
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	[[ "$(player jaysontatum)" == *'"processed_at":"2024-01-01T00:00:00Z","bbref_player_id":"tatumja01"}' ]]
+}
+
+@test "pgs-transform: two sources merge field by field, the preferred one winning" {
+	run --separate-stderr pgs-transform --now "$NOW" "$MERGE"
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	# nbacom (preferred) lacks starter and plus_minus: bbref fills the gaps
+	run jq -c '[.primary_source_used, .sources_seen, .data_quality_tier, .minutes_played, .starter_flag, .plus_minus]' \
+	    <<<"$(player jaysontatum)"
+	assert_output '["nbacom",["nbacom","bbref"],"gold",40,true,8]'
+	# both have plus_minus and minutes: nbacom's win; 38 vs 40:00 is > 60 s apart
+	run --separate-stderr pgs-transform --now "$NOW" "$MERGE"
+	run jq -c '[.minutes_played, .plus_minus, .quality_issues[0]]' <<<"$(player jaylenbrown)"
+	assert_output '[38,7,"minutes_disagree"]'
+	# a DNP only bbref lists: kept, from the fallback source
+	run --separate-stderr pgs-transform --now "$NOW" "$MERGE"
+	run jq -c '[.primary_source_used, .sources_seen, .data_quality_tier]' <<<"$(player lukekornet)"
+	assert_output '["bbref",["bbref"],"silver"]'
+}
+
+@test "pgs-transform --prefer changes which source is primary" {
+	run --separate-stderr pgs-transform --prefer bbref,nbacom --now "$NOW" "$MERGE"
+	assert_success
+	run jq -c '[.primary_source_used, .sources_seen, .data_quality_tier, .minutes_played, .plus_minus]' \
+	    <<<"$(player jaylenbrown)"
+	assert_output '["bbref",["bbref","nbacom"],"gold",40,6]'
+	run --separate-stderr pgs-transform --prefer bbref,nbacom --now "$NOW" "$MERGE"
+	run jq -r .data_quality_tier <<<"$(player lukekornet)"
+	assert_output gold
+}
+
+@test "pgs-transform: rows of a game that come back after it was written are rejected" {
+	{ head -2 "$GAME"; sed -n 15p "$GAME"; sed -n 3p "$GAME"; } > split.ndjson
+	run -1 --separate-stderr pgs-transform --now "$NOW" split.ndjson
+	[[ "$stderr" == *"split.ndjson:4: game '20240110_BOS_NYK' not contiguous"* ]]
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "pgs-transform: the same player twice from one source is rejected" {
+	{ head -2 "$GAME"; sed -n 1p "$GAME"; } > dup.ndjson
+	run -1 --separate-stderr pgs-transform --now "$NOW" dup.ndjson
+	[[ "$stderr" == *"dup.ndjson:3: duplicate player 'jaysontatum' from source 'bbref'"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "pgs-transform is deterministic: the same input gives the same bytes" {
+	pgs-transform --now "$NOW" "$GAME" > a.ndjson
+	pgs-transform --now "$NOW" "$GAME" > b.ndjson
+	cmp a.ndjson b.ndjson
+	# without --now, SOURCE_DATE_EPOCH fixes processed_at
+	run --separate-stderr pgs-transform "$GAME"
+	run jq -r .processed_at <<<"${lines[0]}"
+	assert_output 2023-11-14T22:13:20Z
+}
+
+@test "pgs-transform: data_hash follows the content, not processed_at" {
+	pgs-transform --now "$NOW" "$GAME" | jq -r .data_hash > h1
+	pgs-transform --now 2030-06-01T12:00:00Z "$GAME" | jq -r .data_hash > h2
+	cmp h1 h2
+	# one more assist for Tatum: his hash changes, nobody else's
+	sed '1s/"assists":3/"assists":4/' "$GAME" > changed.ndjson
+	pgs-transform --now "$NOW" changed.ndjson | jq -r .data_hash > h3
+	[ "$(diff h1 h3 | grep -c '^>')" -eq 1 ]
+	[ "$(sed -n 1p h1)" != "$(sed -n 1p h3)" ]
+	# it is SHA-256 of the content fields as compact JSON: the row up to data_hash
+	line="$(head -1 "$GOLDEN")"
+	want="$(printf '%s}' "${line%%,\"data_hash\":*}" | sha256sum | cut -c1-16)"
+	[ "$want" = "$(sed -n 1p h1)" ]
+}
+
+@test "pgs-transform: real bbref data through extract | resolve | transform" {
+	require_data
+	pgs-extract --from 2022-10-18 --to 2022-10-31 \
+	    "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2022-23.csv.gz" |
+	    pgs-resolve --register | pgs-transform > sum.ndjson
+	tail -1 sum.ndjson | jq -e '.pgs_end.tool == "pgs-transform" and .pgs_end.rejects == 0'
+	# every active player has minutes; usage is missing only for 0:00 players
+	run jq -s -c '[.[] | select(.is_active)] | [length,
+	    (map(select(.minutes_played == null)) | length),
+	    (map(select(.usage_rate == null and .seconds_played > 0)) | length)]' sum.ndjson
+	assert_output --regexp '^\[[0-9]{4,},0,0\]$'
+	# team points are the sum of player points, and each game has a winner
+	run jq -s -c '[.[] | select(.game_id) | select(.team_points + .opponent_points == 0 or .win_flag == null)] | length' sum.ndjson
+	assert_output 0
+}
+
+@test "pgs-transform: DNP reasons map to categories" {
+	# one DNP row per reason, each a different player of the same game
+	base="$(sed -n 8p "$GAME")"
+	i=0
+	while IFS='|' read -r reason want; do
+		i=$((i + 1))
+		jq -c --arg r "$reason" --arg n "p$i" '.dnp_reason = $r | .player_lookup = $n | .universal_player_id = $n' \
+		    <<<"$base"
+		printf '%s\n' "$want" >> want.txt
+	done > dnp.ndjson <<-'EOT'
+	Did Not Play|coach_decision
+	Did Not Dress|other
+	Not With Team|not_with_team
+	Player Suspended|suspension
+	DNP - Coach's Decision|coach_decision
+	DNP - Injury/Illness - Left Ankle; Sprain|injury
+	Rest|rest
+	Personal Reasons|personal
+	G League - Two-Way|not_with_team
+	Health and Safety Protocols|injury
+	Inactive|other
+	EOT
+	run --separate-stderr pgs-transform --now "$NOW" dnp.ndjson
+	assert_success
+	[ "$(jq -r .dnp_reason_category <<<"$output")" = "$(cat want.txt)" ]
+}
