@@ -1,0 +1,923 @@
+/* registry.c — the in-memory player registry and the resolution rules (see registry.h). */
+#include "registry.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "names.h"
+#include "util.h"
+
+/* ---- an arena for the registry's strings: freed all at once, no per-string bookkeeping ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct arena {
+	struct chunk *head;
+};
+
+static void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct chunk *c = a->head;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 60000 ? n : 60000;
+
+		c = pgs_xmalloc(sizeof(*c) + cap);
+		c->next = a->head;
+		c->used = 0;
+		c->cap = cap;
+		a->head = c;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static char *
+arena_strdup(struct arena *a, const char *s)
+{
+	return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	struct chunk *c, *next;
+
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
+}
+
+/* ---- a string-keyed open-addressing hash map; keys are borrowed from the values ---- */
+
+struct ent {
+	uint64_t h;
+	const char *k;   /* NULL: empty slot */
+	size_t klen;
+	void *v;
+};
+
+struct map {
+	struct ent *e;
+	size_t cap, n;   /* cap is a power of two */
+};
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+
+	while (n--) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void *
+map_get(const struct map *m, const char *k, size_t klen, uint64_t h)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
+		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0)
+			return m->e[i].v;
+	return NULL;
+}
+
+static void map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v);
+
+static void
+map_grow(struct map *m)
+{
+	struct map old = *m;
+	size_t i;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->e = pgs_xcalloc(m->cap, sizeof(*m->e));
+	m->n = 0;
+	for (i = 0; i < old.cap; i++)
+		if (old.e[i].k)
+			map_put(m, old.e[i].k, old.e[i].klen, old.e[i].h, old.e[i].v);
+	free(old.e);
+}
+
+/* Insert or replace. */
+static void
+map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap)
+		map_grow(m);
+	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
+		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0) {
+			m->e[i].v = v;
+			return;
+		}
+	m->e[i] = (struct ent){ h, k, klen, v };
+	m->n++;
+}
+
+static void
+map_clear(struct map *m)
+{
+	if (m->cap)
+		memset(m->e, 0, m->cap * sizeof(*m->e));
+	m->n = 0;
+}
+
+static void
+map_free(struct map *m)
+{
+	free(m->e);
+	m->e = NULL;
+	m->cap = m->n = 0;
+}
+
+/* ---- the registry ---- */
+
+struct sid {
+	const char *source, *spid;
+};
+
+struct lk;
+
+struct player {
+	const char *uid, *name;
+	struct lk *lk;
+	struct sid *sids;        /* this player's ids, one per source normally */
+	size_t nsids, capsids;
+};
+
+struct alias {
+	struct lk *lk;           /* the alias lookup */
+	const char *uid;         /* the target, once known */
+	const char *target_uid;  /* aliases file: target given as a uid */
+	struct lk *target_lk;    /* aliases file: target given as a name */
+	const char *store_uid;   /* what the store says for this alias, if anything */
+	int saved;
+};
+
+struct lk {
+	const char *s;
+	size_t len;
+	struct player **players; /* registered players with this lookup */
+	size_t nplayers, capplayers;
+	struct alias *alias;
+};
+
+struct unres {
+	struct pgs_unresolved u;
+};
+
+struct pgs_registry {
+	struct arena a;
+	struct map names;        /* display name -> struct lk, or a bad-name sentinel */
+	struct map lookups;      /* lookup -> struct lk */
+	struct map uids;         /* uid -> struct player */
+	struct map sids;         /* "source\x1fspid" -> struct player */
+	struct lk *last;         /* the lk of the last name looked up: saves a hash */
+	pgs_buf key;             /* scratch for composite keys */
+	char *norm;              /* scratch for normalizing */
+	size_t normcap;
+
+	struct alias **file_aliases;
+	size_t nfile_aliases, capfile_aliases;
+
+	const char **triples;    /* new source ids: n × {source, spid, uid} */
+	size_t ntriples, captriples;
+	struct map unres_map;    /* "lookup\x1fsource" -> struct unres */
+	struct unres **unres;
+	size_t nunres, capunres;
+
+	long nplayers, nsids, naliases, nnames, registered, learned;
+};
+
+/* Sentinels for names that have no lookup. */
+static struct lk bad_utf8, bad_empty;
+
+#define GROW(arr, n, cap) do {                                              \
+	if ((n) == (cap)) {                                                 \
+		(cap) = (cap) ? 2 * (cap) : 8;                              \
+		(arr) = pgs_xrealloc((arr), (cap) * sizeof(*(arr)));        \
+	}                                                                   \
+} while (0)
+
+const char *
+pgs_reg_status_name(enum pgs_reg_status s)
+{
+	switch (s) {
+	case PGS_REG_RESOLVED:
+		return "resolved";
+	case PGS_REG_ALIAS:
+		return "alias";
+	case PGS_REG_NEW:
+		return "new";
+	case PGS_REG_UNRESOLVED:
+		break;
+	}
+	return "unresolved";
+}
+
+pgs_registry *
+pgs_registry_new(void)
+{
+	return pgs_xcalloc(1, sizeof(pgs_registry));
+}
+
+static void
+free_players(pgs_registry *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->uids.cap; i++)
+		if (r->uids.e[i].k)
+			free(((struct player *)r->uids.e[i].v)->sids);
+	for (i = 0; i < r->lookups.cap; i++)
+		if (r->lookups.e[i].k)
+			free(((struct lk *)r->lookups.e[i].v)->players);
+}
+
+void
+pgs_registry_free(pgs_registry *r)
+{
+	if (!r)
+		return;
+	free_players(r);
+	map_free(&r->names);
+	map_free(&r->lookups);
+	map_free(&r->uids);
+	map_free(&r->sids);
+	map_free(&r->unres_map);
+	pgs_buf_free(&r->key);
+	free(r->norm);
+	free(r->file_aliases);
+	free(r->triples);
+	free(r->unres);
+	arena_free(&r->a);
+	free(r);
+}
+
+static struct lk *
+lk_get(pgs_registry *r, const char *s, size_t len, int create)
+{
+	uint64_t h = hash(s, len);
+	struct lk *lk = map_get(&r->lookups, s, len, h);
+
+	if (lk || !create)
+		return lk;
+	lk = arena_alloc(&r->a, sizeof(*lk));
+	memset(lk, 0, sizeof(*lk));
+	lk->s = arena_strndup(&r->a, s, len);
+	lk->len = len;
+	map_put(&r->lookups, lk->s, len, h, lk);
+	return lk;
+}
+
+static struct player *
+player_get(const pgs_registry *r, const char *uid)
+{
+	size_t n = strlen(uid);
+
+	return map_get(&r->uids, uid, n, hash(uid, n));
+}
+
+/* The lookup part of a uid: "marcuswilliams_002" -> "marcuswilliams". */
+static size_t
+uid_lookup_len(const char *uid)
+{
+	const char *us = strrchr(uid, '_');
+
+	return us ? (size_t)(us - uid) : strlen(uid);
+}
+
+/* A target written as a uid rather than a name: [a-z0-9]+_[0-9]+. */
+static int
+uid_shaped(const char *s)
+{
+	const char *us = strrchr(s, '_');
+	const char *p;
+
+	if (!us || us == s || !us[1])
+		return 0;
+	for (p = s; p < us; p++)
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
+			return 0;
+	for (p = us + 1; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+static struct player *
+player_add(pgs_registry *r, const char *uid, const char *lookup, size_t lookuplen, const char *name)
+{
+	struct player *p = player_get(r, uid);
+	struct lk *lk;
+
+	if (p) {
+		if (name && !p->name)
+			p->name = arena_strdup(&r->a, name);
+		return p;
+	}
+	p = arena_alloc(&r->a, sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	p->uid = arena_strdup(&r->a, uid);
+	p->name = arena_strdup(&r->a, name);
+	lk = lk_get(r, lookup, lookuplen, 1);
+	p->lk = lk;
+	GROW(lk->players, lk->nplayers, lk->capplayers);
+	lk->players[lk->nplayers++] = p;
+	map_put(&r->uids, p->uid, strlen(p->uid), hash(p->uid, strlen(p->uid)), p);
+	r->nplayers++;
+	return p;
+}
+
+void
+pgs_registry_add_player(pgs_registry *r, const char *uid, const char *lookup, const char *name)
+{
+	if (!lookup || !*lookup)
+		player_add(r, uid, uid, uid_lookup_len(uid), name);
+	else
+		player_add(r, uid, lookup, strlen(lookup), name);
+}
+
+static const char *
+sid_key(pgs_registry *r, const char *source, const char *spid)
+{
+	pgs_buf_reset(&r->key);
+	pgs_buf_adds(&r->key, source);
+	pgs_buf_add(&r->key, "\x1f", 1);
+	pgs_buf_adds(&r->key, spid);
+	return r->key.s;
+}
+
+/* The id player p has for source, or NULL. */
+static const char *
+player_sid(const struct player *p, const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsids; i++)
+		if (strcmp(p->sids[i].source, source) == 0)
+			return p->sids[i].spid;
+	return NULL;
+}
+
+/* Cache (source, spid) -> p; an id already known keeps its player. Returns 1 when new. */
+static int
+sid_add(pgs_registry *r, struct player *p, const char *source, const char *spid)
+{
+	const char *k = sid_key(r, source, spid);
+	size_t klen = r->key.len;
+	uint64_t h = hash(k, klen);
+	struct sid s;
+
+	if (map_get(&r->sids, k, klen, h))
+		return 0;
+	map_put(&r->sids, arena_strndup(&r->a, k, klen), klen, h, p);
+	s.source = arena_strdup(&r->a, source);
+	s.spid = arena_strdup(&r->a, spid);
+	GROW(p->sids, p->nsids, p->capsids);
+	p->sids[p->nsids++] = s;
+	r->nsids++;
+	return 1;
+}
+
+void
+pgs_registry_add_source_id(pgs_registry *r, const char *source, const char *spid, const char *uid)
+{
+	struct player *p = player_get(r, uid);
+
+	if (!p)   /* an id for a player the store did not list: its uid names the lookup */
+		p = player_add(r, uid, uid, uid_lookup_len(uid), NULL);
+	sid_add(r, p, source, spid);
+}
+
+void
+pgs_registry_add_alias(pgs_registry *r, const char *alias_lookup, const char *uid)
+{
+	struct lk *lk = lk_get(r, alias_lookup, strlen(alias_lookup), 1);
+	struct alias *a;
+
+	if (lk->alias) {   /* the aliases file wins over the store */
+		if (!lk->alias->store_uid)
+			lk->alias->store_uid = arena_strdup(&r->a, uid);
+		return;
+	}
+	a = arena_alloc(&r->a, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->lk = lk;
+	a->uid = arena_strdup(&r->a, uid);
+	a->store_uid = a->uid;
+	a->saved = 1;
+	lk->alias = a;
+	r->naliases++;
+}
+
+/* ---- loading from the store ---- */
+
+struct load_rec {
+	char *a, *b, *c;
+};
+
+struct load {
+	struct load_rec *v[3];   /* players, source ids, aliases */
+	size_t n[3], cap[3];
+};
+
+static int
+load_push(struct load *l, int kind, const char *a, const char *b, const char *c)
+{
+	GROW(l->v[kind], l->n[kind], l->cap[kind]);
+	l->v[kind][l->n[kind]++] = (struct load_rec){
+		a ? pgs_xstrdup(a) : NULL, b ? pgs_xstrdup(b) : NULL, c ? pgs_xstrdup(c) : NULL
+	};
+	return 0;
+}
+
+static int
+load_player(const char *uid, const char *lookup, const char *name, void *arg)
+{
+	return uid ? load_push(arg, 0, uid, lookup, name) : 0;
+}
+
+static int
+load_source_id(const char *source, const char *spid, const char *uid, void *arg)
+{
+	return source && spid && uid ? load_push(arg, 1, source, spid, uid) : 0;
+}
+
+static int
+load_alias(const char *alias_lookup, const char *uid, const char *rule, void *arg)
+{
+	return alias_lookup && uid ? load_push(arg, 2, alias_lookup, uid, NULL) : 0;
+}
+
+int
+pgs_registry_load(pgs_registry *r, pgs_store *st)
+{
+	static const struct pgs_registry_cb cb = { load_player, load_source_id, load_alias };
+	struct load l;
+	size_t i;
+	int k, ret;
+
+	/* Collected first and built after, so the order the backend calls back in
+	 * does not matter: an id or alias always finds its player. */
+	memset(&l, 0, sizeof(l));
+	ret = pgs_store_registry_load(st, &cb, &l);
+	if (ret == 0) {
+		for (i = 0; i < l.n[0]; i++)
+			pgs_registry_add_player(r, l.v[0][i].a, l.v[0][i].b, l.v[0][i].c);
+		for (i = 0; i < l.n[1]; i++)
+			pgs_registry_add_source_id(r, l.v[1][i].a, l.v[1][i].b, l.v[1][i].c);
+		for (i = 0; i < l.n[2]; i++)
+			pgs_registry_add_alias(r, l.v[2][i].a, l.v[2][i].b);
+	}
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < l.n[k]; i++) {
+			free(l.v[k][i].a);
+			free(l.v[k][i].b);
+			free(l.v[k][i].c);
+		}
+		free(l.v[k]);
+	}
+	return ret < 0 ? -1 : 0;
+}
+
+/* ---- names ---- */
+
+const char *
+pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **why)
+{
+	uint64_t h = hash(name, len);
+	struct lk *lk = map_get(&r->names, name, len, h);
+	size_t need;
+	int n;
+
+	if (!lk) {
+		/* NFKD can expand a character into several letters; 18 bytes per
+		 * input byte covers the longest compatibility decomposition. */
+		need = 18 * len + 16;
+		if (need > r->normcap) {
+			free(r->norm);
+			r->normcap = need;
+			r->norm = pgs_xmalloc(need);
+		}
+		if (memchr(name, '\0', len))
+			n = -1;
+		else
+			n = pgs_player_lookup(name, r->norm, r->normcap);
+		if (n < 0)
+			lk = &bad_utf8;
+		else if (n == 0)
+			lk = &bad_empty;
+		else
+			lk = lk_get(r, r->norm, (size_t)n, 1);
+		map_put(&r->names, arena_strndup(&r->a, name, len), len, h, lk);
+		r->nnames++;
+	}
+	if (lk == &bad_utf8 || lk == &bad_empty) {
+		*why = lk == &bad_utf8 ? "is not valid UTF-8 text" : "has no letters or digits";
+		return NULL;
+	}
+	r->last = lk;
+	return lk->s;
+}
+
+/* ---- resolution ---- */
+
+/* Remember a source id seen for p, to be written at the next flush. */
+static void
+learn(pgs_registry *r, struct player *p, const char *source, const char *spid)
+{
+	const struct sid *s;
+
+	if (!sid_add(r, p, source, spid))
+		return;
+	s = &p->sids[p->nsids - 1];
+	if (r->ntriples + 3 > r->captriples) {
+		r->captriples = r->captriples ? 2 * r->captriples : 3 * 256;
+		r->triples = pgs_xrealloc(r->triples, r->captriples * sizeof(*r->triples));
+	}
+	r->triples[r->ntriples++] = s->source;
+	r->triples[r->ntriples++] = s->spid;
+	r->triples[r->ntriples++] = p->uid;
+	r->learned++;
+}
+
+/* The target of an alias, resolving a file alias's target once its player is known. */
+static const char *
+alias_uid(pgs_registry *r, struct alias *a)
+{
+	struct player *p;
+
+	if (a->uid)
+		return a->uid;
+	if (a->target_uid) {
+		if ((p = player_get(r, a->target_uid)) != NULL)
+			a->uid = p->uid;
+	} else if (a->target_lk && a->target_lk->nplayers == 1)
+		a->uid = a->target_lk->players[0]->uid;
+	return a->uid;
+}
+
+static void
+set(struct pgs_resolution *res, const struct player *p, const struct lk *lk)
+{
+	res->uid = p->uid;
+	res->status = p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
+}
+
+static int
+register_player(pgs_registry *r, struct lk *lk, const char *name, const char *source,
+    const char *spid, pgs_store *reg, struct pgs_resolution *res)
+{
+	struct player *p;
+	char *uid = NULL;
+	int created = 0;
+
+	if (pgs_store_register_player(reg, lk->s, name, source, spid, &uid, &created) < 0)
+		return -1;
+	p = player_get(r, uid);
+	if (!p)
+		p = player_add(r, uid, created ? lk->s : uid,
+		    created ? lk->len : uid_lookup_len(uid), name);
+	free(uid);
+	if (source && spid) {
+		/* a new player's id is already in the store; an existing one's may not be */
+		if (created)
+			sid_add(r, p, source, spid);
+		else if (!player_sid(p, source))
+			learn(r, p, source, spid);
+	}
+	if (created) {
+		r->registered++;
+		res->uid = p->uid;
+		res->status = PGS_REG_NEW;
+	} else
+		set(res, p, lk);
+	return 0;
+}
+
+int
+pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
+    const char *source, const char *spid, pgs_store *reg, struct pgs_resolution *res)
+{
+	struct lk *lk = r->last && r->last->s == lookup ? r->last : lk_get(r, lookup, strlen(lookup), 1);
+	struct player *p;
+	const char *uid, *have;
+
+	res->lookup = lk->s;
+	res->uid = NULL;
+	res->status = PGS_REG_UNRESOLVED;
+	if (source && !*source)
+		source = NULL;
+	if (spid && !*spid)
+		spid = NULL;
+
+	/* 1: a known source id names the player, whatever the spelling */
+	if (source && spid) {
+		const char *k = sid_key(r, source, spid);
+
+		if ((p = map_get(&r->sids, k, r->key.len, hash(k, r->key.len))) != NULL) {
+			set(res, p, lk);
+			return 0;
+		}
+	}
+	/* 2: an alias */
+	if (lk->alias && (uid = alias_uid(r, lk->alias)) != NULL) {
+		p = player_get(r, uid);
+		res->uid = uid;
+		res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
+		if (p && source && spid && !player_sid(p, source))
+			learn(r, p, source, spid);
+		return 0;
+	}
+	/* 3: one player with this lookup, and not known under another id of this source */
+	if (lk->nplayers == 1) {
+		p = lk->players[0];
+		have = source && spid ? player_sid(p, source) : NULL;
+		if (!have || strcmp(have, spid) == 0) {
+			if (source && spid && !have)
+				learn(r, p, source, spid);
+			set(res, p, lk);
+			return 0;
+		}
+	}
+	/* 4: register */
+	if (reg)
+		return register_player(r, lk, name, source, spid, reg, res);
+	/* 5: unresolved */
+	return 0;
+}
+
+/* ---- the unresolved queue and flushing ---- */
+
+void
+pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
+{
+	const char *src = u->source ? u->source : "";
+	const char *k;
+	struct unres *e;
+	uint64_t h;
+
+	pgs_buf_reset(&r->key);
+	pgs_buf_adds(&r->key, u->player_lookup);
+	pgs_buf_add(&r->key, "\x1f", 1);
+	pgs_buf_adds(&r->key, src);
+	k = r->key.s;
+	h = hash(k, r->key.len);
+	if ((e = map_get(&r->unres_map, k, r->key.len, h)) != NULL) {
+		e->u.count += u->count > 0 ? u->count : 1;
+		return;
+	}
+	e = arena_alloc(&r->a, sizeof(*e));
+	e->u.player_lookup = arena_strdup(&r->a, u->player_lookup);
+	e->u.player_name = arena_strdup(&r->a, u->player_name);
+	e->u.source = arena_strdup(&r->a, u->source);
+	e->u.team_abbr = arena_strdup(&r->a, u->team_abbr);
+	e->u.game_id = arena_strdup(&r->a, u->game_id);
+	e->u.game_date = arena_strdup(&r->a, u->game_date);
+	e->u.count = u->count > 0 ? u->count : 1;
+	map_put(&r->unres_map, arena_strndup(&r->a, k, r->key.len), r->key.len, h, e);
+	GROW(r->unres, r->nunres, r->capunres);
+	r->unres[r->nunres++] = e;
+}
+
+size_t
+pgs_registry_pending(const pgs_registry *r)
+{
+	return r->ntriples / 3 + r->nunres;
+}
+
+int
+pgs_registry_flush(pgs_registry *r, pgs_store *st)
+{
+	struct pgs_unresolved *u;
+	struct alias *a;
+	size_t i;
+	int rc;
+
+	if (r->ntriples) {
+		if (pgs_store_add_source_ids(st, r->triples, r->ntriples / 3) < 0)
+			return -1;
+		r->ntriples = 0;
+	}
+	if (r->nunres) {
+		u = pgs_xcalloc(r->nunres, sizeof(*u));
+		for (i = 0; i < r->nunres; i++)
+			u[i] = r->unres[i]->u;
+		rc = pgs_store_queue_unresolved(st, u, r->nunres);
+		free(u);
+		if (rc < 0)
+			return -1;
+		r->nunres = 0;
+		map_clear(&r->unres_map);
+	}
+	for (i = 0; i < r->nfile_aliases; i++) {
+		a = r->file_aliases[i];
+		if (a->saved || !alias_uid(r, a))
+			continue;
+		if (!a->store_uid || strcmp(a->store_uid, a->uid) != 0)
+			if (pgs_store_add_alias(st, a->lk->s, a->uid, "aliases-file") < 0)
+				return -1;
+		a->saved = 1;
+	}
+	return 0;
+}
+
+void
+pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
+{
+	s->players = r->nplayers;
+	s->source_ids = r->nsids;
+	s->aliases = r->naliases;
+	s->names_cached = r->nnames;
+	s->registered = r->registered;
+	s->source_ids_learned = r->learned;
+}
+
+/* ---- the aliases file ---- */
+
+/*
+ * Split a CSV line into at most nf fields, in place.  Fields may be quoted
+ * with "…" ("" inside is a quote); unquoted fields are trimmed.  Returns the
+ * number of fields, or -1 for an unterminated quote.
+ */
+static int
+csv_split(char *s, char **f, int nf)
+{
+	int n = 0;
+	char *w;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (n == nf)
+			return nf + 1;   /* too many */
+		if (*s == '"') {
+			f[n++] = w = ++s;
+			for (;;) {
+				if (!*s)
+					return -1;
+				if (*s == '"' && s[1] == '"') {
+					*w++ = '"';
+					s += 2;
+				} else if (*s == '"') {
+					s++;
+					break;
+				} else
+					*w++ = *s++;
+			}
+			*w = '\0';
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (*s && *s != ',')
+				return -1;
+		} else {
+			char *end;
+
+			f[n++] = s;
+			s += strcspn(s, ",");
+			end = s;
+			while (end > f[n - 1] && (end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if (*s == ',') {
+				*end = '\0';
+				s++;
+				continue;
+			}
+			*end = '\0';
+			return n;
+		}
+		if (!*s)
+			return n;
+		s++;   /* the comma after a quoted field */
+	}
+}
+
+/* Add one alias from the file; 0, or -1 with *why set. */
+static int
+file_alias(pgs_registry *r, const char *alias, const char *target, const char **why)
+{
+	char abuf[256], tbuf[256];
+	int an, tn;
+	struct lk *lk, *tlk = NULL;
+	struct alias *a;
+
+	an = pgs_player_lookup(alias, abuf, sizeof(abuf));
+	if (an <= 0) {
+		*why = an < 0 ? "alias is not valid UTF-8 or too long" : "alias has no letters or digits";
+		return -1;
+	}
+	if (!uid_shaped(target)) {
+		tn = pgs_player_lookup(target, tbuf, sizeof(tbuf));
+		if (tn <= 0) {
+			*why = tn < 0 ? "target is not valid UTF-8 or too long" : "target has no letters or digits";
+			return -1;
+		}
+		if (strcmp(abuf, tbuf) == 0)
+			return 0;   /* both spellings normalize alike: nothing to alias */
+		tlk = lk_get(r, tbuf, (size_t)tn, 1);
+	} else if (uid_lookup_len(target) == (size_t)an && strncmp(target, abuf, (size_t)an) == 0)
+		return 0;   /* the alias is the uid's own lookup */
+	lk = lk_get(r, abuf, (size_t)an, 1);
+	if ((a = lk->alias) != NULL) {
+		if ((tlk && a->target_lk == tlk) || (!tlk && a->target_uid && strcmp(a->target_uid, target) == 0))
+			return 0;   /* the same line twice */
+		*why = "alias given twice with different targets";
+		return -1;
+	}
+	a = arena_alloc(&r->a, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->lk = lk;
+	a->target_lk = tlk;
+	a->target_uid = tlk ? NULL : arena_strdup(&r->a, target);
+	lk->alias = a;
+	GROW(r->file_aliases, r->nfile_aliases, r->capfile_aliases);
+	r->file_aliases[r->nfile_aliases++] = a;
+	r->naliases++;
+	return 0;
+}
+
+int
+pgs_registry_read_aliases(pgs_registry *r, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *fld[3];
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int n, first = 1, ret = -2;
+	const char *why;
+
+	if (!f) {
+		pgs_err("cannot open aliases file '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
+			continue;
+		n = csv_split(line, fld, 2);
+		if (n < 0) {
+			pgs_err("%s:%ld: unterminated quote", path, lineno);
+			goto out;
+		}
+		if (n != 2) {
+			pgs_err("%s:%ld: want 'alias,target', got %d field%s", path, lineno,
+			    n, n == 1 ? "" : "s");
+			goto out;
+		}
+		if (first && strcasecmp(fld[0], "alias") == 0 && strcasecmp(fld[1], "target") == 0) {
+			first = 0;
+			continue;
+		}
+		first = 0;
+		if (file_alias(r, fld[0], fld[1], &why) < 0) {
+			pgs_err("%s:%ld: bad alias '%s,%s': %s", path, lineno, fld[0], fld[1], why);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		pgs_err("read error on aliases file '%s': %s", path, strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}

@@ -1,0 +1,109 @@
+/*
+ * registry.h — the player registry as pgs-resolve sees it: an in-memory cache
+ * of the store's players_registry, player_source_ids and player_aliases, and
+ * the resolution rules (SPEC "pgs-resolve", MANUAL "pgs-resolve").
+ *
+ * The cache is store-neutral: it is filled once by pgs_registry_load() through
+ * lib/store.h, so every backend reuses it, and afterwards a row costs no store
+ * round trip.  The store is touched again only to register a new player
+ * (rule 4) and to flush what was learned (new source ids, aliases from the
+ * aliases file, unresolved names) in one call each, by pgs_registry_flush().
+ *
+ * Rules, in order, for a row's (lookup, source, source_player_id):
+ *   1. (source, source_player_id) is known: its uid; ALIAS when that player's
+ *      lookup differs from the row's, else RESOLVED.
+ *   2. the lookup is an alias (aliases file, then the store): ALIAS.
+ *   3. exactly one player has the lookup and has no different id for this
+ *      source: RESOLVED (a new source id is remembered and flushed).
+ *   4. with a store to register in: pgs_store_register_player(); NEW when it
+ *      created the player, else RESOLVED.
+ *   5. otherwise UNRESOLVED (uid NULL); the caller queues the name.
+ *
+ * Ownership: every string handed out (lookups, uids) belongs to the registry
+ * and lives until pgs_registry_free().  Strings passed in are copied.
+ * Errors are reported (pgs_err) where they happen; functions return -1.
+ */
+#ifndef PGS_REGISTRY_H
+#define PGS_REGISTRY_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+typedef struct pgs_registry pgs_registry;
+
+enum pgs_reg_status {
+	PGS_REG_UNRESOLVED = 0,
+	PGS_REG_RESOLVED,
+	PGS_REG_ALIAS,
+	PGS_REG_NEW,
+};
+
+/* "unresolved", "resolved", "alias", "new" */
+const char *pgs_reg_status_name(enum pgs_reg_status s);
+
+pgs_registry *pgs_registry_new(void);
+void pgs_registry_free(pgs_registry *r);
+
+/*
+ * Read an aliases file: CSV lines "alias,target" (fields may be double-quoted;
+ * blank lines, '#' comments and a header line "alias,target" are skipped).
+ * alias is a display name; target a universal_player_id or a display name.
+ * Call before pgs_registry_load(): file aliases win over the store's.
+ * Returns 0; -1 when the file cannot be read (reported; a failure, exit 3);
+ * -2 on a bad line (reported as "FILE:LINE: …"; a usage error, exit 2).
+ */
+int pgs_registry_read_aliases(pgs_registry *r, const char *path);
+
+/* Load players, source ids and aliases from the store in one call. */
+int pgs_registry_load(pgs_registry *r, pgs_store *st);
+
+/* Add to the cache only (the store is not written); for loaders and tests. */
+void pgs_registry_add_player(pgs_registry *r, const char *uid, const char *lookup, const char *name);
+void pgs_registry_add_source_id(pgs_registry *r, const char *source, const char *spid, const char *uid);
+void pgs_registry_add_alias(pgs_registry *r, const char *alias_lookup, const char *uid);
+
+/*
+ * Normalize a display name to player_lookup through a cache, so each
+ * distinct name is normalized once.  Returns the lookup (owned by the
+ * registry), or NULL when the name is not valid UTF-8 or normalizes to
+ * nothing; *why then says which.
+ */
+const char *pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **why);
+
+struct pgs_resolution {
+	const char *lookup;           /* player_lookup (registry-owned) */
+	const char *uid;              /* universal_player_id, NULL when unresolved */
+	enum pgs_reg_status status;
+};
+
+/*
+ * Resolve one row.  lookup must come from pgs_registry_lookup(); name is the
+ * display name (for registering); source and spid may be NULL.  reg is the
+ * store to register new players in (rule 4), or NULL.  Returns 0 with *res
+ * filled, or -1 when registering failed (reported).
+ */
+int pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
+    const char *source, const char *spid, pgs_store *reg, struct pgs_resolution *res);
+
+/* Count one unresolved row for the store's unresolved_player_names (strings copied;
+ * counted per (lookup, source), the first row's team and game kept). */
+void pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u);
+
+/* How many learned facts wait for pgs_registry_flush(). */
+size_t pgs_registry_pending(const pgs_registry *r);
+
+/* Write what was learned to the store: new source ids and queued unresolved
+ * names in one call each, and aliases from the file whose target resolved.
+ * Pending items are dropped after a successful flush. */
+int pgs_registry_flush(pgs_registry *r, pgs_store *st);
+
+/* Counters for -v statistics. */
+struct pgs_registry_stats {
+	long players, source_ids, aliases;          /* in the cache */
+	long names_cached;                          /* distinct names normalized */
+	long registered, source_ids_learned;        /* this run */
+};
+void pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s);
+
+#endif

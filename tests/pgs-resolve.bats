@@ -1,0 +1,302 @@
+#!/usr/bin/env bats
+# pgs-resolve: registry lookups, registration, aliases, unresolved names, stream contract.
+
+load test_helper
+
+setup() {
+	common_setup
+	DB="$BATS_TEST_TMPDIR/pgs.db"
+	SMALL="$FIXTURES/resolve_small.ndjson"
+	ALIASES="$FIXTURES/resolve_aliases.csv"
+}
+
+# row NAME [SOURCE] [SOURCE_PLAYER_ID] [EXTRA_JSON]: one raw row (compact JSON).
+row() {
+	jq -cn --arg n "$1" --arg s "${2:-bbref}" --arg id "${3:-}" --argjson x "${4:-{\}}" '
+	    {game_id: "20231024_LAL_DEN", game_date: "2023-10-24", team_abbr: "DEN",
+	     source: $s, source_player_id: (if $id == "" then null else $id end),
+	     player_name: $n, points: 10} + $x'
+}
+
+# field N KEY: KEY of the N-th output row (1-based) of $output, raw.
+field() {
+	sed -n "$1p" <<<"$output" | jq -r ".$2"
+}
+
+# marked FILE: the file's rows followed by a valid end marker.
+marked() {
+	cat "$1"
+	printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . "$1")"
+}
+
+sql() {
+	sqlite3 "$DB" "$1"
+}
+
+@test "pgs-resolve --help prints the usage and exits 0" {
+	run --separate-stderr pgs-resolve --help
+	assert_success
+	assert_line --index 0 --partial "usage: pgs-resolve [--registry URI] [--aliases FILE] [--register]"
+	assert_output --partial "--unresolved FILE"
+	[ -z "$stderr" ]
+}
+
+@test "pgs-resolve -V prints the version" {
+	run --separate-stderr pgs-resolve -V
+	assert_success
+	assert_output --regexp '^pgs-resolve [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "pgs-resolve: a bad flag is a usage error (2)" {
+	run -2 --separate-stderr pgs-resolve --bogus
+	[ -z "$output" ]
+	[[ "$stderr" == *"Try 'pgs-resolve --help'."* ]]
+}
+
+@test "pgs-resolve: a missing input file fails (3)" {
+	run -3 --separate-stderr pgs-resolve "$BATS_TEST_TMPDIR/nope.ndjson"
+	[ -z "$output" ]
+	[[ "$stderr" == *"cannot open '$BATS_TEST_TMPDIR/nope.ndjson'"* ]]
+}
+
+@test "pgs-resolve: --register on an empty store gives new ids, a second run the same ids resolved" {
+	grep -v pgs_end "$SMALL" | grep -v nbacom >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "nikolajokic_001 new"
+	assert_equal "$(field 2 universal_player_id) $(field 2 registry_status)" "lebronjames_001 new"
+	assert_equal "$(field 1 player_lookup)" "nikolajokic"
+	first=$output
+	run --separate-stderr pgs-resolve in.ndjson
+	assert_success
+	assert_equal "$(jq -r .universal_player_id <<<"$output")" "$(jq -r .universal_player_id <<<"$first")"
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "resolved"
+	assert_equal "$(sql "SELECT source_player_id FROM player_source_ids WHERE universal_player_id = 'nikolajokic_001'")" "jokicni01"
+}
+
+@test "pgs-resolve: two source ids with the same lookup are two players (_001, _002)" {
+	{ row "Marcus Williams" bbref willima01; row "Marcus Williams" bbref willima02; row "Marcus Williams" bbref willima01; } >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	assert_equal "$(jq -r .universal_player_id <<<"$output" | paste -sd' ')" \
+	    "marcuswilliams_001 marcuswilliams_002 marcuswilliams_001"
+	assert_equal "$(jq -r .registry_status <<<"$output" | paste -sd' ')" "new new resolved"
+	# without --register a third id of that name is ambiguous: unresolved
+	row "Marcus Williams" bbref willima03 >in3.ndjson
+	run --separate-stderr pgs-resolve in3.ndjson
+	assert_success
+	assert_equal "$(field 1 registry_status)" "unresolved"
+}
+
+@test "pgs-resolve: a known source id resolves a different spelling (status alias)" {
+	row "Jeenathan Williams" bbref willije02 >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	row "Nate Williams" bbref willije02 >in2.ndjson
+	run --separate-stderr pgs-resolve in2.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "jeenathanwilliams_001 alias"
+	assert_equal "$(field 1 player_lookup)" "natewilliams"
+}
+
+@test "pgs-resolve: one player with the lookup resolves a new source's id, which is recorded" {
+	row "Nikola Jokić" bbref jokicni01 >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	row "Nikola Jokic" nbastats 203999 >in2.ndjson
+	run --separate-stderr pgs-resolve in2.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "nikolajokic_001 resolved"
+	assert_equal "$(sql "SELECT universal_player_id FROM player_source_ids WHERE source = 'nbastats' AND source_player_id = '203999'")" \
+	    "nikolajokic_001"
+	# the same name under a different id of a known source is someone else
+	row "Nikola Jokic" bbref jokicni99 >in3.ndjson
+	run --separate-stderr pgs-resolve in3.ndjson
+	assert_success
+	assert_equal "$(field 1 registry_status)" "unresolved"
+}
+
+@test "pgs-resolve: an unknown name without --register is unresolved, kept and queued" {
+	{ row "Nobody Known" bbref nobodyk01; row "Nobody Known" bbref nobodyk01; } >in.ndjson
+	run --separate-stderr pgs-resolve --unresolved unres.ndjson in.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "null unresolved"
+	assert_equal "$(field 1 points)" "10"
+	assert_equal "$(sql "SELECT player_lookup, source, player_name, team_abbr, first_game_id, occurrences FROM unresolved_player_names")" \
+	    "nobodyknown|bbref|Nobody Known|DEN|20231024_LAL_DEN|2"
+	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "0"
+	run jq -c . unres.ndjson
+	assert_line --index 0 '{"player_name":"Nobody Known","player_lookup":"nobodyknown","source":"bbref","team_abbr":"DEN","game_id":"20231024_LAL_DEN","game_date":"2023-10-24"}'
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "pgs-resolve: aliases file maps NBA.com names to the bbref player (status alias) and saves them" {
+	grep -v pgs_end "$SMALL" | grep bbref >bbref.ndjson
+	grep -v pgs_end "$SMALL" | grep nbacom >nbacom.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	run --separate-stderr pgs-resolve --aliases "$ALIASES" nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r '[.player_name, .universal_player_id, .registry_status] | join(",")' <<<"$output" | paste -sd';')" \
+	    "Nikola Jokic,nikolajokic_001,resolved;Matt Hurt,matthewhurt_001,alias;Nate Williams,jeenathanwilliams_001,alias"
+	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases ORDER BY 1" | paste -sd';')" \
+	    "jokicnikola|nikolajokic_001|aliases-file;matthurt|matthewhurt_001|aliases-file;natewilliams|jeenathanwilliams_001|aliases-file"
+	# saved in the store: the next run needs no aliases file
+	run --separate-stderr pgs-resolve nbacom.ndjson
+	assert_success
+	assert_equal "$(field 3 universal_player_id) $(field 3 registry_status)" "jeenathanwilliams_001 alias"
+}
+
+@test "pgs-resolve: a bad aliases line is a usage error naming FILE:LINE (2)" {
+	printf 'alias,target\nMatt Hurt,Matthew Hurt\nonly one field\n' >bad.csv
+	run -2 --separate-stderr pgs-resolve --aliases bad.csv "$SMALL"
+	[ -z "$output" ]
+	[[ "$stderr" == *"pgs-resolve: bad.csv:3: want 'alias,target', got 1 field"* ]]
+	run -3 --separate-stderr pgs-resolve --aliases missing.csv "$SMALL"
+	[[ "$stderr" == *"cannot open aliases file 'missing.csv'"* ]]
+}
+
+@test "pgs-resolve: golden output for a small fixture with --register and aliases" {
+	[ -f "$FIXTURES/resolve_small.golden" ] || fail "golden file missing"
+	run --separate-stderr pgs-resolve --register --aliases "$ALIASES" "$SMALL"
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "$output" "$(cat "$FIXTURES/resolve_small.golden")"
+}
+
+@test "pgs-resolve: unknown fields pass through and field order is kept" {
+	row "LeBron James" bbref jamesle01 '{"zz_custom":{"a":[1,2]},"minutes":"36:11"}' >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	assert_equal "$(jq -c .zz_custom <<<"$output")" '{"a":[1,2]}'
+	assert_equal "$(jq -r 'keys_unsorted | join(",")' <<<"$output")" \
+	    "game_id,game_date,team_abbr,source,source_player_id,player_name,points,zz_custom,minutes,player_lookup,universal_player_id,registry_status"
+}
+
+@test "pgs-resolve: input that is not compact still comes out compact, and old fields are replaced" {
+	printf '{ "player_name" : "LeBron James", "source": "bbref", "source_player_id": "jamesle01",\t"registry_status": "stale" }\n' >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	assert_output '{"player_name":"LeBron James","source":"bbref","source_player_id":"jamesle01","registry_status":"new","player_lookup":"lebronjames","universal_player_id":"lebronjames_001"}'
+}
+
+@test "pgs-resolve: malformed JSON and bad names are rejected with line numbers; good rows flow (1)" {
+	{ row "LeBron James"; echo '{"player_name": broken'; echo '{"points": 3}'; row "---"; row "Nikola Jokić"; } >in.ndjson
+	run -1 --separate-stderr pgs-resolve --register in.ndjson
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(field 2 universal_player_id)" "nikolajokic_001"
+	[[ "$stderr" == *"pgs-resolve: in.ndjson:2: malformed JSON"* ]]
+	[[ "$stderr" == *"pgs-resolve: in.ndjson:3: missing player_name"* ]]
+	[[ "$stderr" == *"pgs-resolve: in.ndjson:4: player_name '---' has no letters or digits"* ]]
+}
+
+@test "pgs-resolve: --rejects records rejects; --max-rejects fails (3) without a marker" {
+	{ echo 'nope'; row "LeBron James"; echo 'nope again'; } >in.ndjson
+	marked in.ndjson >in.m
+	run -1 --separate-stderr pgs-resolve --register --rejects rej.ndjson in.m
+	[ -z "$stderr" ]
+	assert_equal "$(jq -r '[.tool, .input, .line] | join(" ")' rej.ndjson | paste -sd';')" \
+	    "pgs-resolve in.m 1;pgs-resolve in.m 3"
+	assert_equal "$(tail -1 <<<"$output")" '{"pgs_end":{"tool":"pgs-resolve","rows":1,"rejects":2}}'
+	run -3 --separate-stderr pgs-resolve --max-rejects 1 in.m
+	refute_output --partial pgs_end
+	[[ "$stderr" == *"too many rejects"* ]]
+}
+
+@test "pgs-resolve: a marked input gets a marker; unmarked input gets none" {
+	run --separate-stderr pgs-resolve --register "$SMALL"
+	assert_success
+	assert_equal "$(tail -1 <<<"$output")" '{"pgs_end":{"tool":"pgs-resolve","rows":7,"rejects":0}}'
+	grep -v pgs_end "$SMALL" >plain.ndjson
+	run --separate-stderr pgs-resolve plain.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 7
+	refute_output --partial pgs_end
+}
+
+@test "pgs-resolve: a truncated upstream (marker count short, or no marker after rows) fails (3), no marker out" {
+	{ head -3 "$SMALL"; echo '{"pgs_end":{"tool":"pgs-extract","rows":7}}'; } >short.ndjson
+	run -3 --separate-stderr pgs-resolve short.ndjson
+	refute_output --partial pgs_end
+	[[ "$stderr" == *"upstream truncated"* ]]
+	{ cat "$SMALL"; head -2 "$SMALL"; } >cut.ndjson
+	run -3 --separate-stderr pgs-resolve cut.ndjson
+	refute_output --partial pgs_end
+	[[ "$stderr" == *"upstream truncated"* ]]
+}
+
+@test "pgs-resolve: reads standard input and gzip" {
+	gzip -c "$SMALL" >small.ndjson.gz
+	run --separate-stderr bash -c 'pgs-resolve --register < small.ndjson.gz'
+	assert_success
+	assert_equal "${#lines[@]}" 8
+}
+
+@test "pgs-resolve: > /dev/full fails (3)" {
+	run -3 --separate-stderr bash -c 'pgs-resolve --register "$1" >/dev/full' _ "$SMALL"
+	[[ "$stderr" == *"write error"* ]]
+}
+
+@test "pgs-resolve: | head -1 ends quietly" {
+	yes "$(head -1 "$SMALL")" | head -100000 >many.ndjson
+	run --separate-stderr bash -c 'pgs-resolve --register many.ndjson | head -1'
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	[ -z "$stderr" ]
+}
+
+@test "pgs-resolve: --registry names the store, overriding PGS_STORE" {
+	run --separate-stderr pgs-resolve --register --registry "sqlite:$BATS_TEST_TMPDIR/other.db" "$SMALL"
+	assert_success
+	assert_equal "$(sqlite3 other.db "SELECT count(*) FROM players_registry")" "6"
+	[ ! -e "$DB" ] || assert_equal "$(sql "SELECT count(*) FROM players_registry")" "0"
+	run -3 --separate-stderr pgs-resolve --registry "nosuch:x" "$SMALL"
+	[[ "$stderr" == *"unknown store"* ]]
+}
+
+@test "pgs-resolve: real bbref names resolve the same across seasons (registry of the whole data)" {
+	require_data
+	zcat "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" |
+	    awk -F, 'NR > 1 && !seen[$12]++ { printf "{\"source\":\"bbref\",\"source_player_id\":\"%s\",\"player_name\":\"%s\"}\n", $12, $11 }' >players.ndjson
+	run --separate-stderr pgs-resolve --register players.ndjson
+	assert_success
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "new"
+	n=$(wc -l <players.ndjson)
+	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "$n"
+	run --separate-stderr pgs-resolve players.ndjson
+	assert_success
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "resolved"
+}
+
+@test "pgs-resolve: NBA.com 2023-24 names against a bbref registry, with the aliases of the suffix/nickname pairs" {
+	require_data
+	zcat "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" |
+	    awk -F, 'NR > 1 && !seen[$12]++ { printf "{\"source\":\"bbref\",\"source_player_id\":\"%s\",\"player_name\":\"%s\"}\n", $12, $11 }' >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	# one row per distinct NBA.com name (no ids in that export)
+	zcat "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" |
+	    awk -F, 'NR > 1 && !seen[$1]++ { printf "{\"source\":\"nbacom\",\"source_player_id\":null,\"player_name\":\"%s\"}\n", $1 }' >nbacom.ndjson
+	run --separate-stderr pgs-resolve --aliases "$FIXTURES/resolve_nbacom_aliases.csv" nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
+	    "alias=11 resolved=550 unresolved=8 "
+	assert_equal "$(jq -r 'select(.player_name == "Marcus Morris Sr.") | .universal_player_id' <<<"$output")" "marcusmorris_001"
+	# the 8 left played only after the bbref scrape ends (2024-03-20)
+	assert_equal "$(jq -r 'select(.registry_status == "unresolved") | .player_name' <<<"$output" | sort | paste -sd,)" \
+	    "Brandon Clarke,D.J. Wilson,Javonte Green,Kobi Simmons,Malik Williams,Timmy Allen,Tristan Vukcevic,Zavier Simpson"
+}
+
+@test "pgs-resolve: two resolvers registering at once agree on every id" {
+	for i in $(seq 1 40); do row "Player Number$i" bbref "pl$i"; done >a.ndjson
+	tac a.ndjson >b.ndjson
+	pgs-resolve --register a.ndjson >a.out &
+	pgs-resolve --register b.ndjson >b.out
+	wait $!
+	assert_equal "$(jq -r '"\(.source_player_id) \(.universal_player_id)"' a.out | sort)" \
+	    "$(jq -r '"\(.source_player_id) \(.universal_player_id)"' b.out | sort)"
+	assert_equal "$(sql "SELECT count(*), count(DISTINCT player_lookup) FROM players_registry")" "40|40"
+	assert_equal "$(jq -r .registry_status a.out b.out | grep -c new)" "40"
+}
