@@ -522,23 +522,30 @@ bad:
  * change); for raw rows the whole document, unknown fields included, as it
  * is stored whole. */
 static void
-row_digest(struct sq_writer *w, json_t *row, char out[17])
+row_digest(struct sq_writer *w, json_t *row, const char *doc, char out[17])
 {
-	json_t *c;
+	json_t *c, *dh;
+	const char *h;
 	char *txt;
 
 	if (w->t->raw) {
-		c = json_copy(row);
-	} else {
-		size_t n = nfields(w->t);
+		/* the stored document itself, as landed */
+		pgs_sha256_hex16(doc, strlen(doc), out);
+		return;
+	}
+	/* data_hash is already this digest when pgs-transform made the row */
+	dh = json_object_get(row, "data_hash");
+	h = json_string_value(dh);
+	if (h && strlen(h) == 16 && strspn(h, "0123456789abcdef") == 16) {
+		memcpy(out, h, 17);
+		return;
+	}
+	c = json_object();
+	for (size_t i = 0; i < nfields(w->t); i++) {
+		json_t *v = json_object_get(row, w->t->f[i].name);
 
-		c = json_object();
-		for (size_t i = 0; i < n; i++) {
-			json_t *v = json_object_get(row, w->t->f[i].name);
-
-			if (v)
-				json_object_set(c, w->t->f[i].name, v);
-		}
+		if (v)
+			json_object_set(c, w->t->f[i].name, v);
 	}
 	json_object_del(c, "processed_at");
 	txt = xdumps(c, JSON_COMPACT | JSON_SORT_KEYS);
@@ -562,6 +569,7 @@ sq_write_add(pgs_writer *pw, json_t *row, char *why, size_t whylen)
 	struct sq_writer *w = (struct sq_writer *)pw;
 	size_t n = nfields(w->t);
 	const char *src = NULL;
+	char *doc = NULL;
 	char digest[17];
 	int rc, r;
 
@@ -596,12 +604,11 @@ sq_write_add(pgs_writer *pw, json_t *row, char *why, size_t whylen)
 		}
 	}
 	if (w->t->raw) {
-		char *doc = xdumps(row, JSON_COMPACT);
-
+		doc = xdumps(row, JSON_COMPACT);
 		sqlite3_bind_int64(w->ins, (int)n + 1, w->staged);
 		sqlite3_bind_text(w->ins, (int)n + 2, doc, -1, free);
 	}
-	row_digest(w, row, digest);
+	row_digest(w, row, doc, digest);
 	sqlite3_bind_text(w->ins, (int)n + (w->t->raw ? 3 : 1), digest, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(w->ins);
 	sqlite3_reset(w->ins);
