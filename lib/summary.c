@@ -33,6 +33,7 @@ enum {
 	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_TEAM,
 	F_OPP, F_HOME_GAME, F_MINUTES_PLAYED, F_SECONDS, F_EFG, F_TS, F_USAGE, F_IS_ACTIVE,
 	F_STATUS, F_IS_DNP, F_DNP_REASON, F_DNP_CAT, F_STARTER, F_WIN, F_TEAM_PTS, F_OPP_PTS,
+	F_LINE, F_LINE_SOURCE, F_OVER_UNDER, F_MARGIN,
 	F_PRIMARY, F_SOURCES, F_TIER, F_ISSUES, F_REGISTRY, F_DATA_HASH, F_PROCESSED_AT, NF
 };
 static const char *const field_names[NF] = {
@@ -40,7 +41,8 @@ static const char *const field_names[NF] = {
 	"season_year", "game_type", "team_abbr", "opponent_team_abbr", "home_game",
 	"minutes_played", "seconds_played", "efg_pct", "ts_pct", "usage_rate", "is_active",
 	"player_status", "is_dnp", "dnp_reason", "dnp_reason_category", "starter_flag", "win_flag",
-	"team_points", "opponent_points", "primary_source_used", "sources_seen",
+	"team_points", "opponent_points",
+	"points_line", "points_line_source", "over_under_result", "margin", "primary_source_used", "sources_seen",
 	"data_quality_tier", "quality_issues", "registry_status", "data_hash", "processed_at",
 };
 
@@ -106,6 +108,7 @@ struct pgs_summary {
 	const char **prefer;
 	size_t nprefer;
 	char processed_at[32];
+	const pgs_lines *lines;
 	int field_pos[NF];                 /* schema index of each F_ */
 	int stat_pos[NSTAT];               /* schema index of each stat */
 	struct index known;                /* field names this stage consumes or writes */
@@ -253,6 +256,7 @@ pgs_summary_new(const struct pgs_summary_opts *o)
 		s->prefer[i] = pgs_xstrdup(o->prefer[i]);
 	s->nprefer = o->nprefer;
 	strcpy(s->processed_at, o->processed_at);
+	s->lines = o->lines;
 
 	index_init(&s->known, 512);
 	s->known_names = pgs_xcalloc(pgs_raw_nfields + pgs_summary_nfields, sizeof(*s->known_names));
@@ -847,6 +851,51 @@ setv(pgs_summary *s, int f, json_t *v)
 	json_object_set_new(s->out, pgs_summary_fields[s->field_pos[f]].name, v);
 }
 
+/*
+ * The player's line: the lookup of each of his rows in preference order (sources
+ * may spell him differently), then, since books often drop "Jr."/"III", the same
+ * names without a generational suffix.  NULL when none matches.
+ */
+static const struct pgs_line *
+find_line(const pgs_summary *s, const struct group *g, const char *date)
+{
+	const struct pgs_line *ln;
+	char buf[LOOKUP_CAP];
+
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		if ((ln = pgs_lines_find(s->lines, date, s->rows[i].lookup)))
+			return ln;
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		if (pgs_player_lookup_nosuffix(s->rows[i].name, buf, sizeof(buf)) > 0 &&
+		    strcmp(buf, s->rows[i].lookup) != 0 && (ln = pgs_lines_find(s->lines, date, buf)))
+			return ln;
+	return NULL;
+}
+
+/* Props fields: set on every row, the output object being reused. */
+static void
+fill_line(pgs_summary *s, const struct group *g, const char *date)
+{
+	const struct pgs_line *ln = NULL;
+	double pts;
+
+	/* a player who did not play, or whose points are unknown, has no result to grade */
+	if (s->lines && g->active && (g->has_stat >> S_PTS & 1))
+		ln = find_line(s, g, date);
+	if (!ln) {
+		setv(s, F_LINE, json_null());
+		setv(s, F_LINE_SOURCE, json_null());
+		setv(s, F_OVER_UNDER, json_null());
+		setv(s, F_MARGIN, json_null());
+		return;
+	}
+	pts = (double)g->stat[S_PTS];
+	setv(s, F_LINE, json_real(ln->line));
+	setv(s, F_LINE_SOURCE, json_string(ln->bookmaker));
+	setv(s, F_OVER_UNDER, json_string(pts > ln->line ? "OVER" : pts < ln->line ? "UNDER" : "PUSH"));
+	setv(s, F_MARGIN, json_real(pgs_round(pts - ln->line, 1)));
+}
+
 /* The values of every content field of player g, into the output row. */
 static void
 fill_values(pgs_summary *s, const struct group *g, const char *best_source)
@@ -918,6 +967,7 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	setv(s, F_OPP_PTS, !o || o->pts_missing ? json_null() : json_integer(o->pts));
 	setv(s, F_WIN, !o || o->pts_missing || t->pts_missing ? json_null() :
 	    json_boolean(t->pts > o->pts));
+	fill_line(s, g, str(p->row, "game_date"));
 
 	seen = json_array();
 	for (int i = g->head; i >= 0; i = s->rows[i].next)

@@ -18,6 +18,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "lines.h"
+
 /* The real precision of every dump: 15 significant digits print 0.1 as 0.1
  * and 36.2 as 36.2 (jansson's default of 17 prints 0.10000000000000001). */
 #define PGS_SUMMARY_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
@@ -26,6 +28,7 @@ struct pgs_summary_opts {
 	const char *const *prefer;  /* source names, most preferred first (borrowed) */
 	size_t nprefer;
 	const char *processed_at;   /* "YYYY-MM-DDTHH:MM:SSZ" (copied) */
+	const pgs_lines *lines;     /* points lines, or NULL: props fields stay null (borrowed) */
 };
 
 /* The default --prefer order. */

@@ -12,22 +12,27 @@
 #include <time.h>
 
 #include "dates.h"
+#include "lines.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "rejects.h"
 #include "summary.h"
 #include "util.h"
 
-enum { OPT_PREFER = PGS_OPT_TOOL, OPT_NOW };
+enum { OPT_PREFER = PGS_OPT_TOOL, OPT_NOW, OPT_LINES, OPT_BOOKMAKERS };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-transform [--prefer LIST] [--now TS] [--rejects FILE] [--max-rejects N] [FILE...]\n"
+	    "usage: pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]\n"
+	    "                     [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Group raw rows by game, merge sources, write one summary row per player per game.\n"
 	    "\n"
 	    "  --prefer LIST     source preference, most preferred first (default %s)\n"
+	    "  --lines FILE      points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
+	    "  --bookmakers LIST bookmaker priority for --lines, most trusted first\n"
+	    "                    (default %s; others rank after, by name)\n"
 	    "  --now TS          processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
 	    "                    (default $SOURCE_DATE_EPOCH, else the current time)\n"
 	    "  --rejects FILE    write rejected rows to FILE as NDJSON instead of stderr\n"
@@ -38,7 +43,7 @@ usage(FILE *f)
 	    "  -V, --version     show the version\n"
 	    "\n"
 	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 I/O error or truncated upstream.\n",
-	    PGS_SUMMARY_DEFAULT_PREFER);
+	    PGS_SUMMARY_DEFAULT_PREFER, PGS_LINES_DEFAULT_BOOKMAKERS);
 }
 
 /* ---- processed_at ---- */
@@ -239,6 +244,23 @@ transform(struct run *r)
 	return got;
 }
 
+/* Read the lines file before any row: a file that cannot be read fails the run. */
+static pgs_lines *
+load_lines(const char *path, const char *const *books, size_t nbooks)
+{
+	pgs_lines *l = pgs_lines_new(books, nbooks);
+	struct pgs_lines_stats st;
+
+	if (pgs_lines_load(l, path) < 0) {
+		pgs_lines_free(l);
+		return NULL;
+	}
+	pgs_lines_stats(l, &st);
+	pgs_info("%s: %ld lines, %ld player-games; ignored %ld after tip-off, %ld of other markets",
+	    path, st.read, st.keys, st.late, st.other_market);
+	return l;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,15 +268,19 @@ main(int argc, char **argv)
 		PGS_COMMON_LONGOPTS,
 		{ "prefer", required_argument, NULL, OPT_PREFER },
 		{ "now", required_argument, NULL, OPT_NOW },
+		{ "lines", required_argument, NULL, OPT_LINES },
+		{ "bookmakers", required_argument, NULL, OPT_BOOKMAKERS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pgs_common co;
 	struct pgs_summary_opts so = { 0 };
 	struct run run = { 0 };
 	const char *prefer = PGS_SUMMARY_DEFAULT_PREFER, *now = NULL;
-	const char **names = NULL;
+	const char *lines = NULL, *bookmakers = PGS_LINES_DEFAULT_BOOKMAKERS;
+	const char **names = NULL, **books = NULL;
+	pgs_lines *lt = NULL;
 	char at[32];
-	long n;
+	long n, nbooks;
 	int c, rc = PGS_EXIT_FAIL, got;
 
 	pgs_setprog(argv[0]);
@@ -272,11 +298,21 @@ main(int argc, char **argv)
 			prefer = optarg;
 		else if (c == OPT_NOW)
 			now = optarg;
+		else if (c == OPT_LINES)
+			lines = optarg;
+		else if (c == OPT_BOOKMAKERS)
+			bookmakers = optarg;
 	}
 	if ((n = pgs_summary_parse_prefer(prefer, &names)) < 0)
 		return pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", prefer);
+	if ((nbooks = pgs_summary_parse_prefer(bookmakers, &books)) < 0) {
+		free(names);
+		return pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas",
+		    bookmakers);
+	}
 	if (processed_at(now, at) != 0) {
 		free(names);
+		free(books);
 		return PGS_EXIT_USAGE;
 	}
 	so.prefer = names;
@@ -284,6 +320,9 @@ main(int argc, char **argv)
 	so.processed_at = at;
 	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
 		goto out;
+	if (lines && !(lt = load_lines(lines, books, (size_t)nbooks)))
+		goto out;
+	so.lines = lt;
 	run.sum = pgs_summary_new(&so);
 	if (!run.sum) {
 		pgs_err("internal error: summary fields do not match the schema");
@@ -309,6 +348,8 @@ out:
 	pgs_rows_close(run.in);
 	pgs_summary_free(run.sum);
 	seen_free(&run.done);
+	pgs_lines_free(lt);
 	free(names);
+	free(books);
 	return rc;
 }

@@ -11,6 +11,8 @@ setup() {
 	GOLDEN="$FIXTURES/transform_game.golden.ndjson"
 	MERGE="$FIXTURES/transform_merge.ndjson"
 	BAD="$FIXTURES/transform_bad.ndjson"
+	LINES="$FIXTURES/lines_game.ndjson"
+	LINES_BAD="$FIXTURES/lines_bad.ndjson"
 }
 
 # player LOOKUP: the summary row of that player in $output.
@@ -34,9 +36,17 @@ many() {
 @test "pgs-transform --help prints the usage and exits 0" {
 	run --separate-stderr pgs-transform --help
 	assert_success
-	assert_line --index 0 "usage: pgs-transform [--prefer LIST] [--now TS] [--rejects FILE] [--max-rejects N] [FILE...]"
+	assert_line --index 0 "usage: pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]"
 	assert_output --partial "nbastats,nbacom,bbref"
+	assert_output --partial "draftkings,fanduel,betmgm,caesars"
 	[ -z "$stderr" ]
+}
+
+@test "pgs-transform --help mirrors the SYNOPSIS of doc/transform.md" {
+	synopsis="$(sed -n '/^```$/{n;p;q}' "$PGS_ROOT/doc/transform.md")"
+	run --separate-stderr pgs-transform --help
+	usage="$(sed -n '1,/FILE\.\.\.\]$/p' <<<"$output" | tr -s ' \n' ' ')"
+	[ "usage: $synopsis " = "$usage" ]
 }
 
 @test "pgs-transform -V prints the version" {
@@ -286,4 +296,191 @@ many() {
 	run --separate-stderr pgs-transform --now "$NOW" dnp.ndjson
 	assert_success
 	[ "$(jq -r .dnp_reason_category <<<"$output")" = "$(cat want.txt)" ]
+}
+
+# line LOOKUP: the props fields of that player, as a compact JSON array.
+props() {
+	jq -c '[.points_line, .points_line_source, .over_under_result, .margin]' <<<"$(player "$1")"
+}
+
+@test "pgs-transform --lines: the highest-priority bookmaker wins, unknown ones after by name" {
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	assert_success
+	[ -z "$stderr" ]
+	# Brown: pointsbet (not listed) is newer, fanduel (listed) still wins
+	run props jaylenbrown
+	assert_output '[22,"fanduel","PUSH",0]'
+	# Brunson: BetMGM is listed (names compare without case), bovada is not
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props jalenbrunson
+	assert_output '[33.5,"BetMGM","UNDER",-1.5]'
+	# Randle: two unlisted bookmakers, betrivers before bovada by name
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props juliusrandle
+	assert_output '[21.5,"betrivers","UNDER",-0.5]'
+	# --bookmakers reorders: bovada first
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" --bookmakers bovada,draftkings "$GAME"
+	run props jalenbrunson
+	assert_output '[30.5,"bovada","OVER",1.5]'
+}
+
+@test "pgs-transform --lines: the latest snapshot before tip-off wins; one at or after tip-off is ignored" {
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	assert_success
+	# Tatum, draftkings: 26.5 at 12:00, 28.5 at 18:00, 29.5 at 00:15, 31.5 at tip-off 00:30 (ignored);
+	# fanduel's later 27.5 loses to the preferred bookmaker
+	run props jaysontatum
+	assert_output '[29.5,"draftkings","OVER",0.5]'
+	# Jokić has no tipoff_at: 2024-01-13T00:10Z is past the end of game_date UTC, ignored
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props nikolajokic
+	assert_output '[26.5,"draftkings","OVER",6.5]'
+	# an offset timestamp is converted: 19:00-05:00 is 00:00Z, before the 03:00Z tip-off
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props lebronjames
+	assert_output '[25.5,"draftkings","OVER",3.5]'
+}
+
+@test "pgs-transform --lines: OVER, UNDER, PUSH and the margin printed with 1 dp" {
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	assert_success
+	[[ "$(player jaysontatum)" == *'"points_line":29.5,"points_line_source":"draftkings","over_under_result":"OVER","margin":0.5,'* ]]
+	[[ "$(player jaylenbrown)" == *'"points_line":22.0,"points_line_source":"fanduel","over_under_result":"PUSH","margin":0.0,'* ]]
+	[[ "$(player kristapsporzingis)" == *'"over_under_result":"OVER","margin":0.5,'* ]]
+	# zero points is a result, not a missing one
+	[[ "$(player samhauser)" == *'"points_line":0.5,"points_line_source":"draftkings","over_under_result":"UNDER","margin":-0.5,'* ]]
+}
+
+@test "pgs-transform --lines: no line, a DNP, another market, or no --lines at all give nulls" {
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	assert_success
+	# Derrick White has no line
+	run props derrickwhite
+	assert_output '[null,null,null,null]'
+	# Luke Kornet has a line but did not play
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props lukekornet
+	assert_output '[null,null,null,null]'
+	# LeBron's rebounds line is skipped (his points line is used above); without it he has none
+	grep -v player_points "$LINES" > reb.ndjson
+	run --separate-stderr pgs-transform --now "$NOW" --lines reb.ndjson "$GAME"
+	assert_success
+	run props lebronjames
+	assert_output '[null,null,null,null]'
+	# without --lines every props field is null
+	run --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	[ "$(jq -c '[.points_line, .points_line_source, .over_under_result, .margin] | map(select(. != null)) | length' \
+	    <<<"$output" | sort -u)" = 0 ]
+}
+
+@test "pgs-transform --lines: names match lookups, without diacritics, and without a Jr. suffix" {
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	assert_success
+	# "Nikola Jokic" in the lines file, "Nikola Jokić" in the box score
+	run props nikolajokic
+	assert_output '[26.5,"draftkings","OVER",6.5]'
+	# player_lookup given instead of player_name, for "Kristaps Porziņģis"
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props kristapsporzingis
+	assert_output '[19.5,"caesars","OVER",0.5]'
+	# "Michael Porter" in the lines file, "Michael Porter Jr." in the box score
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	run props michaelporterjr
+	assert_output '[16.5,"fanduel","UNDER",-1.5]'
+}
+
+@test "pgs-transform --lines: a gzipped lines file works; props fields are hashed into data_hash" {
+	gzip -c "$LINES" > lines.ndjson.gz
+	pgs-transform --now "$NOW" --lines "$LINES" "$GAME" > plain.ndjson
+	pgs-transform --now "$NOW" --lines lines.ndjson.gz "$GAME" > gz.ndjson
+	cmp plain.ndjson gz.ndjson
+	# players with a line get a new hash, players without keep theirs
+	pgs-transform --now "$NOW" "$GAME" > none.ndjson
+	[ "$(jq -r 'select(.player_lookup == "jaysontatum") | .data_hash' plain.ndjson)" != \
+	  "$(jq -r 'select(.player_lookup == "jaysontatum") | .data_hash' none.ndjson)" ]
+	[ "$(jq -r 'select(.player_lookup == "derrickwhite") | .data_hash' plain.ndjson)" = \
+	  "$(jq -r 'select(.player_lookup == "derrickwhite") | .data_hash' none.ndjson)" ]
+	line="$(grep -F '"jaysontatum"' plain.ndjson)"
+	want="$(printf '%s}' "${line%%,\"data_hash\":*}" | sha256sum | cut -c1-16)"
+	[ "$want" = "$(jq -r .data_hash <<<"$line")" ]
+	[[ "${line%%,\"data_hash\":*}" == *'"points_line":29.5,'* ]]
+}
+
+@test "pgs-transform --lines: a bad line is rejected with FILE:LINE, the other lines are used (1)" {
+	marked "$GAME" > in.ndjson
+	run -1 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:2: malformed JSON"* ]]
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:3: line is not a number"* ]]
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:4: bad game_date '2024-02-30'"* ]]
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:5: missing bookmaker"* ]]
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:6: bad snapshot_at 'yesterday'"* ]]
+	[[ "$stderr" == *"pgs-transform: $LINES_BAD:7: missing player_name or player_lookup"* ]]
+	[ "$(grep -c . <<<"$stderr")" -eq 6 ]
+	# every game row still comes out; lines 1 and 8 are used
+	[ "$(grep -c player_lookup <<<"$output")" -eq 24 ]
+	run props jaysontatum
+	assert_output '[28.5,"draftkings","OVER",1.5]'
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
+	run props jalenbrunson
+	assert_output '[30.5,"draftkings","OVER",1.5]'
+	# the run finished: its marker counts the rejects
+	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
+	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":24,"rejects":6}}' ]
+	# --rejects records them with the lines file's name
+	run -1 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" --rejects rej.ndjson in.ndjson
+	[ -z "$stderr" ]
+	run jq -r 'select(.line == 3) | [.input, .error] | join(" ")' rej.ndjson
+	assert_output "$LINES_BAD line is not a number"
+	# and --max-rejects counts them: the run fails before any row is written
+	run -3 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" --max-rejects 2 in.ndjson
+	[ -z "$output" ]
+}
+
+@test "pgs-transform --lines: a missing lines file fails (3); a bad --bookmakers is a usage error (2)" {
+	run -3 --separate-stderr pgs-transform --now "$NOW" --lines "$BATS_TEST_TMPDIR/nope.ndjson" "$GAME"
+	[ -z "$output" ]
+	[[ "$stderr" == *"cannot open '$BATS_TEST_TMPDIR/nope.ndjson'"* ]]
+	run -2 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" --bookmakers draftkings,,fanduel "$GAME"
+	[ -z "$output" ]
+	[[ "$stderr" == *"pgs-transform: bad --bookmakers 'draftkings,,fanduel'"* ]]
+}
+
+@test "pgs-transform --lines: timestamps with fractions and offsets, bad tip-off, other value types" {
+	cat > odd.ndjson <<-'EOF'
+	{"game_date":"2024-01-10","player_name":"Josh Hart","bookmaker":"draftkings","line":5.5,"snapshot_at":"2024-01-10T19:30:00.123+00:00","tipoff_at":"2024-01-10T19:30:00.124Z"}
+	{"game_date":"2024-01-10","player_name":"Josh Hart","bookmaker":"draftkings","line":9.5,"snapshot_at":"2024-01-10T19:30:00.124Z","tipoff_at":"2024-01-10T19:30:00.124Z"}
+	{"game_date":"2024-01-10","player_name":"Donte DiVincenzo","bookmaker":"draftkings","line":12.5,"snapshot_at":"2024-01-10T19:30:00","tipoff_at":"2024-01-11T00:30:00Z"}
+	{"game_date":"2024-01-10","player_name":"Donte DiVincenzo","bookmaker":"draftkings","line":12.5,"snapshot_at":"2024-01-10T19:30:00Z","tipoff_at":"soon"}
+	{"game_date":"2024-01-10","player_name":"Donte DiVincenzo","bookmaker":"draftkings","line":-1,"snapshot_at":"2024-01-10T19:30:00Z"}
+	{"game_date":"2024-01-10","player_name":"Donte DiVincenzo","bookmaker":"draftkings","line":12.5,"snapshot_at":"2024-01-10T19:30:00Z","market":7}
+	{"game_date":"2024-01-10","player_name":"Mitchell Robinson","bookmaker":"draftkings","line":9,"snapshot_at":"2024-01-10T23:59:59Z"}
+	EOF
+	run -1 --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
+	[[ "$stderr" == *"odd.ndjson:3: bad snapshot_at '2024-01-10T19:30:00'"* ]]
+	[[ "$stderr" == *"odd.ndjson:4: bad tipoff_at 'soon'"* ]]
+	[[ "$stderr" == *"odd.ndjson:5: negative line (-1)"* ]]
+	[[ "$stderr" == *"odd.ndjson:6: market is not a string"* ]]
+	[ "$(grep -c . <<<"$stderr")" -eq 4 ]
+	# a millisecond before tip-off counts, at tip-off does not
+	run props joshhart
+	assert_output '[5.5,"draftkings","OVER",0.5]'
+	run --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
+	run props dontedivincenzo
+	assert_output '[null,null,null,null]'
+	# the last second of game_date still counts when there is no tipoff_at
+	run --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
+	run props mitchellrobinson
+	assert_output '[9,"draftkings","PUSH",0]'
+}
+
+@test "pgs-transform: the --lines example of doc/transform.md prints what the doc says" {
+	doc="$PGS_ROOT/doc/transform.md"
+	# the sh block that uses --lines, and the plain block after its "prints"
+	awk '/^```sh$/ { b = ""; on = 1; next } on && /^```$/ { on = 0; if (b ~ /--lines/) { printf "%s", b; exit } }
+	    on { b = b $0 "\n" }' "$doc" > example.sh
+	awk '/^prints$/ { p = 1; next } p && /^```$/ { if (on) exit; on = 1; next } on' "$doc" > want.txt
+	[ -s example.sh ] && [ -s want.txt ]
+	run --separate-stderr bash -c 'cd "$1" && bash "$2"' _ "$PGS_ROOT" "$BATS_TEST_TMPDIR/example.sh"
+	assert_success
+	diff -u want.txt <(printf '%s\n' "$output")
 }

@@ -1,0 +1,384 @@
+/* lines.c — the points-lines table of pgs-transform --lines: best candidate per player-game. */
+#include "lines.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dates.h"
+#include "names.h"
+#include "ndjson.h"
+#include "rejects.h"
+#include "util.h"
+
+#define LOOKUP_CAP 256
+#define DATE_LEN 10
+#define US_PER_DAY (86400LL * 1000000LL)
+
+/* The best candidate so far for one (game_date, lookup) key. */
+struct entry {
+	char *key;            /* "YYYY-MM-DD" then the lookup, one string */
+	uint32_t hash;
+	char *bookmaker;
+	int rank;             /* index in the priority list; n for unlisted bookmakers */
+	long long snap_us;
+	struct pgs_line pub;
+};
+
+struct pgs_lines {
+	char **prio;
+	size_t nprio;
+	struct entry *e;
+	size_t cap, n;        /* cap: power of two; e[i].key NULL when empty */
+	struct pgs_lines_stats st;
+};
+
+/* One parsed candidate line, strings borrowed from the JSON object or buffers. */
+struct cand {
+	const char *date, *lookup, *bookmaker;
+	double line;
+	long long snap_us;
+	int rank;
+};
+
+static uint32_t
+fnv(const char *s, uint32_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static uint32_t
+key_hash(const char *date, const char *lookup)
+{
+	return fnv(lookup, fnv(date, 2166136261u));
+}
+
+pgs_lines *
+pgs_lines_new(const char *const *bookmakers, size_t n)
+{
+	pgs_lines *l = pgs_xcalloc(1, sizeof(*l));
+
+	l->prio = pgs_xcalloc(n + 1, sizeof(*l->prio));
+	for (size_t i = 0; i < n; i++)
+		l->prio[i] = pgs_xstrdup(bookmakers[i]);
+	l->nprio = n;
+	l->cap = 1024;
+	l->e = pgs_xcalloc(l->cap, sizeof(*l->e));
+	return l;
+}
+
+void
+pgs_lines_free(pgs_lines *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->cap; i++) {
+		free(l->e[i].key);
+		free(l->e[i].bookmaker);
+	}
+	free(l->e);
+	for (size_t i = 0; i < l->nprio; i++)
+		free(l->prio[i]);
+	free(l->prio);
+	free(l);
+}
+
+void
+pgs_lines_stats(const pgs_lines *l, struct pgs_lines_stats *st)
+{
+	*st = l->st;
+	st->keys = (long)l->n;
+}
+
+/* ---- timestamps ---- */
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = 10 * v + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+pgs_parse_timestamp(const char *s, long long *us)
+{
+	char date[DATE_LEN + 1];
+	const char *p;
+	long days;
+	int hh, mm, ss, oh = 0, om = 0, sign = 0;
+	long long frac = 0, scale = 100000;
+
+	if (!s || strlen(s) < 20)
+		return -1;
+	memcpy(date, s, DATE_LEN);
+	date[DATE_LEN] = '\0';
+	if (pgs_date_parse(date, &days) < 0 || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+		return -1;
+	p = s + 11;
+	if (digits(p, 2, &hh) < 0 || p[2] != ':' || digits(p + 3, 2, &mm) < 0 || p[5] != ':' ||
+	    digits(p + 6, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	p += 8;
+	if (*p == '.' || *p == ',') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		/* microseconds are plenty; further digits are read and dropped */
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += scale * (*p - '0');
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		sign = 0;
+	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) == 0 && p[3] == ':' &&
+	    digits(p + 4, 2, &om) == 0 && p[6] == '\0' && oh <= 23 && om <= 59) {
+		sign = *p == '+' ? 1 : -1;
+	} else {
+		return -1;
+	}
+	*us = days * US_PER_DAY + ((hh * 60LL + mm) * 60 + ss) * 1000000LL + frac -
+	    sign * (oh * 60LL + om) * 60 * 1000000LL;
+	return 0;
+}
+
+/* ---- reading the file ---- */
+
+static int
+rank_of(const pgs_lines *l, const char *bookmaker)
+{
+	for (size_t i = 0; i < l->nprio; i++)
+		if (strcasecmp(l->prio[i], bookmaker) == 0)
+			return (int)i;
+	return (int)l->nprio;
+}
+
+/* Is c a better choice than the kept entry e?  Ties go to the later line of the file. */
+static int
+better(const struct cand *c, const struct entry *e)
+{
+	int byname;
+
+	if (c->rank != e->rank)
+		return c->rank < e->rank;
+	byname = strcasecmp(c->bookmaker, e->bookmaker);
+	if (byname != 0)
+		return byname < 0;   /* two unlisted bookmakers: by name, for a stable choice */
+	return c->snap_us >= e->snap_us;
+}
+
+static void
+grow(pgs_lines *l)
+{
+	struct entry *old = l->e;
+	size_t oldcap = l->cap;
+
+	l->cap *= 2;
+	l->e = pgs_xcalloc(l->cap, sizeof(*l->e));
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t p;
+
+		if (!old[i].key)
+			continue;
+		for (p = old[i].hash & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1))
+			;
+		l->e[p] = old[i];
+	}
+	free(old);
+}
+
+static void
+keep(pgs_lines *l, const struct cand *c)
+{
+	uint32_t h = key_hash(c->date, c->lookup);
+	struct entry *e;
+	size_t p;
+
+	if (2 * (l->n + 1) > l->cap)
+		grow(l);
+	for (p = h & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1)) {
+		e = &l->e[p];
+		if (e->hash == h && memcmp(e->key, c->date, DATE_LEN) == 0 &&
+		    strcmp(e->key + DATE_LEN, c->lookup) == 0)
+			goto found;
+	}
+	e = &l->e[p];
+	e->key = pgs_xasprintf("%.*s%s", DATE_LEN, c->date, c->lookup);
+	e->hash = h;
+	l->n++;
+	goto set;
+found:
+	if (!better(c, e))
+		return;
+	free(e->bookmaker);
+set:
+	e->bookmaker = pgs_xstrdup(c->bookmaker);
+	e->rank = c->rank;
+	e->snap_us = c->snap_us;
+	e->pub.line = c->line;
+	e->pub.bookmaker = e->bookmaker;
+}
+
+static int
+fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, cap, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A required non-empty string field, or NULL. */
+static const char *
+need_str(json_t *row, const char *name)
+{
+	const char *v = json_string_value(json_object_get(row, name));
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Check one line and fill c.  Returns 1 for a candidate, 0 for a line that is
+ * fine but not used (another market, a snapshot after tip-off), -1 for a reject.
+ */
+static int
+parse_line(pgs_lines *l, json_t *row, struct cand *c, char lookup[LOOKUP_CAP], char *err, size_t cap)
+{
+	json_t *v;
+	const char *s, *name;
+	long days;
+	long long tip_us;
+
+	v = json_object_get(row, "market");
+	if (v && !json_is_null(v)) {
+		if (!json_is_string(v))
+			return fail(err, cap, "market is not a string");
+		s = json_string_value(v);
+		if (strcasecmp(s, "points") != 0 && strcasecmp(s, "player_points") != 0) {
+			l->st.other_market++;
+			return 0;
+		}
+	}
+	if (!(c->date = need_str(row, "game_date")))
+		return fail(err, cap, "missing game_date");
+	if (pgs_date_parse(c->date, &days) < 0)
+		return fail(err, cap, "bad game_date '%s'", c->date);
+
+	/* the lookup is normalized again: harmless for a real lookup, a rescue for a display name */
+	v = json_object_get(row, "player_lookup");
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return fail(err, cap, "player_lookup is not a string");
+	name = need_str(row, "player_lookup");
+	if (!name && (v = json_object_get(row, "player_name")) && !json_is_null(v) && !json_is_string(v))
+		return fail(err, cap, "player_name is not a string");
+	if (!name && !(name = need_str(row, "player_name")))
+		return fail(err, cap, "missing player_name or player_lookup");
+	if (pgs_player_lookup(name, lookup, LOOKUP_CAP) <= 0)
+		return fail(err, cap, "cannot normalize player name '%s'", name);
+	c->lookup = lookup;
+
+	v = json_object_get(row, "bookmaker");
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return fail(err, cap, "bookmaker is not a string");
+	if (!(c->bookmaker = need_str(row, "bookmaker")))
+		return fail(err, cap, "missing bookmaker");
+	c->rank = rank_of(l, c->bookmaker);
+
+	v = json_object_get(row, "line");
+	if (!v || json_is_null(v))
+		return fail(err, cap, "missing line");
+	if (!json_is_number(v))
+		return fail(err, cap, "line is not a number");
+	c->line = json_number_value(v);
+	if (c->line < 0)
+		return fail(err, cap, "negative line (%g)", c->line);
+
+	v = json_object_get(row, "snapshot_at");
+	if (!v || json_is_null(v))
+		return fail(err, cap, "missing snapshot_at");
+	if (pgs_parse_timestamp(json_string_value(v), &c->snap_us) < 0)
+		return fail(err, cap, "bad snapshot_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
+
+	/* without a tip-off time, the game is taken to start at the end of game_date UTC */
+	v = json_object_get(row, "tipoff_at");
+	if (v && !json_is_null(v)) {
+		if (pgs_parse_timestamp(json_string_value(v), &tip_us) < 0)
+			return fail(err, cap, "bad tipoff_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
+	} else {
+		tip_us = (days + 1) * US_PER_DAY;
+	}
+
+	v = json_object_get(row, "game_id");
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return fail(err, cap, "game_id is not a string");
+
+	if (c->snap_us >= tip_us) {
+		l->st.late++;   /* a line seen once the game started is not a pre-game line */
+		return 0;
+	}
+	return 1;
+}
+
+int
+pgs_lines_load(pgs_lines *l, const char *path)
+{
+	char *names[1] = { (char *)path };
+	pgs_rows *in = pgs_rows_open(names, 1);
+	char lookup[LOOKUP_CAP], err[512];
+	struct cand c;
+	json_t *row;
+	int got, rc = -1;
+
+	while ((got = pgs_rows_next(in, &row)) == PGS_ROWS_ROW) {
+		int ok;
+
+		l->st.read++;
+		ok = parse_line(l, row, &c, lookup, err, sizeof(err));
+		if (ok > 0) {
+			l->st.used++;
+			keep(l, &c);
+		}
+		json_decref(row);
+		if (ok < 0 && pgs_reject(pgs_rows_name(in), pgs_rows_lineno(in), pgs_rows_text(in),
+		    "%s", err) < 0)
+			goto out;
+	}
+	if (got == PGS_ROWS_END)
+		rc = 0;
+out:
+	pgs_rows_close(in);
+	return rc;
+}
+
+const struct pgs_line *
+pgs_lines_find(const pgs_lines *l, const char *game_date, const char *lookup)
+{
+	uint32_t h;
+
+	if (!l || !game_date || !lookup || strlen(game_date) != DATE_LEN)
+		return NULL;
+	h = key_hash(game_date, lookup);
+	for (size_t p = h & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1)) {
+		const struct entry *e = &l->e[p];
+
+		if (e->hash == h && memcmp(e->key, game_date, DATE_LEN) == 0 &&
+		    strcmp(e->key + DATE_LEN, lookup) == 0)
+			return &e->pub;
+	}
+	return NULL;
+}
