@@ -173,12 +173,15 @@ struct lk;
 struct player {
 	const char *uid, *name;
 	struct lk *lk;
+	const char *suffix;      /* generational suffix of the name ("jr", "ii"), "" when none;
+	                            set when the player is put in the suffix-free index */
 	struct sid *sids;        /* this player's ids, one per source normally */
 	size_t nsids, capsids;
 };
 
 struct alias {
 	struct lk *lk;           /* the alias lookup */
+	const char *rule;        /* decided in this run: "suffix-insensitive" or "source-id" */
 	const char *uid;         /* the target, once known */
 	const char *target_uid;  /* aliases file: target given as a uid */
 	struct lk *target_lk;    /* aliases file: target given as a name */
@@ -196,6 +199,12 @@ struct lk {
 
 struct unres {
 	struct pgs_unresolved u;
+};
+
+/* Players whose names are alike but for a generational suffix. */
+struct nsx {
+	struct player **players;
+	size_t n, cap;
 };
 
 struct pgs_registry {
@@ -218,7 +227,20 @@ struct pgs_registry {
 	struct unres **unres;
 	size_t nunres, capunres;
 
-	long nplayers, nsids, naliases, nnames, registered, learned;
+	struct alias **decided;  /* aliases decided by a rule in this run, to be saved */
+	size_t ndecided, capdecided;
+
+	/*
+	 * The run's context, for matching names that differ by a suffix: who was
+	 * seen for which team in which season ("s\x1fTEAM\x1fSEASON\x1fUID"), in
+	 * which team-game ("g\x1fGAME\x1fTEAM\x1fUID"), and which source listed
+	 * each team-game ("G\x1fGAME\x1fTEAM").  Filled from the rows resolved so far.
+	 */
+	struct map ctx;
+	struct map nsx;          /* suffix-free lookup -> struct nsx; built on first need */
+	int nsx_built;
+
+	long nplayers, nsids, naliases, nnames, registered, learned, suffix_matched, ambiguous;
 };
 
 /* Sentinels for names that have no lookup. */
@@ -264,6 +286,9 @@ free_players(pgs_registry *r)
 	for (i = 0; i < r->lookups.cap; i++)
 		if (r->lookups.e[i].k)
 			free(((struct lk *)r->lookups.e[i].v)->players);
+	for (i = 0; i < r->nsx.cap; i++)
+		if (r->nsx.e[i].k)
+			free(((struct nsx *)r->nsx.e[i].v)->players);
 }
 
 void
@@ -277,11 +302,14 @@ pgs_registry_free(pgs_registry *r)
 	map_free(&r->uids);
 	map_free(&r->sids);
 	map_free(&r->unres_map);
+	map_free(&r->ctx);
+	map_free(&r->nsx);
 	pgs_buf_free(&r->key);
 	free(r->norm);
 	free(r->file_aliases);
 	free(r->triples);
 	free(r->unres);
+	free(r->decided);
 	arena_free(&r->a);
 	free(r);
 }
@@ -337,6 +365,79 @@ uid_shaped(const char *s)
 	return 1;
 }
 
+/* ---- the suffix-free index: "Kevin Knox II" and "Kevin Knox" side by side ---- */
+
+/*
+ * Normalize name twice into the scratch buffer: *full its lookup, *ns its
+ * lookup without a generational suffix.  Returns 0, or -1 when the name does
+ * not normalize (invalid UTF-8, nothing left).
+ */
+static int
+split_suffix(pgs_registry *r, const char *name, char **full, char **ns)
+{
+	/* NFKD can expand a byte into 18 (see pgs_registry_lookup); two results */
+	size_t half = 18 * strlen(name) + 16;
+
+	if (2 * half > r->normcap) {
+		free(r->norm);
+		r->normcap = 2 * half;
+		r->norm = pgs_xmalloc(r->normcap);
+	}
+	*full = r->norm;
+	*ns = r->norm + half;
+	if (pgs_player_lookup(name, *full, half) <= 0 ||
+	    pgs_player_lookup_nosuffix(name, *ns, half) <= 0)
+		return -1;
+	return 0;
+}
+
+/* The suffix full has after ns ("jr" for "kellyoubrejr" after "kellyoubre"), or "". */
+static const char *
+suffix_of(const char *full, const char *ns)
+{
+	size_t n = strlen(ns);
+
+	return strncmp(full, ns, n) == 0 ? full + n : "";
+}
+
+static void
+nsx_index(pgs_registry *r, struct player *p)
+{
+	const char *key = p->lk->s;
+	char *full, *ns;
+	struct nsx *x;
+	uint64_t h;
+
+	p->suffix = "";
+	/* a player known only by uid has no name to split: his lookup stands as it is */
+	if (p->name && split_suffix(r, p->name, &full, &ns) == 0) {
+		key = ns;
+		p->suffix = arena_strdup(&r->a, suffix_of(full, ns));
+	}
+	h = hash(key, strlen(key));
+	if ((x = map_get(&r->nsx, key, strlen(key), h)) == NULL) {
+		x = arena_alloc(&r->a, sizeof(*x));
+		memset(x, 0, sizeof(*x));
+		map_put(&r->nsx, arena_strdup(&r->a, key), strlen(key), h, x);
+	}
+	GROW(x->players, x->n, x->cap);
+	x->players[x->n++] = p;
+}
+
+/* Built on first need, so a run whose names all match costs nothing for it. */
+static void
+nsx_build(pgs_registry *r)
+{
+	size_t i;
+
+	if (r->nsx_built)
+		return;
+	r->nsx_built = 1;
+	for (i = 0; i < r->uids.cap; i++)
+		if (r->uids.e[i].k)
+			nsx_index(r, r->uids.e[i].v);
+}
+
 static struct player *
 player_add(pgs_registry *r, const char *uid, const char *lookup, size_t lookuplen, const char *name)
 {
@@ -358,6 +459,8 @@ player_add(pgs_registry *r, const char *uid, const char *lookup, size_t lookuple
 	lk->players[lk->nplayers++] = p;
 	map_put(&r->uids, p->uid, strlen(p->uid), hash(p->uid, strlen(p->uid)), p);
 	r->nplayers++;
+	if (r->nsx_built)
+		nsx_index(r, p);
 	return p;
 }
 
@@ -553,6 +656,93 @@ pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **
 	return lk->s;
 }
 
+/* ---- the run's context ---- */
+
+/* Key "KIND\x1fa\x1fb[\x1fc]" in r->key. */
+static const char *
+ctx_key(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
+{
+	pgs_buf_reset(&r->key);
+	pgs_buf_add(&r->key, &kind, 1);
+	pgs_buf_add(&r->key, "\x1f", 1);
+	pgs_buf_adds(&r->key, a);
+	pgs_buf_add(&r->key, "\x1f", 1);
+	pgs_buf_adds(&r->key, b);
+	if (c) {
+		pgs_buf_add(&r->key, "\x1f", 1);
+		pgs_buf_adds(&r->key, c);
+	}
+	return r->key.s;
+}
+
+static int
+ctx_has(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
+{
+	const char *k = ctx_key(r, kind, a, b, c);
+
+	return map_get(&r->ctx, k, r->key.len, hash(k, r->key.len)) != NULL;
+}
+
+static void
+ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
+{
+	const char *k = ctx_key(r, kind, a, b, c);
+	uint64_t h = hash(k, r->key.len);
+
+	if (!map_get(&r->ctx, k, r->key.len, h))
+		map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h, r);
+}
+
+/* Value of a "G" entry listed by several sources. */
+static const char several_sources[] = "";
+
+/*
+ * Remember which source listed a team-game: its roster restricts rule 3b
+ * only for rows of another source, since a source's own rows say nothing
+ * about who it failed to match.
+ */
+static void
+ctx_game(pgs_registry *r, const char *game, const char *team, const char *source)
+{
+	const char *k = ctx_key(r, 'G', game, team, NULL);
+	uint64_t h = hash(k, r->key.len);
+	const char *v = map_get(&r->ctx, k, r->key.len, h);
+
+	if (!v)
+		map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h,
+		    arena_strdup(&r->a, source));
+	else if (v != several_sources && strcmp(v, source) != 0)
+		map_put(&r->ctx, k, r->key.len, h, (void *)several_sources);
+}
+
+/* 1 when a source other than source listed the team-game. */
+static int
+ctx_game_known(pgs_registry *r, const char *game, const char *team, const char *source)
+{
+	const char *k = ctx_key(r, 'G', game, team, NULL);
+	const char *v = map_get(&r->ctx, k, r->key.len, hash(k, r->key.len));
+
+	return v && (v == several_sources || strcmp(v, source) != 0);
+}
+
+/* Remember that uid played for the row's team, in its season and its game. */
+static void
+ctx_note(pgs_registry *r, const struct pgs_reg_context *ctx, const char *source, const char *uid)
+{
+	char season[16];
+
+	if (!ctx || !ctx->team_abbr || !*ctx->team_abbr)
+		return;
+	if (ctx->season_year > 0) {
+		snprintf(season, sizeof(season), "%d", ctx->season_year);
+		ctx_put(r, 's', ctx->team_abbr, season, uid);
+	}
+	if (ctx->game_id && *ctx->game_id) {
+		ctx_put(r, 'g', ctx->game_id, ctx->team_abbr, uid);
+		ctx_game(r, ctx->game_id, ctx->team_abbr, source ? source : "");
+	}
+}
+
 /* ---- resolution ---- */
 
 /* Remember a source id seen for p, to be written at the next flush. */
@@ -574,6 +764,56 @@ learn(pgs_registry *r, struct player *p, const char *source, const char *spid)
 	r->learned++;
 }
 
+/*
+ * 1 when a word of name is a bare initial ("J. Butler"): a source id vouches
+ * for its own row, but as an alias for every source the spelling could be
+ * Jimmy or Jared.
+ */
+static int
+initialed(pgs_registry *r, const char *name)
+{
+	char word[64], *full, *ns;
+	size_t n;
+
+	for (;;) {
+		name += strspn(name, " \t");
+		if (!*name)
+			return 0;
+		n = strcspn(name, " \t");
+		if (n < sizeof(word)) {
+			memcpy(word, name, n);
+			word[n] = '\0';
+			if (split_suffix(r, word, &full, &ns) == 0 && strlen(full) == 1)
+				return 1;
+		}
+		name += n;
+	}
+}
+
+/*
+ * Make lk an alias of p, decided by rule, so later rows of this spelling take
+ * rule 2 and the store learns it at the next flush.  A spelling that already
+ * is an alias (an aliases-file line whose target is not registered yet) keeps
+ * it: the file is the user's word.
+ */
+static void
+decide_alias(pgs_registry *r, struct lk *lk, const struct player *p, const char *rule)
+{
+	struct alias *a;
+
+	if (lk->alias)
+		return;
+	a = arena_alloc(&r->a, sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->lk = lk;
+	a->uid = p->uid;
+	a->rule = rule;
+	lk->alias = a;
+	r->naliases++;
+	GROW(r->decided, r->ndecided, r->capdecided);
+	r->decided[r->ndecided++] = a;
+}
+
 /* The target of an alias, resolving a file alias's target once its player is known. */
 static const char *
 alias_uid(pgs_registry *r, struct alias *a)
@@ -588,6 +828,62 @@ alias_uid(pgs_registry *r, struct alias *a)
 	} else if (a->target_lk && a->target_lk->nplayers == 1)
 		a->uid = a->target_lk->players[0]->uid;
 	return a->uid;
+}
+
+/*
+ * The suffix rule: the player whose name equals the row's but for a
+ * generational suffix ("Kevin Knox II" / "Kevin Knox"), when he is the only
+ * one of that suffix-free name among the players this run saw for the row's
+ * team-game (when another source listed that team-game), else for the row's
+ * team in the row's season.  A player with another id of the row's source
+ * is someone else and does not count.  Several (a father and son on one
+ * team): NULL with *ambiguous set, which must not be guessed.  One, but
+ * with a different suffix (Sr. / Jr.): NULL, he is someone else.
+ */
+static struct player *
+suffix_match(pgs_registry *r, const char *name, const char *source, const char *spid,
+    const struct pgs_reg_context *ctx, int *ambiguous)
+{
+	struct player *p, *found = NULL;
+	const char *suffix, *have, *team;
+	char *full, *ns, season[16];
+	struct nsx *x;
+	size_t i;
+	int by_game;
+
+	*ambiguous = 0;
+	if (!ctx || !ctx->team_abbr || !*ctx->team_abbr || !name)
+		return NULL;
+	team = ctx->team_abbr;
+	by_game = ctx->game_id && *ctx->game_id &&
+	    ctx_game_known(r, ctx->game_id, team, source ? source : "");
+	if (!by_game && ctx->season_year <= 0)
+		return NULL;
+	snprintf(season, sizeof(season), "%d", ctx->season_year);
+	nsx_build(r);
+	if (split_suffix(r, name, &full, &ns) < 0)
+		return NULL;
+	suffix = suffix_of(full, ns);
+	if ((x = map_get(&r->nsx, ns, strlen(ns), hash(ns, strlen(ns)))) == NULL)
+		return NULL;
+	for (i = 0; i < x->n; i++) {
+		p = x->players[i];
+		if (source && spid && (have = player_sid(p, source)) != NULL && strcmp(have, spid) != 0)
+			continue;
+		if (by_game ? !ctx_has(r, 'g', ctx->game_id, team, p->uid)
+		    : !ctx_has(r, 's', team, season, p->uid))
+			continue;
+		/* two of one name on the team: which one is meant, no rule can say */
+		if (found && found != p) {
+			*ambiguous = 1;
+			return NULL;
+		}
+		found = p;
+	}
+	/* "Sr." is not "Jr.": the one of that name on the team is someone else */
+	if (found && *suffix && *found->suffix && strcmp(suffix, found->suffix) != 0)
+		return NULL;
+	return found;
 }
 
 static void
@@ -630,11 +926,13 @@ register_player(pgs_registry *r, struct lk *lk, const char *name, const char *so
 
 int
 pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
-    const char *source, const char *spid, pgs_store *reg, struct pgs_resolution *res)
+    const char *source, const char *spid, const struct pgs_reg_context *ctx,
+    pgs_store *reg, struct pgs_resolution *res)
 {
 	struct lk *lk = r->last && r->last->s == lookup ? r->last : lk_get(r, lookup, strlen(lookup), 1);
 	struct player *p;
 	const char *uid, *have;
+	int ambiguous;
 
 	res->lookup = lk->s;
 	res->uid = NULL;
@@ -650,7 +948,10 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 
 		if ((p = map_get(&r->sids, k, r->key.len, hash(k, r->key.len))) != NULL) {
 			set(res, p, lk);
-			return 0;
+			/* a spelling nobody else has: other sources may print it too */
+			if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
+				decide_alias(r, lk, p, "source-id");
+			goto done;
 		}
 	}
 	/* 2: an alias */
@@ -660,7 +961,7 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 		res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
 		if (p && source && spid && !player_sid(p, source))
 			learn(r, p, source, spid);
-		return 0;
+		goto done;
 	}
 	/* 3: one player with this lookup, and not known under another id of this source */
 	if (lk->nplayers == 1) {
@@ -670,13 +971,36 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 			if (source && spid && !have)
 				learn(r, p, source, spid);
 			set(res, p, lk);
+			goto done;
+		}
+	}
+	/* 3b: nobody has this lookup: the same name but for a suffix, seen for this team */
+	if (lk->nplayers == 0) {
+		if ((p = suffix_match(r, name, source, spid, ctx, &ambiguous)) != NULL) {
+			decide_alias(r, lk, p, "suffix-insensitive");
+			if (source && spid && !player_sid(p, source))
+				learn(r, p, source, spid);
+			res->uid = p->uid;
+			res->status = PGS_REG_ALIAS;
+			r->suffix_matched++;
+			goto done;
+		}
+		/* registering would make a third person of one of the two */
+		if (ambiguous) {
+			r->ambiguous++;
 			return 0;
 		}
 	}
 	/* 4: register */
-	if (reg)
-		return register_player(r, lk, name, source, spid, reg, res);
+	if (reg) {
+		if (register_player(r, lk, name, source, spid, reg, res) < 0)
+			return -1;
+		goto done;
+	}
 	/* 5: unresolved */
+	return 0;
+done:
+	ctx_note(r, ctx, source, res->uid);
 	return 0;
 }
 
@@ -716,7 +1040,7 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 size_t
 pgs_registry_pending(const pgs_registry *r)
 {
-	return r->ntriples / 3 + r->nunres;
+	return r->ntriples / 3 + r->nunres + r->ndecided;
 }
 
 int
@@ -752,6 +1076,13 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 				return -1;
 		a->saved = 1;
 	}
+	for (i = 0; i < r->ndecided; i++) {
+		a = r->decided[i];
+		if (pgs_store_add_alias(st, a->lk->s, a->uid, a->rule) < 0)
+			return -1;
+		a->saved = 1;
+	}
+	r->ndecided = 0;
 	return 0;
 }
 
@@ -764,6 +1095,8 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 	s->names_cached = r->nnames;
 	s->registered = r->registered;
 	s->source_ids_learned = r->learned;
+	s->suffix_matched = r->suffix_matched;
+	s->ambiguous = r->ambiguous;
 }
 
 /* ---- the aliases file ---- */

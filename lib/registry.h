@@ -11,13 +11,26 @@
  *
  * Rules, in order, for a row's (lookup, source, source_player_id):
  *   1. (source, source_player_id) is known: its uid; ALIAS when that player's
- *      lookup differs from the row's, else RESOLVED.
+ *      lookup differs from the row's, else RESOLVED.  A spelling no player
+ *      has becomes an alias (rule "source-id"), so sources without ids
+ *      resolve it too.
  *   2. the lookup is an alias (aliases file, then the store): ALIAS.
  *   3. exactly one player has the lookup and has no different id for this
  *      source: RESOLVED (a new source id is remembered and flushed).
+ *   3b. no player has the lookup: exactly one player whose name is the
+ *      same but for a generational suffix on one side (pgs_player_lookup_nosuffix)
+ *      and who was seen in this run for the row's team-game (when another
+ *      source listed that team-game), else for the row's team and season: ALIAS, and
+ *      the spelling becomes an alias (rule "suffix-insensitive").  Several
+ *      such players (father and son): UNRESOLVED, even with a store to
+ *      register in.
  *   4. with a store to register in: pgs_store_register_player(); NEW when it
  *      created the player, else RESOLVED.
  *   5. otherwise UNRESOLVED (uid NULL); the caller queues the name.
+ *
+ * The context of rule 3b is what this run resolved so far: the store keeps
+ * no team or season per player.  Feed id-carrying sources first (the store's
+ * raw_boxscores orders a game's rows bbref, nbacom, nbastats).
  *
  * Ownership: every string handed out (lookups, uids) belongs to the registry
  * and lives until pgs_registry_free().  Strings passed in are copied.
@@ -71,6 +84,13 @@ void pgs_registry_add_alias(pgs_registry *r, const char *alias_lookup, const cha
  */
 const char *pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **why);
 
+/* Where a row was seen: the context of rule 3b.  Any member may be NULL / 0 (unknown). */
+struct pgs_reg_context {
+	const char *team_abbr;
+	const char *game_id;
+	int season_year;
+};
+
 struct pgs_resolution {
 	const char *lookup;           /* player_lookup (registry-owned) */
 	const char *uid;              /* universal_player_id, NULL when unresolved */
@@ -79,12 +99,14 @@ struct pgs_resolution {
 
 /*
  * Resolve one row.  lookup must come from pgs_registry_lookup(); name is the
- * display name (for registering); source and spid may be NULL.  reg is the
+ * display name (for registering and rule 3b); source, spid and ctx may be
+ * NULL.  A row that resolves adds its player to the context.  reg is the
  * store to register new players in (rule 4), or NULL.  Returns 0 with *res
  * filled, or -1 when registering failed (reported).
  */
 int pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
-    const char *source, const char *spid, pgs_store *reg, struct pgs_resolution *res);
+    const char *source, const char *spid, const struct pgs_reg_context *ctx,
+    pgs_store *reg, struct pgs_resolution *res);
 
 /* Count one unresolved row for the store's unresolved_player_names (strings copied;
  * counted per (lookup, source), the first row's team and game kept). */
@@ -94,7 +116,8 @@ void pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved 
 size_t pgs_registry_pending(const pgs_registry *r);
 
 /* Write what was learned to the store: new source ids and queued unresolved
- * names in one call each, and aliases from the file whose target resolved.
+ * names in one call each, aliases from the file whose target resolved, and
+ * aliases decided by rules 1 and 3b (with their rule).
  * Pending items are dropped after a successful flush. */
 int pgs_registry_flush(pgs_registry *r, pgs_store *st);
 
@@ -103,6 +126,7 @@ struct pgs_registry_stats {
 	long players, source_ids, aliases;          /* in the cache */
 	long names_cached;                          /* distinct names normalized */
 	long registered, source_ids_learned;        /* this run */
+	long suffix_matched, ambiguous;             /* rule 3b this run: matched, left ambiguous */
 };
 void pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dates.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "registry.h"
@@ -80,6 +81,26 @@ spid_field(json_t *row, char *buf, size_t cap)
 		return buf;
 	}
 	return json_string_value(v);
+}
+
+/*
+ * The row's team, game and season, for matching names that differ by a
+ * suffix.  season_year, else the season of game_date; 0 when neither.
+ */
+static void
+row_context(json_t *row, struct pgs_reg_context *ctx)
+{
+	json_t *season = json_object_get(row, "season_year");
+	const char *date = str_field(row, "game_date");
+	long days;
+
+	ctx->team_abbr = str_field(row, "team_abbr");
+	ctx->game_id = str_field(row, "game_id");
+	ctx->season_year = 0;
+	if (json_is_integer(season) && json_integer_value(season) > 0 && json_integer_value(season) < 10000)
+		ctx->season_year = (int)json_integer_value(season);
+	else if (date && pgs_date_parse(date, &days) == 0)
+		ctx->season_year = pgs_season_year(days);
 }
 
 /* Append an unresolved row to --unresolved FILE; -1 on a write error. */
@@ -185,6 +206,7 @@ resolve_row(struct ctx *c, pgs_rows *rows, json_t *row)
 	json_t *jname = json_object_get(row, "player_name");
 	const char *name = json_string_value(jname), *lookup, *why, *source, *spid;
 	struct pgs_resolution res;
+	struct pgs_reg_context ctx;
 	char idbuf[32];
 	int had_fields;
 
@@ -197,7 +219,8 @@ resolve_row(struct ctx *c, pgs_rows *rows, json_t *row)
 		    "player_name '%s' %s", name, why) < 0 ? -1 : 0;
 	source = str_field(row, "source");
 	spid = spid_field(row, idbuf, sizeof(idbuf));
-	if (pgs_registry_resolve(c->reg, lookup, name, source, spid,
+	row_context(row, &ctx);
+	if (pgs_registry_resolve(c->reg, lookup, name, source, spid, &ctx,
 	    c->do_register ? c->st : NULL, &res) < 0)
 		return -1;
 	c->counts[res.status]++;
@@ -245,10 +268,11 @@ print_stats(struct ctx *c, long long ms)
 
 	pgs_registry_stats(c->reg, &s);
 	pgs_info("%ld rows in %lld ms: %ld resolved, %ld alias, %ld new, %ld unresolved; "
-	    "registry %ld players, %ld source ids (%ld learned), %ld aliases; %ld distinct names",
+	    "registry %ld players, %ld source ids (%ld learned), %ld aliases; %ld distinct names; "
+	    "suffix rule: %ld matched, %ld ambiguous",
 	    c->rows_out, ms, c->counts[PGS_REG_RESOLVED], c->counts[PGS_REG_ALIAS],
 	    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
-	    s.source_ids_learned, s.aliases, s.names_cached);
+	    s.source_ids_learned, s.aliases, s.names_cached, s.suffix_matched, s.ambiguous);
 }
 
 int

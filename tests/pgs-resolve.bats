@@ -18,6 +18,40 @@ row() {
 	     player_name: $n, points: 10} + $x'
 }
 
+# game_row NAME SOURCE ID TEAM GAME_ID [SEASON]: a raw row of one team in one game.
+game_row() {
+	row "$1" "$2" "$3" "$(jq -cn --arg t "$4" --arg g "$5" --argjson y "${6:-2023}" \
+	    '{team_abbr: $t, game_id: $g, game_date: ($g[0:4] + "-" + $g[4:6] + "-" + $g[6:8]), season_year: $y}')"
+}
+
+# The name pairs of SOURCES.md section 2: bbref name|bbref id|team|NBA.com name|status|alias rule.
+pairs() {
+	cat <<-'EOF'
+	Nikola Jokić|jokicni01|DEN|Nikola Jokic|resolved|
+	A.J. Green|greenaj01|MIL|AJ Green|resolved|
+	Jeenathan Williams|willije02|HOU|Nate Williams|alias|aliases-file
+	Matthew Hurt|hurtma01|MEM|Matt Hurt|alias|aliases-file
+	Marcus Morris|morrima03|PHI|Marcus Morris Sr.|alias|suffix-insensitive
+	Xavier Tillman Sr.|tillmxa01|MEM|Xavier Tillman|alias|suffix-insensitive
+	GG Jackson II|jacksgg01|MEM|GG Jackson|alias|suffix-insensitive
+	Kevin Knox|knoxke01|DET|Kevin Knox II|alias|suffix-insensitive
+	Reggie Bullock|bullore01|HOU|Reggie Bullock Jr.|alias|suffix-insensitive
+	Harry Giles|gilesha01|BKN|Harry Giles III|alias|suffix-insensitive
+	Robert Williams|williro04|POR|Robert Williams III|alias|suffix-insensitive
+	Jermaine Samuels|samueje01|HOU|Jermaine Samuels Jr.|alias|suffix-insensitive
+	Jeff Dowtin|dowtije01|PHI|Jeff Dowtin Jr.|alias|suffix-insensitive
+	EOF
+}
+
+# pair_rows: bbref.ndjson and nbacom.ndjson, each pair in one game of its team.
+pair_rows() {
+	local b id t n st rule
+	while IFS='|' read -r b id t n st rule; do
+		game_row "$b" bbref "$id" "$t" "20240110_OPP_$t" >>bbref.ndjson
+		game_row "$n" nbacom "" "$t" "20240110_OPP_$t" >>nbacom.ndjson
+	done < <(pairs)
+}
+
 # field N KEY: KEY of the N-th output row (1-based) of $output, raw.
 field() {
 	sed -n "$1p" <<<"$output" | jq -r ".$2"
@@ -98,6 +132,13 @@ sql() {
 	assert_success
 	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "jeenathanwilliams_001 alias"
 	assert_equal "$(field 1 player_lookup)" "natewilliams"
+	# the decision is recorded, so a source without ids resolves that spelling too
+	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
+	    "natewilliams|jeenathanwilliams_001|source-id"
+	row "Nate Williams" nbacom >in3.ndjson
+	run --separate-stderr pgs-resolve in3.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "jeenathanwilliams_001 alias"
 }
 
 @test "pgs-resolve: one player with the lookup resolves a new source's id, which is recorded" {
@@ -147,6 +188,130 @@ sql() {
 	run --separate-stderr pgs-resolve nbacom.ndjson
 	assert_success
 	assert_equal "$(field 3 universal_player_id) $(field 3 registry_status)" "jeenathanwilliams_001 alias"
+}
+
+@test "pgs-resolve: each NBA.com spelling of a bbref player resolves to the bbref player's uid" {
+	pair_rows
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	# a batch as the store hands it over: a game's bbref rows, then its nbacom rows
+	run --separate-stderr pgs-resolve --aliases "$PGS_ROOT/pipelines/aliases.csv" bbref.ndjson nbacom.ndjson
+	assert_success
+	[ -z "$stderr" ]
+	n=$(pairs | wc -l)
+	assert_equal "${#lines[@]}" $((2 * n))
+	local i b id t nb st rule
+	i=0
+	while IFS='|' read -r b id t nb st rule; do
+		i=$((i + 1))
+		assert_equal "$(field $((n + i)) player_name) $(field $((n + i)) universal_player_id) $(field $((n + i)) registry_status)" \
+		    "$nb $(field $i universal_player_id) $st"
+		[ -z "$rule" ] || assert_equal "$(sql "SELECT r.player_full_name, a.rule FROM player_aliases a JOIN players_registry r
+		    USING (universal_player_id) WHERE a.alias_lookup = '$(field $((n + i)) player_lookup)'")" "$b|$rule"
+	done < <(pairs)
+	assert_equal "$(sql "SELECT rule, count(*) FROM player_aliases GROUP BY 1 ORDER BY 1" | paste -sd' ')" \
+	    "aliases-file|2 suffix-insensitive|9"
+	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "$n"
+	# recorded: the next run needs neither the aliases file nor the bbref rows
+	run --separate-stderr pgs-resolve nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r .universal_player_id <<<"$output" | grep -c null)" "0"
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
+	    "alias=11 resolved=2 "
+}
+
+@test "pgs-resolve: with --register in one batch the NBA.com spellings still join the bbref players" {
+	pair_rows
+	run --separate-stderr pgs-resolve --register --aliases "$PGS_ROOT/pipelines/aliases.csv" bbref.ndjson nbacom.ndjson
+	assert_success
+	n=$(pairs | wc -l)
+	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "$n"
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
+	    "alias=11 new=13 resolved=2 "
+}
+
+@test "pgs-resolve: the suffix rule looks at the team's season when no other source listed the game" {
+	game_row "Kevin Knox" bbref knoxke01 DET 20240110_OPP_DET >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	{
+		game_row "Kevin Knox II" nbacom "" DET 20240405_DET_XXX        # a game bbref lacks
+		game_row "Kevin Knox II" nbacom "" DEN 20240405_DEN_XXX        # another team
+		game_row "Kevin Knox II" nbacom "" DET 20230405_DET_XXX 2022   # another season
+	} >nbacom.ndjson
+	for i in 3 2; do
+		sed -n "${i}p" nbacom.ndjson >one.ndjson
+		run --separate-stderr pgs-resolve bbref.ndjson one.ndjson
+		assert_success
+		assert_equal "$(field 2 registry_status)" "unresolved"
+	done
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases")" "0"
+	run --separate-stderr pgs-resolve bbref.ndjson nbacom.ndjson
+	assert_success
+	# once decided, the spelling is an alias everywhere
+	assert_equal "$(jq -r .universal_player_id <<<"$output" | paste -sd' ')" \
+	    "kevinknox_001 kevinknox_001 kevinknox_001 kevinknox_001"
+	# a source's own rows of a game do not hide the team's season from it
+	game_row "Jeff Dowtin" bbref dowtije01 PHI 20240110_OPP_PHI >b2.ndjson
+	{ game_row "Tyrese Maxey" nbacom "" PHI 20240406_PHI_XXX; game_row "Jeff Dowtin Jr." nbacom "" PHI 20240406_PHI_XXX; } >n2.ndjson
+	run --separate-stderr pgs-resolve --register b2.ndjson n2.ndjson
+	assert_success
+	assert_equal "$(field 3 universal_player_id) $(field 3 registry_status)" "jeffdowtin_001 alias"
+}
+
+@test "pgs-resolve: a father and son on one team leave a suffix-less spelling unresolved, even with --register" {
+	{
+		game_row "Gary Payton" bbref paytoga01 GSW 20240110_OPP_GSW
+		game_row "Gary Payton II" bbref paytoga02 GSW 20240110_OPP_GSW
+		game_row "Tim Hardaway Jr." bbref hardati02 DAL 20240110_OPP_DAL
+	} >bbref.ndjson
+	{
+		game_row "Gary Payton Sr." nbacom "" GSW 20240110_OPP_GSW
+		game_row "Gary Payton Jr." nbacom "" GSW 20240110_OPP_GSW
+		game_row "Gary Payton II" nbacom "" GSW 20240110_OPP_GSW
+		game_row "Tim Hardaway Sr." nbacom "" DAL 20240110_OPP_DAL
+	} >nbacom.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	run --separate-stderr pgs-resolve -v --unresolved unres.ndjson bbref.ndjson nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r '[.player_name, .universal_player_id, .registry_status] | join(",")' <<<"$output" | tail -4 | paste -sd';')" \
+	    "Gary Payton Sr.,,unresolved;Gary Payton Jr.,,unresolved;Gary Payton II,garypaytonii_001,resolved;Tim Hardaway Sr.,,unresolved"
+	[[ "$stderr" == *"suffix rule: 0 matched, 2 ambiguous"* ]]
+	assert_equal "$(jq -r .player_name unres.ndjson | paste -sd,)" "Gary Payton Sr.,Gary Payton Jr.,Tim Hardaway Sr."
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases")" "0"
+	# registering would make a third Gary Payton: an ambiguous name is not registered
+	run --separate-stderr pgs-resolve --register bbref.ndjson nbacom.ndjson
+	assert_success
+	assert_equal "$(field 4 registry_status) $(field 5 registry_status)" "unresolved unresolved"
+	assert_equal "$(sql "SELECT group_concat(universal_player_id, ' ') FROM (SELECT universal_player_id FROM players_registry ORDER BY 1)")" \
+	    "garypayton_001 garypaytonii_001 timhardawayjr_001 timhardawaysr_001"
+	# a son with his own bbref id is his own player, not his father
+	game_row "Gary Payton III" bbref paytoga03 GSW 20240110_OPP_GSW >son.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson son.ndjson
+	assert_success
+	assert_equal "$(field 4 universal_player_id) $(field 4 registry_status)" "garypaytoniii_001 new"
+}
+
+@test "pgs-resolve: a stats.nba.com personId resolves by id after its first resolution" {
+	game_row "Jimmy Butler" bbref butleji01 MIA 20230612_MIA_DEN 2022 >bbref.ndjson
+	game_row "Jimmy Butler III" nbastats 202710 MIA 20230612_MIA_DEN 2022 >v3.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	run --separate-stderr pgs-resolve bbref.ndjson v3.ndjson
+	assert_success
+	assert_equal "$(field 2 universal_player_id) $(field 2 registry_status)" "jimmybutler_001 alias"
+	assert_equal "$(sql "SELECT universal_player_id FROM player_source_ids WHERE source = 'nbastats' AND source_player_id = '202710'")" \
+	    "jimmybutler_001"
+	# another game, no context, any spelling: the id decides
+	{ game_row "J. Butler" nbastats 202710 MIA 20231101_MIA_XXX; game_row "Jimmy Butler" nbastats 202710 MIA 20231101_MIA_XXX; } >v3b.ndjson
+	run --separate-stderr pgs-resolve v3b.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.universal_player_id) \(.registry_status)"' <<<"$output" | paste -sd,)" \
+	    "jimmybutler_001 alias,jimmybutler_001 resolved"
+	# an initial vouched for by an id is not an alias for sources without one
+	assert_equal "$(sql "SELECT alias_lookup, rule FROM player_aliases ORDER BY 1" | paste -sd' ')" \
+	    "jimmybutleriii|suffix-insensitive"
 }
 
 @test "pgs-resolve: a bad aliases line is a usage error naming FILE:LINE (2)" {
@@ -287,6 +452,37 @@ sql() {
 	# the 8 left played only after the bbref scrape ends (2024-03-20)
 	assert_equal "$(jq -r 'select(.registry_status == "unresolved") | .player_name' <<<"$output" | sort | paste -sd,)" \
 	    "Brandon Clarke,D.J. Wilson,Javonte Green,Kobi Simmons,Malik Williams,Timmy Allen,Tristan Vukcevic,Zavier Simpson"
+}
+
+@test "pgs-resolve: real NBA.com 2023-24 rows join the bbref players: every name pair one uid, >= 99.5% resolved" {
+	require_data
+	pgs-extract "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" >bbref.ndjson
+	# the export's TO/STL/BLK columns hold steals/blocks/turnovers (SOURCES.md section 2)
+	pgs-extract --format nbacom-csv --map TO=steals --map STL=blocks --map BLK=turnovers \
+	    "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" >nbacom.ndjson
+	run --separate-stderr bash -c 'pgs-resolve --register bbref.ndjson >/dev/null'
+	assert_success
+	# the batch: bbref rows, then NBA.com's, as the store's raw_boxscores orders sources
+	run --separate-stderr bash -c 'pgs-resolve --aliases "$1" bbref.ndjson nbacom.ndjson >out.ndjson' _ \
+	    "$PGS_ROOT/pipelines/aliases.csv"
+	assert_success
+	[ -z "$stderr" ]
+	jq -r 'select(.universal_player_id) | [.source, .player_name, .universal_player_id] | @tsv' out.ndjson |
+	    sort -u >uids.tsv
+	local b id t n st rule
+	while IFS='|' read -r b id t n st rule; do
+		assert_equal "$(awk -F'\t' -v b="$b" -v n="$n" '($1 == "bbref" && $2 == b) || ($1 == "nbacom" && $2 == n) { print $3 }' uids.tsv |
+		    sort -u | wc -l) $(grep -c "^bbref	$b	" uids.tsv)" "1 1"
+	done < <(pairs)
+	total=$(grep -c '"source":"nbacom"' out.ndjson)
+	ok=$(grep '"source":"nbacom"' out.ndjson | grep -vc '"universal_player_id":null')
+	assert_equal "$total" 25143
+	(( ok * 1000 >= total * 995 )) || fail "only $ok of $total NBA.com rows resolved"
+	# what is left played only after the bbref scrape ends (2024-03-20)
+	assert_equal "$(grep '"registry_status":"unresolved"' out.ndjson | jq -r .player_name | sort -u | paste -sd,)" \
+	    "Brandon Clarke,D.J. Wilson,Javonte Green,Kobi Simmons,Malik Williams,Timmy Allen,Tristan Vukcevic,Zavier Simpson"
+	assert_equal "$(sql "SELECT rule, count(*) FROM player_aliases GROUP BY 1 ORDER BY 1" | paste -sd' ')" \
+	    "aliases-file|2 suffix-insensitive|9"
 }
 
 @test "pgs-resolve: two resolvers registering at once agree on every id" {
