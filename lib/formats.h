@@ -3,10 +3,12 @@
  * (fmt_bbref_csv.c, fmt_raw.c, …) and one table mapping a name to its reader.
  * A new format is a new file plus one entry in pgs_formats[] (formats.c).
  *
- * A reader is line-driven: the driver reads lines from files, stdin or .gz
- * (lib/ndjson's pgs_input), detects the format from an input's first
- * non-blank line when --format is absent, opens a reader for that input,
- * hands it every line, and finishes it at the end of the input.  The reader
+ * A reader is line-driven: the driver reads lines from files, stdin, .gz or
+ * an in-memory body (an HTTP response), detects the format from an input's
+ * head (its first non-blank line, or the first few lines when one line cannot
+ * tell, e.g. a pretty-printed JSON document) when --format is absent, opens a
+ * reader for that input, hands it every line, and finishes it at the end of
+ * the input.  The reader
  * turns lines into raw rows (SPEC "Raw row") and passes each to io->row;
  * lines it cannot turn into a row it rejects itself (pgs_reject with the
  * input name and line number).  Checking a row against the contract,
@@ -18,6 +20,15 @@
 
 #include <jansson.h>
 #include <stddef.h>
+
+typedef struct pgs_schedule pgs_schedule;
+
+/* Options that some formats use; set once from the command line.  Borrowed. */
+struct pgs_fmt_opts {
+	const char *const *maps;      /* nbacom-csv --map COL=field, checked by pgs_nbacom_map_check */
+	int nmaps;
+	const pgs_schedule *schedule; /* --games: dates of stats.nba.com game ids, or NULL */
+};
 
 /* What the driver gives a reader for one input.  Borrowed; outlives the reader. */
 struct pgs_fmt_io {
@@ -31,12 +42,20 @@ struct pgs_fmt_io {
 	 */
 	int (*row)(json_t *row, long lineno, const char *text, void *arg);
 	void *arg;
+	const struct pgs_fmt_opts *opts;   /* never NULL */
 };
+
+/* What detect() says about an input's head. */
+enum { PGS_DETECT_NO = 0, PGS_DETECT_YES = 1, PGS_DETECT_MORE = 2 };
 
 struct pgs_format {
 	const char *name;
-	/* 1 when line (an input's first non-blank line) starts this format */
-	int (*detect)(const char *line, size_t len);
+	/*
+	 * Does head start this format?  head is an input's first non-blank line,
+	 * or its first lines joined by '\n' after an earlier answer of MORE.
+	 * PGS_DETECT_YES, _NO, or _MORE: cannot tell yet, show me more lines.
+	 */
+	int (*detect)(const char *head, size_t len);
 	/* Start reading one input; never NULL (allocation failure exits). */
 	void *(*open)(const struct pgs_fmt_io *io);
 	/*
@@ -55,12 +74,40 @@ extern const struct pgs_format *const pgs_formats[];
 
 /* The format called name, or NULL. */
 const struct pgs_format *pgs_format_find(const char *name);
-/* The first format whose detect() accepts line, or NULL. */
-const struct pgs_format *pgs_format_detect(const char *line, size_t len);
-/* "bbref-csv, raw": the names, for usage and error messages (static storage). */
+/*
+ * The format of an input whose head is given: the first format, in table
+ * order, that says YES with no earlier one saying MORE.  When an earlier one
+ * says MORE, returns NULL and sets *more (if more is not NULL) so the caller
+ * can come back with more lines; with more NULL (no more lines to show),
+ * MORE counts as NO.  NULL with *more == 0: no format fits.
+ */
+const struct pgs_format *pgs_format_detect(const char *head, size_t len, int *more);
+/* "bbref-csv, nbacom-csv, ...": the names, for usage and error messages (static storage). */
 const char *pgs_format_names(void);
 
 extern const struct pgs_format pgs_fmt_bbref_csv;
+extern const struct pgs_format pgs_fmt_nbacom_csv;
+extern const struct pgs_format pgs_fmt_nbastats_v3;
 extern const struct pgs_format pgs_fmt_raw;
+
+/*
+ * nbacom-csv --map: check the specs ("COL=field") as a whole, against the
+ * export's known header.  0, or -1 with the reason in why (a usage error).
+ */
+int pgs_nbacom_map_check(const char *const *maps, int n, char *why, size_t whylen);
+
+/*
+ * Game dates by stats.nba.com game id (boxscoretraditionalv3 documents carry
+ * only the id), loaded from schedule CSVs with a game_id (or nba_game_id)
+ * and a game_date column, names compared case-insensitively: millxing's
+ * team_game_logs, the bbref crosswalk, NocturneBear's play_off_totals.
+ */
+pgs_schedule *pgs_schedule_new(void);
+/* Add the games of one CSV (.gz fine).  0, or -1 reported. */
+int pgs_schedule_load(pgs_schedule *s, const char *path);
+/* 0 and *days when game_id is known, else -1. */
+int pgs_schedule_date(const pgs_schedule *s, const char *game_id, long *days);
+size_t pgs_schedule_size(const pgs_schedule *s);
+void pgs_schedule_free(pgs_schedule *s);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * pgs-extract — read raw box scores (bbref-csv, raw NDJSON; files, stdin,
- * .gz, or the store's raw_boxscores) and write raw rows for the games dated
+ * pgs-extract — read raw box scores (bbref-csv, nbacom-csv, nbastats-v3,
+ * raw NDJSON; files, stdin, .gz, or the store's raw_boxscores) and write raw rows for the games dated
  * in [from, to], then the stream end marker.
  *
  * Rows stream through: memory does not grow with the input, except for one
@@ -24,7 +24,7 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE };
+enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE, OPT_MAP, OPT_GAMES };
 
 /* The ids of games already emitted: an open-addressing string set. */
 struct gameset {
@@ -47,6 +47,11 @@ struct extract {
 	const char *only_source;
 	const char **sources;            /* --source URIs, in order */
 	int nsources;
+	const char **maps;               /* --map COL=field (nbacom-csv) */
+	const char **games;              /* --games FILE: schedules dating nbastats-v3 game ids */
+	int ngames;
+	struct pgs_fmt_opts fmt_opts;
+	pgs_schedule *schedule;
 	const char *input;               /* current input's name, for rejects */
 	long rows;                       /* rows written */
 	char game[32];                   /* the game being written */
@@ -58,12 +63,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: %s [--from D] [--to D] [--format F] [--source URI]... [--rejects FILE] [--max-rejects N] [FILE...]\n"
+	    "Usage: %s [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...\n"
+	    "       [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Read raw box scores and write raw rows (NDJSON) for the games dated in [from, to],\n"
 	    "then an end marker.  FILE '-' or no input at all means standard input; .gz is read transparently.\n"
 	    "\n"
 	    "  --from D, --to D    date window YYYY-MM-DD, inclusive (default: unbounded)\n"
-	    "  --format F          input format: %s (default: detected from each input's first line)\n"
+	    "  --format F          input format: %s\n"
+	    "                      (default: detected from each input's first lines)\n"
+	    "  --map COL=FIELD     nbacom-csv: read column COL as FIELD, a raw field (steals) or what\n"
+	    "                      another column means (STL); repeatable\n"
+	    "  --games FILE        nbastats-v3: a schedule CSV with game_id (or nba_game_id) and game_date\n"
+	    "                      columns, to date documents that carry only a gameId; repeatable\n"
 	    "  --source URI        a file, or sqlite:PATH (the store's raw_boxscores; needs --from and --to);\n"
 	    "                      repeatable; sources are read before FILE operands\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
@@ -356,49 +367,157 @@ out:
 	return r;
 }
 
+/*
+ * One input on its way to a format reader.  Until the format is known the
+ * input's first lines are held in head (joined by '\n'), since a
+ * pretty-printed JSON document cannot be told from raw NDJSON by its first
+ * line "{"; once a format says yes they are replayed to its reader.
+ */
+struct feed {
+	struct extract *x;
+	const struct pgs_format *fmt;
+	void *st;                  /* the reader, once the format is known */
+	struct pgs_fmt_io io;
+	pgs_buf head;
+	long head_first;           /* line number of the first held line; 0: none held */
+};
+
+/* Detection gives up asking for more lines past this much head. */
+#define HEAD_MAX (1 << 20)
+
+static void
+feed_start(struct extract *x, struct feed *f, const char *name)
+{
+	f->x = x;
+	f->fmt = NULL;
+	f->st = NULL;
+	f->io = (struct pgs_fmt_io){ name, x->from, x->to, accept_row, x, &x->fmt_opts };
+	pgs_buf_reset(&f->head);
+	f->head_first = 0;
+	x->input = name;
+}
+
+/* The format is fmt (NULL: none fits): open its reader and replay the held lines. */
+static int
+feed_decide(struct feed *f, const struct pgs_format *fmt)
+{
+	char *p, *nl, *end;
+	long lineno = f->head_first;
+	int rc = 0;
+
+	if (!fmt) {
+		pgs_err("%s:%ld: cannot tell the input format from this line; use --format (%s)",
+		    f->io.input, f->head_first, pgs_format_names());
+		return -1;
+	}
+	f->fmt = fmt;
+	f->st = fmt->open(&f->io);
+	end = f->head.s + f->head.len;
+	for (p = f->head.s; rc == 0 && p <= end; p = nl + 1, lineno++) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		*nl = '\0';
+		rc = fmt->line(f->st, p, (size_t)(nl - p), lineno);
+	}
+	pgs_buf_reset(&f->head);
+	return rc;
+}
+
+/* One line of the input.  0, or -1 fatal (reported). */
+static int
+feed_line(struct feed *f, char *line, size_t len, long lineno)
+{
+	const struct pgs_format *fmt;
+	int more = 0;
+
+	if (f->st)
+		return f->fmt->line(f->st, line, len, lineno);
+	if (!f->head_first) {
+		if (strspn(line, " \t") == len)
+			return 0; /* detect from the first non-blank line */
+		f->head_first = lineno;
+	} else {
+		pgs_buf_add(&f->head, "\n", 1);
+	}
+	pgs_buf_add(&f->head, line, len);
+	fmt = f->x->format;
+	if (!fmt)
+		fmt = pgs_format_detect(f->head.s, f->head.len, f->head.len < HEAD_MAX ? &more : NULL);
+	if (!fmt && more)
+		return 0;
+	return feed_decide(f, fmt);
+}
+
+/* The end of the input: a format still undecided decides now; finish the reader. */
+static int
+feed_end(struct feed *f, int rc)
+{
+	if (rc == 0 && !f->st && f->head_first)
+		rc = feed_decide(f, pgs_format_detect(f->head.s, f->head.len, NULL));
+	if (f->st) {
+		if (rc == 0)
+			rc = f->fmt->finish(f->st);
+		f->fmt->close(f->st);
+		f->st = NULL;
+	}
+	return rc;
+}
+
+/*
+ * One input held in memory (an HTTP response body): its lines go to a
+ * format reader exactly as a file's would.  0, or -1 fatal (reported).
+ */
+static int __attribute__((unused))
+extract_buffer(struct extract *x, const char *name, const char *data, size_t len)
+{
+	struct feed f = { 0 };
+	char *copy = pgs_xstrndup(data, len), *p = copy, *nl, *end = copy + len;
+	long lineno = 0;
+	size_t l;
+	int rc = 0;
+
+	feed_start(x, &f, name);
+	while (rc == 0 && p < end) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		l = (size_t)(nl - p);
+		if (l > 0 && p[l - 1] == '\r')
+			l--;
+		p[l] = '\0';
+		rc = feed_line(&f, p, l, ++lineno);
+		p = nl + 1;
+	}
+	rc = feed_end(&f, rc);
+	pgs_buf_free(&f.head);
+	free(copy);
+	return rc;
+}
+
 /* Files (or stdin when n == 0), each in its own format. */
 static int
 read_files(struct extract *x, char **names, int n)
 {
 	pgs_input *in = pgs_input_open(names, n);
-	const struct pgs_format *fmt = NULL;
-	struct pgs_fmt_io io = { NULL, x->from, x->to, accept_row, x };
-	void *st = NULL;
+	struct feed f = { 0 };
 	char *line;
 	size_t len;
-	int got, rc = 0;
+	int got, started = 0, rc = 0;
 
 	while ((got = pgs_input_line(in, &line, &len)) > 0) {
-		if (pgs_input_new_file(in) && st) {
-			rc = fmt->finish(st);
-			fmt->close(st);
-			st = NULL;
-			if (rc < 0)
+		if (pgs_input_new_file(in) || !started) {
+			if (started && (rc = feed_end(&f, 0)) < 0)
 				break;
+			feed_start(x, &f, pgs_input_name(in));
+			started = 1;
 		}
-		if (!st) {
-			if (strspn(line, " \t") == len)
-				continue; /* detect from the first non-blank line */
-			fmt = x->format ? x->format : pgs_format_detect(line, len);
-			if (!fmt) {
-				pgs_err("%s:%ld: cannot tell the input format from this line; use --format (%s)",
-				    pgs_input_name(in), pgs_input_lineno(in), pgs_format_names());
-				rc = -1;
-				break;
-			}
-			io.input = x->input = pgs_input_name(in);
-			st = fmt->open(&io);
-		}
-		if ((rc = fmt->line(st, line, len, pgs_input_lineno(in))) < 0)
+		if ((rc = feed_line(&f, line, len, pgs_input_lineno(in))) < 0)
 			break;
 	}
 	if (got < 0)
 		rc = -1;
-	if (st) {
-		if (rc == 0)
-			rc = fmt->finish(st);
-		fmt->close(st);
-	}
+	if (started)
+		rc = feed_end(&f, rc);
+	pgs_buf_free(&f.head);
 	pgs_input_close(in);
 	return rc;
 }
@@ -488,6 +607,31 @@ check_options(struct extract *x)
 	}
 	if (x->only_source && !store)
 		return pgs_usage_error("--only-source needs a store --source (sqlite:PATH)");
+	if (x->fmt_opts.nmaps > 0) {
+		char why[256];
+
+		if (x->format && x->format != &pgs_fmt_nbacom_csv)
+			return pgs_usage_error("--map applies to nbacom-csv input, not %s", x->format->name);
+		if (pgs_nbacom_map_check(x->fmt_opts.maps, x->fmt_opts.nmaps, why, sizeof(why)) < 0)
+			return pgs_usage_error("%s", why);
+	}
+	return 0;
+}
+
+/* The --games schedules.  0, or -1 reported. */
+static int
+load_games(struct extract *x)
+{
+	int i;
+
+	if (x->ngames == 0)
+		return 0;
+	x->schedule = pgs_schedule_new();
+	x->fmt_opts.schedule = x->schedule;
+	for (i = 0; i < x->ngames; i++)
+		if (pgs_schedule_load(x->schedule, x->games[i]) < 0)
+			return -1;
+	pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
 	return 0;
 }
 
@@ -502,6 +646,8 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "only-source", required_argument, NULL, OPT_ONLY_SOURCE },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "games", required_argument, NULL, OPT_GAMES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
@@ -509,6 +655,9 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 	x->from = LONG_MIN;
 	x->to = LONG_MAX;
 	x->sources = pgs_xcalloc((size_t)argc, sizeof(*x->sources));
+	x->maps = pgs_xcalloc((size_t)argc, sizeof(*x->maps));
+	x->games = pgs_xcalloc((size_t)argc, sizeof(*x->games));
+	x->fmt_opts.maps = x->maps;
 	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		r = pgs_common_opt(c, optarg, co, usage);
 		if (r == PGS_OPT_EXIT)
@@ -535,6 +684,12 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 		case OPT_ONLY_SOURCE:
 			x->only_source = optarg;
 			break;
+		case OPT_MAP:
+			x->maps[x->fmt_opts.nmaps++] = optarg;
+			break;
+		case OPT_GAMES:
+			x->games[x->ngames++] = optarg;
+			break;
 		default:
 			return pgs_usage_error("unhandled option");
 		}
@@ -559,6 +714,10 @@ main(int argc, char **argv)
 		rc = PGS_EXIT_FAIL;
 		goto out;
 	}
+	if (load_games(&x) < 0) {
+		rc = PGS_EXIT_FAIL;
+		goto out;
+	}
 	pgs_out_init();
 	ok = read_inputs(&x, argv + optind, argc - optind) == 0;
 	if (ok) {
@@ -577,5 +736,8 @@ out:
 	pgs_buf_free(&x.players.keys);
 	free(x.players.off);
 	free(x.sources);
+	free(x.maps);
+	free(x.games);
+	pgs_schedule_free(x.schedule);
 	return rc;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# pgs-extract: formats bbref-csv and raw, files/stdin/.gz and sqlite: sources,
-# date window, rejects, end markers, failure paths, the real bbref seasons.
+# pgs-extract: formats bbref-csv, nbacom-csv (--map), nbastats-v3 (--games) and
+# raw, detection, files/stdin/.gz and sqlite: sources, date window, rejects, end
+# markers, failure paths, the real bbref, NBA.com and stats.nba.com data.
 
 load test_helper
 
@@ -9,6 +10,10 @@ setup() {
 	CSV="$FIXTURES/extract_bbref.csv"
 	GOLDEN="$FIXTURES/extract_bbref.golden.ndjson"
 	BAD="$FIXTURES/extract_bad.csv"
+	NBACOM="$FIXTURES/extract_nbacom.csv"
+	V3="$FIXTURES/extract_nbastats_v3.json"
+	GAMES="$FIXTURES/extract_games.csv"
+	MAP=(--map TO=steals --map STL=blocks --map BLK=turnovers)
 }
 
 # rows FILE: data rows (not the marker) in an NDJSON file.
@@ -24,8 +29,9 @@ marker() {
 @test "--help prints the synopsis to stdout and exits 0" {
 	run --separate-stderr pgs-extract --help
 	assert_success
-	assert_line --index 0 'Usage: pgs-extract [--from D] [--to D] [--format F] [--source URI]... [--rejects FILE] [--max-rejects N] [FILE...]'
-	assert_output --partial 'bbref-csv, raw'
+	assert_line --index 0 'Usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
+	assert_line --index 1 '       [--rejects FILE] [--max-rejects N] [FILE...]'
+	assert_output --partial 'bbref-csv, nbacom-csv, nbastats-v3, raw'
 	assert_equal "$stderr" ""
 }
 
@@ -48,7 +54,7 @@ marker() {
 	run --separate-stderr -2 pgs-extract --from 2023-02-02 --to 2023-02-01 "$CSV"
 	[[ "$stderr" == *"is after --to"* ]]
 	run --separate-stderr -2 pgs-extract --format xml "$CSV"
-	[[ "$stderr" == *"unknown format 'xml' (known: bbref-csv, raw)"* ]]
+	[[ "$stderr" == *"unknown format 'xml' (known: bbref-csv, nbacom-csv, nbastats-v3, raw)"* ]]
 	run --separate-stderr -2 pgs-extract --source "sqlite:$BATS_TEST_TMPDIR/x.db"
 	[[ "$stderr" == *"needs --from and --to"* ]]
 	run --separate-stderr -2 pgs-extract --only-source bbref "$CSV"
@@ -219,7 +225,7 @@ pgs-extract: $BAD:13: game 20211020_BOS_NYK is not contiguous in the input"
 	printf 'player,team,pts\nA,BOS,3\n' >what.csv
 	run --separate-stderr -3 pgs-extract "$CSV" what.csv
 	refute_output --partial '"pgs_end"'
-	assert_equal "$stderr" "pgs-extract: what.csv:1: cannot tell the input format from this line; use --format (bbref-csv, raw)"
+	assert_equal "$stderr" "pgs-extract: what.csv:1: cannot tell the input format from this line; use --format (bbref-csv, nbacom-csv, nbastats-v3, raw)"
 	run --separate-stderr -3 pgs-extract --format bbref-csv what.csv
 	[[ "$stderr" == *"what.csv:1: not a bbref-csv header"* ]]
 }
@@ -279,4 +285,237 @@ pgs-extract: $BAD:13: game 20211020_BOS_NYK is not contiguous in the input"
 	assert_output ""
 	run bash -c "jq -r .game_id all.ndjson | grep -Evc '^[0-9]{8}_[A-Z]{3}_[A-Z]{3}\$'"
 	assert_output 0
+}
+
+# ---- nbacom-csv ----------------------------------------------------------
+
+@test "nbacom-csv fixture matches the golden file: matchups, dates, '-' percentages" {
+	local golden="$FIXTURES/extract_nbacom.golden.ndjson"
+	[ -f "$golden" ] || fail "golden file $golden is missing"
+	run --separate-stderr pgs-extract "$NBACOM"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat "$golden")"
+	run --separate-stderr pgs-extract --format nbacom-csv "$NBACOM"
+	assert_output "$(cat "$golden")"
+}
+
+@test "nbacom-csv mapping: home/away from the matchup, games grouped within a date, cup final" {
+	pgs-extract "$NBACOM" >out.ndjson
+	# 'NYK @ MIL': NYK away at MIL; 'SAS vs. PHI': SAS at home
+	run jq -r 'select(.team_abbr == "NYK" or .team_abbr == "SAS") | "\(.team_abbr) \(.game_id) \(.home_team_abbr)"' out.ndjson
+	assert_line 'NYK 20240407_NYK_MIL MIL'
+	assert_line 'SAS 20240407_PHI_SAS SAS'
+	# the export interleaves games within a date: they come out contiguous, dates in input order
+	run bash -c "jq -r 'select(.game_id) | .game_id' out.ndjson | uniq"
+	assert_output "$(printf '%s\n' 20240407_NYK_MIL 20240407_PHI_SAS 20231209_IND_LAL 20231024_LAL_DEN)"
+	run jq -r 'select(.game_id) | "\(.game_id) \(.game_type)"' out.ndjson
+	assert_line '20231209_IND_LAL cup_final'
+	assert_line '20231024_LAL_DEN regular'
+	# whole minutes verbatim, no ids, no starter, always active
+	run jq -c 'select(.player_name == "Nikola Jokic") | [.minutes, .source, .source_game_id, .source_player_id, .starter, .player_status, .season_year]' out.ndjson
+	assert_output '["36","nbacom",null,null,null,"active",2023]'
+}
+
+@test "--map fixes the mislabelled TO/STL/BLK columns, by field or by column name" {
+	run --separate-stderr pgs-extract "${MAP[@]}" "$NBACOM"
+	assert_success
+	run jq -c 'select(.player_name == "Isaiah Hartenstein") | [.steals, .blocks, .turnovers]' <<<"$output"
+	assert_output '[1,0,2]'
+	pgs-extract "${MAP[@]}" "$NBACOM" >by-field.ndjson
+	pgs-extract --map TO=STL --map STL=BLK --map BLK=TO "$NBACOM" >by-col.ndjson
+	cmp by-field.ndjson by-col.ndjson
+	# without --map the labels are taken at their word
+	run bash -c 'pgs-extract "$1" | jq -c "select(.player_name == \"Isaiah Hartenstein\") | [.steals, .blocks, .turnovers]"' _ "$NBACOM"
+	assert_output '[0,2,1]'
+}
+
+@test "a bad --map is a usage error (2)" {
+	run --separate-stderr -2 pgs-extract --map STEALS=steals "$NBACOM"
+	assert_output ""
+	[[ "$stderr" == *"--map 'STEALS=steals': no column 'STEALS' in the nbacom-csv header"* ]]
+	run --separate-stderr -2 pgs-extract --map TO=stealz "$NBACOM"
+	[[ "$stderr" == *"--map 'TO=stealz': unknown field 'stealz'"* ]]
+	run --separate-stderr -2 pgs-extract --map TO "$NBACOM"
+	[[ "$stderr" == *"bad --map 'TO': want COL=field"* ]]
+	run --separate-stderr -2 pgs-extract --map Player=points "$NBACOM"
+	[[ "$stderr" == *"column 'Player' cannot be remapped"* ]]
+	# a partial fix would read one stat from two columns
+	run --separate-stderr -2 pgs-extract --map TO=steals "$NBACOM"
+	[[ "$stderr" == *"columns 'TO' and 'STL' would both be steals; map the other one too"* ]]
+	run --separate-stderr -2 pgs-extract --format bbref-csv --map TO=steals "$CSV"
+	[[ "$stderr" == *"--map applies to nbacom-csv input, not bbref-csv"* ]]
+}
+
+@test "nbacom-csv bad lines are rejected with file:line; good rows flow (exit 1)" {
+	local row=',W,29,18,8,9,88.9,0,0,-,2,3,66.7,3,7,10,1,1,0,2,2,7,32.5'
+	{
+		head -n 1 "$NBACOM"
+		echo "A One,NYK,NYK - MIL,04/07/2024$row"
+		echo "A Two,BOS,NYK @ MIL,04/07/2024$row"
+		echo "A Three,NYK,NYK @ MIL,2024-04-07$row"
+		echo "A Four,NYK,NYK @ MIL,04/07/2024${row%,32.5}"
+		echo 'A Five,NYK,NYK @ MIL,04/07/2024,W,2x,18,8,9,88.9,0,0,-,2,3,66.7,3,7,10,1,1,0,2,2,7,32.5'
+		echo 'A Six,NYK,NYK @ MIL,04/07/2024,W,29,18,9,8,88.9,0,0,-,2,3,66.7,3,7,10,1,1,0,2,2,7,32.5'
+		echo 'A Seven,NYK,NYK @ MIL,04/07/2024,W,29,1x,8,9,88.9,0,0,-,2,3,66.7,3,7,10,1,1,0,2,2,7,32.5'
+		echo "A Good,NYK,NYK @ MIL,04/07/2024$row"
+	} >bad.csv
+	run --separate-stderr -1 pgs-extract bad.csv
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.player_name) | .player_name')" 'A Good'
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":1,"rejects":7,"from":null,"to":null}'
+	# line rejects come at once; contract rejects when the date's rows are handed over
+	assert_equal "$stderr" "pgs-extract: bad.csv:2: bad matchup 'NYK - MIL': want 'AAA @ BBB' or 'AAA vs. BBB'
+pgs-extract: bad.csv:3: matchup 'NYK @ MIL' does not fit team BOS
+pgs-extract: bad.csv:4: bad Date '2024-04-07': want MM/DD/YYYY
+pgs-extract: bad.csv:5: 25 fields, the header has 26
+pgs-extract: bad.csv:8: points '1x' is not an integer
+pgs-extract: bad.csv:6: bad minutes '2x'
+pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
+	# a header without a needed column stops the run
+	printf 'Player,Team,Opponent,Date,Minutes\n' >short.csv
+	run --separate-stderr -3 pgs-extract short.csv
+	refute_output --partial pgs_end
+	[[ "$stderr" == *"short.csv:1: nbacom-csv header lacks column 'Points'"* ]]
+}
+
+# ---- nbastats-v3 ---------------------------------------------------------
+
+@test "nbastats-v3 fixture matches the golden file: pretty and one-line documents" {
+	local golden="$FIXTURES/extract_nbastats_v3.golden.ndjson"
+	[ -f "$golden" ] || fail "golden file $golden is missing"
+	run --separate-stderr pgs-extract --games "$GAMES" "$V3"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat "$golden")"
+	# the same documents compacted one per line, through stdin
+	run --separate-stderr bash -c 'jq -c . "$1" | pgs-extract --games "$2"' _ "$V3" "$GAMES"
+	assert_success
+	assert_output "$(cat "$golden")"
+}
+
+@test "nbastats-v3 mapping: names, starters, DNP and inactive, game types, null stats" {
+	pgs-extract --games "$GAMES" "$V3" >out.ndjson
+	run jq -r 'select(.game_id) | "\(.player_name)|\(.source_player_id)|\(.starter)|\(.player_status)|\(.dnp_reason)|\(.minutes)|\(.points)|\(.plus_minus)"' out.ndjson
+	assert_line 'Nikola Jokić|203999|true|active|null|36:16|29|15'
+	assert_line 'Michael Porter Jr.|1629008|false|active|null|0:00|0|0'
+	assert_line "Vlatko Čančar|1628427|false|dnp|DNP - Coach's Decision|null|null|null"
+	assert_line 'Austin Reaves|1630559|false|inactive|NWT - Personal|null|null|null'
+	run jq -r 'select(.game_id) | "\(.game_id) \(.game_type) \(.source_game_id)"' out.ndjson
+	assert_line '20231024_LAL_DEN regular 0022300061'
+	assert_line '20220412_CLE_BKN playin 0052100101'
+}
+
+@test "nbastats-v3 without a date: the document is one reject, the rest flows (exit 1)" {
+	# the first document has no date field and there is no --games; the second has a gameCode
+	run --separate-stderr -1 pgs-extract "$V3"
+	assert_equal "$(printf '%s\n' "$output" | jq -r 'select(.game_id) | .game_id' | sort -u)" 20220412_CLE_BKN
+	assert_equal "$stderr" "pgs-extract: $V3:1: no date for game 0022300061: the document has none; give --games with a schedule that lists it"
+	run --separate-stderr -3 pgs-extract --games nope.csv "$V3"
+	assert_output ""
+	[[ "$stderr" == *"cannot open 'nope.csv'"* ]]
+}
+
+@test "a truncated nbastats-v3 document is a reject naming its first line (exit 1)" {
+	jq -c . "$V3" >docs.ndjson
+	# the first document cut short, then the second one whole
+	{ head -n 1 docs.ndjson | head -c 900; echo; tail -n 1 docs.ndjson; } >cut.json
+	run --separate-stderr -1 pgs-extract --format nbastats-v3 --games "$GAMES" cut.json
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":2,"rejects":1,"from":null,"to":null}'
+	[[ "$stderr" == "pgs-extract: cut.json:1: truncated JSON document"* ]]
+	# a pretty-printed document that ends early
+	head -n 60 "$V3" >end.json
+	run --separate-stderr -1 pgs-extract --games "$GAMES" end.json
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":0,"rejects":1,"from":null,"to":null}'
+	assert_equal "$stderr" "pgs-extract: end.json:1: truncated JSON document (the input ended inside it)"
+	# a document without players
+	jq -c 'del(.boxScoreTraditional.homeTeam.players)' docs.ndjson >noplayers.json
+	run --separate-stderr -1 pgs-extract --games "$GAMES" noplayers.json
+	[[ "$stderr" == *"noplayers.json:1: game 0022300061: missing players"* ]]
+	[[ "$stderr" == *"noplayers.json:2: game 0052100101: missing players"* ]]
+	# rejects keep the document's text
+	run --separate-stderr -1 pgs-extract --games "$GAMES" --rejects rej.ndjson end.json
+	run jq -r '.raw' rej.ndjson
+	assert_output "$(head -n 60 "$V3")"
+}
+
+# ---- detection -----------------------------------------------------------
+
+@test "each format is detected without --format, from files and from stdin" {
+	# (these fixtures share games with each other, so one run per format)
+	pgs-extract "$NBACOM" >raw.ndjson
+	run --separate-stderr pgs-extract raw.ndjson
+	assert_success
+	assert_output "$(cat "$FIXTURES/extract_nbacom.golden.ndjson")"
+	run --separate-stderr bash -c 'gzip -c "$1" | pgs-extract --games "$2"' _ "$V3" "$GAMES"
+	assert_success
+	assert_output "$(cat "$FIXTURES/extract_nbastats_v3.golden.ndjson")"
+	run --separate-stderr bash -c 'cat "$1" | pgs-extract' _ "$NBACOM"
+	assert_output "$(cat "$FIXTURES/extract_nbacom.golden.ndjson")"
+	# a JSON object that is not a box score is raw (and here a bad raw row)
+	echo '{"hello": 1}' >other.json
+	run --separate-stderr -1 pgs-extract other.json
+	[[ "$stderr" == *"other.json:1: missing game_id"* ]]
+	# JSON that is not an object: no format fits
+	echo '[1, 2]' >arr.json
+	run --separate-stderr -3 pgs-extract arr.json
+	[[ "$stderr" == *"arr.json:1: cannot tell the input format"* ]]
+}
+
+# ---- real data -------------------------------------------------------------
+
+@test "real data: the 2023-24 NBA.com export with --map matches bbref steals/blocks/turnovers" {
+	require_data
+	local nba="$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz"
+	run --separate-stderr pgs-extract "${MAP[@]}" "$nba"
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >mapped.ndjson
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":25143,"rejects":0,"from":null,"to":null}'
+	pgs-extract "$nba" >plain.ndjson
+	pgs-extract "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" >bbref.ndjson
+	# join on game_id + name without diacritics, case and punctuation
+	cat >cmp.py <<'EOF'
+import json, re, sys, unicodedata
+def key(r):
+    n = unicodedata.normalize("NFKD", r["player_name"])
+    n = "".join(c for c in n if not unicodedata.combining(c)).lower()
+    return (r["game_id"], re.sub("[^a-z0-9]", "", n))
+def load(p):
+    rows = (json.loads(l) for l in open(p))
+    return {key(r): r for r in rows if "pgs_end" not in r and r["player_status"] == "active"}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+common = [k for k in a if k in b]
+same = sum(all(a[k][f] == b[k][f] for f in ("steals", "blocks", "turnovers")) for k in common)
+print(len(common), int(10000 * same / len(common)))
+EOF
+	run python3 cmp.py mapped.ndjson bbref.ndjson
+	read -r matched permyriad <<<"$output"
+	[ "$matched" -ge 20000 ] || fail "only $matched rows matched bbref"
+	[ "$permyriad" -ge 9900 ] || fail "with --map only $permyriad/10000 rows agree"
+	run python3 cmp.py plain.ndjson bbref.ndjson
+	read -r matched permyriad <<<"$output"
+	[ "$permyriad" -lt 9900 ] || fail "without --map $permyriad/10000 rows agree: the test cannot tell"
+	# every game contiguous
+	run bash -c "grep -v pgs_end mapped.ndjson | jq -r .game_id | uniq | sort | uniq -d"
+	assert_output ""
+}
+
+@test "real data: the 5 stats.nba.com v3 games: 137 rows, 5 starters a team, points equal bbref's" {
+	require_data
+	local d="$PGS_DATA/bbref_parminpatel28/derived"
+	run --separate-stderr pgs-extract --games "$d/bbref_to_nba_game_id_crosswalk.csv.gz" \
+	    "$PGS_DATA"/nbastats_hoopr_raw_v3_samples/boxscoretraditionalv3/*/*.json
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" >v3.ndjson
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":137,"rejects":0,"from":null,"to":null}'
+	run bash -c "jq -r 'select(.starter) | \"\(.game_id) \(.team_abbr)\"' v3.ndjson | sort | uniq -c | awk '{print \$1}' | sort | uniq -c"
+	assert_output '     10 5'
+	# points per team against the bbref rows of the same games
+	local sums='[.[] | select(.game_id)] | group_by([.game_id, .team_abbr]) | map("\(.[0].game_id) \(.[0].team_abbr) \(map(.points // 0) | add)") | .[]'
+	jq -rs "$sums" v3.ndjson >v3.sums
+	assert_equal "$(wc -l <v3.sums)" 10
+	pgs-extract "$d"/bbref_player_box_202[123]-2[234].csv.gz >bbref.ndjson
+	grep -F -f <(cut -d' ' -f1 v3.sums | sort -u) bbref.ndjson | jq -rs "$sums" >bbref.sums
+	assert_equal "$(cat bbref.sums)" "$(cat v3.sums)"
 }
