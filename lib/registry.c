@@ -240,7 +240,17 @@ struct pgs_registry {
 	struct map nsx;          /* suffix-free lookup -> struct nsx; built on first need */
 	int nsx_built;
 
+	/*
+	 * The "s" entries outlive the run: the store's player_team_seasons is
+	 * loaded into ctx, and the ones this run adds wait here for the flush
+	 * (n × {uid, team, season}), so a later run of one source alone still
+	 * knows who played for a team in a season.
+	 */
+	const char **team_seasons;
+	size_t nteam_seasons, capteam_seasons;
+
 	long nplayers, nsids, naliases, nnames, registered, learned, suffix_matched, ambiguous;
+	long nts_known, nts_learned;
 };
 
 /* Sentinels for names that have no lookup. */
@@ -310,6 +320,7 @@ pgs_registry_free(pgs_registry *r)
 	free(r->triples);
 	free(r->unres);
 	free(r->decided);
+	free(r->team_seasons);
 	arena_free(&r->a);
 	free(r);
 }
@@ -555,6 +566,7 @@ struct load_rec {
 struct load {
 	struct load_rec *v[3];   /* players, source ids, aliases */
 	size_t n[3], cap[3];
+	pgs_registry *r;         /* team-seasons go straight into its context */
 };
 
 static int
@@ -585,10 +597,28 @@ load_alias(const char *alias_lookup, const char *uid, const char *rule, void *ar
 	return alias_lookup && uid ? load_push(arg, 2, alias_lookup, uid, NULL) : 0;
 }
 
+static int ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c);
+
+static int
+load_team_season(const char *uid, const char *team, int season, void *arg)
+{
+	struct load *l = arg;
+	char buf[16];
+
+	if (!uid || !*uid || !team || !*team || season <= 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%d", season);
+	if (ctx_put(l->r, 's', team, buf, uid))
+		l->r->nts_known++;
+	return 0;
+}
+
 int
 pgs_registry_load(pgs_registry *r, pgs_store *st)
 {
-	static const struct pgs_registry_cb cb = { load_player, load_source_id, load_alias };
+	static const struct pgs_registry_cb cb = {
+		load_player, load_source_id, load_alias, load_team_season
+	};
 	struct load l;
 	size_t i;
 	int k, ret;
@@ -596,6 +626,7 @@ pgs_registry_load(pgs_registry *r, pgs_store *st)
 	/* Collected first and built after, so the order the backend calls back in
 	 * does not matter: an id or alias always finds its player. */
 	memset(&l, 0, sizeof(l));
+	l.r = r;
 	ret = pgs_store_registry_load(st, &cb, &l);
 	if (ret == 0) {
 		for (i = 0; i < l.n[0]; i++)
@@ -683,14 +714,17 @@ ctx_has(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 	return map_get(&r->ctx, k, r->key.len, hash(k, r->key.len)) != NULL;
 }
 
-static void
+/* Returns 1 when the entry is new. */
+static int
 ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
 	const char *k = ctx_key(r, kind, a, b, c);
 	uint64_t h = hash(k, r->key.len);
 
-	if (!map_get(&r->ctx, k, r->key.len, h))
-		map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h, r);
+	if (map_get(&r->ctx, k, r->key.len, h))
+		return 0;
+	map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h, r);
+	return 1;
 }
 
 /* Value of a "G" entry listed by several sources. */
@@ -725,7 +759,8 @@ ctx_game_known(pgs_registry *r, const char *game, const char *team, const char *
 	return v && (v == several_sources || strcmp(v, source) != 0);
 }
 
-/* Remember that uid played for the row's team, in its season and its game. */
+/* Remember that uid played for the row's team, in its season and its game;
+ * a team-season new to the store is queued for the next flush. */
 static void
 ctx_note(pgs_registry *r, const struct pgs_reg_context *ctx, const char *source, const char *uid)
 {
@@ -735,7 +770,19 @@ ctx_note(pgs_registry *r, const struct pgs_reg_context *ctx, const char *source,
 		return;
 	if (ctx->season_year > 0) {
 		snprintf(season, sizeof(season), "%d", ctx->season_year);
-		ctx_put(r, 's', ctx->team_abbr, season, uid);
+		if (uid && ctx_put(r, 's', ctx->team_abbr, season, uid)) {
+			/* uid is registry-owned already; the row's strings are not */
+			if (r->nteam_seasons + 3 > r->capteam_seasons) {
+				r->capteam_seasons = r->capteam_seasons ? 2 * r->capteam_seasons : 3 * 256;
+				r->team_seasons = pgs_xrealloc(r->team_seasons,
+				    r->capteam_seasons * sizeof(*r->team_seasons));
+			}
+			r->team_seasons[r->nteam_seasons++] = uid;
+			r->team_seasons[r->nteam_seasons++] = arena_strdup(&r->a, ctx->team_abbr);
+			r->team_seasons[r->nteam_seasons++] = arena_strdup(&r->a, season);
+			r->nts_known++;
+			r->nts_learned++;
+		}
 	}
 	if (ctx->game_id && *ctx->game_id) {
 		ctx_put(r, 'g', ctx->game_id, ctx->team_abbr, uid);
@@ -1040,7 +1087,7 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 size_t
 pgs_registry_pending(const pgs_registry *r)
 {
-	return r->ntriples / 3 + r->nunres + r->ndecided;
+	return r->ntriples / 3 + r->nunres + r->ndecided + r->nteam_seasons / 3;
 }
 
 int
@@ -1055,6 +1102,11 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 		if (pgs_store_add_source_ids(st, r->triples, r->ntriples / 3) < 0)
 			return -1;
 		r->ntriples = 0;
+	}
+	if (r->nteam_seasons) {
+		if (pgs_store_add_team_seasons(st, r->team_seasons, r->nteam_seasons / 3) < 0)
+			return -1;
+		r->nteam_seasons = 0;
 	}
 	if (r->nunres) {
 		u = pgs_xcalloc(r->nunres, sizeof(*u));
@@ -1097,6 +1149,8 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 	s->source_ids_learned = r->learned;
 	s->suffix_matched = r->suffix_matched;
 	s->ambiguous = r->ambiguous;
+	s->team_seasons = r->nts_known;
+	s->team_seasons_learned = r->nts_learned;
 }
 
 /* ---- the aliases file ---- */

@@ -7,7 +7,8 @@
  * lib/store.h, so every backend reuses it, and afterwards a row costs no store
  * round trip.  The store is touched again only to register a new player
  * (rule 4) and to flush what was learned (new source ids, aliases from the
- * aliases file, unresolved names) in one call each, by pgs_registry_flush().
+ * aliases file, unresolved names, team-seasons) in one call each, by
+ * pgs_registry_flush().
  *
  * Rules, in order, for a row's (lookup, source, source_player_id):
  *   1. (source, source_player_id) is known: its uid; ALIAS when that player's
@@ -20,7 +21,8 @@
  *   3b. no player has the lookup: exactly one player whose name is the
  *      same but for a generational suffix on one side (pgs_player_lookup_nosuffix)
  *      and who was seen in this run for the row's team-game (when another
- *      source listed that team-game), else for the row's team and season: ALIAS, and
+ *      source listed that team-game), else for the row's team and season, in
+ *      this run or an earlier one (player_team_seasons): ALIAS, and
  *      the spelling becomes an alias (rule "suffix-insensitive").  Several
  *      such players (father and son): UNRESOLVED, even with a store to
  *      register in.
@@ -28,9 +30,13 @@
  *      created the player, else RESOLVED.
  *   5. otherwise UNRESOLVED (uid NULL); the caller queues the name.
  *
- * The context of rule 3b is what this run resolved so far: the store keeps
- * no team or season per player.  Feed id-carrying sources first (the store's
- * raw_boxscores orders a game's rows bbref, nbacom, nbastats).
+ * The context of rule 3b: the team-games are what this run resolved so far;
+ * the team-seasons are those too, plus every (uid, team, season) an earlier
+ * run resolved, loaded from the store's player_team_seasons and added to at
+ * each flush.  So a run of NBA.com rows alone (a daily run) still finds
+ * the bbref players registered by earlier runs.  Within a run, feed
+ * id-carrying sources first (the store's raw_boxscores orders a game's rows
+ * bbref, nbacom, nbastats).
  *
  * Ownership: every string handed out (lookups, uids) belongs to the registry
  * and lives until pgs_registry_free().  Strings passed in are copied.
@@ -68,7 +74,7 @@ void pgs_registry_free(pgs_registry *r);
  */
 int pgs_registry_read_aliases(pgs_registry *r, const char *path);
 
-/* Load players, source ids and aliases from the store in one call. */
+/* Load players, source ids, aliases and team-seasons from the store in one call. */
 int pgs_registry_load(pgs_registry *r, pgs_store *st);
 
 /* Add to the cache only (the store is not written); for loaders and tests. */
@@ -115,9 +121,9 @@ void pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved 
 /* How many learned facts wait for pgs_registry_flush(). */
 size_t pgs_registry_pending(const pgs_registry *r);
 
-/* Write what was learned to the store: new source ids and queued unresolved
- * names in one call each, aliases from the file whose target resolved, and
- * aliases decided by rules 1 and 3b (with their rule).
+/* Write what was learned to the store: new source ids, team-seasons and
+ * queued unresolved names in one call each, aliases from the file whose
+ * target resolved, and aliases decided by rules 1 and 3b (with their rule).
  * Pending items are dropped after a successful flush. */
 int pgs_registry_flush(pgs_registry *r, pgs_store *st);
 
@@ -127,6 +133,7 @@ struct pgs_registry_stats {
 	long names_cached;                          /* distinct names normalized */
 	long registered, source_ids_learned;        /* this run */
 	long suffix_matched, ambiguous;             /* rule 3b this run: matched, left ambiguous */
+	long team_seasons, team_seasons_learned;    /* known (store + run), new this run */
 };
 void pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s);
 

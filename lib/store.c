@@ -99,3 +99,11 @@ pgs_store_queue_unresolved(pgs_store *st, const struct pgs_unresolved *u, size_t
 {
 	return st->ops->queue_unresolved(st, u, n);
 }
+
+int
+pgs_store_add_team_seasons(pgs_store *st, const char *const *triples, size_t n)
+{
+	if (!st->ops->add_team_seasons)
+		return 0;
+	return st->ops->add_team_seasons(st, triples, n);
+}

@@ -12,6 +12,8 @@
  *   player_source_ids     (source, source_player_id) -> universal_player_id
  *   player_aliases        alias_lookup -> universal_player_id, with the rule that made it
  *   unresolved_player_names  names that did not resolve, with counts
+ *   player_team_seasons   (universal_player_id, team_abbr, season_year) seen by
+ *                         pgs-resolve: the team-season context of its suffix rule
  *
  * Write semantics (every backend): a window write makes the table's rows with
  * game_date in [from, to] (for raw_boxscores: and source in scope) equal to
@@ -55,6 +57,7 @@ struct pgs_registry_cb {
 	int (*player)(const char *uid, const char *lookup, const char *name, void *arg);
 	int (*source_id)(const char *source, const char *source_player_id, const char *uid, void *arg);
 	int (*alias)(const char *alias_lookup, const char *uid, const char *rule, void *arg);
+	int (*team_season)(const char *uid, const char *team_abbr, int season_year, void *arg);
 };
 
 /* One queued unresolved name (pgs_store_queue_unresolved). */
@@ -84,6 +87,7 @@ struct pgs_store_ops {
 	int (*add_source_ids)(pgs_store *st, const char *const *triples, size_t n);
 	int (*add_alias)(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);
 	int (*queue_unresolved)(pgs_store *st, const struct pgs_unresolved *u, size_t n);
+	int (*add_team_seasons)(pgs_store *st, const char *const *triples, size_t n);
 };
 
 /* Every backend's handle starts with this. */
@@ -132,7 +136,8 @@ int pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const ch
 int pgs_store_ledger(pgs_store *st, const char *table, const char *from, const char *to,
     int (*fn)(const char *from, const char *to, long rows, void *arg), void *arg);
 
-/* Registry: load everything in a few queries (the resolver caches it). */
+/* Registry: load everything in a few queries (the resolver caches it).
+ * Any callback may be NULL: that table is not read. */
 int pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg);
 /*
  * Register a player atomically (serialized with other writers): within one
@@ -150,6 +155,10 @@ int pgs_store_add_source_ids(pgs_store *st, const char *const *triples, size_t n
 int pgs_store_add_alias(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);
 /* Queue unresolved names in one transaction (counts add up). */
 int pgs_store_queue_unresolved(pgs_store *st, const struct pgs_unresolved *u, size_t n);
+/* Record where players played: triples is n × {uid, team_abbr, season_year as
+ * decimal text}; existing ones are kept; one transaction.  A backend without
+ * the op keeps nothing (returns 0): the suffix rule then sees one run only. */
+int pgs_store_add_team_seasons(pgs_store *st, const char *const *triples, size_t n);
 
 extern const struct pgs_store_ops pgs_store_sqlite_ops;
 

@@ -242,31 +242,47 @@ static const char registry_ddl[] =
     "CREATE TABLE IF NOT EXISTS unresolved_player_names (player_lookup TEXT NOT NULL,"
     " source TEXT NOT NULL, player_name TEXT, team_abbr TEXT, first_game_id TEXT,"
     " first_game_date TEXT, last_game_date TEXT, occurrences INTEGER,"
-    " PRIMARY KEY (player_lookup, source));\n";
+    " PRIMARY KEY (player_lookup, source));\n"
+    "CREATE TABLE IF NOT EXISTS player_team_seasons (universal_player_id TEXT NOT NULL,"
+    " team_abbr TEXT NOT NULL, season_year INTEGER NOT NULL,"
+    " PRIMARY KEY (universal_player_id, team_abbr, season_year));\n";
 
+/*
+ * Every table of the schema.  A database made by an older pgs lacks the
+ * newer ones; since every statement above is IF NOT EXISTS, running them all
+ * again adds what is missing, so a table added here is all an upgrade needs.
+ */
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
+	"player_team_seasons",
 };
+#define NTABLES (int)(sizeof(all_tables) / sizeof(all_tables[0]))
 
 /* 1 when every table exists already (the common case: no write lock needed). */
 static int
 schema_present(struct sq_store *s)
 {
-	sqlite3_stmt *st = sq_prep(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-	    " AND name IN (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	sqlite3_stmt *st;
+	pgs_buf b = { 0 };
 	int n = -1;
 
+	pgs_buf_adds(&b, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (");
+	for (int i = 0; i < NTABLES; i++)
+		pgs_buf_addf(&b, "%s?%d", i ? ", " : "", i + 1);
+	pgs_buf_adds(&b, ")");
+	st = sq_prep(s, b.s);
+	pgs_buf_free(&b);
 	if (!st)
 		return -1;
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < NTABLES; i++)
 		sqlite3_bind_text(st, i + 1, all_tables[i], -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	else
 		sq_fail(s, "reading the schema");
 	sqlite3_finalize(st);
-	return n < 0 ? -1 : n == 7;
+	return n < 0 ? -1 : n == NTABLES;
 }
 
 static int
@@ -914,14 +930,18 @@ sq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 		" ORDER BY universal_player_id",
 		"SELECT source, source_player_id, universal_player_id FROM player_source_ids",
 		"SELECT alias_lookup, universal_player_id, rule FROM player_aliases",
+		"SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons",
 	};
+	const int want[] = { !!cb->player, !!cb->source_id, !!cb->alias, !!cb->team_season };
 	int r = 0;
 
-	for (int k = 0; k < 3 && r == 0; k++) {
-		sqlite3_stmt *q = sq_prep(s, sql[k]);
+	for (int k = 0; k < 4 && r == 0; k++) {
+		sqlite3_stmt *q;
 		int rc;
 
-		if (!q)
+		if (!want[k])
+			continue;
+		if (!(q = sq_prep(s, sql[k])))
 			return -1;
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			const char *a = (const char *)sqlite3_column_text(q, 0);
@@ -929,11 +949,13 @@ sq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 			const char *c = (const char *)sqlite3_column_text(q, 2);
 
 			if (k == 0)
-				r = cb->player ? cb->player(a, b, c, arg) : 0;
+				r = cb->player(a, b, c, arg);
 			else if (k == 1)
-				r = cb->source_id ? cb->source_id(a, b, c, arg) : 0;
+				r = cb->source_id(a, b, c, arg);
+			else if (k == 2)
+				r = cb->alias(a, b, c, arg);
 			else
-				r = cb->alias ? cb->alias(a, b, c, arg) : 0;
+				r = cb->team_season(a, b, sqlite3_column_int(q, 2), arg);
 			if (r < 0)
 				break;
 		}
@@ -1172,6 +1194,45 @@ out:
 	return rc;
 }
 
+static int
+sq_add_team_seasons(pgs_store *st, const char *const *triples, size_t n)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	sqlite3_stmt *q = NULL;
+	long season;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (begin_immediate(s) < 0)
+		return -1;
+	q = sq_prep(s, "INSERT OR IGNORE INTO player_team_seasons (universal_player_id, team_abbr,"
+	    " season_year) VALUES (?1, ?2, ?3)");
+	if (!q)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		/* bound as an integer, so '2023' and 2023 are one key */
+		if ((season = pgs_parse_count(triples[3 * i + 2])) < 0) {
+			pgs_err("store '%s': bad season_year '%s' for '%s'", st->uri,
+			    triples[3 * i + 2], triples[3 * i]);
+			goto out;
+		}
+		bind_text(q, 1, triples[3 * i]);
+		bind_text(q, 2, triples[3 * i + 1]);
+		sqlite3_bind_int64(q, 3, season);
+		if (sq_run(s, q) < 0)
+			goto out;
+	}
+	if (sq_exec(s, "COMMIT") < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		rollback(s);
+	sqlite3_finalize(q);
+	return rc;
+}
+
 const struct pgs_store_ops pgs_store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1187,4 +1248,5 @@ const struct pgs_store_ops pgs_store_sqlite_ops = {
 	.add_source_ids = sq_add_source_ids,
 	.add_alias = sq_add_alias,
 	.queue_unresolved = sq_queue_unresolved,
+	.add_team_seasons = sq_add_team_seasons,
 };

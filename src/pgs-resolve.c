@@ -4,7 +4,8 @@
  *
  * The registry is loaded once into memory (lib/registry.h); a row costs no
  * store round trip unless a new player is registered.  What was learned
- * (source ids, unresolved names) is written back in batches.
+ * (source ids, team-seasons, aliases, unresolved names) is written back in
+ * batches.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -268,11 +269,13 @@ print_stats(struct ctx *c, long long ms)
 
 	pgs_registry_stats(c->reg, &s);
 	pgs_info("%ld rows in %lld ms: %ld resolved, %ld alias, %ld new, %ld unresolved; "
-	    "registry %ld players, %ld source ids (%ld learned), %ld aliases; %ld distinct names; "
+	    "registry %ld players, %ld source ids (%ld learned), %ld aliases, "
+	    "%ld team-seasons (%ld learned); %ld distinct names; "
 	    "suffix rule: %ld matched, %ld ambiguous",
 	    c->rows_out, ms, c->counts[PGS_REG_RESOLVED], c->counts[PGS_REG_ALIAS],
 	    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
-	    s.source_ids_learned, s.aliases, s.names_cached, s.suffix_matched, s.ambiguous);
+	    s.source_ids_learned, s.aliases, s.team_seasons, s.team_seasons_learned,
+	    s.names_cached, s.suffix_matched, s.ambiguous);
 }
 
 int

@@ -293,6 +293,85 @@ sql() {
 	assert_equal "$(field 4 universal_player_id) $(field 4 registry_status)" "garypaytoniii_001 new"
 }
 
+@test "pgs-resolve: the suffix rule remembers teams and seasons across runs: an NBA.com-only run joins the bbref player" {
+	game_row "Marcus Morris" bbref morrima03 PHI 20240110_OPP_PHI >bbref.ndjson
+	run --separate-stderr pgs-resolve -v --register bbref.ndjson
+	assert_success
+	[[ "$stderr" == *"1 team-seasons (1 learned)"* ]]
+	assert_equal "$(sql "SELECT * FROM player_team_seasons")" "marcusmorris_001|PHI|2023"
+	# later runs hold NBA.com rows only: another team, then another season, know nobody
+	game_row "Marcus Morris Sr." nbacom "" DEN 20240405_DEN_XXX >other_team.ndjson
+	game_row "Marcus Morris Sr." nbacom "" PHI 20230405_PHI_XXX 2022 >other_season.ndjson
+	for f in other_team other_season; do
+		run --separate-stderr pgs-resolve -v $f.ndjson
+		assert_success
+		assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "null unresolved"
+		[[ "$stderr" == *"suffix rule: 0 matched, 0 ambiguous"* ]]
+	done
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases")" "0"
+	# an unresolved row teaches nothing about teams
+	assert_equal "$(sql "SELECT count(*) FROM player_team_seasons")" "1"
+	# the same team and season, in a game bbref never listed: the bbref player
+	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_XXX >same.ndjson
+	run --separate-stderr pgs-resolve -v same.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 alias"
+	[[ "$stderr" == *"suffix rule: 1 matched, 0 ambiguous"* ]]
+	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
+	    "marcusmorrissr|marcusmorris_001|suffix-insensitive"
+	# a resolved NBA.com row records its own team-season, once
+	game_row "Tyrese Maxey" bbref maxeyty01 PHI 20240110_OPP_PHI >maxey.ndjson
+	run --separate-stderr pgs-resolve --register maxey.ndjson
+	assert_success
+	game_row "Marcus Morris Sr." nbacom "" LAC 20240406_LAC_XXX >lac.ndjson
+	run --separate-stderr pgs-resolve lac.ndjson lac.ndjson
+	assert_success
+	assert_equal "$(sql "SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons ORDER BY 1, 2" | paste -sd' ')" \
+	    "marcusmorris_001|LAC|2023 marcusmorris_001|PHI|2023 tyresemaxey_001|PHI|2023"
+}
+
+@test "pgs-resolve: a father and son on one team stay ambiguous when the team-season comes from an earlier run" {
+	{
+		game_row "Gary Payton" bbref paytoga01 GSW 20240110_OPP_GSW
+		game_row "Gary Payton II" bbref paytoga02 GSW 20240110_OPP_GSW
+	} >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	{
+		game_row "Gary Payton Sr." nbacom "" GSW 20240405_GSW_XXX
+		game_row "Gary Payton Jr." nbacom "" GSW 20240405_GSW_XXX
+	} >nbacom.ndjson
+	run --separate-stderr pgs-resolve -v --register nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.universal_player_id) \(.registry_status)"' <<<"$output" | paste -sd,)" \
+	    "null unresolved,null unresolved"
+	[[ "$stderr" == *"suffix rule: 0 matched, 2 ambiguous"* ]]
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases") $(sql "SELECT count(*) FROM players_registry")" "0 2"
+}
+
+@test "pgs-resolve: a database made before player_team_seasons gains the table and keeps working" {
+	# the current schema without the new table, as an older pgs left it, with one player
+	run --separate-stderr pgs-resolve --registry "sqlite:new.db" </dev/null
+	assert_success
+	sqlite3 new.db "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
+	    AND tbl_name <> 'player_team_seasons'" | sqlite3 "$DB"
+	sql "INSERT INTO players_registry VALUES ('marcusmorris_001', 'marcusmorris', 'Marcus Morris', NULL);
+	    INSERT INTO player_source_ids VALUES ('bbref', 'morrima03', 'marcusmorris_001')"
+	assert_equal "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'player_team_seasons'")" "0"
+	game_row "Marcus Morris" bbref morrima03 PHI 20240110_OPP_PHI >bbref.ndjson
+	run --separate-stderr pgs-resolve bbref.ndjson
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 resolved"
+	assert_equal "$(sql "SELECT * FROM player_team_seasons")" "marcusmorris_001|PHI|2023"
+	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_XXX >nbacom.ndjson
+	run --separate-stderr pgs-resolve nbacom.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 alias"
+	# the other tables of the old database are untouched
+	assert_equal "$(sql "SELECT count(*) FROM players_registry") $(sql "SELECT count(*) FROM player_source_ids")" "1 1"
+}
+
 @test "pgs-resolve: a stats.nba.com personId resolves by id after its first resolution" {
 	game_row "Jimmy Butler" bbref butleji01 MIA 20230612_MIA_DEN 2022 >bbref.ndjson
 	game_row "Jimmy Butler III" nbastats 202710 MIA 20230612_MIA_DEN 2022 >v3.ndjson
