@@ -274,6 +274,12 @@ pgs_http_retries(const pgs_http *h)
 	return h->retries;
 }
 
+void
+pgs_http_set_missing_ok(pgs_http *h, int on)
+{
+	h->o.missing_ok = on;
+}
+
 /*
  * Inflate gzip or zlib data (wbits as for inflateInit2), members one after
  * another as gzip allows.  0, or -1 with *why: a stream that stops before its
@@ -604,9 +610,12 @@ pgs_http_template_vars(const char *tmpl)
 	int vars;
 
 	if (walk_template(tmpl, PGS_HTTP_NO_DAY, NULL, NULL, &vars, &bad, &badlen) == -1) {
+		char *shown = pgs_http_redact(tmpl); /* a token in the query stays out */
+
 		pgs_err("bad URL template '%s': unknown placeholder '%.*s' "
 		        "(known: {date}, {yyyymmdd}, {season}, {season_end}, {game_id})",
-		    tmpl, (int)(badlen > 40 ? 40 : badlen), bad);
+		    shown, (int)(badlen > 40 ? 40 : badlen), bad);
+		free(shown);
 		return -1;
 	}
 	return vars;

@@ -86,6 +86,10 @@ void pgs_http_free(pgs_http *h);
 int pgs_http_get(pgs_http *h, const char *url, pgs_buf *body, long *status);
 /* Retries spent by the last pgs_http_get(), for statistics. */
 int pgs_http_retries(const pgs_http *h);
+/* Change the client's missing_ok from now on: a tool that mixes template URLs
+ * (where a 404 is a day without games) and fixed ones (where it is a mistake)
+ * keeps one client, and so one connection. */
+void pgs_http_set_missing_ok(pgs_http *h, int on);
 
 /* 1 when s starts with http:// or https:// (any case). */
 int pgs_http_is_url(const char *s);

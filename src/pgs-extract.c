@@ -1,7 +1,8 @@
 /*
  * pgs-extract — read raw box scores (bbref-csv, nbacom-csv, nbastats-v3,
- * raw NDJSON; files, stdin, .gz, or the store's raw_boxscores) and write raw rows for the games dated
- * in [from, to], then the stream end marker.
+ * raw NDJSON; files, stdin, .gz, http(s) URLs and URL templates, or the
+ * store's raw_boxscores) and write raw rows for the games dated in
+ * [from, to], then the stream end marker.
  *
  * Rows stream through: memory does not grow with the input, except for one
  * short id per game seen, which is how a game that reappears after another
@@ -13,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "dates.h"
 #include "formats.h"
+#include "http.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "rawcheck.h"
@@ -24,7 +28,33 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE, OPT_MAP, OPT_GAMES };
+enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE, OPT_MAP, OPT_GAMES,
+	OPT_HTTP_TIMEOUT, OPT_HTTP_CONNECT_TIMEOUT, OPT_HTTP_RETRIES, OPT_HTTP_HEADER, OPT_HTTP_HEADERS,
+	OPT_ALLOW_MISSING };
+
+/* A game of the --games schedules, for a {game_id} URL template. */
+struct tgame {
+	long days;
+	char id[16];
+};
+
+/* The http(s) side: options as given (-1: not given), then one client for every URL. */
+struct httpside {
+	long timeout_ms, connect_ms;
+	int retries;
+	int allow_missing;
+	const char **headers;            /* "Name: value", NULL-terminated */
+	int nheaders, capheaders;
+	const char **files;              /* --http-headers FILE */
+	int nfiles;
+	char **owned;                    /* the lines of those files */
+	int nowned;
+	struct pgs_http_opts o;
+	pgs_http *client;                /* made at the first URL */
+	struct tgame *games;             /* the window's games, by date then id; loaded once */
+	size_t ngames;
+	int games_loaded;
+};
 
 /* The ids of games already emitted: an open-addressing string set. */
 struct gameset {
@@ -57,6 +87,7 @@ struct extract {
 	char game[32];                   /* the game being written */
 	struct gameset seen;
 	struct gamerows players;
+	struct httpside http;
 };
 
 static void
@@ -64,6 +95,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "Usage: %s [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...\n"
+	    "       [--http-timeout S] [--http-connect-timeout S] [--http-retries N] [--http-header H]...\n"
+	    "       [--http-headers FILE] [--allow-missing]\n"
 	    "       [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Read raw box scores and write raw rows (NDJSON) for the games dated in [from, to],\n"
 	    "then an end marker.  FILE '-' or no input at all means standard input; .gz is read transparently.\n"
@@ -73,10 +106,19 @@ usage(FILE *f)
 	    "                      (default: detected from each input's first lines)\n"
 	    "  --map COL=FIELD     nbacom-csv: read column COL as FIELD, a raw field (steals) or what\n"
 	    "                      another column means (STL); repeatable\n"
-	    "  --games FILE        nbastats-v3: a schedule CSV with game_id (or nba_game_id) and game_date\n"
-	    "                      columns, to date documents that carry only a gameId; repeatable\n"
-	    "  --source URI        a file, or sqlite:PATH (the store's raw_boxscores; needs --from and --to);\n"
-	    "                      repeatable; sources are read before FILE operands\n"
+	    "  --games FILE        a schedule CSV with game_id (or nba_game_id) and game_date columns: dates\n"
+	    "                      nbastats-v3 documents that carry only a gameId, and lists the games of a\n"
+	    "                      {game_id} URL template; repeatable\n"
+	    "  --source URI        a file; sqlite:PATH (the store's raw_boxscores; needs --from and --to);\n"
+	    "                      or an http(s) URL, fetched once, or a template fetched per day of the\n"
+	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
+	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
+	    "  --http-timeout S    one HTTP attempt, in seconds (default 120, or PGS_HTTP_TIMEOUT)\n"
+	    "  --http-connect-timeout S  the connect, in seconds (default 10)\n"
+	    "  --http-retries N    retries after a 429, 5xx, timeout or cut transfer (default 5)\n"
+	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
+	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
+	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
 	    "  --rejects FILE      append rejected lines to FILE as NDJSON instead of reporting them on stderr\n"
 	    "  --max-rejects N     fail (exit 3, no end marker) once more than N lines are rejected\n"
@@ -465,31 +507,24 @@ feed_end(struct feed *f, int rc)
 
 /*
  * One input held in memory (an HTTP response body): its lines go to a
- * format reader exactly as a file's would.  0, or -1 fatal (reported).
+ * format reader exactly as a file's would.  The body's bytes are split in
+ * place.  0, or -1 fatal (reported).
  */
-static int __attribute__((unused))
-extract_buffer(struct extract *x, const char *name, const char *data, size_t len)
+static int
+extract_buffer(struct extract *x, const char *name, pgs_buf *body)
 {
 	struct feed f = { 0 };
-	char *copy = pgs_xstrndup(data, len), *p = copy, *nl, *end = copy + len;
+	size_t pos = 0, len;
+	char *line;
 	long lineno = 0;
-	size_t l;
 	int rc = 0;
 
 	feed_start(x, &f, name);
-	while (rc == 0 && p < end) {
-		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
-			nl = end;
-		l = (size_t)(nl - p);
-		if (l > 0 && p[l - 1] == '\r')
-			l--;
-		p[l] = '\0';
-		rc = feed_line(&f, p, l, ++lineno);
-		p = nl + 1;
-	}
+	while (rc == 0 && pgs_http_body_line(body, &pos, &line, &len))
+		rc = feed_line(&f, line, len, ++lineno);
 	rc = feed_end(&f, rc);
 	pgs_buf_free(&f.head);
-	free(copy);
+	x->input = NULL; /* name is the caller's and about to go */
 	return rc;
 }
 
@@ -549,6 +584,135 @@ read_store(struct extract *x, const char *uri)
 }
 
 static int
+cmp_tgame(const void *a, const void *b)
+{
+	const struct tgame *p = a, *q = b;
+
+	if (p->days != q->days)
+		return p->days < q->days ? -1 : 1;
+	return strcmp(p->id, q->id);
+}
+
+/*
+ * The games of the --games schedules dated in the window, by date then id,
+ * each once (team logs list a game once per team): what a {game_id}
+ * template fetches.  The files were already checked by load_games(), which
+ * keeps only a lookup by id; this reads them again for the listing.
+ * 0, or -1 reported.
+ */
+static int
+load_template_games(struct extract *x)
+{
+	struct httpside *hs = &x->http;
+	char *line, *f[128];
+	const char *err;
+	size_t len, cap = 0, i, n;
+	int g, got, nf, c_id, c_date, rc = 0;
+	long days;
+
+	if (hs->games_loaded)
+		return 0;
+	hs->games_loaded = 1;
+	for (g = 0; g < x->ngames && rc == 0; g++) {
+		pgs_input *in = pgs_input_open((char **)&x->games[g], 1);
+
+		c_id = c_date = -1;
+		while ((got = pgs_input_line(in, &line, &len)) > 0) {
+			nf = pgs_csv_split(line, len, f, 128, &err);
+			if (pgs_input_lineno(in) == 1) {
+				for (i = 0; nf > 0 && i < (size_t)nf && i < 128; i++) {
+					/* as pgs_schedule_load: nba_game_id is the stats.nba.com id */
+					if (strcasecmp(f[i], "nba_game_id") == 0 ||
+					    (c_id < 0 && strcasecmp(f[i], "game_id") == 0))
+						c_id = (int)i;
+					if (strcasecmp(f[i], "game_date") == 0)
+						c_date = (int)i;
+				}
+				continue;
+			}
+			if (len == 0 || c_id < 0 || c_date < 0 || nf <= c_id || nf <= c_date ||
+			    strlen(f[c_id]) >= sizeof(hs->games->id) ||
+			    pgs_date_parse_prefix(f[c_date], &days) < 0)
+				continue; /* load_games() has refused such files already */
+			if (days < x->from || days > x->to)
+				continue;
+			if (hs->ngames == cap) {
+				cap = cap ? cap * 2 : 256;
+				hs->games = pgs_xrealloc(hs->games, cap * sizeof(*hs->games));
+			}
+			hs->games[hs->ngames].days = days;
+			strcpy(hs->games[hs->ngames++].id, f[c_id]);
+		}
+		if (got < 0)
+			rc = -1;
+		pgs_input_close(in);
+	}
+	if (hs->ngames > 0) {
+		qsort(hs->games, hs->ngames, sizeof(*hs->games), cmp_tgame);
+		for (i = n = 1; i < hs->ngames; i++)
+			if (cmp_tgame(&hs->games[i], &hs->games[n - 1]) != 0)
+				hs->games[n++] = hs->games[i];
+		hs->ngames = n;
+	}
+	return rc;
+}
+
+/* GET url and extract its body.  0 (also for an allowed 404), or -1 reported. */
+static int
+extract_url(struct extract *x, const char *url)
+{
+	char *name = pgs_http_redact(url);
+	pgs_buf body = { 0 };
+	int r;
+
+	if ((r = pgs_http_get(x->http.client, url, &body, NULL)) == 0)
+		r = extract_buffer(x, name, &body);
+	pgs_buf_free(&body);
+	free(name);
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * An http(s) source: one GET for a plain URL; for a template one per game of
+ * --games in the window ({game_id}, with its date for the date
+ * placeholders), else one per day of the window; in date order.
+ */
+static int
+read_http(struct extract *x, const char *tmpl)
+{
+	struct httpside *hs = &x->http;
+	int vars = pgs_http_template_vars(tmpl), rc = 0;
+	size_t i;
+	long day;
+	char *url;
+
+	if (!hs->client && !(hs->client = pgs_http_new(&hs->o)))
+		return -1;
+	/* a missing fixed URL is a mistake; a missing day or game, maybe not */
+	pgs_http_set_missing_ok(hs->client, vars != 0 && hs->allow_missing);
+	if (vars == 0)
+		return extract_url(x, tmpl);
+	if (vars & PGS_HTTP_VAR_GAME_ID) {
+		if (load_template_games(x) < 0)
+			return -1;
+		if (hs->ngames == 0)
+			pgs_warn("source '%s': no game of --games is dated in the window", tmpl);
+		for (i = 0; rc == 0 && i < hs->ngames; i++) {
+			url = pgs_http_expand(tmpl, hs->games[i].days, hs->games[i].id);
+			rc = extract_url(x, url);
+			free(url);
+		}
+		return rc;
+	}
+	for (day = x->from; rc == 0 && day <= x->to; day++) {
+		url = pgs_http_expand(tmpl, day, NULL);
+		rc = extract_url(x, url);
+		free(url);
+	}
+	return rc;
+}
+
+static int
 is_store_uri(const char *s)
 {
 	return strncmp(s, "sqlite:", 7) == 0 || strncmp(s, "postgres://", 11) == 0 ||
@@ -562,7 +726,8 @@ read_inputs(struct extract *x, char **files, int nfiles)
 
 	for (i = 0; i < x->nsources; i++) {
 		const char *s = x->sources[i];
-		int rc = is_store_uri(s) ? read_store(x, s) : read_files(x, (char **)&x->sources[i], 1);
+		int rc = is_store_uri(s) ? read_store(x, s) : pgs_http_is_url(s) ? read_http(x, s)
+		                                                                 : read_files(x, (char **)&x->sources[i], 1);
 
 		if (rc < 0)
 			return -1;
@@ -582,11 +747,95 @@ parse_date(const char *opt, const char *s, long *days)
 	return 0;
 }
 
+/* 1 when h looks like "Name: value" (a token, a colon). */
+static int
+header_ok(const char *h)
+{
+	size_t n = strcspn(h, ":");
+
+	return n > 0 && h[n] == ':' && strcspn(h, " \t\r\n") >= n && !strpbrk(h, "\r\n");
+}
+
+static void
+add_header(struct httpside *hs, const char *h)
+{
+	if (hs->nheaders + 1 >= hs->capheaders) {
+		hs->capheaders = hs->capheaders ? hs->capheaders * 2 : 16;
+		hs->headers = pgs_xrealloc(hs->headers, (size_t)hs->capheaders * sizeof(*hs->headers));
+	}
+	hs->headers[hs->nheaders++] = h;
+	hs->headers[hs->nheaders] = NULL;
+}
+
+/* --http-headers FILE: "Name: value" lines; blank and '#' lines skipped.  0, or -1 reported. */
+static int
+load_header_file(struct httpside *hs, const char *path)
+{
+	pgs_input *in = pgs_input_open((char **)&path, 1);
+	char *line;
+	size_t len;
+	int got, rc = 0;
+
+	while ((got = pgs_input_line(in, &line, &len)) > 0) {
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (!header_ok(line)) {
+			/* the line may hold a token: say where, not what */
+			pgs_err("%s:%ld: not a 'Name: value' header line", path, pgs_input_lineno(in));
+			rc = -1;
+			break;
+		}
+		hs->owned = pgs_xrealloc(hs->owned, (size_t)(hs->nowned + 1) * sizeof(*hs->owned));
+		hs->owned[hs->nowned] = pgs_xstrdup(line);
+		add_header(hs, hs->owned[hs->nowned++]);
+	}
+	if (got < 0)
+		rc = -1;
+	pgs_input_close(in);
+	return rc;
+}
+
+/* The http(s) options over the environment over the defaults.  0 or an exit status. */
+static int
+http_options(struct httpside *hs)
+{
+	struct pgs_http_opts *o = &hs->o;
+
+	if (pgs_http_opts_init(o) < 0)
+		return PGS_EXIT_USAGE;
+	if (hs->timeout_ms >= 0)
+		o->timeout_ms = hs->timeout_ms;
+	if (hs->connect_ms >= 0)
+		o->connect_timeout_ms = hs->connect_ms;
+	if (hs->retries >= 0)
+		o->max_retries = hs->retries;
+	o->headers = hs->headers;
+	return 0;
+}
+
+/* One http(s) source: a good template with the values it needs.  0 or an exit status. */
+static int
+check_http_source(struct extract *x, const char *s)
+{
+	int vars = pgs_http_template_vars(s), rc = 0;
+	char *shown;
+
+	if (vars < 0)
+		return PGS_EXIT_USAGE;
+	shown = pgs_http_redact(s);
+	if ((vars & PGS_HTTP_VAR_GAME_ID) && x->ngames == 0)
+		rc = pgs_usage_error("source '%s' needs --games FILE: the games for {game_id}", shown);
+	else if (vars == PGS_HTTP_VAR_DATE && (!x->from_s || !x->to_s))
+		rc = pgs_usage_error("source '%s' needs --from and --to: one GET per day", shown);
+	free(shown);
+	return rc;
+}
+
 /* Check the options that depend on each other; 0 or an exit status. */
 static int
 check_options(struct extract *x)
 {
-	int i, store = 0;
+	int i, r, store = 0, http = 0;
 
 	if (x->from_s && parse_date("--from", x->from_s, &x->from) < 0)
 		return PGS_EXIT_USAGE;
@@ -597,8 +846,11 @@ check_options(struct extract *x)
 	for (i = 0; i < x->nsources; i++) {
 		const char *s = x->sources[i];
 
-		if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0)
-			return pgs_usage_error("source '%s': http(s) sources are not supported yet", s);
+		if (pgs_http_is_url(s)) {
+			if ((r = check_http_source(x, s)) != 0)
+				return r;
+			http = 1;
+		}
 		if (is_store_uri(s)) {
 			store = 1;
 			if (!x->from_s || !x->to_s)
@@ -607,6 +859,9 @@ check_options(struct extract *x)
 	}
 	if (x->only_source && !store)
 		return pgs_usage_error("--only-source needs a store --source (sqlite:PATH)");
+	/* the environment is read only when it matters: a bad PGS_HTTP_* must not break file runs */
+	if (http && (r = http_options(&x->http)) != 0)
+		return r;
 	if (x->fmt_opts.nmaps > 0) {
 		char why[256];
 
@@ -648,9 +903,16 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 		{ "only-source", required_argument, NULL, OPT_ONLY_SOURCE },
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "games", required_argument, NULL, OPT_GAMES },
+		{ "http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT },
+		{ "http-connect-timeout", required_argument, NULL, OPT_HTTP_CONNECT_TIMEOUT },
+		{ "http-retries", required_argument, NULL, OPT_HTTP_RETRIES },
+		{ "http-header", required_argument, NULL, OPT_HTTP_HEADER },
+		{ "http-headers", required_argument, NULL, OPT_HTTP_HEADERS },
+		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r;
+	long v;
 
 	x->from = LONG_MIN;
 	x->to = LONG_MAX;
@@ -658,6 +920,9 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 	x->maps = pgs_xcalloc((size_t)argc, sizeof(*x->maps));
 	x->games = pgs_xcalloc((size_t)argc, sizeof(*x->games));
 	x->fmt_opts.maps = x->maps;
+	x->http.timeout_ms = x->http.connect_ms = -1;
+	x->http.retries = -1;
+	x->http.files = pgs_xcalloc((size_t)argc, sizeof(*x->http.files));
 	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		r = pgs_common_opt(c, optarg, co, usage);
 		if (r == PGS_OPT_EXIT)
@@ -690,10 +955,44 @@ parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
 		case OPT_GAMES:
 			x->games[x->ngames++] = optarg;
 			break;
+		case OPT_HTTP_TIMEOUT:
+		case OPT_HTTP_CONNECT_TIMEOUT:
+			if ((v = pgs_http_parse_seconds(optarg)) <= 0) {
+				return pgs_usage_error("bad --http-%stimeout '%s': want seconds > 0",
+				    c == OPT_HTTP_TIMEOUT ? "" : "connect-", optarg);
+			}
+			if (c == OPT_HTTP_TIMEOUT)
+				x->http.timeout_ms = v;
+			else
+				x->http.connect_ms = v;
+			break;
+		case OPT_HTTP_RETRIES:
+			if ((v = pgs_parse_count(optarg)) < 0 || v > 100) {
+				return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", optarg);
+			}
+			x->http.retries = (int)v;
+			break;
+		case OPT_HTTP_HEADER:
+			if (!header_ok(optarg)) {
+				/* the value may be a token: not repeated here */
+				return pgs_usage_error("bad --http-header: want 'Name: value'");
+			}
+			add_header(&x->http, optarg);
+			break;
+		case OPT_HTTP_HEADERS:
+			x->http.files[x->http.nfiles++] = optarg;
+			break;
+		case OPT_ALLOW_MISSING:
+			x->http.allow_missing = 1;
+			break;
 		default:
 			return pgs_usage_error("unhandled option");
 		}
 	}
+	/* header files after the command line's headers, before the options are checked */
+	for (c = 0; c < x->http.nfiles; c++)
+		if (load_header_file(&x->http, x->http.files[c]) < 0)
+			return PGS_EXIT_FAIL;
 	r = check_options(x);
 	return r ? r : -1;
 }
@@ -704,7 +1003,7 @@ main(int argc, char **argv)
 	struct extract x = { 0 };
 	struct pgs_common co;
 	json_t *extra;
-	int rc, ok;
+	int rc, ok, i;
 
 	pgs_setprog(argv[0]);
 	pgs_common_init(&co);
@@ -739,5 +1038,12 @@ out:
 	free(x.maps);
 	free(x.games);
 	pgs_schedule_free(x.schedule);
+	pgs_http_free(x.http.client);
+	free(x.http.games);
+	free(x.http.headers);
+	for (i = 0; i < x.http.nowned; i++)
+		free(x.http.owned[i]);
+	free(x.http.owned);
+	free(x.http.files);
 	return rc;
 }

@@ -30,7 +30,9 @@ marker() {
 	run --separate-stderr pgs-extract --help
 	assert_success
 	assert_line --index 0 'Usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
-	assert_line --index 1 '       [--rejects FILE] [--max-rejects N] [FILE...]'
+	assert_line --index 1 '       [--http-timeout S] [--http-connect-timeout S] [--http-retries N] [--http-header H]...'
+	assert_line --index 2 '       [--http-headers FILE] [--allow-missing]'
+	assert_line --index 3 '       [--rejects FILE] [--max-rejects N] [FILE...]'
 	assert_output --partial 'bbref-csv, nbacom-csv, nbastats-v3, raw'
 	assert_equal "$stderr" ""
 }

@@ -50,6 +50,23 @@ setup_file() {
 	fi
 	printf 'a,b\r\nc,d\r\nlast' >"$WWW/crlf.txt"
 
+	# for pgs-extract: the five games' schedule (from the bbref crosswalk), and
+	# a week of real bbref rows as raw NDJSON split into one file per day,
+	# days/DATE.ndjson (half/ lacks the last day)
+	local d="$PGS_DATA/bbref_parminpatel28/derived"
+	if [ -d "$d" ]; then
+		gzip -dc "$d/bbref_to_nba_game_id_crosswalk.csv.gz" |
+			awk -F, 'NR == 1 || $3 ~ /^(0022100001|0052100101|0022200001|0042200405|0022300061)$/' \
+				>"$BATS_FILE_TMPDIR/games.csv"
+		pgs-extract --from 2023-10-24 --to 2023-10-31 "$d/bbref_player_box_2023-24.csv.gz" \
+			>"$BATS_FILE_TMPDIR/week.ndjson"
+		mkdir -p "$WWW/days" "$WWW/half"
+		awk -v dir="$WWW/days" '/"pgs_end"/ { next }
+			{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
+			"$BATS_FILE_TMPDIR/week.ndjson"
+		cp "$WWW"/days/2023-10-2*.ndjson "$WWW/days/2023-10-30.ndjson" "$WWW/half/"
+	fi
+
 	# one loopback server for the file (python starts slowly on a busy machine);
 	# each test zeroes its counters with /reset.  It exits by itself after 300 s
 	# should teardown_file never run, and holds none of bats' descriptors.
@@ -79,6 +96,8 @@ setup() {
 	WWW="$BATS_FILE_TMPDIR/www"
 	BASE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")"
 	F=2024/0022300061.json
+	GAMES_CSV="$BATS_FILE_TMPDIR/games.csv"
+	WEEK="$BATS_FILE_TMPDIR/week.ndjson"
 	# fast retries unless a test says otherwise
 	export PGS_HTTP_BACKOFF_MS=20
 	curl -sS -o /dev/null "$BASE/reset"
@@ -296,4 +315,209 @@ stderr_matches() {
 	assert_equal "$stderr" "pgs-http-get: bad PGS_HTTP_RETRIES '-1': want a number from 0 to 100"
 	run --separate-stderr -2 pgs-http-get ftp://127.0.0.1/x
 	assert_equal "${stderr_lines[0]}" "pgs-http-get: not an http(s) URL: 'ftp://127.0.0.1/x'"
+}
+
+# ---- pgs-extract --source URL ---------------------------------------------
+
+# disk_v3: the five games extracted from the served files on disk (date order = path order)
+disk_v3() {
+	pgs-extract --games "$GAMES_CSV" "$WWW"/20*/*.json
+}
+
+# no_marker: $output has rows or nothing, but no end marker
+no_marker() {
+	[[ $output != *'"pgs_end"'* ]] || fail "an end marker was written: ${output##*$'\n'}"
+}
+
+@test "pgs-extract {season_end}/{game_id} over HTTP equals the five files from disk, byte for byte" {
+	require_data
+	disk_v3 >want
+	assert_equal "$(grep -c . want)" 138
+	run --separate-stderr pgs-extract --games "$GAMES_CSV" --source "$BASE/{season_end}/{game_id}.json"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(cat want)"
+	# one GET per game, in date order, on one connection (and one more for stats)
+	curl -sS -o /dev/null "$BASE/reset"
+	run --separate-stderr pgs-extract -v --games "$GAMES_CSV" --source "$BASE/{season_end}/{game_id}.json"
+	assert_success
+	run grep -o "GET $BASE/[^:]*" <<<"$stderr"
+	assert_output "$(printf "GET $BASE/%s\n" 2022/0022100001.json 2022/0052100101.json \
+		2023/0022200001.json 2023/0042200405.json 2024/0022300061.json)"
+	assert_equal "$(stats .connections)" 2
+}
+
+@test "pgs-extract over HTTP: 500 once, 429 with Retry-After, a dropped connection, gzip, a redirect: same output" {
+	require_data
+	local fault
+	disk_v3 >want
+	for fault in 500once 429 drop gzip redirect; do
+		run --separate-stderr pgs-extract --games "$GAMES_CSV" --source "$BASE/fault/$fault/{season_end}/{game_id}.json"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$output" "$(cat want)"
+	done
+	# each game's first 500 was retried
+	assert_equal "$(stats '[.hits | to_entries[] | select(.key | startswith("/fault/500once/")) | .value] | add')" 10
+}
+
+@test "pgs-extract over HTTP: a 404 fails (3) naming URL and status, no end marker" {
+	require_data
+	run --separate-stderr -3 pgs-extract --games "$GAMES_CSV" --source "$BASE/fault/404/{season_end}/{game_id}.json"
+	assert_output ""
+	assert_equal "$stderr" "pgs-extract: GET $BASE/fault/404/2022/0022100001.json: HTTP 404 Not Found"
+	# rows already written stay written, but no marker vouches for them
+	run --separate-stderr -3 pgs-extract --games "$GAMES_CSV" --source "$BASE/{season_end}/{game_id}.json" \
+		--source "$BASE/nope.json"
+	assert_equal "${#lines[@]}" 137
+	no_marker
+	assert_equal "$stderr" "pgs-extract: GET $BASE/nope.json: HTTP 404 Not Found"
+}
+
+@test "pgs-extract over HTTP: a stalled response fails (3) within the timeout, no end marker" {
+	require_data
+	local t0=$SECONDS
+	run --separate-stderr -3 pgs-extract --http-timeout 1 --http-retries 1 --games "$GAMES_CSV" \
+		--source "$BASE/fault/stall/{season_end}/{game_id}.json"
+	assert_output ""
+	[[ $stderr == "pgs-extract: GET $BASE/fault/stall/2022/0022100001.json: Operation timed out after "*" (gave up after 1 retry)" ]]
+	[ $((SECONDS - t0)) -le 6 ]
+	# the environment says the same when the option is not given
+	PGS_HTTP_TIMEOUT=0.5 PGS_HTTP_RETRIES=0 run --separate-stderr -3 pgs-extract --games "$GAMES_CSV" \
+		--source "$BASE/fault/stall/{season_end}/{game_id}.json"
+	[[ $stderr == *"Operation timed out"* ]]
+}
+
+@test "pgs-extract over HTTP: a cut body fails (3) after the retries, no end marker" {
+	require_data
+	run --separate-stderr -3 pgs-extract --http-retries 2 --games "$GAMES_CSV" \
+		--source "$BASE/{season_end}/{game_id}.json" --source "$BASE/fault/cut/$F"
+	assert_equal "${#lines[@]}" 137
+	no_marker
+	assert_equal "$stderr" "pgs-extract: GET $BASE/fault/cut/$F: transfer closed with 10144 bytes remaining to read (gave up after 2 retries)"
+	assert_equal "$(stats ".hits[\"/fault/cut/$F\"]")" 3
+	run --separate-stderr -3 pgs-extract --http-retries 1 --games "$GAMES_CSV" --source "$BASE/fault/gzipcut/{season_end}/{game_id}.json"
+	assert_output ""
+	assert_equal "$stderr" "pgs-extract: GET $BASE/fault/gzipcut/2022/0022100001.json: gzip body: truncated compressed body (gave up after 1 retry)"
+}
+
+@test "pgs-extract {date} over per-day raw files equals the extraction from disk" {
+	require_data
+	pgs-extract --from 2023-10-24 --to 2023-10-31 "$WEEK" >want
+	assert_equal "$(grep -c . want)" 1489
+	run --separate-stderr pgs-extract --from 2023-10-24 --to 2023-10-31 --source "$BASE/days/{date}.ndjson"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(cat want)"
+	assert_equal "$(stats '[.hits | keys[] | select(startswith("/days/"))] | length')" 8
+	# a narrower window fetches only its days, and the other placeholders work too
+	pgs-extract --from 2023-10-26 --to 2023-10-27 "$WEEK" >want
+	mkdir -p "$WWW/2023-24"
+	cp "$WWW/days/2023-10-26.ndjson" "$WWW/2023-24/20231026.ndjson"
+	cp "$WWW/days/2023-10-27.ndjson" "$WWW/2023-24/20231027.ndjson"
+	run --separate-stderr pgs-extract --from 2023-10-26 --to 2023-10-27 --source "$BASE/{season}/{yyyymmdd}.ndjson"
+	assert_success
+	assert_equal "$output" "$(cat want)"
+}
+
+@test "pgs-extract --allow-missing: a 404 day is a day without games (-v says so); without it, exit 3" {
+	require_data
+	run --separate-stderr -3 pgs-extract --from 2023-10-24 --to 2023-10-31 --source "$BASE/half/{date}.ndjson"
+	no_marker
+	assert_equal "$stderr" "pgs-extract: GET $BASE/half/2023-10-31.ndjson: HTTP 404 Not Found"
+	pgs-extract --from 2023-10-22 --to 2023-10-30 "$WEEK" >want
+	run --separate-stderr pgs-extract --allow-missing --from 2023-10-22 --to 2023-10-31 --source "$BASE/half/{date}.ndjson"
+	assert_success
+	assert_equal "$stderr" ""
+	# the same rows as the days that exist; the marker names the window asked for
+	assert_equal "$(grep -v pgs_end <<<"$output")" "$(grep -v pgs_end want)"
+	assert_equal "${lines[-1]}" '{"pgs_end":{"tool":"pgs-extract","rows":1407,"rejects":0,"from":"2023-10-22","to":"2023-10-31"}}'
+	run --separate-stderr pgs-extract -v --allow-missing --from 2023-10-22 --to 2023-10-31 --source "$BASE/half/{date}.ndjson"
+	assert_success
+	run grep -c 'Not Found: nothing there, allowed' <<<"$stderr"
+	assert_output 3
+}
+
+@test "pgs-extract --allow-missing does not excuse a fixed URL's 404, nor a 503" {
+	require_data
+	run --separate-stderr -3 pgs-extract --allow-missing --source "$BASE/nope.ndjson"
+	assert_equal "$stderr" "pgs-extract: GET $BASE/nope.ndjson: HTTP 404 Not Found"
+	run --separate-stderr -3 pgs-extract --allow-missing --http-retries 0 --from 2023-10-24 --to 2023-10-24 \
+		--source "$BASE/fault/503/days/{date}.ndjson"
+	assert_output ""
+	assert_equal "$stderr" "pgs-extract: GET $BASE/fault/503/days/2023-10-24.ndjson: HTTP 503 Service Unavailable"
+}
+
+@test "pgs-extract URL | pgs-write: a cut body leaves the table unchanged (pgs-write exits 3)" {
+	require_data
+	local write=(pgs-write --store "$PGS_STORE" --table raw_boxscores --from 2023-10-24 --to 2023-10-31 --allow-shrink 100)
+	"${write[@]}" <"$WEEK" >/dev/null
+	pgs-extract --source "$PGS_STORE" --from 2023-10-24 --to 2023-10-31 >before
+	# six days arrive whole, then the last one is cut: without a marker pgs-write commits nothing
+	# (not even the deletion of 2023-10-31, which the shrink guard is told to allow)
+	run --separate-stderr bash -c '
+		pgs-extract --allow-missing --from 2023-10-24 --to 2023-10-31 --source "$1/half/{date}.ndjson" \
+			--source "$1/fault/cut/days/2023-10-31.ndjson" | "${@:2}"
+		echo "${PIPESTATUS[*]}"' _ "$BASE" "${write[@]}"
+	assert_output "3 3"
+	[[ $stderr == *"pgs-extract: GET $BASE/fault/cut/days/2023-10-31.ndjson: transfer closed with "* ]]
+	[[ $stderr == *"pgs-write: input has no end marker"* ]]
+	pgs-extract --source "$PGS_STORE" --from 2023-10-24 --to 2023-10-31 >after
+	cmp before after
+	assert_equal "$(grep -c . after)" 1489
+}
+
+@test "pgs-extract http sources: usage errors (2)" {
+	run --separate-stderr -2 pgs-extract --source "$BASE/{date}.json"
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "pgs-extract: source '$BASE/{date}.json' needs --from and --to: one GET per day"
+	run --separate-stderr -2 pgs-extract --from 2023-10-24 --to 2023-10-24 --source "$BASE/{game_id}.json"
+	assert_equal "${stderr_lines[0]}" "pgs-extract: source '$BASE/{game_id}.json' needs --games FILE: the games for {game_id}"
+	run --separate-stderr -2 pgs-extract --from 2023-10-24 --to 2023-10-24 --source "$BASE/{day}.json?key=s3cret"
+	assert_equal "$stderr" "pgs-extract: bad URL template '$BASE/{day}.json?...': unknown placeholder '{day}' (known: {date}, {yyyymmdd}, {season}, {season_end}, {game_id})"
+	run --separate-stderr -2 pgs-extract --http-timeout soon --source "$BASE/x.json"
+	assert_equal "${stderr_lines[0]}" "pgs-extract: bad --http-timeout 'soon': want seconds > 0"
+	run --separate-stderr -2 pgs-extract --http-retries 101 --source "$BASE/x.json"
+	assert_equal "${stderr_lines[0]}" "pgs-extract: bad --http-retries '101': want a number from 0 to 100"
+	run --separate-stderr -2 pgs-extract --http-header 'Authorization Bearer s3cret' --source "$BASE/x.json"
+	assert_equal "${stderr_lines[0]}" "pgs-extract: bad --http-header: want 'Name: value'"
+	# a bad PGS_HTTP_* matters only to an http source
+	PGS_HTTP_RETRIES=many run --separate-stderr -2 pgs-extract --source "$BASE/x.json"
+	assert_equal "$stderr" "pgs-extract: bad PGS_HTTP_RETRIES 'many': want a number from 0 to 100"
+	PGS_HTTP_RETRIES=many run --separate-stderr pgs-extract --format raw /dev/null
+	assert_success
+}
+
+@test "pgs-extract over HTTP: headers from options and a file are sent, and never shown" {
+	require_data
+	printf '# the token\nAuthorization: Bearer s3cret\n\n' >headers.txt
+	run --separate-stderr pgs-extract --http-header 'X-Team: props' --http-headers headers.txt \
+		--from 2023-10-24 --to 2023-10-24 --source "$BASE/days/{date}.ndjson"
+	assert_success
+	assert_equal "$(stats '.headers["/days/2023-10-24.ndjson"] | "\(.["x-team"]) \(.authorization)"')" "props Bearer s3cret"
+	printf 'Authorization Bearer s3cret\n' >bad.txt
+	run --separate-stderr -3 pgs-extract --http-headers bad.txt --source "$BASE/x.json"
+	assert_equal "$stderr" "pgs-extract: bad.txt:1: not a 'Name: value' header line"
+	run --separate-stderr -3 pgs-extract --http-headers nope.txt --source "$BASE/x.json"
+	[[ $stderr == "pgs-extract: "*"nope.txt"* ]]
+}
+
+@test "pgs-extract over HTTP: a reject names the URL (redacted) and line; exit 1" {
+	require_data
+	{ head -n 2 "$WWW/days/2023-10-24.ndjson"; echo '{"game_id":'; } >"$WWW/bad.ndjson"
+	run --separate-stderr -1 pgs-extract --source "$BASE/bad.ndjson?token=s3cret"
+	assert_equal "${#lines[@]}" 3
+	assert_equal "${lines[2]}" '{"pgs_end":{"tool":"pgs-extract","rows":2,"rejects":1,"from":null,"to":null}}'
+	[[ $stderr == "pgs-extract: $BASE/bad.ndjson?...:3: "* ]]
+	[[ $stderr != *s3cret* ]]
+}
+
+@test "pgs-extract over HTTP: | head -1 ends quietly; > /dev/full fails (3)" {
+	require_data
+	run --separate-stderr bash -c 'pgs-extract --from 2023-10-24 --to 2023-10-31 --source "$1/days/{date}.ndjson" | head -1' _ "$BASE"
+	assert_success
+	assert_equal "$output" "$(head -n 1 "$WWW/days/2023-10-24.ndjson")"
+	assert_equal "$stderr" ""
+	run --separate-stderr -3 bash -c 'pgs-extract --from 2023-10-24 --to 2023-10-31 --source "$1/days/{date}.ndjson" >/dev/full' _ "$BASE"
+	[[ $stderr == *"pgs-extract: "*"No space left on device"* ]]
 }

@@ -20,7 +20,8 @@ Paths (the query string is ignored when matching, so ?token=... is free):
   /fault/gzip/FILE         the file with Content-Encoding: gzip
   /fault/gzipcut/FILE      Content-Encoding: gzip, no length, half the gzip, close
   /fault/redirect/FILE     302 to /FILE
-  /stats                   {"connections":N,"requests":N,"hits":{path:n},"last":{headers}}
+  /stats                   {"connections":N,"requests":N,"hits":{path:n},"last":{headers},
+                            "headers":{path:{headers of its last request}}}
   /reset                   zero the counters and the "first time" state (one server serves a
                            whole test file; each test starts from /reset)
 """
@@ -33,13 +34,16 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATS = {"connections": 0, "requests": 0, "hits": {}, "last": {}}
+STATS = {"connections": 0, "requests": 0, "hits": {}, "last": {}, "headers": {}}
 ROOT = "."
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "pgs-test/1"
+    # headers and body go out in two writes: without this, Nagle holds the
+    # body for the client's delayed ACK, 40 ms a request on loopback
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
@@ -69,13 +73,14 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/reset":
             with LOCK:
-                STATS.update(connections=0, requests=0, hits={}, last={})
+                STATS.update(connections=0, requests=0, hits={}, last={}, headers={})
             return self.send_body(200, b"{}")
         with LOCK:
             STATS["requests"] += 1
             n = STATS["hits"].get(path, 0) + 1
             STATS["hits"][path] = n
             STATS["last"] = {k.lower(): v for k, v in self.headers.items()}
+            STATS["headers"][path] = STATS["last"]
         if path == "/stats":
             with LOCK:
                 body = json.dumps(STATS).encode()
