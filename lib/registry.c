@@ -172,6 +172,7 @@ struct lk;
 
 struct player {
 	const char *uid, *name;
+	const char *first_game;  /* the game whose row registered him, or NULL */
 	struct lk *lk;
 	const char *suffix;      /* generational suffix of the name ("jr", "ii"), "" when none;
 	                            set when the player is put in the suffix-free index */
@@ -560,7 +561,7 @@ pgs_registry_add_alias(pgs_registry *r, const char *alias_lookup, const char *ui
 /* ---- loading from the store ---- */
 
 struct load_rec {
-	char *a, *b, *c;
+	char *a, *b, *c, *d;
 };
 
 struct load {
@@ -574,15 +575,21 @@ load_push(struct load *l, int kind, const char *a, const char *b, const char *c)
 {
 	GROW(l->v[kind], l->n[kind], l->cap[kind]);
 	l->v[kind][l->n[kind]++] = (struct load_rec){
-		a ? pgs_xstrdup(a) : NULL, b ? pgs_xstrdup(b) : NULL, c ? pgs_xstrdup(c) : NULL
+		a ? pgs_xstrdup(a) : NULL, b ? pgs_xstrdup(b) : NULL, c ? pgs_xstrdup(c) : NULL, NULL
 	};
 	return 0;
 }
 
 static int
-load_player(const char *uid, const char *lookup, const char *name, void *arg)
+load_player(const char *uid, const char *lookup, const char *name, const char *first_game,
+    void *arg)
 {
-	return uid ? load_push(arg, 0, uid, lookup, name) : 0;
+	struct load *l = arg;
+
+	if (!uid || load_push(l, 0, uid, lookup, name) < 0)
+		return uid ? -1 : 0;
+	l->v[0][l->n[0] - 1].d = first_game ? pgs_xstrdup(first_game) : NULL;
+	return 0;
 }
 
 static int
@@ -629,8 +636,11 @@ pgs_registry_load(pgs_registry *r, pgs_store *st)
 	l.r = r;
 	ret = pgs_store_registry_load(st, &cb, &l);
 	if (ret == 0) {
-		for (i = 0; i < l.n[0]; i++)
+		for (i = 0; i < l.n[0]; i++) {
 			pgs_registry_add_player(r, l.v[0][i].a, l.v[0][i].b, l.v[0][i].c);
+			if (l.v[0][i].d)
+				player_get(r, l.v[0][i].a)->first_game = arena_strdup(&r->a, l.v[0][i].d);
+		}
 		for (i = 0; i < l.n[1]; i++)
 			pgs_registry_add_source_id(r, l.v[1][i].a, l.v[1][i].b, l.v[1][i].c);
 		for (i = 0; i < l.n[2]; i++)
@@ -641,6 +651,7 @@ pgs_registry_load(pgs_registry *r, pgs_store *st)
 			free(l.v[k][i].a);
 			free(l.v[k][i].b);
 			free(l.v[k][i].c);
+			free(l.v[k][i].d);
 		}
 		free(l.v[k]);
 	}
@@ -942,19 +953,23 @@ set(struct pgs_resolution *res, const struct player *p, const struct lk *lk)
 
 static int
 register_player(pgs_registry *r, struct lk *lk, const char *name, const char *source,
-    const char *spid, pgs_store *reg, struct pgs_resolution *res)
+    const char *spid, const char *game_id, pgs_store *reg, struct pgs_resolution *res)
 {
 	struct player *p;
-	char *uid = NULL;
+	char *uid = NULL, *first = NULL;
 	int created = 0;
 
-	if (pgs_store_register_player(reg, lk->s, name, source, spid, &uid, &created) < 0)
+	if (pgs_store_register_player(reg, lk->s, name, source, spid, game_id, &uid, &first,
+	    &created) < 0)
 		return -1;
 	p = player_get(r, uid);
 	if (!p)
 		p = player_add(r, uid, created ? lk->s : uid,
 		    created ? lk->len : uid_lookup_len(uid), name);
 	free(uid);
+	if (first && !p->first_game)
+		p->first_game = arena_strdup(&r->a, first);
+	free(first);
 	if (source && spid) {
 		/* a new player's id is already in the store; an existing one's may not be */
 		if (created)
@@ -1040,13 +1055,25 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 	}
 	/* 4: register */
 	if (reg) {
-		if (register_player(r, lk, name, source, spid, reg, res) < 0)
+		if (register_player(r, lk, name, source, spid, ctx ? ctx->game_id : NULL, reg,
+		    res) < 0)
 			return -1;
 		goto done;
 	}
 	/* 5: unresolved */
 	return 0;
 done:
+	/*
+	 * "new" marks the rows of the game that registered the player, in every
+	 * run: a rerun or a resumed batch must produce the same rows as the run
+	 * that first registered him.
+	 */
+	if (res->status == PGS_REG_RESOLVED && ctx && ctx->game_id) {
+		const struct player *np = player_get(r, res->uid);
+
+		if (np && np->first_game && strcmp(np->first_game, ctx->game_id) == 0)
+			res->status = PGS_REG_NEW;
+	}
 	ctx_note(r, ctx, source, res->uid);
 	return 0;
 }

@@ -77,9 +77,11 @@ pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *a
 
 int
 pgs_store_register_player(pgs_store *st, const char *lookup, const char *name,
-    const char *source, const char *source_player_id, char **uid, int *created)
+    const char *source, const char *source_player_id, const char *game_id,
+    char **uid, char **first_game_id, int *created)
 {
-	return st->ops->register_player(st, lookup, name, source, source_player_id, uid, created);
+	return st->ops->register_player(st, lookup, name, source, source_player_id, game_id,
+	    uid, first_game_id, created);
 }
 
 int

@@ -54,7 +54,9 @@ enum { PGS_WRITE_OK = 0, PGS_WRITE_FAIL = -1, PGS_WRITE_GUARD = -4 };
 
 /* Callbacks for pgs_store_registry_load; each returns 0 to go on, -1 to stop. */
 struct pgs_registry_cb {
-	int (*player)(const char *uid, const char *lookup, const char *name, void *arg);
+	/* first_game_id: the game whose row registered the player (may be NULL) */
+	int (*player)(const char *uid, const char *lookup, const char *name,
+	    const char *first_game_id, void *arg);
 	int (*source_id)(const char *source, const char *source_player_id, const char *uid, void *arg);
 	int (*alias)(const char *alias_lookup, const char *uid, const char *rule, void *arg);
 	int (*team_season)(const char *uid, const char *team_abbr, int season_year, void *arg);
@@ -83,7 +85,8 @@ struct pgs_store_ops {
 
 	int (*registry_load)(pgs_store *st, const struct pgs_registry_cb *cb, void *arg);
 	int (*register_player)(pgs_store *st, const char *lookup, const char *name,
-	    const char *source, const char *source_player_id, char **uid, int *created);
+	    const char *source, const char *source_player_id, const char *game_id,
+	    char **uid, char **first_game_id, int *created);
 	int (*add_source_ids)(pgs_store *st, const char *const *triples, size_t n);
 	int (*add_alias)(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);
 	int (*queue_unresolved)(pgs_store *st, const struct pgs_unresolved *u, size_t n);
@@ -145,11 +148,15 @@ int pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, voi
  * uid; else if players with this lookup exist and none has a different id
  * for this source (or no source id is given), return the first of them;
  * else create lookup_NNN with the next free number and record the source
- * id.  *uid is a new string the caller free()s; *created is 1 when a new
- * player was made.
+ * id.  A new player records game_id (may be NULL) as his first game, which
+ * makes registry_status "new" reproducible: it is "new" on that game's rows
+ * in every run, not only in the run that happened to register him.  *uid is
+ * a new string the caller free()s, and so is *first_game_id (the player's
+ * first game, NULL when unknown); *created is 1 when a new player was made.
  */
 int pgs_store_register_player(pgs_store *st, const char *lookup, const char *name,
-    const char *source, const char *source_player_id, char **uid, int *created);
+    const char *source, const char *source_player_id, const char *game_id,
+    char **uid, char **first_game_id, int *created);
 /* Record source ids: triples is n × {source, source_player_id, uid}; existing ones are kept. */
 int pgs_store_add_source_ids(pgs_store *st, const char *const *triples, size_t n);
 int pgs_store_add_alias(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);

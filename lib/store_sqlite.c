@@ -232,7 +232,7 @@ static const char registry_ddl[] =
     "CREATE INDEX IF NOT EXISTS raw_boxscores_window ON raw_boxscores"
     " (game_date, game_id, source, seq);\n"
     "CREATE TABLE IF NOT EXISTS players_registry (universal_player_id TEXT PRIMARY KEY,"
-    " player_lookup TEXT NOT NULL, player_full_name TEXT, created_at TEXT);\n"
+    " player_lookup TEXT NOT NULL, player_full_name TEXT, first_game_id TEXT, created_at TEXT);\n"
     "CREATE INDEX IF NOT EXISTS players_registry_lookup ON players_registry (player_lookup);\n"
     "CREATE TABLE IF NOT EXISTS player_source_ids (source TEXT NOT NULL,"
     " source_player_id TEXT NOT NULL, universal_player_id TEXT NOT NULL,"
@@ -285,14 +285,46 @@ schema_present(struct sq_store *s)
 	return n < 0 ? -1 : n == NTABLES;
 }
 
+/* 1 when players_registry has the first_game_id column (added after the
+ * first release of the schema), 0 when not, -1 on error. */
+static int
+has_first_game_column(struct sq_store *s)
+{
+	sqlite3_stmt *st = sq_prep(s, "SELECT count(*) FROM pragma_table_info('players_registry')"
+	    " WHERE name = 'first_game_id'");
+	int n = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	else
+		sq_fail(s, "reading the schema");
+	sqlite3_finalize(st);
+	return n < 0 ? -1 : n > 0;
+}
+
 static int
 create_schema(struct sq_store *s)
 {
 	pgs_buf b = { 0 };
-	int r = schema_present(s), rc = -1;
+	int r = schema_present(s), rc = -1, col;
 
-	if (r != 0)
-		return r < 0 ? -1 : 0;
+	if (r > 0) {
+		if ((col = has_first_game_column(s)) != 0)
+			return col < 0 ? -1 : 0;
+		/* an older registry: add the column under the write lock, once */
+		if (begin_immediate(s) < 0)
+			return -1;
+		if ((col = has_first_game_column(s)) == 0 &&
+		    sq_exec(s, "ALTER TABLE players_registry ADD COLUMN first_game_id TEXT") < 0) {
+			rollback(s);
+			return -1;
+		}
+		return col < 0 ? (rollback(s), -1) : sq_exec(s, "COMMIT");
+	}
+	if (r < 0)
+		return -1;
 	/* IMMEDIATE so concurrent first uses create it once, one after the other */
 	if (begin_immediate(s) < 0)
 		return -1;
@@ -926,7 +958,8 @@ sq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 {
 	struct sq_store *s = (struct sq_store *)st;
 	static const char *const sql[] = {
-		"SELECT universal_player_id, player_lookup, player_full_name FROM players_registry"
+		"SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
+		" FROM players_registry"
 		" ORDER BY universal_player_id",
 		"SELECT source, source_player_id, universal_player_id FROM player_source_ids",
 		"SELECT alias_lookup, universal_player_id, rule FROM player_aliases",
@@ -949,7 +982,7 @@ sq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 			const char *c = (const char *)sqlite3_column_text(q, 2);
 
 			if (k == 0)
-				r = cb->player(a, b, c, arg);
+				r = cb->player(a, b, c, (const char *)sqlite3_column_text(q, 3), arg);
 			else if (k == 1)
 				r = cb->source_id(a, b, c, arg);
 			else if (k == 2)
@@ -983,16 +1016,18 @@ query_text(struct sq_store *s, sqlite3_stmt *q, char **out)
 
 static int
 sq_register_player(pgs_store *st, const char *lookup, const char *name,
-    const char *source, const char *spid, char **uid, int *created)
+    const char *source, const char *spid, const char *game_id, char **uid, char **first_game,
+    int *created)
 {
 	struct sq_store *s = (struct sq_store *)st;
 	sqlite3_stmt *q_sid = NULL, *q_cand = NULL, *q_conf = NULL, *q_id = NULL;
-	sqlite3_stmt *ins_p = NULL, *ins_s = NULL;
+	sqlite3_stmt *ins_p = NULL, *ins_s = NULL, *q_first = NULL;
 	int have_sid = source && *source && spid && *spid;
 	char now[32], *cand = NULL, *taken = NULL;
 	int rc = -1, step;
 
 	*uid = NULL;
+	*first_game = NULL;
 	*created = 0;
 	if (begin_immediate(s) < 0)
 		return -1;
@@ -1005,7 +1040,7 @@ sq_register_player(pgs_store *st, const char *lookup, const char *name,
 	    " AND p.source_player_id <> ?3");
 	q_id = sq_prep(s, "SELECT universal_player_id FROM players_registry WHERE universal_player_id = ?1");
 	ins_p = sq_prep(s, "INSERT INTO players_registry (universal_player_id, player_lookup,"
-	    " player_full_name, created_at) VALUES (?1, ?2, ?3, ?4)");
+	    " player_full_name, created_at, first_game_id) VALUES (?1, ?2, ?3, ?4, ?5)");
 	ins_s = sq_prep(s, "INSERT OR IGNORE INTO player_source_ids (source, source_player_id,"
 	    " universal_player_id) VALUES (?1, ?2, ?3)");
 	if (!q_sid || !q_cand || !q_conf || !q_id || !ins_p || !ins_s)
@@ -1063,6 +1098,7 @@ sq_register_player(pgs_store *st, const char *lookup, const char *name,
 	bind_text(ins_p, 2, lookup);
 	bind_text(ins_p, 3, name);
 	bind_text(ins_p, 4, now);
+	bind_text(ins_p, 5, game_id);
 	if (sq_run(s, ins_p) < 0)
 		goto out;
 	*created = 1;
@@ -1075,6 +1111,18 @@ record_sid:
 			goto out;
 	}
 commit:
+	/* the player's first game, so the caller marks "new" rows the same way
+	 * whichever resolver registered him */
+	if (*created) {
+		*first_game = game_id ? pgs_xstrdup(game_id) : NULL;
+	} else {
+		if (!(q_first = sq_prep(s, "SELECT first_game_id FROM players_registry"
+		    " WHERE universal_player_id = ?1")))
+			goto out;
+		bind_text(q_first, 1, *uid);
+		if (query_text(s, q_first, first_game) < 0)
+			goto out;
+	}
 	if (sq_exec(s, "COMMIT") < 0)
 		goto out;
 	rc = 0;
@@ -1083,8 +1131,11 @@ out:
 		rollback(s);
 		free(*uid);
 		*uid = NULL;
+		free(*first_game);
+		*first_game = NULL;
 		*created = 0;
 	}
+	sqlite3_finalize(q_first);
 	free(cand);
 	free(taken);
 	sqlite3_finalize(q_sid);
