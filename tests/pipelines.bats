@@ -256,11 +256,60 @@ make_failing_write() {
 	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$rows" ]
 }
 
+# Put a logging TOOL first on PATH: it appends its arguments to args.log
+# (one line per call), then runs the real one.
+log_args_of() {
+	local tool
+	mkdir -p "$BATS_TEST_TMPDIR/shim"
+	for tool; do
+		cat >"$BATS_TEST_TMPDIR/shim/$tool" <<-EOF
+		#!/bin/bash
+		echo "$tool \$*" >>"$BATS_TEST_TMPDIR/args.log"
+		exec "$PGS_ROOT/bin/$tool" "\$@"
+		EOF
+		chmod +x "$BATS_TEST_TMPDIR/shim/$tool"
+	done
+	PATH="$BATS_TEST_TMPDIR/shim:$PATH"
+}
+
+@test "pgs-backfill passes pipelines/aliases.csv to pgs-resolve; --aliases, --prefer, --lines reach their stage" {
+	ingest_sample
+	log_args_of pgs-resolve pgs-transform
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	run grep -c "^pgs-resolve .*--register --aliases $PGS_ROOT/pipelines/aliases.csv\$" args.log
+	assert_output 3
+	run grep -c '^pgs-transform $' args.log
+	assert_output 3
+
+	# given ones win, in sequential and in parallel runs alike
+	: >args.log
+	: >lines.ndjson
+	printf 'alias,target\nNate Williams,Jeenathan Williams\n' >"my aliases.csv"
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --restart --jobs 2 \
+		--aliases "my aliases.csv" --prefer bbref,nbacom --lines lines.ndjson
+	assert_success
+	run grep -c '^pgs-resolve .*--aliases my aliases.csv$' args.log
+	assert_output 3
+	run grep -c '^pgs-transform --prefer bbref,nbacom --lines lines.ndjson$' args.log
+	assert_output 3
+
+	# --aliases "" uses none; a file that is not there fails before any batch
+	: >args.log
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --restart --aliases ""
+	assert_success
+	run grep -c -- '--aliases' args.log
+	assert_output 0
+	run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --restart --aliases nope.csv
+	[[ $stderr == *"pgs-backfill: cannot read 'nope.csv'"* ]]
+	[[ $stderr != *"batches"* ]]
+}
+
 # Start a daily-batch backfill in its own process group, kill -9 the whole
 # group after 0.3..1.5 s, and wait for it.
 run_and_kill() {
 	local pid ms
-	setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 >/dev/null 2>>"$BATS_TEST_TMPDIR/killed.log" &
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 >/dev/null 2>>"$BATS_TEST_TMPDIR/killed.log" &
 	pid=$!
 	ms=$((300 + RANDOM % 1200))
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"

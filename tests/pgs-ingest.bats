@@ -1,0 +1,310 @@
+#!/usr/bin/env bats
+# pipelines/pgs-ingest with a {date} URL template: a checkpointed landing, day
+# by day, from tests/http/server.py on loopback.  The served days are a small
+# pgs-sample league (raw NDJSON) split by game_date into days/YYYY-MM-DD.ndjson,
+# so every result can be compared with a direct ingest of the same rows.
+
+load test_helper
+
+# Ten days with games in the sample league (it starts on 2021-10-19).
+FROM=2021-10-19
+TO=2021-10-28
+
+setup_file() {
+	local root=$BATS_TEST_DIRNAME/..
+
+	# the league, and one file per day of it under www/days/
+	export SAMPLE="$BATS_FILE_TMPDIR/sample"
+	PATH="$root/bin:$PATH" pgs-sample --seed 7 --scale 0.2 --format raw --to 2021-11-30 -o "$SAMPLE" >/dev/null
+	WWW="$BATS_FILE_TMPDIR/www"
+	mkdir -p "$WWW/days"
+	awk -v dir="$WWW/days" '{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
+		"$SAMPLE"/*.ndjson
+
+	# one loopback server for the file, as tests/pgs-http.bats runs it; each
+	# test zeroes its counters with /reset.  It exits by itself after 300 s
+	# should teardown_file never run, and holds none of bats' descriptors.
+	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
+	python3 "$root/tests/http/server.py" "$WWW" "$BATS_FILE_TMPDIR/port" 300 \
+		>"$BATS_FILE_TMPDIR/server.log" 2>&1 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/server.pid"
+	for _ in $(seq 200); do
+		[ -f "$BATS_FILE_TMPDIR/port" ] && break
+		sleep 0.1
+	done
+	[ -f "$BATS_FILE_TMPDIR/port" ] || {
+		echo "test server did not start" >&2
+		return 1
+	}
+}
+
+teardown_file() {
+	if [ -f "$BATS_FILE_TMPDIR/server.pid" ]; then
+		kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
+	fi
+}
+
+setup() {
+	common_setup
+	WWW="$BATS_FILE_TMPDIR/www"
+	BASE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")"
+	DAYS="$BASE/days/{date}.ndjson"
+	JOB="ingest-$FROM-$TO"
+	# fast retries unless a test says otherwise
+	export PGS_HTTP_BACKOFF_MS=20
+	curl -sS -o /dev/null "$BASE/reset"
+}
+
+db_of() {
+	echo "${1#sqlite:}"
+}
+
+count() {
+	sqlite3 "$(db_of "$PGS_STORE")" "$1"
+}
+
+# raw_boxscores of a store sorted by key, every column but seq (the row's
+# place in its batch, which follows the batching), then the store read back
+# in order by pgs-extract.
+dump_raw() {
+	sqlite3 "$(db_of "$1")" "SELECT source, game_id, team_abbr, player_name, game_date, minutes, points,
+		row_digest, doc FROM raw_boxscores ORDER BY source, game_id, team_abbr, player_name"
+	pgs-extract --source "$1" --from "$FROM" --to "$TO"
+}
+
+# The same rows landed straight from the league file, in a store of their own.
+direct_store() {
+	local store="sqlite:$BATS_TEST_TMPDIR/direct.db"
+	PGS_STORE=$store pgs-ingest --from "$FROM" --to "$TO" "$SAMPLE"/*.ndjson >/dev/null
+	echo "$store"
+}
+
+# hits PREFIX: the server's request count per path under PREFIX, "path n" lines
+hits() {
+	curl -sS "$BASE/stats" | jq -r --arg p "$1" '.hits | to_entries[] | select(.key | startswith($p))
+		| "\(.key) \(.value)"' | sort
+}
+
+# done_days JOB: the days the job's state says are done, one per line
+done_days() {
+	jq -r '.batches[]? | select(.status == "done") | .from' "$PGS_STATE_DIR/$1.json" 2>/dev/null | sort
+}
+
+# --- usage ----------------------------------------------------------------------
+
+@test "pgs-ingest --help shows the template options" {
+	run --separate-stderr pgs-ingest --help
+	assert_success
+	assert_line --index 0 "Usage: pgs-ingest [OPTIONS] SOURCE..."
+	assert_output --partial "--batch-days N"
+	assert_output --partial "--allow-missing"
+	[ -z "$stderr" ]
+}
+
+@test "pgs-ingest template usage errors exit 2 and fetch nothing" {
+	run -2 --separate-stderr pgs-ingest "$DAYS"
+	assert_output ""
+	[[ $stderr == *"pgs-ingest: a URL template SOURCE needs --from and --to"* ]]
+
+	run -2 --separate-stderr pgs-ingest --from "$FROM" "$DAYS"
+	[[ $stderr == *"needs --from and --to"* ]]
+
+	run -2 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --batch-days 0 "$DAYS"
+	[[ $stderr == *"bad --batch-days '0'"* ]]
+
+	run -2 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS" -
+	[[ $stderr == *"standard input ('-') cannot be read batch by batch"* ]]
+
+	run -2 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job x "$SAMPLE"/*.ndjson
+	[[ $stderr == *"--batch-days, --job and --restart need a URL template SOURCE"* ]]
+
+	run -2 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --games "$DAYS"
+	[[ $stderr == *"no SOURCE given"* ]]
+
+	assert_equal "$(hits /days/)" ""
+	[ ! -e "$PGS_STATE_DIR" ]
+}
+
+@test "pgs-ingest: an unknown placeholder is pgs-extract's usage error, recorded as a failed batch" {
+	run -3 --separate-stderr pgs-ingest --from "$FROM" --to "$FROM" "$BASE/days/{day}.ndjson"
+	[[ $stderr == *"unknown placeholder '{day}'"* ]]
+	[[ $stderr == *"failed batches: $FROM..$FROM"* ]]
+}
+
+# --- landing ----------------------------------------------------------------------
+
+@test "pgs-ingest {date} over 10 days: one batch a day, same table as a direct ingest; again: nothing to do" {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	assert_success
+	assert_output ""
+	rows=$(count "SELECT count(*) FROM raw_boxscores")
+	[ "$rows" -gt 1000 ]
+	[[ $stderr == *"pgs-ingest: 1/10 batches  1/10 days"* ]]
+	[[ $stderr == *"pgs-ingest: 10/10 batches  10/10 days  $rows rows"* ]]
+	[[ $stderr == *"summary of job $JOB"* ]]
+	[[ $stderr == *"rows       $rows in: $rows inserted, 0 updated, 0 unchanged, 0 deleted"* ]]
+	[[ $stderr == *"failed     none"* ]]
+	# each day fetched once
+	run hits /days/
+	assert_equal "${#lines[@]}" 10
+	assert_equal "$(cut -d' ' -f2 <<<"$output" | sort -u)" 1
+
+	direct=$(direct_store)
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$direct")" ]
+
+	run pgs-checkpoint status --job "$JOB"
+	assert_output --partial "days:    10 of 10 done"
+
+	curl -sS -o /dev/null "$BASE/reset"
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	assert_success
+	[[ $stderr == *"job $JOB: nothing to do"* ]]
+	assert_equal "$(hits /days/)" ""
+}
+
+@test "pgs-ingest --batch-days 4 --job NAME --source-name: three batches, the same table" {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --batch-days 4 --job weekly \
+		--source-name sample "$DAYS"
+	assert_success
+	[[ $stderr == *"3/3 batches  10/10 days"* ]]
+	[[ $stderr == *"summary of job weekly"* ]]
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$(direct_store)")" ]
+	assert_equal "$(hits /days/ | wc -l)" 10
+}
+
+@test "pgs-ingest --dry-run over a template commits nothing and marks nothing done" {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --dry-run "$DAYS"
+	assert_success
+	[[ $stderr == *"(dry run: nothing committed)"* ]]
+	[ "$(count "SELECT count(*) FROM raw_boxscores")" -eq 0 ]
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	assert_success
+	[[ $stderr == *"10/10 batches"* ]]
+}
+
+@test "pgs-ingest --restart fetches every day again; the rows stay the same" {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	assert_success
+	rows=$(count "SELECT count(*) FROM raw_boxscores")
+	before=$(dump_raw "$PGS_STORE")
+	curl -sS -o /dev/null "$BASE/reset"
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --restart "$DAYS"
+	assert_success
+	[[ $stderr == *"$rows in: 0 inserted, 0 updated, $rows unchanged, 0 deleted"* ]]
+	assert_equal "$(hits /days/ | wc -l)" 10
+	[ "$(dump_raw "$PGS_STORE")" = "$before" ]
+}
+
+# --- interrupted, failed, missing ------------------------------------------------
+
+@test "pgs-ingest: kill -9 mid-run, re-run: completes, same table, done days not fetched again" {
+	# /fault/429/ makes every day's first GET wait a second (Retry-After: 1),
+	# so the run is still going when a few days are done.
+	# (its temporary directory, which kill -9 leaves behind, in the test's)
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-ingest --from "$FROM" --to "$TO" --job "$JOB" "$BASE/fault/429/days/{date}.ndjson" \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/killed.log" &
+	pid=$!
+	for _ in $(seq 300); do
+		[ "$(done_days "$JOB" | wc -l)" -ge 3 ] && break
+		sleep 0.1
+	done
+	kill -9 -- "-$pid"
+	wait "$pid" || true
+	done_days "$JOB" >done_before
+	ndone=$(wc -l <done_before)
+	[ "$ndone" -ge 3 ] && [ "$ndone" -lt 10 ]
+	# the days done are in the table, and only whole days are
+	landed=$(count "SELECT count(DISTINCT game_date) FROM raw_boxscores")
+	[ "$landed" -ge "$ndone" ] && [ "$landed" -le $((ndone + 1)) ]
+
+	# the same job from the plain path: only the days not done are fetched
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job "$JOB" "$DAYS"
+	assert_success
+	[[ $stderr == *"$((10 - ndone))/$((10 - ndone)) batches"* ]]
+	hits /days/ | cut -d' ' -f1 | sed 's|^/days/||; s|\.ndjson$||' >fetched
+	assert_equal "$(wc -l <fetched)" $((10 - ndone))
+	assert_equal "$(comm -12 done_before fetched)" ""
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$(direct_store)")" ]
+}
+
+@test "pgs-ingest: a day whose body is cut fails its batch (exit 3), the others land; re-run after the fault: complete" {
+	# a second, flaky mirror that has only one day, and cuts it; the other
+	# days are 404 there, which --allow-missing lets pass
+	CUT=2021-10-23
+	mkdir -p "$WWW/flaky$BATS_TEST_NUMBER"
+	cp "$WWW/days/$CUT.ndjson" "$WWW/flaky$BATS_TEST_NUMBER/"
+	flaky="$BASE/fault/cut/flaky$BATS_TEST_NUMBER/{date}.ndjson"
+	cut_rows=$(wc -l <"$WWW/days/$CUT.ndjson")
+
+	run -3 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --allow-missing --http-retries 1 "$DAYS" "$flaky"
+	assert_output ""
+	[[ $stderr == *"10/10 batches  10/10 days"*"1 failed"* ]]
+	[[ $stderr == *"failed     $CUT..$CUT  pgs-extract exited 3: GET $BASE/fault/cut/flaky$BATS_TEST_NUMBER/$CUT.ndjson: transfer closed with "*" bytes remaining to read (gave up after 1 retry)"* ]]
+	[[ $stderr == *"pgs-ingest: failed batches: $CUT..$CUT (re-run to retry them)"* ]]
+	direct=$(direct_store)
+	[ "$(count "SELECT count(*) FROM raw_boxscores")" -eq $(($(sqlite3 "$(db_of "$direct")" \
+		"SELECT count(*) FROM raw_boxscores") - cut_rows)) ]
+	[ "$(count "SELECT count(*) FROM raw_boxscores WHERE game_date = '$CUT'")" -eq 0 ]
+	run pgs-checkpoint status --job "$JOB"
+	assert_output --partial "failed:  $CUT..$CUT"
+
+	# the mirror drops the day: only that day is fetched again, and it lands
+	rm "$WWW/flaky$BATS_TEST_NUMBER/$CUT.ndjson"
+	curl -sS -o /dev/null "$BASE/reset"
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --allow-missing --http-retries 1 "$DAYS" "$flaky"
+	assert_success
+	[[ $stderr == *"1/1 batches  1/1 days  $cut_rows rows"* ]]
+	assert_equal "$(hits /days/)" "/days/$CUT.ndjson 1"
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$direct")" ]
+}
+
+@test "pgs-ingest: a missing day is a failed batch, or with --allow-missing a done day without rows" {
+	# 2021-10-17 and 2021-10-18 have no games: no file on the server
+	run -3 --separate-stderr pgs-ingest --from 2021-10-17 --to 2021-10-20 --job gap "$DAYS"
+	[[ $stderr == *"failed     2021-10-17..2021-10-17  pgs-extract exited 3: GET $BASE/days/2021-10-17.ndjson: HTTP 404 Not Found"* ]]
+	[[ $stderr == *"failed batches: 2021-10-17..2021-10-17 2021-10-18..2021-10-18"* ]]
+	rows=$(count "SELECT count(*) FROM raw_boxscores")
+	[ "$rows" -gt 0 ]
+
+	run --separate-stderr pgs-ingest --from 2021-10-17 --to 2021-10-20 --job gap --allow-missing "$DAYS"
+	assert_success
+	[[ $stderr == *"2/2 batches  2/2 days  0 rows"* ]]
+	[[ $stderr == *"failed     none"* ]]
+	[ "$(count "SELECT count(*) FROM raw_boxscores")" -eq "$rows" ]
+	run pgs-checkpoint status --job gap
+	assert_output --partial "days:    4 of 4 done"
+
+	# the empty days stay done: nothing is fetched again
+	curl -sS -o /dev/null "$BASE/reset"
+	run --separate-stderr pgs-ingest --from 2021-10-17 --to 2021-10-20 --job gap --allow-missing "$DAYS"
+	assert_success
+	[[ $stderr == *"nothing to do"* ]]
+	assert_equal "$(hits /days/)" ""
+}
+
+@test "pgs-ingest {game_id} with --games: one GET per game, the same table" {
+	# one file per game, named by a made-up NBA game id, and the schedule
+	# that lists them (a schedule's ids are NBA's, not pgs's canonical ones)
+	mkdir -p "$WWW/games$BATS_TEST_NUMBER"
+	cat "$WWW"/days/2021-10-{19,20,21}.ndjson |
+		awk -v dir="$WWW/games$BATS_TEST_NUMBER" -v games=games.csv '
+			BEGIN { print "game_id,game_date" >games }
+			{
+				match($0, /"game_id":"[^"]+"/)
+				g = substr($0, RSTART + 11, RLENGTH - 12)
+				if (!(g in id)) {
+					id[g] = sprintf("00221%05d", ++n)
+					print id[g] "," substr(g, 1, 4) "-" substr(g, 5, 2) "-" substr(g, 7, 2) >games
+				}
+				print >(dir "/" id[g] ".ndjson")
+			}'
+	ngames=$(($(wc -l <games.csv) - 1))
+
+	run --separate-stderr pgs-ingest --from 2021-10-19 --to 2021-10-21 --games games.csv \
+		"$BASE/games$BATS_TEST_NUMBER/{game_id}.ndjson"
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+	assert_equal "$(hits "/games$BATS_TEST_NUMBER/" | wc -l)" "$ngames"
+	export TO=2021-10-21
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$(direct_store)")" ]
+}
