@@ -1147,10 +1147,16 @@ out:
 	return rc;
 }
 
+/* Binds row i of rows to q; -1 (reported) abandons the whole batch. */
+typedef int (*sq_bind_row)(struct sq_store *s, sqlite3_stmt *q, const void *rows, size_t i);
+
+/*
+ * Run sql once per row in one IMMEDIATE transaction: every row lands or
+ * none does.  0, or -1 (reported, rolled back).
+ */
 static int
-sq_add_source_ids(pgs_store *st, const char *const *triples, size_t n)
+sq_batch(struct sq_store *s, const char *sql, const void *rows, size_t n, sq_bind_row bind)
 {
-	struct sq_store *s = (struct sq_store *)st;
 	sqlite3_stmt *q = NULL;
 	int rc = -1;
 
@@ -1158,14 +1164,10 @@ sq_add_source_ids(pgs_store *st, const char *const *triples, size_t n)
 		return 0;
 	if (begin_immediate(s) < 0)
 		return -1;
-	q = sq_prep(s, "INSERT OR IGNORE INTO player_source_ids (source, source_player_id,"
-	    " universal_player_id) VALUES (?1, ?2, ?3)");
-	if (!q)
+	if (!(q = sq_prep(s, sql)))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		for (int k = 0; k < 3; k++)
-			bind_text(q, k + 1, triples[3 * i + (size_t)k]);
-		if (sq_run(s, q) < 0)
+		if (bind(s, q, rows, i) < 0 || sq_run(s, q) < 0)
 			goto out;
 	}
 	if (sq_exec(s, "COMMIT") < 0)
@@ -1176,6 +1178,25 @@ out:
 		rollback(s);
 	sqlite3_finalize(q);
 	return rc;
+}
+
+static int
+bind_source_id(struct sq_store *s, sqlite3_stmt *q, const void *rows, size_t i)
+{
+	const char *const *triples = rows;
+
+	(void)s;
+	for (int k = 0; k < 3; k++)
+		bind_text(q, k + 1, triples[3 * i + (size_t)k]);
+	return 0;
+}
+
+static int
+sq_add_source_ids(pgs_store *st, const char *const *triples, size_t n)
+{
+	return sq_batch((struct sq_store *)st, "INSERT OR IGNORE INTO player_source_ids (source,"
+	    " source_player_id, universal_player_id) VALUES (?1, ?2, ?3)", triples, n,
+	    bind_source_id);
 }
 
 static int
@@ -1203,85 +1224,61 @@ sq_add_alias(pgs_store *st, const char *alias_lookup, const char *uid, const cha
 }
 
 static int
+bind_unresolved(struct sq_store *s, sqlite3_stmt *q, const void *rows, size_t i)
+{
+	const struct pgs_unresolved *u = rows;
+
+	(void)s;
+	bind_text(q, 1, u[i].player_lookup);
+	bind_text(q, 2, u[i].source ? u[i].source : "");
+	bind_text(q, 3, u[i].player_name);
+	bind_text(q, 4, u[i].team_abbr);
+	bind_text(q, 5, u[i].game_id);
+	bind_text(q, 6, u[i].game_date);
+	sqlite3_bind_int64(q, 7, u[i].count > 0 ? u[i].count : 1);
+	return 0;
+}
+
+static int
 sq_queue_unresolved(pgs_store *st, const struct pgs_unresolved *u, size_t n)
 {
-	struct sq_store *s = (struct sq_store *)st;
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-
-	if (n == 0)
-		return 0;
-	if (begin_immediate(s) < 0)
-		return -1;
-	q = sq_prep(s, "INSERT INTO unresolved_player_names (player_lookup, source, player_name,"
-	    " team_abbr, first_game_id, first_game_date, last_game_date, occurrences)"
+	return sq_batch((struct sq_store *)st, "INSERT INTO unresolved_player_names (player_lookup,"
+	    " source, player_name, team_abbr, first_game_id, first_game_date, last_game_date,"
+	    " occurrences)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
 	    " ON CONFLICT (player_lookup, source) DO UPDATE SET"
 	    " occurrences = occurrences + excluded.occurrences,"
 	    " first_game_id = CASE WHEN excluded.first_game_date < first_game_date"
 	    "   THEN excluded.first_game_id ELSE first_game_id END,"
 	    " first_game_date = min(first_game_date, excluded.first_game_date),"
-	    " last_game_date = max(last_game_date, excluded.last_game_date)");
-	if (!q)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		bind_text(q, 1, u[i].player_lookup);
-		bind_text(q, 2, u[i].source ? u[i].source : "");
-		bind_text(q, 3, u[i].player_name);
-		bind_text(q, 4, u[i].team_abbr);
-		bind_text(q, 5, u[i].game_id);
-		bind_text(q, 6, u[i].game_date);
-		sqlite3_bind_int64(q, 7, u[i].count > 0 ? u[i].count : 1);
-		if (sq_run(s, q) < 0)
-			goto out;
+	    " last_game_date = max(last_game_date, excluded.last_game_date)", u, n,
+	    bind_unresolved);
+}
+
+static int
+bind_team_season(struct sq_store *s, sqlite3_stmt *q, const void *rows, size_t i)
+{
+	const char *const *triples = rows;
+	long season;
+
+	/* bound as an integer, so '2023' and 2023 are one key */
+	if ((season = pgs_parse_count(triples[3 * i + 2])) < 0) {
+		pgs_err("store '%s': bad season_year '%s' for '%s'", s->base.uri,
+		    triples[3 * i + 2], triples[3 * i]);
+		return -1;
 	}
-	if (sq_exec(s, "COMMIT") < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0)
-		rollback(s);
-	sqlite3_finalize(q);
-	return rc;
+	bind_text(q, 1, triples[3 * i]);
+	bind_text(q, 2, triples[3 * i + 1]);
+	sqlite3_bind_int64(q, 3, season);
+	return 0;
 }
 
 static int
 sq_add_team_seasons(pgs_store *st, const char *const *triples, size_t n)
 {
-	struct sq_store *s = (struct sq_store *)st;
-	sqlite3_stmt *q = NULL;
-	long season;
-	int rc = -1;
-
-	if (n == 0)
-		return 0;
-	if (begin_immediate(s) < 0)
-		return -1;
-	q = sq_prep(s, "INSERT OR IGNORE INTO player_team_seasons (universal_player_id, team_abbr,"
-	    " season_year) VALUES (?1, ?2, ?3)");
-	if (!q)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		/* bound as an integer, so '2023' and 2023 are one key */
-		if ((season = pgs_parse_count(triples[3 * i + 2])) < 0) {
-			pgs_err("store '%s': bad season_year '%s' for '%s'", st->uri,
-			    triples[3 * i + 2], triples[3 * i]);
-			goto out;
-		}
-		bind_text(q, 1, triples[3 * i]);
-		bind_text(q, 2, triples[3 * i + 1]);
-		sqlite3_bind_int64(q, 3, season);
-		if (sq_run(s, q) < 0)
-			goto out;
-	}
-	if (sq_exec(s, "COMMIT") < 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc < 0)
-		rollback(s);
-	sqlite3_finalize(q);
-	return rc;
+	return sq_batch((struct sq_store *)st, "INSERT OR IGNORE INTO player_team_seasons"
+	    " (universal_player_id, team_abbr, season_year) VALUES (?1, ?2, ?3)", triples, n,
+	    bind_team_season);
 }
 
 const struct pgs_store_ops pgs_store_sqlite_ops = {
