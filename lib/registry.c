@@ -238,6 +238,14 @@ struct pgs_registry {
 	 * each team-game ("G\x1fGAME\x1fTEAM").  Filled from the rows resolved so far.
 	 */
 	struct map ctx;
+	/*
+	 * The "g" and "G" entries live only while their game's rows stream by
+	 * (input is grouped by game): a map and arena of their own, emptied when
+	 * the game changes, so memory is bounded by one game, not by the input.
+	 */
+	struct map gctx;
+	struct arena ga;
+	char *cur_game;
 	struct map nsx;          /* suffix-free lookup -> struct nsx; built on first need */
 	int nsx_built;
 
@@ -314,6 +322,9 @@ pgs_registry_free(pgs_registry *r)
 	map_free(&r->sids);
 	map_free(&r->unres_map);
 	map_free(&r->ctx);
+	map_free(&r->gctx);
+	arena_free(&r->ga);
+	free(r->cur_game);
 	map_free(&r->nsx);
 	pgs_buf_free(&r->key);
 	free(r->norm);
@@ -717,12 +728,37 @@ ctx_key(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 	return r->key.s;
 }
 
+/* Game-scoped kinds go to the per-game map. */
+static struct map *
+ctx_map(pgs_registry *r, char kind)
+{
+	return kind == 'g' || kind == 'G' ? &r->gctx : &r->ctx;
+}
+
+static struct arena *
+ctx_arena(pgs_registry *r, char kind)
+{
+	return kind == 'g' || kind == 'G' ? &r->ga : &r->a;
+}
+
+/* A row of another game: forget the previous game's context. */
+static void
+ctx_enter_game(pgs_registry *r, const char *game)
+{
+	if (!game || !*game || (r->cur_game && strcmp(r->cur_game, game) == 0))
+		return;
+	map_clear(&r->gctx);
+	arena_free(&r->ga);
+	free(r->cur_game);
+	r->cur_game = pgs_xstrdup(game);
+}
+
 static int
 ctx_has(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
 	const char *k = ctx_key(r, kind, a, b, c);
 
-	return map_get(&r->ctx, k, r->key.len, hash(k, r->key.len)) != NULL;
+	return map_get(ctx_map(r, kind), k, r->key.len, hash(k, r->key.len)) != NULL;
 }
 
 /* Returns 1 when the entry is new. */
@@ -732,9 +768,9 @@ ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 	const char *k = ctx_key(r, kind, a, b, c);
 	uint64_t h = hash(k, r->key.len);
 
-	if (map_get(&r->ctx, k, r->key.len, h))
+	if (map_get(ctx_map(r, kind), k, r->key.len, h))
 		return 0;
-	map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h, r);
+	map_put(ctx_map(r, kind), arena_strndup(ctx_arena(r, kind), k, r->key.len), r->key.len, h, r);
 	return 1;
 }
 
@@ -751,13 +787,13 @@ ctx_game(pgs_registry *r, const char *game, const char *team, const char *source
 {
 	const char *k = ctx_key(r, 'G', game, team, NULL);
 	uint64_t h = hash(k, r->key.len);
-	const char *v = map_get(&r->ctx, k, r->key.len, h);
+	const char *v = map_get(&r->gctx, k, r->key.len, h);
 
 	if (!v)
-		map_put(&r->ctx, arena_strndup(&r->a, k, r->key.len), r->key.len, h,
-		    arena_strdup(&r->a, source));
+		map_put(&r->gctx, arena_strndup(&r->ga, k, r->key.len), r->key.len, h,
+		    arena_strdup(&r->ga, source));
 	else if (v != several_sources && strcmp(v, source) != 0)
-		map_put(&r->ctx, k, r->key.len, h, (void *)several_sources);
+		map_put(&r->gctx, k, r->key.len, h, (void *)several_sources);
 }
 
 /* 1 when a source other than source listed the team-game. */
@@ -765,7 +801,7 @@ static int
 ctx_game_known(pgs_registry *r, const char *game, const char *team, const char *source)
 {
 	const char *k = ctx_key(r, 'G', game, team, NULL);
-	const char *v = map_get(&r->ctx, k, r->key.len, hash(k, r->key.len));
+	const char *v = map_get(&r->gctx, k, r->key.len, hash(k, r->key.len));
 
 	return v && (v == several_sources || strcmp(v, source) != 0);
 }
@@ -999,6 +1035,8 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 	res->lookup = lk->s;
 	res->uid = NULL;
 	res->status = PGS_REG_UNRESOLVED;
+	if (ctx)
+		ctx_enter_game(r, ctx->game_id);
 	if (source && !*source)
 		source = NULL;
 	if (spid && !*spid)
