@@ -55,6 +55,7 @@ check: all $(UNIT)
 
 bench: all
 	tests/bench/run
+	tests/bench/realdata
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
