@@ -1,7 +1,11 @@
 /* csv.c — an in-place RFC 4180 record splitter (see csv.h). */
 #include "csv.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 int
 pgs_csv_split(char *line, size_t len, char **fields, int max, const char **err)
@@ -56,4 +60,57 @@ pgs_csv_split(char *line, size_t len, char **fields, int max, const char **err)
 			return n;
 		p++; /* the comma after a quoted field */
 	}
+}
+
+int
+pgs_csv_header(struct pgs_csv_rec *c, const char *line, size_t len)
+{
+	const char *err;
+	int n;
+
+	free(c->header);
+	c->header = pgs_xstrndup(line, len);
+	c->header_len = len;
+	free(c->copy);
+	c->copy = pgs_xstrndup(line, len);
+	c->copy_cap = len + 1;
+	if (len >= 3 && memcmp(c->copy, "\xef\xbb\xbf", 3) == 0)
+		memmove(c->copy, c->copy + 3, len - 2);
+	n = pgs_csv_split(c->copy, strlen(c->copy), c->f, PGS_CSV_MAXCOLS, &err);
+	return n > PGS_CSV_MAXCOLS ? -1 : n;
+}
+
+int
+pgs_csv_record(struct pgs_csv_rec *c, const char *line, size_t len, char *why, size_t whylen)
+{
+	const char *err;
+	int n;
+
+	if (len == 0)
+		return 0;
+	if (len == c->header_len && memcmp(line, c->header, len) == 0)
+		return 0;
+	if (len + 1 > c->copy_cap) {
+		free(c->copy);
+		c->copy_cap = len + 1 > 4096 ? len + 1 : 4096;
+		c->copy = pgs_xmalloc(c->copy_cap);
+	}
+	memcpy(c->copy, line, len + 1);
+	n = pgs_csv_split(c->copy, len, c->f, PGS_CSV_MAXCOLS, &err);
+	if (n < 0) {
+		snprintf(why, whylen, "bad CSV: %s", err);
+		return -1;
+	}
+	if (n != c->ncols) {
+		snprintf(why, whylen, "%d fields, the header has %d", n, c->ncols);
+		return -1;
+	}
+	return 1;
+}
+
+void
+pgs_csv_rec_free(struct pgs_csv_rec *c)
+{
+	free(c->header);
+	free(c->copy);
 }

@@ -17,7 +17,6 @@
 #include "util.h"
 
 #define HEADER_START "season,game_type,bbref_game_id"
-#define MAXCOLS 128
 
 /* The columns the reader needs. */
 enum { C_GAME_TYPE, C_GAME_ID, C_DATE, C_HOME, C_TEAM, C_OPP, C_IS_HOME, C_STARTER,
@@ -64,13 +63,8 @@ static const char *const game_fields[G_N] = {
 struct bbref_reader {
 	const struct pgs_fmt_io *io;
 	int have_header;
-	int ncols;             /* fields in the header */
 	int col[NCOLS];        /* header position of each needed column */
-	char *header;          /* the header line, to skip repeats (concatenated files) */
-	size_t header_len;
-	char *copy;            /* the line split in place; the original stays for rejects */
-	size_t copy_cap;
-	char *f[MAXCOLS];
+	struct pgs_csv_rec csv;
 	/*
 	 * Speed: the real data is ~1.4M rows per benchmark run, so a row is built
 	 * into one reused object (no hashtable growth, no key copies per row), and
@@ -128,35 +122,26 @@ col_name(int c)
 static int
 read_header(struct bbref_reader *r, char *line, size_t len, long lineno)
 {
-	const char *err;
-	char *text = pgs_xstrndup(line, len);
 	int i, c, n;
 
-	r->header = pgs_xstrndup(line, len);
-	r->header_len = len;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		memmove(text, text + 3, len - 2);
-	n = pgs_csv_split(text, strlen(text), r->f, MAXCOLS, &err);
-	if (n < 0 || n > MAXCOLS || !bbref_detect(line, len)) {
+	n = pgs_csv_header(&r->csv, line, len);
+	if (n < 0 || !bbref_detect(line, len)) {
 		pgs_err("%s:%ld: not a bbref-csv header (want '%s,...')", r->io->input, lineno,
 		    HEADER_START);
-		free(text);
 		return -1;
 	}
 	for (c = 0; c < (int)NCOLS; c++) {
 		r->col[c] = -1;
 		for (i = 0; i < n; i++)
-			if (strcmp(r->f[i], col_name(c)) == 0)
+			if (strcmp(r->csv.f[i], col_name(c)) == 0)
 				r->col[c] = i;
 		if (r->col[c] < 0) {
 			pgs_err("%s:%ld: bbref-csv header lacks column '%s'", r->io->input, lineno,
 			    col_name(c));
-			free(text);
 			return -1;
 		}
 	}
-	free(text);
-	r->ncols = n;
+	r->csv.ncols = n;
 	r->have_header = 1;
 	return 0;
 }
@@ -202,7 +187,7 @@ game_type(const char *s, long days)
 static int
 make_game(struct bbref_reader *r, long days, char *why, size_t whylen)
 {
-	char **f = r->f, date[11], gid[32];
+	char **f = r->csv.f, date[11], gid[32];
 	const char *home, *team, *opp, *away, *gtype, *v;
 	json_t *g[G_N];
 	size_t i;
@@ -262,7 +247,7 @@ game_key(struct bbref_reader *r, char *key, size_t cap)
 	size_t i, n = 0, l;
 
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		const char *v = r->f[r->col[cols[i]]];
+		const char *v = r->csv.f[r->col[cols[i]]];
 
 		l = strlen(v);
 		if (n + l + 1 >= cap)
@@ -301,7 +286,7 @@ make_row(struct bbref_reader *r, long days, char *why, size_t whylen)
 	void *it;
 	size_t i, klen;
 
-#define COL(c) r->f[r->col[c]]
+#define COL(c) r->csv.f[r->col[c]]
 	klen = game_key(r, key, sizeof(key));
 	if (klen == 0 || klen != r->game.keylen || memcmp(key, r->game.key, klen) != 0) {
 		r->game.keylen = 0;
@@ -359,33 +344,17 @@ static int
 bbref_line(void *st, char *line, size_t len, long lineno)
 {
 	struct bbref_reader *r = st;
-	const char *err;
 	char why[256];
 	long days;
 	int n;
 
 	if (!r->have_header)
 		return read_header(r, line, len, lineno);
-	if (len == 0)
-		return 0;
-	/* a repeated header: files concatenated into one stream */
-	if (len == r->header_len && memcmp(line, r->header, len) == 0)
-		return 0;
-	if (len + 1 > r->copy_cap) {
-		free(r->copy);
-		r->copy_cap = len + 1 > 4096 ? len + 1 : 4096;
-		r->copy = pgs_xmalloc(r->copy_cap);
-	}
-	memcpy(r->copy, line, len + 1);
-	n = pgs_csv_split(r->copy, len, r->f, MAXCOLS, &err);
-	if (n < 0)
-		return pgs_reject(r->io->input, lineno, line, "bad CSV: %s", err);
-	if (n != r->ncols)
-		return pgs_reject(r->io->input, lineno, line, "%d fields, the header has %d",
-		    n, r->ncols);
-	if (pgs_date_parse(r->f[r->col[C_DATE]], &days) < 0)
+	if ((n = pgs_csv_record(&r->csv, line, len, why, sizeof(why))) <= 0)
+		return n < 0 ? pgs_reject(r->io->input, lineno, line, "%s", why) : 0;
+	if (pgs_date_parse(r->csv.f[r->col[C_DATE]], &days) < 0)
 		return pgs_reject(r->io->input, lineno, line, "bad game_date '%s'",
-		    r->f[r->col[C_DATE]]);
+		    r->csv.f[r->col[C_DATE]]);
 	if (days < r->io->from || days > r->io->to)
 		return 0;
 	if (make_row(r, days, why, sizeof(why)) < 0)
@@ -414,8 +383,7 @@ bbref_close(void *st)
 		json_decref(r->ints[i]);
 	for (i = 0; i < G_N; i++)
 		json_decref(r->game.v[i]);
-	free(r->header);
-	free(r->copy);
+	pgs_csv_rec_free(&r->csv);
 	free(r);
 }
 

@@ -28,7 +28,6 @@
 #include "util.h"
 
 #define HEADER_START "Player,Team,Opponent,Date"
-#define MAXCOLS 128
 
 /* What a column means: a stat (index into stats[]), minutes, or nothing. */
 enum { NSTATS = 16, M_MINUTES = NSTATS, M_IGNORE, M_PLAYER, M_TEAM, M_MATCHUP, M_DATE };
@@ -156,13 +155,8 @@ struct held {
 struct nbacom_reader {
 	const struct pgs_fmt_io *io;
 	int have_header;
-	int ncols;
 	int pos[M_DATE + 1];     /* header position of each meaning, -1 when absent */
-	char *header;
-	size_t header_len;
-	char *copy;
-	size_t copy_cap;
-	char *f[MAXCOLS];
+	struct pgs_csv_rec csv;
 	long day;                /* the date being held */
 	struct held *held;
 	size_t nheld, capheld, seq;
@@ -193,43 +187,34 @@ nbacom_open(const struct pgs_fmt_io *io)
 static int
 read_header(struct nbacom_reader *r, char *line, size_t len, long lineno)
 {
-	int meaning[NHDR], i, h, n, rc = -1;
-	char why[256], *text;
-	const char *err;
+	int meaning[NHDR], i, h, n;
+	char why[256];
 
 	if (resolve_maps(r->io->opts->maps, r->io->opts->nmaps, meaning, why, sizeof(why)) < 0) {
 		pgs_err("%s", why); /* checked at option time; kept for library callers */
 		return -1;
 	}
-	r->header = pgs_xstrndup(line, len);
-	r->header_len = len;
-	text = pgs_xstrndup(line, len);
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		memmove(text, text + 3, len - 2);
-	n = pgs_csv_split(text, strlen(text), r->f, MAXCOLS, &err);
-	if (n < 0 || n > MAXCOLS || nbacom_detect(line, len) != PGS_DETECT_YES) {
+	n = pgs_csv_header(&r->csv, line, len);
+	if (n < 0 || nbacom_detect(line, len) != PGS_DETECT_YES) {
 		pgs_err("%s:%ld: not an nbacom-csv header (want '%s,...')", r->io->input, lineno,
 		    HEADER_START);
-		goto out;
+		return -1;
 	}
 	for (i = 0; i <= M_DATE; i++)
 		r->pos[i] = -1;
 	for (i = 0; i < n; i++)
-		if ((h = find_hdr(r->f[i])) >= 0)
+		if ((h = find_hdr(r->csv.f[i])) >= 0)
 			r->pos[meaning[h]] = i;
 	for (h = 0; h < NHDR; h++)
 		if (meaning[h] < M_IGNORE || hdr[h].required)
 			if (r->pos[meaning[h]] < 0) {
 				pgs_err("%s:%ld: nbacom-csv header lacks column '%s'", r->io->input,
 				    lineno, hdr[h].col);
-				goto out;
+				return -1;
 			}
-	r->ncols = n;
+	r->csv.ncols = n;
 	r->have_header = 1;
-	rc = 0;
-out:
-	free(text);
-	return rc;
+	return 0;
 }
 
 /* "" -> null (no value; never 0), "7" -> 7, "-3" -> -3; -1 when not an integer. */
@@ -293,7 +278,7 @@ make_row(struct nbacom_reader *r, long days, json_t **out, char *why, size_t why
 	json_t *o, *x = NULL;
 	int left_home, i;
 
-#define COL(m) r->f[r->pos[m]]
+#define COL(m) r->csv.f[r->pos[m]]
 	if (!(team = pgs_team_tricode(COL(M_TEAM)))) {
 		snprintf(why, whylen, "unknown team '%s'", COL(M_TEAM));
 		return -1;
@@ -392,7 +377,6 @@ static int
 nbacom_line(void *st, char *line, size_t len, long lineno)
 {
 	struct nbacom_reader *r = st;
-	const char *err;
 	char why[256];
 	struct held *h;
 	json_t *row;
@@ -401,25 +385,11 @@ nbacom_line(void *st, char *line, size_t len, long lineno)
 
 	if (!r->have_header)
 		return read_header(r, line, len, lineno);
-	if (len == 0)
-		return 0;
-	if (len == r->header_len && memcmp(line, r->header, len) == 0)
-		return 0; /* files concatenated into one stream */
-	if (len + 1 > r->copy_cap) {
-		free(r->copy);
-		r->copy_cap = len + 1 > 4096 ? len + 1 : 4096;
-		r->copy = pgs_xmalloc(r->copy_cap);
-	}
-	memcpy(r->copy, line, len + 1);
-	n = pgs_csv_split(r->copy, len, r->f, MAXCOLS, &err);
-	if (n < 0)
-		return pgs_reject(r->io->input, lineno, line, "bad CSV: %s", err);
-	if (n != r->ncols)
-		return pgs_reject(r->io->input, lineno, line, "%d fields, the header has %d",
-		    n, r->ncols);
-	if (pgs_date_parse_mdy(r->f[r->pos[M_DATE]], &days) < 0)
+	if ((n = pgs_csv_record(&r->csv, line, len, why, sizeof(why))) <= 0)
+		return n < 0 ? pgs_reject(r->io->input, lineno, line, "%s", why) : 0;
+	if (pgs_date_parse_mdy(r->csv.f[r->pos[M_DATE]], &days) < 0)
 		return pgs_reject(r->io->input, lineno, line, "bad Date '%s': want MM/DD/YYYY",
-		    r->f[r->pos[M_DATE]]);
+		    r->csv.f[r->pos[M_DATE]]);
 	if (days < r->io->from || days > r->io->to)
 		return 0;
 	if (make_row(r, days, &row, why, sizeof(why)) < 0)
@@ -460,8 +430,7 @@ nbacom_close(void *st)
 		free(r->held[i].text);
 	}
 	free(r->held);
-	free(r->header);
-	free(r->copy);
+	pgs_csv_rec_free(&r->csv);
 	free(r);
 }
 
