@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "dates.h"
 #include "util.h"
 
 void
@@ -57,6 +58,18 @@ pgs_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help'.\n", pgs_prog);
 	return PGS_EXIT_USAGE;
+}
+
+int
+pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto)
+{
+	if (from && pgs_date_parse(from, dfrom) < 0)
+		return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", from);
+	if (to && pgs_date_parse(to, dto) < 0)
+		return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", to);
+	if (*dfrom > *dto)
+		return pgs_usage_error("--from %s is after --to %s", from, to);
+	return 0;
 }
 
 const char *

@@ -46,6 +46,12 @@ void pgs_common_init(struct pgs_common *co);
 int pgs_common_opt(int c, const char *arg, struct pgs_common *co, void (*usage)(FILE *));
 /* Print "PROG: message" and "Try 'PROG --help'." to stderr; returns PGS_EXIT_USAGE. */
 int pgs_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Parse the window --from FROM --to TO (YYYY-MM-DD) into day numbers; a NULL
+ * string is not parsed and its day number is kept.  Returns 0, or
+ * PGS_EXIT_USAGE after a usage error: a bad date, or FROM after TO.
+ */
+int pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto);
 /* The store URI: the option value when given, else $PGS_STORE, else "sqlite:pgs.db". */
 const char *pgs_default_store(const char *opt);
 

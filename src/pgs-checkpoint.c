@@ -680,12 +680,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->cmd == CMD_PLAN || o->cmd == CMD_DONE || o->cmd == CMD_FAIL) {
 		if (!o->from || !o->to)
 			return pgs_usage_error("%s: --from and --to are required", cmd_names[o->cmd]), -1;
-		if (pgs_date_parse(o->from, &o->dfrom) < 0)
-			return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", o->from), -1;
-		if (pgs_date_parse(o->to, &o->dto) < 0)
-			return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", o->to), -1;
-		if (o->dfrom > o->dto)
-			return pgs_usage_error("--from %s is after --to %s", o->from, o->to), -1;
+		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0)
+			return -1;
 	}
 	if (bd && ((o->batch_days = pgs_parse_count(bd)) < 1 || o->batch_days > 100000))
 		return pgs_usage_error("bad --batch-days '%s': want a positive count", bd), -1;

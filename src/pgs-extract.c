@@ -737,16 +737,6 @@ read_inputs(struct extract *x, char **files, int nfiles)
 	return 0;
 }
 
-static int
-parse_date(const char *opt, const char *s, long *days)
-{
-	if (pgs_date_parse(s, days) < 0) {
-		pgs_usage_error("bad %s '%s': want YYYY-MM-DD", opt, s);
-		return -1;
-	}
-	return 0;
-}
-
 /* 1 when h looks like "Name: value" (a token, a colon). */
 static int
 header_ok(const char *h)
@@ -837,12 +827,8 @@ check_options(struct extract *x)
 {
 	int i, r, store = 0, http = 0;
 
-	if (x->from_s && parse_date("--from", x->from_s, &x->from) < 0)
-		return PGS_EXIT_USAGE;
-	if (x->to_s && parse_date("--to", x->to_s, &x->to) < 0)
-		return PGS_EXIT_USAGE;
-	if (x->from > x->to)
-		return pgs_usage_error("--from %s is after --to %s", x->from_s, x->to_s);
+	if ((r = pgs_opt_window(x->from_s, x->to_s, &x->from, &x->to)) != 0)
+		return r;
 	for (i = 0; i < x->nsources; i++) {
 		const char *s = x->sources[i];
 

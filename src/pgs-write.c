@@ -147,12 +147,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (!o->from || !o->to)
 		return pgs_usage_error("--from and --to are required"), -1;
-	if (pgs_date_parse(o->from, &dfrom) < 0)
-		return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", o->from), -1;
-	if (pgs_date_parse(o->to, &dto) < 0)
-		return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", o->to), -1;
-	if (dfrom > dto)
-		return pgs_usage_error("--from %s is after --to %s", o->from, o->to), -1;
+	if (pgs_opt_window(o->from, o->to, &dfrom, &dto) != 0)
+		return -1;
 	if (strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
 		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
