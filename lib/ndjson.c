@@ -410,6 +410,15 @@ pgs_emit_end(long rows, long rejects, json_t *extra)
 }
 
 int
+pgs_rows_vouch(int got, const pgs_rows *in, long rows_out)
+{
+	if (got == PGS_ROWS_END && pgs_rows_marked(in) &&
+	    pgs_emit_end(rows_out, pgs_reject_count(), NULL) < 0)
+		return PGS_ROWS_FATAL;
+	return got;
+}
+
+int
 pgs_out_close(void)
 {
 	free(emit_buf);

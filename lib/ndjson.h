@@ -67,6 +67,14 @@ int pgs_emit(json_t *obj);
 /* Write the end marker {"pgs_end":{"tool":PROG,"rows":rows,"rejects":rejects,...extra}}.
  * extra (borrowed, may be NULL) is an object whose keys are added. */
 int pgs_emit_end(long rows, long rejects, json_t *extra);
+/*
+ * Finish a filter's stream: got is what its read loop ended with.  Only when
+ * the input ended cleanly and upstream vouched for all of it
+ * (pgs_rows_marked) does the filter vouch in turn, with an end marker of
+ * rows_out rows and the rejects so far.  Returns got, or PGS_ROWS_FATAL when
+ * the marker could not be written.
+ */
+int pgs_rows_vouch(int got, const pgs_rows *in, long rows_out);
 /* Flush and close stdout; -1 after reporting a write error. */
 int pgs_out_close(void);
 

@@ -344,9 +344,7 @@ main(int argc, char **argv)
 	/* What was learned from a stream cut short is left out: the batch will be run again. */
 	if (got == PGS_ROWS_END && pgs_registry_flush(c.reg, c.st) < 0)
 		got = PGS_ROWS_FATAL;
-	if (got == PGS_ROWS_END && pgs_rows_marked(rows) &&
-	    pgs_emit_end(c.rows_out, pgs_reject_count(), NULL) < 0)
-		got = PGS_ROWS_FATAL;
+	got = pgs_rows_vouch(got, rows, c.rows_out);
 	status = got == PGS_ROWS_END ? (pgs_reject_count() ? PGS_EXIT_REJECTS : PGS_EXIT_OK)
 	    : PGS_EXIT_FAIL;
 	if (pgs_out_close() < 0)

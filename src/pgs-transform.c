@@ -332,10 +332,7 @@ main(int argc, char **argv)
 	pgs_out_init();
 
 	got = transform(&run);
-	/* vouch for the stream with a marker only when upstream vouched for all of it */
-	if (got == PGS_ROWS_END && pgs_rows_marked(run.in) &&
-	    pgs_emit_end(run.rows_out, pgs_reject_count(), NULL) < 0)
-		got = PGS_ROWS_FATAL;
+	got = pgs_rows_vouch(got, run.in, run.rows_out);
 	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
 	    run.rows_out, pgs_reject_count());
 	if (pgs_out_close() < 0)
