@@ -42,8 +42,14 @@ many() {
 	[ -z "$stderr" ]
 }
 
-@test "pgs-transform --help mirrors the SYNOPSIS of doc/transform.md" {
-	synopsis="$(sed -n '/^```$/{n;p;q}' "$PGS_ROOT/doc/transform.md")"
+# The pgs-transform section of MANUAL.md, in transform.md.
+manual_section() {
+	awk '/^## pgs-transform$/ { on = 1; next } on && /^## / { exit } on' "$PGS_ROOT/MANUAL.md" >transform.md
+}
+
+@test "pgs-transform --help mirrors the SYNOPSIS of its MANUAL.md section" {
+	manual_section
+	synopsis="$(sed -n '/^```$/{n;p;q}' transform.md)"
 	run --separate-stderr pgs-transform --help
 	usage="$(sed -n '1,/FILE\.\.\.\]$/p' <<<"$output" | tr -s ' \n' ' ')"
 	[ "usage: $synopsis " = "$usage" ]
@@ -473,8 +479,9 @@ props() {
 	assert_output '[9,"draftkings","PUSH",0]'
 }
 
-@test "pgs-transform: the --lines example of doc/transform.md prints what the doc says" {
-	doc="$PGS_ROOT/doc/transform.md"
+@test "pgs-transform: the --lines example of MANUAL.md prints what the manual says" {
+	manual_section
+	doc=$BATS_TEST_TMPDIR/transform.md
 	# the sh block that uses --lines, and the plain block after its "prints"
 	awk '/^```sh$/ { b = ""; on = 1; next } on && /^```$/ { on = 0; if (b ~ /--lines/) { printf "%s", b; exit } }
 	    on { b = b $0 "\n" }' "$doc" > example.sh
