@@ -2,7 +2,6 @@
 #include "lines.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <strings.h>
 
 #include "dates.h"
+#include "hash.h"
 #include "names.h"
 #include "ndjson.h"
 #include "rejects.h"
@@ -46,17 +46,9 @@ struct cand {
 };
 
 static uint32_t
-fnv(const char *s, uint32_t h)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static uint32_t
 key_hash(const char *date, const char *lookup)
 {
-	return fnv(lookup, fnv(date, 2166136261u));
+	return pgs_fnv1a(lookup, pgs_fnv1a(date, PGS_FNV1A_BASIS));
 }
 
 pgs_lines *
@@ -229,20 +221,6 @@ set:
 	e->pub.bookmaker = e->bookmaker;
 }
 
-static int
-fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A required non-empty string field, or NULL. */
 static const char *
 need_str(json_t *row, const char *name)
@@ -267,7 +245,7 @@ parse_line(pgs_lines *l, json_t *row, struct cand *c, char lookup[LOOKUP_CAP], c
 	v = json_object_get(row, "market");
 	if (v && !json_is_null(v)) {
 		if (!json_is_string(v))
-			return fail(err, cap, "market is not a string");
+			return pgs_fail(err, cap, "market is not a string");
 		s = json_string_value(v);
 		if (strcasecmp(s, "points") != 0 && strcasecmp(s, "player_points") != 0) {
 			l->st.other_market++;
@@ -275,57 +253,57 @@ parse_line(pgs_lines *l, json_t *row, struct cand *c, char lookup[LOOKUP_CAP], c
 		}
 	}
 	if (!(c->date = need_str(row, "game_date")))
-		return fail(err, cap, "missing game_date");
+		return pgs_fail(err, cap, "missing game_date");
 	if (pgs_date_parse(c->date, &days) < 0)
-		return fail(err, cap, "bad game_date '%s'", c->date);
+		return pgs_fail(err, cap, "bad game_date '%s'", c->date);
 
 	/* the lookup is normalized again: harmless for a real lookup, a rescue for a display name */
 	v = json_object_get(row, "player_lookup");
 	if (v && !json_is_null(v) && !json_is_string(v))
-		return fail(err, cap, "player_lookup is not a string");
+		return pgs_fail(err, cap, "player_lookup is not a string");
 	name = need_str(row, "player_lookup");
 	if (!name && (v = json_object_get(row, "player_name")) && !json_is_null(v) && !json_is_string(v))
-		return fail(err, cap, "player_name is not a string");
+		return pgs_fail(err, cap, "player_name is not a string");
 	if (!name && !(name = need_str(row, "player_name")))
-		return fail(err, cap, "missing player_name or player_lookup");
+		return pgs_fail(err, cap, "missing player_name or player_lookup");
 	if (pgs_player_lookup(name, lookup, LOOKUP_CAP) <= 0)
-		return fail(err, cap, "cannot normalize player name '%s'", name);
+		return pgs_fail(err, cap, "cannot normalize player name '%s'", name);
 	c->lookup = lookup;
 
 	v = json_object_get(row, "bookmaker");
 	if (v && !json_is_null(v) && !json_is_string(v))
-		return fail(err, cap, "bookmaker is not a string");
+		return pgs_fail(err, cap, "bookmaker is not a string");
 	if (!(c->bookmaker = need_str(row, "bookmaker")))
-		return fail(err, cap, "missing bookmaker");
+		return pgs_fail(err, cap, "missing bookmaker");
 	c->rank = rank_of(l, c->bookmaker);
 
 	v = json_object_get(row, "line");
 	if (!v || json_is_null(v))
-		return fail(err, cap, "missing line");
+		return pgs_fail(err, cap, "missing line");
 	if (!json_is_number(v))
-		return fail(err, cap, "line is not a number");
+		return pgs_fail(err, cap, "line is not a number");
 	c->line = json_number_value(v);
 	if (c->line < 0)
-		return fail(err, cap, "negative line (%g)", c->line);
+		return pgs_fail(err, cap, "negative line (%g)", c->line);
 
 	v = json_object_get(row, "snapshot_at");
 	if (!v || json_is_null(v))
-		return fail(err, cap, "missing snapshot_at");
+		return pgs_fail(err, cap, "missing snapshot_at");
 	if (pgs_parse_timestamp(json_string_value(v), &c->snap_us) < 0)
-		return fail(err, cap, "bad snapshot_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
+		return pgs_fail(err, cap, "bad snapshot_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
 
 	/* without a tip-off time, the game is taken to start at the end of game_date UTC */
 	v = json_object_get(row, "tipoff_at");
 	if (v && !json_is_null(v)) {
 		if (pgs_parse_timestamp(json_string_value(v), &tip_us) < 0)
-			return fail(err, cap, "bad tipoff_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
+			return pgs_fail(err, cap, "bad tipoff_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
 	} else {
 		tip_us = (days + 1) * US_PER_DAY;
 	}
 
 	v = json_object_get(row, "game_id");
 	if (v && !json_is_null(v) && !json_is_string(v))
-		return fail(err, cap, "game_id is not a string");
+		return pgs_fail(err, cap, "game_id is not a string");
 
 	if (c->snap_us >= tip_us) {
 		l->st.late++;   /* a line seen once the game started is not a pre-game line */

@@ -1,7 +1,6 @@
 /* rawcheck.c — the raw-row contract, checked in one place (see rawcheck.h). */
 #include "rawcheck.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "minutes.h"
 #include "schema.h"
 #include "teams.h"
+#include "util.h"
 
 /* Field positions in pgs_raw_fields, found once by name so that schema.c
  * stays the only place that orders the fields. */
@@ -36,20 +36,6 @@ find_known(void)
 			if (strcmp(pgs_raw_fields[i].name, known_names[k]) == 0)
 				known_idx[k] = i;
 	known_ready = 1;
-}
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 static const char *
@@ -87,27 +73,27 @@ check_fields(json_t *row, json_t **v, char *why, size_t whylen)
 		v[i] = json_is_null(x) ? NULL : x;
 		if (!v[i]) {
 			if (f->required)
-				return fail(why, whylen, "missing %s", f->name);
+				return pgs_fail(why, whylen, "missing %s", f->name);
 			continue;
 		}
 		switch (f->type) {
 		case PGS_T_TEXT:
 		case PGS_T_DATE:
 			if (!json_is_string(x))
-				return fail(why, whylen, "%s is not a string", f->name);
+				return pgs_fail(why, whylen, "%s is not a string", f->name);
 			if (f->required && json_string_length(x) == 0)
-				return fail(why, whylen, "missing %s", f->name);
+				return pgs_fail(why, whylen, "missing %s", f->name);
 			break;
 		case PGS_T_INT:
 			if (!json_is_integer(x))
-				return fail(why, whylen, "%s is not an integer", f->name);
+				return pgs_fail(why, whylen, "%s is not an integer", f->name);
 			if (i != known_idx[F_PM] && json_integer_value(x) < 0)
-				return fail(why, whylen, "negative %s %lld", f->name,
+				return pgs_fail(why, whylen, "negative %s %lld", f->name,
 				    (long long)json_integer_value(x));
 			break;
 		case PGS_T_BOOL:
 			if (!json_is_boolean(x))
-				return fail(why, whylen, "%s is not a boolean", f->name);
+				return pgs_fail(why, whylen, "%s is not a boolean", f->name);
 			break;
 		default:
 			break;
@@ -169,14 +155,14 @@ check_teams(json_t **v, char *why, size_t whylen)
 
 		/* the contract wants NBA tricodes: BRK is known but not canonical */
 		if (!is_tricode(code))
-			return fail(why, whylen, "%s '%s' is not an NBA tricode",
+			return pgs_fail(why, whylen, "%s '%s' is not an NBA tricode",
 			    pgs_raw_fields[known_idx[team_fields[i]]].name, code);
 	}
 	if (strcmp(home, away) == 0)
-		return fail(why, whylen, "home and away team are both %s", home);
+		return pgs_fail(why, whylen, "home and away team are both %s", home);
 	if (!((strcmp(team, home) == 0 && strcmp(opp, away) == 0) ||
 	    (strcmp(team, away) == 0 && strcmp(opp, home) == 0)))
-		return fail(why, whylen, "team %s vs %s is not the game %s at %s", team, opp, away, home);
+		return pgs_fail(why, whylen, "team %s vs %s is not the game %s at %s", team, opp, away, home);
 	/* pgs_game_id()'s YYYYMMDD_AWAY_HOME, spelled out: date and codes are checked */
 	memcpy(want, date, 4);
 	memcpy(want + 4, date + 5, 2);
@@ -188,7 +174,7 @@ check_teams(json_t **v, char *why, size_t whylen)
 	want[16] = '\0';
 	gid = str(v, F_GAME_ID);
 	if (strcmp(gid, want) != 0)
-		return fail(why, whylen, "game_id '%s' does not match date and teams (want %s)", gid, want);
+		return pgs_fail(why, whylen, "game_id '%s' does not match date and teams (want %s)", gid, want);
 	return 0;
 }
 
@@ -204,7 +190,7 @@ check_shooting(json_t **v, char *why, size_t whylen)
 		json_t *a = v[known_idx[pairs[i][0]]], *b = v[known_idx[pairs[i][1]]];
 
 		if (a && b && json_integer_value(a) > json_integer_value(b))
-			return fail(why, whylen, "%s %lld > %s %lld",
+			return pgs_fail(why, whylen, "%s %lld > %s %lld",
 			    known_names[pairs[i][0]], (long long)json_integer_value(a),
 			    known_names[pairs[i][1]], (long long)json_integer_value(b));
 	}
@@ -221,29 +207,29 @@ pgs_raw_check(json_t *row, long *days, char *why, size_t whylen)
 	if (!known_ready)
 		find_known();
 	if (!json_is_object(row))
-		return fail(why, whylen, "not a JSON object");
+		return pgs_fail(why, whylen, "not a JSON object");
 	/* the date first, so the caller can filter by it even when the row is bad */
 	s = json_string_value(json_object_get(row, "game_date"));
 	if (s && pgs_date_parse(s, &d) == 0 && days)
 		*days = d;
 	if (pgs_raw_nfields > MAXFIELDS)
-		return fail(why, whylen, "internal error: too many raw fields");
+		return pgs_fail(why, whylen, "internal error: too many raw fields");
 	if (check_fields(row, v, why, whylen) < 0)
 		return -1;
 	s = str(v, F_GAME_DATE);
 	if (pgs_date_parse(s, &d) < 0)
-		return fail(why, whylen, "bad game_date '%s'", s);
+		return pgs_fail(why, whylen, "bad game_date '%s'", s);
 	if (json_integer_value(v[known_idx[F_SEASON]]) != pgs_season_year(d))
-		return fail(why, whylen, "season_year %lld does not match game_date %s",
+		return pgs_fail(why, whylen, "season_year %lld does not match game_date %s",
 		    (long long)json_integer_value(v[known_idx[F_SEASON]]), s);
 	if (!one_of(str(v, F_GAME_TYPE), game_types))
-		return fail(why, whylen, "bad game_type '%s'", str(v, F_GAME_TYPE));
+		return pgs_fail(why, whylen, "bad game_type '%s'", str(v, F_GAME_TYPE));
 	if (check_teams(v, why, whylen) < 0)
 		return -1;
 	if (!one_of(str(v, F_STATUS), statuses))
-		return fail(why, whylen, "bad player_status '%s'", str(v, F_STATUS));
+		return pgs_fail(why, whylen, "bad player_status '%s'", str(v, F_STATUS));
 	s = str(v, F_MINUTES);
 	if (s && pgs_parse_minutes(s, &secs) == PGS_MIN_BAD)
-		return fail(why, whylen, "bad minutes '%s'", s);
+		return pgs_fail(why, whylen, "bad minutes '%s'", s);
 	return check_shooting(v, why, whylen);
 }

@@ -1,7 +1,6 @@
 /* summary.c — one game's raw rows → its summary rows: validate, merge sources, compute. */
 #include "summary.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,16 +129,6 @@ struct pgs_summary {
 	size_t dumpcap;
 };
 
-static uint32_t
-fnv(const char *s, uint32_t h)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-#define FNV0 2166136261u
-
 static void
 index_init(struct index *x, size_t cap)
 {
@@ -181,7 +170,7 @@ index_put(struct index *x, size_t pos, uint32_t h, int v)
 static int
 known_has(const pgs_summary *s, const char *name)
 {
-	uint32_t h = fnv(name, FNV0);
+	uint32_t h = pgs_fnv1a(name, PGS_FNV1A_BASIS);
 
 	for (size_t p = index_start(&s->known, h);; p = (p + 1) & (s->known.cap - 1)) {
 		int v = s->known.slot[p];
@@ -201,7 +190,7 @@ known_add(pgs_summary *s, const char *name)
 
 	if (known_has(s, name))
 		return;
-	h = fnv(name, FNV0);
+	h = pgs_fnv1a(name, PGS_FNV1A_BASIS);
 	for (p = index_start(&s->known, h); s->known.slot[p] >= 0; p = (p + 1) & (s->known.cap - 1))
 		;
 	s->known_names[s->nknown] = name;
@@ -368,20 +357,6 @@ prefer_cmp(const struct raw *a, const struct raw *b)
 	return strcmp(a->source, b->source);
 }
 
-static int
-fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, cap, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Type-check every raw field the row has; required ones must be there and not null. */
 static int
 check_types(json_t *row, char *err, size_t cap, int *nknown)
@@ -395,7 +370,7 @@ check_types(json_t *row, char *err, size_t cap, int *nknown)
 			(*nknown)++;
 		if (!v || json_is_null(v)) {
 			if (f->required)
-				return fail(err, cap, "missing %s", f->name);
+				return pgs_fail(err, cap, "missing %s", f->name);
 			continue;
 		}
 		switch (f->type) {
@@ -414,11 +389,11 @@ check_types(json_t *row, char *err, size_t cap, int *nknown)
 		default:
 			ok = json_is_string(v);
 			if (ok && f->required && json_string_length(v) == 0)
-				return fail(err, cap, "missing %s", f->name);
+				return pgs_fail(err, cap, "missing %s", f->name);
 			break;
 		}
 		if (!ok)
-			return fail(err, cap, "%s is not %s", f->name,
+			return pgs_fail(err, cap, "%s is not %s", f->name,
 			    f->type == PGS_T_INT ? "an integer" :
 			    f->type == PGS_T_BOOL ? "a boolean" :
 			    f->type == PGS_T_REAL ? "a number" : "a string");
@@ -440,13 +415,13 @@ check_stats(struct raw *r, char *err, size_t cap)
 		r->stat[i] = (long)json_integer_value(v);
 		r->has_stat |= 1u << i;
 		if (i != S_PM && r->stat[i] < 0)
-			return fail(err, cap, "negative %s (%ld)", stat_names[i], r->stat[i]);
+			return pgs_fail(err, cap, "negative %s (%ld)", stat_names[i], r->stat[i]);
 	}
 	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
 		int m = pairs[k][0], a = pairs[k][1];
 
 		if ((r->has_stat >> m & 1) && (r->has_stat >> a & 1) && r->stat[m] > r->stat[a])
-			return fail(err, cap, "%s %ld > %s %ld", stat_names[m], r->stat[m],
+			return pgs_fail(err, cap, "%s %ld > %s %ld", stat_names[m], r->stat[m],
 			    stat_names[a], r->stat[a]);
 	}
 	return 0;
@@ -463,15 +438,15 @@ check_identity(struct raw *r, char *err, size_t cap, int *nknown)
 
 	*nknown += (lk != NULL) + (uid != NULL) + (reg != NULL);
 	if (uid && !json_is_null(uid) && (!json_is_string(uid) || json_string_length(uid) == 0))
-		return fail(err, cap, "universal_player_id is not a string");
+		return pgs_fail(err, cap, "universal_player_id is not a string");
 	if (reg && !json_is_null(reg) && !json_is_string(reg))
-		return fail(err, cap, "registry_status is not a string");
+		return pgs_fail(err, cap, "registry_status is not a string");
 	if (lk && !json_is_null(lk)) {
 		if (!json_is_string(lk) || json_string_length(lk) == 0)
-			return fail(err, cap, "player_lookup is not a non-empty string");
+			return pgs_fail(err, cap, "player_lookup is not a non-empty string");
 	} else {
 		if (pgs_player_lookup(r->name, buf, sizeof(buf)) <= 0)
-			return fail(err, cap, "cannot normalize player name '%s'", r->name);
+			return pgs_fail(err, cap, "cannot normalize player name '%s'", r->name);
 		json_object_set_new(r->row, "player_lookup", json_string(buf));
 		*nknown += lk == NULL;
 		if (!reg || json_is_null(reg)) {
@@ -509,10 +484,10 @@ check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 	r->name = str(row, "player_name");
 	date = str(row, "game_date");
 	if (pgs_date_parse(date, &days) < 0)
-		return fail(err, cap, "bad game_date '%s'", date);
+		return pgs_fail(err, cap, "bad game_date '%s'", date);
 	if (strcmp(r->status, "active") != 0 && strcmp(r->status, "dnp") != 0 &&
 	    strcmp(r->status, "inactive") != 0)
-		return fail(err, cap, "bad player_status '%s'", r->status);
+		return pgs_fail(err, cap, "bad player_status '%s'", r->status);
 	jmin = json_object_get(row, "minutes");
 	minutes = json_string_value(jmin);
 	switch (pgs_parse_minutes(minutes, &r->secs)) {
@@ -523,7 +498,7 @@ check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 		r->has_secs = 0;
 		break;
 	default:
-		return fail(err, cap, "bad minutes '%s'", minutes);
+		return pgs_fail(err, cap, "bad minutes '%s'", minutes);
 	}
 	if (check_stats(r, err, cap) < 0 || check_identity(r, err, cap, &nknown) < 0)
 		return -1;
@@ -555,7 +530,7 @@ row_key(const struct raw *r, int *is_uid)
 static uint32_t
 key_hash(const char *key, int is_uid)
 {
-	return fnv(key, is_uid ? 0x75u : 0x6cu);
+	return pgs_fnv1a(key, is_uid ? 0x75u : 0x6cu);
 }
 
 static void
@@ -577,7 +552,7 @@ rebuild_indexes(pgs_summary *s)
 	for (size_t i = 0; i < s->nrows; i++) {
 		int is_uid;
 		const char *key = row_key(&s->rows[i], &is_uid);
-		uint32_t h = fnv(s->rows[i].source, key_hash(key, is_uid));
+		uint32_t h = pgs_fnv1a(s->rows[i].source, key_hash(key, is_uid));
 		size_t p;
 
 		for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1))
@@ -620,7 +595,7 @@ find_duplicate(pgs_summary *s, const struct raw *r, uint32_t *hout, size_t *pout
 {
 	int is_uid;
 	const char *key = row_key(r, &is_uid);
-	uint32_t h = fnv(r->source, key_hash(key, is_uid));
+	uint32_t h = pgs_fnv1a(r->source, key_hash(key, is_uid));
 	size_t p;
 
 	for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1)) {
@@ -660,7 +635,7 @@ pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
 	const char *key;
 
 	if (!json_is_object(row))
-		return fail(err, cap, "not a JSON object");
+		return pgs_fail(err, cap, "not a JSON object");
 	if (s->nrows == s->caprows) {
 		s->caprows = s->caprows ? 2 * s->caprows : 128;
 		s->rows = pgs_xrealloc(s->rows, s->caprows * sizeof(*s->rows));
@@ -672,9 +647,9 @@ pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
 	if (check_row(s, r, err, cap) < 0)
 		return -1;
 	if (s->nrows > 0 && strcmp(r->game_id, s->rows[0].game_id) != 0)
-		return fail(err, cap, "game '%s' mixed into game '%s'", r->game_id, s->rows[0].game_id);
+		return pgs_fail(err, cap, "game '%s' mixed into game '%s'", r->game_id, s->rows[0].game_id);
 	if (find_duplicate(s, r, &h, &p) >= 0)
-		return fail(err, cap, "duplicate player '%s' from source '%s' in game '%s'",
+		return pgs_fail(err, cap, "duplicate player '%s' from source '%s' in game '%s'",
 		    r->lookup, r->source, r->game_id);
 	json_incref(row);
 	index_put(&s->by_src, p, h, (int)s->nrows);

@@ -133,6 +133,17 @@ pgs_xasprintf(const char *fmt, ...)
 	return s;
 }
 
+int
+pgs_fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 void
 pgs_buf_add(pgs_buf *b, const char *s, size_t n)
 {

@@ -40,6 +40,13 @@ char *pgs_xstrdup(const char *s);
 char *pgs_xstrndup(const char *s, size_t n);
 char *pgs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Format why a value was refused into why (whylen bytes) for the caller to
+ * report with its input position; returns -1, so a checker can end with
+ * `return pgs_fail(why, whylen, "bad minutes '%s'", s);`.
+ */
+int pgs_fail(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* A growable NUL-terminated byte buffer. Zero-initialize, free with pgs_buf_free. */
 typedef struct pgs_buf {
 	char *s;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dates.h"
+#include "hash.h"
 #include "lines.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -122,11 +123,7 @@ struct seen {
 static uint32_t
 hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return pgs_fnv1a(s, PGS_FNV1A_BASIS);
 }
 
 static int
