@@ -9,6 +9,7 @@
 # run whose bin/ tools are sanitized (tests/run-all's second pass).
 
 load test_helper
+load http/server
 
 V3="$PGS_DATA/nbastats_hoopr_raw_v3_samples/boxscoretraditionalv3"
 WARN=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith
@@ -67,27 +68,12 @@ setup_file() {
 		cp "$WWW"/days/2023-10-2*.ndjson "$WWW/days/2023-10-30.ndjson" "$WWW/half/"
 	fi
 
-	# one loopback server for the file (python starts slowly on a busy machine);
-	# each test zeroes its counters with /reset.  It exits by itself after 300 s
-	# should teardown_file never run, and holds none of bats' descriptors.
-	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
-	python3 "$PGS_ROOT/tests/http/server.py" "$WWW" "$BATS_FILE_TMPDIR/port" 300 \
-		>"$BATS_FILE_TMPDIR/server.log" 2>&1 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/server.pid"
-	for _ in $(seq 200); do
-		[ -f "$BATS_FILE_TMPDIR/port" ] && break
-		sleep 0.1
-	done
-	[ -f "$BATS_FILE_TMPDIR/port" ] || {
-		echo "test server did not start" >&2
-		return 1
-	}
+	# one loopback server for the file (python starts slowly on a busy machine)
+	start_test_server "$WWW"
 }
 
 teardown_file() {
-	if [ -f "$BATS_FILE_TMPDIR/server.pid" ]; then
-		kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
-	fi
+	stop_test_server
 }
 
 setup() {

@@ -5,6 +5,7 @@
 # so every result can be compared with a direct ingest of the same rows.
 
 load test_helper
+load http/server
 
 # Ten days with games in the sample league (it starts on 2021-10-19).
 FROM=2021-10-19
@@ -21,27 +22,12 @@ setup_file() {
 	awk -v dir="$WWW/days" '{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
 		"$SAMPLE"/*.ndjson
 
-	# one loopback server for the file, as tests/pgs-http.bats runs it; each
-	# test zeroes its counters with /reset.  It exits by itself after 300 s
-	# should teardown_file never run, and holds none of bats' descriptors.
-	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
-	python3 "$root/tests/http/server.py" "$WWW" "$BATS_FILE_TMPDIR/port" 300 \
-		>"$BATS_FILE_TMPDIR/server.log" 2>&1 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/server.pid"
-	for _ in $(seq 200); do
-		[ -f "$BATS_FILE_TMPDIR/port" ] && break
-		sleep 0.1
-	done
-	[ -f "$BATS_FILE_TMPDIR/port" ] || {
-		echo "test server did not start" >&2
-		return 1
-	}
+	# one loopback server for the file, as tests/pgs-http.bats runs it
+	start_test_server "$WWW"
 }
 
 teardown_file() {
-	if [ -f "$BATS_FILE_TMPDIR/server.pid" ]; then
-		kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null || true
-	fi
+	stop_test_server
 }
 
 setup() {
