@@ -108,6 +108,27 @@ pgs_csv_record(struct pgs_csv_rec *c, const char *line, size_t len, char *why, s
 	return 1;
 }
 
+int
+pgs_csv_count(const char *s, long *v)
+{
+	long n = 0;
+	int neg = 0;
+
+	if (*s == '\0')
+		return 0;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || n > 100000000)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	*v = neg ? -n : n;
+	return 1;
+}
+
 void
 pgs_csv_rec_free(struct pgs_csv_rec *c)
 {

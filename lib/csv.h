@@ -58,6 +58,12 @@ int pgs_csv_header(struct pgs_csv_rec *c, const char *line, size_t len);
 int pgs_csv_record(struct pgs_csv_rec *c, const char *line, size_t len, char *why,
     size_t whylen);
 
+/*
+ * A count field: "" is no value (returns 0; never read as 0), "7", "+7" and
+ * "-3" return 1 with *v set; -1 when not an integer or beyond a billion.
+ */
+int pgs_csv_count(const char *s, long *v);
+
 void pgs_csv_rec_free(struct pgs_csv_rec *c);
 
 #endif

@@ -150,23 +150,14 @@ read_header(struct bbref_reader *r, char *line, size_t len, long lineno)
 static int
 parse_count(struct bbref_reader *r, const char *s, json_t **out)
 {
-	long v = 0;
-	int neg = 0;
+	long v;
+	int k = pgs_csv_count(s, &v);
 
-	if (*s == '\0') {
-		*out = json_null();
-		return 0;
+	if (k <= 0) {
+		if (k == 0)
+			*out = json_null();
+		return k;
 	}
-	if (*s == '+' || *s == '-')
-		neg = *s++ == '-';
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 100000000)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	v = neg ? -v : v;
 	*out = v >= INT_LO && v <= INT_HI ? json_incref(r->ints[v - INT_LO]) : json_integer(v);
 	return 0;
 }
