@@ -8,8 +8,8 @@
 #define YEAR_MIN 1900
 #define YEAR_MAX 2199
 
-static long
-days_from_civil(long y, int m, int d)
+long
+pgs_days_from_civil(long y, int m, int d)
 {
 	long era, yoe, doy, doe;
 
@@ -21,8 +21,8 @@ days_from_civil(long y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(long z, long *y, int *m, int *d)
+void
+pgs_civil_from_days(long z, long *y, int *m, int *d)
 {
 	long era, doe, yoe, doy, mp;
 
@@ -56,7 +56,7 @@ check_ymd(long y, int m, int d, long *days)
 {
 	if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return -1;
-	*days = days_from_civil(y, m, d);
+	*days = pgs_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ pgs_date_format(long days, char out[11])
 	long y;
 	int m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	pgs_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		y = m = d = 0;
 	out[0] = (char)('0' + y / 1000);
@@ -176,7 +176,7 @@ pgs_season_year(long days)
 	long y;
 	int m, d;
 
-	civil_from_days(days, &y, &m, &d);
+	pgs_civil_from_days(days, &y, &m, &d);
 	return (int)(m >= 7 ? y : y - 1);
 }
 

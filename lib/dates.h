@@ -22,6 +22,11 @@ void pgs_date_format(long days, char out[11]);
 /* start year of the NBA season: month >= 7 → year, else year - 1 */
 int pgs_season_year(long days);
 
+/* The day number of year y, month m (1..12), day d, and back: exact for the
+ * proleptic Gregorian calendar over any year a long holds; no range checks. */
+long pgs_days_from_civil(long y, int m, int d);
+void pgs_civil_from_days(long days, long *y, int *m, int *d);
+
 /* today's day number (UTC) */
 long pgs_today_utc(void);
 

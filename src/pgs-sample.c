@@ -3,8 +3,9 @@
  * and write its player box scores as basketball-reference derived CSV or as
  * pgs raw rows (NDJSON).
  *
- * Self-contained on purpose (libc and libm only): it produces the test and
- * benchmark data for the other tools, so it must not depend on them.
+ * Self-contained on purpose (libc, libm and lib/dates' calendar arithmetic
+ * only): it produces the test and benchmark data for the other tools, so it
+ * must not share their parsing, naming or formulas.
  *
  * Determinism: every random decision comes from xoshiro256** streams named by
  * (seed, season, purpose).  The rosters, the schedule and the games of one
@@ -23,6 +24,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include "dates.h"
 
 #define PROG	"pgs-sample"
 #define VERSION	"0.1.0"
@@ -480,29 +483,16 @@ clamp(double x, double lo, double hi)
 static long
 days_from_civil(int y, int m, int d)
 {
-	long yy = y - (m <= 2);
-	long era = (yy >= 0 ? yy : yy - 399) / 400;
-	long yoe = yy - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
+	return pgs_days_from_civil(y, m, d);
 }
 
 static void
 civil_from_days(long z, int *y, int *m, int *d)
 {
-	long era, doe, yoe, doy, mp;
+	long yy;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	pgs_civil_from_days(z, &yy, m, d);
+	*y = (int)yy;
 }
 
 /* 0 = Sunday. */
@@ -519,26 +509,6 @@ static long
 on_or_after(long z, int wd)
 {
 	return z + (wd - weekday(z) + 7) % 7;
-}
-
-/* Parses a strict YYYY-MM-DD; returns 0 on success. */
-static int
-parse_date(const char *s, long *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d, n = 0;
-
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return -1;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return -1;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return -1;
-	*out = days_from_civil(y, m, d);
-	return 0;
 }
 
 /* ---- string sets (namesakes and id clashes) -------------------------------- */
@@ -2477,11 +2447,11 @@ parse_args(int argc, char **argv, struct opts *o)
 				usage_error("bad --format '%s': want bbref-csv or raw", optarg);
 			break;
 		case 'F':
-			if (parse_date(optarg, &o->from) != 0)
+			if (pgs_date_parse(optarg, &o->from) != 0)
 				usage_error("bad --from '%s': want YYYY-MM-DD", optarg);
 			break;
 		case 'T':
-			if (parse_date(optarg, &o->to) != 0)
+			if (pgs_date_parse(optarg, &o->to) != 0)
 				usage_error("bad --to '%s': want YYYY-MM-DD", optarg);
 			break;
 		case 'o':
