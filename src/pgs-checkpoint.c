@@ -339,12 +339,12 @@ batch_rec(struct job *j, const struct opts *o)
 /* ---- plan ---- */
 
 static int
-ledger_day(const char *from, const char *to, long rows, void *arg)
+ledger_day(const struct pgs_ledger_entry *e, void *arg)
 {
 	struct days *d = arg;
 	long a, b;
 
-	if (pgs_date_parse(from, &a) == 0 && pgs_date_parse(to, &b) == 0 && a <= b)
+	if (pgs_date_parse(e->from, &a) == 0 && pgs_date_parse(e->to, &b) == 0 && a <= b)
 		days_add(d, a, b);
 	return 0;
 }
@@ -364,7 +364,7 @@ cmd_plan(struct job *j, const struct opts *o)
 		json_object_set_new(j->st, "table", json_string(o->table));
 	if (o->store) {
 		/* the ledger is the truth: windows committed there are done */
-		if (!(st = pgs_store_open(o->store)))
+		if (!(st = pgs_store_open(o->store, PGS_STORE_RO, NULL)))
 			return PGS_EXIT_FAIL;
 		if (pgs_store_ledger(st, o->table ? o->table : PGS_TABLE_SUMMARY, o->from, o->to,
 		    ledger_day, &j->done) < 0) {
