@@ -62,7 +62,7 @@ open_next(pgs_input *in)
 		in->name = path;
 	}
 	if (fd < 0) {
-		pgs_err("cannot open '%s': %s", path, strerror(errno));
+		pgs_err_errno("cannot open '%s'", path);
 		return -1;
 	}
 	/* gzdopen reads plain data through unchanged when it has no gzip magic */
@@ -99,8 +99,10 @@ fill(pgs_input *in)
 	got = gzread(in->gz, in->buf + in->end, (unsigned)(in->cap - in->end - 1));
 	if (got < 0) {
 		msg = gzerror(in->gz, &zerr);
-		pgs_err("read error on '%s': %s", in->name,
-		    zerr == Z_ERRNO ? strerror(errno) : msg);
+		if (zerr == Z_ERRNO)
+			pgs_err_errno("read error on '%s'", in->name);
+		else
+			pgs_err("read error on '%s': %s", in->name, msg);
 		return -1;
 	}
 	if (got == 0) {

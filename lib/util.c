@@ -27,6 +27,35 @@ pgs_verr(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static void
+verr_errnum(int errnum, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", pgs_prog);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", errnum ? strerror(errnum) : "I/O error");
+}
+
+void
+pgs_err_errno(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_errnum(errnum, fmt, ap);
+	va_end(ap);
+}
+
+void
+pgs_err_errnum(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_errnum(errnum, fmt, ap);
+	va_end(ap);
+}
+
 void
 pgs_err(const char *fmt, ...)
 {
@@ -212,7 +241,7 @@ pgs_close_stream(FILE *f, const char *name)
 		saved = errno;
 	}
 	if (bad) {
-		pgs_err("write error on %s: %s", name, saved ? strerror(saved) : "I/O error");
+		pgs_err_errnum(saved, "write error on %s", name);
 		return -1;
 	}
 	return 0;

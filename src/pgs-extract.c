@@ -28,10 +28,6 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE, OPT_MAP, OPT_GAMES,
-	OPT_HTTP_TIMEOUT, OPT_HTTP_CONNECT_TIMEOUT, OPT_HTTP_RETRIES, OPT_HTTP_HEADER, OPT_HTTP_HEADERS,
-	OPT_ALLOW_MISSING };
-
 /* A game of the --games schedules, for a {game_id} URL template. */
 struct tgame {
 	long days;
@@ -45,8 +41,7 @@ struct httpside {
 	int allow_missing;
 	const char **headers;            /* "Name: value", NULL-terminated */
 	int nheaders, capheaders;
-	const char **files;              /* --http-headers FILE */
-	int nfiles;
+	struct pgs_strlist files;        /* --http-headers FILE */
 	char **owned;                    /* the lines of those files */
 	int nowned;
 	struct pgs_http_opts o;
@@ -75,11 +70,10 @@ struct extract {
 	long from, to;                   /* day numbers; unbounded ends are LONG_MIN/MAX */
 	const struct pgs_format *format; /* --format, or NULL to detect per input */
 	const char *only_source;
-	const char **sources;            /* --source URIs, in order */
-	int nsources;
-	const char **maps;               /* --map COL=field (nbacom-csv) */
-	const char **games;              /* --games FILE: schedules dating nbastats-v3 game ids */
-	int ngames;
+	struct pgs_strlist sources;      /* --source URIs, in order */
+	struct pgs_strlist maps;         /* --map COL=field (nbacom-csv) */
+	struct pgs_strlist games;        /* --games FILE: schedules dating nbastats-v3 game ids */
+	struct pgs_common co;
 	struct pgs_fmt_opts fmt_opts;
 	pgs_schedule *schedule;
 	const char *input;               /* current input's name, for rejects */
@@ -90,14 +84,18 @@ struct extract {
 	struct httpside http;
 };
 
+static const char *const synopsis[] = {
+	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
+	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
+	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
+	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
+};
+
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "Usage: %s [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...\n"
-	    "       [--http-timeout S] [--http-connect-timeout S] [--http-retries N] [--http-header H]...\n"
-	    "       [--http-headers FILE] [--allow-missing]\n"
-	    "       [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Read raw box scores and write raw rows (NDJSON) for the games dated in [from, to],\n"
 	    "then an end marker.  FILE '-' or no input at all means standard input; .gz is read transparently.\n"
 	    "\n"
@@ -113,21 +111,21 @@ usage(FILE *f)
 	    "                      or an http(s) URL, fetched once, or a template fetched per day of the\n"
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
+	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
 	    "  --http-timeout S    one HTTP attempt, in seconds (default 120, or PGS_HTTP_TIMEOUT)\n"
 	    "  --http-connect-timeout S  the connect, in seconds (default 10)\n"
 	    "  --http-retries N    retries after a 429, 5xx, timeout or cut transfer (default 5)\n"
 	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
 	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
-	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
-	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
-	    "  --rejects FILE      append rejected lines to FILE as NDJSON instead of reporting them on stderr\n"
-	    "  --max-rejects N     fail (exit 3, no end marker) once more than N lines are rejected\n"
-	    "  -q, --quiet         less on stderr;  -v, --verbose  more\n"
-	    "  -h, --help          this text;       -V, --version  the version\n"
-	    "\n"
-	    "Exit status: 0 ok, 1 some input rejected, 2 usage error, 3 failure (no end marker written).\n",
-	    pgs_prog, pgs_format_names());
+	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n",
+	    pgs_format_names());
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some input rejected, 2 usage error, 3 failure (no end marker written)",
+	PGS_TOOL_ROWS,
+};
 
 static size_t
 hash_str(const char *s)
@@ -572,7 +570,7 @@ read_store(struct extract *x, const char *uri)
 
 	/* opening a store creates it: a typo must not read as an empty window */
 	if (strncmp(uri, "sqlite:", 7) == 0 && access(uri + 7, F_OK) < 0) {
-		pgs_err("cannot open store '%s': %s", uri, strerror(errno));
+		pgs_err_errno("cannot open store '%s'", uri);
 		return -1;
 	}
 	if (!(st = pgs_store_open(uri)))
@@ -613,8 +611,8 @@ load_template_games(struct extract *x)
 	if (hs->games_loaded)
 		return 0;
 	hs->games_loaded = 1;
-	for (g = 0; g < x->ngames && rc == 0; g++) {
-		pgs_input *in = pgs_input_open((char **)&x->games[g], 1);
+	for (g = 0; g < x->games.n && rc == 0; g++) {
+		pgs_input *in = pgs_input_open((char **)&x->games.v[g], 1);
 
 		c_id = c_date = -1;
 		while ((got = pgs_input_line(in, &line, &len)) > 0) {
@@ -724,15 +722,15 @@ read_inputs(struct extract *x, char **files, int nfiles)
 {
 	int i;
 
-	for (i = 0; i < x->nsources; i++) {
-		const char *s = x->sources[i];
+	for (i = 0; i < x->sources.n; i++) {
+		const char *s = x->sources.v[i];
 		int rc = is_store_uri(s) ? read_store(x, s) : pgs_http_is_url(s) ? read_http(x, s)
-		                                                                 : read_files(x, (char **)&x->sources[i], 1);
+		                                                                 : read_files(x, (char **)&x->sources.v[i], 1);
 
 		if (rc < 0)
 			return -1;
 	}
-	if (nfiles > 0 || x->nsources == 0)
+	if (nfiles > 0 || x->sources.n == 0)
 		return read_files(x, files, nfiles);
 	return 0;
 }
@@ -813,7 +811,7 @@ check_http_source(struct extract *x, const char *s)
 	if (vars < 0)
 		return PGS_EXIT_USAGE;
 	shown = pgs_http_redact(s);
-	if ((vars & PGS_HTTP_VAR_GAME_ID) && x->ngames == 0)
+	if ((vars & PGS_HTTP_VAR_GAME_ID) && x->games.n == 0)
 		rc = pgs_usage_error("source '%s' needs --games FILE: the games for {game_id}", shown);
 	else if (vars == PGS_HTTP_VAR_DATE && (!x->from_s || !x->to_s))
 		rc = pgs_usage_error("source '%s' needs --from and --to: one GET per day", shown);
@@ -829,8 +827,8 @@ check_options(struct extract *x)
 
 	if ((r = pgs_opt_window(x->from_s, x->to_s, &x->from, &x->to)) != 0)
 		return r;
-	for (i = 0; i < x->nsources; i++) {
-		const char *s = x->sources[i];
+	for (i = 0; i < x->sources.n; i++) {
+		const char *s = x->sources.v[i];
 
 		if (pgs_http_is_url(s)) {
 			if ((r = check_http_source(x, s)) != 0)
@@ -865,119 +863,101 @@ load_games(struct extract *x)
 {
 	int i;
 
-	if (x->ngames == 0)
+	if (x->games.n == 0)
 		return 0;
 	x->schedule = pgs_schedule_new();
 	x->fmt_opts.schedule = x->schedule;
-	for (i = 0; i < x->ngames; i++)
-		if (pgs_schedule_load(x->schedule, x->games[i]) < 0)
+	for (i = 0; i < x->games.n; i++)
+		if (pgs_schedule_load(x->schedule, x->games.v[i]) < 0)
 			return -1;
 	pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
 	return 0;
 }
 
+static int
+opt_format(void *arg, const char *v)
+{
+	struct extract *x = arg;
+
+	if (!(x->format = pgs_format_find(v)))
+		return pgs_usage_error("unknown format '%s' (known: %s)", v, pgs_format_names());
+	return 0;
+}
+
+static int
+opt_seconds(const char *name, const char *v, long *ms)
+{
+	if ((*ms = pgs_http_parse_seconds(v)) <= 0)
+		return pgs_usage_error("bad --%s '%s': want seconds > 0", name, v);
+	return 0;
+}
+
+static int
+opt_timeout(void *arg, const char *v)
+{
+	return opt_seconds("http-timeout", v, &((struct extract *)arg)->http.timeout_ms);
+}
+
+static int
+opt_connect_timeout(void *arg, const char *v)
+{
+	return opt_seconds("http-connect-timeout", v, &((struct extract *)arg)->http.connect_ms);
+}
+
+static int
+opt_retries(void *arg, const char *v)
+{
+	long n = pgs_parse_count(v);
+
+	if (n < 0 || n > 100)
+		return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", v);
+	((struct extract *)arg)->http.retries = (int)n;
+	return 0;
+}
+
+static int
+opt_header(void *arg, const char *v)
+{
+	/* the value may be a token: not repeated here */
+	if (!header_ok(v))
+		return pgs_usage_error("bad --http-header: want 'Name: value'");
+	add_header(&((struct extract *)arg)->http, v);
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
-parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
+parse_args(int argc, char **argv, struct extract *x)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "only-source", required_argument, NULL, OPT_ONLY_SOURCE },
-		{ "map", required_argument, NULL, OPT_MAP },
-		{ "games", required_argument, NULL, OPT_GAMES },
-		{ "http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT },
-		{ "http-connect-timeout", required_argument, NULL, OPT_HTTP_CONNECT_TIMEOUT },
-		{ "http-retries", required_argument, NULL, OPT_HTTP_RETRIES },
-		{ "http-header", required_argument, NULL, OPT_HTTP_HEADER },
-		{ "http-headers", required_argument, NULL, OPT_HTTP_HEADERS },
-		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
-		{ NULL, 0, NULL, 0 },
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "from", &x->from_s),
+		PGS_OPT_STRING(0, "to", &x->to_s),
+		PGS_OPT_CALLBACK(0, "format", opt_format),
+		PGS_OPT_LIST(0, "source", &x->sources),
+		PGS_OPT_STRING(0, "only-source", &x->only_source),
+		PGS_OPT_LIST(0, "map", &x->maps),
+		PGS_OPT_LIST(0, "games", &x->games),
+		PGS_OPT_CALLBACK(0, "http-timeout", opt_timeout),
+		PGS_OPT_CALLBACK(0, "http-connect-timeout", opt_connect_timeout),
+		PGS_OPT_CALLBACK(0, "http-retries", opt_retries),
+		PGS_OPT_CALLBACK(0, "http-header", opt_header),
+		PGS_OPT_LIST(0, "http-headers", &x->http.files),
+		PGS_OPT_FLAG(0, "allow-missing", &x->http.allow_missing),
+		PGS_OPT_END(),
 	};
-	int c, r;
-	long v;
+	int i, r;
 
 	x->from = LONG_MIN;
 	x->to = LONG_MAX;
-	x->sources = pgs_xcalloc((size_t)argc, sizeof(*x->sources));
-	x->maps = pgs_xcalloc((size_t)argc, sizeof(*x->maps));
-	x->games = pgs_xcalloc((size_t)argc, sizeof(*x->games));
-	x->fmt_opts.maps = x->maps;
 	x->http.timeout_ms = x->http.connect_ms = -1;
 	x->http.retries = -1;
-	x->http.files = pgs_xcalloc((size_t)argc, sizeof(*x->http.files));
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, co, usage);
-		if (r == PGS_OPT_EXIT)
-			return PGS_EXIT_OK;
-		if (r == PGS_OPT_BAD)
-			return PGS_EXIT_USAGE;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case OPT_FROM:
-			x->from_s = optarg;
-			break;
-		case OPT_TO:
-			x->to_s = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!(x->format = pgs_format_find(optarg)))
-				return pgs_usage_error("unknown format '%s' (known: %s)", optarg,
-				    pgs_format_names());
-			break;
-		case OPT_SOURCE:
-			x->sources[x->nsources++] = optarg;
-			break;
-		case OPT_ONLY_SOURCE:
-			x->only_source = optarg;
-			break;
-		case OPT_MAP:
-			x->maps[x->fmt_opts.nmaps++] = optarg;
-			break;
-		case OPT_GAMES:
-			x->games[x->ngames++] = optarg;
-			break;
-		case OPT_HTTP_TIMEOUT:
-		case OPT_HTTP_CONNECT_TIMEOUT:
-			if ((v = pgs_http_parse_seconds(optarg)) <= 0) {
-				return pgs_usage_error("bad --http-%stimeout '%s': want seconds > 0",
-				    c == OPT_HTTP_TIMEOUT ? "" : "connect-", optarg);
-			}
-			if (c == OPT_HTTP_TIMEOUT)
-				x->http.timeout_ms = v;
-			else
-				x->http.connect_ms = v;
-			break;
-		case OPT_HTTP_RETRIES:
-			if ((v = pgs_parse_count(optarg)) < 0 || v > 100) {
-				return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", optarg);
-			}
-			x->http.retries = (int)v;
-			break;
-		case OPT_HTTP_HEADER:
-			if (!header_ok(optarg)) {
-				/* the value may be a token: not repeated here */
-				return pgs_usage_error("bad --http-header: want 'Name: value'");
-			}
-			add_header(&x->http, optarg);
-			break;
-		case OPT_HTTP_HEADERS:
-			x->http.files[x->http.nfiles++] = optarg;
-			break;
-		case OPT_ALLOW_MISSING:
-			x->http.allow_missing = 1;
-			break;
-		default:
-			return pgs_usage_error("unhandled option");
-		}
-	}
+	if ((r = pgs_parse_options(argc, argv, &tool, opts, &x->co, x)) >= 0)
+		return r;
+	x->fmt_opts.maps = x->maps.v;
+	x->fmt_opts.nmaps = x->maps.n;
 	/* header files after the command line's headers, before the options are checked */
-	for (c = 0; c < x->http.nfiles; c++)
-		if (load_header_file(&x->http, x->http.files[c]) < 0)
+	for (i = 0; i < x->http.files.n; i++)
+		if (load_header_file(&x->http, x->http.files.v[i]) < 0)
 			return PGS_EXIT_FAIL;
 	r = check_options(x);
 	return r ? r : -1;
@@ -987,15 +967,13 @@ int
 main(int argc, char **argv)
 {
 	struct extract x = { 0 };
-	struct pgs_common co;
 	json_t *extra;
 	int rc, ok, i;
 
 	pgs_setprog(argv[0]);
-	pgs_common_init(&co);
-	if ((rc = parse_args(argc, argv, &x, &co)) >= 0)
+	if ((rc = parse_args(argc, argv, &x)) >= 0)
 		goto out;
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0) {
+	if (pgs_rejects_init(x.co.rejects, x.co.max_rejects) < 0) {
 		rc = PGS_EXIT_FAIL;
 		goto out;
 	}
@@ -1020,9 +998,9 @@ out:
 	gameset_free(&x.seen);
 	pgs_buf_free(&x.players.keys);
 	free(x.players.off);
-	free(x.sources);
-	free(x.maps);
-	free(x.games);
+	free(x.sources.v);
+	free(x.maps.v);
+	free(x.games.v);
 	pgs_schedule_free(x.schedule);
 	pgs_http_free(x.http.client);
 	free(x.http.games);
@@ -1030,6 +1008,6 @@ out:
 	for (i = 0; i < x.http.nowned; i++)
 		free(x.http.owned[i]);
 	free(x.http.owned);
-	free(x.http.files);
+	free(x.http.files.v);
 	return rc;
 }

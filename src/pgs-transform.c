@@ -20,32 +20,38 @@
 #include "summary.h"
 #include "util.h"
 
-enum { OPT_PREFER = PGS_OPT_TOOL, OPT_NOW, OPT_LINES, OPT_BOOKMAKERS };
+/* The command line, as given; checked and turned into a run by setup(). */
+struct options {
+	const char *prefer, *now, *lines, *bookmakers;
+	struct pgs_common co;
+};
+
+static const char *const synopsis[] = {
+	"pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]",
+	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
+};
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]\n"
-	    "                     [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Group raw rows by game, merge sources, write one summary row per player per game.\n"
 	    "\n"
-	    "  --prefer LIST     source preference, most preferred first (default %s)\n"
-	    "  --lines FILE      points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
-	    "  --bookmakers LIST bookmaker priority for --lines, most trusted first\n"
-	    "                    (default %s; others rank after, by name)\n"
-	    "  --now TS          processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
-	    "                    (default $SOURCE_DATE_EPOCH, else the current time)\n"
-	    "  --rejects FILE    write rejected rows to FILE as NDJSON instead of stderr\n"
-	    "  --max-rejects N   fail (exit 3) once more than N rows are rejected\n"
-	    "  -q, --quiet       no warnings\n"
-	    "  -v, --verbose     report progress\n"
-	    "  -h, --help        show this help\n"
-	    "  -V, --version     show the version\n"
-	    "\n"
-	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 I/O error or truncated upstream.\n",
+	    "  --prefer LIST       source preference, most preferred first (default %s)\n"
+	    "  --lines FILE        points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
+	    "  --bookmakers LIST   bookmaker priority for --lines, most trusted first\n"
+	    "                      (default %s; others rank after, by name)\n"
+	    "  --now TS            processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
+	    "                      (default $SOURCE_DATE_EPOCH, else the current time)\n",
 	    PGS_SUMMARY_DEFAULT_PREFER, PGS_LINES_DEFAULT_BOOKMAKERS);
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: I/O or a truncated upstream",
+	PGS_TOOL_ROWS,
+};
 
 /* ---- processed_at ---- */
 
@@ -258,92 +264,86 @@ load_lines(const char *path, const char *const *books, size_t nbooks)
 	return l;
 }
 
-int
-main(int argc, char **argv)
+static int
+parse_args(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "prefer", required_argument, NULL, OPT_PREFER },
-		{ "now", required_argument, NULL, OPT_NOW },
-		{ "lines", required_argument, NULL, OPT_LINES },
-		{ "bookmakers", required_argument, NULL, OPT_BOOKMAKERS },
-		{ NULL, 0, NULL, 0 },
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "prefer", &o->prefer),
+		PGS_OPT_STRING(0, "now", &o->now),
+		PGS_OPT_STRING(0, "lines", &o->lines),
+		PGS_OPT_STRING(0, "bookmakers", &o->bookmakers),
+		PGS_OPT_END(),
 	};
-	struct pgs_common co;
-	struct pgs_summary_opts so = { 0 };
-	struct run run = { 0 };
-	const char *prefer = PGS_SUMMARY_DEFAULT_PREFER, *now = NULL;
-	const char *lines = NULL, *bookmakers = PGS_LINES_DEFAULT_BOOKMAKERS;
-	const char **names = NULL, **books = NULL;
-	pgs_lines *lt = NULL;
-	char at[32];
-	long n, nbooks;
-	int c, rc = PGS_EXIT_FAIL, got;
 
-	pgs_setprog(argv[0]);
-	pgs_common_init(&co);
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (pgs_common_opt(c, optarg, &co, usage)) {
-		case PGS_OPT_EXIT:
-			return PGS_EXIT_OK;
-		case PGS_OPT_BAD:
-			return PGS_EXIT_USAGE;
-		case PGS_OPT_HANDLED:
-			continue;
-		}
-		if (c == OPT_PREFER)
-			prefer = optarg;
-		else if (c == OPT_NOW)
-			now = optarg;
-		else if (c == OPT_LINES)
-			lines = optarg;
-		else if (c == OPT_BOOKMAKERS)
-			bookmakers = optarg;
+	o->prefer = PGS_SUMMARY_DEFAULT_PREFER;
+	o->bookmakers = PGS_LINES_DEFAULT_BOOKMAKERS;
+	return pgs_parse_options(argc, argv, &tool, opts, &o->co, o);
+}
+
+/* The summary context the options ask for.  0, or an exit status (reported). */
+static int
+setup(const struct options *o, struct run *run, pgs_lines **lt)
+{
+	struct pgs_summary_opts so = { 0 };
+	const char **names = NULL, **books = NULL;
+	long n, nbooks;
+	char at[32];
+	int rc = PGS_EXIT_USAGE;
+
+	if ((n = pgs_summary_parse_prefer(o->prefer, &names)) < 0) {
+		pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", o->prefer);
+		goto out;
 	}
-	if ((n = pgs_summary_parse_prefer(prefer, &names)) < 0)
-		return pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", prefer);
-	if ((nbooks = pgs_summary_parse_prefer(bookmakers, &books)) < 0) {
-		free(names);
-		return pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas",
-		    bookmakers);
+	if ((nbooks = pgs_summary_parse_prefer(o->bookmakers, &books)) < 0) {
+		pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas", o->bookmakers);
+		goto out;
 	}
-	if (processed_at(now, at) != 0) {
-		free(names);
-		free(books);
-		return PGS_EXIT_USAGE;
-	}
+	if (processed_at(o->now, at) != 0)
+		goto out;
+	rc = PGS_EXIT_FAIL;
+	if (pgs_rejects_init(o->co.rejects, o->co.max_rejects) < 0)
+		goto out;
+	if (o->lines && !(*lt = load_lines(o->lines, books, (size_t)nbooks)))
+		goto out;
 	so.prefer = names;
 	so.nprefer = (size_t)n;
 	so.processed_at = at;
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
-		goto out;
-	if (lines && !(lt = load_lines(lines, books, (size_t)nbooks)))
-		goto out;
-	so.lines = lt;
-	run.sum = pgs_summary_new(&so);
-	if (!run.sum) {
+	so.lines = *lt;
+	if (!(run->sum = pgs_summary_new(&so))) {
 		pgs_err("internal error: summary fields do not match the schema");
 		goto out;
 	}
+	rc = 0;
+out:
+	free(names);
+	free(books);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct run run = { 0 };
+	pgs_lines *lt = NULL;
+	int rc, got;
+
+	pgs_setprog(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)) >= 0 || (rc = setup(&o, &run, &lt)) != 0)
+		goto out;
 	run.in = pgs_rows_open(argv + optind, argc - optind);
 	pgs_out_init();
-
 	got = transform(&run);
 	got = pgs_rows_vouch(got, run.in, run.rows_out);
 	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
 	    run.rows_out, pgs_reject_count());
-	if (pgs_out_close() < 0)
+	if (pgs_out_close() < 0 || pgs_rejects_close() < 0)
 		got = PGS_ROWS_FATAL;
-	if (pgs_rejects_close() < 0)
-		got = PGS_ROWS_FATAL;
-	if (got == PGS_ROWS_END)
-		rc = pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	rc = got != PGS_ROWS_END ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
 	pgs_rows_close(run.in);
 	pgs_summary_free(run.sum);
 	seen_free(&run.done);
 	pgs_lines_free(lt);
-	free(names);
-	free(books);
 	return rc;
 }
