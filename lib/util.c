@@ -174,7 +174,7 @@ pgs_fail(char *why, size_t whylen, const char *fmt, ...)
 }
 
 void
-pgs_buf_add(pgs_buf *b, const char *s, size_t n)
+pgs_buf_reserve(pgs_buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -184,6 +184,12 @@ pgs_buf_add(pgs_buf *b, const char *s, size_t n)
 		b->s = pgs_xrealloc(b->s, cap);
 		b->cap = cap;
 	}
+}
+
+void
+pgs_buf_add(pgs_buf *b, const char *s, size_t n)
+{
+	pgs_buf_reserve(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';

@@ -58,6 +58,8 @@ typedef struct pgs_buf {
 	size_t len, cap;
 } pgs_buf;
 void pgs_buf_add(pgs_buf *b, const char *s, size_t n);
+/* Make room for n more bytes (and the NUL) without adding them: b->s + b->len is writable. */
+void pgs_buf_reserve(pgs_buf *b, size_t n);
 void pgs_buf_adds(pgs_buf *b, const char *s);
 void pgs_buf_addf(pgs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pgs_buf_reset(pgs_buf *b);

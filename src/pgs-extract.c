@@ -11,15 +11,18 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "contig.h"
 #include "csv.h"
 #include "dates.h"
 #include "formats.h"
+#include "hashmap.h"
 #include "http.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -51,20 +54,6 @@ struct httpside {
 	int games_loaded;
 };
 
-/* The ids of games already emitted: an open-addressing string set. */
-struct gameset {
-	char **slot;
-	size_t cap, n;
-};
-
-/* The rows of the game being written, by (source, team, player): a game is
- * ~30 rows, so a reused buffer and a linear scan are enough. */
-struct gamerows {
-	pgs_buf keys;       /* NUL-separated keys */
-	size_t *off;
-	size_t n, cap;
-};
-
 struct extract {
 	const char *from_s, *to_s;       /* as given, for the store read and the marker */
 	long from, to;                   /* day numbers; unbounded ends are LONG_MIN/MAX */
@@ -78,9 +67,9 @@ struct extract {
 	pgs_schedule *schedule;
 	const char *input;               /* current input's name, for rejects */
 	long rows;                       /* rows written */
-	char game[32];                   /* the game being written */
-	struct gameset seen;
-	struct gamerows players;
+	pgs_contig games_seen;           /* the contiguity of games */
+	pgs_map players;                 /* (source, team, player) of the current game's rows */
+	pgs_buf key;                     /* scratch for a players key */
 	struct httpside http;
 };
 
@@ -127,239 +116,45 @@ static const struct pgs_tool tool = {
 	PGS_TOOL_ROWS,
 };
 
-static size_t
-hash_str(const char *s)
-{
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
-/* 1 when id is in the set; otherwise adds it and returns 0. */
+/* 1 when the current game already has this row's (source, team, player); else adds it. */
 static int
-gameset_add(struct gameset *g, const char *id)
+player_seen(struct extract *x, json_t *row)
 {
-	size_t i, old;
-	char **prev;
+	const char *parts[3] = {
+		json_string_value(json_object_get(row, "source")),
+		json_string_value(json_object_get(row, "team_abbr")),
+		json_string_value(json_object_get(row, "player_name")),
+	};
 
-	if (g->n * 2 >= g->cap) {
-		prev = g->slot;
-		old = g->cap;
-		g->cap = old ? old * 2 : 1024;
-		g->slot = pgs_xcalloc(g->cap, sizeof(*g->slot));
-		g->n = 0;
-		for (i = 0; i < old; i++)
-			if (prev[i])
-				gameset_add(g, prev[i]), free(prev[i]);
-		free(prev);
-	}
-	for (i = hash_str(id) & (g->cap - 1); g->slot[i]; i = (i + 1) & (g->cap - 1))
-		if (strcmp(g->slot[i], id) == 0)
-			return 1;
-	g->slot[i] = pgs_xstrdup(id);
-	g->n++;
-	return 0;
+	return !pgs_map_add(&x->players, pgs_map_key(&x->key, 3, parts));
 }
 
-static void
-gameset_free(struct gameset *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->cap; i++)
-		free(g->slot[i]);
-	free(g->slot);
-}
-
-/*
- * Write one row as a compact JSON line, byte for byte what pgs_emit() writes
- * (jansson's escaping, keys in insertion order).  Done here because
- * json_dumpf() was more than half of the run time on the real data: it does
- * a locked stdio call per token and a snprintf("%p") per object for its loop
- * check.  Flat values are written directly; nested ones (only in unknown
- * pass-through fields) go through jansson.
- */
-struct obuf {
-	char *s;
-	size_t len, cap;
-};
-
-static inline void
-ob_reserve(struct obuf *b, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->s = pgs_xrealloc(b->s, cap);
-		b->cap = cap;
-	}
-}
-
-static inline void
-ob_add(struct obuf *b, const char *s, size_t n)
-{
-	ob_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-}
-
-static void
-put_string(struct obuf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *end = s + n;
-	char *w;
-
-	ob_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
-	w = b->s + b->len;
-	*w++ = '"';
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*w++ = (char)c;
-			continue;
-		}
-		*w++ = '\\';
-		switch (c) {
-		case '"': case '\\': *w++ = (char)c; break;
-		case '\b': *w++ = 'b'; break;
-		case '\f': *w++ = 'f'; break;
-		case '\n': *w++ = 'n'; break;
-		case '\r': *w++ = 'r'; break;
-		case '\t': *w++ = 't'; break;
-		default:
-			memcpy(w, "u00", 3);
-			w[3] = hex[c >> 4];
-			w[4] = hex[c & 15];
-			w += 5;
-		}
-	}
-	*w++ = '"';
-	b->len = (size_t)(w - b->s);
-}
-
-static void
-put_int(struct obuf *b, json_int_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	ob_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
+/* Reject row; text NULL (rows from a store) records the row as pgs writes it. */
+static int
+reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static int
-put_value(struct obuf *b, json_t *v)
+reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *fmt, ...)
 {
-	char *s;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		put_string(b, json_string_value(v), json_string_length(v));
-		return 0;
-	case JSON_INTEGER:
-		put_int(b, json_integer_value(v));
-		return 0;
-	case JSON_TRUE:
-		ob_add(b, "true", 4);
-		return 0;
-	case JSON_FALSE:
-		ob_add(b, "false", 5);
-		return 0;
-	case JSON_NULL:
-		ob_add(b, "null", 4);
-		return 0;
-	default:
-		if (!(s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
-			return -1;
-		ob_add(b, s, strlen(s));
-		free(s);
-		return 0;
-	}
-}
-
-static int
-emit_row(json_t *row)
-{
-	static struct obuf b;
-	const char *key;
-	json_t *v;
-
-	b.len = 0;
-	ob_add(&b, "{", 1);
-	json_object_foreach(row, key, v) {
-		if (b.len > 1)
-			ob_add(&b, ",", 1);
-		put_string(&b, key, strlen(key));
-		ob_add(&b, ":", 1);
-		if (put_value(&b, v) < 0)
-			return pgs_emit(row); /* let jansson's own path report the problem */
-	}
-	ob_add(&b, "}\n", 2);
-	return fwrite_unlocked(b.s, 1, b.len, stdout) == b.len ? 0 : -1;
-}
-
-/* 1 when the game already has this row's (source, team, player); else adds it. */
-static int
-gamerows_add(struct gamerows *g, json_t *row)
-{
-	static const char *const keys[] = { "source", "team_abbr", "player_name" };
-	char key[512];
-	size_t i, n = 0, l;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = json_string_value(json_object_get(row, keys[i]));
-
-		l = strlen(v);
-		if (n + l + 1 >= sizeof(key))
-			l = sizeof(key) - n - 2; /* absurdly long: compare a prefix */
-		memcpy(key + n, v, l);
-		n += l;
-		key[n++] = '\x1f';
-	}
-	key[n - 1] = '\0';
-	for (i = 0; i < g->n; i++)
-		if (strcmp(g->keys.s + g->off[i], key) == 0)
-			return 1;
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 64;
-		g->off = pgs_xrealloc(g->off, g->cap * sizeof(*g->off));
-	}
-	g->off[g->n++] = g->keys.len;
-	pgs_buf_add(&g->keys, key, n);
-	return 0;
-}
-
-static void
-gamerows_reset(struct gamerows *g)
-{
-	g->n = 0;
-	g->keys.len = 0;
-}
-
-/* Reject row; text NULL (rows from a store) records the row as JSON. */
-static int
-reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *why)
-{
-	char *dump = NULL;
+	pgs_buf dump = { 0 };
+	va_list ap;
+	char *why;
 	int r;
 
-	if (!text)
-		text = dump = json_dumps(row, JSON_COMPACT);
-	r = pgs_reject(x->input, lineno, text, "%s", why);
-	free(dump);
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (!text) {
+		pgs_json_dump(&dump, row);
+		text = dump.s ? dump.s : "";
+	}
+	r = pgs_reject(x->input, lineno, text, "%s", why ? why : "out of memory");
+	pgs_buf_free(&dump);
+	free(why);
 	return r;
 }
-
 /*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
@@ -378,27 +173,25 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 	if (days != LONG_MIN && (days < x->from || days > x->to))
 		goto out;
 	if (bad) {
-		r = reject_row(x, row, lineno, text, why);
+		r = reject_row(x, row, lineno, text, "%s", why);
 		goto out;
 	}
 	gid = json_string_value(json_object_get(row, "game_id"));
-	if (strcmp(gid, x->game) != 0) {
-		if (gameset_add(&x->seen, gid)) {
-			snprintf(why, sizeof(why), "game %s is not contiguous in the input", gid);
-			r = reject_row(x, row, lineno, text, why);
-			goto out;
-		}
-		snprintf(x->game, sizeof(x->game), "%s", gid);
-		gamerows_reset(&x->players);
+	switch (pgs_contig_next(&x->games_seen, gid, why, sizeof(why))) {
+	case PGS_CONTIG_BAD:
+		r = reject_row(x, row, lineno, text, "%s", why);
+		goto out;
+	case PGS_CONTIG_NEW:
+		pgs_map_clear(&x->players, NULL);
+		break;
 	}
-	if (gamerows_add(&x->players, row)) {
-		snprintf(why, sizeof(why), "duplicate row for %s (%s) in game %s",
+	if (player_seen(x, row)) {
+		r = reject_row(x, row, lineno, text, "duplicate row for %s (%s) in game %s",
 		    json_string_value(json_object_get(row, "player_name")),
 		    json_string_value(json_object_get(row, "team_abbr")), gid);
-		r = reject_row(x, row, lineno, text, why);
 		goto out;
 	}
-	if (emit_row(row) < 0)
+	if (pgs_emit(row) < 0)
 		r = -1; /* pgs_out_close() reports the write error */
 	else
 		x->rows++;
@@ -995,9 +788,9 @@ main(int argc, char **argv)
 	pgs_info("%ld rows, %ld rejects", x.rows, pgs_reject_count());
 	rc = !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
-	gameset_free(&x.seen);
-	pgs_buf_free(&x.players.keys);
-	free(x.players.off);
+	pgs_contig_free(&x.games_seen);
+	pgs_map_free(&x.players, NULL);
+	pgs_buf_free(&x.key);
 	free(x.sources.v);
 	free(x.maps.v);
 	free(x.games.v);

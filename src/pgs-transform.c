@@ -5,14 +5,12 @@
  * merged and its summary rows computed by lib/summary.c, so memory is bounded
  * by the largest game and not by the input.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dates.h"
-#include "hash.h"
+#include "contig.h"
 #include "lines.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -55,128 +53,29 @@ static const struct pgs_tool tool = {
 
 /* ---- processed_at ---- */
 
-/*
- * Normalize an ISO-8601 UTC time ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with an
- * optional fraction, then "Z" or "+00:00") to "YYYY-MM-DDTHH:MM:SSZ".
- */
-static int
-parse_now(const char *s, char out[32])
-{
-	char date[11];
-	int hh = 0, mm = 0, ss = 0, n = 0;
-	long days;
-	const char *rest;
+/* Seconds since the epoch that still format as a year <= 9999. */
+#define EPOCH_MAX 253402300799LL
 
-	if (strlen(s) < 10)
-		return -1;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (pgs_date_parse(date, &days) < 0)
-		return -1;
-	rest = s + 10;
-	if (*rest == 'T' || *rest == ' ') {
-		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &hh, &mm, &ss, &n) != 3 || n != 8)
-			return -1;
-		if (hh > 23 || mm > 59 || ss > 59)
-			return -1;
-		rest += 1 + n;
-		if (*rest == '.')
-			for (rest++; *rest >= '0' && *rest <= '9'; rest++)
-				;
-		if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
-			return -1;
-	} else if (*rest != '\0') {
-		return -1;
-	}
-	snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, hh, mm, ss);
-	return 0;
-}
-
-/* --now, else $SOURCE_DATE_EPOCH (reproducible runs), else the clock. */
+/* --now, else $SOURCE_DATE_EPOCH (reproducible runs), else the clock; as "YYYY-MM-DDTHH:MM:SSZ". */
 static int
 processed_at(const char *now, char out[32])
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	struct tm tm;
-	time_t t;
+	long long us, v;
 
 	if (now) {
-		if (parse_now(now, out) < 0)
-			return pgs_usage_error("bad --now '%s': want YYYY-MM-DDTHH:MM:SSZ", now);
-		return 0;
-	}
-	if (sde && *sde) {
-		long long v = pgs_parse_count(sde);
-
-		if (v < 0)
-			return pgs_usage_error("bad SOURCE_DATE_EPOCH '%s': want seconds since 1970", sde);
-		t = (time_t)v;
+		if (pgs_timestamp_parse(now, &us) < 0)
+			return pgs_usage_error("bad --now '%s': want YYYY-MM-DDTHH:MM:SS[.f] and Z or +HH:MM", now);
+	} else if (sde && *sde) {
+		if ((v = pgs_parse_count(sde)) < 0 || v > EPOCH_MAX)
+			return pgs_usage_error("bad SOURCE_DATE_EPOCH '%s': want seconds since 1970 (up to year 9999)", sde);
+		us = v * 1000000LL;
 	} else {
-		t = time(NULL);
+		us = pgs_now_us();
 	}
-	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return pgs_usage_error("cannot format time %lld", (long long)t);
+	if (pgs_timestamp_format(us, out) < 0)
+		return pgs_usage_error("bad time '%s': before 1900", now ? now : sde ? sde : "now");
 	return 0;
-}
-
-/* ---- games already written: their rows must not come back ---- */
-
-struct seen {
-	char **ids;
-	size_t cap, n;      /* cap: power of two */
-};
-
-static uint32_t
-hash_str(const char *s)
-{
-	return pgs_fnv1a(s, PGS_FNV1A_BASIS);
-}
-
-static int
-seen_has(const struct seen *t, const char *id)
-{
-	if (t->cap == 0)
-		return 0;
-	for (size_t p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-		if (strcmp(t->ids[p], id) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-seen_add(struct seen *t, const char *id)
-{
-	size_t p;
-
-	if (seen_has(t, id))
-		return;
-	if (2 * (t->n + 1) > t->cap) {
-		struct seen old = *t;
-
-		t->cap = t->cap ? 2 * t->cap : 1024;
-		t->ids = pgs_xcalloc(t->cap, sizeof(*t->ids));
-		t->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.ids[i]) {
-				for (p = hash_str(old.ids[i]) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-					;
-				t->ids[p] = old.ids[i];
-				t->n++;
-			}
-		free(old.ids);
-	}
-	for (p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-		;
-	t->ids[p] = pgs_xstrdup(id);
-	t->n++;
-}
-
-static void
-seen_free(struct seen *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->ids[i]);
-	free(t->ids);
 }
 
 /* ---- the stream ---- */
@@ -184,7 +83,7 @@ seen_free(struct seen *t)
 struct run {
 	pgs_rows *in;
 	pgs_summary *sum;
-	struct seen done;
+	pgs_contig games;
 	long rows_out;
 };
 
@@ -199,15 +98,10 @@ write_row(json_t *row, const char *line, size_t len, void *arg)
 	return 0;
 }
 
-/* Emit the buffered game and remember it; -1 on a write error. */
+/* Emit the buffered game; -1 on a write error. */
 static int
 finish_game(struct run *r)
 {
-	const char *id = pgs_summary_game(r->sum);
-
-	if (!id)
-		return 0;
-	seen_add(&r->done, id);
 	return pgs_summary_flush(r->sum, write_row, r) < 0 ? -1 : 0;
 }
 
@@ -216,14 +110,12 @@ static int
 take_row(struct run *r, json_t *row)
 {
 	const char *gid = json_string_value(json_object_get(row, "game_id"));
-	const char *cur = pgs_summary_game(r->sum);
 	char err[512];
+	int c = gid ? pgs_contig_next(&r->games, gid, err, sizeof(err)) : PGS_CONTIG_SAME;
 
-	if (gid && cur && strcmp(gid, cur) != 0 && finish_game(r) < 0)
+	if (c == PGS_CONTIG_NEW && finish_game(r) < 0)
 		return -1;
-	if (gid && seen_has(&r->done, gid))
-		snprintf(err, sizeof(err), "game '%s' not contiguous: its rows must come together", gid);
-	else if (pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
+	if (c != PGS_CONTIG_BAD && pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
 		return 0;
 	return pgs_reject(pgs_rows_name(r->in), pgs_rows_lineno(r->in), pgs_rows_text(r->in),
 	    "%s", err);
@@ -343,7 +235,7 @@ main(int argc, char **argv)
 out:
 	pgs_rows_close(run.in);
 	pgs_summary_free(run.sum);
-	seen_free(&run.done);
+	pgs_contig_free(&run.games);
 	pgs_lines_free(lt);
 	return rc;
 }
