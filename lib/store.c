@@ -8,6 +8,7 @@
 static const struct pgs_store_ops *const backends[] = {
 	&pgs_store_sqlite_ops,
 	&pgs_store_pg_ops,
+	&pgs_store_bq_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 

@@ -16,7 +16,9 @@
 #include "rawcheck.h"
 #include "util.h"
 
-#define MAX_ATTEMPTS 8
+/* Stores without locks across calls (BigQuery) retry a window that changed
+ * under the write; with many writers on one window that takes a few rounds. */
+#define MAX_ATTEMPTS 24
 #define MAX_BACKOFF_MS 8000
 
 struct scope {
@@ -515,7 +517,8 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 		/* a concurrent writer changed the window between inspect and apply */
 		pgs_info("window %s..%s changed under the write (attempt %d); again", w->from, w->to,
 		    attempt);
-		sleep_ms(backoff + rand() % (backoff / 2 + 1));
+		/* jittered: writers that collided spread out instead of colliding again */
+		sleep_ms(backoff / 2 + rand() % (backoff + 1));
 		backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
 	}
 	if (r == PGS_STORE_RETRY)

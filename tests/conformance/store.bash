@@ -18,7 +18,7 @@ postgres)
 	. "$PGS_ROOT/tests/pg/server.bash"
 	;;
 bigquery)
-	# shellcheck source=/dev/null
+	# shellcheck source=tests/bqemu/server.bash
 	. "$PGS_ROOT/tests/bqemu/server.bash"
 	;;
 esac
@@ -33,7 +33,10 @@ store_setup_file() {
 		pg_start
 		;;
 	bigquery)
-		bq_start
+		local why
+		why=$(bq_skip_reason)
+		[ -z "$why" ] || skip "$why"
+		bq_start --seed 1
 		;;
 	*)
 		echo "unknown PGS_TEST_STORE '$PGS_TEST_STORE'" >&2
