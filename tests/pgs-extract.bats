@@ -482,6 +482,29 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	[[ "$stderr" == *"arr.json:1: cannot tell the input format"* ]]
 }
 
+@test "detection is linear: a document whose key comes after 100k lines, and 100k raw rows after a '{' line" {
+	# the v3 document's key is 100k lines down: detection must wait for it without rescanning
+	# the held head at every line (that was quadratic: minutes for this file)
+	{ sed -n 1,2p "$V3"; echo '"pad": ['; yes '1,' | head -n 100000; echo '1],'; sed -n 3,216p "$V3"; } >padded.json
+	sed -n 1,216p "$V3" >plain.json
+	pgs-extract --games "$GAMES" plain.json >want.ndjson
+	run --separate-stderr timeout 60 pgs-extract --games "$GAMES" padded.json
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(rows want.ndjson)" 6
+	assert_output "$(cat want.ndjson)"
+	# a stray '{' line, then 100k raw rows: the head is held to 1 MiB, then it is raw
+	head -n 1 want.ndjson | awk -v q='"' '{ k = q "player_name" q ":" q; i = index($0, k) + length(k)
+		pre = substr($0, 1, i - 1); rest = substr($0, i); post = substr(rest, index(rest, q))
+		print "{"; for (n = 1; n <= 100000; n++) print pre "P" n post }' >many.ndjson
+	local rc=0
+	pgs-extract many.ndjson >out.ndjson 2>err || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(tail -n 1 out.ndjson)" '{"pgs_end":{"tool":"pgs-extract","rows":100000,"rejects":1,"from":null,"to":null}}'
+	assert_equal "$(wc -l <err)" 1
+	grep -q '^pgs-extract: many.ndjson:1: malformed JSON' err
+}
+
 # ---- real data -------------------------------------------------------------
 
 @test "real data: the 2023-24 NBA.com export with --map matches bbref steals/blocks/turnovers" {

@@ -1,7 +1,7 @@
 /*
  * pgs-http-get — a test driver for lib/http: GET each URL with one client and
- * write the bodies to stdout, or expand a URL template.  Built by
- * tests/pgs-http.bats against build/libpgs.a; not installed.
+ * write the bodies to stdout, or expand a URL template.  Built by the
+ * Makefile into bin-test/ with the tools (and their flags); not installed.
  */
 #include <stdio.h>
 #include <stdlib.h>
