@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -162,6 +164,17 @@ pgs_xasprintf(const char *fmt, ...)
 	return s;
 }
 
+void *
+pgs_xgrow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	if (*cap > SIZE_MAX / size)
+		oom();
+	return pgs_xrealloc(p, *cap * size);
+}
+
 int
 pgs_fail(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -199,6 +212,57 @@ void
 pgs_buf_adds(pgs_buf *b, const char *s)
 {
 	pgs_buf_add(b, s, strlen(s));
+}
+
+void
+pgs_buf_addint(pgs_buf *b, long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	pgs_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+pgs_buf_addjson(pgs_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n;
+	char *w;
+
+	pgs_buf_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
+	w = b->s + b->len;
+	*w++ = '"';
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': case '\\': *w++ = (char)c; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+		}
+	}
+	*w++ = '"';
+	*w = '\0';
+	b->len = (size_t)(w - b->s);
 }
 
 void
@@ -251,6 +315,30 @@ pgs_close_stream(FILE *f, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+int
+pgs_mkdir_p(const char *dir)
+{
+	char *path = pgs_xstrdup(dir), *s, c;
+	int rc = 0;
+
+	for (s = path + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			pgs_err_errno("cannot create directory '%s'", path);
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(path);
+	return rc;
 }
 
 long

@@ -292,9 +292,9 @@ print(any(not n.isascii() for n in names), any(n.endswith(" Jr.") for n in names
 
 @test "a full disk is an I/O failure (3) with a message" {
 	run --separate-stderr -3 bash -c "'$SAMPLE' --scale 0.05 > /dev/full"
-	[[ "$stderr" == "pgs-sample: standard output: write error: "* ]]
+	[[ "$stderr" == "pgs-sample: write error on stdout: "* ]]
 	run --separate-stderr -3 bash -c "'$SAMPLE' --scale 0.05 --format raw > /dev/full"
-	[[ "$stderr" == "pgs-sample: standard output: write error: "* ]]
+	[[ "$stderr" == "pgs-sample: write error on stdout: "* ]]
 	touch notadir
 	run --separate-stderr -3 "$SAMPLE" --scale 0.05 -o notadir/x
 	[[ "$stderr" == "pgs-sample: cannot create directory"* ]]
