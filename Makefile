@@ -34,7 +34,7 @@ LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBA    := $(BUILD)/libpgs.a
 # One file per tool (src/pgs-NAME.c), or a directory of files (src/pgs-NAME/*.c).
-TOOL_DIRS := $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c)))
+TOOL_DIRS := $(sort $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c))))
 TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(sort $(TOOL_DIRS)))
 PIPES   := $(wildcard pipelines/pgs-*)
 # Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.

@@ -317,6 +317,16 @@ pgs_close_stream(FILE *f, const char *name)
 	return 0;
 }
 
+size_t
+pgs_rank(const char *const *names, size_t n, const char *s, int (*cmp)(const char *, const char *))
+{
+	size_t i;
+
+	for (i = 0; i < n && cmp(names[i], s) != 0; i++)
+		;
+	return i;
+}
+
 int
 pgs_mkdir_p(const char *dir)
 {

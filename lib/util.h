@@ -79,6 +79,11 @@ void pgs_buf_free(pgs_buf *b);
 #include <stdio.h>
 int pgs_close_stream(FILE *f, const char *name);
 
+/* The index of s in names[0..n), compared with cmp (strcmp, strcasecmp), or n when it is
+ * not there: a preference rank, unlisted names last. */
+size_t pgs_rank(const char *const *names, size_t n, const char *s,
+    int (*cmp)(const char *, const char *));
+
 /* mkdir -p: dir and its missing parents.  0, or -1 after reporting. */
 int pgs_mkdir_p(const char *dir);
 

@@ -171,6 +171,14 @@ prefix_bbref(pgs_buf *b, const struct season *S, const struct game *g, int team)
 	pgs_buf_adds(b, home ? ",1," : ",0,");
 }
 
+/* ",N" */
+static void
+put_cint(pgs_buf *b, int v)
+{
+	put_ch(b, ',');
+	pgs_buf_addint(b, v);
+}
+
 static void
 format_bbref(pgs_buf *b, const pgs_buf *pre, const struct league *L,
     const struct row *rw, int row_order)
@@ -195,42 +203,18 @@ format_bbref(pgs_buf *b, const pgs_buf *pre, const struct league *L,
 		return;
 	}
 	put_minutes(b, rw->sec);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FG]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FGA]);
-	put_ch(b, ',');
-	put_pct(b, v[S_FG], v[S_FGA]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FG3]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FG3A]);
-	put_ch(b, ',');
-	put_pct(b, v[S_FG3], v[S_FG3A]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FT]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_FTA]);
-	put_ch(b, ',');
-	put_pct(b, v[S_FT], v[S_FTA]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_ORB]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_DRB]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_ORB] + v[S_DRB]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_AST]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_STL]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_BLK]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_TOV]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_PF]);
-	put_ch(b, ',');
-	pgs_buf_addint(b, v[S_PTS]);
+	/* made, attempted, percentage for FG, 3P and FT; then the rest, comma first */
+	for (int k = S_FG; k <= S_FTA; k += 2) {
+		put_cint(b, v[k]);
+		put_cint(b, v[k + 1]);
+		put_ch(b, ',');
+		put_pct(b, v[k], v[k + 1]);
+	}
+	put_cint(b, v[S_ORB]);
+	put_cint(b, v[S_DRB]);
+	put_cint(b, v[S_ORB] + v[S_DRB]);
+	for (int k = S_AST; k <= S_PTS; k++)
+		put_cint(b, v[k]);
 	put_ch(b, ',');
 	if (!rw->pm_blank) {
 		if (rw->pm > 0)
