@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,11 @@ pgs_close_stream(FILE *f, const char *name)
 	if (fclose(f) != 0 && !bad) {
 		bad = 1;
 		saved = errno;
+	}
+	if (bad && saved == EPIPE) {
+		/* the reader left (| head -1): end quietly, as SIGPIPE does when it is not ignored */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
 	}
 	if (bad) {
 		pgs_err_errnum(saved, "write error on %s", name);

@@ -75,7 +75,8 @@ void pgs_buf_reset(pgs_buf *b);
 void pgs_buf_free(pgs_buf *b);
 
 /* Check a finished output stream: flush, ferror, close. Returns 0, or -1 after
- * printing "PROG: write error on NAME: ..." (so `> /dev/full` fails). */
+ * printing "PROG: write error on NAME: ..." (so `> /dev/full` fails).  A reader
+ * that closed the pipe (EPIPE, SIGPIPE ignored) ends the tool quietly by SIGPIPE. */
 #include <stdio.h>
 int pgs_close_stream(FILE *f, const char *name);
 
