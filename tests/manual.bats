@@ -114,3 +114,9 @@ split_examples() {
 	assert_equal "$(cat "$work/example-01.want")" "two"
 	assert_equal "$(cat "$work/example-01.section")" "pgs-extract"
 }
+
+@test "README.md and MANUAL.md stand alone: they never point at ../shared" {
+	run grep -nE '\.\./shared|shared/(data|SPEC)' "$PGS_ROOT/README.md" "$PGS_ROOT/MANUAL.md"
+	assert_failure 1
+	assert_output ""
+}
