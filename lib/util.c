@@ -69,15 +69,21 @@ pgs_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* pgs_verr() when the verbosity is at least level (1 normal, 2 -v). */
+static void
+say(int level, const char *fmt, va_list ap)
+{
+	if (pgs_verbosity >= level)
+		pgs_verr(fmt, ap);
+}
+
 void
 pgs_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (pgs_verbosity < 1)
-		return;
 	va_start(ap, fmt);
-	pgs_verr(fmt, ap);
+	say(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -86,10 +92,8 @@ pgs_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (pgs_verbosity < 2)
-		return;
 	va_start(ap, fmt);
-	pgs_verr(fmt, ap);
+	say(2, fmt, ap);
 	va_end(ap);
 }
 
@@ -151,17 +155,24 @@ pgs_xstrndup(const char *s, size_t n)
 }
 
 char *
+pgs_xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+char *
 pgs_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = pgs_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	return s;
 }
 
@@ -271,14 +282,11 @@ pgs_buf_addf(pgs_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = pgs_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
-	pgs_buf_add(b, s, (size_t)r);
+	pgs_buf_adds(b, s);
 	free(s);
 }
 

@@ -44,6 +44,7 @@ void *pgs_xrealloc(void *p, size_t n);     /* returns the new block; p is invali
 char *pgs_xstrdup(const char *s);
 char *pgs_xstrndup(const char *s, size_t n);
 char *pgs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *pgs_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /*
  * Make room for element n of the array p of *cap elements of size bytes:
  * when n == *cap the array doubles (16 the first time).  Returns the array

@@ -120,14 +120,13 @@ reject_row(struct extract *x, json_t *row, long lineno, const char *text, const 
 	int r;
 
 	va_start(ap, fmt);
-	if (vasprintf(&why, fmt, ap) < 0)
-		why = NULL;
+	why = pgs_xvasprintf(fmt, ap);
 	va_end(ap);
 	if (!text) {
 		pgs_json_dump(&dump, row);
 		text = dump.s ? dump.s : "";
 	}
-	r = pgs_reject(x->io.input, lineno, text, "%s", why ? why : "out of memory");
+	r = pgs_reject(x->io.input, lineno, text, "%s", why);
 	pgs_buf_free(&dump);
 	free(why);
 	return r;
