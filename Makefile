@@ -1,10 +1,25 @@
-# pgs — plain Makefile.  make [all|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+# What each tool links: libpgs.a is one archive (the linker takes only the
+# objects a tool uses), and these are the system libraries those objects
+# need.  A store backend may need any of STORE_PKGS.  A tool not listed
+# links every package; "none" means libc and libm only.
+STORE_PKGS         := sqlite3 libpq libcurl libcrypto jansson
+PKGS_pgs-extract   := jansson zlib libcurl $(STORE_PKGS)
+PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
+PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
+PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
+PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
+PKGS_pgs-sample    := none
+PKGS_pgs-http-get  := jansson zlib libcurl
+PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)
+tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1)))))),$(PKG_LIBS)) -lm
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -19,22 +34,20 @@ BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBA    := $(BUILD)/libpgs.a
-TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c))
+# One file per tool (src/pgs-NAME.c), or a directory of files (src/pgs-NAME/*.c).
+TOOL_DIRS := $(sort $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c))))
+TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(sort $(TOOL_DIRS)))
 PIPES   := $(wildcard pipelines/pgs-*)
+# Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
+TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+HEADERS := $(wildcard lib/*.h)
 
-# Test-only programs (git's t/helper): built with the tools, used by the bats suites.
-HELPERS := $(patsubst tests/helper/%.c,tests/helper/bin/%,$(wildcard tests/helper/*.c))
+all: $(TOOLS) $(TEST_HELPERS)
 
-all: $(TOOLS) $(HELPERS)
-
-tests/helper/bin/%: tests/helper/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
-	@mkdir -p tests/helper/bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
-
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/lib:
@@ -43,16 +56,30 @@ $(BUILD)/lib:
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# bin/ holds the tools of the last build; a SANITIZE build overwrites them on purpose.
-bin/%: src/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+# bin/ (and bin-test/) hold the programs of the last build; a SANITIZE build overwrites them on purpose.
+bin/%: src/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
 	@mkdir -p bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-# Rebuild the tools when switching between normal and sanitizer builds.
+# A tool made of several files: src/pgs-NAME/*.c and its private headers.
+.SECONDEXPANSION:
+$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -Isrc/$* -o $@ $(filter %.c,$^) $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin-test
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin-test
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+# Rebuild the programs when switching between normal and sanitizer builds.
 $(BUILD)/.flags: FORCE | $(BUILD)/lib
 	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(HEADERS) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
 
@@ -72,12 +99,12 @@ bench: all
 	tests/bench/run
 	tests/bench/realdata
 
-install: all
+install: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -rf build build-san bin/pgs-* tests/helper/bin
+	rm -rf build build-san bin/pgs-* bin-test
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "dates.h"
+#include "ndjson.h"
 
 struct pgs_http {
 	CURL *curl;
@@ -112,6 +113,77 @@ pgs_http_opts_init(struct pgs_http_opts *o)
 	if ((ua = getenv("PGS_HTTP_USER_AGENT")) && *ua)
 		o->user_agent = ua;
 	return 0;
+}
+
+int
+pgs_http_opts_resolve(struct pgs_http_opts *o, const struct pgs_http_given *given,
+    const char *const *headers)
+{
+	if (pgs_http_opts_init(o) < 0)
+		return -1;
+	if (given->timeout_ms >= 0)
+		o->timeout_ms = given->timeout_ms;
+	if (given->connect_timeout_ms >= 0)
+		o->connect_timeout_ms = given->connect_timeout_ms;
+	if (given->max_retries >= 0)
+		o->max_retries = given->max_retries;
+	o->headers = headers;
+	return 0;
+}
+
+int
+pgs_http_header_ok(const char *h)
+{
+	size_t n = strcspn(h, ":");
+
+	return n > 0 && h[n] == ':' && strcspn(h, " \t\r\n") >= n && !strpbrk(h, "\r\n");
+}
+
+int
+pgs_http_headers_add(pgs_http_headers *h, const char *line)
+{
+	if (!pgs_http_header_ok(line))
+		return -1;
+	h->v = pgs_xrealloc(h->v, (size_t)(h->n + 2) * sizeof(*h->v));
+	h->v[h->n++] = line;
+	h->v[h->n] = NULL;
+	return 0;
+}
+
+int
+pgs_http_headers_load(pgs_http_headers *h, const char *path)
+{
+	pgs_input *in = pgs_input_open((char **)&path, 1);
+	char *line;
+	size_t len;
+	int got, rc = 0;
+
+	while ((got = pgs_input_line(in, &line, &len)) > 0) {
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (!pgs_http_header_ok(line)) {
+			pgs_err("%s:%ld: not a 'Name: value' header line", path, pgs_input_lineno(in));
+			rc = -1;
+			break;
+		}
+		h->owned = pgs_xrealloc(h->owned, (size_t)(h->nowned + 1) * sizeof(*h->owned));
+		h->owned[h->nowned] = pgs_xstrdup(line);
+		pgs_http_headers_add(h, h->owned[h->nowned++]);
+	}
+	if (got < 0)
+		rc = -1;
+	pgs_input_close(in);
+	return rc;
+}
+
+void
+pgs_http_headers_free(pgs_http_headers *h)
+{
+	for (int i = 0; i < h->nowned; i++)
+		free(h->owned[i]);
+	free(h->owned);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
 }
 
 static size_t

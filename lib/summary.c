@@ -130,6 +130,20 @@ known_has(const pgs_summary *s, const char *name)
 	return pgs_map_has(&s->known, name);
 }
 
+/* The schema index of each of the n names into pos; -1 when one is not a summary field. */
+static int
+schema_positions(const char *const *names, size_t n, int *pos)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields, names[i]);
+
+		if (!f)
+			return -1;
+		pos[i] = (int)(f - pgs_summary_fields);
+	}
+	return 0;
+}
+
 pgs_summary *
 pgs_summary_new(const struct pgs_summary_opts *o)
 {
@@ -153,25 +167,10 @@ pgs_summary_new(const struct pgs_summary_opts *o)
 			return NULL;
 	}
 	s = pgs_xcalloc(1, sizeof(*s));
-	for (size_t i = 0; i < NF; i++) {
-		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
-		    field_names[i]);
-
-		if (!f) {
-			free(s);
-			return NULL;
-		}
-		s->field_pos[i] = (int)(f - pgs_summary_fields);
-	}
-	for (size_t i = 0; i < NSTAT; i++) {
-		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
-		    stat_names[i]);
-
-		if (!f) {
-			free(s);
-			return NULL;
-		}
-		s->stat_pos[i] = (int)(f - pgs_summary_fields);
+	if (schema_positions(field_names, NF, s->field_pos) < 0 ||
+	    schema_positions(stat_names, NSTAT, s->stat_pos) < 0) {
+		free(s);
+		return NULL;
 	}
 	s->prefer = pgs_xcalloc(o->nprefer + 1, sizeof(*s->prefer));
 	for (size_t i = 0; i < o->nprefer; i++)
@@ -268,10 +267,7 @@ bad:
 static int
 source_rank(const pgs_summary *s, const char *src)
 {
-	for (size_t i = 0; i < s->nprefer; i++)
-		if (strcmp(s->prefer[i], src) == 0)
-			return (int)i;
-	return (int)s->nprefer;
+	return (int)pgs_rank(s->prefer, s->nprefer, src, strcmp);
 }
 
 /* Preference order: --prefer rank, then sources not listed by name. */

@@ -42,7 +42,7 @@ sample() {
 
 # The summary table as pgs-store-dump prints it, without the run's times.
 table_of() {
-	"$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$1" player_game_summary | jq -c 'del(.processed_at)'
+	"$PGS_ROOT/bin-test/pgs-store-dump" "$1" player_game_summary | jq -c 'del(.processed_at)'
 }
 
 @test "bigquery: through 503s, 429s, dropped and cut connections, a backfill --jobs 3 equals SQLite's, with no insertAll" {

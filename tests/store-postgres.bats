@@ -69,11 +69,11 @@ sample() {
 	[ "$(pg_sql "SELECT count(*) FROM envtest.player_game_summary")" -eq 1 ]
 	echo "127.0.0.1:$PG_PORT:pgs:pgs:$PG_PASSWORD" >pgpass
 	chmod 600 pgpass
-	PGPASSFILE=$PWD/pgpass run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$plain" player_game_summary player_lookup
+	PGPASSFILE=$PWD/pgpass run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$plain" player_game_summary player_lookup
 	assert_success
 	assert_output '["a"]'
 	# without a password it is refused, saying so
-	PGPASSFILE=/nonexistent run -3 --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$plain" player_game_summary
+	PGPASSFILE=/nonexistent run -3 --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$plain" player_game_summary
 	[[ "$stderr" == *"cannot connect"* ]]
 }
 
@@ -115,8 +115,8 @@ sample() {
 	export PGS_STATE_DIR="$BATS_TEST_TMPDIR/ref-state"
 	pgs-ingest --store "$ref" "${files[@]}" 2>/dev/null
 	pgs-backfill --store "$ref" --from 2021-10-01 --to 2024-05-01 --batch-days 7 2>/dev/null
-	"$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" player_game_summary | jq -c 'del(.processed_at)' >got
-	"$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$ref" player_game_summary | jq -c 'del(.processed_at)' >want
+	"$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_game_summary | jq -c 'del(.processed_at)' >got
+	"$PGS_ROOT/bin-test/pgs-store-dump" "$ref" player_game_summary | jq -c 'del(.processed_at)' >want
 	[ "$(grep -c . want)" -eq 93852 ]
 	diff want got
 }

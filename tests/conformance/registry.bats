@@ -44,9 +44,9 @@ ids() {
 	assert_success
 	assert_equal "$(ids | paste -sd,)" \
 	    "Nikola Jokić|nikolajokic_001|new,Marcus Williams|marcuswilliams_001|new,Marcus Williams|marcuswilliams_002|new,Marcus Williams|marcuswilliams_001|new"
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" players_registry universal_player_id player_lookup player_full_name first_game_id
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" players_registry universal_player_id player_lookup player_full_name first_game_id
 	assert_output $'["marcuswilliams_001","marcuswilliams","Marcus Williams","20231024_LAL_DEN"]\n["marcuswilliams_002","marcuswilliams","Marcus Williams","20231024_LAL_DEN"]\n["nikolajokic_001","nikolajokic","Nikola Jokić","20231024_LAL_DEN"]'
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" player_source_ids
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_source_ids
 	assert_equal "${#lines[@]}" 3
 	# the same rows again: the same ids, "new" on the registering game only
 	run --separate-stderr pgs-resolve --register in.ndjson
@@ -65,11 +65,11 @@ ids() {
 	run --separate-stderr pgs-resolve in.ndjson
 	assert_success
 	assert_equal "$(ids | paste -sd,)" "Nobody Known|null|unresolved,Nobody Known|null|unresolved"
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" unresolved_player_names player_lookup source team_abbr first_game_id occurrences
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" unresolved_player_names player_lookup source team_abbr first_game_id occurrences
 	assert_output '["nobodyknown","bbref","DEN","20231024_LAL_DEN",2]'
 	# a second run adds up
 	run --separate-stderr pgs-resolve in.ndjson
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" unresolved_player_names occurrences
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" unresolved_player_names occurrences
 	assert_output '[4]'
 	# the aliases file's decisions are saved; the player's team-season too
 	row "Jeenathan Williams" bbref willije02 >b.ndjson
@@ -79,11 +79,11 @@ ids() {
 	assert_success
 	run --separate-stderr pgs-resolve --aliases aliases.csv n.ndjson
 	assert_equal "$(ids)" "Nate Williams|jeenathanwilliams_001|alias"
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" player_aliases alias_lookup universal_player_id rule
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_aliases alias_lookup universal_player_id rule
 	assert_output '["natewilliams","jeenathanwilliams_001","aliases-file"]'
 	run --separate-stderr pgs-resolve n.ndjson
 	assert_equal "$(ids)" "Nate Williams|jeenathanwilliams_001|alias"
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" player_team_seasons
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_team_seasons
 	assert_output --partial '"team_abbr":"DEN"'
 }
 

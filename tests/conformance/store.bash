@@ -63,7 +63,7 @@ store_fresh() {
 }
 
 dump() {
-	"$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$@"
+	"$PGS_ROOT/bin-test/pgs-store-dump" "$@"
 }
 
 count() {

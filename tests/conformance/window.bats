@@ -181,7 +181,7 @@ points() {
 	load_batch a.nd --table raw_boxscores
 	load_batch b.nd --table raw_boxscores
 	assert_output --partial '"inserted":30,"updated":0,"unchanged":0,"deleted":0'
-	run bash -c "\"$PGS_ROOT/tests/helper/bin/pgs-store-dump\" '$S' raw_boxscores source | sort | uniq -c | awk '{print \$2, \$1}'"
+	run bash -c "\"$PGS_ROOT/bin-test/pgs-store-dump\" '$S' raw_boxscores source | sort | uniq -c | awk '{print \$2, \$1}'"
 	assert_output $'["bbref"] 40\n["nbacom"] 30'
 	# rewriting nbacom with fewer rows never touches bbref
 	raw nbacom 1 29 >b2.nd
@@ -189,7 +189,7 @@ points() {
 	assert_output --partial '"deleted":1'
 	assert_equal "$(dump "$S" raw_boxscores source | grep -c bbref)" 40
 	assert_equal "$(dump "$S" raw_boxscores source | grep -c nbacom)" 29
-	run bash -c "\"$PGS_ROOT/tests/helper/bin/pgs-store-dump\" '$S' pgs_windows tbl scope rows | grep raw_boxscores | sort"
+	run bash -c "\"$PGS_ROOT/bin-test/pgs-store-dump\" '$S' pgs_windows tbl scope rows | grep raw_boxscores | sort"
 	assert_output $'["raw_boxscores","bbref",40]\n["raw_boxscores","nbacom",29]\n["raw_boxscores","nbacom",30]'
 	# --source rejects rows of another source
 	cat a.nd b2.nd >mixed.nd
@@ -213,7 +213,7 @@ points() {
 @test "conformance: the ledger records each window with its rows, digest, config and run" {
 	summary 1 20 >b.nd
 	load_batch b.nd --run-id r1 --run-started 1000000 --config-digest abc123
-	run --separate-stderr "$PGS_ROOT/tests/helper/bin/pgs-store-dump" "$S" pgs_windows
+	run --separate-stderr "$PGS_ROOT/bin-test/pgs-store-dump" "$S" pgs_windows
 	assert_success
 	assert_equal "${#lines[@]}" 1
 	jq -e --arg d "$(sha256sum <b.nd.m | cut -c1-64)" '.tbl == "player_game_summary" and .scope == "*"
