@@ -219,6 +219,13 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	assert_equal "$(printf '%s\n' "${lines[0]}" | jq -r '.source | length')" 510
 	[[ $stderr == "pgs-extract: long.ndjson:4: duplicate row for ${long}y (BOS) in game 20211020_BOS_NYK" ]] ||
 		fail "stderr: $stderr"
+	# landed in the store and read back (the store may refuse such a row, but reading never crashes)
+	printf '%s\n' "$output" >landed.ndjson
+	pgs-write --store "sqlite:$BATS_TEST_TMPDIR/long.db" --table raw_boxscores \
+		--from 2021-10-20 --to 2021-10-20 <landed.ndjson >/dev/null 2>&1 || true
+	run --separate-stderr pgs-extract --source "sqlite:$BATS_TEST_TMPDIR/long.db" --from 2021-10-20 --to 2021-10-20
+	[ "$status" -le 1 ] || fail "exit $status: $stderr"
+	[[ ${lines[-1]} == '{"pgs_end":'* ]]
 }
 
 @test "raw input cut short upstream fails (3) with no marker" {

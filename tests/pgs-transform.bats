@@ -235,6 +235,26 @@ many() {
 	assert_output 2023-11-14T22:13:20Z
 }
 
+@test "pgs-transform --now: one ISO-8601 syntax, any offset, written in UTC; bad times are usage errors" {
+	pgs-transform --now 2024-01-01T02:30:00.75+02:30 "$GAME" >a.ndjson
+	assert_equal "$(head -n 1 a.ndjson | jq -r .processed_at)" 2024-01-01T00:00:00Z
+	pgs-transform --now 2023-12-31T19:00:00-05:00 "$GAME" >b.ndjson
+	cmp a.ndjson b.ndjson
+	local bad
+	for bad in 2024-01-01 2024-01-01T00:00:00 '2024-01-01 00:00:00Z' 2024-01-01T24:00:00Z 2024-02-30T00:00:00Z; do
+		run -2 --separate-stderr pgs-transform --now "$bad" "$GAME"
+		assert_output ""
+		assert_equal "${stderr_lines[0]}" "pgs-transform: bad --now '$bad': want YYYY-MM-DDTHH:MM:SS[.f] and Z or +HH:MM"
+	done
+	# SOURCE_DATE_EPOCH past year 9999 is refused, not printed as year 3170843
+	SOURCE_DATE_EPOCH=99999999999999 run -2 --separate-stderr pgs-transform "$GAME"
+	assert_output ""
+	[[ ${stderr_lines[0]} == "pgs-transform: bad SOURCE_DATE_EPOCH '99999999999999'"* ]]
+	SOURCE_DATE_EPOCH=253402300799 run --separate-stderr pgs-transform "$GAME"
+	assert_success
+	assert_equal "$(jq -r .processed_at <<<"${lines[0]}")" 9999-12-31T23:59:59Z
+}
+
 @test "pgs-transform: data_hash follows the content, not processed_at" {
 	pgs-transform --now "$NOW" "$GAME" | jq -r .data_hash > h1
 	pgs-transform --now 2030-06-01T12:00:00Z "$GAME" | jq -r .data_hash > h2
