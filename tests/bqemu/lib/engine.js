@@ -72,6 +72,9 @@ class Emulator {
     this.instance = await duck.DuckDBInstance.create(file);
     this.admin = await this.instance.connect();
     await this.admin.run("SET GLOBAL TimeZone = 'UTC'");
+    const numeric = "typeof(x) IN ('DOUBLE', 'FLOAT') OR typeof(x) LIKE 'DECIMAL%'";
+    await this.admin.run(`CREATE OR REPLACE MACRO bq_int64(x) AS CASE WHEN ${numeric} THEN CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE CAST(x AS BIGINT) END`);
+    await this.admin.run(`CREATE OR REPLACE MACRO bq_safe_int64(x) AS CASE WHEN ${numeric} THEN TRY_CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE TRY_CAST(x AS BIGINT) END`);
     if (this.config.dataDir) this.loadCatalog();
   }
 

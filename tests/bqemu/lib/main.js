@@ -61,6 +61,16 @@ function intOpt(prog, o, name, min) {
   return n;
 }
 
+// --exit-after SECONDS: a test server that outlives its test stops by itself.
+function exitAfter(prog, o, stop) {
+  const secs = intOpt(prog, o, 'exit-after', 1);
+  if (secs === undefined) return;
+  setTimeout(() => {
+    process.stderr.write(`${prog}: --exit-after ${secs} s reached, exiting\n`);
+    stop().then(() => process.exit(0), () => process.exit(0));
+  }, secs * 1000).unref();
+}
+
 function onSignals(stop) {
   let stopping = false;
   const h = () => {
@@ -77,7 +87,7 @@ async function bqemu(argv) {
   const prog = 'bqemu';
   const o = parseArgs(prog, argv,
     ['port', 'port-file', 'log', 'latency-ms', 'data', 'pending-polls', 'fail-rate', 'seed', 'dml-running', 'dml-queue',
-      'max-page-rows', 'location'],
+      'max-page-rows', 'location', 'exit-after'],
     ['fail-next', 'trust-key', 'token', 'refresh-client'], ['strict-auth']);
   if (o.port === undefined) die(prog, "option '--port' is required\nTry 'bqemu --help'.", 2);
   const port = intOpt(prog, o, 'port', 0);
@@ -134,11 +144,12 @@ async function bqemu(argv) {
     die(prog, `cannot start: ${e.message}`, 3);
   }
   onSignals(() => server.stop());
+  exitAfter(prog, o, () => server.stop());
 }
 
 async function faultproxy(argv) {
   const prog = 'faultproxy';
-  const o = parseArgs(prog, argv, ['listen', 'upstream', 'plan', 'random', 'seed', 'match', 'port-file', 'log'], [], []);
+  const o = parseArgs(prog, argv, ['listen', 'upstream', 'plan', 'random', 'seed', 'match', 'port-file', 'log', 'exit-after'], [], []);
   if (o.listen === undefined || !o.upstream) die(prog, "options '--listen' and '--upstream' are required\nTry 'faultproxy --help'.", 2);
   const port = intOpt(prog, o, 'listen', 0);
   const m = /^([^:]+):(\d+)$/.exec(o.upstream);
@@ -159,6 +170,7 @@ async function faultproxy(argv) {
     die(prog, `cannot start: ${e.message}`, 3);
   }
   onSignals(() => proxy.stop());
+  exitAfter(prog, o, () => proxy.stop());
 }
 
 module.exports = { bqemu, faultproxy };

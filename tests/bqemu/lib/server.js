@@ -457,7 +457,7 @@ class Server {
     const r = job.result;
     const start = opts.pageToken ? decodeToken(opts.pageToken, job.jobId) : Number(opts.startIndex || 0);
     if (r && r.types && job.type === 'QUERY') {
-      body.schema = { fields: r.names.map((n, k) => T.fieldOf(/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `f${k}_`, T.typeOfDuck(r.types[k]))) };
+      body.schema = { fields: r.names.map((n, k) => T.fieldOf(columnName(n, k), T.typeOfDuck(r.types[k]))) };
       let max = opts.maxResults !== undefined && opts.maxResults !== null ? Number(opts.maxResults) : Infinity;
       if (!(max >= 0)) throw new BqError('invalid', `Invalid maxResults: ${opts.maxResults}`);
       max = Math.min(max, this.config.maxPageRows);
@@ -467,7 +467,6 @@ class Server {
       if (start + rows.length < r.rows.length) body.pageToken = encodeToken(job.jobId, start + rows.length);
     } else {
       body.totalRows = '0';
-      body.schema = { fields: [] };
     }
     body.totalBytesProcessed = '0';
     body.cacheHit = false;
@@ -728,6 +727,14 @@ class Server {
     c.trustKeys = (c.trustKeys || []).length;
     return c;
   }
+}
+
+// A result column's name as BigQuery gives it: the alias or column name, a
+// bare script variable's name, else f<N>_.
+function columnName(n, k) {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) return n;
+  const v = /^CAST\(\$v_([A-Za-z0-9_]+) AS [^()]*\)$/.exec(n);
+  return v ? v[1] : `f${k}_`;
 }
 
 function dmlStats(d) {

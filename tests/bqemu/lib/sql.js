@@ -733,7 +733,7 @@ class Translator {
     if (isOp(next, '.') && (u === 'SAFE' || u === 'NET' || u === 'HLL_COUNT' || u === 'KEYS' || u === 'AEAD')) {
       throw unsupported(`function ${tok.raw}.${toks[i + 2] ? toks[i + 2].raw : ''}`, tok);
     }
-    if (!isOp(prev, '.') && !isOp(next, '.') && !KEYWORDS.has(u)) {
+    if (!isOp(prev, '.') && !isOp(next, '.') && !NOT_FUNCS.has(u) && !isKw(prev, 'NULLS')) {
       const v = this.ctx.variable(tok.v);
       if (v) return { text: v, next: i + 1, end: true };
     }
@@ -852,6 +852,8 @@ class Translator {
       if (k < 0) throw unexpected(toks[close], 'keyword AS');
       const ty = T.parseTypeTokens(toks, k + 1);
       if (ty.next !== close) throw unsupported(`${u} ... ${toks[ty.next].raw}`, toks[ty.next]);
+      // BigQuery rounds half away from zero; DuckDB's cast rounds half to even.
+      if (ty.type.t === 'INT64') return { text: `${u === 'CAST' ? 'bq_int64' : 'bq_safe_int64'}(${this.tr(i + 2, k)})`, next: close + 1, end: true };
       return { text: `${u === 'CAST' ? 'CAST' : 'TRY_CAST'}(${this.tr(i + 2, k)} AS ${T.duckType(ty.type)})`, next: close + 1, end: true };
     }
     if (u === 'EXTRACT') {
