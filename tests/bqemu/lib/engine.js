@@ -143,8 +143,10 @@ class Emulator {
     return tbl;
   }
 
-  // Drop tables whose expirationTime passed (BigQuery deletes them).
+  // Drop tables whose expirationTime passed (BigQuery deletes them), and old requestIds.
   async sweepExpired() {
+    const t = now();
+    for (const [k, v] of this.requestIds) if (t - v.time >= this.config.requestIdTtlMs) this.requestIds.delete(k);
     for (const p of this.projects.values()) {
       for (const ds of p.values()) {
         for (const tbl of [...ds.tables.values()]) {
@@ -347,6 +349,17 @@ class Emulator {
   }
 
   finishJob(job) {
+    // Keep the rows of recent results only (BigQuery keeps them 24 h; memory here is finite).
+    if (job.result && job.result.rows) {
+      this.cached = this.cached || [];
+      this.cachedRows = (this.cachedRows || 0) + job.result.rows.length;
+      this.cached.push(job);
+      while (this.cachedRows > this.config.resultRowsBudget && this.cached.length > 1) {
+        const old = this.cached.shift();
+        this.cachedRows -= old.result.rows.length;
+        old.result = { evicted: true };
+      }
+    }
     job.state = 'DONE';
     job.endTime = String(now());
     job.finish();
@@ -808,7 +821,11 @@ class Interpreter {
   }
 
   async run(stmts) {
-    for (const s of stmts) await this.exec(s);
+    for (const s of stmts) {
+      await this.exec(s);
+      // @@row_count is the previous statement's, when that was DML.
+      if (s.type !== 'sql') this.rowCount = null;
+    }
   }
 
   async exec(s) {
@@ -1128,6 +1145,14 @@ class Interpreter {
   async optionValues(opts, ctx) {
     const out = {};
     for (const o of opts || []) {
+      if (o.name === 'labels') {
+        // [("key", "value"), ...]: read the string literals pairwise.
+        const strs = this.currentToks.slice(o.range[0], o.range[1]).filter((t) => t.t === 'str').map((t) => t.v);
+        const labels = {};
+        for (let k = 0; k + 1 < strs.length; k += 2) labels[strs[k]] = strs[k + 1];
+        out.labels = { value: labels };
+        continue;
+      }
       const tr = new S.Translator(this.currentToks, ctx);
       const e = tr.tr(o.range[0], o.range[1]);
       const r = await this.query(ctx, `SELECT ${e}`).catch((err) => { throw fromDuck(err); });
@@ -1268,15 +1293,7 @@ function tableOptions(o) {
   if (o.description) spec.description = o.description.value === null ? null : String(o.description.value);
   if (o.friendly_name) spec.friendlyName = String(o.friendly_name.value);
   if (o.require_partition_filter) spec.requirePartitionFilter = o.require_partition_filter.value === true;
-  if (o.labels) {
-    const labels = {};
-    const v = o.labels.value;
-    for (const item of (v && v.items) || []) {
-      const vals = Object.values(item.entries);
-      labels[String(vals[0])] = String(vals[1]);
-    }
-    spec.labels = labels;
-  }
+  if (o.labels) spec.labels = o.labels.value;
   return spec;
 }
 

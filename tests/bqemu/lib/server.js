@@ -16,7 +16,7 @@ const JSON_TYPE = 'application/json; charset=UTF-8';
 
 function defaults() {
   return {
-    latencyMs: 0, pendingPolls: 0, dmlRunning: 2, dmlQueue: 20, maxPageRows: 10000,
+    latencyMs: 0, pendingPolls: 0, dmlRunning: 2, dmlQueue: 20, maxPageRows: 10000, resultRowsBudget: 5000000,
     streamingBufferSeconds: 1800, requestIdTtlMs: 600000, defaultLocation: 'US', strictAuth: false,
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
@@ -174,6 +174,8 @@ class Server {
       entry.ms = Date.now() - t0;
       this.record(entry);
     };
+    entry.api = apiName(req.method, pathname);
+    noteIds(entry, pathname, body);
     const fault = this.pickFault(req.method, pathname);
     if (fault && fault.when !== 'after') {
       entry.fault = fault.status;
@@ -455,6 +457,9 @@ class Server {
       return { status: e.code, body: b };
     }
     const r = job.result;
+    if (r && r.evicted) {
+      throw new BqError('notFound', `Not found: the results of job ${job.projectId}:${job.location}.${job.jobId} were dropped by the emulator (resultRowsBudget)`);
+    }
     const start = opts.pageToken ? decodeToken(opts.pageToken, job.jobId) : Number(opts.startIndex || 0);
     if (r && r.types && job.type === 'QUERY') {
       body.schema = { fields: r.names.map((n, k) => T.fieldOf(columnName(n, k), T.typeOfDuck(r.types[k]))) };
@@ -735,6 +740,50 @@ function columnName(n, k) {
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) return n;
   const v = /^CAST\(\$v_([A-Za-z0-9_]+) AS [^()]*\)$/.exec(n);
   return v ? v[1] : `f${k}_`;
+}
+
+const APIS = [
+  ['POST', /^\/token$/, 'oauth.token'],
+  ['GET', /^\/computeMetadata\/v1\//, 'metadata'],
+  ['POST', /^\/upload\/bigquery\/v2\/projects\/[^/]+\/jobs$/, 'jobs.insert(upload)'],
+  ['POST', /\/projects\/[^/]+\/queries$/, 'jobs.query'],
+  ['GET', /\/projects\/[^/]+\/queries\/[^/]+$/, 'jobs.getQueryResults'],
+  ['POST', /\/projects\/[^/]+\/jobs$/, 'jobs.insert'],
+  ['GET', /\/projects\/[^/]+\/jobs$/, 'jobs.list'],
+  ['GET', /\/projects\/[^/]+\/jobs\/[^/]+$/, 'jobs.get'],
+  ['POST', /\/jobs\/[^/]+\/cancel$/, 'jobs.cancel'],
+  ['GET', /\/datasets$/, 'datasets.list'],
+  ['POST', /\/datasets$/, 'datasets.insert'],
+  ['GET', /\/datasets\/[^/]+$/, 'datasets.get'],
+  ['DELETE', /\/datasets\/[^/]+$/, 'datasets.delete'],
+  ['PATCH', /\/datasets\/[^/]+$/, 'datasets.patch'],
+  ['GET', /\/tables$/, 'tables.list'],
+  ['POST', /\/tables$/, 'tables.insert'],
+  ['GET', /\/tables\/[^/]+$/, 'tables.get'],
+  ['DELETE', /\/tables\/[^/]+$/, 'tables.delete'],
+  ['PATCH', /\/tables\/[^/]+$/, 'tables.patch'],
+  ['GET', /\/tables\/[^/]+\/data$/, 'tabledata.list'],
+  ['POST', /\/tables\/[^/]+\/insertAll$/, 'tabledata.insertAll'],
+];
+
+// jobId / requestId of a request, from its path or body, before it is served.
+function noteIds(entry, pathname, body) {
+  const m = /\/(?:jobs|queries)\/([^/]+)(?:\/cancel)?$/.exec(pathname);
+  if (m) entry.jobId = decodeURIComponent(m[1]);
+  if (entry.api !== 'jobs.insert' && entry.api !== 'jobs.query') return;
+  try {
+    const b = JSON.parse(body.toString('utf8'));
+    if (b.jobReference && b.jobReference.jobId) entry.jobId = b.jobReference.jobId;
+    if (b.requestId) entry.requestId = b.requestId;
+  } catch (e) {
+    // an unparsable body is reported by the route itself
+  }
+}
+
+// The API method a request calls (logged even when a fault answers it).
+function apiName(method, pathname) {
+  const a = APIS.find(([m, re]) => m === method && re.test(pathname));
+  return a ? a[2] : null;
 }
 
 function dmlStats(d) {

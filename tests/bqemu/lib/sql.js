@@ -698,6 +698,7 @@ class Translator {
     const next = toks[i + 1];
     const prev = toks[i - 1];
     const kw = (text, n = i + 1) => ({ text, next: n, end: false });
+    if (u === 'SELECT' && isKw(next, 'AS') && isKw(toks[i + 2], 'STRUCT', 'VALUE')) throw unsupported(`SELECT AS ${toks[i + 2].u}`, tok);
     if (u === 'FROM') {
       if (isKw(prev, 'DISTINCT')) return kw('FROM');
       st.from = true;
@@ -874,6 +875,12 @@ class Translator {
       return { text, next: close + 1, end: true };
     }
     const { ranges, close } = this.args(i + 1);
+    if (u === 'FORMAT' && ranges.length && this.toks[ranges[0][0]].t === 'str' && ranges[0][1] === ranges[0][0] + 1) {
+      // BigQuery's %t / %T (any value as text) -> printf's %s.
+      const f = sqlString(this.toks[ranges[0][0]].v.replace(/%[tT]/g, '%s'));
+      const rest = ranges.slice(1).map(([s, e]) => this.tr(s, e));
+      return { text: `printf(${[f].concat(rest).join(', ')})`, next: close + 1, end: true };
+    }
     if (RENAME[u] || PASS.has(u)) {
       const name = RENAME[u] || u.toLowerCase();
       return { text: `${name}(${this.tr(i + 2, close)})`, next: close + 1, end: true };
