@@ -385,7 +385,7 @@ class Emulator {
       }
     }
     const fits = () => ids.every((id) => this.dmlState(id).running < c.dmlRunning);
-    if (this.waiting.length === 0 && fits()) {
+    if (!this.waiting.some((w) => w.ids.some((id) => ids.includes(id))) && fits()) {
       for (const id of ids) this.dmlState(id).running++;
       return;
     }
@@ -704,8 +704,8 @@ async function insertJsonRows(conn, tbl, rows) {
   const struct = T.duckType({ t: 'STRUCT', fields: tbl.columns.map((c) => ({ name: c.name, type: c.type })) });
   const sql = `INSERT INTO ${duckTable(tbl.projectId, tbl.datasetId, tbl.tableId)} BY NAME ` +
     `SELECT unnest(r) FROM (SELECT unnest(CAST(CAST($1 AS JSON) AS ${struct}[])) AS r)`;
-  for (let k = 0; k < rows.length; k += 5000) {
-    await conn.run(sql, [JSON.stringify(rows.slice(k, k + 5000))]);
+  for (let k = 0; k < rows.length; k += 2000) {
+    await conn.run(sql, [JSON.stringify(rows.slice(k, k + 2000))]);
   }
 }
 

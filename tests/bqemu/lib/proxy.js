@@ -145,6 +145,7 @@ class Proxy {
     const headers = Object.assign({}, req.headers, { host: `${host}:${port}`, 'content-length': body.length });
     delete headers.connection;
     delete headers['transfer-encoding'];
+    delete headers.expect;
     return new Promise((resolve, reject) => {
       const u = http.request({ host, port, method: req.method, path: req.url, headers, agent: this.agent }, (r) => {
         const chunks = [];
