@@ -8,13 +8,10 @@ load test_helper
 # shellcheck source=tests/bqemu/server.bash
 . "$PGS_ROOT/tests/bqemu/server.bash"
 
-setup_file() {
+setup() {
 	local why
 	why=$(bq_skip_reason)
 	[ -z "$why" ] || skip "$why"
-}
-
-setup() {
 	common_setup
 }
 

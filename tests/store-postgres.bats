@@ -9,10 +9,9 @@ load test_helper
 . "$PGS_ROOT/tests/pg/server.bash"
 
 setup_file() {
-	local why
-	why=$(pg_skip_reason)
-	[ -z "$why" ] || skip "$why"
-	pg_start
+	PG_SKIP=$(pg_skip_reason)
+	export PG_SKIP
+	[ -n "$PG_SKIP" ] || pg_start
 }
 
 teardown_file() {
@@ -20,6 +19,7 @@ teardown_file() {
 }
 
 setup() {
+	[ -z "$PG_SKIP" ] || skip "$PG_SKIP"
 	common_setup
 	S=$(pg_fresh "t$BATS_TEST_NUMBER")
 	export PGS_STORE=$S

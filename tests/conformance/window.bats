@@ -14,6 +14,7 @@ teardown_file() {
 }
 
 setup() {
+	store_skip_unless_ready
 	common_setup
 	S=$(store_fresh w)
 	export PGS_STORE=$S
