@@ -15,13 +15,14 @@
 /* Field positions in pgs_raw_fields, found once by name so that schema.c
  * stays the only place that orders the fields. */
 enum { F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_HOME, F_AWAY, F_TEAM, F_OPP,
-	F_SOURCE, F_STATUS, F_MINUTES, F_FGM, F_FGA, F_3PM, F_3PA, F_FTM, F_FTA, F_NKNOWN };
+	F_SOURCE, F_STATUS, F_MINUTES, F_PTS, F_FGM, F_FGA, F_3PM, F_3PA, F_FTM, F_FTA, F_OREB,
+	F_DREB, F_TREB, F_NKNOWN };
 
 static const char *const known_names[F_NKNOWN] = {
 	"game_id", "game_date", "season_year", "game_type", "home_team_abbr",
 	"away_team_abbr", "team_abbr", "opponent_team_abbr", "source", "player_status",
-	"minutes", "fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts",
-	"ft_makes", "ft_attempts",
+	"minutes", "points", "fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts",
+	"ft_makes", "ft_attempts", "offensive_rebounds", "defensive_rebounds", "total_rebounds",
 };
 
 static const char *const game_types[] = { "regular", "playin", "playoffs", "cup_final", NULL };
@@ -285,6 +286,28 @@ pgs_check_shooting(json_t *fgm, json_t *fga, json_t *fg3m, json_t *fg3a, json_t 
 	return 0;
 }
 
+int
+pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *oreb, json_t *dreb,
+    json_t *treb, char *why, size_t whylen)
+{
+	long long want;
+
+	/* a two is 2 points, a three 3 (a make and a three), a free throw 1 */
+	if (json_is_integer(pts) && json_is_integer(fgm) && json_is_integer(fg3m) && json_is_integer(ftm)) {
+		want = 2 * json_integer_value(fgm) + json_integer_value(fg3m) + json_integer_value(ftm);
+		if (json_integer_value(pts) != want)
+			return pgs_fail(why, whylen, "points %lld is not 2*fg_makes + three_pt_makes + "
+			    "ft_makes = %lld", (long long)json_integer_value(pts), want);
+	}
+	if (json_is_integer(oreb) && json_is_integer(dreb) && json_is_integer(treb)) {
+		want = json_integer_value(oreb) + json_integer_value(dreb);
+		if (json_integer_value(treb) != want)
+			return pgs_fail(why, whylen, "total_rebounds %lld is not offensive + defensive = %lld",
+			    (long long)json_integer_value(treb), want);
+	}
+	return 0;
+}
+
 /* player_lookup, universal_player_id, registry_status: pgs-resolve's, when there. */
 static int
 check_resolved(json_t *row, char *why, size_t whylen)
@@ -363,6 +386,10 @@ pgs_raw_check(json_t *row, long *days, char *why, size_t whylen)
 	}
 	if (pgs_check_shooting(v[known_idx[F_FGM]], v[known_idx[F_FGA]], v[known_idx[F_3PM]],
 	    v[known_idx[F_3PA]], v[known_idx[F_FTM]], v[known_idx[F_FTA]], why, whylen) < 0)
+		return -1;
+	if (pgs_check_totals(v[known_idx[F_PTS]], v[known_idx[F_FGM]], v[known_idx[F_3PM]],
+	    v[known_idx[F_FTM]], v[known_idx[F_OREB]], v[known_idx[F_DREB]], v[known_idx[F_TREB]],
+	    why, whylen) < 0)
 		return -1;
 	return check_resolved(row, why, whylen);
 }

@@ -110,3 +110,14 @@ both() {
 	[ -z "$stderr" ]
 	[ "$(grep -vc pgs_end <<<"$output")" -eq 25143 ]
 }
+
+@test "contract: points = 2*FGM + 3PM + FTM and total = offensive + defensive rebounds" {
+	bad '.points = 31'
+	bad '.total_rebounds = 6'
+	both "points 31 is not 2*fg_makes + three_pt_makes + ft_makes = 30" \
+		"total_rebounds 6 is not offensive + defensive = 5"
+	# a null among them: nothing to compare
+	head -n 1 "$GAME" | jq -c '.points = 31 | .ft_makes = null | .total_rebounds = 6 | .offensive_rebounds = null' >ok.ndjson
+	run -0 --separate-stderr pgs-extract --format raw ok.ndjson
+	[ -z "$stderr" ]
+}

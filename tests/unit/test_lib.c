@@ -10,6 +10,7 @@
 #include "names.h"
 #include "teams.h"
 #include "unit.h"
+#include "contract.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define LOOKUP_CAP 64
@@ -652,5 +653,6 @@ main(void)
 	test_dates();
 	test_teams();
 	test_hash();
+	test_contract(&unit_passed, &unit_failed);
 	return unit_report();
 }
