@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "csv.h"
 #include "names.h"
 #include "rawcheck.h"
 #include "sumcheck.h"
@@ -278,6 +279,105 @@ test_helpers(void)
 	T(pgs_is_source_name("nbastats") && !pgs_is_source_name("") && !pgs_is_source_name(NULL));
 }
 
+/* pgs_csv_splitx: fields joined by '|' for comparison, or "ERR:reason". */
+static const struct {
+	int line;
+	const char *in;
+	size_t len;       /* 0: strlen(in) */
+	unsigned flags;
+	int max;
+	const char *want;
+	int n;            /* the count returned */
+} split_cases[] = {
+	{ __LINE__, "a,b,c", 0, 0, 8, "a|b|c", 3 },
+	{ __LINE__, "", 0, 0, 8, "", 1 },
+	{ __LINE__, "a,,", 0, 0, 8, "a||", 3 },
+	{ __LINE__, "\"Tatum,Jayson\",44:37", 0, 0, 8, "Tatum,Jayson|44:37", 2 },
+	{ __LINE__, "\"say \"\"hi\"\"\",x", 0, 0, 8, "say \"hi\"|x", 2 },
+	{ __LINE__, "De'Aaron \"Fox\",x", 0, 0, 8, "De'Aaron \"Fox\"|x", 2 },  /* a stray quote is text */
+	{ __LINE__, "\"open,x", 0, 0, 8, "ERR:unterminated quoted field", -1 },
+	{ __LINE__, "\"a\"b,x", 0, 0, 8, "ERR:text after a closing quote", -1 },
+	{ __LINE__, "a,b\0c,d", 7, 0, 8, "ERR:NUL byte in the record", -1 },
+	{ __LINE__, "a,b,c,d", 0, 0, 2, "a|b", 4 },                           /* more than max: counted */
+	{ __LINE__, " a , b ", 0, 0, 8, " a | b ", 2 },
+	{ __LINE__, " a , b ", 0, PGS_CSV_TRIM, 8, "a|b", 2 },
+	{ __LINE__, "  \" x \"  ,y", 0, PGS_CSV_TRIM, 8, " x |y", 2 },
+	{ __LINE__, "\"x\" z,y", 0, PGS_CSV_TRIM, 8, "ERR:text after a closing quote", -1 },
+};
+
+static void
+test_split(void)
+{
+	char buf[64], got[128], *f[8];
+	const char *err;
+	size_t i, len;
+	int n, k;
+
+	for (i = 0; i < NELEM(split_cases); i++) {
+		len = split_cases[i].len ? split_cases[i].len : strlen(split_cases[i].in);
+		memcpy(buf, split_cases[i].in, len);
+		n = pgs_csv_splitx(buf, len, f, split_cases[i].max, split_cases[i].flags, &err);
+		got[0] = '\0';
+		if (n < 0)
+			snprintf(got, sizeof(got), "ERR:%s", err);
+		for (k = 0; n > 0 && k < n && k < split_cases[i].max; k++) {
+			if (k)
+				strcat(got, "|");
+			strcat(got, f[k]);
+		}
+		t_ok(n == split_cases[i].n && strcmp(got, split_cases[i].want) == 0);
+		if (n != split_cases[i].n || strcmp(got, split_cases[i].want) != 0)
+			printf("FAIL %s:%d: split got %d '%s', want %d '%s'\n", __FILE__, split_cases[i].line,
+			    n, got, split_cases[i].n, split_cases[i].want);
+	}
+}
+
+/* The record reader: records across pushes, CRs, a repeated header, the end. */
+static void
+test_records(void)
+{
+	struct pgs_csv_rec c = { 0 };
+	char why[256] = "";
+	long v = 0;
+
+	pgs_csv_push(&c, "\xef\xbb\xbf" "a,b\rx,y\r\r1,\"2", 16, 1);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_HEADER && c.nf == 2 && strcmp(c.f[0], "a") == 0 &&
+	    c.lineno == 1);
+	c.ncols = 2;
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_ROW && strcmp(c.f[1], "y") == 0 && c.lineno == 2);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_NONE);   /* a blank line, then "1,"2 goes on */
+	pgs_csv_push(&c, "3\"", 2, 2);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_BAD && c.lineno == 4 &&
+	    strcmp(why, "line break inside a quoted field (lines 4-5)") == 0 &&
+	    c.text_len == 7 && memcmp(c.text, "1,\"2\n3\"", 7) == 0);
+	pgs_csv_push(&c, "\xef\xbb\xbf" "a,b", 6, 3);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_NONE);   /* the header again */
+	pgs_csv_push(&c, "1,2,3", 5, 4);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_BAD && strcmp(why, "3 fields, the header has 2") == 0);
+	pgs_csv_push(&c, "\"x", 2, 5);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_NONE);
+	T(pgs_csv_end(&c, why, sizeof(why)) == PGS_CSV_BAD &&
+	    strcmp(why, "unterminated quoted field at the end of the input") == 0);
+	T(pgs_csv_end(&c, why, sizeof(why)) == PGS_CSV_NONE);
+	pgs_csv_rec_free(&c);
+
+	memset(&c, 0, sizeof(c));
+	pgs_csv_push(&c, "a,b,,a", 6, 1);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_HEADER);
+	T(pgs_csv_header_check(&c, why, sizeof(why)) < 0 &&
+	    strcmp(why, "the header has column 'a' twice (columns 1 and 4)") == 0);
+	pgs_csv_rec_free(&c);
+	memset(&c, 0, sizeof(c));
+	pgs_csv_push(&c, "a,,b,", 5, 1);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_HEADER && pgs_csv_header_check(&c, why, sizeof(why)) == 0);
+	pgs_csv_rec_free(&c);
+
+	T(pgs_csv_count("", &v) == 0 && pgs_csv_count("  ", &v) == 0);
+	T(pgs_csv_count("+7", &v) == 1 && v == 7 && pgs_csv_count(" -3 ", &v) == 1 && v == -3);
+	T(pgs_csv_count("7x", &v) < 0 && pgs_csv_count("+", &v) < 0 && pgs_csv_count("1 2", &v) < 0);
+	T(pgs_csv_count("1000000000", &v) == 1 && pgs_csv_count("10000000000", &v) < 0);
+}
+
 void
 test_contract(int *passed, int *failed)
 {
@@ -289,6 +389,8 @@ test_contract(int *passed, int *failed)
 		check_case(sum_cases[i].line, sum_base, sum_cases[i].patch, 1, sum_cases[i].want);
 	test_nul();
 	test_helpers();
+	test_split();
+	test_records();
 	*passed += t_passed;
 	*failed += t_failed;
 }
