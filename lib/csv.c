@@ -159,8 +159,10 @@ take_record(struct pgs_csv_rec *c, char *why, size_t whylen)
 		return PGS_CSV_NONE; /* the header again: files concatenated into one stream */
 	header = c->nrecords++ == 0;
 	if (header) {
+		/* bytes, not a string: a NUL in the header must not shorten the copy */
 		free(c->header);
-		c->header = pgs_xstrndup(c->rec.s, c->rec.len);
+		c->header = pgs_xmalloc(c->rec.len + 1);
+		memcpy(c->header, c->rec.s, c->rec.len + 1);
 		c->header_len = c->rec.len;
 	}
 	if (c->nlines > 1)
@@ -227,6 +229,7 @@ pgs_csv_next(struct pgs_csv_rec *c, char *why, size_t whylen)
 				continue;
 			/* a stray quote must not swallow the rest of the input: reject, read on */
 			c->q = Q_START;
+			c->nrecords++;
 			show_record(c);
 			return pgs_fail(why, whylen, "unterminated quoted field (%ld lines, %zu bytes)",
 			    c->nlines, c->rec.len);

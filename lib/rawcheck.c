@@ -287,10 +287,18 @@ pgs_check_shooting(json_t *fgm, json_t *fga, json_t *fg3m, json_t *fg3a, json_t 
 }
 
 int
-pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *oreb, json_t *dreb,
-    json_t *treb, char *why, size_t whylen)
+pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *fga, json_t *fta,
+    json_t *oreb, json_t *dreb, json_t *treb, char *why, size_t whylen)
 {
 	long long want;
+
+	/* at most 3 points an attempt from the field and 1 a free throw, whatever else is missing */
+	if (json_is_integer(pts) && json_is_integer(fga) && json_is_integer(fta)) {
+		want = 3 * json_integer_value(fga) + json_integer_value(fta);
+		if (json_integer_value(pts) > want)
+			return pgs_fail(why, whylen, "points %lld is more than 3*fg_attempts + ft_attempts = %lld",
+			    (long long)json_integer_value(pts), want);
+	}
 
 	/* a two is 2 points, a three 3 (a make and a three), a free throw 1 */
 	if (json_is_integer(pts) && json_is_integer(fgm) && json_is_integer(fg3m) && json_is_integer(ftm)) {
@@ -388,8 +396,8 @@ pgs_raw_check(json_t *row, long *days, char *why, size_t whylen)
 	    v[known_idx[F_3PA]], v[known_idx[F_FTM]], v[known_idx[F_FTA]], why, whylen) < 0)
 		return -1;
 	if (pgs_check_totals(v[known_idx[F_PTS]], v[known_idx[F_FGM]], v[known_idx[F_3PM]],
-	    v[known_idx[F_FTM]], v[known_idx[F_OREB]], v[known_idx[F_DREB]], v[known_idx[F_TREB]],
-	    why, whylen) < 0)
+	    v[known_idx[F_FTM]], v[known_idx[F_FGA]], v[known_idx[F_FTA]], v[known_idx[F_OREB]],
+	    v[known_idx[F_DREB]], v[known_idx[F_TREB]], why, whylen) < 0)
 		return -1;
 	return check_resolved(row, why, whylen);
 }

@@ -51,7 +51,8 @@ int pgs_count_bounds(const char *field, long *lo, long *hi);
  * [a-z0-9_-] name; player_status one of active/dnp/inactive; minutes
  * parseable by pgs_parse_minutes and at most PGS_MAX_SECONDS; every count
  * within pgs_count_bounds (so >= 0, plus_minus excepted); FGM <= FGA,
- * 3PM <= 3PA, 3PM <= FGM, FTM <= FTA; points = 2*FGM + 3PM + FTM and
+ * 3PM <= 3PA, 3PM <= FGM, FTM <= FTA; points <= 3*FGA + FTA (so ts_pct <= 1.5),
+ * points = 2*FGM + 3PM + FTM and
  * total_rebounds = offensive + defensive (where all of them are given:
  * true of every row of the 2021-24 data).  The fields pgs-resolve adds are
  * checked when present and not null: player_lookup non-empty [a-z0-9],
@@ -74,9 +75,10 @@ int pgs_check_count(json_t *v, const char *name, long lo, long hi, char *why, si
 /* FGM <= FGA, 3PM <= 3PA, 3PM <= FGM, FTM <= FTA, where both sides are integers. */
 int pgs_check_shooting(json_t *fgm, json_t *fga, json_t *fg3m, json_t *fg3a, json_t *ftm,
     json_t *fta, char *why, size_t whylen);
-/* points = 2*FGM + 3PM + FTM and total = offensive + defensive rebounds, where all are integers. */
-int pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *oreb,
-    json_t *dreb, json_t *treb, char *why, size_t whylen);
+/* points <= 3*FGA + FTA, points = 2*FGM + 3PM + FTM and total = offensive + defensive
+ * rebounds, each where all its terms are integers. */
+int pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *fga, json_t *fta,
+    json_t *oreb, json_t *dreb, json_t *treb, char *why, size_t whylen);
 /* 1 when s is a source name: 1..PGS_MAX_SOURCE_BYTES bytes of [a-z0-9_-]. */
 int pgs_is_source_name(const char *s);
 

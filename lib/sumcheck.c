@@ -184,8 +184,9 @@ check_box(json_t *row, char *why, size_t whylen)
 	    get(row, "ft_attempts"), why, whylen) < 0)
 		return -1;
 	if (pgs_check_totals(get(row, "points"), get(row, "fg_makes"), get(row, "three_pt_makes"),
-	    get(row, "ft_makes"), get(row, "offensive_rebounds"), get(row, "defensive_rebounds"),
-	    get(row, "total_rebounds"), why, whylen) < 0)
+	    get(row, "ft_makes"), get(row, "fg_attempts"), get(row, "ft_attempts"),
+	    get(row, "offensive_rebounds"), get(row, "defensive_rebounds"), get(row, "total_rebounds"),
+	    why, whylen) < 0)
 		return -1;
 	if (!secs != !mins)
 		return pgs_fail(why, whylen, "minutes_played and seconds_played must both be null or neither");
@@ -193,7 +194,8 @@ check_box(json_t *row, char *why, size_t whylen)
 	    pgs_minutes_played((long)json_integer_value(secs))) > 1e-9)
 		return pgs_fail(why, whylen, "minutes_played %g is not seconds_played %lld in minutes",
 		    json_number_value(mins), (long long)json_integer_value(secs));
-	/* (FGM + 0.5*3PM)/FGA <= 1.5 since 3PM <= FGM <= FGA; likewise ts_pct by the points identity */
+	/* (FGM + 0.5*3PM)/FGA <= 1.5 since 3PM <= FGM <= FGA; PTS/(2(FGA + 0.44*FTA)) <= 1.5 since
+	 * PTS <= 3*FGA + FTA */
 	if ((v = get(row, "efg_pct")) && !between(v, 0, 1.5))
 		return pgs_fail(why, whylen, "efg_pct %g is out of range 0..1.5", json_number_value(v));
 	if ((v = get(row, "ts_pct")) && !between(v, 0, 1.5))

@@ -122,6 +122,9 @@ static const struct {
 	{ __LINE__, "{\"fg_attempts\":9}", "fg_makes 10 > fg_attempts 9" },
 	{ __LINE__, "{\"points\":29}", "points 29 is not 2*fg_makes + three_pt_makes + ft_makes = 30" },
 	{ __LINE__, "{\"points\":29,\"ft_makes\":null}", NULL },
+	{ __LINE__, "{\"points\":67,\"fg_makes\":null}", NULL },
+	{ __LINE__, "{\"points\":68,\"fg_makes\":null}", "points 68 is more than 3*fg_attempts + ft_attempts = 67" },
+	{ __LINE__, "{\"points\":31,\"fg_makes\":null,\"fg_attempts\":1,\"ft_attempts\":11}", "points 31 is more than 3*fg_attempts + ft_attempts = 14" },
 	{ __LINE__, "{\"total_rebounds\":4}", "total_rebounds 4 is not offensive + defensive = 5" },
 	/* text */
 	{ __LINE__, "{\"source\":\"Bbref\"}", "bad source 'Bbref'" },
@@ -370,6 +373,26 @@ test_records(void)
 	memset(&c, 0, sizeof(c));
 	pgs_csv_push(&c, "a,,b,", 5, 1);
 	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_HEADER && pgs_csv_header_check(&c, why, sizeof(why)) == 0);
+	pgs_csv_rec_free(&c);
+
+	/* found by fuzz_csv: a NUL in the header shortened the copy the repeat check compares with */
+	memset(&c, 0, sizeof(c));
+	pgs_csv_push(&c, "a\0b,c", 5, 1);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_BAD && strcmp(why, "bad CSV header: NUL byte in the record") == 0);
+	pgs_csv_push(&c, "a\0b,c", 5, 2);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_NONE);   /* the same header again */
+	pgs_csv_rec_free(&c);
+	/* found by fuzz_csv: a first record left open was not counted, so a later one became the header */
+	memset(&c, 0, sizeof(c));
+	for (long i = 1; i <= PGS_CSV_MAXLINES; i++) {
+		pgs_csv_push(&c, i == 1 ? "\"a" : "b", i == 1 ? 2 : 1, i);
+		if (i < PGS_CSV_MAXLINES)
+			T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_NONE);
+		else
+			T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_BAD && c.lineno == 1);
+	}
+	pgs_csv_push(&c, "x,y", 3, PGS_CSV_MAXLINES + 2);
+	T(pgs_csv_next(&c, why, sizeof(why)) == PGS_CSV_BAD);   /* a data record (0 columns accepted), not a header */
 	pgs_csv_rec_free(&c);
 
 	T(pgs_csv_count("", &v) == 0 && pgs_csv_count("  ", &v) == 0);
