@@ -316,6 +316,31 @@ pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *fg
 	return 0;
 }
 
+/*
+ * A name every later stage can key on: without pgs-resolve's player_lookup,
+ * pgs-resolve and pgs-transform make one from it, so it must normalize to
+ * something ("---" does not) and be valid UTF-8.
+ */
+static int
+check_name(json_t *row, const char *name, char *why, size_t whylen)
+{
+	char buf[PGS_MAX_LOOKUP_BYTES + 1];
+	json_t *lk = json_object_get(row, "player_lookup");
+	const char *p;
+	int alnum = 0;
+
+	if (lk && !json_is_null(lk))
+		return 0;
+	/* fast path, most names: plain ASCII with a letter or digit normalizes to those */
+	for (p = name; *p && !(*p & 0x80); p++)
+		alnum |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+	if (!*p && alnum)
+		return 0;
+	if (pgs_player_lookup(name, buf, sizeof(buf)) <= 0)
+		return pgs_fail(why, whylen, "cannot normalize player name '%s'", name);
+	return 0;
+}
+
 /* player_lookup, universal_player_id, registry_status: pgs-resolve's, when there. */
 static int
 check_resolved(json_t *row, char *why, size_t whylen)
@@ -380,6 +405,8 @@ pgs_raw_check(json_t *row, long *days, char *why, size_t whylen)
 		    str(v, F_SOURCE));
 	if (!one_of(str(v, F_STATUS), statuses))
 		return pgs_fail(why, whylen, "bad player_status '%s'", str(v, F_STATUS));
+	if (check_name(row, json_string_value(json_object_get(row, "player_name")), why, whylen) < 0)
+		return -1;
 	s = str(v, F_MINUTES);
 	switch (pgs_parse_minutes(s, &secs)) {
 	case PGS_MIN_BAD:

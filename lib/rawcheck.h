@@ -48,7 +48,9 @@ int pgs_count_bounds(const char *field, long *lo, long *hi);
  * regular/playin/playoffs/cup_final; the four team codes current NBA
  * tricodes, team and opponent being the game's two teams; game_id the
  * canonical YYYYMMDD_AWAY_HOME of date and teams; source a short
- * [a-z0-9_-] name; player_status one of active/dnp/inactive; minutes
+ * [a-z0-9_-] name; player_status one of active/dnp/inactive; player_name
+ * one that pgs_player_lookup() normalizes to something (unless the row has
+ * a player_lookup already); minutes
  * parseable by pgs_parse_minutes and at most PGS_MAX_SECONDS; every count
  * within pgs_count_bounds (so >= 0, plus_minus excepted); FGM <= FGA,
  * 3PM <= 3PA, 3PM <= FGM, FTM <= FTA; points <= 3*FGA + FTA (so ts_pct <= 1.5),

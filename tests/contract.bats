@@ -90,6 +90,17 @@ both() {
 		"universal_player_id is empty" "bad registry_status 'maybe'"
 }
 
+@test "contract: a name that normalizes to nothing is a reject of pgs-extract too, unless resolved" {
+	bad 'del(.player_lookup, .universal_player_id, .registry_status) | .player_name = "---"'
+	bad 'del(.player_lookup) | .player_name = "*"'
+	both "cannot normalize player name '---'" "cannot normalize player name '*'"
+	# with pgs-resolve's player_lookup the printed name is not what rows are keyed on
+	head -n 1 "$GAME" | jq -c '.player_name = "---"' >ok.ndjson
+	run -0 --separate-stderr pgs-extract --format raw ok.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" ok.ndjson
+	[ "$(jq -r .player_lookup <<<"$output")" = jaysontatum ]
+}
+
 @test "contract: pgs-transform checks what pgs-extract checks (game id, teams, season, game type)" {
 	bad '.game_id = "g1"'
 	bad '.team_abbr = "BRK"'

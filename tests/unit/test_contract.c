@@ -133,6 +133,10 @@ static const struct {
 	{ __LINE__, "{\"player_name\":\"\"}", "missing player_name" },
 	{ __LINE__, "{\"player_name\":7}", "player_name is not a string" },
 	{ __LINE__, "{\"player_name\":\"DEL\"}", "missing player_name" },
+	{ __LINE__, "{\"player_name\":\"---\"}", "cannot normalize player name '---'" },
+	{ __LINE__, "{\"player_name\":\"\u00e9\"}", NULL },
+	{ __LINE__, "{\"player_name\":\"\u2014\"}", "cannot normalize player name" },
+	{ __LINE__, "{\"player_name\":\"---\",\"player_lookup\":\"x\"}", NULL },
 	/* pgs-resolve's fields */
 	{ __LINE__, "{\"player_lookup\":\"jaysontatum\",\"universal_player_id\":\"jaysontatum_001\","
 	    "\"registry_status\":\"alias\"}", NULL },
