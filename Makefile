@@ -11,7 +11,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 # need.  A store backend may need any of STORE_PKGS.  A tool not listed
 # links every package; "none" means libc and libm only.
 STORE_PKGS         := sqlite3 libpq libcurl libcrypto jansson
-PKGS_pgs-extract   := jansson zlib libcurl $(STORE_PKGS)
+PKGS_pgs-extract   := jansson zlib libcurl libutf8proc $(STORE_PKGS)
 PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
 PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
@@ -108,3 +108,61 @@ clean:
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE
+
+# ---- fuzzing (tests/fuzz/) ----------------------------------------------------------------
+# make fuzz [FUZZ_SECONDS=60]   build the libFuzzer targets with clang and run each for
+#                               FUZZ_SECONDS; fails on any crash, leak or timeout
+# make fuzz-smoke               the same, a few seconds each (CI)
+# make fuzz-replay              run the seed corpus and the saved crashes through every target,
+#                               built with $(CC) (and SANITIZE=1's sanitizers): no clang needed
+# make fuzz-cli                 the mutation fuzzer of the built tools (tests/fuzz/mutate-cli)
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_DIR      := build-fuzz
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS    = $(filter-out -Werror,$(WARN)) -g -O1 $(FUZZ_SAN) -Ilib -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_NAMES    := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_LIB_OBJ  := $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRC))
+FUZZ_DEPS     := tests/fuzz/fuzz.h $(wildcard lib/*.h) lib/http.c src/pgs-checkpoint.c
+REPLAY_BINS   := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(FUZZ_DIR)/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpgs.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FUZZ_DIR)/libpgs.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpgs.a $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run -d $(FUZZ_DIR) -s $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run -d $(FUZZ_DIR) -s $(FUZZ_SMOKE_SECONDS)
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS) $(LIBA) $(BUILD)/.flags
+	@mkdir -p $(BUILD)/fuzz-replay
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+
+fuzz-replay: $(REPLAY_BINS)
+	@for t in $(FUZZ_NAMES); do \
+		set -- tests/fuzz/corpus/$$t; [ -d tests/fuzz/regress/$$t ] && set -- "$$@" tests/fuzz/regress/$$t; \
+		printf 'fuzz-replay %s: ' $$t; \
+		$(BUILD)/fuzz-replay/fuzz_$$t "$$@" >/dev/null 2>$(BUILD)/fuzz-replay/$$t.log || \
+			{ echo FAILED; cat $(BUILD)/fuzz-replay/$$t.log; exit 1; }; \
+		tail -n 1 $(BUILD)/fuzz-replay/$$t.log; \
+	done
+
+fuzz-cli: all
+	tests/fuzz/mutate-cli
+
+fuzz-clean:
+	rm -rf $(FUZZ_DIR)
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-replay fuzz-cli fuzz-clean

@@ -26,11 +26,14 @@ marked() {
 	printf '{"pgs_end":{"tool":"pgs-resolve","rows":%d,"rejects":0}}\n' "$(grep -c . "$1")"
 }
 
-# many N: the game fixture repeated N times under distinct game ids.
+# many N: the game fixture repeated N times, on N dates (from 2000-01-02), so that
+# every copy is a real game of the raw-row contract (game_id = date and teams).
 many() {
-	awk -v n="$1" '{ a[NR] = $0 } END {
-	    for (i = 1; i <= n; i++) for (j = 1; j <= NR; j++) {
-	        s = a[j]; sub(/"game_id":"[^"]*"/, "\"game_id\":\"g" i "\"", s); print s } }' "$GAME"
+	jq -c -n --argjson n "$1" --slurpfile rows "$GAME" '
+	    range(1; $n + 1) as $i | (946684800 + $i * 86400) as $t | ($t | strftime("%Y-%m-%d")) as $d |
+	    $rows[] | .game_date = $d |
+	    .game_id = ($d | gsub("-"; "")) + "_" + .away_team_abbr + "_" + .home_team_abbr |
+	    .season_year = ($t | gmtime | if .[1] >= 6 then .[0] else .[0] - 1 end | floor)'
 }
 
 @test "pgs-transform --help prints the usage and exits 0" {
@@ -73,7 +76,7 @@ many() {
 	run -1 --separate-stderr pgs-transform --now "$NOW" "$BAD"
 	[[ "$stderr" == *"pgs-transform: $BAD:2: malformed JSON"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:3: bad minutes '3a:10'"* ]]
-	[[ "$stderr" == *"pgs-transform: $BAD:4: negative assists (-2)"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:4: negative assists -2"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:5: fg_makes 11 > fg_attempts 10"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:6: missing game_id"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:7: bad game_date '2024-02-30'"* ]]
