@@ -7,8 +7,6 @@
  * The checks live in lib/validate.c and produce one JSON report; this file
  * parses options and prints that report as text, JSON or an SVG picture.
  */
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,55 +17,73 @@
 #include "util.h"
 #include "validate.h"
 
+/* The command line, as given; checked by check_args(). */
 struct opts {
-	const char *store, *baseline, *save_baseline, *svg;
+	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
+	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *seconds,
+	    *unresolved;
 	int json;
-	long list;
+	long nlist;
 	struct pgs_validate_opts v;
-	struct pgs_common co;
 };
 
-enum {
-	OPT_STORE = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_JSON, OPT_BASELINE, OPT_SAVE_BASELINE,
-	OPT_SVG, OPT_NULL_MINUTES, OPT_NULL_USAGE, OPT_NULL_TS, OPT_NULL_EFG, OPT_TOLERANCE,
-	OPT_MIN_PLAYERS, OPT_MAX_PLAYERS, OPT_SECONDS, OPT_UNRESOLVED, OPT_LIST,
+static const char *const synopsis[] = {
+	"pgs-validate --store URI --from D --to D [--json] [--baseline FILE]",
+	"[--save-baseline FILE] [--svg FILE] [--list N] [THRESHOLDS]",
+	NULL,
 };
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-validate --store URI --from D --to D [--json] [--baseline FILE]\n"
-	    "                    [--save-baseline FILE] [--svg FILE] [thresholds...]\n"
-	    "Check player_game_summary over [D, D]; exit 4 when a check fails.\n"
-	    "  --store URI              sqlite:PATH, postgres://... or bigquery://PROJECT/DATASET\n"
-	    "                           (default $PGS_STORE, else sqlite:pgs.db); opened read-only\n"
-	    "  --from D, --to D         the window, inclusive YYYY-MM-DD (required)\n"
-	    "  --json                   print the report as one JSON object instead of text\n"
-	    "  --baseline FILE          compare rows per month with a saved baseline\n"
-	    "  --save-baseline FILE     save this run's rows per month as a baseline\n"
-	    "  --svg FILE               draw rows and NULL rates per month as an SVG picture\n"
-	    "  --list N                 text: failures listed per check (default 10, 0 all)\n"
-	    "thresholds (a month fails above PCT percent NULL among the rows that need a value):\n"
-	    "  --max-null-minutes PCT   minutes_played among active rows (default 0)\n"
-	    "  --max-null-usage PCT     usage_rate among active rows with seconds (default 0)\n"
-	    "  --max-null-ts PCT        ts_pct among active rows with FGA + FTA > 0 (default 0)\n"
-	    "  --max-null-efg PCT       efg_pct among active rows with FGA > 0 (default 0)\n"
-	    "  --baseline-tolerance PCT rows per month vs the baseline (default 2)\n"
-	    "  --min-players N, --max-players N   rows per game (default 18, 36)\n"
-	    "  --seconds-tolerance SEC  team seconds vs 240 min +25 per OT (default 60)\n"
-	    "  --max-unresolved N       unresolved rows in the window (default 0)\n"
-	    "  -q, -v, -h, -V           quiet, verbose, help, version\n"
-	    "Exit: 0 every check passed, 2 usage, 3 the store or a file cannot be read or\n"
-	    "written, 4 a check failed.\n");
+	    "Check player_game_summary over [--from, --to]: NULL rates per month, duplicate\n"
+	    "keys, rows per month against a baseline, raw dates without summary rows, stale\n"
+	    "summary windows, per-game sanity and unresolved names.  Opens the store read-only.\n"
+	    "\n"
+	    "  --store URI         sqlite:PATH, postgres://... or bigquery://PROJECT/DATASET\n"
+	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
+	    "  --from D, --to D    the window, inclusive YYYY-MM-DD (required)\n"
+	    "  --json              print the report as one JSON object instead of text\n"
+	    "  --baseline FILE     compare rows per month with a saved baseline\n"
+	    "  --save-baseline FILE\n"
+	    "                      save this run's rows per month as a baseline\n"
+	    "  --svg FILE          draw rows and NULL rates per month as an SVG picture\n"
+	    "  --list N            failures listed per check in the text (default 10, 0 all)\n"
+	    "\n"
+	    "THRESHOLDS (a month fails above PCT percent NULL among the rows that need a value):\n"
+	    "  --max-null-minutes PCT\n"
+	    "                      minutes_played among active rows (default 0)\n"
+	    "  --max-null-usage PCT\n"
+	    "                      usage_rate among active rows with seconds played (default 0)\n"
+	    "  --max-null-ts PCT   ts_pct among active rows with FGA + FTA > 0 (default 0)\n"
+	    "  --max-null-efg PCT  efg_pct among active rows with FGA > 0 (default 0)\n"
+	    "  --baseline-tolerance PCT\n"
+	    "                      rows per month may differ from the baseline by PCT (default 2)\n"
+	    "  --min-players N     rows per game, both teams together (default 18)\n"
+	    "  --max-players N     (default 36)\n"
+	    "  --seconds-tolerance SEC\n"
+	    "                      a team's seconds vs 240 min, +25 per overtime (default 60)\n"
+	    "  --max-unresolved N  unresolved rows allowed in the window (default 0)\n"
+	    "\n");
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 every check passed, 2 usage error, 3 failure: the store or a file cannot be read or "
+	"written, 4 a check failed",
+	PGS_TOOL_NO_OPERANDS,
+};
 
 static int
 parse_pct(const char *opt, const char *s, double *out)
 {
 	char *end;
-	double v = strtod(s, &end);
+	double v;
 
+	if (!s)
+		return 0;
+	v = strtod(s, &end);
 	if (end == s || *end || !(v >= 0 && v <= 100))
 		return pgs_usage_error("bad %s '%s': want a percentage 0..100", opt, s);
 	*out = v;
@@ -77,94 +93,75 @@ parse_pct(const char *opt, const char *s, double *out)
 static int
 parse_num(const char *opt, const char *s, long *out)
 {
-	long v = pgs_parse_count(s);
+	long v;
 
-	if (v < 0)
+	if (!s)
+		return 0;
+	if ((v = pgs_parse_count(s)) < 0)
 		return pgs_usage_error("bad %s '%s': want a count", opt, s);
 	*out = v;
 	return 0;
 }
 
+/* -1 to go on, else the exit status (help, version, usage error). */
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "baseline", required_argument, NULL, OPT_BASELINE },
-		{ "save-baseline", required_argument, NULL, OPT_SAVE_BASELINE },
-		{ "svg", required_argument, NULL, OPT_SVG },
-		{ "list", required_argument, NULL, OPT_LIST },
-		{ "max-null-minutes", required_argument, NULL, OPT_NULL_MINUTES },
-		{ "max-null-usage", required_argument, NULL, OPT_NULL_USAGE },
-		{ "max-null-ts", required_argument, NULL, OPT_NULL_TS },
-		{ "max-null-efg", required_argument, NULL, OPT_NULL_EFG },
-		{ "baseline-tolerance", required_argument, NULL, OPT_TOLERANCE },
-		{ "min-players", required_argument, NULL, OPT_MIN_PLAYERS },
-		{ "max-players", required_argument, NULL, OPT_MAX_PLAYERS },
-		{ "seconds-tolerance", required_argument, NULL, OPT_SECONDS },
-		{ "max-unresolved", required_argument, NULL, OPT_UNRESOLVED },
-		{ NULL, 0, NULL, 0 },
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "store", &o->store),
+		PGS_OPT_STRING(0, "from", &o->from),
+		PGS_OPT_STRING(0, "to", &o->to),
+		PGS_OPT_FLAG(0, "json", &o->json),
+		PGS_OPT_STRING(0, "baseline", &o->baseline),
+		PGS_OPT_STRING(0, "save-baseline", &o->save_baseline),
+		PGS_OPT_STRING(0, "svg", &o->svg),
+		PGS_OPT_STRING(0, "list", &o->list),
+		PGS_OPT_STRING(0, "max-null-minutes", &o->null_pct[PGS_V_MINUTES]),
+		PGS_OPT_STRING(0, "max-null-usage", &o->null_pct[PGS_V_USAGE]),
+		PGS_OPT_STRING(0, "max-null-ts", &o->null_pct[PGS_V_TS]),
+		PGS_OPT_STRING(0, "max-null-efg", &o->null_pct[PGS_V_EFG]),
+		PGS_OPT_STRING(0, "baseline-tolerance", &o->tolerance),
+		PGS_OPT_STRING(0, "min-players", &o->min_players),
+		PGS_OPT_STRING(0, "max-players", &o->max_players),
+		PGS_OPT_STRING(0, "seconds-tolerance", &o->seconds),
+		PGS_OPT_STRING(0, "max-unresolved", &o->unresolved),
+		PGS_OPT_END(),
+	};
+
+	return pgs_parse_options(argc, argv, &tool, opts, NULL, o);
+}
+
+/* The values behind the options; 0, or PGS_EXIT_USAGE (reported). */
+static int
+check_args(struct opts *o)
+{
+	static const char *const pct_opt[PGS_V_NCOLS] = {
+		"--max-null-minutes", "--max-null-usage", "--max-null-ts", "--max-null-efg",
 	};
 	struct pgs_validate_opts *v = &o->v;
-	const char *name;
 	long dfrom, dto;
-	int c, r, bad;
 
-	memset(o, 0, sizeof(*o));
-	pgs_common_init(&o->co);
 	pgs_validate_defaults(v);
-	o->list = 10;
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, &o->co, usage);
-		if (r == PGS_OPT_EXIT)
-			exit(PGS_EXIT_OK);
-		if (r == PGS_OPT_BAD)
-			return -1;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		name = argv[optind - 1];
-		bad = 0;
-		switch (c) {
-		case OPT_STORE: o->store = optarg; break;
-		case OPT_FROM: v->from = optarg; break;
-		case OPT_TO: v->to = optarg; break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_BASELINE: o->baseline = optarg; break;
-		case OPT_SAVE_BASELINE: o->save_baseline = optarg; break;
-		case OPT_SVG: o->svg = optarg; break;
-		case OPT_LIST: bad = parse_num("--list", optarg, &o->list); break;
-		case OPT_NULL_MINUTES:
-			bad = parse_pct("--max-null-minutes", optarg, &v->max_null_pct[PGS_V_MINUTES]);
-			break;
-		case OPT_NULL_USAGE:
-			bad = parse_pct("--max-null-usage", optarg, &v->max_null_pct[PGS_V_USAGE]);
-			break;
-		case OPT_NULL_TS: bad = parse_pct("--max-null-ts", optarg, &v->max_null_pct[PGS_V_TS]); break;
-		case OPT_NULL_EFG: bad = parse_pct("--max-null-efg", optarg, &v->max_null_pct[PGS_V_EFG]); break;
-		case OPT_TOLERANCE: bad = parse_pct("--baseline-tolerance", optarg, &v->baseline_tolerance); break;
-		case OPT_MIN_PLAYERS: bad = parse_num("--min-players", optarg, &v->min_players); break;
-		case OPT_MAX_PLAYERS: bad = parse_num("--max-players", optarg, &v->max_players); break;
-		case OPT_SECONDS: bad = parse_num("--seconds-tolerance", optarg, &v->seconds_tolerance); break;
-		case OPT_UNRESOLVED: bad = parse_num("--max-unresolved", optarg, &v->max_unresolved); break;
-		default:
-			return pgs_usage_error("unexpected option '%s'", name), -1;
-		}
-		if (bad)
-			return -1;
-	}
-	if (optind < argc)
-		return pgs_usage_error("unexpected argument '%s'", argv[optind]), -1;
-	if (!v->from || !v->to)
-		return pgs_usage_error("--from and --to are required"), -1;
-	if (pgs_opt_window(v->from, v->to, &dfrom, &dto) != 0)
-		return -1;
+	o->nlist = 10;
+	if (!o->from || !o->to)
+		return pgs_usage_error("--from and --to are required");
+	if (pgs_opt_window(o->from, o->to, &dfrom, &dto) != 0)
+		return PGS_EXIT_USAGE;
+	v->from = o->from;
+	v->to = o->to;
+	for (int k = 0; k < PGS_V_NCOLS; k++)
+		if (parse_pct(pct_opt[k], o->null_pct[k], &v->max_null_pct[k]) != 0)
+			return PGS_EXIT_USAGE;
+	if (parse_pct("--baseline-tolerance", o->tolerance, &v->baseline_tolerance) != 0 ||
+	    parse_num("--min-players", o->min_players, &v->min_players) != 0 ||
+	    parse_num("--max-players", o->max_players, &v->max_players) != 0 ||
+	    parse_num("--seconds-tolerance", o->seconds, &v->seconds_tolerance) != 0 ||
+	    parse_num("--max-unresolved", o->unresolved, &v->max_unresolved) != 0 ||
+	    parse_num("--list", o->list, &o->nlist) != 0)
+		return PGS_EXIT_USAGE;
 	if (v->min_players > v->max_players)
 		return pgs_usage_error("--min-players %ld is above --max-players %ld", v->min_players,
-		    v->max_players), -1;
+		    v->max_players);
 	o->store = pgs_default_store(o->store);
 	return 0;
 }
@@ -300,15 +297,16 @@ save_json(const char *path, json_t *j, const char *what)
 int
 main(int argc, char **argv)
 {
-	struct opts o;
+	struct opts o = { 0 };
 	pgs_store *st = NULL;
 	json_t *base = NULL, *r = NULL, *nb;
 	pgs_buf svg = { 0 };
 	int ex = PGS_EXIT_FAIL, usage;
 
 	pgs_setprog(argv[0]);
-	if (parse_args(argc, argv, &o) < 0)
-		return PGS_EXIT_USAGE;
+	if ((ex = parse_args(argc, argv, &o)) >= 0 || (ex = check_args(&o)) != 0)
+		return ex;
+	ex = PGS_EXIT_FAIL;
 	pgs_out_init();
 	if (o.baseline && !(base = pgs_baseline_load(o.baseline)))
 		goto out;
@@ -335,7 +333,7 @@ main(int argc, char **argv)
 	if (o.json)
 		pgs_emit(r);
 	else
-		print_text(r, o.list);
+		print_text(r, o.nlist);
 	ex = pgs_validate_ok(r) ? PGS_EXIT_OK : PGS_EXIT_GUARD;
 	if (!pgs_validate_ok(r))
 		pgs_info("%ld checks failed", jint(r, "failed_checks"));
