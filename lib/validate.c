@@ -622,6 +622,7 @@ latest_covering(const struct lentry *v, size_t n, const char *day)
 
 struct stale {
 	long first, last, dates, raw;   /* day indexes, count, the latest raw entry */
+	json_t *list;                   /* the stale dates */
 };
 
 static void
@@ -640,8 +641,11 @@ stale_checks(struct ctx *c)
 		r = latest_covering(c->raw, c->nraw, date);
 		if (s < 0 || r < 0 || strcmp(c->raw[r].committed, c->sum[s].committed) <= 0)
 			continue;
-		if (st[s].dates++ == 0)
+		if (st[s].dates++ == 0) {
 			st[s].first = (long)i;
+			st[s].list = json_array();
+		}
+		json_array_append_new(st[s].list, json_string(date));
 		st[s].last = (long)i;
 		if (st[s].dates == 1 || strcmp(c->raw[r].committed, c->raw[st[s].raw].committed) > 0)
 			st[s].raw = r;
@@ -656,10 +660,10 @@ stale_checks(struct ctx *c)
 		date_str(c->dfrom + st[s].first, first);
 		date_str(c->dfrom + st[s].last, last);
 		snprintf(span, sizeof(span), strcmp(first, last) == 0 ? "%s" : "%s..%s", first, last);
-		fail(c, C_STALE, month_of(c, first), json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+		fail(c, C_STALE, month_of(c, first), json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:s}",
 		    "from", e->from, "to", e->to, "committed_at", e->committed,
 		    "stale_dates", (json_int_t)st[s].dates, "first_date", first, "last_date", last,
-		    "raw_source", r->scope, "raw_committed_at", r->committed),
+		    "dates", st[s].list, "raw_source", r->scope, "raw_committed_at", r->committed),
 		    "%s..%s: summary committed %s, but raw rows of %ld of its dates (%s) landed later "
 		    "(%s, %s)", e->from, e->to, e->committed, st[s].dates, span, r->scope, r->committed);
 	}

@@ -171,8 +171,8 @@ game_of() {
 	run -0 --separate-stderr pgs-ingest --from 2021-10-27 --to 2021-10-27 "$SAMPLE"/*
 	run -4 --separate-stderr validate --json
 	[ "$(jq -c '[.failures[] | .check]' <<<"$output")" = '["stale_summary"]' ]
-	[ "$(jq -c '.failures[0] | [.month, .from, .to, .stale_dates, .first_date, .last_date, .raw_source]' \
-		<<<"$output")" = '["2021-10","2021-10-25","2021-10-31",1,"2021-10-27","2021-10-27","bbref"]' ]
+	[ "$(jq -c '.failures[0] | [.month, .from, .to, .stale_dates, .first_date, .last_date, .dates, .raw_source]' \
+		<<<"$output")" = '["2021-10","2021-10-25","2021-10-31",1,"2021-10-27","2021-10-27",["2021-10-27"],"bbref"]' ]
 	sum_at=$(sql "SELECT committed_at FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-25'")
 	raw_at=$(sql "SELECT max(committed_at) FROM pgs_windows WHERE tbl = 'raw_boxscores'")
 	[ "$(jq -r '.failures[0].message' <<<"$output")" = \
