@@ -25,7 +25,14 @@ PIPES   := $(wildcard pipelines/pgs-*)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
-all: $(TOOLS)
+# Test-only programs (git's t/helper): built with the tools, used by the bats suites.
+HELPERS := $(patsubst tests/helper/%.c,tests/helper/bin/%,$(wildcard tests/helper/*.c))
+
+all: $(TOOLS) $(HELPERS)
+
+tests/helper/bin/%: tests/helper/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+	@mkdir -p tests/helper/bin
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -70,7 +77,7 @@ install: all
 	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
 
 clean:
-	rm -rf build build-san bin/pgs-*
+	rm -rf build build-san bin/pgs-* tests/helper/bin
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE

@@ -387,9 +387,38 @@ retryable_curl(CURLcode rc)
 	}
 }
 
+/*
+ * A request other than a plain GET (pgs_http_request); NULL for GET.  The
+ * per-request headers come after the client's own.
+ */
+struct req_extra {
+	const struct pgs_http_req *r;
+	struct curl_slist *headers;
+};
+
+/* Set the handle up for one request: the method, body and headers of x, or a plain GET. */
+static void
+setup_request(pgs_http *h, struct req_extra *x)
+{
+	if (!x || !x->r) {
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
+		return;
+	}
+	if (x->r->body) {
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->r->bodylen);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, x->r->body);
+	} else
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, x->r->method);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, x->headers);
+}
+
 /* One request.  ATTEMPT_OK with body filled, or RETRY/FAIL with why; *status the HTTP status. */
 static int
-attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
+attempt_req(pgs_http *h, const char *url, struct req_extra *x, pgs_buf *body, long *status,
+    pgs_buf *why)
 {
 	CURLcode rc;
 
@@ -399,6 +428,7 @@ attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
 	h->retry_after_s = -1;
 	h->too_big = 0;
 	*status = 0;
+	setup_request(h, x);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	rc = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
@@ -412,12 +442,21 @@ attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
 	}
 	if (*status >= 200 && *status < 300)
 		return decode_body(h, body, why);
+	/* an API's error document is the caller's to read */
+	if (x && x->r && x->r->keep_error_body && decode_body(h, body, why) != ATTEMPT_OK)
+		pgs_buf_reset(body);
 	pgs_buf_addf(why, "HTTP %ld%s%s", *status, h->reason[0] ? " " : "", h->reason);
 	if ((*status == 404 || *status == 410) && h->o.missing_ok)
 		return ATTEMPT_MISSING;
 	if (*status == 429 || *status == 408 || *status >= 500)
 		return ATTEMPT_RETRY;
 	return ATTEMPT_FAIL;
+}
+
+static int
+attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
+{
+	return attempt_req(h, url, NULL, body, status, why);
 }
 
 static uint64_t
@@ -656,4 +695,57 @@ pgs_http_body_line(pgs_buf *body, size_t *pos, char **line, size_t *len)
 	*line = start;
 	*len = n;
 	return 1;
+}
+
+int
+pgs_http_request(pgs_http *h, const struct pgs_http_req *r, pgs_buf *body, long *status)
+{
+	struct req_extra x = { r, NULL };
+	char *shown = pgs_http_redact(r->url);
+	pgs_buf why = { 0 };
+	long code = 0, wait;
+	long long t0 = pgs_mono_ms();
+	int a, rc = -1;
+
+	for (const struct curl_slist *l = h->headers; l; l = l->next)
+		x.headers = curl_slist_append(x.headers, l->data);
+	for (const char *const *hp = r->headers; hp && *hp; hp++)
+		x.headers = curl_slist_append(x.headers, *hp);
+	h->retries = 0;
+	for (;;) {
+		pgs_buf_reset(&why);
+		a = attempt_req(h, r->url, &x, body, &code, &why);
+		if (a == ATTEMPT_OK || (a == ATTEMPT_FAIL && code >= 400 && r->keep_error_body)) {
+			pgs_info("%s %s: HTTP %ld, %zu bytes in %lld ms, %d retr%s", r->method, shown,
+			    code, body->len, pgs_mono_ms() - t0, h->retries, h->retries == 1 ? "y" : "ies");
+			rc = 0;
+			break;
+		}
+		if (a != ATTEMPT_RETRY || h->retries >= h->o.max_retries) {
+			/* the last answer's document still says why, for the caller */
+			if (a == ATTEMPT_RETRY && code >= 400 && r->keep_error_body) {
+				rc = 0;
+				break;
+			}
+			pgs_err("%s %s: %s%s", r->method, shown, why.s, h->retries ? " (gave up after"
+			    " retrying)" : "");
+			pgs_buf_reset(body);
+			break;
+		}
+		wait = backoff_ms(h, h->retries);
+		h->retries++;
+		pgs_info("%s %s: %s; retry %d of %d in %ld ms", r->method, shown, why.s, h->retries,
+		    h->o.max_retries, wait);
+		sleep_ms(wait);
+	}
+	/* the next plain GET on this handle must not inherit this request's method or body */
+	setup_request(h, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(x.headers);
+	pgs_buf_add(body, "", 0);
+	if (status)
+		*status = code;
+	pgs_buf_free(&why);
+	free(shown);
+	return rc;
 }

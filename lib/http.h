@@ -84,6 +84,26 @@ void pgs_http_free(pgs_http *h);
  * gets the last HTTP status (0 when no response arrived).
  */
 int pgs_http_get(pgs_http *h, const char *url, pgs_buf *body, long *status);
+/*
+ * Any request (an API call): method ("GET", "POST", "DELETE" …), the URL,
+ * extra "Name: value" headers (NULL-terminated, or NULL) sent after the
+ * client's own, and a body (NULL for none).  Retried like pgs_http_get — so
+ * a POST retried after a cut connection may reach the server twice: only
+ * use it for requests made idempotent by the API (a client-chosen job id,
+ * a request id).
+ */
+struct pgs_http_req {
+	const char *method, *url;
+	const char *const *headers;
+	const char *body;
+	size_t bodylen;
+	int keep_error_body;   /* a 4xx/5xx answer is returned (0, *status, its body)
+	                          for the caller to read, not reported */
+};
+
+/* 0 with the answer's body (NUL-terminated) and *status, or -1 after reporting. */
+int pgs_http_request(pgs_http *h, const struct pgs_http_req *r, pgs_buf *body, long *status);
+
 /* Retries spent by the last pgs_http_get(), for statistics. */
 int pgs_http_retries(const pgs_http *h);
 /* Change the client's missing_ok from now on: a tool that mixes template URLs

@@ -54,6 +54,15 @@ int pgs_store_is_uri(const char *s);
  * replaced by "***".  For messages about a URI that was not opened. */
 char *pgs_store_redact(const char *uri);
 
+/*
+ * Keep a password given on the command line out of `ps`: every argument
+ * holding one (a URI with user:PASS@ or password=…, alone or as
+ * --opt=URI) is copied to the heap for the program to use, and its bytes in
+ * the process's argument area are overwritten with the redacted form.  Call
+ * first thing in main(), before parsing options.
+ */
+void pgs_store_hide_secrets(int argc, char **argv);
+
 /* ---- opening ---- */
 
 enum pgs_store_mode {
@@ -279,6 +288,12 @@ struct pgs_store_ops {
 	 * names another player (a concurrent registration). */
 	int (*registry_write)(pgs_store *st, const struct pgs_registry_batch *b);
 
+	/* Every row of one of the schema's tables (by its name), each as one
+	 * JSON object of its columns, ordered by the table's key (bytewise).
+	 * For tests and debugging: a store-neutral look at what a store holds. */
+	int (*table_read)(pgs_store *st, const char *table,
+	    int (*fn)(const char *json, size_t len, void *arg), void *arg);
+
 	/*
 	 * Validation reads (pgs-validate): each is ONE GROUP BY query whose rows
 	 * are plain counts handed to fn; the checks are decided in validate.c.
@@ -327,6 +342,15 @@ int pgs_store_ledger(pgs_store *st, const char *table, const char *from, const c
 int pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg);
 /* Write what a resolver run learned in one round trip; 0, PGS_STORE_CONFLICT, -1. */
 int pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b);
+
+/* Call fn(row) for every row of table (a name of the schema), ordered by its
+ * key; row is borrowed.  Columns of the summary and raw tables come with
+ * their schema types (booleans, arrays); others as the store keeps them. */
+int pgs_store_table_read(pgs_store *st, const char *table, int (*fn)(json_t *row, void *arg),
+    void *arg);
+/* The tables of the schema, NULL-terminated, and each one's key columns. */
+extern const char *const pgs_store_tables[];
+const char *pgs_store_table_keys(const char *table);
 
 /* Backends.  A backend not built in is NULL in store.c's table. */
 extern const struct pgs_store_ops pgs_store_sqlite_ops;

@@ -961,6 +961,52 @@ out:
 	return rc;
 }
 
+static int
+sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size_t len, void *arg),
+    void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	char *sql = pgs_xasprintf("SELECT * FROM %s ORDER BY %s", table, pgs_store_table_keys(table));
+	sqlite3_stmt *q = sq_prep(s, sql);
+	int rc = SQLITE_DONE, r = 0;
+
+	free(sql);
+	if (!q)
+		return -1;
+	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		json_t *o = json_object();
+		char *text;
+
+		for (int i = 0; i < sqlite3_column_count(q); i++) {
+			json_t *v;
+
+			switch (sqlite3_column_type(q, i)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(q, i));
+				break;
+			case SQLITE_FLOAT:
+				v = json_real(sqlite3_column_double(q, i));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default:
+				v = json_stringn(col_text(q, i), (size_t)sqlite3_column_bytes(q, i));
+				break;
+			}
+			json_object_set_new(o, sqlite3_column_name(q, i), v ? v : json_null());
+		}
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		r = text ? fn(text, strlen(text), arg) : -1;
+		free(text);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_fail(s, "reading a table");
+	sqlite3_finalize(q);
+	return r < 0 ? -1 : 0;
+}
+
 /* ---- validation reads (pgs-validate): one GROUP BY each, counts only ---- */
 
 /* Prepare sql, bind ?1 = from and ?2 = to; NULL (reported) on error. */
@@ -1123,6 +1169,7 @@ const struct pgs_store_ops pgs_store_sqlite_ops = {
 	.ledger = sq_ledger,
 	.registry_load = sq_registry_load,
 	.registry_write = sq_registry_write,
+	.table_read = sq_table_read,
 	.summary_games = sq_summary_games,
 	.raw_dates = sq_raw_dates,
 	.summary_unresolved = sq_summary_unresolved,
