@@ -2,13 +2,13 @@
 #include "registry.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "csv.h"
+#include "hashmap.h"
 #include "names.h"
 #include "util.h"
 
@@ -73,95 +73,6 @@ arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-/* ---- a string-keyed open-addressing hash map; keys are borrowed from the values ---- */
-
-struct ent {
-	uint64_t h;
-	const char *k;   /* NULL: empty slot */
-	size_t klen;
-	void *v;
-};
-
-struct map {
-	struct ent *e;
-	size_t cap, n;   /* cap is a power of two */
-};
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void *
-map_get(const struct map *m, const char *k, size_t klen, uint64_t h)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
-		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0)
-			return m->e[i].v;
-	return NULL;
-}
-
-static void map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v);
-
-static void
-map_grow(struct map *m)
-{
-	struct map old = *m;
-	size_t i;
-
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->e = pgs_xcalloc(m->cap, sizeof(*m->e));
-	m->n = 0;
-	for (i = 0; i < old.cap; i++)
-		if (old.e[i].k)
-			map_put(m, old.e[i].k, old.e[i].klen, old.e[i].h, old.e[i].v);
-	free(old.e);
-}
-
-/* Insert or replace. */
-static void
-map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap)
-		map_grow(m);
-	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
-		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0) {
-			m->e[i].v = v;
-			return;
-		}
-	m->e[i] = (struct ent){ h, k, klen, v };
-	m->n++;
-}
-
-static void
-map_clear(struct map *m)
-{
-	if (m->cap)
-		memset(m->e, 0, m->cap * sizeof(*m->e));
-	m->n = 0;
-}
-
-static void
-map_free(struct map *m)
-{
-	free(m->e);
-	m->e = NULL;
-	m->cap = m->n = 0;
-}
-
 /* ---- the registry ---- */
 
 struct sid {
@@ -211,10 +122,10 @@ struct nsx {
 
 struct pgs_registry {
 	struct arena a;
-	struct map names;        /* display name -> struct lk, or a bad-name sentinel */
-	struct map lookups;      /* lookup -> struct lk */
-	struct map uids;         /* uid -> struct player */
-	struct map sids;         /* "source\x1fspid" -> struct player */
+	pgs_map names;           /* display name -> struct lk, or a bad-name sentinel */
+	pgs_map lookups;         /* lookup -> struct lk */
+	pgs_map uids;            /* uid -> struct player */
+	pgs_map sids;            /* "source\x1fspid" -> struct player */
 	struct lk *last;         /* the lk of the last name looked up: saves a hash */
 	pgs_buf key;             /* scratch for composite keys */
 	char *norm;              /* scratch for normalizing */
@@ -225,7 +136,7 @@ struct pgs_registry {
 
 	const char **triples;    /* new source ids: n × {source, spid, uid} */
 	size_t ntriples, captriples;
-	struct map unres_map;    /* "lookup\x1fsource" -> struct unres */
+	pgs_map unres_map;       /* "lookup\x1fsource" -> struct unres */
 	struct unres **unres;
 	size_t nunres, capunres;
 
@@ -241,16 +152,16 @@ struct pgs_registry {
 	 * which team-game ("g\x1fGAME\x1fTEAM\x1fUID"), and which source listed
 	 * each team-game ("G\x1fGAME\x1fTEAM").  Filled from the rows resolved so far.
 	 */
-	struct map ctx;
+	pgs_map ctx;
 	/*
 	 * The "g" and "G" entries live only while their game's rows stream by
 	 * (input is grouped by game): a map and arena of their own, emptied when
 	 * the game changes, so memory is bounded by one game, not by the input.
 	 */
-	struct map gctx;
+	pgs_map gctx;
 	struct arena ga;
 	char *cur_game;
-	struct map nsx;          /* suffix-free lookup -> struct nsx; built on first need */
+	pgs_map nsx;             /* suffix-free lookup -> struct nsx; built on first need */
 	int nsx_built;
 
 	/*
@@ -301,17 +212,15 @@ pgs_registry_new(void)
 static void
 free_players(pgs_registry *r)
 {
-	size_t i;
+	size_t pos;
+	void *v;
 
-	for (i = 0; i < r->uids.cap; i++)
-		if (r->uids.e[i].k)
-			free(((struct player *)r->uids.e[i].v)->sids);
-	for (i = 0; i < r->lookups.cap; i++)
-		if (r->lookups.e[i].k)
-			free(((struct lk *)r->lookups.e[i].v)->players);
-	for (i = 0; i < r->nsx.cap; i++)
-		if (r->nsx.e[i].k)
-			free(((struct nsx *)r->nsx.e[i].v)->players);
+	for (pos = 0; pgs_map_next(&r->uids, &pos, &v);)
+		free(((struct player *)v)->sids);
+	for (pos = 0; pgs_map_next(&r->lookups, &pos, &v);)
+		free(((struct lk *)v)->players);
+	for (pos = 0; pgs_map_next(&r->nsx, &pos, &v);)
+		free(((struct nsx *)v)->players);
 }
 
 void
@@ -320,16 +229,16 @@ pgs_registry_free(pgs_registry *r)
 	if (!r)
 		return;
 	free_players(r);
-	map_free(&r->names);
-	map_free(&r->lookups);
-	map_free(&r->uids);
-	map_free(&r->sids);
-	map_free(&r->unres_map);
-	map_free(&r->ctx);
-	map_free(&r->gctx);
+	pgs_map_free(&r->names, NULL);
+	pgs_map_free(&r->lookups, NULL);
+	pgs_map_free(&r->uids, NULL);
+	pgs_map_free(&r->sids, NULL);
+	pgs_map_free(&r->unres_map, NULL);
+	pgs_map_free(&r->ctx, NULL);
+	pgs_map_free(&r->gctx, NULL);
 	arena_free(&r->ga);
 	free(r->cur_game);
-	map_free(&r->nsx);
+	pgs_map_free(&r->nsx, NULL);
 	pgs_buf_free(&r->key);
 	free(r->norm);
 	free(r->file_aliases);
@@ -342,28 +251,31 @@ pgs_registry_free(pgs_registry *r)
 	free(r);
 }
 
+/* The entry of lookup s (len bytes, not necessarily NUL-terminated there). */
 static struct lk *
 lk_get(pgs_registry *r, const char *s, size_t len, int create)
 {
-	uint64_t h = hash(s, len);
-	struct lk *lk = map_get(&r->lookups, s, len, h);
+	struct lk *lk;
 
-	if (lk || !create)
+	if (s[len] != '\0') {
+		pgs_buf_reset(&r->key);
+		pgs_buf_add(&r->key, s, len);
+		s = r->key.s;
+	}
+	if ((lk = pgs_map_get(&r->lookups, s)) != NULL || !create)
 		return lk;
 	lk = arena_alloc(&r->a, sizeof(*lk));
 	memset(lk, 0, sizeof(*lk));
 	lk->s = arena_strndup(&r->a, s, len);
 	lk->len = len;
-	map_put(&r->lookups, lk->s, len, h, lk);
+	pgs_map_put(&r->lookups, lk->s, lk);
 	return lk;
 }
 
 static struct player *
 player_get(const pgs_registry *r, const char *uid)
 {
-	size_t n = strlen(uid);
-
-	return map_get(&r->uids, uid, n, hash(uid, n));
+	return pgs_map_get(&r->uids, uid);
 }
 
 /* The lookup part of a uid: "marcuswilliams_002" -> "marcuswilliams". */
@@ -434,7 +346,8 @@ nsx_index(pgs_registry *r, struct player *p)
 	const char *key = p->lk->s;
 	char *full, *ns;
 	struct nsx *x;
-	uint64_t h;
+	void **slot;
+	int added;
 
 	p->suffix = "";
 	/* a player known only by uid has no name to split: his lookup stands as it is */
@@ -442,12 +355,13 @@ nsx_index(pgs_registry *r, struct player *p)
 		key = ns;
 		p->suffix = arena_strdup(&r->a, suffix_of(full, ns));
 	}
-	h = hash(key, strlen(key));
-	if ((x = map_get(&r->nsx, key, strlen(key), h)) == NULL) {
+	slot = pgs_map_slot(&r->nsx, key, &added);
+	if (added) {
 		x = arena_alloc(&r->a, sizeof(*x));
 		memset(x, 0, sizeof(*x));
-		map_put(&r->nsx, arena_strdup(&r->a, key), strlen(key), h, x);
+		*slot = x;
 	}
+	x = *slot;
 	GROW(x->players, x->n, x->cap);
 	x->players[x->n++] = p;
 }
@@ -456,14 +370,14 @@ nsx_index(pgs_registry *r, struct player *p)
 static void
 nsx_build(pgs_registry *r)
 {
-	size_t i;
+	size_t pos;
+	void *v;
 
 	if (r->nsx_built)
 		return;
 	r->nsx_built = 1;
-	for (i = 0; i < r->uids.cap; i++)
-		if (r->uids.e[i].k)
-			nsx_index(r, r->uids.e[i].v);
+	for (pos = 0; pgs_map_next(&r->uids, &pos, &v);)
+		nsx_index(r, v);
 }
 
 static struct player *
@@ -485,7 +399,7 @@ player_add(pgs_registry *r, const char *uid, const char *lookup, size_t lookuple
 	p->lk = lk;
 	GROW(lk->players, lk->nplayers, lk->capplayers);
 	lk->players[lk->nplayers++] = p;
-	map_put(&r->uids, p->uid, strlen(p->uid), hash(p->uid, strlen(p->uid)), p);
+	pgs_map_put(&r->uids, p->uid, p);
 	r->nplayers++;
 	if (r->nsx_built)
 		nsx_index(r, p);
@@ -527,14 +441,13 @@ player_sid(const struct player *p, const char *source)
 static int
 sid_add(pgs_registry *r, struct player *p, const char *source, const char *spid)
 {
-	const char *k = sid_key(r, source, spid);
-	size_t klen = r->key.len;
-	uint64_t h = hash(k, klen);
+	int added;
+	void **slot = pgs_map_slot(&r->sids, sid_key(r, source, spid), &added);
 	struct sid s;
 
-	if (map_get(&r->sids, k, klen, h))
+	if (!added)
 		return 0;
-	map_put(&r->sids, arena_strndup(&r->a, k, klen), klen, h, p);
+	*slot = p;
 	s.source = arena_strdup(&r->a, source);
 	s.spid = arena_strdup(&r->a, spid);
 	GROW(p->sids, p->nsids, p->capsids);
@@ -679,12 +592,16 @@ pgs_registry_load(pgs_registry *r, pgs_store *st)
 const char *
 pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **why)
 {
-	uint64_t h = hash(name, len);
-	struct lk *lk = map_get(&r->names, name, len, h);
+	struct lk *lk;
 	size_t need;
 	int n;
 
-	if (!lk) {
+	/* a NUL inside the name would cut the key short: such a name has no lookup */
+	if (memchr(name, '\0', len)) {
+		*why = "is not valid UTF-8 text";
+		return NULL;
+	}
+	if ((lk = pgs_map_get(&r->names, name)) == NULL) {
 		/* NFKD can expand a character into several letters; 18 bytes per
 		 * input byte covers the longest compatibility decomposition. */
 		need = 18 * len + 16;
@@ -693,17 +610,14 @@ pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **
 			r->normcap = need;
 			r->norm = pgs_xmalloc(need);
 		}
-		if (memchr(name, '\0', len))
-			n = -1;
-		else
-			n = pgs_player_lookup(name, r->norm, r->normcap);
+		n = pgs_player_lookup(name, r->norm, r->normcap);
 		if (n < 0)
 			lk = &bad_utf8;
 		else if (n == 0)
 			lk = &bad_empty;
 		else
 			lk = lk_get(r, r->norm, (size_t)n, 1);
-		map_put(&r->names, arena_strndup(&r->a, name, len), len, h, lk);
+		pgs_map_put(&r->names, name, lk);
 		r->nnames++;
 	}
 	if (lk == &bad_utf8 || lk == &bad_empty) {
@@ -734,16 +648,10 @@ ctx_key(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 }
 
 /* Game-scoped kinds go to the per-game map. */
-static struct map *
+static pgs_map *
 ctx_map(pgs_registry *r, char kind)
 {
 	return kind == 'g' || kind == 'G' ? &r->gctx : &r->ctx;
-}
-
-static struct arena *
-ctx_arena(pgs_registry *r, char kind)
-{
-	return kind == 'g' || kind == 'G' ? &r->ga : &r->a;
 }
 
 /* A row of another game: forget the previous game's context. */
@@ -752,7 +660,7 @@ ctx_enter_game(pgs_registry *r, const char *game)
 {
 	if (!game || !*game || (r->cur_game && strcmp(r->cur_game, game) == 0))
 		return;
-	map_clear(&r->gctx);
+	pgs_map_clear(&r->gctx, NULL);
 	arena_free(&r->ga);
 	free(r->cur_game);
 	r->cur_game = pgs_xstrdup(game);
@@ -761,22 +669,14 @@ ctx_enter_game(pgs_registry *r, const char *game)
 static int
 ctx_has(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
-	const char *k = ctx_key(r, kind, a, b, c);
-
-	return map_get(ctx_map(r, kind), k, r->key.len, hash(k, r->key.len)) != NULL;
+	return pgs_map_has(ctx_map(r, kind), ctx_key(r, kind, a, b, c));
 }
 
 /* Returns 1 when the entry is new. */
 static int
 ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
-	const char *k = ctx_key(r, kind, a, b, c);
-	uint64_t h = hash(k, r->key.len);
-
-	if (map_get(ctx_map(r, kind), k, r->key.len, h))
-		return 0;
-	map_put(ctx_map(r, kind), arena_strndup(ctx_arena(r, kind), k, r->key.len), r->key.len, h, r);
-	return 1;
+	return pgs_map_add(ctx_map(r, kind), ctx_key(r, kind, a, b, c));
 }
 
 /* Value of a "G" entry listed by several sources. */
@@ -790,23 +690,20 @@ static const char several_sources[] = "";
 static void
 ctx_game(pgs_registry *r, const char *game, const char *team, const char *source)
 {
-	const char *k = ctx_key(r, 'G', game, team, NULL);
-	uint64_t h = hash(k, r->key.len);
-	const char *v = map_get(&r->gctx, k, r->key.len, h);
+	int added;
+	void **slot = pgs_map_slot(&r->gctx, ctx_key(r, 'G', game, team, NULL), &added);
 
-	if (!v)
-		map_put(&r->gctx, arena_strndup(&r->ga, k, r->key.len), r->key.len, h,
-		    arena_strdup(&r->ga, source));
-	else if (v != several_sources && strcmp(v, source) != 0)
-		map_put(&r->gctx, k, r->key.len, h, (void *)several_sources);
+	if (added)
+		*slot = arena_strdup(&r->ga, source);
+	else if (*slot != several_sources && strcmp(*slot, source) != 0)
+		*slot = (void *)several_sources;
 }
 
 /* 1 when a source other than source listed the team-game. */
 static int
 ctx_game_known(pgs_registry *r, const char *game, const char *team, const char *source)
 {
-	const char *k = ctx_key(r, 'G', game, team, NULL);
-	const char *v = map_get(&r->gctx, k, r->key.len, hash(k, r->key.len));
+	const char *v = pgs_map_get(&r->gctx, ctx_key(r, 'G', game, team, NULL));
 
 	return v && (v == several_sources || strcmp(v, source) != 0);
 }
@@ -963,7 +860,7 @@ suffix_match(pgs_registry *r, const char *name, const char *source, const char *
 	if (split_suffix(r, name, &full, &ns) < 0)
 		return NULL;
 	suffix = suffix_of(full, ns);
-	if ((x = map_get(&r->nsx, ns, strlen(ns), hash(ns, strlen(ns)))) == NULL)
+	if ((x = pgs_map_get(&r->nsx, ns)) == NULL)
 		return NULL;
 	for (i = 0; i < x->n; i++) {
 		p = x->players[i];
@@ -1062,9 +959,7 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 
 	/* 1: a known source id names the player, whatever the spelling */
 	if (source && spid) {
-		const char *k = sid_key(r, source, spid);
-
-		if ((p = map_get(&r->sids, k, r->key.len, hash(k, r->key.len))) != NULL) {
+		if ((p = pgs_map_get(&r->sids, sid_key(r, source, spid))) != NULL) {
 			set(res, p, lk);
 			/* a spelling nobody else has: other sources may print it too */
 			if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
@@ -1143,15 +1038,13 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 	const char *src = u->source ? u->source : "";
 	const char *k;
 	struct unres *e;
-	uint64_t h;
 
 	pgs_buf_reset(&r->key);
 	pgs_buf_adds(&r->key, u->player_lookup);
 	pgs_buf_add(&r->key, "\x1f", 1);
 	pgs_buf_adds(&r->key, src);
 	k = r->key.s;
-	h = hash(k, r->key.len);
-	if ((e = map_get(&r->unres_map, k, r->key.len, h)) != NULL) {
+	if ((e = pgs_map_get(&r->unres_map, k)) != NULL) {
 		e->u.count += u->count > 0 ? u->count : 1;
 		return;
 	}
@@ -1163,7 +1056,7 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 	e->u.game_id = arena_strdup(&r->a, u->game_id);
 	e->u.game_date = arena_strdup(&r->a, u->game_date);
 	e->u.count = u->count > 0 ? u->count : 1;
-	map_put(&r->unres_map, arena_strndup(&r->a, k, r->key.len), r->key.len, h, e);
+	pgs_map_put(&r->unres_map, k, e);
 	GROW(r->unres, r->nunres, r->capunres);
 	r->unres[r->nunres++] = e;
 }
@@ -1229,7 +1122,7 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 	r->ntriples = 0;
 	r->nteam_seasons = 0;
 	r->nunres = 0;
-	map_clear(&r->unres_map);
+	pgs_map_clear(&r->unres_map, NULL);
 	for (i = 0; i < r->nfile_aliases; i++)
 		if (alias_uid(r, r->file_aliases[i]))
 			r->file_aliases[i]->saved = 1;
@@ -1255,63 +1148,6 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 }
 
 /* ---- the aliases file ---- */
-
-/*
- * Split a CSV line into at most nf fields, in place.  Fields may be quoted
- * with "…" ("" inside is a quote); unquoted fields are trimmed.  Returns the
- * number of fields, or -1 for an unterminated quote.
- */
-static int
-csv_split(char *s, char **f, int nf)
-{
-	int n = 0;
-	char *w;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (n == nf)
-			return nf + 1;   /* too many */
-		if (*s == '"') {
-			f[n++] = w = ++s;
-			for (;;) {
-				if (!*s)
-					return -1;
-				if (*s == '"' && s[1] == '"') {
-					*w++ = '"';
-					s += 2;
-				} else if (*s == '"') {
-					s++;
-					break;
-				} else
-					*w++ = *s++;
-			}
-			*w = '\0';
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s && *s != ',')
-				return -1;
-		} else {
-			char *end;
-
-			f[n++] = s;
-			s += strcspn(s, ",");
-			end = s;
-			while (end > f[n - 1] && (end[-1] == ' ' || end[-1] == '\t'))
-				end--;
-			if (*s == ',') {
-				*end = '\0';
-				s++;
-				continue;
-			}
-			*end = '\0';
-			return n;
-		}
-		if (!*s)
-			return n;
-		s++;   /* the comma after a quoted field */
-	}
-}
 
 /* Add one alias from the file; 0, or -1 with *why set. */
 static int
@@ -1366,10 +1202,10 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 	ssize_t len;
 	long lineno = 0;
 	int n, first = 1, ret = -2;
-	const char *why;
+	const char *why, *err;
 
 	if (!f) {
-		pgs_err("cannot open aliases file '%s': %s", path, strerror(errno));
+		pgs_err_errno("cannot open aliases file '%s'", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -1378,9 +1214,9 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 			line[--len] = '\0';
 		if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
 			continue;
-		n = csv_split(line, fld, 2);
+		n = pgs_csv_splitx(line, (size_t)len, fld, 2, PGS_CSV_TRIM, &err);
 		if (n < 0) {
-			pgs_err("%s:%ld: unterminated quote", path, lineno);
+			pgs_err("%s:%ld: %s", path, lineno, err);
 			goto out;
 		}
 		if (n != 2) {
@@ -1399,7 +1235,7 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 		}
 	}
 	if (ferror(f)) {
-		pgs_err("read error on aliases file '%s': %s", path, strerror(errno));
+		pgs_err_errno("read error on aliases file '%s'", path);
 		ret = -1;
 		goto out;
 	}
