@@ -9,8 +9,6 @@
  * the end marker: a run whose registrations did not land never vouches for
  * rows naming them.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +24,6 @@
 /* Flush learned facts this often, so a long stream does not hoard them. */
 #define FLUSH_EVERY 4096
 
-enum {
-	OPT_REGISTRY = PGS_OPT_TOOL,
-	OPT_ALIASES,
-	OPT_REGISTER,
-	OPT_UNRESOLVED,
-	OPT_DRY_RUN,
-};
-
 struct ctx {
 	pgs_registry *reg;
 	pgs_store *st;
@@ -44,30 +34,38 @@ struct ctx {
 	long rows_out, counts[4]; /* counts by enum pgs_reg_status */
 };
 
+/* The command line, as given. */
+struct options {
+	const char *registry, *aliases, *unresolved;
+	int do_register, dry_run;
+	struct pgs_common co;
+};
+
+static const char *const synopsis[] = {
+	"pgs-resolve [--registry URI] [--aliases FILE] [--register] [--dry-run]",
+	"[--unresolved FILE] [--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
+};
+
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-resolve [--registry URI] [--aliases FILE] [--register] [--dry-run]\n"
-	    "                   [--unresolved FILE] [--rejects FILE] [--max-rejects N] [FILE...]\n"
-	    "\n"
 	    "Add player_lookup, universal_player_id and registry_status to raw rows.\n"
 	    "\n"
-	    "  --registry URI     store holding the registry (default $PGS_STORE, else sqlite:pgs.db)\n"
-	    "  --aliases FILE     CSV lines 'alias,target': a printed name and the player it means\n"
-	    "                     (a universal_player_id or a canonical name)\n"
-	    "  --register         give players not in the registry a new id (status new)\n"
-	    "  --dry-run          resolve (and register) in memory only: write nothing to the store\n"
-	    "  --unresolved FILE  append each unresolved row's name, team and game as NDJSON\n"
-	    "  --rejects FILE     write rejected lines to FILE as NDJSON (default: stderr)\n"
-	    "  --max-rejects N    fail (exit 3) once more than N lines are rejected\n"
-	    "  -q, --quiet        no warnings\n"
-	    "  -v, --verbose      statistics on stderr at the end\n"
-	    "  -h, --help         this help\n"
-	    "  -V, --version      version\n"
-	    "\n"
-	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 failure (store, I/O, truncated input).\n");
+	    "  --registry URI      store holding the registry (default $PGS_STORE, else sqlite:pgs.db)\n"
+	    "  --aliases FILE      CSV lines 'alias,target': a printed name and the player it means\n"
+	    "                      (a universal_player_id or a canonical name)\n"
+	    "  --register          give players not in the registry a new id (status new)\n"
+	    "  --dry-run           resolve (and register) in memory only: write nothing to the store\n"
+	    "  --unresolved FILE   append each unresolved row's name, team and game as NDJSON\n");
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: store, I/O or a truncated upstream",
+	PGS_TOOL_ROWS,
+};
 
 /* A row's string field, or NULL when absent, null or not a string. */
 static const char *
@@ -128,7 +126,7 @@ write_unresolved(struct ctx *c, json_t *row, const char *name, const char *looku
 	r = json_dumpf(o, c->unresolved, JSON_COMPACT) < 0 || fputc('\n', c->unresolved) == EOF;
 	json_decref(o);
 	if (r)
-		pgs_err("write error on '%s': %s", c->unresolved_path, strerror(errno));
+		pgs_err_errno("write error on '%s'", c->unresolved_path);
 	return r ? -1 : 0;
 }
 
@@ -327,70 +325,52 @@ print_stats(struct ctx *c, long long ms)
 		    "%s", c->rows_out, c->do_register ? "" : " (give --register to add them)");
 }
 
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "registry", &o->registry),
+		PGS_OPT_STRING(0, "aliases", &o->aliases),
+		PGS_OPT_FLAG(0, "register", &o->do_register),
+		PGS_OPT_STRING(0, "unresolved", &o->unresolved),
+		PGS_OPT_FLAG(0, "dry-run", &o->dry_run),
+		PGS_OPT_END(),
+	};
+
+	return pgs_parse_options(argc, argv, &tool, opts, &o->co, o);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "registry", required_argument, NULL, OPT_REGISTRY },
-		{ "aliases", required_argument, NULL, OPT_ALIASES },
-		{ "register", no_argument, NULL, OPT_REGISTER },
-		{ "unresolved", required_argument, NULL, OPT_UNRESOLVED },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pgs_common co;
+	struct options o = { 0 };
 	struct ctx c = { 0 };
-	const char *registry = NULL, *aliases = NULL;
 	pgs_rows *rows = NULL;
 	long long t0 = pgs_mono_ms();
-	int ch, got, status = PGS_EXIT_FAIL;
+	int got, status;
 
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
-	pgs_common_init(&co);
-	while ((ch = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (pgs_common_opt(ch, optarg, &co, usage)) {
-		case PGS_OPT_EXIT:
-			return PGS_EXIT_OK;
-		case PGS_OPT_BAD:
-			return PGS_EXIT_USAGE;
-		case PGS_OPT_HANDLED:
-			continue;
-		}
-		switch (ch) {
-		case OPT_REGISTRY:
-			registry = optarg;
-			break;
-		case OPT_ALIASES:
-			aliases = optarg;
-			break;
-		case OPT_REGISTER:
-			c.do_register = 1;
-			break;
-		case OPT_UNRESOLVED:
-			c.unresolved_path = optarg;
-			break;
-		case OPT_DRY_RUN:
-			c.dry_run = 1;
-			break;
-		}
-	}
-
+	if ((status = parse_args(argc, argv, &o)) >= 0)
+		return status;
+	status = PGS_EXIT_FAIL;
+	c.do_register = o.do_register;
+	c.dry_run = o.dry_run;
+	c.unresolved_path = o.unresolved;
 	c.reg = pgs_registry_new();
-	if (aliases && (got = pgs_registry_read_aliases(c.reg, aliases)) < 0) {
+	if (o.aliases && (got = pgs_registry_read_aliases(c.reg, o.aliases)) < 0) {
 		status = got == -2 ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
 	}
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
+	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		goto out;
-	c.uri = pgs_default_store(registry);
+	c.uri = pgs_default_store(o.registry);
 	if ((got = open_registry(&c)) != 0) {
 		status = got;
 		goto out;
 	}
 	if (c.unresolved_path && (c.unresolved = fopen(c.unresolved_path, "a")) == NULL) {
-		pgs_err("cannot open '%s': %s", c.unresolved_path, strerror(errno));
+		pgs_err_errno("cannot open '%s'", c.unresolved_path);
 		goto out;
 	}
 
