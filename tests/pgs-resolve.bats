@@ -10,18 +10,41 @@ setup() {
 	ALIASES="$FIXTURES/resolve_aliases.csv"
 }
 
-# row NAME [SOURCE] [SOURCE_PLAYER_ID] [EXTRA_JSON]: one raw row (compact JSON).
+# row NAME [SOURCE] [SOURCE_PLAYER_ID] [EXTRA_JSON]: one complete raw row (compact
+# JSON) of DEN at home to LAL on 2023-10-24, with a played stat line that every
+# row shares unless EXTRA_JSON (merged last) changes it.
 row() {
 	jq -cn --arg n "$1" --arg s "${2:-bbref}" --arg id "${3:-}" --argjson x "${4:-{\}}" '
-	    {game_id: "20231024_LAL_DEN", game_date: "2023-10-24", team_abbr: "DEN",
-	     source: $s, source_player_id: (if $id == "" then null else $id end),
-	     player_name: $n, points: 10} + $x'
+	    {game_id: "20231024_LAL_DEN", game_date: "2023-10-24", season_year: 2023,
+	     game_type: "regular", home_team_abbr: "DEN", away_team_abbr: "LAL",
+	     team_abbr: "DEN", opponent_team_abbr: "LAL",
+	     source: $s, source_game_id: null, source_player_id: (if $id == "" then null else $id end),
+	     player_name: $n, player_status: "active", dnp_reason: null, starter: null,
+	     minutes: "25:00", points: 10, fg_makes: 4, fg_attempts: 9, three_pt_makes: 1,
+	     three_pt_attempts: 3, ft_makes: 1, ft_attempts: 2, offensive_rebounds: 1,
+	     defensive_rebounds: 4, total_rebounds: 5, assists: 3, steals: 1, blocks: 0,
+	     turnovers: 2, personal_fouls: 2, plus_minus: 3} + $x'
 }
 
-# game_row NAME SOURCE ID TEAM GAME_ID [SEASON]: a raw row of one team in one game.
+# game_of GAME_ID TEAM: the game's fields for TEAM's row (GAME_ID is
+# YYYYMMDD_AWAY_HOME; the season follows from the date), as JSON.
+game_of() {
+	jq -cn --arg g "$1" --arg t "$2" '
+	    ($g[0:4] | tonumber) as $y | ($g[4:6] | tonumber) as $m |
+	    {game_id: $g, game_date: ($g[0:4] + "-" + $g[4:6] + "-" + $g[6:8]),
+	     season_year: (if $m >= 7 then $y else $y - 1 end),
+	     away_team_abbr: $g[9:12], home_team_abbr: $g[13:16], team_abbr: $t,
+	     opponent_team_abbr: (if $t == $g[9:12] then $g[13:16] else $g[9:12] end)}'
+}
+
+# gid YYYYMMDD TEAM: a game id of TEAM at home that day (to BOS, or NYK for BOS).
+gid() {
+	if [ "$2" = BOS ]; then echo "$1_NYK_$2"; else echo "$1_BOS_$2"; fi
+}
+
+# game_row NAME SOURCE ID TEAM GAME_ID [EXTRA_JSON]: a raw row of TEAM in the game.
 game_row() {
-	row "$1" "$2" "$3" "$(jq -cn --arg t "$4" --arg g "$5" --argjson y "${6:-2023}" \
-	    '{team_abbr: $t, game_id: $g, game_date: ($g[0:4] + "-" + $g[4:6] + "-" + $g[6:8]), season_year: $y}')"
+	row "$1" "$2" "$3" "$(jq -cn --argjson g "$(game_of "$5" "$4")" --argjson x "${6:-{\}}" '$g + $x')"
 }
 
 # The name pairs of SOURCES.md section 2: bbref name|bbref id|team|NBA.com name|status|alias rule.
@@ -47,8 +70,8 @@ pairs() {
 pair_rows() {
 	local b id t n st rule
 	while IFS='|' read -r b id t n st rule; do
-		game_row "$b" bbref "$id" "$t" "20240110_OPP_$t" >>bbref.ndjson
-		game_row "$n" nbacom "" "$t" "20240110_OPP_$t" >>nbacom.ndjson
+		game_row "$b" bbref "$id" "$t" "$(gid 20240110 "$t")" >>bbref.ndjson
+		game_row "$n" nbacom "" "$t" "$(gid 20240110 "$t")" '{"minutes": "25"}' >>nbacom.ndjson
 	done < <(pairs)
 }
 
@@ -239,13 +262,13 @@ sql() {
 }
 
 @test "pgs-resolve: the suffix rule looks at the team's season when no other source listed the game" {
-	game_row "Kevin Knox" bbref knoxke01 DET 20240110_OPP_DET >bbref.ndjson
+	game_row "Kevin Knox" bbref knoxke01 DET "$(gid 20240110 DET)" >bbref.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson
 	assert_success
 	{
-		game_row "Kevin Knox II" nbacom "" DET 20240405_DET_XXX        # a game bbref lacks
-		game_row "Kevin Knox II" nbacom "" DEN 20240405_DEN_XXX        # another team
-		game_row "Kevin Knox II" nbacom "" DET 20230405_DET_XXX 2022   # another season
+		game_row "Kevin Knox II" nbacom "" DET 20240405_DET_BOS        # a game bbref lacks
+		game_row "Kevin Knox II" nbacom "" DEN 20240405_DEN_BOS        # another team
+		game_row "Kevin Knox II" nbacom "" DET 20230405_DET_BOS        # another season
 	} >nbacom.ndjson
 	for i in 3 2; do
 		sed -n "${i}p" nbacom.ndjson >one.ndjson
@@ -260,8 +283,8 @@ sql() {
 	assert_equal "$(jq -r .universal_player_id <<<"$output" | paste -sd' ')" \
 	    "kevinknox_001 kevinknox_001 kevinknox_001 kevinknox_001"
 	# a source's own rows of a game do not hide the team's season from it
-	game_row "Jeff Dowtin" bbref dowtije01 PHI 20240110_OPP_PHI >b2.ndjson
-	{ game_row "Tyrese Maxey" nbacom "" PHI 20240406_PHI_XXX; game_row "Jeff Dowtin Jr." nbacom "" PHI 20240406_PHI_XXX; } >n2.ndjson
+	game_row "Jeff Dowtin" bbref dowtije01 PHI "$(gid 20240110 PHI)" >b2.ndjson
+	{ game_row "Tyrese Maxey" nbacom "" PHI 20240406_PHI_BOS; game_row "Jeff Dowtin Jr." nbacom "" PHI 20240406_PHI_BOS; } >n2.ndjson
 	run --separate-stderr pgs-resolve --register b2.ndjson n2.ndjson
 	assert_success
 	assert_equal "$(field 3 universal_player_id) $(field 3 registry_status)" "jeffdowtin_001 alias"
@@ -269,15 +292,15 @@ sql() {
 
 @test "pgs-resolve: a father and son on one team leave a suffix-less spelling unresolved, even with --register" {
 	{
-		game_row "Gary Payton" bbref paytoga01 GSW 20240110_OPP_GSW
-		game_row "Gary Payton II" bbref paytoga02 GSW 20240110_OPP_GSW
-		game_row "Tim Hardaway Jr." bbref hardati02 DAL 20240110_OPP_DAL
+		game_row "Gary Payton" bbref paytoga01 GSW "$(gid 20240110 GSW)"
+		game_row "Gary Payton II" bbref paytoga02 GSW "$(gid 20240110 GSW)"
+		game_row "Tim Hardaway Jr." bbref hardati02 DAL "$(gid 20240110 DAL)"
 	} >bbref.ndjson
 	{
-		game_row "Gary Payton Sr." nbacom "" GSW 20240110_OPP_GSW
-		game_row "Gary Payton Jr." nbacom "" GSW 20240110_OPP_GSW
-		game_row "Gary Payton II" nbacom "" GSW 20240110_OPP_GSW
-		game_row "Tim Hardaway Sr." nbacom "" DAL 20240110_OPP_DAL
+		game_row "Gary Payton Sr." nbacom "" GSW "$(gid 20240110 GSW)"
+		game_row "Gary Payton Jr." nbacom "" GSW "$(gid 20240110 GSW)"
+		game_row "Gary Payton II" nbacom "" GSW "$(gid 20240110 GSW)"
+		game_row "Tim Hardaway Sr." nbacom "" DAL "$(gid 20240110 DAL)"
 	} >nbacom.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson
 	assert_success
@@ -295,21 +318,21 @@ sql() {
 	assert_equal "$(sql "SELECT group_concat(universal_player_id, ' ') FROM (SELECT universal_player_id FROM players_registry ORDER BY 1)")" \
 	    "garypayton_001 garypaytonii_001 timhardawayjr_001 timhardawaysr_001"
 	# a son with his own bbref id is his own player, not his father
-	game_row "Gary Payton III" bbref paytoga03 GSW 20240110_OPP_GSW >son.ndjson
+	game_row "Gary Payton III" bbref paytoga03 GSW "$(gid 20240110 GSW)" >son.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson son.ndjson
 	assert_success
 	assert_equal "$(field 4 universal_player_id) $(field 4 registry_status)" "garypaytoniii_001 new"
 }
 
 @test "pgs-resolve: the suffix rule remembers teams and seasons across runs: an NBA.com-only run joins the bbref player" {
-	game_row "Marcus Morris" bbref morrima03 PHI 20240110_OPP_PHI >bbref.ndjson
+	game_row "Marcus Morris" bbref morrima03 PHI "$(gid 20240110 PHI)" >bbref.ndjson
 	run --separate-stderr pgs-resolve -v --register bbref.ndjson
 	assert_success
 	[[ "$stderr" == *"1 team-seasons (1 learned)"* ]]
 	assert_equal "$(sql "SELECT * FROM player_team_seasons")" "marcusmorris_001|PHI|2023"
 	# later runs hold NBA.com rows only: another team, then another season, know nobody
-	game_row "Marcus Morris Sr." nbacom "" DEN 20240405_DEN_XXX >other_team.ndjson
-	game_row "Marcus Morris Sr." nbacom "" PHI 20230405_PHI_XXX 2022 >other_season.ndjson
+	game_row "Marcus Morris Sr." nbacom "" DEN 20240405_DEN_BOS >other_team.ndjson
+	game_row "Marcus Morris Sr." nbacom "" PHI 20230405_PHI_BOS >other_season.ndjson
 	for f in other_team other_season; do
 		run --separate-stderr pgs-resolve -v $f.ndjson
 		assert_success
@@ -320,7 +343,7 @@ sql() {
 	# an unresolved row teaches nothing about teams
 	assert_equal "$(sql "SELECT count(*) FROM player_team_seasons")" "1"
 	# the same team and season, in a game bbref never listed: the bbref player
-	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_XXX >same.ndjson
+	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_BOS >same.ndjson
 	run --separate-stderr pgs-resolve -v same.ndjson
 	assert_success
 	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 alias"
@@ -328,10 +351,10 @@ sql() {
 	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
 	    "marcusmorrissr|marcusmorris_001|suffix-insensitive"
 	# a resolved NBA.com row records its own team-season, once
-	game_row "Tyrese Maxey" bbref maxeyty01 PHI 20240110_OPP_PHI >maxey.ndjson
+	game_row "Tyrese Maxey" bbref maxeyty01 PHI "$(gid 20240110 PHI)" >maxey.ndjson
 	run --separate-stderr pgs-resolve --register maxey.ndjson
 	assert_success
-	game_row "Marcus Morris Sr." nbacom "" LAC 20240406_LAC_XXX >lac.ndjson
+	game_row "Marcus Morris Sr." nbacom "" LAC 20240406_LAC_BOS >lac.ndjson
 	run --separate-stderr pgs-resolve lac.ndjson lac.ndjson
 	assert_success
 	assert_equal "$(sql "SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons ORDER BY 1, 2" | paste -sd' ')" \
@@ -340,14 +363,14 @@ sql() {
 
 @test "pgs-resolve: a father and son on one team stay ambiguous when the team-season comes from an earlier run" {
 	{
-		game_row "Gary Payton" bbref paytoga01 GSW 20240110_OPP_GSW
-		game_row "Gary Payton II" bbref paytoga02 GSW 20240110_OPP_GSW
+		game_row "Gary Payton" bbref paytoga01 GSW "$(gid 20240110 GSW)"
+		game_row "Gary Payton II" bbref paytoga02 GSW "$(gid 20240110 GSW)"
 	} >bbref.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson
 	assert_success
 	{
-		game_row "Gary Payton Sr." nbacom "" GSW 20240405_GSW_XXX
-		game_row "Gary Payton Jr." nbacom "" GSW 20240405_GSW_XXX
+		game_row "Gary Payton Sr." nbacom "" GSW 20240405_GSW_BOS
+		game_row "Gary Payton Jr." nbacom "" GSW 20240405_GSW_BOS
 	} >nbacom.ndjson
 	run --separate-stderr pgs-resolve -v --register nbacom.ndjson
 	assert_success
@@ -367,13 +390,13 @@ sql() {
 	        VALUES ('marcusmorris_001', 'marcusmorris', 'Marcus Morris');
 	    INSERT INTO player_source_ids VALUES ('bbref', 'morrima03', 'marcusmorris_001')"
 	assert_equal "$(sql "SELECT count(*) FROM sqlite_master WHERE name = 'player_team_seasons'")" "0"
-	game_row "Marcus Morris" bbref morrima03 PHI 20240110_OPP_PHI >bbref.ndjson
+	game_row "Marcus Morris" bbref morrima03 PHI "$(gid 20240110 PHI)" >bbref.ndjson
 	run --separate-stderr pgs-resolve bbref.ndjson
 	assert_success
 	[ -z "$stderr" ]
 	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 resolved"
 	assert_equal "$(sql "SELECT * FROM player_team_seasons")" "marcusmorris_001|PHI|2023"
-	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_XXX >nbacom.ndjson
+	game_row "Marcus Morris Sr." nbacom "" PHI 20240405_PHI_BOS >nbacom.ndjson
 	run --separate-stderr pgs-resolve nbacom.ndjson
 	assert_success
 	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "marcusmorris_001 alias"
@@ -382,8 +405,8 @@ sql() {
 }
 
 @test "pgs-resolve: a stats.nba.com personId resolves by id after its first resolution" {
-	game_row "Jimmy Butler" bbref butleji01 MIA 20230612_MIA_DEN 2022 >bbref.ndjson
-	game_row "Jimmy Butler III" nbastats 202710 MIA 20230612_MIA_DEN 2022 >v3.ndjson
+	game_row "Jimmy Butler" bbref butleji01 MIA 20230612_MIA_DEN >bbref.ndjson
+	game_row "Jimmy Butler III" nbastats 202710 MIA 20230612_MIA_DEN >v3.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson
 	assert_success
 	run --separate-stderr pgs-resolve bbref.ndjson v3.ndjson
@@ -392,7 +415,7 @@ sql() {
 	assert_equal "$(sql "SELECT universal_player_id FROM player_source_ids WHERE source = 'nbastats' AND source_player_id = '202710'")" \
 	    "jimmybutler_001"
 	# another game, no context, any spelling: the id decides
-	{ game_row "J. Butler" nbastats 202710 MIA 20231101_MIA_XXX; game_row "Jimmy Butler" nbastats 202710 MIA 20231101_MIA_XXX; } >v3b.ndjson
+	{ game_row "J. Butler" nbastats 202710 MIA 20231101_MIA_BOS; game_row "Jimmy Butler" nbastats 202710 MIA 20231101_MIA_BOS; } >v3b.ndjson
 	run --separate-stderr pgs-resolve v3b.ndjson
 	assert_success
 	assert_equal "$(jq -r '"\(.universal_player_id) \(.registry_status)"' <<<"$output" | paste -sd,)" \
@@ -425,18 +448,21 @@ sql() {
 	assert_success
 	assert_equal "$(jq -c .zz_custom <<<"$output")" '{"a":[1,2]}'
 	assert_equal "$(jq -r 'keys_unsorted | join(",")' <<<"$output")" \
-	    "game_id,game_date,team_abbr,source,source_player_id,player_name,points,zz_custom,minutes,player_lookup,universal_player_id,registry_status"
+	    "$(jq -r 'keys_unsorted | join(",")' in.ndjson),player_lookup,universal_player_id,registry_status"
+	assert_equal "$(jq -r 'keys_unsorted | .[-1]' in.ndjson)" zz_custom
 }
 
 @test "pgs-resolve: input that is not compact still comes out compact, and old fields are replaced" {
-	printf '{ "player_name" : "LeBron James", "source": "bbref", "source_player_id": "jamesle01",\t"registry_status": "stale" }\n' >in.ndjson
+	row "LeBron James" bbref jamesle01 '{"registry_status": "stale"}' | sed 's/,"/, "/g; s/^{/{ /; s/}$/\t}/' >in.ndjson
+	grep -q ', "' in.ndjson
 	run --separate-stderr pgs-resolve --register in.ndjson
 	assert_success
-	assert_output '{"player_name":"LeBron James","source":"bbref","source_player_id":"jamesle01","registry_status":"new","player_lookup":"lebronjames","universal_player_id":"lebronjames_001"}'
+	assert_output "$(row "LeBron James" bbref jamesle01 '{"registry_status": "new"}' |
+	    jq -c '. + {player_lookup: "lebronjames", universal_player_id: "lebronjames_001"}')"
 }
 
 @test "pgs-resolve: malformed JSON and bad names are rejected with line numbers; good rows flow (1)" {
-	{ row "LeBron James"; echo '{"player_name": broken'; echo '{"points": 3}'; row "---"; row "Nikola Jokić"; } >in.ndjson
+	{ row "LeBron James"; echo '{"player_name": broken'; row x | jq -c 'del(.player_name)'; row "---"; row "Nikola Jokić"; } >in.ndjson
 	run -1 --separate-stderr pgs-resolve --register in.ndjson
 	assert_equal "${#lines[@]}" 2
 	assert_equal "$(field 2 universal_player_id)" "nikolajokic_001"
@@ -489,16 +515,19 @@ sql() {
 }
 
 @test "pgs-resolve: > /dev/full fails (3)" {
+	# shellcheck disable=SC2016 # $1 is bash -c's
 	run -3 --separate-stderr bash -c 'pgs-resolve --register "$1" >/dev/full' _ "$SMALL"
 	[[ "$stderr" == *"write error"* ]]
 }
 
 @test "pgs-resolve: | head -1 ends quietly" {
 	yes "$(head -1 "$SMALL")" | head -100000 >many.ndjson
-	run --separate-stderr bash -c 'pgs-resolve --register many.ndjson | head -1'
-	assert_success
-	assert_equal "${#lines[@]}" 1
-	[ -z "$stderr" ]
+	pgs-resolve --register many.ndjson 2>err | head -n 1 >first
+	local st=("${PIPESTATUS[@]}")
+	# pgs-resolve itself ends by SIGPIPE, saying nothing
+	assert_equal "${st[*]}" "141 0"
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	assert_equal "$(wc -l <first) $(jq -r .universal_player_id first)" "1 nikolajokic_001"
 }
 
 @test "pgs-resolve: --registry names the store, overriding PGS_STORE" {
@@ -517,31 +546,44 @@ sql() {
 
 @test "pgs-resolve: real bbref names resolve the same across seasons (registry of the whole data)" {
 	require_data
-	zcat "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" |
-	    awk -F, 'NR > 1 && !seen[$12]++ { printf "{\"source\":\"bbref\",\"source_player_id\":\"%s\",\"player_name\":\"%s\"}\n", $12, $11 }' >players.ndjson
+	# one row per bbref player: his first of the season
+	pgs-extract "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" >all.ndjson
+	grep -v pgs_end all.ndjson | jq -cs 'group_by(.source_player_id)[] | .[0]' >players.ndjson
 	run --separate-stderr pgs-resolve --register players.ndjson
 	assert_success
 	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "new"
 	n=$(wc -l <players.ndjson)
 	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "$n"
+	first=$(jq -r .universal_player_id <<<"$output")
+	# the same rows again: the same ids ("new": each is his registering game)
 	run --separate-stderr pgs-resolve players.ndjson
 	assert_success
-	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "resolved"
+	assert_equal "$(jq -r .universal_player_id <<<"$output")" "$first"
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "new"
+	# each player's last game of the season: resolved, "new" only for a player of one game
+	grep -v pgs_end all.ndjson | jq -cs 'group_by(.source_player_id)[] | .[-1]' >last.ndjson
+	run --separate-stderr pgs-resolve last.ndjson
+	assert_success
+	jq -r .game_id players.ndjson >first_games
+	assert_equal "$(jq -r '"\(.game_id) \(.registry_status)"' <<<"$output" | paste -d' ' - first_games |
+	    awk '($1 == $3) != ($2 == "new") || $2 == "unresolved"' | wc -l)" 0
+	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u | paste -sd,)" "new,resolved"
 }
 
 @test "pgs-resolve: NBA.com 2023-24 names against a bbref registry, with the aliases of the suffix/nickname pairs" {
 	require_data
-	zcat "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" |
-	    awk -F, 'NR > 1 && !seen[$12]++ { printf "{\"source\":\"bbref\",\"source_player_id\":\"%s\",\"player_name\":\"%s\"}\n", $12, $11 }' >bbref.ndjson
+	pgs-extract "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" >all.ndjson
+	grep -v pgs_end all.ndjson | jq -cs 'group_by(.source_player_id)[] | .[0]' >bbref.ndjson
 	run --separate-stderr pgs-resolve --register bbref.ndjson
 	assert_success
 	# one row per distinct NBA.com name (no ids in that export)
-	zcat "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" |
-	    awk -F, 'NR > 1 && !seen[$1]++ { printf "{\"source\":\"nbacom\",\"source_player_id\":null,\"player_name\":\"%s\"}\n", $1 }' >nbacom.ndjson
+	pgs-extract --map TO=steals --map STL=blocks --map BLK=turnovers \
+	    "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" >all.ndjson
+	grep -v pgs_end all.ndjson | jq -cs 'group_by(.player_name)[] | .[0]' >nbacom.ndjson
 	run --separate-stderr pgs-resolve --aliases "$FIXTURES/resolve_nbacom_aliases.csv" nbacom.ndjson
 	assert_success
 	assert_equal "$(jq -r .registry_status <<<"$output" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
-	    "alias=11 resolved=550 unresolved=8 "
+	    "alias=11 new=5 resolved=545 unresolved=8 "
 	assert_equal "$(jq -r 'select(.player_name == "Marcus Morris Sr.") | .universal_player_id' <<<"$output")" "marcusmorris_001"
 	# the 8 left played only after the bbref scrape ends (2024-03-20)
 	assert_equal "$(jq -r 'select(.registry_status == "unresolved") | .player_name' <<<"$output" | sort | paste -sd,)" \
@@ -557,6 +599,7 @@ sql() {
 	run --separate-stderr bash -c 'pgs-resolve --register bbref.ndjson >/dev/null'
 	assert_success
 	# the batch: bbref rows, then NBA.com's, as the store's raw_boxscores orders sources
+	# shellcheck disable=SC2016 # $1 is bash -c's
 	run --separate-stderr bash -c 'pgs-resolve --aliases "$1" bbref.ndjson nbacom.ndjson >out.ndjson' _ \
 	    "$PGS_ROOT/pipelines/aliases.csv"
 	assert_success
