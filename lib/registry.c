@@ -126,7 +126,6 @@ struct pgs_registry {
 	pgs_map lookups;         /* lookup -> struct lk */
 	pgs_map uids;            /* uid -> struct player */
 	pgs_map sids;            /* "source\x1fspid" -> struct player */
-	struct lk *last;         /* the lk of the last name looked up: saves a hash */
 	pgs_buf key;             /* scratch for composite keys */
 	char *norm;              /* scratch for normalizing */
 	size_t normcap;
@@ -174,6 +173,7 @@ struct pgs_registry {
 	size_t nteam_seasons, capteam_seasons;
 
 	long nplayers, nsids, naliases, nnames, registered, learned, suffix_matched, ambiguous;
+	long game_spelling, box_matched, box_refused;
 	long nts_known, nts_learned;
 };
 
@@ -624,7 +624,6 @@ pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **
 		*why = lk == &bad_utf8 ? "is not valid UTF-8 text" : "has no letters or digits";
 		return NULL;
 	}
-	r->last = lk;
 	return lk->s;
 }
 
@@ -937,44 +936,39 @@ register_player(pgs_registry *r, struct lk *lk, const char *name, const char *so
 	res->status = PGS_REG_NEW;
 }
 
-int
-pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
-    const char *source, const char *spid, const struct pgs_reg_context *ctx,
-    int do_register, struct pgs_resolution *res)
+/*
+ * Rules 1 to 3b: the row's own spelling and id.  Returns 1 with res set when
+ * one of them names the player; else 0, *ambiguous set when rule 3b found
+ * several players the row could be.
+ */
+static int
+by_spelling(pgs_registry *r, struct lk *lk, const char *name, const char *source,
+    const char *spid, const struct pgs_reg_context *ctx, struct pgs_resolution *res,
+    int *ambiguous)
 {
-	struct lk *lk = r->last && r->last->s == lookup ? r->last : lk_get(r, lookup, strlen(lookup), 1);
 	struct player *p;
 	const char *uid, *have;
-	int ambiguous;
 
-	res->lookup = lk->s;
-	res->uid = NULL;
-	res->status = PGS_REG_UNRESOLVED;
-	if (ctx)
-		ctx_enter_game(r, ctx->game_id);
-	if (source && !*source)
-		source = NULL;
-	if (spid && !*spid)
-		spid = NULL;
-
+	*ambiguous = 0;
 	/* 1: a known source id names the player, whatever the spelling */
-	if (source && spid) {
-		if ((p = pgs_map_get(&r->sids, sid_key(r, source, spid))) != NULL) {
-			set(res, p, lk);
-			/* a spelling nobody else has: other sources may print it too */
-			if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
-				decide_alias(r, lk, p, "source-id");
-			goto done;
-		}
+	if (source && spid && (p = pgs_map_get(&r->sids, sid_key(r, source, spid))) != NULL) {
+		set(res, p, lk);
+		/* a spelling nobody else has: other sources may print it too */
+		if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
+			decide_alias(r, lk, p, "source-id");
+		return 1;
 	}
-	/* 2: an alias */
+	/* 2: an alias, unless the row's own id says its player is someone else */
 	if (lk->alias && (uid = alias_uid(r, lk->alias)) != NULL) {
 		p = player_get(r, uid);
-		res->uid = uid;
-		res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
-		if (p && source && spid && !player_sid(p, source))
-			learn(r, p, source, spid);
-		goto done;
+		if (!p || !source || !spid || (have = player_sid(p, source)) == NULL ||
+		    strcmp(have, spid) == 0) {
+			res->uid = uid;
+			res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
+			if (p && source && spid && !player_sid(p, source))
+				learn(r, p, source, spid);
+			return 1;
+		}
 	}
 	/* 3: one player with this lookup, and not known under another id of this source */
 	if (lk->nplayers == 1) {
@@ -984,49 +978,324 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 			if (source && spid && !have)
 				learn(r, p, source, spid);
 			set(res, p, lk);
-			goto done;
+			return 1;
 		}
 	}
 	/* 3b: nobody has this lookup: the same name but for a suffix, seen for this team */
 	if (lk->nplayers == 0) {
-		if ((p = suffix_match(r, name, source, spid, ctx, &ambiguous)) != NULL) {
+		if ((p = suffix_match(r, name, source, spid, ctx, ambiguous)) != NULL) {
 			decide_alias(r, lk, p, "suffix-insensitive");
 			if (source && spid && !player_sid(p, source))
 				learn(r, p, source, spid);
 			res->uid = p->uid;
 			res->status = PGS_REG_ALIAS;
 			r->suffix_matched++;
-			goto done;
-		}
-		/* registering would make a third person of one of the two */
-		if (ambiguous) {
-			r->ambiguous++;
-			return 0;
+			return 1;
 		}
 	}
-	/* 4: register */
-	if (do_register) {
-		register_player(r, lk, name, source, spid, ctx ? ctx->game_id : NULL, res);
-		if (res->status == PGS_REG_NEW)
-			goto noted;
-		goto done;
-	}
-	/* 5: unresolved */
 	return 0;
-done:
-	/*
-	 * "new" marks the rows of the game that registered the player, in every
-	 * run: a rerun or a resumed batch must produce the same rows as the run
-	 * that first registered him.
-	 */
-	if (res->status == PGS_REG_RESOLVED && ctx && ctx->game_id) {
-		const struct player *np = player_get(r, res->uid);
+}
 
-		if (np && np->first_game && strcmp(np->first_game, ctx->game_id) == 0)
-			res->status = PGS_REG_NEW;
+/* Where a row of a game stands while the game is resolved. */
+enum { ROW_LEFT = 0, ROW_DONE };
+/* How a leftover's partner was found (rules 6 and 7). */
+enum { BY_NONE = 0, BY_SPELLING, BY_BOX_SCORE };
+
+/*
+ * A resolved row: "new" marks the rows of the game that registered the
+ * player, in every run (a rerun or a resumed batch must produce the same
+ * rows as the run that first registered him); the row's player joins the
+ * run's context; the row takes his canonical lookup and name.
+ */
+static void
+row_done(pgs_registry *r, struct pgs_reg_row *w)
+{
+	const struct player *p = player_get(r, w->res.uid);
+
+	w->state_ = ROW_DONE;
+	if (p && w->res.status == PGS_REG_RESOLVED && w->ctx.game_id && p->first_game &&
+	    strcmp(p->first_game, w->ctx.game_id) == 0)
+		w->res.status = PGS_REG_NEW;
+	ctx_note(r, &w->ctx, w->source, w->res.uid);
+	if (p) {
+		w->res.lookup = p->lk->s;
+		w->res.full_name = p->name;
 	}
-noted:
-	ctx_note(r, ctx, source, res->uid);
+}
+
+static int
+spelled(pgs_registry *r, struct pgs_reg_row *w, int *ambiguous)
+{
+	struct lk *lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+
+	w->res.lookup = lk->s;
+	return by_spelling(r, lk, w->name, w->source, w->spid, &w->ctx, &w->res, ambiguous);
+}
+
+static int
+same_team(const struct pgs_reg_row *a, const struct pgs_reg_row *b)
+{
+	return a->ctx.team_abbr && b->ctx.team_abbr && strcmp(a->ctx.team_abbr, b->ctx.team_abbr) == 0;
+}
+
+static int
+same_source(const struct pgs_reg_row *a, const struct pgs_reg_row *b)
+{
+	return a->source && b->source ? strcmp(a->source, b->source) == 0 : a->source == b->source;
+}
+
+/* 1 when a row of w's source in w's team-game, other than w, is resolved to uid. */
+static int
+claimed(const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w, const char *uid)
+{
+	for (size_t k = 0; k < n; k++)
+		if (&rows[k] != w && rows[k].state_ == ROW_DONE && rows[k].res.uid &&
+		    same_source(&rows[k], w) && same_team(&rows[k], w) &&
+		    strcmp(rows[k].res.uid, uid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when row j (another source, the same team-game) may be leftover w's
+ * partner: left over itself, or resolved to a player that no row of w's
+ * source there has and that no id of w's source tells apart from w.
+ */
+static int
+open_for(pgs_registry *r, const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w,
+    const struct pgs_reg_row *j)
+{
+	const struct player *p;
+	const char *have;
+
+	if (j == w || same_source(j, w) || !same_team(j, w))
+		return 0;
+	if (j->state_ == ROW_LEFT)
+		return 1;
+	if (!j->res.uid || claimed(rows, n, w, j->res.uid))
+		return 0;
+	p = player_get(r, j->res.uid);
+	return !(p && w->source && w->spid && (have = player_sid(p, w->source)) != NULL &&
+	    strcmp(have, w->spid) != 0);
+}
+
+const char *const pgs_reg_line_fields[PGS_REG_NLINE] = {
+	"points", "total_rebounds", "assists", "fg_makes", "fg_attempts", "three_pt_makes",
+	"three_pt_attempts", "ft_makes", "ft_attempts", "steals", "blocks", "turnovers",
+	"personal_fouls",
+};
+
+/* The fields rule 7 compares, as its alias rule records them. */
+#define BOX_FIELDS "minutes,points,total_rebounds,assists,fg_makes,fg_attempts," \
+	"three_pt_makes,three_pt_attempts,ft_makes,ft_attempts,steals,blocks,turnovers,personal_fouls"
+
+/* A played line with every value known, not all zeros. */
+static int
+line_full(const struct pgs_reg_line *l)
+{
+	long sum = 0;
+
+	if (!l->active || !l->has_secs || l->has != (1u << PGS_REG_NLINE) - 1)
+		return 0;
+	for (int k = 0; k < PGS_REG_NLINE; k++)
+		sum |= l->stat[k];
+	return sum != 0;
+}
+
+/*
+ * Two full lines of one player: every stat equal, and the minutes within
+ * what the two printings round away (whole minutes are rounded from the real
+ * time, "MM:SS" cut to the second; two whole-minute printings must agree).
+ */
+static int
+same_line(const struct pgs_reg_line *a, const struct pgs_reg_line *b)
+{
+	long d = a->secs > b->secs ? a->secs - b->secs : b->secs - a->secs;
+	long slack = a->slack >= 30 && b->slack >= 30 ? 0 : (long)a->slack + b->slack;
+
+	for (int k = 0; k < PGS_REG_NLINE; k++)
+		if (a->stat[k] != b->stat[k])
+			return 0;
+	return d <= slack;
+}
+
+/* 1 when another row of w's source in its team-game has w's line: it tells nobody apart. */
+static int
+line_shared(const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w)
+{
+	for (size_t k = 0; k < n; k++)
+		if (&rows[k] != w && same_source(&rows[k], w) && same_team(&rows[k], w) &&
+		    line_full(&rows[k].line) && same_line(&rows[k].line, &w->line))
+			return 1;
+	return 0;
+}
+
+/* The uid a candidate row stands for, NULL for a leftover. */
+static const char *
+row_uid(const struct pgs_reg_row *j)
+{
+	return j->state_ == ROW_DONE ? j->res.uid : NULL;
+}
+
+/*
+ * Rules 6 and 7 for leftover w: find the one row of another source in its
+ * team-game that is the same player, and remember it in w->partner_.
+ */
+static void
+find_partner(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w)
+{
+	const char *uid = NULL;
+	int cand = -1, tie = 0;
+
+	/* 6: the same spelling (lookups are interned: equal strings are one pointer) */
+	for (size_t j = 0; j < n && !tie; j++) {
+		if (rows[j].state_ != ROW_DONE || rows[j].lookup != w->lookup ||
+		    !open_for(r, rows, n, w, &rows[j]))
+			continue;
+		if (cand < 0) {
+			cand = (int)j;
+			uid = rows[j].res.uid;
+		} else if (strcmp(uid, rows[j].res.uid) != 0)
+			tie = 1;
+	}
+	if (cand >= 0 && !tie) {
+		w->partner_ = cand;
+		w->how_ = BY_SPELLING;
+		return;
+	}
+	/* 7: the same box score */
+	if (!line_full(&w->line))
+		return;
+	cand = -1;
+	tie = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (!line_full(&rows[j].line) || !same_line(&w->line, &rows[j].line) ||
+		    !open_for(r, rows, n, w, &rows[j]))
+			continue;
+		if (cand < 0)
+			cand = (int)j;
+		/* two sources' rows of one player count once; anything else is a tie */
+		else if (!row_uid(&rows[cand]) || !row_uid(&rows[j]) ||
+		    strcmp(row_uid(&rows[cand]), row_uid(&rows[j])) != 0)
+			tie = 1;
+	}
+	if (cand < 0)
+		return;
+	if (tie || line_shared(rows, n, w) || line_shared(rows, n, &rows[cand])) {
+		r->box_refused++;
+		return;
+	}
+	w->partner_ = cand;
+	w->how_ = BY_BOX_SCORE;
+}
+
+/* The box-score rule with its evidence: the game, the team, the sources, the fields. */
+static const char *
+box_rule(pgs_registry *r, const struct pgs_reg_row *w, const struct pgs_reg_row *partner)
+{
+	pgs_buf b = { 0 };
+	const char *rule;
+
+	pgs_buf_addf(&b, "box-score game=%s team=%s sources=%s,%s fields=" BOX_FIELDS,
+	    w->ctx.game_id ? w->ctx.game_id : "", w->ctx.team_abbr ? w->ctx.team_abbr : "",
+	    w->source ? w->source : "", partner->source ? partner->source : "");
+	rule = arena_strdup(&r->a, b.s);
+	pgs_buf_free(&b);
+	return rule;
+}
+
+/* Leftover w takes its partner's player, if the partner has one by now.  Returns 1 when it did. */
+static int
+take_partner(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w)
+{
+	const struct pgs_reg_row *pt = w->partner_ >= 0 ? &rows[w->partner_] : NULL;
+	struct player *p;
+	struct lk *lk;
+
+	if (!pt || pt->state_ != ROW_DONE || !pt->res.uid || claimed(rows, n, w, pt->res.uid) ||
+	    (p = player_get(r, pt->res.uid)) == NULL)
+		return 0;
+	lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+	set(&w->res, p, lk);
+	if (w->source && w->spid && !player_sid(p, w->source))
+		learn(r, p, w->source, w->spid);
+	if (w->how_ == BY_SPELLING) {
+		r->game_spelling++;
+		return 1;
+	}
+	r->box_matched++;
+	/* a spelling that could be someone else (an initial, a name 3b found twice) is not recorded */
+	if (lk->nplayers == 0 && !w->ambiguous_ && !initialed(r, w->name))
+		decide_alias(r, lk, p, box_rule(r, w, pt));
+	return 1;
+}
+
+/* The last word on a leftover: its spelling again (the game may have taught
+ * something since), its partner, registering, or unresolved. */
+static void
+settle(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w, int do_register)
+{
+	struct lk *lk;
+	int ambiguous;
+
+	if (spelled(r, w, &ambiguous) || take_partner(r, rows, n, w)) {
+		row_done(r, w);
+		return;
+	}
+	/* registering would make a third person of one of the two */
+	if (ambiguous || w->ambiguous_) {
+		r->ambiguous++;
+		return;
+	}
+	if (!do_register)
+		return;
+	lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+	register_player(r, lk, w->name, w->source, w->spid, w->ctx.game_id, &w->res);
+	if (w->res.status == PGS_REG_NEW) {
+		/* registered by this row: "new" already, the context and names as row_done gives them */
+		w->state_ = ROW_DONE;
+		ctx_note(r, &w->ctx, w->source, w->res.uid);
+		w->res.lookup = lk->s;
+		w->res.full_name = player_get(r, w->res.uid)->name;
+		return;
+	}
+	row_done(r, w);
+}
+
+int
+pgs_registry_resolve_game(pgs_registry *r, struct pgs_reg_row *rows, size_t n, int do_register)
+{
+	size_t i;
+	int pass;
+
+	for (i = 0; i < n; i++) {
+		struct pgs_reg_row *w = &rows[i];
+
+		w->res = (struct pgs_resolution){ w->lookup, NULL, NULL, PGS_REG_UNRESOLVED };
+		if (w->source && !*w->source)
+			w->source = NULL;
+		if (w->spid && !*w->spid)
+			w->spid = NULL;
+		w->state_ = ROW_LEFT;
+		w->partner_ = -1;
+		w->how_ = BY_NONE;
+		w->ambiguous_ = 0;
+		ctx_enter_game(r, w->ctx.game_id);
+	}
+	/* by spelling first, each row on its own, in input order */
+	for (i = 0; i < n; i++)
+		if (spelled(r, &rows[i], &rows[i].ambiguous_))
+			row_done(r, &rows[i]);
+	/* then the leftovers by what the game's other sources say */
+	for (i = 0; i < n; i++)
+		if (rows[i].state_ == ROW_LEFT)
+			find_partner(r, rows, n, &rows[i]);
+	/* then the rest: rows with a source id first, so a new player is registered
+	 * under the source that identifies him and the other spellings join him */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (rows[i].state_ == ROW_LEFT && (rows[i].spid != NULL) == (pass == 0))
+				settle(r, rows, n, &rows[i], do_register);
 	return 0;
 }
 
@@ -1143,6 +1412,9 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 	s->source_ids_learned = r->learned;
 	s->suffix_matched = r->suffix_matched;
 	s->ambiguous = r->ambiguous;
+	s->game_spelling = r->game_spelling;
+	s->box_matched = r->box_matched;
+	s->box_refused = r->box_refused;
 	s->team_seasons = r->nts_known;
 	s->team_seasons_learned = r->nts_learned;
 }

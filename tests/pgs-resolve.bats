@@ -133,7 +133,7 @@ sql() {
 	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "new"
 	assert_equal "$(sql "SELECT source_player_id FROM player_source_ids WHERE universal_player_id = 'nikolajokic_001'")" "jokicni01"
 	# the same player in another game is plain resolved
-	jq -c '.game_id = "20231026_DEN_LAL" | .game_date = "2023-10-26"' in.ndjson >later.ndjson
+	jq -c '.game_id = "20240420" + .game_id[8:] | .game_date = "2024-04-20"' in.ndjson >later.ndjson
 	run --separate-stderr pgs-resolve later.ndjson
 	assert_success
 	assert_equal "$(jq -r .registry_status <<<"$output" | sort -u)" "resolved"
@@ -161,7 +161,9 @@ sql() {
 	run --separate-stderr pgs-resolve in2.ndjson
 	assert_success
 	assert_equal "$(field 1 universal_player_id) $(field 1 registry_status)" "jeenathanwilliams_001 alias"
-	assert_equal "$(field 1 player_lookup)" "natewilliams"
+	# the registry's lookup and name, whatever the spelling; the printed name stays
+	assert_equal "$(field 1 player_lookup)|$(field 1 player_full_name)|$(field 1 player_name)" \
+	    "jeenathanwilliams|Jeenathan Williams|Nate Williams"
 	# the decision is recorded, so a source without ids resolves that spelling too
 	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
 	    "natewilliams|jeenathanwilliams_001|source-id"
@@ -237,8 +239,11 @@ sql() {
 		i=$((i + 1))
 		assert_equal "$(field $((n + i)) player_name) $(field $((n + i)) universal_player_id) $(field $((n + i)) registry_status)" \
 		    "$nb $(field $i universal_player_id) $st"
+		# one lookup and name for both rows: the registry's
+		assert_equal "$(field $((n + i)) player_lookup)|$(field $((n + i)) player_full_name)" \
+		    "$(field $i player_lookup)|$b"
 		[ -z "$rule" ] || assert_equal "$(sql "SELECT r.player_full_name, a.rule FROM player_aliases a JOIN players_registry r
-		    USING (universal_player_id) WHERE a.alias_lookup = '$(field $((n + i)) player_lookup)'")" "$b|$rule"
+		    USING (universal_player_id) WHERE a.universal_player_id = '$(field $i universal_player_id)'")" "$b|$rule"
 	done < <(pairs)
 	assert_equal "$(sql "SELECT rule, count(*) FROM player_aliases GROUP BY 1 ORDER BY 1" | paste -sd' ')" \
 	    "aliases-file|2 suffix-insensitive|9"
@@ -448,27 +453,56 @@ sql() {
 	assert_success
 	assert_equal "$(jq -c .zz_custom <<<"$output")" '{"a":[1,2]}'
 	assert_equal "$(jq -r 'keys_unsorted | join(",")' <<<"$output")" \
-	    "$(jq -r 'keys_unsorted | join(",")' in.ndjson),player_lookup,universal_player_id,registry_status"
+	    "$(jq -r 'keys_unsorted | join(",")' in.ndjson),player_lookup,universal_player_id,registry_status,player_full_name"
 	assert_equal "$(jq -r 'keys_unsorted | .[-1]' in.ndjson)" zz_custom
 }
 
 @test "pgs-resolve: input that is not compact still comes out compact, and old fields are replaced" {
-	row "LeBron James" bbref jamesle01 '{"registry_status": "stale"}' | sed 's/,"/, "/g; s/^{/{ /; s/}$/\t}/' >in.ndjson
+	row "LeBron James" bbref jamesle01 '{"registry_status": "unresolved"}' | sed 's/,"/, "/g; s/^{/{ /; s/}$/\t}/' >in.ndjson
 	grep -q ', "' in.ndjson
 	run --separate-stderr pgs-resolve --register in.ndjson
 	assert_success
 	assert_output "$(row "LeBron James" bbref jamesle01 '{"registry_status": "new"}' |
-	    jq -c '. + {player_lookup: "lebronjames", universal_player_id: "lebronjames_001"}')"
+	    jq -c '. + {player_lookup: "lebronjames", universal_player_id: "lebronjames_001", player_full_name: "LeBron James"}')"
 }
 
 @test "pgs-resolve: malformed JSON and bad names are rejected with line numbers; good rows flow (1)" {
-	{ row "LeBron James"; echo '{"player_name": broken'; row x | jq -c 'del(.player_name)'; row "---"; row "Nikola Jokić"; } >in.ndjson
+	{
+		row "LeBron James"
+		echo '{"player_name": broken'
+		row x | jq -c 'del(.player_name)'
+		row "---"
+		row "Nikola Jokić"
+		row "---" bbref "" '{"player_lookup": "x"}'
+	} >in.ndjson
 	run -1 --separate-stderr pgs-resolve --register in.ndjson
 	assert_equal "${#lines[@]}" 2
 	assert_equal "$(field 2 universal_player_id)" "nikolajokic_001"
-	[[ "$stderr" == *"pgs-resolve: in.ndjson:2: malformed JSON"* ]]
-	[[ "$stderr" == *"pgs-resolve: in.ndjson:3: missing player_name"* ]]
-	[[ "$stderr" == *"pgs-resolve: in.ndjson:4: player_name '---' has no letters or digits"* ]]
+	assert_equal "$stderr" "pgs-resolve: in.ndjson:2: malformed JSON: invalid token near 'broken'
+pgs-resolve: in.ndjson:3: missing player_name
+pgs-resolve: in.ndjson:4: cannot normalize player name '---'
+pgs-resolve: in.ndjson:6: player_name '---' has no letters or digits"
+}
+
+@test "pgs-resolve: rows that break the raw-row contract are rejects, worded as pgs-transform words them (1)" {
+	{
+		row "A One" bbref a01 '{"team_abbr": "OPP"}'
+		row "B Two" bbref b01 '{"opponent_team_abbr": "BOS"}'
+		row "C Three" bbref c01 '{"fg_makes": 10}'
+		row "D Four" bbref d01 '{"season_year": 2024}'
+		row "E Five" bbref e01 | jq -c 'del(.game_type)'
+		row "F Six" bbref f01 '{"minutes": "3a:10"}'
+		row "Good Row" bbref g01
+	} >in.ndjson
+	run -1 --separate-stderr pgs-resolve --register in.ndjson
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(field 1 player_name) $(field 1 registry_status)" "Good Row new"
+	assert_equal "$(grep -c . <<<"$stderr")" 6
+	resolve_err=$stderr
+	run -1 --separate-stderr pgs-transform --now 2024-01-01T00:00:00Z in.ndjson
+	assert_equal "${resolve_err//pgs-resolve:/}" "${stderr//pgs-transform:/}"
+	# nothing of the rejected rows reached the registry
+	assert_equal "$(sql "SELECT group_concat(universal_player_id) FROM players_registry")" "goodrow_001"
 }
 
 @test "pgs-resolve: --rejects records rejects; --max-rejects fails (3) without a marker" {
