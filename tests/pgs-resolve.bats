@@ -47,6 +47,31 @@ game_row() {
 	row "$1" "$2" "$3" "$(jq -cn --argjson g "$(game_of "$5" "$4")" --argjson x "${6:-{\}}" '$g + $x')"
 }
 
+# line SEED [whole]: a played stat line of its own for SEED (1..40), as JSON: minutes
+# "MM:17" as bbref prints them, or with "whole" the whole minutes NBA.com rounds them to.
+line() {
+	jq -cn --argjson n "$1" --arg whole "${2:-}" '
+	    ($n % 3) as $t | ($n % 4) as $f | ($n % 2) as $o |
+	    {minutes: (if $whole == "" then "\(10 + $n):17" else "\(10 + $n)" end),
+	     fg_makes: $n, fg_attempts: ($n + 4), three_pt_makes: $t, three_pt_attempts: ($t + 2),
+	     ft_makes: $f, ft_attempts: ($f + 1), points: (2 * $n + $t + $f),
+	     offensive_rebounds: $o, defensive_rebounds: ($n + 1), total_rebounds: ($o + $n + 1),
+	     assists: ($n % 5), steals: ($n % 3), blocks: $o, turnovers: $f,
+	     personal_fouls: (1 + $n % 5), plus_minus: ($n - 5)}'
+}
+
+# box NAME SOURCE ID TEAM GAME_ID SEED [EXTRA_JSON]: a row of TEAM in the game with
+# stat line SEED (whole minutes for nbacom), EXTRA_JSON merged last.
+box() {
+	local whole=""
+	[ "$2" = nbacom ] && whole=1
+	game_row "$1" "$2" "$3" "$4" "$5" "$(jq -cn --argjson l "$(line "$6" $whole)" \
+	    --argjson x "${7:-{\}}" '$l + $x')"
+}
+
+# BOX_FIELDS: the fields the box-score rule compares, as its alias rule names them.
+BOX_FIELDS=minutes,points,total_rebounds,assists,fg_makes,fg_attempts,three_pt_makes,three_pt_attempts,ft_makes,ft_attempts,steals,blocks,turnovers,personal_fouls
+
 # The name pairs of SOURCES.md section 2: bbref name|bbref id|team|NBA.com name|status|alias rule.
 pairs() {
 	cat <<-'EOF'
@@ -264,6 +289,226 @@ sql() {
 	assert_equal "$(sql "SELECT count(*) FROM players_registry")" "$n"
 	assert_equal "$(jq -r .registry_status <<<"$output" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" \
 	    "alias=11 new=15 "
+}
+
+@test "pgs-resolve: box score: a nickname takes the player whose row in its team-game has its stat line; the alias keeps the evidence" {
+	g=20231025_HOU_ORL
+	{
+		box "Jeenathan Williams" bbref willije02 HOU $g 1
+		box "Jalen Green" bbref greenja05 HOU $g 2
+		box "Paolo Banchero" bbref banchpa01 ORL $g 1
+	} >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	# the store hands a game over source by source; Banchero's line is the same, on the other team
+	{
+		cat bbref.ndjson
+		box "Nate Williams" nbacom "" HOU $g 1
+		box "Jalen Green" nbacom "" HOU $g 2
+		box "Paolo Banchero" nbacom "" ORL $g 1
+	} >game.ndjson
+	run --separate-stderr pgs-resolve -v game.ndjson
+	assert_success
+	assert_equal "$(field 4 player_name)|$(field 4 universal_player_id)|$(field 4 registry_status)" \
+	    "Nate Williams|jeenathanwilliams_001|alias"
+	assert_equal "$(field 4 player_lookup)|$(field 4 player_full_name)" "jeenathanwilliams|Jeenathan Williams"
+	[[ "$stderr" == *"box-score rule: 1 matched, 0 tied or shared"* ]]
+	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
+	    "natewilliams|jeenathanwilliams_001|box-score game=$g team=HOU sources=nbacom,bbref fields=$BOX_FIELDS"
+	# recorded: a later NBA.com-only game resolves the spelling by the alias
+	box "Nate Williams" nbacom "" HOU 20240404_GSW_HOU 9 >later.ndjson
+	run --separate-stderr pgs-resolve -v later.ndjson
+	assert_success
+	assert_equal "$(field 1 universal_player_id)|$(field 1 registry_status)|$(field 1 player_full_name)" \
+	    "jeenathanwilliams_001|alias|Jeenathan Williams"
+	[[ "$stderr" == *"box-score rule: 0 matched"* ]]
+	# the same game again: the same rows
+	run --separate-stderr pgs-resolve game.ndjson
+	assert_success
+	assert_equal "$(field 4 universal_player_id)|$(field 4 registry_status)" "jeenathanwilliams_001|alias"
+}
+
+@test "pgs-resolve: box score in one --register batch: the nickname joins the player its id-carrying twin registers" {
+	g=20231025_HOU_ORL
+	# NBA.com's rows first this time: the bbref row, which has an id, registers the player
+	{
+		box "Nate Williams" nbacom "" HOU $g 1
+		box "Jalen Green" nbacom "" HOU $g 2
+		box "Jeenathan Williams" bbref willije02 HOU $g 1
+		box "Jalen Green" bbref greenja05 HOU $g 2
+	} >game.ndjson
+	run --separate-stderr pgs-resolve --register game.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.player_name)|\(.universal_player_id)|\(.registry_status)|\(.player_lookup)"' <<<"$output" | paste -sd,)" \
+	    "Nate Williams|jeenathanwilliams_001|alias|jeenathanwilliams,Jalen Green|jalengreen_001|new|jalengreen,Jeenathan Williams|jeenathanwilliams_001|new|jeenathanwilliams,Jalen Green|jalengreen_001|new|jalengreen"
+	assert_equal "$(sql "SELECT universal_player_id, player_full_name FROM players_registry ORDER BY 1" | paste -sd,)" \
+	    "jalengreen_001|Jalen Green,jeenathanwilliams_001|Jeenathan Williams"
+	assert_equal "$(sql "SELECT alias_lookup || ' ' || substr(rule, 1, 9) FROM player_aliases")" "natewilliams box-score"
+	# the games of a batch in another order, into another store: the same ids and aliases
+	box "Nate Williams" nbacom "" HOU 20231027_HOU_UTA 7 >g2.ndjson
+	box "Jeenathan Williams" bbref willije02 HOU 20231027_HOU_UTA 7 >>g2.ndjson
+	run --separate-stderr pgs-resolve --register --registry sqlite:a.db game.ndjson g2.ndjson
+	assert_success
+	a=$output
+	run --separate-stderr pgs-resolve --register --registry sqlite:b.db g2.ndjson game.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.game_id) \(.player_name) \(.universal_player_id)"' <<<"$output" | sort)" \
+	    "$(jq -r '"\(.game_id) \(.player_name) \(.universal_player_id)"' <<<"$a" | sort)"
+	for db in a b; do
+		assert_equal "$(sqlite3 $db.db "SELECT alias_lookup, universal_player_id, substr(rule, 1, 9) FROM player_aliases")" \
+		    "natewilliams|jeenathanwilliams_001|box-score"
+	done
+}
+
+@test "pgs-resolve: box score: no false merge when two players of a team-game share a stat line, or a line matches two rows" {
+	g=20240110_BOS_DEN
+	{
+		box "Alpha One" bbref alpha01 DEN $g 3
+		box "Beta Two" bbref beta02 DEN $g 3
+		box "Gamma Three" bbref gamma03 DEN $g 4
+		box "Delta Four" bbref delta04 DEN $g 5
+		box "Jayson Tatum" bbref tatumja01 BOS $g 3
+	} >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	# two nicknames with the one line Alpha and Beta share; a third nickname matches Gamma and
+	# Delta both (Delta's line made equal to Gamma's); NBA.com's Beta claims Beta, yet Alpha's
+	# line is still one two players share
+	{
+		cat bbref.ndjson
+		box "Al One" nbacom "" DEN $g 3
+		box "Bet Two" nbacom "" DEN $g 3
+	} >shared.ndjson
+	jq -c 'if .player_name == "Delta Four" then . + $g else . end' --argjson g "$(line 4)" bbref.ndjson >tied.ndjson
+	box "Gam Three" nbacom "" DEN $g 4 >>tied.ndjson
+	{ cat bbref.ndjson; box "Beta Two" nbacom "" DEN $g 3; box "Al One" nbacom "" DEN $g 3; } >claimed.ndjson
+	for f in shared tied claimed; do
+		run --separate-stderr pgs-resolve -v $f.ndjson
+		assert_success
+		assert_equal "$(jq -r 'select(.source == "nbacom" and .player_name != "Beta Two") | .registry_status' <<<"$output" | sort -u)" \
+		    "unresolved"
+		# the line matched, and was refused
+		[[ "$stderr" == *"box-score rule: 0 matched, "[1-9]" tied or shared"* ]] || fail "$f: $stderr"
+	done
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases")" "0"
+	# registered, they are players of their own; through pgs-transform, one row per person
+	run --separate-stderr pgs-resolve --register shared.ndjson
+	assert_success
+	printf '%s\n' "$output" >resolved.ndjson
+	run --separate-stderr pgs-transform --prefer bbref,nbacom resolved.ndjson
+	assert_success
+	assert_equal "$(jq -r 'select(.team_abbr == "DEN") | "\(.player_full_name) \(.sources_seen | join("+"))"' <<<"$output" | sort | paste -sd,)" \
+	    "Al One nbacom,Alpha One bbref,Bet Two nbacom,Beta Two bbref,Delta Four bbref,Gamma Three bbref"
+}
+
+@test "pgs-resolve: box score: never a DNP row or a row of zeros; minutes only within the sources' rounding" {
+	{
+		box "Sitting Guy" bbref sittigu01 DEN 20240110_BOS_DEN 1 \
+		    '{"player_status": "dnp", "dnp_reason": "Did Not Play", "minutes": null, "points": null,
+		      "fg_makes": null, "fg_attempts": null, "three_pt_makes": null, "three_pt_attempts": null,
+		      "ft_makes": null, "ft_attempts": null, "offensive_rebounds": null, "defensive_rebounds": null,
+		      "total_rebounds": null, "assists": null, "steals": null, "blocks": null, "turnovers": null,
+		      "personal_fouls": null, "plus_minus": null}'
+		box "Zero Guy" bbref zerogu01 BOS 20240110_BOS_DEN 1 \
+		    '{"minutes": "3:12", "points": 0, "fg_makes": 0, "fg_attempts": 0, "three_pt_makes": 0,
+		      "three_pt_attempts": 0, "ft_makes": 0, "ft_attempts": 0, "offensive_rebounds": 0,
+		      "defensive_rebounds": 0, "total_rebounds": 0, "assists": 0, "steals": 0, "blocks": 0,
+		      "turnovers": 0, "personal_fouls": 0, "plus_minus": 0}'
+		box "Late Guy" bbref lategu01 DEN 20240111_BOS_DEN 2 '{"minutes": "24:31"}'
+		box "Early Guy" bbref earlygu01 DEN 20240112_BOS_DEN 2 '{"minutes": "24:28"}'
+		box "Sharp Guy" bbref sharpgu01 DEN 20240113_BOS_DEN 2 '{"minutes": "24:28"}'
+	} >bbref.ndjson
+	run --separate-stderr pgs-resolve --register bbref.ndjson
+	assert_success
+	zeros=$(sed -n 2p bbref.ndjson | jq -c '{points, fg_makes, fg_attempts, three_pt_makes, three_pt_attempts,
+	    ft_makes, ft_attempts, offensive_rebounds, defensive_rebounds, total_rebounds, assists, steals,
+	    blocks, turnovers, personal_fouls, plus_minus}')
+	{
+		sed -n 1,2p bbref.ndjson
+		# NBA.com lists a DNP player with 0 minutes and zeros
+		box "Sit Guy" nbacom "" DEN 20240110_BOS_DEN 1 "$(jq -c '. + {minutes: "0"}' <<<"$zeros")"
+		box "Zed Guy" nbacom "" BOS 20240110_BOS_DEN 1 "$(jq -c '. + {minutes: "3"}' <<<"$zeros")"
+		sed -n 3p bbref.ndjson
+		box "Laddie Guy" nbacom "" DEN 20240111_BOS_DEN 2 '{"minutes": "25"}'    # 24:31 rounds to 25
+		sed -n 4p bbref.ndjson
+		box "Earl Guy" nbacom "" DEN 20240112_BOS_DEN 2 '{"minutes": "25"}'      # 24:28 rounds to 24
+		sed -n 5p bbref.ndjson
+		box "Sharpe Guy" nbastats 1630001 DEN 20240113_BOS_DEN 2 '{"minutes": "24:29"}'   # one second
+	} >nbacom.ndjson
+	run --separate-stderr pgs-resolve -v nbacom.ndjson
+	assert_success
+	assert_equal "$(jq -r 'select(.source != "bbref") | "\(.player_name) \(.universal_player_id)"' <<<"$output" | paste -sd,)" \
+	    "Sit Guy null,Zed Guy null,Laddie Guy lateguy_001,Earl Guy null,Sharpe Guy sharpguy_001"
+	[[ "$stderr" == *"box-score rule: 2 matched, 0 tied or shared"* ]]
+	# an id learned by the rule is the player's from then on
+	assert_equal "$(sql "SELECT universal_player_id FROM player_source_ids WHERE source = 'nbastats'")" "sharpguy_001"
+}
+
+@test "pgs-resolve: the aliases file wins over the box score" {
+	box "Nathaniel Williams" bbref willina01 HOU 20231020_HOU_ORL 5 >other.ndjson
+	g=20231025_HOU_ORL
+	{ box "Jeenathan Williams" bbref willije02 HOU $g 1; box "Nate Williams" nbacom "" HOU $g 1; } >game.ndjson
+	run --separate-stderr pgs-resolve --register other.ndjson game.ndjson
+	assert_success
+	assert_equal "$(field 3 universal_player_id)" "jeenathanwilliams_001"
+	sql "DELETE FROM player_aliases"
+	printf 'alias,target\nNate Williams,Nathaniel Williams\n' >aliases.csv
+	run --separate-stderr pgs-resolve -v --aliases aliases.csv game.ndjson
+	assert_success
+	assert_equal "$(field 2 universal_player_id)|$(field 2 player_full_name)" "nathanielwilliams_001|Nathaniel Williams"
+	[[ "$stderr" == *"box-score rule: 0 matched"* ]]
+	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases")" \
+	    "natewilliams|nathanielwilliams_001|aliases-file"
+}
+
+@test "pgs-resolve: same game, same spelling: a namesake the other source's id told apart; an initial is paired but not recorded" {
+	{
+		row "Marcus Williams" bbref willima01 '{"game_id": "20231020_LAL_DEN", "game_date": "2023-10-20"}'
+		row "Marcus Williams" bbref willima02 '{"game_id": "20231021_LAL_DEN", "game_date": "2023-10-21"}'
+	} >namesakes.ndjson
+	run --separate-stderr pgs-resolve --register namesakes.ndjson
+	assert_success
+	g=20240110_BOS_DEN
+	{
+		box "Marcus Williams" bbref willima02 DEN $g 3
+		box "Jamal Murray" bbref murraja01 DEN $g 6
+		box "Marcus Williams" nbacom "" DEN $g 3 '{"points": 99}'
+		box "J. Murray" nbacom "" DEN $g 6
+	} >game.ndjson
+	# the NBA.com line is not a box-score twin (points differ): the spelling alone decides
+	jq -c 'if .source == "nbacom" and .player_name == "Marcus Williams" then . + $l else . end' \
+	    --argjson l "$(line 3 whole)" game.ndjson >fixed.ndjson
+	grep -q '"points":99' game.ndjson
+	run --separate-stderr pgs-resolve -v --register fixed.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.player_name)|\(.universal_player_id)|\(.registry_status)|\(.player_full_name)"' <<<"$output" | paste -sd,)" \
+	    "Marcus Williams|marcuswilliams_002|resolved|Marcus Williams,Jamal Murray|jamalmurray_001|new|Jamal Murray,Marcus Williams|marcuswilliams_002|resolved|Marcus Williams,J. Murray|jamalmurray_001|alias|Jamal Murray"
+	[[ "$stderr" == *"same-game spelling: 1 matched; box-score rule: 1 matched"* ]]
+	# neither spelling is recorded: "marcuswilliams" is two players, "J. Murray" could be Jamal or Jaden
+	assert_equal "$(sql "SELECT count(*) FROM player_aliases")" "0"
+}
+
+@test "pgs-resolve | pgs-transform: one player_lookup and player_full_name per player, whichever source printed the row" {
+	{
+		box "Marcus Morris" bbref morrima03 PHI 20240110_BOS_PHI 4
+		box "Tyrese Maxey" bbref maxeyty01 PHI 20240110_BOS_PHI 8
+		box "Marcus Morris Sr." nbacom "" PHI 20240110_BOS_PHI 4
+		box "Tyrese Maxey" nbacom "" PHI 20240110_BOS_PHI 8
+		box "Marcus Morris Sr." nbacom "" PHI 20240405_BOS_PHI 5
+		box "Tyrese Maxey" nbacom "" PHI 20240405_BOS_PHI 9
+	} >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.player_name)|\(.player_lookup)|\(.player_full_name)"' <<<"$output" | sort -u | paste -sd,)" \
+	    "Marcus Morris Sr.|marcusmorris|Marcus Morris,Marcus Morris|marcusmorris|Marcus Morris,Tyrese Maxey|tyresemaxey|Tyrese Maxey"
+	printf '%s\n' "$output" >resolved.ndjson
+	# a book that prints NBA.com's spelling still finds the player
+	printf '%s\n' '{"game_date":"2024-04-05","player_name":"Marcus Morris Sr.","bookmaker":"draftkings","line":5.5,"snapshot_at":"2024-04-05T18:00:00Z","tipoff_at":"2024-04-05T23:00:00Z"}' >lines.ndjson
+	run --separate-stderr pgs-transform --prefer nbacom,bbref --lines lines.ndjson resolved.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.game_id) \(.player_lookup) \(.player_full_name) \(.sources_seen | join("+"))"' <<<"$output" | paste -sd,)" \
+	    "20240110_BOS_PHI marcusmorris Marcus Morris nbacom+bbref,20240110_BOS_PHI tyresemaxey Tyrese Maxey nbacom+bbref,20240405_BOS_PHI marcusmorris Marcus Morris nbacom,20240405_BOS_PHI tyresemaxey Tyrese Maxey nbacom"
+	assert_equal "$(jq -r 'select(.points_line) | "\(.player_lookup) \(.points_line)"' <<<"$output")" "marcusmorris 5.5"
 }
 
 @test "pgs-resolve: the suffix rule looks at the team's season when no other source listed the game" {
