@@ -901,12 +901,24 @@ pgs-resolve: in.ndjson:6: player_name '---' has no letters or digits"
 	    "aliases-file|2 suffix-insensitive|9"
 }
 
-@test "pgs-resolve: two resolvers registering at once agree on every id" {
+@test "pgs-resolve: two resolvers registering at once agree on every id (a loser of the race says so and reruns)" {
 	for i in $(seq 1 40); do row "Player Number$i" bbref "pl$i"; done >a.ndjson
 	tac a.ndjson >b.ndjson
-	pgs-resolve --register a.ndjson >a.out &
-	pgs-resolve --register b.ndjson >b.out
-	wait $!
+	pgs-resolve --register </dev/null
+	sa=0 sb=0
+	pgs-resolve --register a.ndjson >a.out 2>a.err &
+	pgs-resolve --register b.ndjson >b.out 2>b.err || sb=$?
+	wait $! || sa=$?
+	# at least one wins; a loser fails (3) saying why, and its rerun takes the winner's ids
+	[ $sa -eq 0 ] || [ $sb -eq 0 ]
+	for x in a b; do
+		s=$sa
+		[ $x = a ] || s=$sb
+		[ "$s" -eq 0 ] && continue
+		[ "$s" -eq 3 ]
+		grep -q "another run registered some of these" $x.err
+		pgs-resolve --register $x.ndjson >$x.out
+	done
 	assert_equal "$(jq -r '"\(.source_player_id) \(.universal_player_id)"' a.out | sort)" \
 	    "$(jq -r '"\(.source_player_id) \(.universal_player_id)"' b.out | sort)"
 	assert_equal "$(sql "SELECT count(*), count(DISTINCT player_lookup) FROM players_registry")" "40|40"
