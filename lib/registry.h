@@ -20,7 +20,9 @@
  *      lookup differs from the row's, else RESOLVED.  A spelling no player
  *      has becomes an alias (rule "source-id"), so sources without ids
  *      resolve it too.
- *   2. the lookup is an alias (aliases file, then the store): ALIAS.
+ *   2. the lookup is an alias (aliases file, then the store): ALIAS; not
+ *      when the alias's player has another id of the row's source (the
+ *      spelling then names someone else).
  *   3. exactly one player has the lookup and has no different id for this
  *      source: RESOLVED (a new source id is remembered and flushed).
  *   3b. no player has the lookup: exactly one player whose name is the

@@ -461,6 +461,18 @@ sql() {
 	    "natewilliams|nathanielwilliams_001|aliases-file"
 }
 
+@test "pgs-resolve: an alias does not take a row whose source id belongs to someone else" {
+	row "Jeenathan Williams" bbref willije02 >b.ndjson
+	printf 'alias,target\nNate Williams,Jeenathan Williams\n' >aliases.csv
+	run --separate-stderr pgs-resolve --register --aliases aliases.csv b.ndjson
+	assert_success
+	{ row "Nate Williams" nbacom ""; row "Nate Williams" bbref willina09; } >in.ndjson
+	run --separate-stderr pgs-resolve --register in.ndjson
+	assert_success
+	assert_equal "$(jq -r '"\(.source)|\(.universal_player_id)|\(.registry_status)"' <<<"$output" | paste -sd,)" \
+	    "nbacom|jeenathanwilliams_001|alias,bbref|natewilliams_001|new"
+}
+
 @test "pgs-resolve: same game, same spelling: a namesake the other source's id told apart; an initial is paired but not recorded" {
 	{
 		row "Marcus Williams" bbref willima01 '{"game_id": "20231020_LAL_DEN", "game_date": "2023-10-20"}'
