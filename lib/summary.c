@@ -614,8 +614,9 @@ setv(pgs_summary *s, int f, json_t *v)
 
 /*
  * The player's line: the lookup of each of his rows in preference order (sources
- * may spell him differently), then, since books often drop "Jr."/"III", the same
- * names without a generational suffix.  NULL when none matches.
+ * may spell him differently), then, since books often drop "Jr."/"III", the
+ * names as the sources printed them (pgs-resolve gives every row the registry's
+ * lookup) and the same without a generational suffix.  NULL when none matches.
  */
 static const struct pgs_line *
 find_line(const pgs_summary *s, const struct group *g, const char *date)
@@ -625,6 +626,10 @@ find_line(const pgs_summary *s, const struct group *g, const char *date)
 
 	for (int i = g->head; i >= 0; i = s->rows[i].next)
 		if ((ln = pgs_lines_find(s->lines, date, s->rows[i].lookup)))
+			return ln;
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		if (pgs_player_lookup(s->rows[i].name, buf, sizeof(buf)) > 0 &&
+		    strcmp(buf, s->rows[i].lookup) != 0 && (ln = pgs_lines_find(s->lines, date, buf)))
 			return ln;
 	for (int i = g->head; i >= 0; i = s->rows[i].next)
 		if (pgs_player_lookup_nosuffix(s->rows[i].name, buf, sizeof(buf)) > 0 &&
@@ -681,7 +686,9 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	uid = first_value(s, g, "universal_player_id");
 	setv(s, F_LOOKUP, borrowed(json_object_get(p->row, "player_lookup")));
 	setv(s, F_UID, borrowed(uid));
-	setv(s, F_FULL_NAME, borrowed(json_object_get(p->row, "player_name")));
+	/* pgs-resolve's canonical name, else the primary source's spelling */
+	setv(s, F_FULL_NAME, borrowed(json_is_string(json_object_get(p->row, "player_full_name")) ?
+	    json_object_get(p->row, "player_full_name") : json_object_get(p->row, "player_name")));
 	setv(s, F_GAME_ID, borrowed(json_object_get(p->row, "game_id")));
 	setv(s, F_GAME_DATE, borrowed(json_object_get(p->row, "game_date")));
 	setv(s, F_SEASON, borrowed(json_object_get(p->row, "season_year")));
