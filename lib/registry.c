@@ -178,6 +178,7 @@ struct player {
 	                            set when the player is put in the suffix-free index */
 	struct sid *sids;        /* this player's ids, one per source normally */
 	size_t nsids, capsids;
+	int pending;             /* registered by this run, not yet in the store */
 };
 
 struct alias {
@@ -230,6 +231,9 @@ struct pgs_registry {
 
 	struct alias **decided;  /* aliases decided by a rule in this run, to be saved */
 	size_t ndecided, capdecided;
+
+	struct player **pending; /* players registered by this run, to be saved */
+	size_t npending, cappending;
 
 	/*
 	 * The run's context, for matching names that differ by a suffix: who was
@@ -332,6 +336,7 @@ pgs_registry_free(pgs_registry *r)
 	free(r->triples);
 	free(r->unres);
 	free(r->decided);
+	free(r->pending);
 	free(r->team_seasons);
 	arena_free(&r->a);
 	free(r);
@@ -987,45 +992,58 @@ set(struct pgs_resolution *res, const struct player *p, const struct lk *lk)
 	res->status = p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
 }
 
-static int
+/*
+ * Rule 4: a player nobody has under this spelling, or a namesake the
+ * source's id says is someone else.  Among namesakes that no id tells
+ * apart, the first is him.  A new player gets lookup_001, or the next
+ * number free, and waits in the cache for the flush: registering a batch
+ * costs one store round trip, not one per player.  The number depends only
+ * on the players known and the order rows arrive in, so a run in date
+ * order numbers namesakes the same way every time.
+ */
+static void
 register_player(pgs_registry *r, struct lk *lk, const char *name, const char *source,
-    const char *spid, const char *game_id, pgs_store *reg, struct pgs_resolution *res)
+    const char *spid, const char *game_id, struct pgs_resolution *res)
 {
-	struct player *p;
-	char *uid = NULL, *first = NULL;
-	int created = 0;
+	struct player *p = NULL;
+	const char *have;
+	char *uid = NULL;
+	int conflict = 0;
 
-	if (pgs_store_register_player(reg, lk->s, name, source, spid, game_id, &uid, &first,
-	    &created) < 0)
-		return -1;
-	p = player_get(r, uid);
-	if (!p)
-		p = player_add(r, uid, created ? lk->s : uid,
-		    created ? lk->len : uid_lookup_len(uid), name);
-	free(uid);
-	if (first && !p->first_game)
-		p->first_game = arena_strdup(&r->a, first);
-	free(first);
-	if (source && spid) {
-		/* a new player's id is already in the store; an existing one's may not be */
-		if (created)
-			sid_add(r, p, source, spid);
-		else if (!player_sid(p, source))
+	for (size_t i = 0; i < lk->nplayers && source && spid; i++)
+		if ((have = player_sid(lk->players[i], source)) && strcmp(have, spid) != 0)
+			conflict = 1;
+	if (lk->nplayers > 0 && !conflict) {
+		p = lk->players[0];
+		if (source && spid && !player_sid(p, source))
 			learn(r, p, source, spid);
-	}
-	if (created) {
-		r->registered++;
-		res->uid = p->uid;
-		res->status = PGS_REG_NEW;
-	} else
 		set(res, p, lk);
-	return 0;
+		return;
+	}
+	for (int k = 1; !uid; k++) {
+		uid = pgs_xasprintf("%s_%03d", lk->s, k);
+		if (player_get(r, uid)) {
+			free(uid);
+			uid = NULL;
+		}
+	}
+	p = player_add(r, uid, lk->s, lk->len, name);
+	free(uid);
+	p->first_game = game_id ? arena_strdup(&r->a, game_id) : NULL;
+	p->pending = 1;
+	GROW(r->pending, r->npending, r->cappending);
+	r->pending[r->npending++] = p;
+	if (source && spid)
+		learn(r, p, source, spid);
+	r->registered++;
+	res->uid = p->uid;
+	res->status = PGS_REG_NEW;
 }
 
 int
 pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
     const char *source, const char *spid, const struct pgs_reg_context *ctx,
-    pgs_store *reg, struct pgs_resolution *res)
+    int do_register, struct pgs_resolution *res)
 {
 	struct lk *lk = r->last && r->last->s == lookup ? r->last : lk_get(r, lookup, strlen(lookup), 1);
 	struct player *p;
@@ -1092,10 +1110,10 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 		}
 	}
 	/* 4: register */
-	if (reg) {
-		if (register_player(r, lk, name, source, spid, ctx ? ctx->game_id : NULL, reg,
-		    res) < 0)
-			return -1;
+	if (do_register) {
+		register_player(r, lk, name, source, spid, ctx ? ctx->game_id : NULL, res);
+		if (res->status == PGS_REG_NEW)
+			goto noted;
 		goto done;
 	}
 	/* 5: unresolved */
@@ -1112,6 +1130,7 @@ done:
 		if (np && np->first_game && strcmp(np->first_game, ctx->game_id) == 0)
 			res->status = PGS_REG_NEW;
 	}
+noted:
 	ctx_note(r, ctx, source, res->uid);
 	return 0;
 }
@@ -1152,53 +1171,70 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 size_t
 pgs_registry_pending(const pgs_registry *r)
 {
-	return r->ntriples / 3 + r->nunres + r->ndecided + r->nteam_seasons / 3;
+	size_t n = r->npending + r->ntriples / 3 + r->nunres + r->ndecided + r->nteam_seasons / 3;
+
+	/* aliases from the file are saved once their target is known */
+	for (size_t i = 0; i < r->nfile_aliases; i++)
+		n += !r->file_aliases[i]->saved;
+	return n;
 }
 
 int
 pgs_registry_flush(pgs_registry *r, pgs_store *st)
 {
+	struct pgs_registry_batch b = { 0 };
+	struct pgs_new_player *np;
 	struct pgs_unresolved *u;
+	struct pgs_alias_row *al;
 	struct alias *a;
-	size_t i;
+	size_t i, n = 0;
 	int rc;
 
-	if (r->ntriples) {
-		if (pgs_store_add_source_ids(st, r->triples, r->ntriples / 3) < 0)
-			return -1;
-		r->ntriples = 0;
-	}
-	if (r->nteam_seasons) {
-		if (pgs_store_add_team_seasons(st, r->team_seasons, r->nteam_seasons / 3) < 0)
-			return -1;
-		r->nteam_seasons = 0;
-	}
-	if (r->nunres) {
-		u = pgs_xcalloc(r->nunres, sizeof(*u));
-		for (i = 0; i < r->nunres; i++)
-			u[i] = r->unres[i]->u;
-		rc = pgs_store_queue_unresolved(st, u, r->nunres);
-		free(u);
-		if (rc < 0)
-			return -1;
-		r->nunres = 0;
-		map_clear(&r->unres_map);
-	}
+	np = pgs_xcalloc(r->npending + 1, sizeof(*np));
+	for (i = 0; i < r->npending; i++)
+		np[i] = (struct pgs_new_player){ r->pending[i]->uid, r->pending[i]->lk->s,
+			r->pending[i]->name, r->pending[i]->first_game };
+	u = pgs_xcalloc(r->nunres + 1, sizeof(*u));
+	for (i = 0; i < r->nunres; i++)
+		u[i] = r->unres[i]->u;
+	/* aliases from the file whose target resolved, then those decided by a rule */
+	al = pgs_xcalloc(r->nfile_aliases + r->ndecided + 1, sizeof(*al));
 	for (i = 0; i < r->nfile_aliases; i++) {
 		a = r->file_aliases[i];
 		if (a->saved || !alias_uid(r, a))
 			continue;
 		if (!a->store_uid || strcmp(a->store_uid, a->uid) != 0)
-			if (pgs_store_add_alias(st, a->lk->s, a->uid, "aliases-file") < 0)
-				return -1;
-		a->saved = 1;
+			al[n++] = (struct pgs_alias_row){ a->lk->s, a->uid, "aliases-file" };
 	}
-	for (i = 0; i < r->ndecided; i++) {
-		a = r->decided[i];
-		if (pgs_store_add_alias(st, a->lk->s, a->uid, a->rule) < 0)
-			return -1;
-		a->saved = 1;
+	for (i = 0; i < r->ndecided; i++)
+		al[n++] = (struct pgs_alias_row){ r->decided[i]->lk->s, r->decided[i]->uid,
+			r->decided[i]->rule };
+	b = (struct pgs_registry_batch){ np, r->npending, r->triples, r->ntriples / 3, al, n,
+		u, r->nunres, r->team_seasons, r->nteam_seasons / 3 };
+	rc = pgs_store_registry_write(st, &b);
+	free(np);
+	free(u);
+	free(al);
+	if (rc == PGS_STORE_CONFLICT) {
+		pgs_err("registry: another run registered some of these %zu new players at the same"
+		    " time; nothing was written; run the batch again", r->npending);
+		return -1;
 	}
+	if (rc < 0)
+		return -1;
+	/* written: nothing is pending any more */
+	for (i = 0; i < r->npending; i++)
+		r->pending[i]->pending = 0;
+	r->npending = 0;
+	r->ntriples = 0;
+	r->nteam_seasons = 0;
+	r->nunres = 0;
+	map_clear(&r->unres_map);
+	for (i = 0; i < r->nfile_aliases; i++)
+		if (alias_uid(r, r->file_aliases[i]))
+			r->file_aliases[i]->saved = 1;
+	for (i = 0; i < r->ndecided; i++)
+		r->decided[i]->saved = 1;
 	r->ndecided = 0;
 	return 0;
 }

@@ -26,8 +26,9 @@
  *      the spelling becomes an alias (rule "suffix-insensitive").  Several
  *      such players (father and son): UNRESOLVED, even with a store to
  *      register in.
- *   4. with a store to register in: pgs_store_register_player(); NEW when it
- *      created the player, else RESOLVED.
+ *   4. with do_register: among namesakes no source id tells apart, the
+ *      first (RESOLVED); else a new player lookup_NNN, the first number
+ *      free (NEW), written to the store at the next flush.
  *   5. otherwise UNRESOLVED (uid NULL); the caller queues the name.
  *
  * The context of rule 3b: the team-games are what this run resolved so far;
@@ -106,13 +107,14 @@ struct pgs_resolution {
 /*
  * Resolve one row.  lookup must come from pgs_registry_lookup(); name is the
  * display name (for registering and rule 3b); source, spid and ctx may be
- * NULL.  A row that resolves adds its player to the context.  reg is the
- * store to register new players in (rule 4), or NULL.  Returns 0 with *res
- * filled, or -1 when registering failed (reported).
+ * NULL.  A row that resolves adds its player to the context.  With
+ * do_register, rule 4 registers new players: in the cache at once (the row
+ * gets its id), in the store at the next pgs_registry_flush(), all of them
+ * in one round trip.  Returns 0 with *res filled.
  */
 int pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
     const char *source, const char *spid, const struct pgs_reg_context *ctx,
-    pgs_store *reg, struct pgs_resolution *res);
+    int do_register, struct pgs_resolution *res);
 
 /* Count one unresolved row for the store's unresolved_player_names (strings copied;
  * counted per (lookup, source), the first row's team and game kept). */
@@ -121,10 +123,14 @@ void pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved 
 /* How many learned facts wait for pgs_registry_flush(). */
 size_t pgs_registry_pending(const pgs_registry *r);
 
-/* Write what was learned to the store: new source ids, team-seasons and
- * queued unresolved names in one call each, aliases from the file whose
+/* Write what was learned to the store in one round trip
+ * (pgs_store_registry_write): the players registered by rule 4, new source
+ * ids, team-seasons, queued unresolved names, aliases from the file whose
  * target resolved, and aliases decided by rules 1 and 3b (with their rule).
- * Pending items are dropped after a successful flush. */
+ * Pending items are dropped after a successful flush.  When a concurrent
+ * run took one of the new ids, nothing is written and -1 is returned
+ * (reported): the rows already resolved name ids the store does not hold,
+ * so the caller must not vouch for them. */
 int pgs_registry_flush(pgs_registry *r, pgs_store *st);
 
 /* Counters for -v statistics. */

@@ -1,4 +1,4 @@
-/* store.c — dispatch from the store interface to a backend by URI scheme. */
+/* store.c — store URIs, the tables' shapes, and dispatch to a backend. */
 #include "store.h"
 
 #include <string.h>
@@ -8,65 +8,230 @@
 static const struct pgs_store_ops *const backends[] = {
 	&pgs_store_sqlite_ops,
 };
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/* ---- URIs ---- */
+
+static const struct pgs_store_ops *
+backend_of(const char *uri)
+{
+	for (size_t i = 0; i < NBACKENDS; i++)
+		for (const char *const *p = backends[i]->prefixes; *p; p++)
+			if (strncmp(uri, *p, strlen(*p)) == 0)
+				return backends[i];
+	return NULL;
+}
+
+int
+pgs_store_is_uri(const char *s)
+{
+	return s && backend_of(s) != NULL;
+}
+
+/* Query parameters whose value is a secret. */
+static int
+secret_param(const char *k, size_t n)
+{
+	static const char *const names[] = { "password", "pass", "token", "access_token",
+		"key", "secret", "sslpassword" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(k, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+pgs_store_redact(const char *uri)
+{
+	pgs_buf b = { 0 };
+	const char *p = uri, *scheme_end = strstr(uri, "://"), *q, *at, *colon, *slash;
+
+	if (scheme_end) {
+		/* authority: user[:password]@host — the password goes */
+		p = scheme_end + 3;
+		slash = p + strcspn(p, "/?#");
+		at = memchr(p, '@', (size_t)(slash - p));
+		/* the last '@' of the authority: a password may contain '@' */
+		for (q = at; q && q < slash; q = memchr(q + 1, '@', (size_t)(slash - q - 1)))
+			at = q;
+		pgs_buf_add(&b, uri, (size_t)(p - uri));
+		if (at) {
+			colon = memchr(p, ':', (size_t)(at - p));
+			if (colon) {
+				pgs_buf_add(&b, p, (size_t)(colon - p));
+				pgs_buf_adds(&b, ":***");
+			} else
+				pgs_buf_add(&b, p, (size_t)(at - p));
+			p = at;
+		}
+	}
+	/* up to the query, then each parameter */
+	q = strchr(p, '?');
+	if (!q) {
+		pgs_buf_adds(&b, p);
+		return b.s ? b.s : pgs_xstrdup("");
+	}
+	pgs_buf_add(&b, p, (size_t)(q - p));
+	for (p = q; *p; ) {
+		const char *k = p + 1, *eq, *end = k + strcspn(k, "&#");
+
+		eq = memchr(k, '=', (size_t)(end - k));
+		pgs_buf_add(&b, p, 1);
+		if (eq && secret_param(k, (size_t)(eq - k))) {
+			pgs_buf_add(&b, k, (size_t)(eq - k) + 1);
+			pgs_buf_adds(&b, "***");
+		} else
+			pgs_buf_add(&b, k, (size_t)(end - k));
+		p = end;
+		if (*p == '#') {
+			pgs_buf_adds(&b, p);
+			break;
+		}
+	}
+	return b.s;
+}
+
+/* ---- opening ---- */
 
 pgs_store *
-pgs_store_open(const char *uri)
+pgs_store_open(const char *uri, enum pgs_store_mode mode, int *usage)
 {
-	size_t n;
+	const struct pgs_store_ops *ops = uri ? backend_of(uri) : NULL;
+	pgs_store *st;
+	char *shown;
 
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		n = strlen(backends[i]->scheme);
-		if (strncmp(uri, backends[i]->scheme, n) == 0 && uri[n] == ':')
-			return backends[i]->open(uri);
+	if (usage)
+		*usage = 0;
+	if (!ops) {
+		shown = pgs_store_redact(uri ? uri : "");
+		pgs_err("unknown store '%s': want sqlite:PATH, postgres://USER@HOST/DB or "
+		    "bigquery://PROJECT/DATASET", shown);
+		free(shown);
+		if (usage)
+			*usage = 1;
+		return NULL;
 	}
-	pgs_err("unknown store '%.*s': want sqlite:PATH", (int)strcspn(uri, ":@/"), uri);
-	return NULL;
+	shown = pgs_store_redact(uri);
+	st = ops->open(uri, shown, mode);
+	if (st) {
+		st->ops = ops;
+		st->mode = mode;
+		st->uri = shown;
+	} else
+		free(shown);
+	return st;
 }
 
 void
 pgs_store_close(pgs_store *st)
 {
 	if (st)
-		st->ops->close(st);
+		st->ops->close(st);   /* frees st->uri too */
 }
 
-pgs_writer *
-pgs_store_write_begin(pgs_store *st, const struct pgs_write_opts *o)
+const char *
+pgs_store_name(const pgs_store *st)
 {
-	return st->ops->write_begin(st, o);
-}
-
-int
-pgs_store_write_add(pgs_writer *w, json_t *row, char *why, size_t whylen)
-{
-	return w->st->ops->write_add(w, row, why, whylen);
+	return st->uri;
 }
 
 int
-pgs_store_write_commit(pgs_writer *w, const char *digest, struct pgs_write_stats *stats)
+pgs_store_readonly(pgs_store *st, const char *what)
 {
-	return w->st->ops->write_commit(w, digest, stats);
+	pgs_err("store '%s': opened read-only: cannot %s", st->uri, what);
+	return -1;
 }
 
-void
-pgs_store_write_abort(pgs_writer *w)
+/* ---- tables ---- */
+
+static int summary_keys[2], raw_keys[4];
+static struct pgs_table t_summary = { PGS_TABLE_SUMMARY, NULL, 0, summary_keys, 2, 0, -1, -1 };
+static struct pgs_table t_raw = { PGS_TABLE_RAW, NULL, 0, raw_keys, 4, 1, -1, -1 };
+
+static int
+field_index(const struct pgs_field *f, size_t n, const char *name)
 {
-	if (w)
-		w->st->ops->write_abort(w);
+	const struct pgs_field *x = pgs_field_find(f, n, name);
+
+	return x ? (int)(x - f) : -1;
+}
+
+/* The field tables are not constant expressions: fill the shapes once. */
+static void
+tables_init(void)
+{
+	static const char *const sk[] = { "game_id", "player_lookup" };
+	static const char *const rk[] = { "source", "game_id", "team_abbr", "player_name" };
+
+	if (t_summary.f)
+		return;
+	t_summary.f = pgs_summary_fields;
+	t_summary.nf = pgs_summary_nfields;
+	for (size_t i = 0; i < 2; i++)
+		summary_keys[i] = field_index(t_summary.f, t_summary.nf, sk[i]);
+	t_summary.date_field = field_index(t_summary.f, t_summary.nf, "game_date");
+	t_raw.f = pgs_raw_fields;
+	t_raw.nf = pgs_raw_nfields;
+	for (size_t i = 0; i < 4; i++)
+		raw_keys[i] = field_index(t_raw.f, t_raw.nf, rk[i]);
+	t_raw.scope_field = field_index(t_raw.f, t_raw.nf, "source");
+	t_raw.date_field = field_index(t_raw.f, t_raw.nf, "game_date");
+}
+
+const struct pgs_table *
+pgs_table_get(const char *name)
+{
+	tables_init();
+	if (!name || strcmp(name, PGS_TABLE_SUMMARY) == 0)
+		return &t_summary;
+	if (strcmp(name, PGS_TABLE_RAW) == 0)
+		return &t_raw;
+	return NULL;
+}
+
+/* ---- reads and the registry ---- */
+
+struct raw_ctx {
+	pgs_store *st;
+	int (*fn)(json_t *row, void *arg);
+	void *arg;
+};
+
+static int
+raw_doc(const char *doc, size_t len, void *arg)
+{
+	struct raw_ctx *c = arg;
+	json_error_t jerr;
+	json_t *row = json_loadb(doc, len, 0, &jerr);
+	int r;
+
+	if (!json_is_object(row)) {
+		pgs_err("store '%s': raw_boxscores row with a bad doc: %s", c->st->uri,
+		    row ? "not an object" : jerr.text);
+		json_decref(row);
+		return -1;
+	}
+	r = c->fn(row, c->arg);
+	json_decref(row);
+	return r;
 }
 
 int
 pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
     int (*fn)(json_t *row, void *arg), void *arg)
 {
-	return st->ops->raw_read(st, from, to, source, fn, arg);
+	struct raw_ctx c = { st, fn, arg };
+
+	return st->ops->raw_read(st, from, to, source, raw_doc, &c);
 }
 
 int
 pgs_store_ledger(pgs_store *st, const char *table, const char *from, const char *to,
-    int (*fn)(const char *from, const char *to, long rows, void *arg), void *arg)
+    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg)
 {
-	return st->ops->ledger(st, table, from, to, fn, arg);
+	return st->ops->ledger(st, table ? table : PGS_TABLE_SUMMARY, from ? from : "0000-01-01",
+	    to ? to : "9999-12-31", fn, arg);
 }
 
 int
@@ -76,36 +241,11 @@ pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *a
 }
 
 int
-pgs_store_register_player(pgs_store *st, const char *lookup, const char *name,
-    const char *source, const char *source_player_id, const char *game_id,
-    char **uid, char **first_game_id, int *created)
+pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 {
-	return st->ops->register_player(st, lookup, name, source, source_player_id, game_id,
-	    uid, first_game_id, created);
-}
-
-int
-pgs_store_add_source_ids(pgs_store *st, const char *const *triples, size_t n)
-{
-	return st->ops->add_source_ids(st, triples, n);
-}
-
-int
-pgs_store_add_alias(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule)
-{
-	return st->ops->add_alias(st, alias_lookup, uid, rule);
-}
-
-int
-pgs_store_queue_unresolved(pgs_store *st, const struct pgs_unresolved *u, size_t n)
-{
-	return st->ops->queue_unresolved(st, u, n);
-}
-
-int
-pgs_store_add_team_seasons(pgs_store *st, const char *const *triples, size_t n)
-{
-	if (!st->ops->add_team_seasons)
+	if (b->nplayers + b->nsource_ids + b->naliases + b->nunresolved + b->nteam_seasons == 0)
 		return 0;
-	return st->ops->add_team_seasons(st, triples, n);
+	if (st->mode == PGS_STORE_RO)
+		return pgs_store_readonly(st, "write the registry");
+	return st->ops->registry_write(st, b);
 }

@@ -1,13 +1,22 @@
 /*
- * store.h — one small interface over the stores that hold pgs's tables:
- * sqlite:PATH (store_sqlite.c), and later postgres://… (store_pg.c) and
- * bigquery://PROJECT/DATASET (store_bq.c).  A backend is a pgs_store_ops
- * table; tools call only the pgs_store_* functions below.
+ * store.h — the stores that hold pgs's tables, behind one interface.
  *
- * Tables (the schema is created on first use):
+ *   sqlite:PATH                     store_sqlite.c (the embedded default)
+ *   postgres://… / postgresql://…   store_pg.c (libpq)
+ *   bigquery://PROJECT/DATASET      store_bq.c (REST over libcurl)
+ *
+ * Two layers.  Tools call the pgs_store_* functions of this header and the
+ * window writer of window.h.  Every rule — table keys, row checks and their
+ * reject wording, the content digest, the shrink guard, fencing, the ledger
+ * row, the registry's id numbering — lives in backend-neutral code
+ * (store.c, window.c, registry.c).  A backend is a pgs_store_ops table of
+ * primitives: stage rows, lock and inspect a window, apply it, read the
+ * ledger, load and write the registry.  It decides nothing.
+ *
+ * Tables (created on first use by a read-write open):
  *   player_game_summary   summary rows, key (game_id, player_lookup)
  *   raw_boxscores         raw rows, key (source, game_id, team_abbr, player_name)
- *   pgs_windows           the write ledger: one row per committed window
+ *   pgs_windows           the write ledger: one row per committed window and scope
  *   players_registry      universal_player_id, player_lookup, player_full_name
  *   player_source_ids     (source, source_player_id) -> universal_player_id
  *   player_aliases        alias_lookup -> universal_player_id, with the rule that made it
@@ -15,44 +24,158 @@
  *   player_team_seasons   (universal_player_id, team_abbr, season_year) seen by
  *                         pgs-resolve: the team-season context of its suffix rule
  *
- * Write semantics (every backend): a window write makes the table's rows with
- * game_date in [from, to] (for raw_boxscores: and source in scope) equal to
- * the staged batch, atomically, serialized against other writers, and
- * records the window in pgs_windows in the same transaction.
- *
  * Errors are reported (pgs_err) where they happen; functions return -1.
  * Strings passed in are borrowed; strings handed out are noted per function.
+ * A store URI's password or token never reaches a message: the store keeps
+ * a redacted copy (pgs_store.uri) for messages, made once when parsed.
  */
 #ifndef PGS_STORE_H
 #define PGS_STORE_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
+#include "schema.h"
+
 typedef struct pgs_store pgs_store;
-typedef struct pgs_writer pgs_writer;
+typedef struct pgs_stage pgs_stage;
 
 #define PGS_TABLE_SUMMARY "player_game_summary"
 #define PGS_TABLE_RAW "raw_boxscores"
 
-struct pgs_write_opts {
-	const char *table;          /* PGS_TABLE_SUMMARY or PGS_TABLE_RAW */
-	const char *from, *to;      /* the window, inclusive YYYY-MM-DD */
-	const char *source;         /* raw table: the source whose window is replaced;
-	                               NULL means every source present in the batch */
-	double allow_shrink;        /* percent the window may shrink by (default 2) */
-	int dry_run;                /* do everything but commit */
-	const char *run_id;         /* recorded in the ledger */
-	long long run_started_us;   /* run start (µs since epoch); fencing applies when > 0 */
+/* ---- URIs ---- */
+
+/* 1 when s names a store (sqlite:, postgres://, postgresql://, bigquery://),
+ * else 0: the one place that decides it. */
+int pgs_store_is_uri(const char *s);
+
+/* A new string: uri with any password (user:PASS@, password=…) or token
+ * replaced by "***".  For messages about a URI that was not opened. */
+char *pgs_store_redact(const char *uri);
+
+/* ---- opening ---- */
+
+enum pgs_store_mode {
+	PGS_STORE_RW = 0,   /* read and write; creates the schema on first use */
+	PGS_STORE_RO = 1,   /* read only: no DDL, no lock; a missing store is an error */
 };
 
-struct pgs_write_stats {
-	long rows_in, inserted, updated, unchanged, deleted;
-	long before, after;         /* rows in the window before and after */
+/* Open a store by URI; NULL (reported) when the URI is unknown (*usage set
+ * to 1 when not NULL: a usage error, exit 2) or the store cannot be opened
+ * (*usage 0: exit 3). */
+pgs_store *pgs_store_open(const char *uri, enum pgs_store_mode mode, int *usage);
+void pgs_store_close(pgs_store *st);
+/* The redacted URI, for messages. */
+const char *pgs_store_name(const pgs_store *st);
+
+/* ---- the tables' shapes ---- */
+
+struct pgs_table {
+	const char *name;                 /* PGS_TABLE_SUMMARY or PGS_TABLE_RAW */
+	const struct pgs_field *f;        /* columns, in order */
+	size_t nf;
+	const int *keys;                  /* indexes into f of the key columns */
+	size_t nkeys;
+	int raw;                          /* raw_boxscores: a doc column, per-source scope */
+	int scope_field;                  /* raw: index of "source"; -1 for the summary */
+	int date_field;                   /* index of game_date */
 };
 
-enum { PGS_WRITE_OK = 0, PGS_WRITE_FAIL = -1, PGS_WRITE_GUARD = -4 };
+/* The table by name (NULL: the summary table); NULL when unknown. */
+const struct pgs_table *pgs_table_get(const char *name);
 
-/* Callbacks for pgs_store_registry_load; each returns 0 to go on, -1 to stop. */
+/*
+ * One value of a staged row.  TEXT/DATE: s and len (s NUL-terminated);
+ * JSON: s is the compact JSON text; INT and BOOL: i; REAL: d.  A NULL value
+ * has null set and nothing else.  Strings are borrowed for the call.
+ */
+struct pgs_val {
+	const char *s;
+	size_t len;
+	long long i;
+	double d;
+	int null;
+};
+
+/* ---- the ledger ---- */
+
+/* One row of pgs_windows.  Times are "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC). */
+struct pgs_ledger_entry {
+	const char *table;
+	const char *scope;          /* "*" for the summary; the source for raw rows */
+	const char *from, *to;
+	long rows;                  /* rows of this scope in the window after the commit */
+	const char *digest;         /* SHA-256 of the input lines */
+	const char *config;         /* digest of the configuration that made the rows, or NULL */
+	const char *run_id;
+	long long run_started_us;   /* 0 when the writer gave none */
+	const char *started_at, *committed_at;
+};
+
+/* ---- backend primitives (one table per backend) ---- */
+
+/* What a window write asks of the store: the window, its scopes (summary:
+ * {"*"}; raw: the sources replaced, sorted), and who writes. */
+struct pgs_window_spec {
+	const struct pgs_table *t;
+	const char *from, *to;
+	const char *const *scopes;
+	size_t nscopes;
+	const char *run_id;
+	long long run_started_us;
+};
+
+/* What a store finds in a locked window, compared with the staged batch. */
+struct pgs_window_state {
+	long before;                /* rows of the window (its scopes) now */
+	long inserted;              /* staged rows whose key is not in the table */
+	long unchanged;             /* staged rows equal to the table's (same digest) */
+	long deleted;               /* window rows whose key is not staged */
+	/* the overlapping ledger entry (same table and scopes, another run id)
+	 * whose run started last, for fencing; has_fence 0 when none */
+	int has_fence;
+	char fence_run_id[128];
+	long long fence_run_started_us;
+	char fence_from[11], fence_to[11], fence_committed_at[32];
+	/* a version of the ledger for stores without locks (see apply) */
+	char version[64];
+};
+
+/* Result of apply and of registry_write besides 0 and -1. */
+enum { PGS_STORE_RETRY = 1, PGS_STORE_CONFLICT = 2 };
+
+/* A new player for registry_write. */
+struct pgs_new_player {
+	const char *uid, *lookup, *name, *first_game_id;
+};
+
+/* An alias decision for registry_write. */
+struct pgs_alias_row {
+	const char *alias_lookup, *uid, *rule;
+};
+
+/* One queued unresolved name (counts add up in the store). */
+struct pgs_unresolved {
+	const char *player_lookup, *player_name, *source, *team_abbr, *game_id, *game_date;
+	long count;
+};
+
+/* Everything one resolver run learned, written in one round trip. */
+struct pgs_registry_batch {
+	const struct pgs_new_player *players;
+	size_t nplayers;
+	const char *const *source_ids;     /* n × {source, source_player_id, uid} */
+	size_t nsource_ids;
+	const struct pgs_alias_row *aliases;
+	size_t naliases;
+	const struct pgs_unresolved *unresolved;
+	size_t nunresolved;
+	const char *const *team_seasons;   /* n × {uid, team_abbr, season_year as text} */
+	size_t nteam_seasons;
+};
+
+/* Callbacks for registry_load; each returns 0 to go on, -1 to stop.  Any may be NULL. */
 struct pgs_registry_cb {
 	/* first_game_id: the game whose row registered the player (may be NULL) */
 	int (*player)(const char *uid, const char *lookup, const char *name,
@@ -62,111 +185,97 @@ struct pgs_registry_cb {
 	int (*team_season)(const char *uid, const char *team_abbr, int season_year, void *arg);
 };
 
-/* One queued unresolved name (pgs_store_queue_unresolved). */
-struct pgs_unresolved {
-	const char *player_lookup, *player_name, *source, *team_abbr, *game_id, *game_date;
-	long count;
-};
-
 struct pgs_store_ops {
-	const char *scheme;   /* "sqlite" */
-	pgs_store *(*open)(const char *uri);
+	const char *const *prefixes;      /* URI prefixes, e.g. { "sqlite:", NULL } */
+	/* uri is the whole URI, shown its redacted form for messages. */
+	pgs_store *(*open)(const char *uri, const char *shown, enum pgs_store_mode mode);
 	void (*close)(pgs_store *st);
 
-	pgs_writer *(*write_begin)(pgs_store *st, const struct pgs_write_opts *o);
-	int (*write_add)(pgs_writer *w, json_t *row, char *why, size_t whylen);
-	int (*write_commit)(pgs_writer *w, const char *digest, struct pgs_write_stats *stats);
-	void (*write_abort)(pgs_writer *w);
+	/*
+	 * Window write, driven by window.c in this order:
+	 *   stage_begin, stage_row × n, lock, inspect, [apply], stage_end.
+	 * stage_row: 0 staged; PGS_STORE_CONFLICT when the key was staged
+	 *   already (the backend detects duplicates when dedups is set; else
+	 *   window.c does); -1 fatal.  vals follow t->f; doc is the raw row's
+	 *   text (raw table) or NULL; digest the row's 16-hex content digest;
+	 *   seq its position in the batch.
+	 * lock: begin the transaction that serializes writers of overlapping
+	 *   windows (a store without transactions over several calls may do
+	 *   nothing here and check the version in apply instead).
+	 * inspect: fill the window state, inside that transaction.
+	 * apply: upsert the staged rows whose digest differs, insert the new
+	 *   ones, delete the window's rows that are not staged, insert the
+	 *   ledger entries, then COMMIT — all or nothing.  A store that could
+	 *   not hold the lock across calls checks that the window and the
+	 *   ledger still match state (version, counts) inside its transaction;
+	 *   when they do not, or the store reports a serialization conflict, it
+	 *   commits nothing and returns PGS_STORE_RETRY (window.c inspects
+	 *   again).
+	 * stage_end: roll back whatever is open, drop the stage, free it.
+	 */
+	int dedups;
+	int retry_ms;                     /* first back-off after PGS_STORE_RETRY */
+	pgs_stage *(*stage_begin)(pgs_store *st, const struct pgs_window_spec *w);
+	int (*stage_row)(pgs_stage *sg, const struct pgs_val *vals, const char *doc, size_t doclen,
+	    const char *digest, long seq);
+	int (*lock)(pgs_stage *sg);
+	int (*inspect)(pgs_stage *sg, struct pgs_window_state *state);
+	int (*apply)(pgs_stage *sg, const struct pgs_window_state *state,
+	    const struct pgs_ledger_entry *ledger, size_t nledger);
+	void (*stage_end)(pgs_stage *sg);
 
+	/* Raw rows of [from, to] (and source when not NULL), ordered by
+	 * game_date, game_id, source and landing order: fn gets each row's
+	 * stored text. */
 	int (*raw_read)(pgs_store *st, const char *from, const char *to, const char *source,
-	    int (*fn)(json_t *row, void *arg), void *arg);
+	    int (*fn)(const char *doc, size_t len, void *arg), void *arg);
+	/* Ledger entries of table overlapping [from, to], oldest commit first. */
 	int (*ledger)(pgs_store *st, const char *table, const char *from, const char *to,
-	    int (*fn)(const char *from, const char *to, long rows, void *arg), void *arg);
+	    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);
 
 	int (*registry_load)(pgs_store *st, const struct pgs_registry_cb *cb, void *arg);
-	int (*register_player)(pgs_store *st, const char *lookup, const char *name,
-	    const char *source, const char *source_player_id, const char *game_id,
-	    char **uid, char **first_game_id, int *created);
-	int (*add_source_ids)(pgs_store *st, const char *const *triples, size_t n);
-	int (*add_alias)(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);
-	int (*queue_unresolved)(pgs_store *st, const struct pgs_unresolved *u, size_t n);
-	int (*add_team_seasons)(pgs_store *st, const char *const *triples, size_t n);
+	/* All of b in one transaction.  PGS_STORE_CONFLICT, writing nothing,
+	 * when a new player's uid exists already or one of his source ids
+	 * names another player (a concurrent registration). */
+	int (*registry_write)(pgs_store *st, const struct pgs_registry_batch *b);
 };
 
 /* Every backend's handle starts with this. */
 struct pgs_store {
 	const struct pgs_store_ops *ops;
-	char *uri;   /* for messages; never holds a password */
+	char *uri;                  /* redacted: for messages */
+	enum pgs_store_mode mode;
 };
 
-/* Every backend's writer starts with this. */
-struct pgs_writer {
+/* Every backend's stage starts with this. */
+struct pgs_stage {
 	pgs_store *st;
+	const struct pgs_window_spec *w;
 };
 
-/* Open a store by URI; NULL (reported) when the URI is unknown or the store
- * cannot be opened.  Creates the schema on first use. */
-pgs_store *pgs_store_open(const char *uri);
-void pgs_store_close(pgs_store *st);
-
-/*
- * Window write.  begin stages nothing in the target table and takes no
- * write lock: rows are staged privately as they arrive (memory bounded),
- * and only commit takes the store's write lock, so a slow upstream never
- * blocks other writers.
- * add: 0 staged; 1 the row is rejected (why says which key is missing or
- *   bad; the caller records the reject); -1 fatal.
- * commit: in one transaction under the write lock: fencing check (a writer
- *   whose run started before the run that last committed an overlapping
- *   window is stale → PGS_WRITE_GUARD), shrink guard (→ PGS_WRITE_GUARD),
- *   upsert + delete of rows no longer present, ledger row; then COMMIT, or
- *   ROLLBACK when dry_run.  Fills stats in every case.  Frees w.
- * abort: discards the staged batch and frees w.
- */
-pgs_writer *pgs_store_write_begin(pgs_store *st, const struct pgs_write_opts *o);
-int pgs_store_write_add(pgs_writer *w, json_t *row, char *why, size_t whylen);
-int pgs_store_write_commit(pgs_writer *w, const char *digest, struct pgs_write_stats *stats);
-void pgs_store_write_abort(pgs_writer *w);
-
-/* Call fn(row) for every raw row with game_date in [from, to] (and source
- * equal to source when non-NULL), ordered by game_date, game_id, source and
- * landing order, through an index.  row is borrowed for the call.  Returns 0,
- * or -1 (reported, or fn returned -1). */
+/* Call fn for every raw row of [from, to] (and source when not NULL) in
+ * landing order per game (see raw_read); row is borrowed for the call.
+ * Returns 0, or -1 (reported, or fn returned -1). */
 int pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
     int (*fn)(json_t *row, void *arg), void *arg);
 
-/* Call fn for each ledger window of table overlapping [from, to], oldest first. */
+/* Call fn for each ledger entry of table overlapping [from, to] (NULL: any),
+ * oldest commit first.  The entry is borrowed for the call. */
 int pgs_store_ledger(pgs_store *st, const char *table, const char *from, const char *to,
-    int (*fn)(const char *from, const char *to, long rows, void *arg), void *arg);
+    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);
 
-/* Registry: load everything in a few queries (the resolver caches it).
- * Any callback may be NULL: that table is not read. */
+/* Registry: load everything in a few queries (the resolver caches it). */
 int pgs_store_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg);
-/*
- * Register a player atomically (serialized with other writers): within one
- * transaction, if (source, source_player_id) is already known return its
- * uid; else if players with this lookup exist and none has a different id
- * for this source (or no source id is given), return the first of them;
- * else create lookup_NNN with the next free number and record the source
- * id.  A new player records game_id (may be NULL) as his first game, which
- * makes registry_status "new" reproducible: it is "new" on that game's rows
- * in every run, not only in the run that happened to register him.  *uid is
- * a new string the caller free()s, and so is *first_game_id (the player's
- * first game, NULL when unknown); *created is 1 when a new player was made.
- */
-int pgs_store_register_player(pgs_store *st, const char *lookup, const char *name,
-    const char *source, const char *source_player_id, const char *game_id,
-    char **uid, char **first_game_id, int *created);
-/* Record source ids: triples is n × {source, source_player_id, uid}; existing ones are kept. */
-int pgs_store_add_source_ids(pgs_store *st, const char *const *triples, size_t n);
-int pgs_store_add_alias(pgs_store *st, const char *alias_lookup, const char *uid, const char *rule);
-/* Queue unresolved names in one transaction (counts add up). */
-int pgs_store_queue_unresolved(pgs_store *st, const struct pgs_unresolved *u, size_t n);
-/* Record where players played: triples is n × {uid, team_abbr, season_year as
- * decimal text}; existing ones are kept; one transaction.  A backend without
- * the op keeps nothing (returns 0): the suffix rule then sees one run only. */
-int pgs_store_add_team_seasons(pgs_store *st, const char *const *triples, size_t n);
+/* Write what a resolver run learned in one round trip; 0, PGS_STORE_CONFLICT, -1. */
+int pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b);
 
+/* Backends.  A backend not built in is NULL in store.c's table. */
 extern const struct pgs_store_ops pgs_store_sqlite_ops;
+extern const struct pgs_store_ops pgs_store_pg_ops;
+extern const struct pgs_store_ops pgs_store_bq_ops;
+
+/* Helpers for backends. */
+/* Store an error for a read-only store asked to write. */
+int pgs_store_readonly(pgs_store *st, const char *what);
 
 #endif

@@ -121,6 +121,45 @@ start_run() {
 	export PGS_RUN_ID PGS_RUN_STARTED
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
+	# a signal stops the work in flight (interrupted, below); a closed
+	# stderr (| head) ends the run the same way
+	trap 'interrupted INT 2' INT
+	trap 'interrupted TERM 15' TERM
+	trap 'interrupted PIPE 13' PIPE
+}
+
+# in_group COMMAND...: run COMMAND (a function) in a process group of its
+# own, with standard input from /dev/null, and wait for it, so that an
+# interrupt can stop all of it; its status in group_status.
+in_group() {
+	group_status=0
+	set -m
+	"$@" </dev/null &
+	worker=$! worker_kind=group
+	set +m
+	# shellcheck disable=SC2034 # the callers read it
+	wait "$worker" || group_status=$?
+	worker=""
+}
+
+# plan_job ARGS...: pgs-checkpoint plan --job $job ARGS into $tmp/plan; its
+# message about stale ledger windows is shown, and their number kept in
+# stale_windows.  Exits 0 when there is nothing to do.
+plan_job() {
+	local line=""
+	if ! pgs-checkpoint plan --job "$job" "$@" >"$tmp/plan" 2>"$tmp/plan.log"; then
+		cat "$tmp/plan.log" >&2
+		die "cannot plan job '$job' (--restart starts it over)" 3
+	fi
+	if [ -s "$tmp/plan.log" ]; then
+		read -r line <"$tmp/plan.log" || true
+		[[ ! $line =~ \ ([0-9]+)\ ledger\ windows\ are\ stale ]] || stale_windows=${BASH_REMATCH[1]}
+		[ "$quiet" -eq 1 ] || cat "$tmp/plan.log" >&2
+	fi
+	if ! [ -s "$tmp/plan" ]; then
+		[ "$quiet" -eq 1 ] || printf '%s: job %s: nothing to do (%s..%s already done)\n' "$prog" "$job" "$from" "$to" >&2
+		exit 0
+	fi
 }
 
 # parse_stats LINE: the counts of pgs-write's statistics line into the array
@@ -142,6 +181,7 @@ parse_stats() {
 # tab-separated; STATUS is done, failed or refused, CODE the batch's exit
 # code (0, 1 when rows were rejected, else the failing stage's).  Returns 1
 # when the batch did not succeed (GNU parallel's --halt counts it).
+# shellcheck disable=SC2317 # called through in_group or GNU parallel
 batch_job() {
 	local from=$1 to=$2 base=$tmp/$1 status="done" code=0 msg="" stage="" line="" i a
 	local -a counts=(0 0 0 0 0) stage_names=() stage_status=()
@@ -210,8 +250,9 @@ batch_job() {
 
 # The run's totals, kept by the coordinator from the workers' result lines.
 run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
-run_rejected=0 run_lost=0
+run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
 run_failed=() run_refused=()
+worker="" worker_kind=""
 
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
@@ -233,8 +274,8 @@ account() {
 	esac
 
 	if [ -s "$tmp/$from.log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
-		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2
-		cat "$tmp/$from.log" >&2
+		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
+		cat "$tmp/$from.log" >&2 || true
 	fi
 	[ "$quiet" -eq 0 ] || return 0
 
@@ -246,10 +287,12 @@ account() {
 		"$batches_total" "$run_days" "$days_total" "$run_rows" "$rate" $((eta / 3600)) $((eta % 3600 / 60)) $((eta % 60))
 	[ "${#run_failed[@]}" -eq 0 ] || l+="  ${#run_failed[@]} failed"
 	[ "${#run_refused[@]}" -eq 0 ] || l+="  ${#run_refused[@]} refused"
+	[ "$stale_windows" -eq 0 ] || l+="  $stale_windows stale windows redone"
+	# (a closed stderr is SIGPIPE's business: the trap stops the run)
 	if [ -t 2 ]; then
-		printf '\r%s: %s\033[K' "$prog" "$l" >&2
+		printf '\r%s: %s\033[K' "$prog" "$l" >&2 || true
 	else
-		printf '%s: %s\n' "$prog" "$l" >&2
+		printf '%s: %s\n' "$prog" "$l" >&2 || true
 	fi
 }
 
@@ -265,6 +308,7 @@ summary() {
 		printf '  batches    %d of %d run, %d failed, %d refused\n' "$run_batches_n" "$batches_total" \
 			"${#run_failed[@]}" "${#run_refused[@]}"
 		printf '  days       %d\n' "$run_days"
+		[ "$stale_windows" -eq 0 ] || printf '  stale      %d ledger windows redone\n' "$stale_windows"
 		printf '  rows       %d in: %d inserted, %d updated, %d unchanged, %d deleted\n' \
 			"$run_rows" "$run_ins" "$run_upd" "$run_unch" "$run_del"
 		[ "${#run_failed[@]}" -gt 0 ] || printf '  failed     none\n'
@@ -287,14 +331,15 @@ batch_names() {
 	printf '%s' "${names# }"
 }
 
-# Stop the batches in flight (SIGTERM, SIGINT): every process of each, then
-# the summary; exits 128 + the signal's number.
+# Stop the work in flight (SIGINT, SIGTERM, SIGPIPE): every process of it,
+# then the summary; exits 128 + the signal's number.
 interrupted() {
 	local sig=$1 n=$2 i
-	trap '' INT TERM
-	if [ -n "${worker:-}" ]; then
-		if [ "$jobs" -eq 1 ]; then
-			# the batch is a process group of its own (set -m below)
+	# stderr may be the closed pipe: the last words may not arrive
+	set +e
+	trap '' INT TERM PIPE
+	if [ -n "$worker" ]; then
+		if [ "$worker_kind" = group ]; then
 			kill -TERM -- "-$worker" 2>/dev/null || true
 			for i in $(seq 100); do
 				kill -0 -- "-$worker" 2>/dev/null || break
@@ -321,7 +366,6 @@ run_batches() {
 	local plan=$1 from to line halted=0 workers_status=0 results a
 	local -a halt_opt=()
 
-	batches_total=0 days_total=0
 	while IFS=$'\t' read -r from to; do
 		day_number "$from"
 		a=$REPLY
@@ -331,18 +375,9 @@ run_batches() {
 	[ "$verbose" -eq 0 ] || printf '%s: job %s: %d batches, %d days to do\n' "$prog" "$job" \
 		"$batches_total" "$days_total" >&2
 
-	worker=""
-	trap 'interrupted INT 2' INT
-	trap 'interrupted TERM 15' TERM
 	if [ "$jobs" -eq 1 ]; then
 		while IFS=$'\t' read -r from to; do
-			# its own process group, so that an interrupt can stop all of it
-			set -m
-			batch_job "$from" "$to" >"$tmp/result" </dev/null &
-			worker=$!
-			set +m
-			wait "$worker" || true
-			worker=""
+			in_group batch_job "$from" "$to" >"$tmp/result"
 			line=""
 			read -r line <"$tmp/result" || true
 			account "$line"
@@ -358,8 +393,8 @@ run_batches() {
 		# GNU parallel runs each job in its own process group and stops
 		# them with --termseq when it is interrupted.
 		exec {results}< <(PARALLEL_SHELL=bash exec parallel --will-cite -j "$jobs" --colsep '\t' \
-			--termseq TERM,500,TERM,500,KILL,25 "${halt_opt[@]}" 'batch_job {1} {2}' :::: "$plan")
-		worker=$!
+			--termseq TERM,500,TERM,500,KILL,25 "${halt_opt[@]}" 'set -euo pipefail; batch_job {1} {2}' :::: "$plan")
+		worker=$! worker_kind=parallel
 		while IFS= read -r -u "$results" line; do
 			account "$line"
 		done
@@ -370,7 +405,6 @@ run_batches() {
 			halted=1
 		fi
 	fi
-	trap - INT TERM
 	summary
 
 	[ "${#run_failed[@]}" -eq 0 ] ||

@@ -35,14 +35,14 @@ static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "
 
 enum {
 	OPT_JOB = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
-	OPT_ERROR, OPT_JSON, OPT_NO_STATS,
+	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST,
 };
 
 /* The options each command takes (bit i: option PGS_OPT_TOOL + i). */
 #define BIT(opt) (1u << ((opt) - PGS_OPT_TOOL))
 static const unsigned cmd_opts[NCMD] = {
 	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
-	    BIT(OPT_STORE) | BIT(OPT_TABLE),
+	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST),
 	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS),
 	[CMD_FAIL] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_ERROR),
 	[CMD_STATUS] = BIT(OPT_JOB) | BIT(OPT_JSON),
@@ -53,7 +53,7 @@ static const unsigned cmd_opts[NCMD] = {
 struct opts {
 	int cmd;
 	unsigned given;     /* BIT() of each option given */
-	const char *job, *from, *to, *store, *table, *error;
+	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
 	int json, no_stats;
 };
@@ -71,6 +71,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]\n"
+	    "                           [--config-digest HEX]\n"
 	    "       pgs-checkpoint done --job J --from D --to D [--no-stats]\n"
 	    "       pgs-checkpoint fail --job J --from D --to D --error MSG\n"
 	    "       pgs-checkpoint status --job J [--json]\n"
@@ -80,8 +81,10 @@ usage(FILE *f)
 	    "  plan    create or update the job and print the batches still to do as\n"
 	    "          FROM<TAB>TO lines (never-run, failed and refused; days already done\n"
 	    "          are left out of a batch); --batch-days N slices the range (default 7);\n"
-	    "          with --store, windows in the store's ledger for --table (default\n"
-	    "          player_game_summary) count as done\n"
+	    "          with --store, the store's ledger decides: a player_game_summary day is\n"
+	    "          done when its latest window was made under --config-digest HEX (when\n"
+	    "          given) and no raw rows of its dates were landed after it; for\n"
+	    "          --table raw_boxscores its windows count as done\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
 	    "          --no-stats marks the days done without reading stdin\n"
@@ -328,14 +331,149 @@ record_failure(struct job *j, const struct opts *o, const char *status, const ch
 
 /* ---- plan ---- */
 
+/* The ledger windows of one table, as plan weighs them. */
+struct window {
+	long a, b;
+	char committed[40];
+	int other_config;   /* made under a configuration other than --config-digest */
+};
+
+struct windows {
+	struct window *w;
+	size_t n, cap;
+	const char *config;  /* --config-digest, or NULL: any configuration will do */
+};
+
 static int
-ledger_day(const char *from, const char *to, long rows, void *arg)
+ledger_window(const struct pgs_ledger_entry *e, void *arg)
+{
+	struct windows *ws = arg;
+	struct window *w;
+	long a, b;
+
+	if (pgs_date_parse(e->from, &a) < 0 || pgs_date_parse(e->to, &b) < 0 || a > b)
+		return 0;
+	if (ws->n == ws->cap) {
+		ws->cap = ws->cap ? 2 * ws->cap : 64;
+		ws->w = pgs_xrealloc(ws->w, ws->cap * sizeof(*ws->w));
+	}
+	w = &ws->w[ws->n++];
+	w->a = a;
+	w->b = b;
+	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
+	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
+	return 0;
+}
+
+enum { WIN_UNSEEN, WIN_GOOD, WIN_OTHER_CONFIG, WIN_RAW_NEWER };
+
+/* Is summary window w still good: same configuration, and no raw window of its dates committed after it? */
+static int
+judge(const struct window *w, const struct windows *raw)
+{
+	if (w->other_config)
+		return WIN_OTHER_CONFIG;
+	for (size_t i = 0; i < raw->n; i++)
+		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->committed) > 0)
+			return WIN_RAW_NEWER;
+	return WIN_GOOD;
+}
+
+/*
+ * The summary days of [from, to] that the ledger says are done: those whose
+ * latest window is good (judge).  A day no window covers is not done: the
+ * ledger, not the state file, is the truth about the table.  stale[0] and
+ * stale[1] count the latest windows made under another configuration and
+ * those older than raw rows landed since.
+ */
+static int
+ledger_done(pgs_store *st, const struct opts *o, struct pgs_days *done, long stale[2])
+{
+	struct windows sum = { .config = o->config }, raw = { 0 };
+	long n = o->dto - o->dfrom + 1, *latest = NULL, d, i;
+	unsigned char *verdict = NULL;
+	int rc = -1;
+
+	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, ledger_window, &sum) < 0 ||
+	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_window, &raw) < 0)
+		goto out;
+	latest = pgs_xmalloc((size_t)n * sizeof(*latest));
+	for (d = 0; d < n; d++)
+		latest[d] = -1;
+	/* oldest commit first: a later window over the same day replaces an older one */
+	for (i = 0; i < (long)sum.n; i++)
+		for (d = sum.w[i].a > o->dfrom ? sum.w[i].a : o->dfrom; d <= sum.w[i].b && d <= o->dto; d++)
+			latest[d - o->dfrom] = i;
+	verdict = pgs_xcalloc(sum.n + 1, 1);
+	for (d = 0; d < n; d++) {
+		if ((i = latest[d]) < 0)
+			continue;
+		if (verdict[i] == WIN_UNSEEN) {
+			verdict[i] = (unsigned char)judge(&sum.w[i], &raw);
+			if (verdict[i] != WIN_GOOD)
+				stale[verdict[i] == WIN_OTHER_CONFIG ? 0 : 1]++;
+		}
+		if (verdict[i] == WIN_GOOD)
+			pgs_days_add(done, o->dfrom + d, o->dfrom + d);
+	}
+	rc = 0;
+out:
+	free(latest);
+	free(verdict);
+	free(sum.w);
+	free(raw.w);
+	return rc;
+}
+
+static int
+ledger_day(const struct pgs_ledger_entry *e, void *arg)
 {
 	struct pgs_days *d = arg;
 	long a, b;
 
-	if (pgs_date_parse(from, &a) == 0 && pgs_date_parse(to, &b) == 0 && a <= b)
+	if (pgs_date_parse(e->from, &a) == 0 && pgs_date_parse(e->to, &b) == 0 && a <= b)
 		pgs_days_add(d, a, b);
+	return 0;
+}
+
+/* The done days with --store: for the summary table the ledger decides every
+ * day of [from, to]; for raw rows its windows are added to the state's. */
+static int
+plan_store(struct job *j, const struct opts *o)
+{
+	struct pgs_days done = { 0 };
+	long stale[2] = { 0, 0 };
+	pgs_store *st;
+	int r;
+
+	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, NULL)))
+		return -1;
+	if (strcmp(j->s.table, PGS_TABLE_RAW) == 0) {
+		r = pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_day, &j->s.done);
+		pgs_store_close(st);
+		return r;
+	}
+	/* the days outside the range keep what the state says */
+	for (size_t i = 0; i < j->s.done.n; i++) {
+		if (j->s.done.iv[i][0] < o->dfrom)
+			pgs_days_add(&done, j->s.done.iv[i][0], j->s.done.iv[i][1] < o->dfrom ?
+			    j->s.done.iv[i][1] : o->dfrom - 1);
+		if (j->s.done.iv[i][1] > o->dto)
+			pgs_days_add(&done, j->s.done.iv[i][0] > o->dto ? j->s.done.iv[i][0] : o->dto + 1,
+			    j->s.done.iv[i][1]);
+	}
+	r = ledger_done(st, o, &done, stale);
+	pgs_store_close(st);
+	if (r < 0) {
+		pgs_days_free(&done);
+		return -1;
+	}
+	pgs_days_free(&j->s.done);
+	j->s.done = done;
+	if (stale[0] + stale[1] > 0)
+		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
+		    "%ld older than raw rows landed since): their days are planned again",
+		    o->job, stale[0] + stale[1], stale[0], stale[1]);
 	return 0;
 }
 
@@ -343,7 +481,6 @@ static int
 cmd_plan(struct job *j, const struct opts *o)
 {
 	const char *table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
-	pgs_store *st;
 	char a[11], b[11];
 
 	if (!j->loaded) {
@@ -358,16 +495,8 @@ cmd_plan(struct job *j, const struct opts *o)
 	j->s.to = o->dto;
 	j->s.batch_days = o->batch_days;
 	j->s.table = json_string_value(json_object_get(j->s.obj, "table"));
-	if (o->store) {
-		/* the ledger is the truth: windows committed there are done */
-		if (!(st = pgs_store_open(o->store)))
-			return PGS_EXIT_FAIL;
-		if (pgs_store_ledger(st, table, o->from, o->to, ledger_day, &j->s.done) < 0) {
-			pgs_store_close(st);
-			return PGS_EXIT_FAIL;
-		}
-		pgs_store_close(st);
-	}
+	if (o->store && plan_store(j, o) < 0)
+		return PGS_EXIT_FAIL;
 	if (job_save(j) < 0)
 		return PGS_EXIT_FAIL;
 	/* Each batch minus its done days: a batch half done by an earlier
@@ -745,7 +874,7 @@ static const char *
 opt_name(int c)
 {
 	static const char *const names[] = { "--job", "--from", "--to", "--batch-days", "--store",
-	    "--table", "--error", "--json", "--no-stats" };
+	    "--table", "--error", "--json", "--no-stats", "--config-digest" };
 
 	return names[c - PGS_OPT_TOOL];
 }
@@ -768,6 +897,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "error", required_argument, NULL, OPT_ERROR },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-stats", no_argument, NULL, OPT_NO_STATS },
+		{ "config-digest", required_argument, NULL, OPT_CONFIG_DIGEST },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pgs_common co;
@@ -786,7 +916,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		if (r == PGS_OPT_HANDLED)
 			continue;
-		if (c >= OPT_JOB && c <= OPT_NO_STATS)
+		if (c >= OPT_JOB && c <= OPT_CONFIG_DIGEST)
 			o->given |= BIT(c);
 		switch (c) {
 		case OPT_JOB: o->job = optarg; break;
@@ -798,6 +928,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ERROR: o->error = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_NO_STATS: o->no_stats = 1; break;
+		case OPT_CONFIG_DIGEST: o->config = optarg; break;
 		default: return pgs_usage_error("unexpected option"), -1;
 		}
 	}
@@ -812,7 +943,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	cmd = cmd_names[o->cmd];
 	if (optind + 1 < argc)
 		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]), -1;
-	for (c = OPT_JOB; c <= OPT_NO_STATS; c++)
+	for (c = OPT_JOB; c <= OPT_CONFIG_DIGEST; c++)
 		if ((o->given & BIT(c)) && !(cmd_opts[o->cmd] & BIT(c)))
 			return pgs_usage_error("%s does not take %s", cmd, opt_name(c)), -1;
 	if (o->cmd != CMD_LIST) {
@@ -836,6 +967,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
 	if (o->store && !*o->store)
 		return pgs_usage_error("empty --store"), -1;
+	if (o->config && (!*o->config || strspn(o->config, "0123456789abcdef") != strlen(o->config) ||
+	    strlen(o->config) > 128))
+		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config), -1;
+	if (o->config && (!o->store || (o->table && strcmp(o->table, PGS_TABLE_SUMMARY) != 0)))
+		return pgs_usage_error("plan: --config-digest needs --store and the summary table"), -1;
 	return 0;
 }
 

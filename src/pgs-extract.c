@@ -570,12 +570,8 @@ read_store(struct extract *x, const char *uri)
 	pgs_store *st;
 	int rc;
 
-	/* opening a store creates it: a typo must not read as an empty window */
-	if (strncmp(uri, "sqlite:", 7) == 0 && access(uri + 7, F_OK) < 0) {
-		pgs_err("cannot open store '%s': %s", uri, strerror(errno));
-		return -1;
-	}
-	if (!(st = pgs_store_open(uri)))
+	/* read-only: a typo must not read as an empty window */
+	if (!(st = pgs_store_open(uri, PGS_STORE_RO, NULL)))
 		return -1;
 	x->input = uri;
 	rc = pgs_store_raw_read(st, x->from_s, x->to_s, x->only_source, store_row, x);
@@ -715,8 +711,7 @@ read_http(struct extract *x, const char *tmpl)
 static int
 is_store_uri(const char *s)
 {
-	return strncmp(s, "sqlite:", 7) == 0 || strncmp(s, "postgres://", 11) == 0 ||
-	    strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "bigquery://", 11) == 0;
+	return pgs_store_is_uri(s);
 }
 
 static int

@@ -3,9 +3,11 @@
  * to raw rows, from the player registry in the store.
  *
  * The registry is loaded once into memory (lib/registry.h); a row costs no
- * store round trip unless a new player is registered.  What was learned
- * (source ids, team-seasons, aliases, unresolved names) is written back in
- * batches.
+ * store round trip.  What was learned (new players, source ids,
+ * team-seasons, aliases, unresolved names) is written back in one round
+ * trip at the end (and every FLUSH_EVERY facts on a long stream), before
+ * the end marker: a run whose registrations did not land never vouches for
+ * rows naming them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,12 +31,14 @@ enum {
 	OPT_ALIASES,
 	OPT_REGISTER,
 	OPT_UNRESOLVED,
+	OPT_DRY_RUN,
 };
 
 struct ctx {
 	pgs_registry *reg;
 	pgs_store *st;
-	int do_register;
+	int do_register, dry_run;
+	const char *uri;
 	FILE *unresolved;         /* --unresolved FILE, or NULL */
 	const char *unresolved_path;
 	long rows_out, counts[4]; /* counts by enum pgs_reg_status */
@@ -44,8 +48,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-resolve [--registry URI] [--aliases FILE] [--register] [--unresolved FILE]\n"
-	    "                   [--rejects FILE] [--max-rejects N] [FILE...]\n"
+	    "usage: pgs-resolve [--registry URI] [--aliases FILE] [--register] [--dry-run]\n"
+	    "                   [--unresolved FILE] [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "\n"
 	    "Add player_lookup, universal_player_id and registry_status to raw rows.\n"
 	    "\n"
@@ -53,6 +57,7 @@ usage(FILE *f)
 	    "  --aliases FILE     CSV lines 'alias,target': a printed name and the player it means\n"
 	    "                     (a universal_player_id or a canonical name)\n"
 	    "  --register         give players not in the registry a new id (status new)\n"
+	    "  --dry-run          resolve (and register) in memory only: write nothing to the store\n"
 	    "  --unresolved FILE  append each unresolved row's name, team and game as NDJSON\n"
 	    "  --rejects FILE     write rejected lines to FILE as NDJSON (default: stderr)\n"
 	    "  --max-rejects N    fail (exit 3) once more than N lines are rejected\n"
@@ -221,8 +226,8 @@ resolve_row(struct ctx *c, pgs_rows *rows, json_t *row)
 	source = str_field(row, "source");
 	spid = spid_field(row, idbuf, sizeof(idbuf));
 	row_context(row, &ctx);
-	if (pgs_registry_resolve(c->reg, lookup, name, source, spid, &ctx,
-	    c->do_register ? c->st : NULL, &res) < 0)
+	if (pgs_registry_resolve(c->reg, lookup, name, source, spid, &ctx, c->do_register,
+	    &res) < 0)
 		return -1;
 	c->counts[res.status]++;
 	if (res.status == PGS_REG_UNRESOLVED) {
@@ -241,6 +246,44 @@ resolve_row(struct ctx *c, pgs_rows *rows, json_t *row)
 	return emit_row(rows, row, &res, had_fields) < 0 ? -1 : 1;
 }
 
+/* Write what was learned; a dry run writes nothing. */
+static int
+flush(struct ctx *c)
+{
+	if (c->dry_run || pgs_registry_pending(c->reg) == 0)
+		return 0;
+	return pgs_registry_flush(c->reg, c->st);
+}
+
+/*
+ * Open the registry: for writing with --register (it is made on first use),
+ * else read-only, so resolving against a store that does not exist says so
+ * instead of making an empty one and calling every row unresolved.
+ * Returns 0, or an exit status.
+ */
+static int
+open_registry(struct ctx *c)
+{
+	int usage;
+
+	c->st = pgs_store_open(c->uri, c->do_register && !c->dry_run ? PGS_STORE_RW : PGS_STORE_RO,
+	    &usage);
+	if (!c->st) {
+		if (!usage && !c->do_register)
+			pgs_err("no registry to resolve against in '%s': give --register to start one",
+			    c->uri);
+		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
+	}
+	/* it exists: a run that will write what it learns opens it for writing
+	 * (which also brings an older store's schema up to date) */
+	if (c->st->mode == PGS_STORE_RO && !c->dry_run) {
+		pgs_store_close(c->st);
+		if (!(c->st = pgs_store_open(c->uri, PGS_STORE_RW, NULL)))
+			return PGS_EXIT_FAIL;
+	}
+	return pgs_registry_load(c->reg, c->st) < 0 ? PGS_EXIT_FAIL : 0;
+}
+
 /* Resolve every row of the input.  Returns PGS_ROWS_END, or PGS_ROWS_FATAL (reported). */
 static int
 resolve_stream(struct ctx *c, pgs_rows *rows)
@@ -255,8 +298,7 @@ resolve_stream(struct ctx *c, pgs_rows *rows)
 			return PGS_ROWS_FATAL;
 		if (r > 0)
 			c->rows_out++;
-		if (pgs_registry_pending(c->reg) >= FLUSH_EVERY &&
-		    pgs_registry_flush(c->reg, c->st) < 0)
+		if (pgs_registry_pending(c->reg) >= FLUSH_EVERY && flush(c) < 0)
 			return PGS_ROWS_FATAL;
 	}
 	return got;
@@ -276,6 +318,9 @@ print_stats(struct ctx *c, long long ms)
 	    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
 	    s.source_ids_learned, s.aliases, s.team_seasons, s.team_seasons_learned,
 	    s.names_cached, s.suffix_matched, s.ambiguous);
+	if (c->rows_out > 0 && c->counts[PGS_REG_UNRESOLVED] == c->rows_out)
+		pgs_warn("none of the %ld rows resolved: the registry has none of these players"
+		    "%s", c->rows_out, c->do_register ? "" : " (give --register to add them)");
 }
 
 int
@@ -287,6 +332,7 @@ main(int argc, char **argv)
 		{ "aliases", required_argument, NULL, OPT_ALIASES },
 		{ "register", no_argument, NULL, OPT_REGISTER },
 		{ "unresolved", required_argument, NULL, OPT_UNRESOLVED },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pgs_common co;
@@ -320,6 +366,9 @@ main(int argc, char **argv)
 		case OPT_UNRESOLVED:
 			c.unresolved_path = optarg;
 			break;
+		case OPT_DRY_RUN:
+			c.dry_run = 1;
+			break;
 		}
 	}
 
@@ -330,9 +379,11 @@ main(int argc, char **argv)
 	}
 	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
 		goto out;
-	if ((c.st = pgs_store_open(pgs_default_store(registry))) == NULL ||
-	    pgs_registry_load(c.reg, c.st) < 0)
+	c.uri = pgs_default_store(registry);
+	if ((got = open_registry(&c)) != 0) {
+		status = got;
 		goto out;
+	}
 	if (c.unresolved_path && (c.unresolved = fopen(c.unresolved_path, "a")) == NULL) {
 		pgs_err("cannot open '%s': %s", c.unresolved_path, strerror(errno));
 		goto out;
@@ -342,7 +393,7 @@ main(int argc, char **argv)
 	pgs_out_init();
 	got = resolve_stream(&c, rows);
 	/* What was learned from a stream cut short is left out: the batch will be run again. */
-	if (got == PGS_ROWS_END && pgs_registry_flush(c.reg, c.st) < 0)
+	if (got == PGS_ROWS_END && flush(&c) < 0)
 		got = PGS_ROWS_FATAL;
 	got = pgs_rows_vouch(got, rows, c.rows_out);
 	status = got == PGS_ROWS_END ? (pgs_reject_count() ? PGS_EXIT_REJECTS : PGS_EXIT_OK)

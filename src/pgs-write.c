@@ -21,9 +21,10 @@
 #include "rejects.h"
 #include "store.h"
 #include "util.h"
+#include "window.h"
 
 struct opts {
-	const char *store, *from, *to, *table, *source, *run_id;
+	const char *store, *from, *to, *table, *source, *run_id, *config;
 	double allow_shrink;
 	int no_end_marker, dry_run;
 	long long run_started_us;
@@ -32,7 +33,7 @@ struct opts {
 
 enum {
 	OPT_STORE = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_TABLE, OPT_SOURCE, OPT_ALLOW_SHRINK,
-	OPT_NO_END_MARKER, OPT_DRY_RUN, OPT_RUN_ID, OPT_RUN_STARTED,
+	OPT_NO_END_MARKER, OPT_DRY_RUN, OPT_RUN_ID, OPT_RUN_STARTED, OPT_CONFIG_DIGEST,
 };
 
 static void
@@ -41,10 +42,11 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: pgs-write --store URI --from D --to D [--table T] [--source NAME]\n"
 	    "                 [--allow-shrink PCT] [--no-end-marker] [--dry-run]\n"
-	    "                 [--run-id ID] [--run-started TS] [--rejects FILE] [--max-rejects N]\n"
-	    "                 [FILE...]\n"
+	    "                 [--run-id ID] [--run-started TS] [--config-digest HEX]\n"
+	    "                 [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Make the rows of table T with game_date in [D, D] equal to the input, atomically.\n"
-	    "  --store URI         sqlite:PATH (default $PGS_STORE, else sqlite:pgs.db)\n"
+	    "  --store URI         sqlite:PATH, postgres://… or bigquery://PROJECT/DATASET\n"
+	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
 	    "  --from D, --to D    the window, inclusive YYYY-MM-DD (required)\n"
 	    "  --table T           player_game_summary (default) or raw_boxscores\n"
 	    "  --source NAME       raw_boxscores: replace only this source's rows\n"
@@ -55,6 +57,8 @@ usage(FILE *f)
 	    "  --run-id ID         recorded in the ledger (default $PGS_RUN_ID, else host-pid-time)\n"
 	    "  --run-started TS    when the run began (us since the epoch or ISO-8601 UTC;\n"
 	    "                      default $PGS_RUN_STARTED): enables fencing of stale writers\n"
+	    "  --config-digest HEX the configuration that made the rows, recorded in the ledger\n"
+	    "                      (default $PGS_CONFIG_DIGEST; pgs-backfill sets it)\n"
 	    "  --rejects FILE      write rejected rows to FILE as NDJSON\n"
 	    "  --max-rejects N     fail (exit 3) after more than N rejects\n"
 	    "  -q, -v, -h, -V      quiet, verbose, help, version\n"
@@ -105,6 +109,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "run-id", required_argument, NULL, OPT_RUN_ID },
 		{ "run-started", required_argument, NULL, OPT_RUN_STARTED },
+		{ "config-digest", required_argument, NULL, OPT_CONFIG_DIGEST },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *started = getenv("PGS_RUN_STARTED");
@@ -117,6 +122,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->table = PGS_TABLE_SUMMARY;
 	o->allow_shrink = 2;
 	o->run_id = getenv("PGS_RUN_ID");
+	o->config = getenv("PGS_CONFIG_DIGEST");
 	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		r = pgs_common_opt(c, optarg, &o->co, usage);
 		if (r == PGS_OPT_EXIT)
@@ -135,6 +141,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_RUN_STARTED: started = optarg; break;
+		case OPT_CONFIG_DIGEST: o->config = optarg; break;
 		case OPT_ALLOW_SHRINK:
 			o->allow_shrink = strtod(optarg, &end);
 			if (end == optarg || *end || !(o->allow_shrink >= 0 && o->allow_shrink <= 100))
@@ -154,6 +161,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
 	if (o->source && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("--source applies only to --table %s", PGS_TABLE_RAW), -1;
+	if (o->config && *o->config && (strlen(o->config) > 64 ||
+	    strspn(o->config, "0123456789abcdef") != strlen(o->config)))
+		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config), -1;
 	if (started && *started && (o->run_started_us = parse_run_started(started)) < 0)
 		return pgs_usage_error("bad --run-started '%s': want microseconds since the epoch"
 		    " or YYYY-MM-DDTHH:MM:SSZ", started), -1;
@@ -163,16 +173,11 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /* Stage one row; 0 staged or rejected, -1 fatal. */
 static int
-stage_row(pgs_writer *w, const struct opts *o, pgs_rows *rows, json_t *row)
+stage_row(pgs_window *w, pgs_rows *rows, json_t *row)
 {
-	const char *date = json_string_value(json_object_get(row, "game_date"));
 	char why[256];
-	int r;
+	int r = pgs_window_add(w, row, pgs_rows_text(rows), why, sizeof(why));
 
-	if (date && (strcmp(date, o->from) < 0 || strcmp(date, o->to) > 0))
-		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
-		    "game_date %s outside the window %s..%s", date, o->from, o->to);
-	r = pgs_store_write_add(w, row, why, sizeof(why));
 	if (r == 1)
 		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
 		    "%s", why);
@@ -217,13 +222,13 @@ main(int argc, char **argv)
 	struct pgs_write_opts wo;
 	struct pgs_write_stats stats = { 0 };
 	pgs_store *st = NULL;
-	pgs_writer *w = NULL;
+	pgs_window *w = NULL;
 	pgs_rows *rows = NULL;
 	pgs_sha256 *h = NULL;
 	json_t *row;
 	char digest[65], *run_id = NULL;
 	long long t0 = pgs_mono_ms();
-	int argi, r, ex = PGS_EXIT_FAIL, committed = 0;
+	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, usage;
 
 	pgs_setprog(argv[0]);
 	if ((argi = parse_args(argc, argv, &o)) < 0)
@@ -233,12 +238,14 @@ main(int argc, char **argv)
 	pgs_out_init();
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
-	if (!(st = pgs_store_open(o.store)))
+	if (!(st = pgs_store_open(o.store, PGS_STORE_RW, &usage))) {
+		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
+	}
 	wo = (struct pgs_write_opts){ .table = o.table, .from = o.from, .to = o.to,
 		.source = o.source, .allow_shrink = o.allow_shrink, .dry_run = o.dry_run,
-		.run_id = o.run_id, .run_started_us = o.run_started_us };
-	if (!(w = pgs_store_write_begin(st, &wo)))
+		.run_id = o.run_id, .run_started_us = o.run_started_us, .config = o.config };
+	if (!(w = pgs_window_begin(st, &wo)))
 		goto out;
 
 	rows = pgs_rows_open(argv + argi, argc - argi);
@@ -246,7 +253,7 @@ main(int argc, char **argv)
 	while ((r = pgs_rows_next(rows, &row)) == PGS_ROWS_ROW) {
 		pgs_sha256_update(h, pgs_rows_text(rows), strlen(pgs_rows_text(rows)));
 		pgs_sha256_update(h, "\n", 1);
-		r = stage_row(w, &o, rows, row);
+		r = stage_row(w, rows, row);
 		json_decref(row);
 		if (r < 0)
 			break;
@@ -261,18 +268,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	r = pgs_store_write_commit(w, digest, &stats);
+	r = pgs_window_commit(w, digest, &stats);
 	w = NULL;
 	if (r == PGS_WRITE_FAIL)
 		goto out;
 	committed = r == PGS_WRITE_OK && !o.dry_run;
-	/* the store checks the shrink guard before the fence: name the same one */
-	print_stats(&o, &stats, pgs_mono_ms() - t0, r != PGS_WRITE_GUARD ? NULL :
-	    stats.before > 0 && (double)stats.after <
-	    (double)stats.before * (1.0 - o.allow_shrink / 100.0) ? "shrink" : "fenced");
-	ex = r == PGS_WRITE_GUARD ? PGS_EXIT_GUARD : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	print_stats(&o, &stats, pgs_mono_ms() - t0, r == PGS_WRITE_SHRINK ? "shrink" :
+	    r == PGS_WRITE_FENCED ? "fenced" : NULL);
+	ex = r != PGS_WRITE_OK ? PGS_EXIT_GUARD : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
-	pgs_store_write_abort(w);
+	pgs_window_abort(w);
 	pgs_rows_close(rows);
 	pgs_store_close(st);
 	free(run_id);

@@ -30,8 +30,9 @@ plan() {
 	run --separate-stderr pgs-checkpoint --help
 	assert_success
 	assert_line --index 0 'usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]'
-	assert_line --index 1 '       pgs-checkpoint done --job J --from D --to D [--no-stats]'
-	assert_line --index 4 '       pgs-checkpoint list [--json]'
+	assert_line --index 1 '                           [--config-digest HEX]'
+	assert_line --index 2 '       pgs-checkpoint done --job J --from D --to D [--no-stats]'
+	assert_line --index 5 '       pgs-checkpoint list [--json]'
 	refute_output --partial 'rejects'
 	[ -z "$stderr" ]
 	run --separate-stderr pgs-checkpoint -V
@@ -133,6 +134,70 @@ Try 'pgs-checkpoint --help'."
 	# raw_boxscores windows do not count for the summary table
 	run --separate-stderr pgs-checkpoint plan --job other "${R[@]}" --store "$PGS_STORE" --table raw_boxscores
 	assert_output $'2023-10-01\t2023-10-07\n2023-10-08\t2023-10-14\n2023-10-15\t2023-10-20'
+}
+
+# summary_window FROM TO [CONFIG]: a committed window of one hand-made row (in FROM) in the ledger.
+summary_window() {
+	jq -cn --arg d "$1" '{player_lookup: "a", player_full_name: "A", game_id: (($d | gsub("-"; "")) + "_BOS_NYK"),
+	    game_date: $d, season_year: 2023, game_type: "regular", team_abbr: "NYK", opponent_team_abbr: "BOS"}' >row.nd
+	pgs-write --from "$1" --to "$2" --no-end-marker ${3:+--config-digest "$3"} row.nd >/dev/null
+}
+
+# raw_window DAY: a raw row of DAY landed now.
+raw_window() {
+	head -n 1 "$FIXTURES/extract_bbref.golden.ndjson" |
+		jq -c --arg d "$1" '.game_date = $d | .season_year = 2023 | .source_game_id = null | .game_id = (($d | gsub("-"; "")) + "_BOS_NYK")' >raw.nd
+	pgs-write --table raw_boxscores --from "$1" --to "$1" --no-end-marker raw.nd >/dev/null
+}
+
+@test "pgs-checkpoint plan --config-digest: windows made under another configuration are planned again" {
+	summary_window 2023-10-01 2023-10-07 abc123
+	summary_window 2023-10-08 2023-10-14 def456
+	summary_window 2023-10-15 2023-10-20
+	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE" --config-digest abc123
+	assert_success
+	assert_output $'2023-10-08\t2023-10-14\n2023-10-15\t2023-10-20'
+	assert_equal "$stderr" "pgs-checkpoint: job season: 2 ledger windows are stale (2 made under another configuration, 0 older than raw rows landed since): their days are planned again"
+	# without a digest any configuration will do; -q keeps the plan quiet
+	run --separate-stderr pgs-checkpoint -q plan --job other "${R[@]}" --store "$PGS_STORE"
+	assert_output ""
+	assert_equal "$stderr" ""
+	# a newer window over the same days replaces the older one's verdict
+	summary_window 2023-10-08 2023-10-14 abc123
+	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE" --config-digest abc123
+	assert_output $'2023-10-15\t2023-10-20'
+}
+
+@test "pgs-checkpoint plan --store: raw rows landed after a summary window make it stale" {
+	summary_window 2023-10-01 2023-10-07
+	raw_window 2023-10-09
+	summary_window 2023-10-08 2023-10-14
+	summary_window 2023-10-15 2023-10-20
+	raw_window 2023-10-03
+	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE"
+	assert_success
+	assert_output $'2023-10-01\t2023-10-07'
+	assert_equal "$stderr" "pgs-checkpoint: job season: 1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed since): their days are planned again"
+	# a state that says done does not outvote the ledger
+	pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 --no-stats
+	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE"
+	assert_output $'2023-10-01\t2023-10-07'
+	# nor does it for days the ledger has no window of (a state from another store)
+	pgs-checkpoint "done" --job fresh --from 2023-10-01 --to 2023-10-20 --no-stats 2>/dev/null || true
+	pgs-checkpoint plan --job fresh --from 2023-10-21 --to 2023-10-31 >/dev/null
+	pgs-checkpoint "done" --job fresh --from 2023-10-21 --to 2023-10-31 --no-stats
+	run --separate-stderr pgs-checkpoint plan --job fresh --from 2023-10-21 --to 2023-10-31 --store "$PGS_STORE"
+	assert_output $'2023-10-21\t2023-10-27\n2023-10-28\t2023-10-31'
+}
+
+@test "pgs-checkpoint plan --config-digest: usage errors" {
+	run -2 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --config-digest abc
+	assert_equal "$stderr" "pgs-checkpoint: plan: --config-digest needs --store and the summary table
+Try 'pgs-checkpoint --help'."
+	run -2 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE" --config-digest ABC
+	[[ "$stderr" == *"bad --config-digest 'ABC': want lowercase hex"* ]]
+	run -2 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE" --config-digest abc --table raw_boxscores
+	run -2 --separate-stderr pgs-checkpoint status "${J[@]}" --config-digest abc
 }
 
 # --- done: what the statistics line says ------------------------------------------

@@ -88,6 +88,7 @@ sql() {
 }
 
 @test "pgs-resolve: a missing input file fails (3)" {
+	pgs-resolve --register </dev/null
 	run -3 --separate-stderr pgs-resolve "$BATS_TEST_TMPDIR/nope.ndjson"
 	[ -z "$output" ]
 	[[ "$stderr" == *"cannot open '$BATS_TEST_TMPDIR/nope.ndjson'"* ]]
@@ -166,6 +167,7 @@ sql() {
 
 @test "pgs-resolve: an unknown name without --register is unresolved, kept and queued" {
 	{ row "Nobody Known" bbref nobodyk01; row "Nobody Known" bbref nobodyk01; } >in.ndjson
+	pgs-resolve --register </dev/null
 	run --separate-stderr pgs-resolve --unresolved unres.ndjson in.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 2
@@ -357,7 +359,7 @@ sql() {
 
 @test "pgs-resolve: a database made before player_team_seasons gains the table and keeps working" {
 	# the current schema without the new table, as an older pgs left it, with one player
-	run --separate-stderr pgs-resolve --registry "sqlite:new.db" </dev/null
+	run --separate-stderr pgs-resolve --register --registry "sqlite:new.db" </dev/null
 	assert_success
 	sqlite3 new.db "SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL
 	    AND tbl_name <> 'player_team_seasons'" | sqlite3 "$DB"
@@ -469,6 +471,7 @@ sql() {
 
 @test "pgs-resolve: a truncated upstream (marker count short, or no marker after rows) fails (3), no marker out" {
 	{ head -3 "$SMALL"; echo '{"pgs_end":{"tool":"pgs-extract","rows":7}}'; } >short.ndjson
+	pgs-resolve --register </dev/null
 	run -3 --separate-stderr pgs-resolve short.ndjson
 	refute_output --partial pgs_end
 	[[ "$stderr" == *"upstream truncated"* ]]
@@ -503,8 +506,13 @@ sql() {
 	assert_success
 	assert_equal "$(sqlite3 other.db "SELECT count(*) FROM players_registry")" "6"
 	[ ! -e "$DB" ] || assert_equal "$(sql "SELECT count(*) FROM players_registry")" "0"
-	run -3 --separate-stderr pgs-resolve --registry "nosuch:x" "$SMALL"
+	run -2 --separate-stderr pgs-resolve --registry "nosuch:x" "$SMALL"
 	[[ "$stderr" == *"unknown store"* ]]
+	# a registry that does not exist is an error without --register, not a new empty store
+	run -3 --separate-stderr pgs-resolve --registry "sqlite:$BATS_TEST_TMPDIR/none.db" "$SMALL"
+	[ -z "$output" ]
+	[[ "$stderr" == *"give --register to start one"* ]]
+	[ ! -e none.db ]
 }
 
 @test "pgs-resolve: real bbref names resolve the same across seasons (registry of the whole data)" {

@@ -373,3 +373,43 @@ load_batch() {
 	assert_output --partial 'USING INDEX raw_boxscores_window'
 	refute_output --partial 'TEMP B-TREE'
 }
+
+@test "pgs-write: content decides unchanged, not the input's data_hash; the stored hash is the content's" {
+	summary 1 4 >in.ndjson
+	load_batch in.ndjson
+	h1=$(sqlite3 "$DB" "SELECT data_hash FROM player_game_summary WHERE player_lookup = 'player1'")
+	[[ "$h1" =~ ^[0-9a-f]{16}$ ]]
+	# the same content with a made-up hash is unchanged, and keeps the content's hash
+	jq -c 'if .player_lookup == "player1" then .data_hash = "0000000000000000" else . end' in.ndjson >fake.ndjson
+	load_batch fake.ndjson
+	assert_equal "$(jq -c '[.inserted, .updated, .unchanged]' <<<"$output")" "[0,0,4]"
+	assert_equal "$(sqlite3 "$DB" "SELECT data_hash FROM player_game_summary WHERE player_lookup = 'player1'")" "$h1"
+	[[ "$stderr" == *"1 rows came with a data_hash that is not their content's"* ]]
+	# an edited row that keeps its old hash is an update, stored with its new content's hash
+	jq -c --arg h "$h1" 'if .player_lookup == "player1" then .points = 99 | .data_hash = $h else . end' in.ndjson >edit.ndjson
+	load_batch edit.ndjson
+	assert_equal "$(jq -c '[.inserted, .updated, .unchanged]' <<<"$output")" "[0,1,3]"
+	assert_equal "$(sqlite3 "$DB" "SELECT points FROM player_game_summary WHERE player_lookup = 'player1'")" "99"
+	h2=$(sqlite3 "$DB" "SELECT data_hash FROM player_game_summary WHERE player_lookup = 'player1'")
+	[ "$h2" != "$h1" ]
+}
+
+@test "pgs-write: an unknown store is a usage error (2); a password in the URI is never shown" {
+	summary 1 2 >in.ndjson
+	marked in.ndjson >in.m
+	run -2 --separate-stderr pgs-write "${W[@]}" --store "pgs.db" in.m
+	[ -z "$output" ]
+	[[ "$stderr" == *"unknown store 'pgs.db'"* ]]
+	run -2 --separate-stderr pgs-write "${W[@]}" --store "mysql://bob:s3cr3tpw@db/x?password=s3cr3tpw" in.m
+	[[ "$stderr" == *"unknown store 'mysql://bob:***@db/x?password=***'"* ]]
+	[[ "$stderr" != *s3cr3tpw* ]]
+}
+
+@test "pgs-write: a raw row that breaks the contract is refused when landed" {
+	raw bbref 1 3 | jq -c 'if .player_name == "Player 2" then .fg_makes = 3 | .fg_attempts = 5 | .three_pt_makes = 4 | .three_pt_attempts = 6 else . end' >in.ndjson
+	marked in.ndjson >in.m
+	run -1 --separate-stderr pgs-write "${W[@]}" --table raw_boxscores in.m
+	assert_equal "$(jq -c '[.rows_in, .inserted, .rejected]' <<<"$output")" "[2,2,1]"
+	[[ "$stderr" == *"in.m:2: three_pt_makes 4 > fg_makes 3"* ]]
+	assert_equal "$(count raw_boxscores)" "2"
+}
