@@ -1,6 +1,7 @@
-# pgs — plain Makefile.  make [all|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
+# pgs — plain Makefile.  make [all|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -21,6 +22,7 @@ LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBA    := $(BUILD)/libpgs.a
 TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c))
 PIPES   := $(wildcard pipelines/pgs-*)
+PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
 UNIT    := $(BUILD)/unit-tests
 
 all: $(TOOLS)
@@ -57,9 +59,16 @@ bench: all
 	tests/bench/run
 	tests/bench/realdata
 
+# The pipelines go beside the tools; what they source and read goes to
+# DATADIR, whose path is written into each installed pipeline.
 install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
+	for p in $(PIPES); do \
+		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
+		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san bin/pgs-*
