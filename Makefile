@@ -23,7 +23,9 @@ LIBA    := $(BUILD)/libpgs.a
 TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c))
 PIPES   := $(wildcard pipelines/pgs-*)
 PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
-UNIT    := $(BUILD)/unit-tests
+# One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
 all: $(TOOLS)
 
@@ -45,14 +47,20 @@ bin/%: src/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
 $(BUILD)/.flags: FORCE | $(BUILD)/lib
 	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
 
-$(UNIT): tests/unit/*.c $(LIBA) $(wildcard lib/*.h)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/*.c $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
 
+# Runs every unit program; the last line sums them: "N passed, M failed".
 unit: $(UNIT)
-	$(UNIT)
+	@p=0; f=0; for t in $(UNIT); do \
+		out=$$($$t); rc=$$?; printf '%s\n' "$$out"; \
+		set -- $$(printf '%s\n' "$$out" | tail -n 1); \
+		p=$$((p + $${1:-0})); f=$$((f + $${3:-1})); \
+		[ $$rc -eq 0 ] || [ $${3:-1} -gt 0 ] || f=$$((f + 1)); \
+	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
-check: all $(UNIT)
-	$(UNIT)
+check: all unit
 	bats tests/
 
 bench: all

@@ -180,6 +180,76 @@ pgs_season_year(long days)
 	return (int)(m >= 7 ? y : y - 1);
 }
 
+#define US_PER_SEC 1000000LL
+#define US_PER_DAY (86400LL * US_PER_SEC)
+
+/* "HH:MM" with hh <= maxh and mm <= 59, into minutes; -1 when not. */
+static long
+hh_mm(const char *s, long maxh)
+{
+	long h = fixed_digits(s, 2), m;
+
+	if (h < 0 || h > maxh || s[2] != ':' || (m = fixed_digits(s + 3, 2)) < 0 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+int
+pgs_timestamp_parse(const char *s, long long *us)
+{
+	long days, hm, sec, off = 0;
+	long long frac = 0, scale = US_PER_SEC / 10;
+	const char *p;
+
+	if (parse_ymd10(s, &days) < 0 || s[10] != 'T')
+		return -1;
+	p = s + 11;
+	if ((hm = hh_mm(p, 23)) < 0 || p[5] != ':' || (sec = fixed_digits(p + 6, 2)) < 0 || sec > 59)
+		return -1;
+	p += 8;
+	if (*p == '.') {
+		if (!is_digit(p[1]))
+			return -1;
+		for (p++; is_digit(*p); p++, scale /= 10)
+			frac += scale * (*p - '0');
+	}
+	if (p[0] == 'Z' && p[1] == '\0') {
+		off = 0;
+	} else if ((p[0] == '+' || p[0] == '-') && (off = hh_mm(p + 1, 23)) >= 0 && p[6] == '\0') {
+		off = p[0] == '+' ? off : -off;
+	} else {
+		return -1;
+	}
+	*us = days * US_PER_DAY + ((hm - off) * 60 + sec) * US_PER_SEC + frac;
+	return 0;
+}
+
+int
+pgs_timestamp_format(long long us, char out[21])
+{
+	long long sec = us >= 0 ? us / US_PER_SEC : -((-us + US_PER_SEC - 1) / US_PER_SEC);
+	long long days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+	long rest = (long)(sec - days * 86400), y;
+	int m, d;
+
+	pgs_civil_from_days((long)days, &y, &m, &d);
+	if (y < YEAR_MIN || y > 9999)
+		return -1;
+	pgs_date_format((long)days, out);
+	out[10] = 'T';
+	out[11] = (char)('0' + rest / 36000);
+	out[12] = (char)('0' + rest / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + rest / 600 % 6);
+	out[15] = (char)('0' + rest / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + rest % 60 / 10);
+	out[18] = (char)('0' + rest % 10);
+	out[19] = 'Z';
+	out[20] = '\0';
+	return 0;
+}
+
 long
 pgs_today_utc(void)
 {

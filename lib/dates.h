@@ -27,6 +27,19 @@ int pgs_season_year(long days);
 long pgs_days_from_civil(long y, int m, int d);
 void pgs_civil_from_days(long days, long *y, int *m, int *d);
 
+/*
+ * Timestamps as microseconds since 1970-01-01T00:00:00Z.
+ *
+ * pgs_timestamp_parse: ISO-8601 "YYYY-MM-DDTHH:MM:SS", an optional fraction
+ * ".d…" (digits past microseconds are dropped), then "Z" or an offset
+ * "+HH:MM" / "-HH:MM"; the date as pgs_date_parse checks it, the time
+ * 00:00:00..23:59:59.  A time without a zone is refused: it would be a
+ * guess.  0 ok, -1 bad (*us untouched).
+ */
+int pgs_timestamp_parse(const char *s, long long *us);
+/* us as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds, UTC); -1 when outside years 1900..9999. */
+int pgs_timestamp_format(long long us, char out[21]);
+
 /* today's day number (UTC) */
 long pgs_today_utc(void);
 

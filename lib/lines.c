@@ -2,14 +2,13 @@
 #include "lines.h"
 
 #include <jansson.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dates.h"
-#include "hash.h"
+#include "hashmap.h"
 #include "names.h"
 #include "ndjson.h"
 #include "rejects.h"
@@ -21,8 +20,6 @@
 
 /* The best candidate so far for one (game_date, lookup) key. */
 struct entry {
-	char *key;            /* "YYYY-MM-DD" then the lookup, one string */
-	uint32_t hash;
 	char *bookmaker;
 	int rank;             /* index in the priority list; n for unlisted bookmakers */
 	long long snap_us;
@@ -32,8 +29,8 @@ struct entry {
 struct pgs_lines {
 	char **prio;
 	size_t nprio;
-	struct entry *e;
-	size_t cap, n;        /* cap: power of two; e[i].key NULL when empty */
+	pgs_map best;         /* "YYYY-MM-DD" then the lookup → struct entry */
+	pgs_buf *key;         /* scratch for building keys */
 	struct pgs_lines_stats st;
 };
 
@@ -45,10 +42,14 @@ struct cand {
 	int rank;
 };
 
-static uint32_t
-key_hash(const char *date, const char *lookup)
+/* The key of (date, lookup): the date has a fixed length, so plain concatenation. */
+static const char *
+make_key(pgs_buf *b, const char *date, const char *lookup)
 {
-	return pgs_fnv1a(lookup, pgs_fnv1a(date, PGS_FNV1A_BASIS));
+	pgs_buf_reset(b);
+	pgs_buf_add(b, date, DATE_LEN);
+	pgs_buf_adds(b, lookup);
+	return b->s;
 }
 
 pgs_lines *
@@ -60,9 +61,17 @@ pgs_lines_new(const char *const *bookmakers, size_t n)
 	for (size_t i = 0; i < n; i++)
 		l->prio[i] = pgs_xstrdup(bookmakers[i]);
 	l->nprio = n;
-	l->cap = 1024;
-	l->e = pgs_xcalloc(l->cap, sizeof(*l->e));
+	l->key = pgs_xcalloc(1, sizeof(*l->key));
 	return l;
+}
+
+static void
+free_entry(void *p)
+{
+	struct entry *e = p;
+
+	free(e->bookmaker);
+	free(e);
 }
 
 void
@@ -70,14 +79,12 @@ pgs_lines_free(pgs_lines *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->cap; i++) {
-		free(l->e[i].key);
-		free(l->e[i].bookmaker);
-	}
-	free(l->e);
+	pgs_map_free(&l->best, free_entry);
 	for (size_t i = 0; i < l->nprio; i++)
 		free(l->prio[i]);
 	free(l->prio);
+	pgs_buf_free(l->key);
+	free(l->key);
 	free(l);
 }
 
@@ -85,63 +92,7 @@ void
 pgs_lines_stats(const pgs_lines *l, struct pgs_lines_stats *st)
 {
 	*st = l->st;
-	st->keys = (long)l->n;
-}
-
-/* ---- timestamps ---- */
-
-static int
-digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = 10 * v + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-pgs_parse_timestamp(const char *s, long long *us)
-{
-	char date[DATE_LEN + 1];
-	const char *p;
-	long days;
-	int hh, mm, ss, oh = 0, om = 0, sign = 0;
-	long long frac = 0, scale = 100000;
-
-	if (!s || strlen(s) < 20)
-		return -1;
-	memcpy(date, s, DATE_LEN);
-	date[DATE_LEN] = '\0';
-	if (pgs_date_parse(date, &days) < 0 || (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
-		return -1;
-	p = s + 11;
-	if (digits(p, 2, &hh) < 0 || p[2] != ':' || digits(p + 3, 2, &mm) < 0 || p[5] != ':' ||
-	    digits(p + 6, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
-		return -1;
-	p += 8;
-	if (*p == '.' || *p == ',') {
-		if (p[1] < '0' || p[1] > '9')
-			return -1;
-		/* microseconds are plenty; further digits are read and dropped */
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			frac += scale * (*p - '0');
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-		sign = 0;
-	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) == 0 && p[3] == ':' &&
-	    digits(p + 4, 2, &om) == 0 && p[6] == '\0' && oh <= 23 && om <= 59) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return -1;
-	}
-	*us = days * US_PER_DAY + ((hh * 60LL + mm) * 60 + ss) * 1000000LL + frac -
-	    sign * (oh * 60LL + om) * 60 * 1000000LL;
-	return 0;
+	st->keys = (long)pgs_map_size(&l->best);
 }
 
 /* ---- reading the file ---- */
@@ -170,50 +121,19 @@ better(const struct cand *c, const struct entry *e)
 }
 
 static void
-grow(pgs_lines *l)
-{
-	struct entry *old = l->e;
-	size_t oldcap = l->cap;
-
-	l->cap *= 2;
-	l->e = pgs_xcalloc(l->cap, sizeof(*l->e));
-	for (size_t i = 0; i < oldcap; i++) {
-		size_t p;
-
-		if (!old[i].key)
-			continue;
-		for (p = old[i].hash & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1))
-			;
-		l->e[p] = old[i];
-	}
-	free(old);
-}
-
-static void
 keep(pgs_lines *l, const struct cand *c)
 {
-	uint32_t h = key_hash(c->date, c->lookup);
-	struct entry *e;
-	size_t p;
+	int added;
+	void **slot = pgs_map_slot(&l->best, make_key(l->key, c->date, c->lookup), &added);
+	struct entry *e = *slot;
 
-	if (2 * (l->n + 1) > l->cap)
-		grow(l);
-	for (p = h & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1)) {
-		e = &l->e[p];
-		if (e->hash == h && memcmp(e->key, c->date, DATE_LEN) == 0 &&
-		    strcmp(e->key + DATE_LEN, c->lookup) == 0)
-			goto found;
+	if (added) {
+		e = *slot = pgs_xcalloc(1, sizeof(*e));
+	} else {
+		if (!better(c, e))
+			return;
+		free(e->bookmaker);
 	}
-	e = &l->e[p];
-	e->key = pgs_xasprintf("%.*s%s", DATE_LEN, c->date, c->lookup);
-	e->hash = h;
-	l->n++;
-	goto set;
-found:
-	if (!better(c, e))
-		return;
-	free(e->bookmaker);
-set:
 	e->bookmaker = pgs_xstrdup(c->bookmaker);
 	e->rank = c->rank;
 	e->snap_us = c->snap_us;
@@ -289,13 +209,13 @@ parse_line(pgs_lines *l, json_t *row, struct cand *c, char lookup[LOOKUP_CAP], c
 	v = json_object_get(row, "snapshot_at");
 	if (!v || json_is_null(v))
 		return pgs_fail(err, cap, "missing snapshot_at");
-	if (pgs_parse_timestamp(json_string_value(v), &c->snap_us) < 0)
+	if (pgs_timestamp_parse(json_string_value(v), &c->snap_us) < 0)
 		return pgs_fail(err, cap, "bad snapshot_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
 
 	/* without a tip-off time, the game is taken to start at the end of game_date UTC */
 	v = json_object_get(row, "tipoff_at");
 	if (v && !json_is_null(v)) {
-		if (pgs_parse_timestamp(json_string_value(v), &tip_us) < 0)
+		if (pgs_timestamp_parse(json_string_value(v), &tip_us) < 0)
 			return pgs_fail(err, cap, "bad tipoff_at '%s'", json_is_string(v) ? json_string_value(v) : "(not a string)");
 	} else {
 		tip_us = (days + 1) * US_PER_DAY;
@@ -346,17 +266,10 @@ out:
 const struct pgs_line *
 pgs_lines_find(const pgs_lines *l, const char *game_date, const char *lookup)
 {
-	uint32_t h;
+	const struct entry *e;
 
 	if (!l || !game_date || !lookup || strlen(game_date) != DATE_LEN)
 		return NULL;
-	h = key_hash(game_date, lookup);
-	for (size_t p = h & (l->cap - 1); l->e[p].key; p = (p + 1) & (l->cap - 1)) {
-		const struct entry *e = &l->e[p];
-
-		if (e->hash == h && memcmp(e->key, game_date, DATE_LEN) == 0 &&
-		    strcmp(e->key + DATE_LEN, lookup) == 0)
-			return &e->pub;
-	}
-	return NULL;
+	e = pgs_map_get(&l->best, make_key(l->key, game_date, lookup));
+	return e ? &e->pub : NULL;
 }

@@ -55,11 +55,4 @@ const struct pgs_line *pgs_lines_find(const pgs_lines *l, const char *game_date,
 
 void pgs_lines_stats(const pgs_lines *l, struct pgs_lines_stats *st);
 
-/*
- * Parse an ISO-8601 timestamp "YYYY-MM-DDTHH:MM:SS" (or a space for T), an optional
- * fraction, then "Z" or a "+HH:MM" / "-HH:MM" offset, into microseconds since the
- * epoch (UTC).  A time without a zone is refused: it would be a guess.  0 ok, -1 bad.
- */
-int pgs_parse_timestamp(const char *s, long long *us);
-
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ open_next(pgs_input *in)
 		in->name = path;
 	}
 	if (fd < 0) {
-		pgs_err("cannot open '%s': %s", path, strerror(errno));
+		pgs_err_errno("cannot open '%s'", path);
 		return -1;
 	}
 	/* gzdopen reads plain data through unchanged when it has no gzip magic */
@@ -99,8 +100,10 @@ fill(pgs_input *in)
 	got = gzread(in->gz, in->buf + in->end, (unsigned)(in->cap - in->end - 1));
 	if (got < 0) {
 		msg = gzerror(in->gz, &zerr);
-		pgs_err("read error on '%s': %s", in->name,
-		    zerr == Z_ERRNO ? strerror(errno) : msg);
+		if (zerr == Z_ERRNO)
+			pgs_err_errno("read error on '%s'", in->name);
+		else
+			pgs_err("read error on '%s': %s", in->name, msg);
 		return -1;
 	}
 	if (got == 0) {
@@ -363,34 +366,153 @@ pgs_out_init(void)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 }
 
-/*
- * json_dumpf() writes token by token through locked stdio, which costs more
- * than the parse; dumping into one reused buffer and writing it once is
- * several times faster.
- */
-static char *emit_buf;
-static size_t emit_cap;
+/* ---- the row serializer ---- */
+
+static void
+dump_string(pgs_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n;
+	char *w;
+
+	pgs_buf_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
+	w = b->s + b->len;
+	*w++ = '"';
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': case '\\': *w++ = (char)c; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+		}
+	}
+	*w++ = '"';
+	*w = '\0';
+	b->len = (size_t)(w - b->s);
+}
+
+static void
+dump_int(pgs_buf *b, json_int_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	pgs_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* As jansson's jsonp_dtostr(): "%.15g", a ".0" when it looks like an integer, no '+' or leading zeros in the exponent. */
+static int
+dump_real(pgs_buf *b, double x)
+{
+	char tmp[40], *e;
+	int n;
+
+	if (!isfinite(x))
+		return -1;
+	n = snprintf(tmp, sizeof(tmp) - 3, "%.15g", x);
+	if (n < 0 || (size_t)n >= sizeof(tmp) - 3)
+		return -1;
+	if (!strchr(tmp, '.') && !strchr(tmp, 'e')) {
+		memcpy(tmp + n, ".0", 3);
+		n += 2;
+	}
+	if ((e = strchr(tmp, 'e'))) {
+		/* e points at the exponent's sign or first digit, end past '+' and leading zeros */
+		char *end = ++e + 1;
+
+		if (*e == '-')
+			e++;
+		while (*end == '0')
+			end++;
+		if (end != e)
+			memmove(e, end, strlen(end) + 1);
+		n = (int)strlen(tmp);
+	}
+	pgs_buf_add(b, tmp, (size_t)n);
+	return 0;
+}
+
+int
+pgs_json_dump(pgs_buf *b, json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i, first = 1;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		pgs_buf_add(b, "{", 1);
+		json_object_foreach(v, key, item) {
+			if (!first)
+				pgs_buf_add(b, ",", 1);
+			first = 0;
+			dump_string(b, key, strlen(key));
+			pgs_buf_add(b, ":", 1);
+			if (pgs_json_dump(b, item) < 0)
+				return -1;
+		}
+		pgs_buf_add(b, "}", 1);
+		return 0;
+	case JSON_ARRAY:
+		pgs_buf_add(b, "[", 1);
+		json_array_foreach(v, i, item) {
+			if (i > 0)
+				pgs_buf_add(b, ",", 1);
+			if (pgs_json_dump(b, item) < 0)
+				return -1;
+		}
+		pgs_buf_add(b, "]", 1);
+		return 0;
+	case JSON_STRING:
+		dump_string(b, json_string_value(v), json_string_length(v));
+		return 0;
+	case JSON_INTEGER:
+		dump_int(b, json_integer_value(v));
+		return 0;
+	case JSON_REAL:
+		return dump_real(b, json_real_value(v));
+	case JSON_TRUE:
+		pgs_buf_add(b, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		pgs_buf_add(b, "false", 5);
+		return 0;
+	default:
+		pgs_buf_add(b, "null", 4);
+		return 0;
+	}
+}
+
+/* One reused line buffer: json_dumpf() would write token by token through locked stdio. */
+static pgs_buf emit_buf;
 
 int
 pgs_emit(json_t *obj)
 {
-	const size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(15);
-	size_t n = json_dumpb(obj, emit_buf, emit_cap, flags);
-
-	if (n == 0)
+	pgs_buf_reset(&emit_buf);
+	if (pgs_json_dump(&emit_buf, obj) < 0)
 		return -1;
-	if (n + 1 > emit_cap) {
-		free(emit_buf);
-		emit_cap = (n + 1) * 2;
-		emit_buf = pgs_xmalloc(emit_cap);
-		n = json_dumpb(obj, emit_buf, emit_cap, flags);
-		if (n == 0)
-			return -1;
-	}
-	emit_buf[n] = '\n';
-	if (fwrite(emit_buf, 1, n + 1, stdout) != n + 1)
-		return -1;
-	return 0;
+	pgs_buf_add(&emit_buf, "\n", 1);
+	return fwrite_unlocked(emit_buf.s, 1, emit_buf.len, stdout) == emit_buf.len ? 0 : -1;
 }
 
 int
@@ -421,8 +543,6 @@ pgs_rows_vouch(int got, const pgs_rows *in, long rows_out)
 int
 pgs_out_close(void)
 {
-	free(emit_buf);
-	emit_buf = NULL;
-	emit_cap = 0;
+	pgs_buf_free(&emit_buf);
 	return pgs_close_stream(stdout, "stdout");
 }

@@ -1,11 +1,270 @@
-/* opts.c — common option handling. */
+/* opts.c — the options path of every tool (see opts.h). */
 #include "opts.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dates.h"
 #include "util.h"
+
+/* getopt_long values: short options return their character, long-only ones these. */
+enum {
+	VAL_REJECTS = 0x10000,
+	VAL_MAX_REJECTS,
+	VAL_TOOL = 0x20000,   /* + the option's index in the tool's table */
+};
+
+static const struct {
+	const char *name;
+	int val;
+	int rows_only;
+	const char *arg, *help;
+} common[] = {
+	{ "rejects", VAL_REJECTS, 1, "FILE", "append rejected lines to FILE as NDJSON instead of stderr" },
+	{ "max-rejects", VAL_MAX_REJECTS, 1, "N", "fail (exit 3, no end marker) once more than N are rejected" },
+	{ "quiet", 'q', 0, NULL, "only errors on stderr" },
+	{ "verbose", 'v', 0, NULL, "also progress and counts on stderr" },
+	{ "help", 'h', 0, NULL, "print this help and exit" },
+	{ "version", 'V', 0, NULL, "print the version and exit" },
+};
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
+
+/* The column where an option's explanation starts in --help. */
+#define HELP_COLUMN 22
+
+void
+pgs_usage(FILE *f, const struct pgs_tool *tool)
+{
+	const char *const *l;
+	size_t indent = 0;
+
+	for (l = tool->synopsis; *l; l++) {
+		size_t plen = strlen(pgs_prog);
+		int form = strncmp(*l, pgs_prog, plen) == 0 && ((*l)[plen] == ' ' || (*l)[plen] == '\0');
+
+		if (l == tool->synopsis)
+			fprintf(f, "usage: %s\n", *l);
+		else if (form)
+			fprintf(f, "       %s\n", *l);
+		else
+			fprintf(f, "%*s%s\n", (int)indent, "", *l);
+		if (form || l == tool->synopsis)
+			indent = strlen("usage: ") + strcspn(*l, " ") + 1;
+	}
+	fputc('\n', f);
+	if (tool->help)
+		tool->help(f);
+	for (size_t i = 0; i < NCOMMON; i++) {
+		char head[64];
+
+		if (common[i].rows_only && !(tool->flags & PGS_TOOL_ROWS))
+			continue;
+		if (common[i].val < 0x100)
+			snprintf(head, sizeof(head), "-%c, --%s", common[i].val, common[i].name);
+		else
+			snprintf(head, sizeof(head), "--%s %s", common[i].name, common[i].arg);
+		fprintf(f, "  %-*s%s\n", HELP_COLUMN - 2, head, common[i].help);
+	}
+	fprintf(f, "\nExit status: %s.\n", tool->exits);
+}
+
+int
+pgs_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pgs_verr(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help'.\n", pgs_prog);
+	return PGS_EXIT_USAGE;
+}
+
+/* The option text of argv element arg: "--name" without any "=value". */
+static int
+long_len(const char *arg)
+{
+	return (int)strcspn(arg, "=");
+}
+
+/* getopt_long said '?' or ':' (opterr is off): one message of our own. */
+static int
+bad_option(int c, char **argv, const struct option *longopts)
+{
+	const char *arg = argv[optind - 1];
+
+	/* a long option given "=value" that it does not take: optopt is its value */
+	if (optopt != 0 && strncmp(arg, "--", 2) == 0 && strchr(arg, '=')) {
+		for (const struct option *o = longopts; o->name; o++)
+			if (o->val == optopt && o->has_arg == no_argument &&
+			    (int)strlen(o->name) == long_len(arg + 2) &&
+			    strncmp(o->name, arg + 2, strlen(o->name)) == 0)
+				return pgs_usage_error("option '%.*s' takes no argument", long_len(arg), arg);
+	}
+	if (optopt > 0 && optopt < 0x100) {
+		if (c == ':')
+			return pgs_usage_error("option '-%c' needs an argument", optopt);
+		return pgs_usage_error("unknown option '-%c'", optopt);
+	}
+	if (c == ':')
+		return pgs_usage_error("option '%.*s' needs an argument", long_len(arg), arg);
+	return pgs_usage_error("unknown option '%.*s'", long_len(arg), arg);
+}
+
+static void
+list_add(struct pgs_strlist *l, const char *s)
+{
+	l->v = pgs_xrealloc(l->v, (size_t)(l->n + 2) * sizeof(*l->v));
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
+}
+
+/* The tool's option that getopt_long returned as c, or NULL. */
+static const struct pgs_option *
+tool_option(const struct pgs_option *opts, int c)
+{
+	if (c >= VAL_TOOL)
+		return &opts[c - VAL_TOOL];
+	for (const struct pgs_option *o = opts; o->kind != PGS_OPTK_END; o++)
+		if (o->short_name == c)
+			return o;
+	return NULL;
+}
+
+static int
+takes_arg(const struct pgs_option *o)
+{
+	return o->kind == PGS_OPTK_STRING || o->kind == PGS_OPTK_LIST || o->kind == PGS_OPTK_CALLBACK;
+}
+
+/* One of the tool's options: 0 or an exit status. */
+static int
+tool_opt(const struct pgs_option *o, const char *arg, void *ctx)
+{
+	switch (o->kind) {
+	case PGS_OPTK_FLAG:
+		*(int *)o->value = 1;
+		return 0;
+	case PGS_OPTK_STRING:
+		*(const char **)o->value = arg;
+		return 0;
+	case PGS_OPTK_LIST:
+		list_add(o->value, arg);
+		return 0;
+	case PGS_OPTK_CALLBACK:
+	case PGS_OPTK_CALLBACK0:
+		return o->fn(ctx, arg);
+	default:
+		return pgs_usage_error("internal error: option kind %d", (int)o->kind);
+	}
+}
+
+/* One of the common options: -1 to go on, or an exit status. */
+static int
+common_opt(int c, const char *arg, const struct pgs_tool *tool, struct pgs_common *co)
+{
+	switch (c) {
+	case 'h':
+		pgs_usage(stdout, tool);
+		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
+	case 'V':
+		printf("%s %s\n", pgs_prog, PGS_VERSION);
+		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
+	case 'q':
+		pgs_verbosity = 0;
+		return -1;
+	case 'v':
+		pgs_verbosity = 2;
+		return -1;
+	case VAL_REJECTS:
+		co->rejects = arg;
+		return -1;
+	case VAL_MAX_REJECTS:
+		if ((co->max_rejects = pgs_parse_count(arg)) < 0)
+			return pgs_usage_error("bad --max-rejects '%s': want a count", arg);
+		return -1;
+	}
+	return pgs_usage_error("internal error: option %d", c);
+}
+
+int
+pgs_parse_options(int argc, char **argv, const struct pgs_tool *tool,
+    const struct pgs_option *opts, struct pgs_common *co, void *ctx)
+{
+	struct option *longopts;
+	const struct pgs_option *o;
+	pgs_buf shorts = { 0 };
+	size_t n = 0, nopts = 0;
+	int c, rc = -1;
+
+	if (co) {
+		co->rejects = NULL;
+		co->max_rejects = -1;
+	}
+	while (opts[nopts].kind != PGS_OPTK_END)
+		nopts++;
+	longopts = pgs_xcalloc(NCOMMON + nopts + 1, sizeof(*longopts));
+	pgs_buf_adds(&shorts, ":hVqv");
+	for (size_t i = 0; i < NCOMMON; i++) {
+		if (common[i].rows_only && !(tool->flags & PGS_TOOL_ROWS))
+			continue;
+		longopts[n++] = (struct option){ common[i].name,
+			common[i].arg ? required_argument : no_argument, NULL, common[i].val };
+	}
+	for (size_t i = 0; i < nopts; i++) {
+		o = &opts[i];
+		longopts[n++] = (struct option){ o->name, takes_arg(o) ? required_argument : no_argument,
+			NULL, o->short_name ? o->short_name : VAL_TOOL + (int)i };
+		if (o->short_name) {
+			char s[3] = { (char)o->short_name, ':', '\0' };
+
+			s[1] = takes_arg(o) ? ':' : '\0';
+			pgs_buf_adds(&shorts, s);
+		}
+	}
+	opterr = 0;
+	while (rc < 0 && (c = getopt_long(argc, argv, shorts.s, longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			rc = bad_option(c, argv, longopts);
+		else if ((o = tool_option(opts, c)) && (rc = tool_opt(o, optarg, ctx)) == 0)
+			rc = -1;
+		else if (!o)
+			rc = common_opt(c, optarg, tool, co);
+	}
+	if (rc < 0 && (tool->flags & PGS_TOOL_NO_OPERANDS) && optind < argc)
+		rc = pgs_usage_error("unexpected argument '%s'", argv[optind]);
+	free(longopts);
+	pgs_buf_free(&shorts);
+	return rc;
+}
+
+int
+pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto)
+{
+	if (from && pgs_date_parse(from, dfrom) < 0)
+		return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", from);
+	if (to && pgs_date_parse(to, dto) < 0)
+		return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", to);
+	if (*dfrom > *dto)
+		return pgs_usage_error("--from %s is after --to %s", from, to);
+	return 0;
+}
+
+const char *
+pgs_default_store(const char *opt)
+{
+	const char *env;
+
+	if (opt && *opt)
+		return opt;
+	env = getenv("PGS_STORE");
+	if (env && *env)
+		return env;
+	return "sqlite:pgs.db";
+}
+
+/* ---- deprecated: the per-tool getopt loop ---- */
 
 void
 pgs_common_init(struct pgs_common *co)
@@ -46,41 +305,4 @@ pgs_common_opt(int c, const char *arg, struct pgs_common *co, void (*usage)(FILE
 		return PGS_OPT_BAD;
 	}
 	return PGS_OPT_NOT_MINE;
-}
-
-int
-pgs_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pgs_verr(fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "Try '%s --help'.\n", pgs_prog);
-	return PGS_EXIT_USAGE;
-}
-
-int
-pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto)
-{
-	if (from && pgs_date_parse(from, dfrom) < 0)
-		return pgs_usage_error("bad --from '%s': want YYYY-MM-DD", from);
-	if (to && pgs_date_parse(to, dto) < 0)
-		return pgs_usage_error("bad --to '%s': want YYYY-MM-DD", to);
-	if (*dfrom > *dto)
-		return pgs_usage_error("--from %s is after --to %s", from, to);
-	return 0;
-}
-
-const char *
-pgs_default_store(const char *opt)
-{
-	const char *env;
-
-	if (opt && *opt)
-		return opt;
-	env = getenv("PGS_STORE");
-	if (env && *env)
-		return env;
-	return "sqlite:pgs.db";
 }

@@ -10,8 +10,10 @@
 #include "dnp.h"
 #include "formulas.h"
 #include "hash.h"
+#include "hashmap.h"
 #include "minutes.h"
 #include "names.h"
+#include "ndjson.h"
 #include "schema.h"
 #include "util.h"
 
@@ -96,13 +98,6 @@ struct team {
 	int usage_missing, secs_missing, pts_missing;
 };
 
-/* Open-addressing index of row/group numbers by a string hash; -1 is empty. */
-struct index {
-	int *slot;
-	uint32_t *hash;
-	size_t cap;          /* power of two */
-};
-
 struct pgs_summary {
 	const char **prefer;
 	size_t nprefer;
@@ -110,9 +105,7 @@ struct pgs_summary {
 	const pgs_lines *lines;
 	int field_pos[NF];                 /* schema index of each F_ */
 	int stat_pos[NSTAT];               /* schema index of each stat */
-	struct index known;                /* field names this stage consumes or writes */
-	const char **known_names;
-	size_t nknown;
+	pgs_map known;                     /* field names this stage consumes or writes */
 
 	struct raw *rows;
 	size_t nrows, caprows;
@@ -120,81 +113,21 @@ struct pgs_summary {
 	size_t ngroups, capgroups;
 	struct team *teams;
 	size_t nteams, capteams;
-	struct index by_key;               /* group of a (uid|lookup) key */
-	struct index by_src;               /* row of a (source, key) pair: duplicates */
+	pgs_map by_key;                    /* group number of a group key (group_key()) */
+	pgs_map by_src;                    /* (group key, source) pairs seen: duplicates */
+	pgs_buf key;                       /* scratch for building those keys */
 	json_t *out;                       /* the output row, reused: keys stay, values change */
 	const char **extra_keys;           /* passed-through keys to take out of it again */
 	size_t nextra, capextra;
-	char *dump;                        /* reused output buffer */
-	size_t dumpcap;
+	pgs_buf text;                      /* the output row's JSON, reused */
 };
-
-static void
-index_init(struct index *x, size_t cap)
-{
-	x->cap = cap;
-	x->slot = pgs_xmalloc(cap * sizeof(*x->slot));
-	x->hash = pgs_xmalloc(cap * sizeof(*x->hash));
-	memset(x->slot, 0xff, cap * sizeof(*x->slot));
-}
-
-static void
-index_free(struct index *x)
-{
-	free(x->slot);
-	free(x->hash);
-}
-
-static void
-index_clear(struct index *x)
-{
-	memset(x->slot, 0xff, x->cap * sizeof(*x->slot));
-}
-
-/* First slot position for h; the caller walks (pos + 1) & mask. */
-static size_t
-index_start(const struct index *x, uint32_t h)
-{
-	return (size_t)h & (x->cap - 1);
-}
-
-static void
-index_put(struct index *x, size_t pos, uint32_t h, int v)
-{
-	x->slot[pos] = v;
-	x->hash[pos] = h;
-}
 
 /* ---- set-up ---- */
 
 static int
 known_has(const pgs_summary *s, const char *name)
 {
-	uint32_t h = pgs_fnv1a(name, PGS_FNV1A_BASIS);
-
-	for (size_t p = index_start(&s->known, h);; p = (p + 1) & (s->known.cap - 1)) {
-		int v = s->known.slot[p];
-
-		if (v < 0)
-			return 0;
-		if (s->known.hash[p] == h && strcmp(s->known_names[v], name) == 0)
-			return 1;
-	}
-}
-
-static void
-known_add(pgs_summary *s, const char *name)
-{
-	uint32_t h;
-	size_t p;
-
-	if (known_has(s, name))
-		return;
-	h = pgs_fnv1a(name, PGS_FNV1A_BASIS);
-	for (p = index_start(&s->known, h); s->known.slot[p] >= 0; p = (p + 1) & (s->known.cap - 1))
-		;
-	s->known_names[s->nknown] = name;
-	index_put(&s->known, p, h, (int)s->nknown++);
+	return pgs_map_has(&s->known, name);
 }
 
 pgs_summary *
@@ -247,23 +180,16 @@ pgs_summary_new(const struct pgs_summary_opts *o)
 	strcpy(s->processed_at, o->processed_at);
 	s->lines = o->lines;
 
-	index_init(&s->known, 512);
-	s->known_names = pgs_xcalloc(pgs_raw_nfields + pgs_summary_nfields, sizeof(*s->known_names));
 	for (size_t i = 0; i < pgs_raw_nfields; i++)
-		known_add(s, pgs_raw_fields[i].name);
+		pgs_map_add(&s->known, pgs_raw_fields[i].name);
 	for (size_t i = 0; i < pgs_summary_nfields; i++)
-		known_add(s, pgs_summary_fields[i].name);
-
-	index_init(&s->by_key, 256);
-	index_init(&s->by_src, 256);
+		pgs_map_add(&s->known, pgs_summary_fields[i].name);
 	/* every summary field in schema order, once: later rows only swap values */
 	s->out = json_object();
 	for (size_t i = 0; i < pgs_summary_nfields; i++)
 		json_object_set_new(s->out, pgs_summary_fields[i].name, json_null());
 	json_object_set_new(s->out, "data_hash", json_string(HASH_PLACEHOLDER));
 	json_object_set_new(s->out, "processed_at", json_string(s->processed_at));
-	s->dumpcap = 4096;
-	s->dump = pgs_xmalloc(s->dumpcap);
 	return s;
 }
 
@@ -275,8 +201,8 @@ clear_game(pgs_summary *s)
 	s->nrows = 0;
 	s->ngroups = 0;
 	s->nteams = 0;
-	index_clear(&s->by_key);
-	index_clear(&s->by_src);
+	pgs_map_clear(&s->by_key, NULL);
+	pgs_map_clear(&s->by_src, NULL);
 }
 
 void
@@ -288,16 +214,16 @@ pgs_summary_free(pgs_summary *s)
 	for (size_t i = 0; i < s->nprefer; i++)
 		free((char *)s->prefer[i]);
 	free(s->prefer);
-	index_free(&s->known);
-	free(s->known_names);
-	index_free(&s->by_key);
-	index_free(&s->by_src);
+	pgs_map_free(&s->known, NULL);
+	pgs_map_free(&s->by_key, NULL);
+	pgs_map_free(&s->by_src, NULL);
+	pgs_buf_free(&s->key);
 	free(s->rows);
 	free(s->groups);
 	free(s->teams);
 	json_decref(s->out);
 	free(s->extra_keys);
-	free(s->dump);
+	pgs_buf_free(&s->text);
 	free(s);
 }
 
@@ -508,17 +434,6 @@ check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 	return 0;
 }
 
-static void
-grow_index(struct index *x, size_t need)
-{
-	if (need * 2 <= x->cap)
-		return;
-	index_free(x);
-	while (need * 2 > x->cap)
-		x->cap *= 2;
-	index_init(x, x->cap);
-}
-
 /* Group key of a row: its universal_player_id, else its player_lookup. */
 static const char *
 row_key(const struct raw *r, int *is_uid)
@@ -527,55 +442,27 @@ row_key(const struct raw *r, int *is_uid)
 	return r->uid ? r->uid : r->lookup;
 }
 
-static uint32_t
-key_hash(const char *key, int is_uid)
+/*
+ * The key of a group in by_key ("u" or "l", then the id), and with a source
+ * the key of one source's row in by_src; built in s->key.
+ */
+static const char *
+group_key(pgs_summary *s, const char *key, int is_uid, const char *source)
 {
-	return pgs_fnv1a(key, is_uid ? 0x75u : 0x6cu);
-}
+	const char *parts[3] = { is_uid ? "u" : "l", key, source };
 
-static void
-rebuild_indexes(pgs_summary *s)
-{
-	/* the game outgrew the tables: re-enter every row and group */
-	grow_index(&s->by_key, s->caprows);
-	grow_index(&s->by_src, s->caprows);
-	index_clear(&s->by_key);
-	index_clear(&s->by_src);
-	for (size_t g = 0; g < s->ngroups; g++) {
-		uint32_t h = key_hash(s->groups[g].key, s->groups[g].key_is_uid);
-		size_t p;
-
-		for (p = index_start(&s->by_key, h); s->by_key.slot[p] >= 0; p = (p + 1) & (s->by_key.cap - 1))
-			;
-		index_put(&s->by_key, p, h, (int)g);
-	}
-	for (size_t i = 0; i < s->nrows; i++) {
-		int is_uid;
-		const char *key = row_key(&s->rows[i], &is_uid);
-		uint32_t h = pgs_fnv1a(s->rows[i].source, key_hash(key, is_uid));
-		size_t p;
-
-		for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1))
-			;
-		index_put(&s->by_src, p, h, (int)i);
-	}
+	return pgs_map_key(&s->key, source ? 3 : 2, parts);
 }
 
 /* Find the group of key, creating it; returns its number. */
 static int
-find_group(pgs_summary *s, const char *key, int is_uid, int create)
+find_group(pgs_summary *s, const char *key, int is_uid)
 {
-	uint32_t h = key_hash(key, is_uid);
-	size_t p;
+	int added;
+	void **slot = pgs_map_slot(&s->by_key, group_key(s, key, is_uid, NULL), &added);
 
-	for (p = index_start(&s->by_key, h); s->by_key.slot[p] >= 0; p = (p + 1) & (s->by_key.cap - 1)) {
-		struct group *g = &s->groups[s->by_key.slot[p]];
-
-		if (s->by_key.hash[p] == h && g->key_is_uid == is_uid && strcmp(g->key, key) == 0)
-			return s->by_key.slot[p];
-	}
-	if (!create)
-		return -1;
+	if (!added)
+		return (int)(intptr_t)*slot;
 	if (s->ngroups == s->capgroups) {
 		s->capgroups = s->capgroups ? 2 * s->capgroups : 64;
 		s->groups = pgs_xrealloc(s->groups, s->capgroups * sizeof(*s->groups));
@@ -585,31 +472,8 @@ find_group(pgs_summary *s, const char *key, int is_uid, int create)
 	s->groups[s->ngroups].key_is_uid = is_uid;
 	s->groups[s->ngroups].head = -1;
 	s->groups[s->ngroups].alias = -1;
-	index_put(&s->by_key, p, h, (int)s->ngroups);
+	*slot = (void *)(intptr_t)s->ngroups;
 	return (int)s->ngroups++;
-}
-
-/* A second row of the same player from the same source; -1 when none. */
-static int
-find_duplicate(pgs_summary *s, const struct raw *r, uint32_t *hout, size_t *pout)
-{
-	int is_uid;
-	const char *key = row_key(r, &is_uid);
-	uint32_t h = pgs_fnv1a(r->source, key_hash(key, is_uid));
-	size_t p;
-
-	for (p = index_start(&s->by_src, h); s->by_src.slot[p] >= 0; p = (p + 1) & (s->by_src.cap - 1)) {
-		const struct raw *o = &s->rows[s->by_src.slot[p]];
-		int o_uid;
-		const char *okey = row_key(o, &o_uid);
-
-		if (s->by_src.hash[p] == h && o_uid == is_uid && strcmp(okey, key) == 0 &&
-		    strcmp(o->source, r->source) == 0)
-			return s->by_src.slot[p];
-	}
-	*hout = h;
-	*pout = p;
-	return -1;
 }
 
 /* Link row i into group g's list, which stays in preference order. */
@@ -629,8 +493,6 @@ int
 pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
 {
 	struct raw *r;
-	uint32_t h = 0;
-	size_t p = 0;
 	int is_uid;
 	const char *key;
 
@@ -639,7 +501,6 @@ pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
 	if (s->nrows == s->caprows) {
 		s->caprows = s->caprows ? 2 * s->caprows : 128;
 		s->rows = pgs_xrealloc(s->rows, s->caprows * sizeof(*s->rows));
-		rebuild_indexes(s);
 	}
 	r = &s->rows[s->nrows];
 	memset(r, 0, sizeof(*r));
@@ -648,13 +509,12 @@ pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap)
 		return -1;
 	if (s->nrows > 0 && strcmp(r->game_id, s->rows[0].game_id) != 0)
 		return pgs_fail(err, cap, "game '%s' mixed into game '%s'", r->game_id, s->rows[0].game_id);
-	if (find_duplicate(s, r, &h, &p) >= 0)
+	key = row_key(r, &is_uid);
+	if (!pgs_map_add(&s->by_src, group_key(s, key, is_uid, r->source)))
 		return pgs_fail(err, cap, "duplicate player '%s' from source '%s' in game '%s'",
 		    r->lookup, r->source, r->game_id);
 	json_incref(row);
-	index_put(&s->by_src, p, h, (int)s->nrows);
-	key = row_key(r, &is_uid);
-	link_row(s, find_group(s, key, is_uid, 1), (int)s->nrows);
+	link_row(s, find_group(s, key, is_uid), (int)s->nrows);
 	s->nrows++;
 	return 0;
 }
@@ -961,21 +821,6 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	setv(s, F_REGISTRY, borrowed(reg));
 }
 
-/* Dump obj into s->dump; returns its length. */
-static size_t
-dump(pgs_summary *s, json_t *obj)
-{
-	size_t n = json_dumpb(obj, s->dump, s->dumpcap, PGS_SUMMARY_DUMP_FLAGS);
-
-	if (n > s->dumpcap) {
-		while (s->dumpcap < n)
-			s->dumpcap *= 2;
-		s->dump = pgs_xrealloc(s->dump, s->dumpcap);
-		n = json_dumpb(obj, s->dump, s->dumpcap, PGS_SUMMARY_DUMP_FLAGS);
-	}
-	return n;
-}
-
 /* Unknown fields of the player's rows pass through, the preferred source's first. */
 static void
 add_passthrough(pgs_summary *s, const struct group *g)
@@ -1011,24 +856,29 @@ emit_group(pgs_summary *s, const struct group *g, const char *best_source,
 
 	fill_values(s, g, best_source);
 	add_passthrough(s, g);
-	n = dump(s, s->out);
+	pgs_buf_reset(&s->text);
+	if (pgs_json_dump(&s->text, s->out) < 0) {
+		rc = -1;   /* cannot happen: every real here is finite */
+		goto out;
+	}
+	n = s->text.len;
 	/*
 	 * data_hash covers the content fields, which come first in schema order:
 	 * the text before data_hash, closed with '}'.  Inside a JSON string every
 	 * quote is escaped, so the first unescaped ,"data_hash":" is the boundary.
 	 * The real hash then overwrites the placeholder in place: one dump per row.
 	 */
-	at = memmem(s->dump, n, hash_key, sizeof(hash_key) - 1);
-	if (!at || (size_t)(s->dump + n - at) < sizeof(hash_key) - 1 + 16) {
+	at = memmem(s->text.s, n, hash_key, sizeof(hash_key) - 1);
+	if (!at || (size_t)(s->text.s + n - at) < sizeof(hash_key) - 1 + 16) {
 		rc = -1;   /* cannot happen: data_hash is always in the row */
 		goto out;
 	}
 	at[0] = '}';
-	pgs_sha256_hex16(s->dump, (size_t)(at - s->dump) + 1, hash);
+	pgs_sha256_hex16(s->text.s, (size_t)(at - s->text.s) + 1, hash);
 	at[0] = ',';
 	memcpy(at + sizeof(hash_key) - 1, hash, 16);
 	json_string_set(json_object_get(s->out, "data_hash"), hash);
-	rc = emit(s->out, s->dump, n, arg);
+	rc = emit(s->out, s->text.s, n, arg);
 out:
 	for (size_t i = 0; i < s->nextra; i++)
 		json_object_del(s->out, s->extra_keys[i]);

@@ -20,10 +20,6 @@
 
 #include "lines.h"
 
-/* The real precision of every dump: 15 significant digits print 0.1 as 0.1
- * and 36.2 as 36.2 (jansson's default of 17 prints 0.10000000000000001). */
-#define PGS_SUMMARY_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
 struct pgs_summary_opts {
 	const char *const *prefer;  /* source names, most preferred first (borrowed) */
 	size_t nprefer;
@@ -64,7 +60,7 @@ const char *pgs_summary_game(const pgs_summary *s);
 /*
  * Called once per summary row: row is the complete object (content fields in
  * schema order, data_hash, processed_at, then passed-through unknown fields),
- * line its compact JSON without a newline.  Non-zero stops the flush.
+ * line its compact JSON (pgs_json_dump) without a newline.  Non-zero stops the flush.
  */
 typedef int (*pgs_summary_emit_fn)(json_t *row, const char *line, size_t len, void *arg);
 

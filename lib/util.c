@@ -27,6 +27,35 @@ pgs_verr(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static void
+verr_errnum(int errnum, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", pgs_prog);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", errnum ? strerror(errnum) : "I/O error");
+}
+
+void
+pgs_err_errno(const char *fmt, ...)
+{
+	int errnum = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_errnum(errnum, fmt, ap);
+	va_end(ap);
+}
+
+void
+pgs_err_errnum(int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_errnum(errnum, fmt, ap);
+	va_end(ap);
+}
+
 void
 pgs_err(const char *fmt, ...)
 {
@@ -145,7 +174,7 @@ pgs_fail(char *why, size_t whylen, const char *fmt, ...)
 }
 
 void
-pgs_buf_add(pgs_buf *b, const char *s, size_t n)
+pgs_buf_reserve(pgs_buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -155,6 +184,12 @@ pgs_buf_add(pgs_buf *b, const char *s, size_t n)
 		b->s = pgs_xrealloc(b->s, cap);
 		b->cap = cap;
 	}
+}
+
+void
+pgs_buf_add(pgs_buf *b, const char *s, size_t n)
+{
+	pgs_buf_reserve(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -212,7 +247,7 @@ pgs_close_stream(FILE *f, const char *name)
 		saved = errno;
 	}
 	if (bad) {
-		pgs_err("write error on %s: %s", name, saved ? strerror(saved) : "I/O error");
+		pgs_err_errnum(saved, "write error on %s", name);
 		return -1;
 	}
 	return 0;

@@ -32,6 +32,11 @@ void pgs_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pgs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* suppressed by -q */
 void pgs_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
 void pgs_verr(const char *fmt, va_list ap);
+/* pgs_err() with ": " and strerror(errno) appended (errno as it was on entry):
+ * pgs_err_errno("cannot open '%s'", path) → "PROG: cannot open 'x': No such file or directory" */
+void pgs_err_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with an error number saved earlier (0 says "I/O error"). */
+void pgs_err_errnum(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void *pgs_xmalloc(size_t n);
 void *pgs_xcalloc(size_t n, size_t size);
@@ -53,6 +58,8 @@ typedef struct pgs_buf {
 	size_t len, cap;
 } pgs_buf;
 void pgs_buf_add(pgs_buf *b, const char *s, size_t n);
+/* Make room for n more bytes (and the NUL) without adding them: b->s + b->len is writable. */
+void pgs_buf_reserve(pgs_buf *b, size_t n);
 void pgs_buf_adds(pgs_buf *b, const char *s);
 void pgs_buf_addf(pgs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pgs_buf_reset(pgs_buf *b);

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +33,12 @@ enum { CMD_PLAN, CMD_DONE, CMD_FAIL, CMD_STATUS, CMD_LIST, CMD_RESET, NCMD };
 static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "list", "reset" };
 
 enum {
-	OPT_JOB = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
+	OPT_JOB, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
 	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST,
 };
 
-/* The options each command takes (bit i: option PGS_OPT_TOOL + i). */
-#define BIT(opt) (1u << ((opt) - PGS_OPT_TOOL))
+/* The options each command takes (bit i: the option OPT_JOB + i, in the order of parse_args). */
+#define BIT(opt) (1u << (opt))
 static const unsigned cmd_opts[NCMD] = {
 	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
 	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST),
@@ -52,7 +51,6 @@ static const unsigned cmd_opts[NCMD] = {
 
 struct opts {
 	int cmd;
-	unsigned given;     /* BIT() of each option given */
 	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
 	int json, no_stats;
@@ -66,18 +64,23 @@ struct job {
 	struct pgs_state s;
 };
 
+static const char *const synopsis[] = {
+	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]",
+	"[--config-digest HEX]",
+	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
+	"pgs-checkpoint fail --job J --from D --to D --error MSG",
+	"pgs-checkpoint status --job J [--json]",
+	"pgs-checkpoint list [--json]",
+	"pgs-checkpoint reset --job J",
+	NULL,
+};
+
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]\n"
-	    "                           [--config-digest HEX]\n"
-	    "       pgs-checkpoint done --job J --from D --to D [--no-stats]\n"
-	    "       pgs-checkpoint fail --job J --from D --to D --error MSG\n"
-	    "       pgs-checkpoint status --job J [--json]\n"
-	    "       pgs-checkpoint list [--json]\n"
-	    "       pgs-checkpoint reset --job J\n"
 	    "Keep the state of backfill job J in $PGS_STATE_DIR/J.json.\n"
+	    "\n"
 	    "  plan    create or update the job and print the batches still to do as\n"
 	    "          FROM<TAB>TO lines (never-run, failed and refused; days already done\n"
 	    "          are left out of a batch); --batch-days N slices the range (default 7);\n"
@@ -92,11 +95,16 @@ usage(FILE *f)
 	    "  status  batches, days, rows, rate and ETA of job J; --json for machines\n"
 	    "  list    every job in the state directory with its state; --json: one object a job\n"
 	    "  reset   remove the job's state (also a state file that does not parse)\n"
-	    "  -q, -v, -h, -V  quiet, verbose, help, version\n"
-	    "Exit: 0 ok, 2 usage, 3 failure (no such job, bad state file, no or bad statistics\n"
-	    "line, I/O, store), 4 done or fail refused: the statistics say the write was refused\n"
-	    "or a dry run, or the days are outside the job's range.\n");
+	    "\n");
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 2 usage error, 3 failure (no such job, bad state file, no or bad statistics line,\n"
+	"I/O, store), 4 done or fail refused: the statistics say the write was refused or a dry\n"
+	"run, or the days are outside the job's range",
+	0,
+};
 
 /* ---- the job's files ---- */
 
@@ -870,109 +878,75 @@ cmd_reset(struct job *j)
 
 /* ---- options ---- */
 
-static const char *
-opt_name(int c)
-{
-	static const char *const names[] = { "--job", "--from", "--to", "--batch-days", "--store",
-	    "--table", "--error", "--json", "--no-stats", "--config-digest" };
-
-	return names[c - PGS_OPT_TOOL];
-}
-
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		/* only the common options pgs-checkpoint honours (it writes no rejects) */
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "job", required_argument, NULL, OPT_JOB },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "batch-days", required_argument, NULL, OPT_BATCH_DAYS },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "table", required_argument, NULL, OPT_TABLE },
-		{ "error", required_argument, NULL, OPT_ERROR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "no-stats", no_argument, NULL, OPT_NO_STATS },
-		{ "config-digest", required_argument, NULL, OPT_CONFIG_DIGEST },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pgs_common co;
 	const char *bd = NULL, *cmd;
-	int c, r;
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "job", &o->job),
+		PGS_OPT_STRING(0, "from", &o->from),
+		PGS_OPT_STRING(0, "to", &o->to),
+		PGS_OPT_STRING(0, "batch-days", &bd),
+		PGS_OPT_STRING(0, "store", &o->store),
+		PGS_OPT_STRING(0, "table", &o->table),
+		PGS_OPT_STRING(0, "error", &o->error),
+		PGS_OPT_FLAG(0, "json", &o->json),
+		PGS_OPT_FLAG(0, "no-stats", &o->no_stats),
+		PGS_OPT_STRING(0, "config-digest", &o->config),
+		PGS_OPT_END(),
+	};
+	int r, c;
 
 	memset(o, 0, sizeof(*o));
-	pgs_common_init(&co);
 	o->cmd = -1;
 	o->batch_days = 7;
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, &co, usage);
-		if (r == PGS_OPT_EXIT)
-			exit(PGS_EXIT_OK);
-		if (r == PGS_OPT_BAD)
-			return -1;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		if (c >= OPT_JOB && c <= OPT_CONFIG_DIGEST)
-			o->given |= BIT(c);
-		switch (c) {
-		case OPT_JOB: o->job = optarg; break;
-		case OPT_FROM: o->from = optarg; break;
-		case OPT_TO: o->to = optarg; break;
-		case OPT_BATCH_DAYS: bd = optarg; break;
-		case OPT_STORE: o->store = optarg; break;
-		case OPT_TABLE: o->table = optarg; break;
-		case OPT_ERROR: o->error = optarg; break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_NO_STATS: o->no_stats = 1; break;
-		case OPT_CONFIG_DIGEST: o->config = optarg; break;
-		default: return pgs_usage_error("unexpected option"), -1;
-		}
-	}
+	if ((r = pgs_parse_options(argc, argv, &tool, opts, NULL, o)) >= 0)
+		return r;
 	if (optind >= argc)
-		return pgs_usage_error("missing command: plan, done, fail, status, list or reset"), -1;
+		return pgs_usage_error("missing command: plan, done, fail, status, list or reset");
 	for (int i = 0; i < NCMD; i++)
 		if (strcmp(argv[optind], cmd_names[i]) == 0)
 			o->cmd = i;
 	if (o->cmd < 0)
 		return pgs_usage_error("unknown command '%s': want plan, done, fail, status, list or reset",
-		    argv[optind]), -1;
+		    argv[optind]);
 	cmd = cmd_names[o->cmd];
 	if (optind + 1 < argc)
-		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]), -1;
+		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
+	/* an option the command does not honour is an error, not ignored */
+	const int given[] = { !!o->job, !!o->from, !!o->to, !!bd, !!o->store, !!o->table,
+	    !!o->error, o->json, o->no_stats, !!o->config };   /* in the order of opts[] and OPT_ */
+
 	for (c = OPT_JOB; c <= OPT_CONFIG_DIGEST; c++)
-		if ((o->given & BIT(c)) && !(cmd_opts[o->cmd] & BIT(c)))
-			return pgs_usage_error("%s does not take %s", cmd, opt_name(c)), -1;
+		if (given[c] && !(cmd_opts[o->cmd] & BIT(c)))
+			return pgs_usage_error("%s does not take --%s", cmd, opts[c].name);
 	if (o->cmd != CMD_LIST) {
 		if (!o->job)
-			return pgs_usage_error("%s: --job is required", cmd), -1;
+			return pgs_usage_error("%s: --job is required", cmd);
 		if (!good_job_name(o->job, strlen(o->job)))
-			return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job), -1;
+			return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job);
 	}
 	if (cmd_opts[o->cmd] & BIT(OPT_FROM)) {
 		if (!o->from || !o->to)
-			return pgs_usage_error("%s: --from and --to are required", cmd), -1;
+			return pgs_usage_error("%s: --from and --to are required", cmd);
 		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0)
-			return -1;
+			return PGS_EXIT_USAGE;
 	}
 	if (bd && ((o->batch_days = pgs_parse_count(bd)) < 1 || o->batch_days > 100000))
-		return pgs_usage_error("bad --batch-days '%s': want a positive count", bd), -1;
+		return pgs_usage_error("bad --batch-days '%s': want a positive count", bd);
 	if (o->cmd == CMD_FAIL && !o->error)
-		return pgs_usage_error("fail: --error is required"), -1;
+		return pgs_usage_error("fail: --error is required");
 	if (o->table && strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
-		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
+		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW);
 	if (o->store && !*o->store)
-		return pgs_usage_error("empty --store"), -1;
+		return pgs_usage_error("empty --store");
 	if (o->config && (!*o->config || strspn(o->config, "0123456789abcdef") != strlen(o->config) ||
 	    strlen(o->config) > 128))
-		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config), -1;
+		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config);
 	if (o->config && (!o->store || (o->table && strcmp(o->table, PGS_TABLE_SUMMARY) != 0)))
-		return pgs_usage_error("plan: --config-digest needs --store and the summary table"), -1;
-	return 0;
+		return pgs_usage_error("plan: --config-digest needs --store and the summary table");
+	return -1;
 }
 
 /* done and fail need the job, and days inside its range. */
@@ -1002,17 +976,17 @@ main(int argc, char **argv)
 	int loaded = 0, got = STATS_NONE, ex = PGS_EXIT_FAIL;
 
 	pgs_setprog(argv[0]);
-	if (parse_args(argc, argv, &o) < 0)
-		return PGS_EXIT_USAGE;
+	if ((ex = parse_args(argc, argv, &o)) >= 0)
+		return ex;
+	ex = PGS_EXIT_FAIL;
 	if (o.cmd == CMD_LIST) {
 		ex = cmd_list(&o);
 		goto out;
 	}
 	/* read the statistics before locking: upstream may still be writing */
 	if (o.cmd == CMD_DONE && !o.no_stats && (got = read_stats(&stats, why, sizeof(why))) == STATS_TTY) {
-		pgs_usage_error("done reads pgs-write's statistics line from standard input, a terminal here; "
-		    "--no-stats marks the days done without one");
-		ex = PGS_EXIT_USAGE;
+		ex = pgs_usage_error("done reads pgs-write's statistics line from standard input, a terminal"
+		    " here; --no-stats marks the days done without one");
 		goto out;
 	}
 	if (!(dir = state_dir()) || job_lock(&j, dir, o.job, o.cmd == CMD_STATUS) < 0)

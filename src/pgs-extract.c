@@ -11,15 +11,18 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "contig.h"
 #include "csv.h"
 #include "dates.h"
 #include "formats.h"
+#include "hashmap.h"
 #include "http.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -27,10 +30,6 @@
 #include "rejects.h"
 #include "store.h"
 #include "util.h"
-
-enum { OPT_FROM = PGS_OPT_TOOL, OPT_TO, OPT_FORMAT, OPT_SOURCE, OPT_ONLY_SOURCE, OPT_MAP, OPT_GAMES,
-	OPT_HTTP_TIMEOUT, OPT_HTTP_CONNECT_TIMEOUT, OPT_HTTP_RETRIES, OPT_HTTP_HEADER, OPT_HTTP_HEADERS,
-	OPT_ALLOW_MISSING };
 
 /* A game of the --games schedules, for a {game_id} URL template. */
 struct tgame {
@@ -45,8 +44,7 @@ struct httpside {
 	int allow_missing;
 	const char **headers;            /* "Name: value", NULL-terminated */
 	int nheaders, capheaders;
-	const char **files;              /* --http-headers FILE */
-	int nfiles;
+	struct pgs_strlist files;        /* --http-headers FILE */
 	char **owned;                    /* the lines of those files */
 	int nowned;
 	struct pgs_http_opts o;
@@ -56,48 +54,37 @@ struct httpside {
 	int games_loaded;
 };
 
-/* The ids of games already emitted: an open-addressing string set. */
-struct gameset {
-	char **slot;
-	size_t cap, n;
-};
-
-/* The rows of the game being written, by (source, team, player): a game is
- * ~30 rows, so a reused buffer and a linear scan are enough. */
-struct gamerows {
-	pgs_buf keys;       /* NUL-separated keys */
-	size_t *off;
-	size_t n, cap;
-};
-
 struct extract {
 	const char *from_s, *to_s;       /* as given, for the store read and the marker */
 	long from, to;                   /* day numbers; unbounded ends are LONG_MIN/MAX */
 	const struct pgs_format *format; /* --format, or NULL to detect per input */
 	const char *only_source;
-	const char **sources;            /* --source URIs, in order */
-	int nsources;
-	const char **maps;               /* --map COL=field (nbacom-csv) */
-	const char **games;              /* --games FILE: schedules dating nbastats-v3 game ids */
-	int ngames;
+	struct pgs_strlist sources;      /* --source URIs, in order */
+	struct pgs_strlist maps;         /* --map COL=field (nbacom-csv) */
+	struct pgs_strlist games;        /* --games FILE: schedules dating nbastats-v3 game ids */
+	struct pgs_common co;
 	struct pgs_fmt_opts fmt_opts;
 	pgs_schedule *schedule;
 	const char *input;               /* current input's name, for rejects */
 	long rows;                       /* rows written */
-	char game[32];                   /* the game being written */
-	struct gameset seen;
-	struct gamerows players;
+	pgs_contig games_seen;           /* the contiguity of games */
+	pgs_map players;                 /* (source, team, player) of the current game's rows */
+	pgs_buf key;                     /* scratch for a players key */
 	struct httpside http;
 };
 
+static const char *const synopsis[] = {
+	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
+	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
+	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
+	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
+};
+
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "Usage: %s [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...\n"
-	    "       [--http-timeout S] [--http-connect-timeout S] [--http-retries N] [--http-header H]...\n"
-	    "       [--http-headers FILE] [--allow-missing]\n"
-	    "       [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Read raw box scores and write raw rows (NDJSON) for the games dated in [from, to],\n"
 	    "then an end marker.  FILE '-' or no input at all means standard input; .gz is read transparently.\n"
 	    "\n"
@@ -113,255 +100,61 @@ usage(FILE *f)
 	    "                      or an http(s) URL, fetched once, or a template fetched per day of the\n"
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
+	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
 	    "  --http-timeout S    one HTTP attempt, in seconds (default 120, or PGS_HTTP_TIMEOUT)\n"
 	    "  --http-connect-timeout S  the connect, in seconds (default 10)\n"
 	    "  --http-retries N    retries after a 429, 5xx, timeout or cut transfer (default 5)\n"
 	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
 	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
-	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
-	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
-	    "  --rejects FILE      append rejected lines to FILE as NDJSON instead of reporting them on stderr\n"
-	    "  --max-rejects N     fail (exit 3, no end marker) once more than N lines are rejected\n"
-	    "  -q, --quiet         less on stderr;  -v, --verbose  more\n"
-	    "  -h, --help          this text;       -V, --version  the version\n"
-	    "\n"
-	    "Exit status: 0 ok, 1 some input rejected, 2 usage error, 3 failure (no end marker written).\n",
-	    pgs_prog, pgs_format_names());
+	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n",
+	    pgs_format_names());
 }
 
-static size_t
-hash_str(const char *s)
-{
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
-/* 1 when id is in the set; otherwise adds it and returns 0. */
-static int
-gameset_add(struct gameset *g, const char *id)
-{
-	size_t i, old;
-	char **prev;
-
-	if (g->n * 2 >= g->cap) {
-		prev = g->slot;
-		old = g->cap;
-		g->cap = old ? old * 2 : 1024;
-		g->slot = pgs_xcalloc(g->cap, sizeof(*g->slot));
-		g->n = 0;
-		for (i = 0; i < old; i++)
-			if (prev[i])
-				gameset_add(g, prev[i]), free(prev[i]);
-		free(prev);
-	}
-	for (i = hash_str(id) & (g->cap - 1); g->slot[i]; i = (i + 1) & (g->cap - 1))
-		if (strcmp(g->slot[i], id) == 0)
-			return 1;
-	g->slot[i] = pgs_xstrdup(id);
-	g->n++;
-	return 0;
-}
-
-static void
-gameset_free(struct gameset *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->cap; i++)
-		free(g->slot[i]);
-	free(g->slot);
-}
-
-/*
- * Write one row as a compact JSON line, byte for byte what pgs_emit() writes
- * (jansson's escaping, keys in insertion order).  Done here because
- * json_dumpf() was more than half of the run time on the real data: it does
- * a locked stdio call per token and a snprintf("%p") per object for its loop
- * check.  Flat values are written directly; nested ones (only in unknown
- * pass-through fields) go through jansson.
- */
-struct obuf {
-	char *s;
-	size_t len, cap;
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some input rejected, 2 usage error, 3 failure (no end marker written)",
+	PGS_TOOL_ROWS,
 };
 
-static inline void
-ob_reserve(struct obuf *b, size_t n)
+/* 1 when the current game already has this row's (source, team, player); else adds it. */
+static int
+player_seen(struct extract *x, json_t *row)
 {
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
+	const char *parts[3] = {
+		json_string_value(json_object_get(row, "source")),
+		json_string_value(json_object_get(row, "team_abbr")),
+		json_string_value(json_object_get(row, "player_name")),
+	};
 
-		while (cap < b->len + n)
-			cap *= 2;
-		b->s = pgs_xrealloc(b->s, cap);
-		b->cap = cap;
-	}
+	return !pgs_map_add(&x->players, pgs_map_key(&x->key, 3, parts));
 }
 
-static inline void
-ob_add(struct obuf *b, const char *s, size_t n)
-{
-	ob_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-}
-
-static void
-put_string(struct obuf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *end = s + n;
-	char *w;
-
-	ob_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
-	w = b->s + b->len;
-	*w++ = '"';
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*w++ = (char)c;
-			continue;
-		}
-		*w++ = '\\';
-		switch (c) {
-		case '"': case '\\': *w++ = (char)c; break;
-		case '\b': *w++ = 'b'; break;
-		case '\f': *w++ = 'f'; break;
-		case '\n': *w++ = 'n'; break;
-		case '\r': *w++ = 'r'; break;
-		case '\t': *w++ = 't'; break;
-		default:
-			memcpy(w, "u00", 3);
-			w[3] = hex[c >> 4];
-			w[4] = hex[c & 15];
-			w += 5;
-		}
-	}
-	*w++ = '"';
-	b->len = (size_t)(w - b->s);
-}
-
-static void
-put_int(struct obuf *b, json_int_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	ob_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
+/* Reject row; text NULL (rows from a store) records the row as pgs writes it. */
+static int
+reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static int
-put_value(struct obuf *b, json_t *v)
+reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *fmt, ...)
 {
-	char *s;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		put_string(b, json_string_value(v), json_string_length(v));
-		return 0;
-	case JSON_INTEGER:
-		put_int(b, json_integer_value(v));
-		return 0;
-	case JSON_TRUE:
-		ob_add(b, "true", 4);
-		return 0;
-	case JSON_FALSE:
-		ob_add(b, "false", 5);
-		return 0;
-	case JSON_NULL:
-		ob_add(b, "null", 4);
-		return 0;
-	default:
-		if (!(s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)))
-			return -1;
-		ob_add(b, s, strlen(s));
-		free(s);
-		return 0;
-	}
-}
-
-static int
-emit_row(json_t *row)
-{
-	static struct obuf b;
-	const char *key;
-	json_t *v;
-
-	b.len = 0;
-	ob_add(&b, "{", 1);
-	json_object_foreach(row, key, v) {
-		if (b.len > 1)
-			ob_add(&b, ",", 1);
-		put_string(&b, key, strlen(key));
-		ob_add(&b, ":", 1);
-		if (put_value(&b, v) < 0)
-			return pgs_emit(row); /* let jansson's own path report the problem */
-	}
-	ob_add(&b, "}\n", 2);
-	return fwrite_unlocked(b.s, 1, b.len, stdout) == b.len ? 0 : -1;
-}
-
-/* 1 when the game already has this row's (source, team, player); else adds it. */
-static int
-gamerows_add(struct gamerows *g, json_t *row)
-{
-	static const char *const keys[] = { "source", "team_abbr", "player_name" };
-	char key[512];
-	size_t i, n = 0, l;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = json_string_value(json_object_get(row, keys[i]));
-
-		l = strlen(v);
-		if (n + l + 1 >= sizeof(key))
-			l = sizeof(key) - n - 2; /* absurdly long: compare a prefix */
-		memcpy(key + n, v, l);
-		n += l;
-		key[n++] = '\x1f';
-	}
-	key[n - 1] = '\0';
-	for (i = 0; i < g->n; i++)
-		if (strcmp(g->keys.s + g->off[i], key) == 0)
-			return 1;
-	if (g->n == g->cap) {
-		g->cap = g->cap ? g->cap * 2 : 64;
-		g->off = pgs_xrealloc(g->off, g->cap * sizeof(*g->off));
-	}
-	g->off[g->n++] = g->keys.len;
-	pgs_buf_add(&g->keys, key, n);
-	return 0;
-}
-
-static void
-gamerows_reset(struct gamerows *g)
-{
-	g->n = 0;
-	g->keys.len = 0;
-}
-
-/* Reject row; text NULL (rows from a store) records the row as JSON. */
-static int
-reject_row(struct extract *x, json_t *row, long lineno, const char *text, const char *why)
-{
-	char *dump = NULL;
+	pgs_buf dump = { 0 };
+	va_list ap;
+	char *why;
 	int r;
 
-	if (!text)
-		text = dump = json_dumps(row, JSON_COMPACT);
-	r = pgs_reject(x->input, lineno, text, "%s", why);
-	free(dump);
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (!text) {
+		pgs_json_dump(&dump, row);
+		text = dump.s ? dump.s : "";
+	}
+	r = pgs_reject(x->input, lineno, text, "%s", why ? why : "out of memory");
+	pgs_buf_free(&dump);
+	free(why);
 	return r;
 }
-
 /*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
@@ -380,27 +173,25 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 	if (days != LONG_MIN && (days < x->from || days > x->to))
 		goto out;
 	if (bad) {
-		r = reject_row(x, row, lineno, text, why);
+		r = reject_row(x, row, lineno, text, "%s", why);
 		goto out;
 	}
 	gid = json_string_value(json_object_get(row, "game_id"));
-	if (strcmp(gid, x->game) != 0) {
-		if (gameset_add(&x->seen, gid)) {
-			snprintf(why, sizeof(why), "game %s is not contiguous in the input", gid);
-			r = reject_row(x, row, lineno, text, why);
-			goto out;
-		}
-		snprintf(x->game, sizeof(x->game), "%s", gid);
-		gamerows_reset(&x->players);
+	switch (pgs_contig_next(&x->games_seen, gid, why, sizeof(why))) {
+	case PGS_CONTIG_BAD:
+		r = reject_row(x, row, lineno, text, "%s", why);
+		goto out;
+	case PGS_CONTIG_NEW:
+		pgs_map_clear(&x->players, NULL);
+		break;
 	}
-	if (gamerows_add(&x->players, row)) {
-		snprintf(why, sizeof(why), "duplicate row for %s (%s) in game %s",
+	if (player_seen(x, row)) {
+		r = reject_row(x, row, lineno, text, "duplicate row for %s (%s) in game %s",
 		    json_string_value(json_object_get(row, "player_name")),
 		    json_string_value(json_object_get(row, "team_abbr")), gid);
-		r = reject_row(x, row, lineno, text, why);
 		goto out;
 	}
-	if (emit_row(row) < 0)
+	if (pgs_emit(row) < 0)
 		r = -1; /* pgs_out_close() reports the write error */
 	else
 		x->rows++;
@@ -609,8 +400,8 @@ load_template_games(struct extract *x)
 	if (hs->games_loaded)
 		return 0;
 	hs->games_loaded = 1;
-	for (g = 0; g < x->ngames && rc == 0; g++) {
-		pgs_input *in = pgs_input_open((char **)&x->games[g], 1);
+	for (g = 0; g < x->games.n && rc == 0; g++) {
+		pgs_input *in = pgs_input_open((char **)&x->games.v[g], 1);
 
 		c_id = c_date = -1;
 		while ((got = pgs_input_line(in, &line, &len)) > 0) {
@@ -709,25 +500,19 @@ read_http(struct extract *x, const char *tmpl)
 }
 
 static int
-is_store_uri(const char *s)
-{
-	return pgs_store_is_uri(s);
-}
-
-static int
 read_inputs(struct extract *x, char **files, int nfiles)
 {
 	int i;
 
-	for (i = 0; i < x->nsources; i++) {
-		const char *s = x->sources[i];
-		int rc = is_store_uri(s) ? read_store(x, s) : pgs_http_is_url(s) ? read_http(x, s)
-		                                                                 : read_files(x, (char **)&x->sources[i], 1);
+	for (i = 0; i < x->sources.n; i++) {
+		const char *s = x->sources.v[i];
+		int rc = pgs_store_is_uri(s) ? read_store(x, s) : pgs_http_is_url(s) ? read_http(x, s)
+		                                                                 : read_files(x, (char **)&x->sources.v[i], 1);
 
 		if (rc < 0)
 			return -1;
 	}
-	if (nfiles > 0 || x->nsources == 0)
+	if (nfiles > 0 || x->sources.n == 0)
 		return read_files(x, files, nfiles);
 	return 0;
 }
@@ -808,7 +593,7 @@ check_http_source(struct extract *x, const char *s)
 	if (vars < 0)
 		return PGS_EXIT_USAGE;
 	shown = pgs_http_redact(s);
-	if ((vars & PGS_HTTP_VAR_GAME_ID) && x->ngames == 0)
+	if ((vars & PGS_HTTP_VAR_GAME_ID) && x->games.n == 0)
 		rc = pgs_usage_error("source '%s' needs --games FILE: the games for {game_id}", shown);
 	else if (vars == PGS_HTTP_VAR_DATE && (!x->from_s || !x->to_s))
 		rc = pgs_usage_error("source '%s' needs --from and --to: one GET per day", shown);
@@ -824,15 +609,15 @@ check_options(struct extract *x)
 
 	if ((r = pgs_opt_window(x->from_s, x->to_s, &x->from, &x->to)) != 0)
 		return r;
-	for (i = 0; i < x->nsources; i++) {
-		const char *s = x->sources[i];
+	for (i = 0; i < x->sources.n; i++) {
+		const char *s = x->sources.v[i];
 
 		if (pgs_http_is_url(s)) {
 			if ((r = check_http_source(x, s)) != 0)
 				return r;
 			http = 1;
 		}
-		if (is_store_uri(s)) {
+		if (pgs_store_is_uri(s)) {
 			store = 1;
 			if (!x->from_s || !x->to_s)
 				return pgs_usage_error("source '%s' needs --from and --to", s);
@@ -860,119 +645,101 @@ load_games(struct extract *x)
 {
 	int i;
 
-	if (x->ngames == 0)
+	if (x->games.n == 0)
 		return 0;
 	x->schedule = pgs_schedule_new();
 	x->fmt_opts.schedule = x->schedule;
-	for (i = 0; i < x->ngames; i++)
-		if (pgs_schedule_load(x->schedule, x->games[i]) < 0)
+	for (i = 0; i < x->games.n; i++)
+		if (pgs_schedule_load(x->schedule, x->games.v[i]) < 0)
 			return -1;
 	pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
 	return 0;
 }
 
+static int
+opt_format(void *arg, const char *v)
+{
+	struct extract *x = arg;
+
+	if (!(x->format = pgs_format_find(v)))
+		return pgs_usage_error("unknown format '%s' (known: %s)", v, pgs_format_names());
+	return 0;
+}
+
+static int
+opt_seconds(const char *name, const char *v, long *ms)
+{
+	if ((*ms = pgs_http_parse_seconds(v)) <= 0)
+		return pgs_usage_error("bad --%s '%s': want seconds > 0", name, v);
+	return 0;
+}
+
+static int
+opt_timeout(void *arg, const char *v)
+{
+	return opt_seconds("http-timeout", v, &((struct extract *)arg)->http.timeout_ms);
+}
+
+static int
+opt_connect_timeout(void *arg, const char *v)
+{
+	return opt_seconds("http-connect-timeout", v, &((struct extract *)arg)->http.connect_ms);
+}
+
+static int
+opt_retries(void *arg, const char *v)
+{
+	long n = pgs_parse_count(v);
+
+	if (n < 0 || n > 100)
+		return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", v);
+	((struct extract *)arg)->http.retries = (int)n;
+	return 0;
+}
+
+static int
+opt_header(void *arg, const char *v)
+{
+	/* the value may be a token: not repeated here */
+	if (!header_ok(v))
+		return pgs_usage_error("bad --http-header: want 'Name: value'");
+	add_header(&((struct extract *)arg)->http, v);
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
-parse_args(int argc, char **argv, struct extract *x, struct pgs_common *co)
+parse_args(int argc, char **argv, struct extract *x)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "only-source", required_argument, NULL, OPT_ONLY_SOURCE },
-		{ "map", required_argument, NULL, OPT_MAP },
-		{ "games", required_argument, NULL, OPT_GAMES },
-		{ "http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT },
-		{ "http-connect-timeout", required_argument, NULL, OPT_HTTP_CONNECT_TIMEOUT },
-		{ "http-retries", required_argument, NULL, OPT_HTTP_RETRIES },
-		{ "http-header", required_argument, NULL, OPT_HTTP_HEADER },
-		{ "http-headers", required_argument, NULL, OPT_HTTP_HEADERS },
-		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
-		{ NULL, 0, NULL, 0 },
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "from", &x->from_s),
+		PGS_OPT_STRING(0, "to", &x->to_s),
+		PGS_OPT_CALLBACK(0, "format", opt_format),
+		PGS_OPT_LIST(0, "source", &x->sources),
+		PGS_OPT_STRING(0, "only-source", &x->only_source),
+		PGS_OPT_LIST(0, "map", &x->maps),
+		PGS_OPT_LIST(0, "games", &x->games),
+		PGS_OPT_CALLBACK(0, "http-timeout", opt_timeout),
+		PGS_OPT_CALLBACK(0, "http-connect-timeout", opt_connect_timeout),
+		PGS_OPT_CALLBACK(0, "http-retries", opt_retries),
+		PGS_OPT_CALLBACK(0, "http-header", opt_header),
+		PGS_OPT_LIST(0, "http-headers", &x->http.files),
+		PGS_OPT_FLAG(0, "allow-missing", &x->http.allow_missing),
+		PGS_OPT_END(),
 	};
-	int c, r;
-	long v;
+	int i, r;
 
 	x->from = LONG_MIN;
 	x->to = LONG_MAX;
-	x->sources = pgs_xcalloc((size_t)argc, sizeof(*x->sources));
-	x->maps = pgs_xcalloc((size_t)argc, sizeof(*x->maps));
-	x->games = pgs_xcalloc((size_t)argc, sizeof(*x->games));
-	x->fmt_opts.maps = x->maps;
 	x->http.timeout_ms = x->http.connect_ms = -1;
 	x->http.retries = -1;
-	x->http.files = pgs_xcalloc((size_t)argc, sizeof(*x->http.files));
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, co, usage);
-		if (r == PGS_OPT_EXIT)
-			return PGS_EXIT_OK;
-		if (r == PGS_OPT_BAD)
-			return PGS_EXIT_USAGE;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case OPT_FROM:
-			x->from_s = optarg;
-			break;
-		case OPT_TO:
-			x->to_s = optarg;
-			break;
-		case OPT_FORMAT:
-			if (!(x->format = pgs_format_find(optarg)))
-				return pgs_usage_error("unknown format '%s' (known: %s)", optarg,
-				    pgs_format_names());
-			break;
-		case OPT_SOURCE:
-			x->sources[x->nsources++] = optarg;
-			break;
-		case OPT_ONLY_SOURCE:
-			x->only_source = optarg;
-			break;
-		case OPT_MAP:
-			x->maps[x->fmt_opts.nmaps++] = optarg;
-			break;
-		case OPT_GAMES:
-			x->games[x->ngames++] = optarg;
-			break;
-		case OPT_HTTP_TIMEOUT:
-		case OPT_HTTP_CONNECT_TIMEOUT:
-			if ((v = pgs_http_parse_seconds(optarg)) <= 0) {
-				return pgs_usage_error("bad --http-%stimeout '%s': want seconds > 0",
-				    c == OPT_HTTP_TIMEOUT ? "" : "connect-", optarg);
-			}
-			if (c == OPT_HTTP_TIMEOUT)
-				x->http.timeout_ms = v;
-			else
-				x->http.connect_ms = v;
-			break;
-		case OPT_HTTP_RETRIES:
-			if ((v = pgs_parse_count(optarg)) < 0 || v > 100) {
-				return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", optarg);
-			}
-			x->http.retries = (int)v;
-			break;
-		case OPT_HTTP_HEADER:
-			if (!header_ok(optarg)) {
-				/* the value may be a token: not repeated here */
-				return pgs_usage_error("bad --http-header: want 'Name: value'");
-			}
-			add_header(&x->http, optarg);
-			break;
-		case OPT_HTTP_HEADERS:
-			x->http.files[x->http.nfiles++] = optarg;
-			break;
-		case OPT_ALLOW_MISSING:
-			x->http.allow_missing = 1;
-			break;
-		default:
-			return pgs_usage_error("unhandled option");
-		}
-	}
+	if ((r = pgs_parse_options(argc, argv, &tool, opts, &x->co, x)) >= 0)
+		return r;
+	x->fmt_opts.maps = x->maps.v;
+	x->fmt_opts.nmaps = x->maps.n;
 	/* header files after the command line's headers, before the options are checked */
-	for (c = 0; c < x->http.nfiles; c++)
-		if (load_header_file(&x->http, x->http.files[c]) < 0)
+	for (i = 0; i < x->http.files.n; i++)
+		if (load_header_file(&x->http, x->http.files.v[i]) < 0)
 			return PGS_EXIT_FAIL;
 	r = check_options(x);
 	return r ? r : -1;
@@ -982,15 +749,13 @@ int
 main(int argc, char **argv)
 {
 	struct extract x = { 0 };
-	struct pgs_common co;
 	json_t *extra;
 	int rc, ok, i;
 
 	pgs_setprog(argv[0]);
-	pgs_common_init(&co);
-	if ((rc = parse_args(argc, argv, &x, &co)) >= 0)
+	if ((rc = parse_args(argc, argv, &x)) >= 0)
 		goto out;
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0) {
+	if (pgs_rejects_init(x.co.rejects, x.co.max_rejects) < 0) {
 		rc = PGS_EXIT_FAIL;
 		goto out;
 	}
@@ -1012,12 +777,12 @@ main(int argc, char **argv)
 	pgs_info("%ld rows, %ld rejects", x.rows, pgs_reject_count());
 	rc = !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
-	gameset_free(&x.seen);
-	pgs_buf_free(&x.players.keys);
-	free(x.players.off);
-	free(x.sources);
-	free(x.maps);
-	free(x.games);
+	pgs_contig_free(&x.games_seen);
+	pgs_map_free(&x.players, NULL);
+	pgs_buf_free(&x.key);
+	free(x.sources.v);
+	free(x.maps.v);
+	free(x.games.v);
 	pgs_schedule_free(x.schedule);
 	pgs_http_free(x.http.client);
 	free(x.http.games);
@@ -1025,6 +790,6 @@ out:
 	for (i = 0; i < x.http.nowned; i++)
 		free(x.http.owned[i]);
 	free(x.http.owned);
-	free(x.http.files);
+	free(x.http.files.v);
 	return rc;
 }

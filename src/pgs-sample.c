@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "opts.h"
+#include "util.h"
 
 #define PROG	"pgs-sample"
 #define VERSION	"0.1.0"
@@ -2343,77 +2345,100 @@ write_season(struct out *o, const struct league *L, struct season *S)
 
 /* ---- command line ------------------------------------------------------------ */
 
+static const char *const synopsis[] = {
+	"pgs-sample [--seed N] [--scale X] [--format bbref-csv|raw] [--from D] [--to D] [-o DIR]",
+	NULL,
+};
+
 static void
-usage(FILE *fp)
+help(FILE *fp)
 {
 	fputs(
-"Usage: pgs-sample [--seed N] [--scale X] [--format bbref-csv|raw] [--from D] [--to D] [-o DIR]\n"
-"\n"
 "Generate a deterministic, fictional but realistic NBA league (30 teams, NBA\n"
 "tricodes, made-up players) and write its player box scores: one row per\n"
 "player listed for a team in a game, regular season, play-in, playoffs and\n"
 "the 2023 Cup final.  Same seed and options give byte-identical output.\n"
+"Quiet unless -v, which prints what was written.\n"
 "\n"
-"  --seed N          random seed, a decimal integer (default 1)\n"
-"  --scale X         league size (default 1: seasons 2021-22..2023-24, about\n"
-"                    100k rows).  X < 1 keeps the three seasons but plays only\n"
-"                    the first max(1, round(X*D)) of each season's D (~165)\n"
-"                    regular-season game days; the play-in and playoffs are\n"
-"                    played only when X >= 0.5.  The kept days are exactly those\n"
-"                    of --scale 1.  X > 1 adds earlier seasons: round(3*X)\n"
-"                    seasons ending 2023-24 (--scale 15: 45 seasons, about\n"
-"                    1.5M rows).  0 < X <= 100.\n"
-"  --format F        bbref-csv (default): basketball-reference derived CSV with\n"
-"                    a header line (BRK/CHO/PHO team codes); raw: NDJSON raw\n"
-"                    rows (NBA tricodes, source \"sample\", no end marker)\n"
-"  --from D, --to D  only games dated D or later / D or earlier (YYYY-MM-DD,\n"
-"                    inclusive); the league itself does not change\n"
-"  -o, --output DIR  write one file per season to DIR (created if missing):\n"
-"                    sample_<season>.csv or sample_<season>.ndjson; a season\n"
-"                    without games in the window gets no file\n"
-"  -q, --quiet       print nothing but errors (the default)\n"
-"  -v, --verbose     print what was written to standard error\n"
-"  -h, --help        print this help and exit\n"
-"  -V, --version     print the version and exit\n"
-"\n"
-"Exit status: 0 success, 2 usage error, 3 I/O failure.\n",
+"  --seed N            random seed, a decimal integer (default 1)\n"
+"  --scale X           league size (default 1: seasons 2021-22..2023-24, about\n"
+"                      100k rows).  X < 1 keeps the three seasons but plays only\n"
+"                      the first max(1, round(X*D)) of each season's D (~165)\n"
+"                      regular-season game days; the play-in and playoffs are\n"
+"                      played only when X >= 0.5.  The kept days are exactly those\n"
+"                      of --scale 1.  X > 1 adds earlier seasons: round(3*X)\n"
+"                      seasons ending 2023-24 (--scale 15: 45 seasons, about\n"
+"                      1.5M rows).  0 < X <= 100.\n"
+"  --format F          bbref-csv (default): basketball-reference derived CSV with\n"
+"                      a header line (BRK/CHO/PHO team codes); raw: NDJSON raw\n"
+"                      rows (NBA tricodes, source \"sample\", no end marker)\n"
+"  --from D, --to D    only games dated D or later / D or earlier (YYYY-MM-DD,\n"
+"                      inclusive); the league itself does not change\n"
+"  -o, --output DIR    write one file per season to DIR (created if missing):\n"
+"                      sample_<season>.csv or sample_<season>.ndjson; a season\n"
+"                      without games in the window gets no file\n",
 	    fp);
 }
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+static const struct pgs_tool tool = {
+	synopsis, help, "0 success, 2 usage error, 3 I/O failure", PGS_TOOL_NO_OPERANDS,
+};
 
-static void
-usage_error(const char *fmt, ...)
+static int
+opt_seed(void *arg, const char *v)
 {
-	va_list ap;
+	struct opts *o = arg;
+	char *end;
 
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'pgs-sample --help' for more information.\n", stderr);
-	exit(EXIT_USAGE);
+	errno = 0;
+	o->seed = strtoull(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || v[0] == '+')
+		return pgs_usage_error("bad --seed '%s': want a non-negative integer", v);
+	return 0;
 }
 
-static void
+static int
+opt_scale(void *arg, const char *v)
+{
+	struct opts *o = arg;
+	char *end;
+
+	errno = 0;
+	o->scale = strtod(v, &end);
+	if (errno || end == v || *end || !(o->scale > 0.0) || o->scale > SCALE_MAX)
+		return pgs_usage_error("bad --scale '%s': want a number in (0, 100]", v);
+	return 0;
+}
+
+static int
+opt_format(void *arg, const char *v)
+{
+	struct opts *o = arg;
+
+	if (strcmp(v, "bbref-csv") == 0)
+		o->fmt = FMT_BBREF;
+	else if (strcmp(v, "raw") == 0)
+		o->fmt = FMT_RAW;
+	else
+		return pgs_usage_error("bad --format '%s': want bbref-csv or raw", v);
+	return 0;
+}
+
+/* -1 to go on, or the exit status. */
+static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "seed", required_argument, NULL, 's' },
-		{ "scale", required_argument, NULL, 'x' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "from", required_argument, NULL, 'F' },
-		{ "to", required_argument, NULL, 'T' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	const char *from = NULL, *to = NULL;
+	const struct pgs_option opts[] = {
+		PGS_OPT_CALLBACK(0, "seed", opt_seed),
+		PGS_OPT_CALLBACK(0, "scale", opt_scale),
+		PGS_OPT_CALLBACK(0, "format", opt_format),
+		PGS_OPT_STRING(0, "from", &from),
+		PGS_OPT_STRING(0, "to", &to),
+		PGS_OPT_STRING('o', "output", &o->dir),
+		PGS_OPT_END(),
 	};
-	int c;
-	char *end;
+	int rc;
 
 	o->seed = 1;
 	o->scale = 1.0;
@@ -2421,72 +2446,15 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->from = days_from_civil(1, 1, 1);
 	o->to = days_from_civil(9999, 12, 31);
 	o->dir = NULL;
-	o->verbose = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:qvhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			errno = 0;
-			o->seed = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || optarg[0] == '+')
-				usage_error("bad --seed '%s': want a non-negative integer", optarg);
-			break;
-		case 'x':
-			errno = 0;
-			o->scale = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->scale > 0.0) ||
-			    o->scale > SCALE_MAX)
-				usage_error("bad --scale '%s': want a number in (0, 100]", optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "bbref-csv") == 0)
-				o->fmt = FMT_BBREF;
-			else if (strcmp(optarg, "raw") == 0)
-				o->fmt = FMT_RAW;
-			else
-				usage_error("bad --format '%s': want bbref-csv or raw", optarg);
-			break;
-		case 'F':
-			if (pgs_date_parse(optarg, &o->from) != 0)
-				usage_error("bad --from '%s': want YYYY-MM-DD", optarg);
-			break;
-		case 'T':
-			if (pgs_date_parse(optarg, &o->to) != 0)
-				usage_error("bad --to '%s': want YYYY-MM-DD", optarg);
-			break;
-		case 'o':
-			if (optarg[0] == '\0')
-				usage_error("bad -o '%s': want a directory", optarg);
-			o->dir = optarg;
-			break;
-		case 'q':
-			o->verbose = 0;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			if (fflush(stdout) != 0 || ferror(stdout))
-				die(EXIT_IO, "standard output: write error: %s", strerror(errno));
-			exit(0);
-		case 'V':
-			puts(PROG " " VERSION);
-			if (fflush(stdout) != 0 || ferror(stdout))
-				die(EXIT_IO, "standard output: write error: %s", strerror(errno));
-			exit(0);
-		case ':':
-			usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
-			if (optopt != 0 && argv[optind - 1][1] != '-')
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->from > o->to)
-		usage_error("%s", "--from is after --to");
+	pgs_verbosity = 0;	/* quiet unless -v */
+	if ((rc = pgs_parse_options(argc, argv, &tool, opts, NULL, o)) >= 0)
+		return rc;
+	if (o->dir && o->dir[0] == '\0')
+		return pgs_usage_error("bad --output '': want a directory");
+	if ((rc = pgs_opt_window(from, to, &o->from, &o->to)) != 0)
+		return rc;
+	o->verbose = pgs_verbosity > 1;
+	return -1;
 }
 
 static void
@@ -2504,9 +2472,11 @@ main(int argc, char **argv)
 	struct league L;
 	struct season S;
 	struct out out;
-	int nseasons, first;
+	int nseasons, first, rc;
 
-	parse_args(argc, argv, &o);
+	pgs_setprog(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return rc;
 	memset(&L, 0, sizeof(L));
 	memset(&S, 0, sizeof(S));
 	memset(&out, 0, sizeof(out));

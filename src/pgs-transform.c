@@ -5,14 +5,12 @@
  * merged and its summary rows computed by lib/summary.c, so memory is bounded
  * by the largest game and not by the input.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "dates.h"
-#include "hash.h"
+#include "contig.h"
 #include "lines.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -20,157 +18,64 @@
 #include "summary.h"
 #include "util.h"
 
-enum { OPT_PREFER = PGS_OPT_TOOL, OPT_NOW, OPT_LINES, OPT_BOOKMAKERS };
+/* The command line, as given; checked and turned into a run by setup(). */
+struct options {
+	const char *prefer, *now, *lines, *bookmakers;
+	struct pgs_common co;
+};
+
+static const char *const synopsis[] = {
+	"pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]",
+	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
+};
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]\n"
-	    "                     [--rejects FILE] [--max-rejects N] [FILE...]\n"
 	    "Group raw rows by game, merge sources, write one summary row per player per game.\n"
 	    "\n"
-	    "  --prefer LIST     source preference, most preferred first (default %s)\n"
-	    "  --lines FILE      points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
-	    "  --bookmakers LIST bookmaker priority for --lines, most trusted first\n"
-	    "                    (default %s; others rank after, by name)\n"
-	    "  --now TS          processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
-	    "                    (default $SOURCE_DATE_EPOCH, else the current time)\n"
-	    "  --rejects FILE    write rejected rows to FILE as NDJSON instead of stderr\n"
-	    "  --max-rejects N   fail (exit 3) once more than N rows are rejected\n"
-	    "  -q, --quiet       no warnings\n"
-	    "  -v, --verbose     report progress\n"
-	    "  -h, --help        show this help\n"
-	    "  -V, --version     show the version\n"
-	    "\n"
-	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 I/O error or truncated upstream.\n",
+	    "  --prefer LIST       source preference, most preferred first (default %s)\n"
+	    "  --lines FILE        points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
+	    "  --bookmakers LIST   bookmaker priority for --lines, most trusted first\n"
+	    "                      (default %s; others rank after, by name)\n"
+	    "  --now TS            processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
+	    "                      (default $SOURCE_DATE_EPOCH, else the current time)\n",
 	    PGS_SUMMARY_DEFAULT_PREFER, PGS_LINES_DEFAULT_BOOKMAKERS);
 }
 
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: I/O or a truncated upstream",
+	PGS_TOOL_ROWS,
+};
+
 /* ---- processed_at ---- */
 
-/*
- * Normalize an ISO-8601 UTC time ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with an
- * optional fraction, then "Z" or "+00:00") to "YYYY-MM-DDTHH:MM:SSZ".
- */
-static int
-parse_now(const char *s, char out[32])
-{
-	char date[11];
-	int hh = 0, mm = 0, ss = 0, n = 0;
-	long days;
-	const char *rest;
+/* Seconds since the epoch that still format as a year <= 9999. */
+#define EPOCH_MAX 253402300799LL
 
-	if (strlen(s) < 10)
-		return -1;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (pgs_date_parse(date, &days) < 0)
-		return -1;
-	rest = s + 10;
-	if (*rest == 'T' || *rest == ' ') {
-		if (sscanf(rest + 1, "%2d:%2d:%2d%n", &hh, &mm, &ss, &n) != 3 || n != 8)
-			return -1;
-		if (hh > 23 || mm > 59 || ss > 59)
-			return -1;
-		rest += 1 + n;
-		if (*rest == '.')
-			for (rest++; *rest >= '0' && *rest <= '9'; rest++)
-				;
-		if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
-			return -1;
-	} else if (*rest != '\0') {
-		return -1;
-	}
-	snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, hh, mm, ss);
-	return 0;
-}
-
-/* --now, else $SOURCE_DATE_EPOCH (reproducible runs), else the clock. */
+/* --now, else $SOURCE_DATE_EPOCH (reproducible runs), else the clock; as "YYYY-MM-DDTHH:MM:SSZ". */
 static int
 processed_at(const char *now, char out[32])
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	struct tm tm;
-	time_t t;
+	long long us, v;
 
 	if (now) {
-		if (parse_now(now, out) < 0)
-			return pgs_usage_error("bad --now '%s': want YYYY-MM-DDTHH:MM:SSZ", now);
-		return 0;
-	}
-	if (sde && *sde) {
-		long long v = pgs_parse_count(sde);
-
-		if (v < 0)
-			return pgs_usage_error("bad SOURCE_DATE_EPOCH '%s': want seconds since 1970", sde);
-		t = (time_t)v;
+		if (pgs_timestamp_parse(now, &us) < 0)
+			return pgs_usage_error("bad --now '%s': want YYYY-MM-DDTHH:MM:SS[.f] and Z or +HH:MM", now);
+	} else if (sde && *sde) {
+		if ((v = pgs_parse_count(sde)) < 0 || v > EPOCH_MAX)
+			return pgs_usage_error("bad SOURCE_DATE_EPOCH '%s': want seconds since 1970 (up to year 9999)", sde);
+		us = v * 1000000LL;
 	} else {
-		t = time(NULL);
+		us = pgs_now_us();
 	}
-	if (!gmtime_r(&t, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return pgs_usage_error("cannot format time %lld", (long long)t);
+	if (pgs_timestamp_format(us, out) < 0)
+		return pgs_usage_error("bad time '%s': before 1900", now ? now : sde ? sde : "now");
 	return 0;
-}
-
-/* ---- games already written: their rows must not come back ---- */
-
-struct seen {
-	char **ids;
-	size_t cap, n;      /* cap: power of two */
-};
-
-static uint32_t
-hash_str(const char *s)
-{
-	return pgs_fnv1a(s, PGS_FNV1A_BASIS);
-}
-
-static int
-seen_has(const struct seen *t, const char *id)
-{
-	if (t->cap == 0)
-		return 0;
-	for (size_t p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-		if (strcmp(t->ids[p], id) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-seen_add(struct seen *t, const char *id)
-{
-	size_t p;
-
-	if (seen_has(t, id))
-		return;
-	if (2 * (t->n + 1) > t->cap) {
-		struct seen old = *t;
-
-		t->cap = t->cap ? 2 * t->cap : 1024;
-		t->ids = pgs_xcalloc(t->cap, sizeof(*t->ids));
-		t->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.ids[i]) {
-				for (p = hash_str(old.ids[i]) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-					;
-				t->ids[p] = old.ids[i];
-				t->n++;
-			}
-		free(old.ids);
-	}
-	for (p = hash_str(id) & (t->cap - 1); t->ids[p]; p = (p + 1) & (t->cap - 1))
-		;
-	t->ids[p] = pgs_xstrdup(id);
-	t->n++;
-}
-
-static void
-seen_free(struct seen *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->ids[i]);
-	free(t->ids);
 }
 
 /* ---- the stream ---- */
@@ -178,7 +83,7 @@ seen_free(struct seen *t)
 struct run {
 	pgs_rows *in;
 	pgs_summary *sum;
-	struct seen done;
+	pgs_contig games;
 	long rows_out;
 };
 
@@ -193,15 +98,10 @@ write_row(json_t *row, const char *line, size_t len, void *arg)
 	return 0;
 }
 
-/* Emit the buffered game and remember it; -1 on a write error. */
+/* Emit the buffered game; -1 on a write error. */
 static int
 finish_game(struct run *r)
 {
-	const char *id = pgs_summary_game(r->sum);
-
-	if (!id)
-		return 0;
-	seen_add(&r->done, id);
 	return pgs_summary_flush(r->sum, write_row, r) < 0 ? -1 : 0;
 }
 
@@ -210,14 +110,12 @@ static int
 take_row(struct run *r, json_t *row)
 {
 	const char *gid = json_string_value(json_object_get(row, "game_id"));
-	const char *cur = pgs_summary_game(r->sum);
 	char err[512];
+	int c = gid ? pgs_contig_next(&r->games, gid, err, sizeof(err)) : PGS_CONTIG_SAME;
 
-	if (gid && cur && strcmp(gid, cur) != 0 && finish_game(r) < 0)
+	if (c == PGS_CONTIG_NEW && finish_game(r) < 0)
 		return -1;
-	if (gid && seen_has(&r->done, gid))
-		snprintf(err, sizeof(err), "game '%s' not contiguous: its rows must come together", gid);
-	else if (pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
+	if (c != PGS_CONTIG_BAD && pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
 		return 0;
 	return pgs_reject(pgs_rows_name(r->in), pgs_rows_lineno(r->in), pgs_rows_text(r->in),
 	    "%s", err);
@@ -258,92 +156,86 @@ load_lines(const char *path, const char *const *books, size_t nbooks)
 	return l;
 }
 
-int
-main(int argc, char **argv)
+static int
+parse_args(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "prefer", required_argument, NULL, OPT_PREFER },
-		{ "now", required_argument, NULL, OPT_NOW },
-		{ "lines", required_argument, NULL, OPT_LINES },
-		{ "bookmakers", required_argument, NULL, OPT_BOOKMAKERS },
-		{ NULL, 0, NULL, 0 },
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "prefer", &o->prefer),
+		PGS_OPT_STRING(0, "now", &o->now),
+		PGS_OPT_STRING(0, "lines", &o->lines),
+		PGS_OPT_STRING(0, "bookmakers", &o->bookmakers),
+		PGS_OPT_END(),
 	};
-	struct pgs_common co;
-	struct pgs_summary_opts so = { 0 };
-	struct run run = { 0 };
-	const char *prefer = PGS_SUMMARY_DEFAULT_PREFER, *now = NULL;
-	const char *lines = NULL, *bookmakers = PGS_LINES_DEFAULT_BOOKMAKERS;
-	const char **names = NULL, **books = NULL;
-	pgs_lines *lt = NULL;
-	char at[32];
-	long n, nbooks;
-	int c, rc = PGS_EXIT_FAIL, got;
 
-	pgs_setprog(argv[0]);
-	pgs_common_init(&co);
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (pgs_common_opt(c, optarg, &co, usage)) {
-		case PGS_OPT_EXIT:
-			return PGS_EXIT_OK;
-		case PGS_OPT_BAD:
-			return PGS_EXIT_USAGE;
-		case PGS_OPT_HANDLED:
-			continue;
-		}
-		if (c == OPT_PREFER)
-			prefer = optarg;
-		else if (c == OPT_NOW)
-			now = optarg;
-		else if (c == OPT_LINES)
-			lines = optarg;
-		else if (c == OPT_BOOKMAKERS)
-			bookmakers = optarg;
+	o->prefer = PGS_SUMMARY_DEFAULT_PREFER;
+	o->bookmakers = PGS_LINES_DEFAULT_BOOKMAKERS;
+	return pgs_parse_options(argc, argv, &tool, opts, &o->co, o);
+}
+
+/* The summary context the options ask for.  0, or an exit status (reported). */
+static int
+setup(const struct options *o, struct run *run, pgs_lines **lt)
+{
+	struct pgs_summary_opts so = { 0 };
+	const char **names = NULL, **books = NULL;
+	long n, nbooks;
+	char at[32];
+	int rc = PGS_EXIT_USAGE;
+
+	if ((n = pgs_summary_parse_prefer(o->prefer, &names)) < 0) {
+		pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", o->prefer);
+		goto out;
 	}
-	if ((n = pgs_summary_parse_prefer(prefer, &names)) < 0)
-		return pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", prefer);
-	if ((nbooks = pgs_summary_parse_prefer(bookmakers, &books)) < 0) {
-		free(names);
-		return pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas",
-		    bookmakers);
+	if ((nbooks = pgs_summary_parse_prefer(o->bookmakers, &books)) < 0) {
+		pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas", o->bookmakers);
+		goto out;
 	}
-	if (processed_at(now, at) != 0) {
-		free(names);
-		free(books);
-		return PGS_EXIT_USAGE;
-	}
+	if (processed_at(o->now, at) != 0)
+		goto out;
+	rc = PGS_EXIT_FAIL;
+	if (pgs_rejects_init(o->co.rejects, o->co.max_rejects) < 0)
+		goto out;
+	if (o->lines && !(*lt = load_lines(o->lines, books, (size_t)nbooks)))
+		goto out;
 	so.prefer = names;
 	so.nprefer = (size_t)n;
 	so.processed_at = at;
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
-		goto out;
-	if (lines && !(lt = load_lines(lines, books, (size_t)nbooks)))
-		goto out;
-	so.lines = lt;
-	run.sum = pgs_summary_new(&so);
-	if (!run.sum) {
+	so.lines = *lt;
+	if (!(run->sum = pgs_summary_new(&so))) {
 		pgs_err("internal error: summary fields do not match the schema");
 		goto out;
 	}
+	rc = 0;
+out:
+	free(names);
+	free(books);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct run run = { 0 };
+	pgs_lines *lt = NULL;
+	int rc, got;
+
+	pgs_setprog(argv[0]);
+	if ((rc = parse_args(argc, argv, &o)) >= 0 || (rc = setup(&o, &run, &lt)) != 0)
+		goto out;
 	run.in = pgs_rows_open(argv + optind, argc - optind);
 	pgs_out_init();
-
 	got = transform(&run);
 	got = pgs_rows_vouch(got, run.in, run.rows_out);
 	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
 	    run.rows_out, pgs_reject_count());
-	if (pgs_out_close() < 0)
+	if (pgs_out_close() < 0 || pgs_rejects_close() < 0)
 		got = PGS_ROWS_FATAL;
-	if (pgs_rejects_close() < 0)
-		got = PGS_ROWS_FATAL;
-	if (got == PGS_ROWS_END)
-		rc = pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	rc = got != PGS_ROWS_END ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
 	pgs_rows_close(run.in);
 	pgs_summary_free(run.sum);
-	seen_free(&run.done);
+	pgs_contig_free(&run.games);
 	pgs_lines_free(lt);
-	free(names);
-	free(books);
 	return rc;
 }

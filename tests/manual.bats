@@ -23,21 +23,22 @@ squash() {
 	tr '\n' ' ' | tr -s ' \t' ' ' | sed 's/^ //; s/ $//'
 }
 
-@test "every tool has a manual section whose synopsis matches its --help" {
+# The usage forms of a tool's --help: its first line without "usage: " and
+# the indented lines after it, up to a blank or unindented line.
+help_usage() {
+	"$1" --help | awk 'NR == 1 { print; next } /^[ \t]+[^ \t]/ { print; next } { exit }'
+}
+
+@test "every tool's --help usage is its MANUAL synopsis, word for word" {
 	local tool syn help n=0
 	for bin in "$PGS_ROOT"/bin/pgs-*; do
 		tool=$(basename "$bin")
-		syn=$(manual_synopsis "$tool")
+		syn=$(manual_synopsis "$tool" | squash)
 		[ -n "$syn" ] || fail "MANUAL.md has no synopsis block for $tool"
-		help=$("$bin" --help | squash)
-		# each synopsis line (a new line starts with the tool name) must appear in --help
-		while IFS= read -r line; do
-			line=$(printf '%s' "$line" | squash)
-			[[ "$help" == *"$line"* ]] || fail "$tool --help lacks the MANUAL synopsis: '$line'"
-		done < <(printf '%s\n' "$syn" | awk -v t="$tool" '
-			index($0, t) == 1 { if (cur != "") print cur; cur = $0; next }
-			{ cur = cur " " $0 }
-			END { if (cur != "") print cur }')
+		help=$(help_usage "$bin" | squash)
+		[[ $help == "usage: $tool "* ]] || fail "$tool --help does not start with 'usage: $tool': '$help'"
+		[ "usage: $syn" = "$help" ] ||
+			fail "$tool: --help and MANUAL.md differ:$'\n'  help:   ${help#usage: }$'\n'  MANUAL: $syn"
 		n=$((n + 1))
 	done
 	[ "$n" -ge 6 ] || fail "only $n tools found in bin/"

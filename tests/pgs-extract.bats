@@ -29,10 +29,8 @@ marker() {
 @test "--help prints the synopsis to stdout and exits 0" {
 	run --separate-stderr pgs-extract --help
 	assert_success
-	assert_line --index 0 'Usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
-	assert_line --index 1 '       [--http-timeout S] [--http-connect-timeout S] [--http-retries N] [--http-header H]...'
-	assert_line --index 2 '       [--http-headers FILE] [--allow-missing]'
-	assert_line --index 3 '       [--rejects FILE] [--max-rejects N] [FILE...]'
+	assert_line --index 0 'usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
+	assert_line --index 3 '                   [--rejects FILE] [--max-rejects N] [FILE...]'
 	assert_output --partial 'bbref-csv, nbacom-csv, nbastats-v3, raw'
 	assert_equal "$stderr" ""
 }
@@ -46,8 +44,13 @@ marker() {
 @test "a bad flag is a usage error (2) on stderr" {
 	run --separate-stderr -2 pgs-extract --bogus
 	assert_output ""
-	[[ "$stderr" == *"pgs-extract: unrecognized option '--bogus'"* ]]
-	[[ "$stderr" == *"Try 'pgs-extract --help'."* ]]
+	assert_equal "$stderr" "pgs-extract: unknown option '--bogus'"$'\n'"Try 'pgs-extract --help'."
+	run --separate-stderr -2 pgs-extract --from
+	assert_equal "${stderr_lines[0]}" "pgs-extract: option '--from' needs an argument"
+	run --separate-stderr -2 pgs-extract --allow-missing=yes
+	assert_equal "${stderr_lines[0]}" "pgs-extract: option '--allow-missing' takes no argument"
+	run --separate-stderr -2 pgs-extract -x
+	assert_equal "${stderr_lines[0]}" "pgs-extract: unknown option '-x'"
 }
 
 @test "bad option values are usage errors (2)" {
@@ -147,7 +150,7 @@ pgs-extract: $BAD:7: negative assists -6
 pgs-extract: $BAD:8: fg_makes 14 > fg_attempts 12
 pgs-extract: $BAD:9: bad minutes '3a:10'
 pgs-extract: $BAD:10: missing player_name
-pgs-extract: $BAD:13: game 20211020_BOS_NYK is not contiguous in the input"
+pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlier in the input"
 }
 
 @test "--rejects FILE records tool, input, line, error and the raw line" {
@@ -181,20 +184,36 @@ pgs-extract: $BAD:13: game 20211020_BOS_NYK is not contiguous in the input"
 }
 
 @test "raw format keeps unknown fields and checks the contract" {
-	head -n 1 "$GOLDEN" | jq -c '. + {note: "kept", extra: [1, {"a": 2}]}' >in.ndjson
+	head -n 1 "$GOLDEN" | jq -c '. + {note: "kept", extra: [1, {"a": 2, "r": 0.1}], w: 36.2}' >in.ndjson
 	head -n 1 "$GOLDEN" | jq -c '.game_id = "20211020_NYK_BOS"' >>in.ndjson
 	head -n 1 "$GOLDEN" | jq -c '.team_abbr = "BRK"' >>in.ndjson
 	head -n 1 "$GOLDEN" | jq -c '.ft_makes = 9' >>in.ndjson
 	head -n 1 "$GOLDEN" | jq -c 'del(.source)' >>in.ndjson
 	echo '{"not json' >>in.ndjson
 	run --separate-stderr -1 pgs-extract in.ndjson
-	assert_equal "$(printf '%s\n' "$output" | head -n 1 | jq -c '[.note, .extra]')" '["kept",[1,{"a":2}]]'
+	# passed through byte for byte as pgs writes reals: 0.1, not 0.10000000000000001
+	[[ ${lines[0]} == *',"note":"kept","extra":[1,{"a":2,"r":0.1}],"w":36.2}' ]] || fail "got ${lines[0]}"
 	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":1,"rejects":5,"from":null,"to":null}'
 	[[ "$stderr" == *"in.ndjson:2: game_id '20211020_NYK_BOS' does not match date and teams (want 20211020_BOS_NYK)"* ]]
 	[[ "$stderr" == *"in.ndjson:3: team_abbr 'BRK' is not an NBA tricode"* ]]
 	[[ "$stderr" == *"in.ndjson:4: ft_makes 9 > ft_attempts 5"* ]]
 	[[ "$stderr" == *"in.ndjson:5: missing source"* ]]
 	[[ "$stderr" == *"in.ndjson:6: malformed JSON"* ]]
+}
+
+@test "a raw row with a 510-byte source (or team or name) neither crashes nor is cut" {
+	local long
+	long=$(printf 'x%.0s' $(seq 510))
+	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s' >long.ndjson
+	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s' >>long.ndjson
+	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s + "y"' >>long.ndjson
+	# the same long key twice is a duplicate: the whole key is compared, not a prefix
+	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s + "y"' >>long.ndjson
+	run --separate-stderr -1 pgs-extract --format raw long.ndjson
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":3,"rejects":1,"from":null,"to":null}'
+	assert_equal "$(printf '%s\n' "${lines[0]}" | jq -r '.source | length')" 510
+	[[ $stderr == "pgs-extract: long.ndjson:4: duplicate row for ${long}y (BOS) in game 20211020_BOS_NYK" ]] ||
+		fail "stderr: $stderr"
 }
 
 @test "raw input cut short upstream fails (3) with no marker" {

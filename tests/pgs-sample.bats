@@ -40,7 +40,7 @@ py() {
 @test "--help prints the synopsis to stdout and exits 0" {
 	run --separate-stderr "$SAMPLE" --help
 	assert_success
-	assert_line --index 0 "Usage: $SYNOPSIS"
+	assert_line --index 0 "usage: $SYNOPSIS"
 	assert_output --partial '--scale X'
 	assert_equal "$stderr" ""
 }

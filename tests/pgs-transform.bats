@@ -225,7 +225,7 @@ manual_section() {
 @test "pgs-transform: rows of a game that come back after it was written are rejected" {
 	{ head -2 "$GAME"; sed -n 15p "$GAME"; sed -n 3p "$GAME"; } > split.ndjson
 	run -1 --separate-stderr pgs-transform --now "$NOW" split.ndjson
-	[[ "$stderr" == *"split.ndjson:4: game '20240110_BOS_NYK' not contiguous"* ]]
+	[[ "$stderr" == *"split.ndjson:4: game '20240110_BOS_NYK' is not contiguous: it ended earlier in the input"* ]]
 	[ "${#lines[@]}" -eq 3 ]
 }
 
