@@ -188,6 +188,20 @@ pgs_state_parse(const char *text, size_t len, const char *job, struct pgs_state 
 	}
 	if (check_batches(json_object_get(o, "batches"), why, whylen) < 0)
 		goto bad;
+	if ((v = json_object_get(o, "totals"))) {
+		const char *k;
+
+		if (!json_is_object(v)) {
+			pgs_fail(why, whylen, "\"totals\" is not an object");
+			goto bad;
+		}
+		json_object_foreach(v, k, p) {
+			if (!json_is_integer(p) || json_integer_value(p) < 0) {
+				pgs_fail(why, whylen, "\"totals\": \"%.24s\" is not a count", k);
+				goto bad;
+			}
+		}
+	}
 	for (i = 0; i < 2; i++) {
 		v = json_object_get(o, i ? "updated_us" : "started_us");
 		if (v && !json_is_integer(v)) {

@@ -8,10 +8,14 @@
  *   {"job":J, "from":D, "to":D, "batch_days":N, "table":T,
  *    "created_at":ISO, "started_us":US, "updated_at":ISO, "updated_us":US,
  *    "done":[[D,D],...],
- *    "batches":{"F..T":{"from":D, "to":D, "status":"done"|"failed"|"refused",
- *                       "attempts":N, "last_error":S, "rows_in":N, ...}, ...}}
+ *    "totals":{"batches":N, "days":N, "rows_in":N, "inserted":N, "updated":N,
+ *              "unchanged":N, "deleted":N, "ms":N},
+ *    "batches":{"F..T":{"from":D, "to":D, "status":"failed"|"refused",
+ *                       "attempts":N, "last_error":S, "failed_at":ISO}, ...}}
  * "done" is the set of days done, as merged ranges: the truth of the plan.
- * "batches" is the history of attempts, for status and list.
+ * "totals" adds up the batches done; "batches" keeps the batches whose last
+ * attempt failed or was refused (status "done" records, with their counts,
+ * are those of older state files).
  *
  * Ownership: a pgs_state owns its JSON object and its day set; free it with
  * pgs_state_free().  Parsers return 0, or -1 with a short reason in why

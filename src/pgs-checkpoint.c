@@ -7,8 +7,8 @@
  * kept per day, as merged date ranges, so a different --batch-days re-slices
  * the range without redoing or skipping work.  Every update holds
  * flock(JOB.lock) and replaces the file atomically (temp file, fsync,
- * rename, fsync of the directory), so parallel workers can share one job
- * and a crash leaves the old state or the new, never half of one.  A state
+ * rename), so parallel workers can share one job and a crash leaves the
+ * old state or the new, never half of one.  A state
  * file that does not parse is never guessed at: every command but reset
  * says what is wrong and how to start over.
  */
@@ -256,13 +256,13 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Replace the state file atomically: temp file, fsync, rename, fsync the directory. */
+/* Replace the state file atomically: temp file, fsync, rename. */
 static int
 job_save(struct job *j)
 {
 	char *tmp = pgs_xasprintf("%s.tmp.XXXXXX", j->path), *text, now[32];
 	size_t len;
-	int fd, dfd, rc = -1;
+	int fd, rc = -1;
 
 	pgs_now_iso(now, sizeof(now));
 	json_object_set_new(j->s.obj, "updated_at", json_string(now));
@@ -289,13 +289,12 @@ job_save(struct job *j)
 		pgs_err("cannot rename '%s' to '%s': %s", tmp, j->path, strerror(errno));
 		goto out;
 	}
+	/* No fsync of the directory: after a power cut the state may be one
+	 * update behind (the old file or the new, never half of one), which
+	 * plan --store takes from the ledger again; it would cost a batch
+	 * more than everything else the checkpoint does. */
 	free(tmp);
 	tmp = NULL;
-	/* the rename is durable only once the directory is on disk too */
-	if ((dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	rc = 0;
 out:
 	if (tmp)
@@ -564,14 +563,20 @@ read_stats(struct pgs_stats *st, char *why, size_t whylen)
 	return res;
 }
 
+static void
+add_total(json_t *totals, const char *k, long n)
+{
+	json_object_set_new(totals, k, json_integer(json_integer_value(json_object_get(totals, k)) + n));
+}
+
 /* Mark the batch done, after checking what pgs-write said about it (got: read_stats). */
 static int
 cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *st, const char *why)
 {
 	static const char *const keep[] = { "rows_in", "inserted", "updated", "unchanged", "deleted", "ms" };
 	const long vals[] = { st->rows_in, st->inserted, st->updated, st->unchanged, st->deleted, st->ms };
-	char msg[320], now[32];
-	json_t *b;
+	char msg[320], *key;
+	json_t *totals;
 
 	if (!o->no_stats) {
 		if (got != STATS_OK) {
@@ -609,15 +614,22 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 			return PGS_EXIT_FAIL;
 		}
 	}
+	/* A batch done leaves only its days and its counts in the totals: the
+	 * state stays small, so a done costs the same at the last of 944
+	 * batches as at the first.  Batches not done keep their record. */
 	pgs_days_add(&j->s.done, o->dfrom, o->dto);
-	b = batch_attempt(j, o);
-	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(b, "status", json_string("done"));
-	json_object_set_new(b, "finished_at", json_string(now));
-	json_object_del(b, "last_error");
+	key = pgs_xasprintf("%s..%s", o->from, o->to);
+	json_object_del(json_object_get(j->s.obj, "batches"), key);
+	free(key);
+	if (!(totals = json_object_get(j->s.obj, "totals"))) {
+		totals = json_object();
+		json_object_set_new(j->s.obj, "totals", totals);
+	}
+	add_total(totals, "batches", 1);
+	add_total(totals, "days", o->dto - o->dfrom + 1);
 	for (size_t i = 0; !o->no_stats && i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (vals[i] >= 0)
-			json_object_set_new(b, keep[i], json_integer(vals[i]));
+			add_total(totals, keep[i], vals[i]);
 	return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
@@ -648,7 +660,14 @@ progress(const struct pgs_state *s, struct progress *p)
 	p->failed = json_array();
 	p->days = s->to - s->from + 1;
 	p->ddone = pgs_days_count(&s->done, s->from, s->to);
-	/* the batch records were checked by pgs_state_parse */
+	b = json_object_get(s->obj, "totals");
+	p->rows_in = jlong(b, "rows_in");
+	p->inserted = jlong(b, "inserted");
+	p->updated = jlong(b, "updated");
+	p->deleted = jlong(b, "deleted");
+	p->days_run = jlong(b, "days");
+	/* the batch records were checked by pgs_state_parse; "done" ones are
+	 * from the state files of pgs before the totals */
 	json_object_foreach(json_object_get(s->obj, "batches"), key, b) {
 		const char *st = json_string_value(json_object_get(b, "status"));
 

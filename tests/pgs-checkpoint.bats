@@ -102,6 +102,25 @@ Try 'pgs-checkpoint --help'."
 	assert_output '2 again'
 }
 
+@test "pgs-checkpoint: a failed batch done later leaves the failures; a state of older pgs still counts" {
+	plan
+	pgs-checkpoint fail "${J[@]}" --from 2023-10-08 --to 2023-10-14 --error 'store busy'
+	stats 9 | pgs-checkpoint "done" "${J[@]}" --from 2023-10-08 --to 2023-10-14
+	run jq -c '[.batches, .totals.rows_in]' "$STATE"
+	assert_output '[{},9]'
+	run pgs-checkpoint status "${J[@]}"
+	assert_line --index 1 'batches: 3 total, 1 done, 0 failed, 2 pending'
+	refute_output --partial 'failed:'
+	# pgs before the totals kept a record per batch done
+	jq '.batches["2023-10-01..2023-10-07"] = {from: "2023-10-01", to: "2023-10-07", status: "done",
+	    attempts: 1, rows_in: 5, inserted: 5, updated: 0, deleted: 0} | .done += [["2023-10-01", "2023-10-07"]]' \
+	    "$STATE" >old.json
+	mv old.json "$STATE"
+	run pgs-checkpoint status "${J[@]}"
+	assert_line --index 1 'batches: 3 total, 2 done, 0 failed, 1 pending'
+	assert_line --index 3 'rows:    14 written (14 inserted, 0 updated, 0 deleted)'
+}
+
 @test "pgs-checkpoint: a changed --batch-days neither redoes nor skips days" {
 	plan
 	pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 --no-stats
@@ -208,8 +227,10 @@ Try 'pgs-checkpoint --help'."
 	run --separate-stderr pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 <stats
 	assert_success
 	assert_equal "$stderr" ""
-	run jq -c '.batches["2023-10-01..2023-10-07"] | [.status, .rows_in, .inserted, .updated, .unchanged, .deleted, .ms]' "$STATE"
-	assert_output '["done",300,250,40,10,2,120]'
+	# a batch done is added to the totals; its record goes (the state stays small)
+	run jq -c '[.totals.batches, .totals.days, .totals.rows_in, .totals.inserted, .totals.updated,
+	    .totals.unchanged, .totals.deleted, .totals.ms, .batches["2023-10-01..2023-10-07"]]' "$STATE"
+	assert_output '[1,7,300,250,40,10,2,120,null]'
 }
 
 @test "pgs-checkpoint done: a refused or dry-run write is not marked done (exit 4)" {
@@ -289,8 +310,8 @@ count_rows() {
 	plan
 	run --separate-stderr pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 --no-stats <<<'garbage'
 	assert_success
-	run jq -c '.batches["2023-10-01..2023-10-07"] | [.status, .rows_in]' "$STATE"
-	assert_output '["done",null]'
+	run jq -c '[.totals.batches, .totals.rows_in, .done]' "$STATE"
+	assert_output '[1,null,[["2023-10-01","2023-10-07"]]]'
 	# standard input a terminal: done would wait for a line nobody types
 	command -v script >/dev/null || skip "script(1) not installed"
 	run -2 script -qec "pgs-checkpoint done --job season --from 2023-10-08 --to 2023-10-14" /dev/null
@@ -321,8 +342,8 @@ count_rows() {
 	run --separate-stderr pgs-checkpoint plan "${J[@]}" --from 2023-10-01 --to 2023-10-08 --batch-days 1
 	assert_success
 	assert_output ''
-	run jq -c '[.done, (.batches | length), ([.batches[].rows_in] | add)]' "$STATE"
-	assert_output '[[["2023-10-01","2023-10-08"]],8,36]'
+	run jq -c '[.done, .totals.batches, .totals.rows_in, (.batches | length)]' "$STATE"
+	assert_output '[[["2023-10-01","2023-10-08"]],8,36,0]'
 	[ -z "$(find "$PGS_STATE_DIR" -name '*.tmp.*')" ]
 }
 

@@ -70,7 +70,8 @@ hits() {
 
 # done_days JOB: the days the job's state says are done, one per line
 done_days() {
-	jq -r '.batches[]? | select(.status == "done") | .from' "$PGS_STATE_DIR/$1.json" 2>/dev/null | sort
+	jq -r '.done[] | [.[] | strptime("%Y-%m-%d") | mktime] | range(.[0]; .[1] + 1; 86400) |
+		strftime("%Y-%m-%d")' "$PGS_STATE_DIR/$1.json" 2>/dev/null | sort
 }
 
 # --- usage ----------------------------------------------------------------------

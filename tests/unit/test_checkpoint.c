@@ -98,6 +98,9 @@ static const struct {
 	    "\"status\":\"done\",\"attempts\":-2}}}", "batch \"b\": \"attempts\" is not a count" },
 	{ __LINE__, "{" GOOD ",\"done\":[],\"batches\":{},\"updated_us\":\"x\"}", "\"updated_us\" is not an integer" },
 	{ __LINE__, "{" GOOD ",\"job\":\"j\",\"done\":[],\"batches\":{}}", "line 1: duplicate object key near '\"job\"'" },
+	{ __LINE__, "{" GOOD ",\"done\":[],\"batches\":{},\"totals\":{\"batches\":3,\"rows_in\":9}}", NULL },
+	{ __LINE__, "{" GOOD ",\"done\":[],\"batches\":{},\"totals\":[]}", "\"totals\" is not an object" },
+	{ __LINE__, "{" GOOD ",\"done\":[],\"batches\":{},\"totals\":{\"rows_in\":-9}}", "\"totals\": \"rows_in\" is not a count" },
 };
 
 static void
