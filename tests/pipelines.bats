@@ -4,8 +4,9 @@
 # data end to end when it is present.  Each pipeline has its own suite too:
 # pgs-ingest.bats, pgs-backfill.bats.
 
-# Each @test runs in a subshell of its own:
-# shellcheck disable=SC2030,SC2031
+# Each @test runs in a subshell of its own, bats's run sets $stderr, and the
+# bash -c scripts are single-quoted on purpose:
+# shellcheck disable=SC2030,SC2031,SC2154,SC2016
 
 load test_helper
 load pipeline_helper
