@@ -331,6 +331,16 @@ batch_names() {
 	printf '%s' "${names# }"
 }
 
+# group_alive PGID: a process of the group is still running (a zombie is dead,
+# only waiting for its new parent to reap it).
+group_alive() {
+	local pgid stat
+	while read -r pgid stat; do
+		[ "$pgid" != "$1" ] || [[ $stat == Z* ]] || return 0
+	done < <(ps -e -o pgid=,stat=)
+	return 1
+}
+
 # Stop the work in flight (SIGINT, SIGTERM, SIGPIPE): every process of it,
 # then the summary; exits 128 + the signal's number.
 interrupted() {
@@ -342,7 +352,7 @@ interrupted() {
 		if [ "$worker_kind" = group ]; then
 			kill -TERM -- "-$worker" 2>/dev/null || true
 			for i in $(seq 100); do
-				kill -0 -- "-$worker" 2>/dev/null || break
+				group_alive "$worker" || break
 				[ "$i" -lt 50 ] || kill -KILL -- "-$worker" 2>/dev/null || true
 				sleep 0.02
 			done
