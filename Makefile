@@ -1,4 +1,4 @@
-# pgs — plain Makefile.  make [all|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
@@ -6,6 +6,21 @@ CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+# What each tool links: libpgs.a is one archive (the linker takes only the
+# objects a tool uses), and these are the system libraries those objects
+# need.  A store backend may need any of STORE_PKGS.  A tool not listed
+# links every package; "none" means libc and libm only.
+STORE_PKGS         := sqlite3 libpq libcurl libcrypto jansson
+PKGS_pgs-extract   := jansson zlib libcurl libutf8proc $(STORE_PKGS)
+PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
+PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
+PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
+PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
+PKGS_pgs-sample    := none
+PKGS_pgs-http-get  := jansson zlib libcurl
+PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)
+tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1)))))),$(PKG_LIBS)) -lm
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -20,16 +35,21 @@ BUILD   := build$(if $(filter 1,$(SANITIZE)),-san,)
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 LIBA    := $(BUILD)/libpgs.a
-TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c))
+# One file per tool (src/pgs-NAME.c), or a directory of files (src/pgs-NAME/*.c).
+TOOL_DIRS := $(sort $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c))))
+TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(sort $(TOOL_DIRS)))
 PIPES   := $(wildcard pipelines/pgs-*)
 PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
+# Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
+TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+HEADERS := $(wildcard lib/*.h)
 
-all: $(TOOLS)
+all: $(TOOLS) $(TEST_HELPERS)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/lib:
@@ -38,16 +58,30 @@ $(BUILD)/lib:
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-# bin/ holds the tools of the last build; a SANITIZE build overwrites them on purpose.
-bin/%: src/%.c $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+# bin/ (and bin-test/) hold the programs of the last build; a SANITIZE build overwrites them on purpose.
+bin/%: src/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
 	@mkdir -p bin
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-# Rebuild the tools when switching between normal and sanitizer builds.
+# A tool made of several files: src/pgs-NAME/*.c and its private headers.
+.SECONDEXPANSION:
+$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) -Isrc/$* -o $@ $(filter %.c,$^) $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin-test
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+	@mkdir -p bin-test
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+# Rebuild the programs when switching between normal and sanitizer builds.
 $(BUILD)/.flags: FORCE | $(BUILD)/lib
 	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(wildcard lib/*.h) $(BUILD)/.flags
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(HEADERS) $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
 
@@ -69,7 +103,7 @@ bench: all
 
 # The pipelines go beside the tools; what they source and read goes to
 # DATADIR, whose path is written into each installed pipeline.
-install: all
+install: $(TOOLS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
@@ -79,7 +113,65 @@ install: all
 	done
 
 clean:
-	rm -rf build build-san bin/pgs-*
+	rm -rf build build-san bin/pgs-* bin-test
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE
+
+# ---- fuzzing (tests/fuzz/) ----------------------------------------------------------------
+# make fuzz [FUZZ_SECONDS=60]   build the libFuzzer targets with clang and run each for
+#                               FUZZ_SECONDS; fails on any crash, leak or timeout
+# make fuzz-smoke               the same, a few seconds each (CI)
+# make fuzz-replay              run the seed corpus and the saved crashes through every target,
+#                               built with $(CC) (and SANITIZE=1's sanitizers): no clang needed
+# make fuzz-cli                 the mutation fuzzer of the built tools (tests/fuzz/mutate-cli)
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_DIR      := build-fuzz
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS    = $(filter-out -Werror,$(WARN)) -g -O1 $(FUZZ_SAN) -Ilib -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_NAMES    := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
+FUZZ_LIB_OBJ  := $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRC))
+FUZZ_DEPS     := tests/fuzz/fuzz.h $(wildcard lib/*.h) lib/http.c src/pgs-checkpoint.c
+REPLAY_BINS   := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(FUZZ_DIR)/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpgs.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) $(FUZZ_DIR)/libpgs.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpgs.a $(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run -d $(FUZZ_DIR) -s $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run -d $(FUZZ_DIR) -s $(FUZZ_SMOKE_SECONDS)
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_DEPS) $(LIBA) $(BUILD)/.flags
+	@mkdir -p $(BUILD)/fuzz-replay
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c $(LIBA) $(LDFLAGS) $(PKG_LIBS) -lm
+
+fuzz-replay: $(REPLAY_BINS)
+	@for t in $(FUZZ_NAMES); do \
+		set -- tests/fuzz/corpus/$$t; [ -d tests/fuzz/regress/$$t ] && set -- "$$@" tests/fuzz/regress/$$t; \
+		printf 'fuzz-replay %s: ' $$t; \
+		$(BUILD)/fuzz-replay/fuzz_$$t "$$@" >/dev/null 2>$(BUILD)/fuzz-replay/$$t.log || \
+			{ echo FAILED; cat $(BUILD)/fuzz-replay/$$t.log; exit 1; }; \
+		tail -n 1 $(BUILD)/fuzz-replay/$$t.log; \
+	done
+
+fuzz-cli: all
+	tests/fuzz/mutate-cli
+
+fuzz-clean:
+	rm -rf $(FUZZ_DIR)
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-replay fuzz-cli fuzz-clean

@@ -120,14 +120,18 @@ col_name(int c)
 }
 
 static int
-read_header(struct bbref_reader *r, char *line, size_t len, long lineno)
+read_header(struct bbref_reader *r)
 {
-	int i, c, n;
+	char why[256];
+	int i, c, n = r->csv.nf;
 
-	n = pgs_csv_header(&r->csv, line, len);
-	if (n < 0 || !bbref_detect(line, len)) {
-		pgs_err("%s:%ld: not a bbref-csv header (want '%s,...')", r->io->input, lineno,
+	if (!bbref_detect(r->csv.text, r->csv.text_len)) {
+		pgs_err("%s:%ld: not a bbref-csv header (want '%s,...')", r->io->input, r->csv.lineno,
 		    HEADER_START);
+		return -1;
+	}
+	if (pgs_csv_header_check(&r->csv, why, sizeof(why)) < 0) {
+		pgs_err("%s:%ld: bbref-csv: %s", r->io->input, r->csv.lineno, why);
 		return -1;
 	}
 	for (c = 0; c < (int)NCOLS; c++) {
@@ -136,7 +140,7 @@ read_header(struct bbref_reader *r, char *line, size_t len, long lineno)
 			if (strcmp(r->csv.f[i], col_name(c)) == 0)
 				r->col[c] = i;
 		if (r->col[c] < 0) {
-			pgs_err("%s:%ld: bbref-csv header lacks column '%s'", r->io->input, lineno,
+			pgs_err("%s:%ld: bbref-csv header lacks column '%s'", r->io->input, r->csv.lineno,
 			    col_name(c));
 			return -1;
 		}
@@ -299,7 +303,8 @@ make_row(struct bbref_reader *r, long days, char *why, size_t whylen)
 	if (!(x = json_string(COL(C_PLAYER))))
 		goto utf8;
 	put(o, &it, "player_name", x);
-	reason = COL(C_REASON);
+	/* blanks around the text are not part of it, and a blank reason is no reason */
+	reason = pgs_csv_trim(COL(C_REASON));
 	put(o, &it, "player_status",
 	    json_incref(r->status[!*reason ? 0 : strcmp(reason, "Did Not Play") == 0 ? 1 : 2]));
 	if (!(x = *reason ? json_string(reason) : json_null()))
@@ -331,31 +336,57 @@ utf8:
 	return -1;
 }
 
+/* One record of the input, split in r->csv.  0, or -1 fatal. */
+static int
+bbref_record(struct bbref_reader *r)
+{
+	struct pgs_csv_rec *c = &r->csv;
+	char why[256];
+	long days;
+
+	if (pgs_date_parse(c->f[r->col[C_DATE]], &days) < 0)
+		return pgs_reject(r->io->input, c->lineno, c->text, "bad game_date '%s'",
+		    c->f[r->col[C_DATE]]);
+	if (days < r->io->from || days > r->io->to)
+		return 0;
+	if (make_row(r, days, why, sizeof(why)) < 0)
+		return pgs_reject(r->io->input, c->lineno, c->text, "%s", why);
+	return r->io->row(json_incref(r->obj), c->lineno, c->text, r->io->arg);
+}
+
 static int
 bbref_line(void *st, char *line, size_t len, long lineno)
 {
 	struct bbref_reader *r = st;
 	char why[256];
-	long days;
-	int n;
+	int k;
 
-	if (!r->have_header)
-		return read_header(r, line, len, lineno);
-	if ((n = pgs_csv_record(&r->csv, line, len, why, sizeof(why))) <= 0)
-		return n < 0 ? pgs_reject(r->io->input, lineno, line, "%s", why) : 0;
-	if (pgs_date_parse(r->csv.f[r->col[C_DATE]], &days) < 0)
-		return pgs_reject(r->io->input, lineno, line, "bad game_date '%s'",
-		    r->csv.f[r->col[C_DATE]]);
-	if (days < r->io->from || days > r->io->to)
-		return 0;
-	if (make_row(r, days, why, sizeof(why)) < 0)
-		return pgs_reject(r->io->input, lineno, line, "%s", why);
-	return r->io->row(json_incref(r->obj), lineno, line, r->io->arg);
+	pgs_csv_push(&r->csv, line, len, lineno);
+	while ((k = pgs_csv_next(&r->csv, why, sizeof(why))) != PGS_CSV_NONE) {
+		if (k == PGS_CSV_BAD && !r->have_header) {
+			pgs_err("%s:%ld: not a bbref-csv header: %s", r->io->input, r->csv.lineno, why);
+			return -1;
+		} else if (k == PGS_CSV_HEADER) {
+			if (read_header(r) < 0)
+				return -1;
+		} else if (k == PGS_CSV_BAD) {
+			if (pgs_reject(r->io->input, r->csv.lineno, r->csv.text, "%s", why) < 0)
+				return -1;
+		} else if (bbref_record(r) < 0) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
 bbref_finish(void *st)
 {
+	struct bbref_reader *r = st;
+	char why[256];
+
+	if (pgs_csv_end(&r->csv, why, sizeof(why)) == PGS_CSV_BAD)
+		return pgs_reject(r->io->input, r->csv.lineno, r->csv.text, "%s", why);
 	return 0;
 }
 

@@ -185,19 +185,23 @@ nbacom_open(const struct pgs_fmt_io *io)
 }
 
 static int
-read_header(struct nbacom_reader *r, char *line, size_t len, long lineno)
+read_header(struct nbacom_reader *r)
 {
-	int meaning[NHDR], i, h, n;
+	int meaning[NHDR], i, h, n = r->csv.nf;
+	long lineno = r->csv.lineno;
 	char why[256];
 
 	if (resolve_maps(r->io->opts->maps, r->io->opts->nmaps, meaning, why, sizeof(why)) < 0) {
 		pgs_err("%s", why); /* checked at option time; kept for library callers */
 		return -1;
 	}
-	n = pgs_csv_header(&r->csv, line, len);
-	if (n < 0 || nbacom_detect(line, len) != PGS_DETECT_YES) {
+	if (nbacom_detect(r->csv.text, r->csv.text_len) != PGS_DETECT_YES) {
 		pgs_err("%s:%ld: not an nbacom-csv header (want '%s,...')", r->io->input, lineno,
 		    HEADER_START);
+		return -1;
+	}
+	if (pgs_csv_header_check(&r->csv, why, sizeof(why)) < 0) {
+		pgs_err("%s:%ld: nbacom-csv: %s", r->io->input, lineno, why);
 		return -1;
 	}
 	for (i = 0; i <= M_DATE; i++)
@@ -351,6 +355,8 @@ flush(struct nbacom_reader *r)
 	size_t i;
 	int rc = 0;
 
+	if (r->nheld == 0)
+		return 0; /* qsort(NULL, 0, …) is undefined */
 	qsort(r->held, r->nheld, sizeof(*r->held), cmp_held);
 	for (i = 0; i < r->nheld; i++) {
 		struct held *h = &r->held[i];
@@ -365,27 +371,23 @@ flush(struct nbacom_reader *r)
 	return rc;
 }
 
+/* One record of the input, split in r->csv: held until its date is complete.  0, or -1 fatal. */
 static int
-nbacom_line(void *st, char *line, size_t len, long lineno)
+nbacom_record(struct nbacom_reader *r)
 {
-	struct nbacom_reader *r = st;
+	struct pgs_csv_rec *c = &r->csv;
 	char why[256];
 	struct held *h;
 	json_t *row;
 	long days;
-	int n;
 
-	if (!r->have_header)
-		return read_header(r, line, len, lineno);
-	if ((n = pgs_csv_record(&r->csv, line, len, why, sizeof(why))) <= 0)
-		return n < 0 ? pgs_reject(r->io->input, lineno, line, "%s", why) : 0;
-	if (pgs_date_parse_mdy(r->csv.f[r->pos[M_DATE]], &days) < 0)
-		return pgs_reject(r->io->input, lineno, line, "bad Date '%s': want MM/DD/YYYY",
-		    r->csv.f[r->pos[M_DATE]]);
+	if (pgs_date_parse_mdy(c->f[r->pos[M_DATE]], &days) < 0)
+		return pgs_reject(r->io->input, c->lineno, c->text, "bad Date '%s': want MM/DD/YYYY",
+		    c->f[r->pos[M_DATE]]);
 	if (days < r->io->from || days > r->io->to)
 		return 0;
 	if (make_row(r, days, &row, why, sizeof(why)) < 0)
-		return pgs_reject(r->io->input, lineno, line, "%s", why);
+		return pgs_reject(r->io->input, c->lineno, c->text, "%s", why);
 	if (r->nheld > 0 && days != r->day && flush(r) < 0) {
 		json_decref(row);
 		return -1;
@@ -397,8 +399,8 @@ nbacom_line(void *st, char *line, size_t len, long lineno)
 	}
 	h = &r->held[r->nheld++];
 	h->row = row;
-	h->text = pgs_xstrndup(line, len);
-	h->lineno = lineno;
+	h->text = pgs_xstrndup(c->text, c->text_len);
+	h->lineno = c->lineno;
 	h->seq = r->seq++;
 	h->gid = json_string_value(json_object_get(row, "game_id"));
 	h->team = json_string_value(json_object_get(row, "team_abbr"));
@@ -406,9 +408,40 @@ nbacom_line(void *st, char *line, size_t len, long lineno)
 }
 
 static int
+nbacom_line(void *st, char *line, size_t len, long lineno)
+{
+	struct nbacom_reader *r = st;
+	char why[256];
+	int k;
+
+	pgs_csv_push(&r->csv, line, len, lineno);
+	while ((k = pgs_csv_next(&r->csv, why, sizeof(why))) != PGS_CSV_NONE) {
+		if (k == PGS_CSV_BAD && !r->have_header) {
+			pgs_err("%s:%ld: not an nbacom-csv header: %s", r->io->input, r->csv.lineno, why);
+			return -1;
+		} else if (k == PGS_CSV_HEADER) {
+			if (read_header(r) < 0)
+				return -1;
+		} else if (k == PGS_CSV_BAD) {
+			if (pgs_reject(r->io->input, r->csv.lineno, r->csv.text, "%s", why) < 0)
+				return -1;
+		} else if (nbacom_record(r) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
 nbacom_finish(void *st)
 {
-	return flush(st);
+	struct nbacom_reader *r = st;
+	char why[256];
+
+	if (pgs_csv_end(&r->csv, why, sizeof(why)) == PGS_CSV_BAD &&
+	    pgs_reject(r->io->input, r->csv.lineno, r->csv.text, "%s", why) < 0)
+		return -1;
+	return flush(r);
 }
 
 static void

@@ -168,6 +168,24 @@ get_count(json_t *st, size_t i, json_t **out)
 	return 0;
 }
 
+/* 1 when s is NULL, empty or only blanks. */
+static int
+is_blank(const char *s)
+{
+	return !s || s[strspn(s, " \t")] == '\0';
+}
+
+/* The length of s without its trailing blanks. */
+static size_t
+trimmed_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 /* A comment that says the player was not with the team or not dressed. */
 static const char *
 dnp_status(const char *comment)
@@ -211,7 +229,12 @@ make_row(const struct game *g, const char *team, const char *opp, json_t *p, jso
 	comment = json_string_value(json_object_get(p, "comment"));
 	minutes = json_string_value(json_object_get(st, "minutes"));
 	/* DNP rows have minutes "" and zeros everywhere: those zeros are not real */
-	played = minutes && *minutes;
+	played = !is_blank(minutes);
+	/* a blank comment is no reason; blanks around one are not part of it */
+	if (is_blank(comment))
+		comment = NULL;
+	else
+		comment += strspn(comment, " \t");
 	o = json_object();
 	json_object_set_new_nocheck(o, "game_id", json_string_nocheck(g->gid));
 	json_object_set_new_nocheck(o, "game_date", json_string_nocheck(g->date));
@@ -235,9 +258,9 @@ make_row(const struct game *g, const char *team, const char *opp, json_t *p, jso
 	json_object_set_new_nocheck(o, "player_name", json_string(name));
 	free(name);
 	json_object_set_new_nocheck(o, "player_status",
-	    json_string(played ? "active" : comment && *comment ? dnp_status(comment) : "dnp"));
+	    json_string(played ? "active" : comment ? dnp_status(comment) : "dnp"));
 	json_object_set_new_nocheck(o, "dnp_reason",
-	    !played && comment && *comment ? json_string(comment) : json_null());
+	    !played && comment ? json_stringn(comment, trimmed_len(comment)) : json_null());
 	x = json_object_get(p, "position");
 	json_object_set_new_nocheck(o, "starter",
 	    json_is_string(x) ? json_boolean(json_string_length(x) > 0) : json_null());

@@ -5,8 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "csv.h"
-#include "dates.h"
+#include "http.h"
 #include "ndjson.h"
 #include "util.h"
 
@@ -66,118 +65,158 @@ pgs_format_names(void)
 	return names;
 }
 
-/* The schedule: a sorted array, binary-searched (a few thousand games). */
-struct sched_game {
-	char id[16];
-	long days;
+/* ---- the detection driver ---- */
+
+/* Detection stops asking for more lines past this much head. */
+#define HEAD_MAX (1 << 20)
+
+struct pgs_reader {
+	const struct pgs_format *given;   /* --format, or NULL */
+	struct pgs_fmt_io *io;
+	/* the input being read */
+	const struct pgs_format *fmt;
+	void *st;                  /* the reader, once the format is known */
+	pgs_buf head;              /* held lines, joined by '\n' */
+	long head_first;           /* line number of the first held line; 0: none held */
+	size_t asked;              /* head length at the last detection */
 };
 
-struct pgs_schedule {
-	struct sched_game *g;
-	size_t n, cap;
-	int sorted;
-};
-
-pgs_schedule *
-pgs_schedule_new(void)
+pgs_reader *
+pgs_reader_new(const struct pgs_format *fmt, struct pgs_fmt_io *io)
 {
-	return pgs_xcalloc(1, sizeof(struct pgs_schedule));
+	pgs_reader *r = pgs_xcalloc(1, sizeof(*r));
+
+	r->given = fmt;
+	r->io = io;
+	return r;
 }
 
+void
+pgs_reader_free(pgs_reader *r)
+{
+	if (!r)
+		return;
+	pgs_buf_free(&r->head);
+	free(r);
+}
+
+static void
+input_start(pgs_reader *r, const char *name)
+{
+	r->io->input = name;
+	r->fmt = NULL;
+	r->st = NULL;
+	pgs_buf_reset(&r->head);
+	r->head_first = 0;
+	r->asked = 0;
+}
+
+/* The format is fmt (NULL: none fits): open its reader and replay the held lines. */
 static int
-cmp_game(const void *a, const void *b)
+decide(pgs_reader *r, const struct pgs_format *fmt)
 {
-	return strcmp(((const struct sched_game *)a)->id, ((const struct sched_game *)b)->id);
+	char *p, *nl, *end;
+	long lineno = r->head_first;
+	int rc = 0;
+
+	if (!fmt) {
+		pgs_err("%s:%ld: cannot tell the input format from this line; use --format (%s)",
+		    r->io->input, r->head_first, pgs_format_names());
+		return -1;
+	}
+	r->fmt = fmt;
+	r->st = fmt->open(r->io);
+	end = r->head.s + r->head.len;
+	for (p = r->head.s; rc == 0 && p <= end; p = nl + 1, lineno++) {
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
+			nl = end;
+		*nl = '\0';
+		rc = fmt->line(r->st, p, (size_t)(nl - p), lineno);
+	}
+	pgs_buf_reset(&r->head);
+	return rc;
 }
 
-#define SCHED_MAXCOLS 128
-
-int
-pgs_schedule_load(pgs_schedule *s, const char *path)
+/* One line of the input.  0, or -1 fatal (reported). */
+static int
+input_line(pgs_reader *r, char *line, size_t len, long lineno)
 {
-	pgs_input *in = pgs_input_open((char **)&path, 1);
-	char *line, *f[SCHED_MAXCOLS];
-	const char *err;
-	int got, n, c_id = -1, c_date = -1, i, rc = -1;
-	size_t len;
-	long days;
+	const struct pgs_format *fmt;
+	int more = 0;
 
-	while ((got = pgs_input_line(in, &line, &len)) > 0) {
-		n = pgs_csv_split(line, len, f, SCHED_MAXCOLS, &err);
-		if (pgs_input_lineno(in) == 1) {
-			for (i = 0; i < n && i < SCHED_MAXCOLS; i++) {
-				/* the crosswalk has both: nba_game_id is the stats.nba.com one */
-				if (strcasecmp(f[i], "nba_game_id") == 0 ||
-				    (c_id < 0 && strcasecmp(f[i], "game_id") == 0))
-					c_id = i;
-				if (strcasecmp(f[i], "game_date") == 0)
-					c_date = i;
-			}
-			if (c_id < 0 || c_date < 0) {
-				pgs_err("%s:1: not a schedule: want game_id (or nba_game_id) and game_date columns", path);
-				goto out;
-			}
-			continue;
-		}
-		if (len == 0)
-			continue;
-		if (n <= c_id || n <= c_date || n > SCHED_MAXCOLS) {
-			pgs_err("%s:%ld: schedule line has %d fields", path, pgs_input_lineno(in), n);
-			goto out;
-		}
-		if (strlen(f[c_id]) >= sizeof(s->g->id) || pgs_date_parse_prefix(f[c_date], &days) < 0) {
-			pgs_err("%s:%ld: bad game id '%s' or date '%s' in schedule", path,
-			    pgs_input_lineno(in), f[c_id], f[c_date]);
-			goto out;
-		}
-		if (s->n == s->cap) {
-			s->cap = s->cap ? s->cap * 2 : 1024;
-			s->g = pgs_xrealloc(s->g, s->cap * sizeof(*s->g));
-		}
-		strcpy(s->g[s->n].id, f[c_id]);
-		s->g[s->n++].days = days;
-		s->sorted = 0;
+	if (r->st)
+		return r->fmt->line(r->st, line, len, lineno);
+	if (!r->head_first) {
+		if (strspn(line, " \t") == len)
+			return 0; /* detect from the first non-blank line */
+		r->head_first = lineno;
+	} else {
+		pgs_buf_add(&r->head, "\n", 1);
 	}
-	if (got == 0 && c_id < 0)
-		pgs_err("%s: empty schedule", path);
-	else if (got == 0)
-		rc = 0;
-out:
-	pgs_input_close(in);
-	if (rc == 0 && !s->sorted) {
-		/* team logs list a game once per team: duplicates are harmless */
-		qsort(s->g, s->n, sizeof(*s->g), cmp_game);
-		s->sorted = 1;
+	pgs_buf_add(&r->head, line, len);
+	if (r->given)
+		return decide(r, r->given);
+	/* asking again at every line would rescan the head each time: quadratic */
+	if (r->head.len < HEAD_MAX && r->asked > 0 && r->head.len < 2 * r->asked)
+		return 0;
+	r->asked = r->head.len;
+	fmt = pgs_format_detect(r->head.s, r->head.len, r->head.len < HEAD_MAX ? &more : NULL);
+	if (!fmt && more)
+		return 0;
+	return decide(r, fmt);
+}
+
+/* The end of the input: a format still undecided decides now; finish the reader. */
+static int
+input_end(pgs_reader *r, int rc)
+{
+	if (rc == 0 && !r->st && r->head_first)
+		rc = decide(r, pgs_format_detect(r->head.s, r->head.len, NULL));
+	if (r->st) {
+		if (rc == 0)
+			rc = r->fmt->finish(r->st);
+		r->fmt->close(r->st);
+		r->st = NULL;
 	}
 	return rc;
 }
 
 int
-pgs_schedule_date(const pgs_schedule *s, const char *game_id, long *days)
+pgs_reader_buffer(pgs_reader *r, const char *name, pgs_buf *body)
 {
-	struct sched_game key, *hit;
+	size_t pos = 0, len;
+	char *line;
+	long lineno = 0;
+	int rc = 0;
 
-	if (!s || strlen(game_id) >= sizeof(key.id))
-		return -1;
-	strcpy(key.id, game_id);
-	hit = bsearch(&key, s->g, s->n, sizeof(*s->g), cmp_game);
-	if (!hit)
-		return -1;
-	*days = hit->days;
-	return 0;
+	input_start(r, name);
+	while (rc == 0 && pgs_http_body_line(body, &pos, &line, &len))
+		rc = input_line(r, line, len, ++lineno);
+	return input_end(r, rc);
 }
 
-size_t
-pgs_schedule_size(const pgs_schedule *s)
+int
+pgs_reader_files(pgs_reader *r, char **names, int n)
 {
-	return s ? s->n : 0;
-}
+	pgs_input *in = pgs_input_open(names, n);
+	char *line;
+	size_t len;
+	int got, started = 0, rc = 0;
 
-void
-pgs_schedule_free(pgs_schedule *s)
-{
-	if (!s)
-		return;
-	free(s->g);
-	free(s);
+	while ((got = pgs_input_line(in, &line, &len)) > 0) {
+		if (pgs_input_new_file(in) || !started) {
+			if (started && (rc = input_end(r, 0)) < 0)
+				break;
+			input_start(r, pgs_input_name(in));
+			started = 1;
+		}
+		if ((rc = input_line(r, line, len, pgs_input_lineno(in))) < 0)
+			break;
+	}
+	if (got < 0)
+		rc = -1;
+	if (started)
+		rc = input_end(r, rc);
+	pgs_input_close(in);
+	return rc;
 }

@@ -21,7 +21,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-typedef struct pgs_schedule pgs_schedule;
+#include "schedule.h"
+#include "util.h"
 
 /* Options that some formats use; set once from the command line.  Borrowed. */
 struct pgs_fmt_opts {
@@ -97,17 +98,25 @@ extern const struct pgs_format pgs_fmt_raw;
 int pgs_nbacom_map_check(const char *const *maps, int n, char *why, size_t whylen);
 
 /*
- * Game dates by stats.nba.com game id (boxscoretraditionalv3 documents carry
- * only the id), loaded from schedule CSVs with a game_id (or nba_game_id)
- * and a game_date column, names compared case-insensitively: millxing's
- * team_game_logs, the bbref crosswalk, NocturneBear's play_off_totals.
+ * The detection driver: reads inputs line by line and hands each to its
+ * format's reader.  Until an input's format is known its first lines are
+ * held (a pretty-printed JSON document cannot be told from raw NDJSON by its
+ * first line "{"); once a format says yes they are replayed to its reader.
+ * Detection asks again only when the held head has doubled, so it costs
+ * linear time however long a format keeps saying MORE, and it stops asking
+ * at 1 MiB of head.
  */
-pgs_schedule *pgs_schedule_new(void);
-/* Add the games of one CSV (.gz fine).  0, or -1 reported. */
-int pgs_schedule_load(pgs_schedule *s, const char *path);
-/* 0 and *days when game_id is known, else -1. */
-int pgs_schedule_date(const pgs_schedule *s, const char *game_id, long *days);
-size_t pgs_schedule_size(const pgs_schedule *s);
-void pgs_schedule_free(pgs_schedule *s);
+typedef struct pgs_reader pgs_reader;
+/*
+ * fmt: every input's format (--format), or NULL to detect per input.  io:
+ * borrowed, outlives the reader; its input field is set to the name of each
+ * input as it is read (so the row callback can name it).
+ */
+pgs_reader *pgs_reader_new(const struct pgs_format *fmt, struct pgs_fmt_io *io);
+/* Read the named files in order (n == 0: stdin), each in its own format.  0, or -1 reported. */
+int pgs_reader_files(pgs_reader *r, char **names, int n);
+/* Read one input held in memory (an HTTP body) called name; its bytes are split in place.  0, or -1 reported. */
+int pgs_reader_buffer(pgs_reader *r, const char *name, pgs_buf *body);
+void pgs_reader_free(pgs_reader *r);
 
 #endif

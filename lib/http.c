@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "dates.h"
+#include "ndjson.h"
 
 struct pgs_http {
 	CURL *curl;
@@ -112,6 +113,77 @@ pgs_http_opts_init(struct pgs_http_opts *o)
 	if ((ua = getenv("PGS_HTTP_USER_AGENT")) && *ua)
 		o->user_agent = ua;
 	return 0;
+}
+
+int
+pgs_http_opts_resolve(struct pgs_http_opts *o, const struct pgs_http_given *given,
+    const char *const *headers)
+{
+	if (pgs_http_opts_init(o) < 0)
+		return -1;
+	if (given->timeout_ms >= 0)
+		o->timeout_ms = given->timeout_ms;
+	if (given->connect_timeout_ms >= 0)
+		o->connect_timeout_ms = given->connect_timeout_ms;
+	if (given->max_retries >= 0)
+		o->max_retries = given->max_retries;
+	o->headers = headers;
+	return 0;
+}
+
+int
+pgs_http_header_ok(const char *h)
+{
+	size_t n = strcspn(h, ":");
+
+	return n > 0 && h[n] == ':' && strcspn(h, " \t\r\n") >= n && !strpbrk(h, "\r\n");
+}
+
+int
+pgs_http_headers_add(pgs_http_headers *h, const char *line)
+{
+	if (!pgs_http_header_ok(line))
+		return -1;
+	h->v = pgs_xrealloc(h->v, (size_t)(h->n + 2) * sizeof(*h->v));
+	h->v[h->n++] = line;
+	h->v[h->n] = NULL;
+	return 0;
+}
+
+int
+pgs_http_headers_load(pgs_http_headers *h, const char *path)
+{
+	pgs_input *in = pgs_input_open((char **)&path, 1);
+	char *line;
+	size_t len;
+	int got, rc = 0;
+
+	while ((got = pgs_input_line(in, &line, &len)) > 0) {
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (!pgs_http_header_ok(line)) {
+			pgs_err("%s:%ld: not a 'Name: value' header line", path, pgs_input_lineno(in));
+			rc = -1;
+			break;
+		}
+		h->owned = pgs_xrealloc(h->owned, (size_t)(h->nowned + 1) * sizeof(*h->owned));
+		h->owned[h->nowned] = pgs_xstrdup(line);
+		pgs_http_headers_add(h, h->owned[h->nowned++]);
+	}
+	if (got < 0)
+		rc = -1;
+	pgs_input_close(in);
+	return rc;
+}
+
+void
+pgs_http_headers_free(pgs_http_headers *h)
+{
+	for (int i = 0; i < h->nowned; i++)
+		free(h->owned[i]);
+	free(h->owned);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
 }
 
 static size_t
@@ -387,9 +459,38 @@ retryable_curl(CURLcode rc)
 	}
 }
 
+/*
+ * A request other than a plain GET (pgs_http_request); NULL for GET.  The
+ * per-request headers come after the client's own.
+ */
+struct req_extra {
+	const struct pgs_http_req *r;
+	struct curl_slist *headers;
+};
+
+/* Set the handle up for one request: the method, body and headers of x, or a plain GET. */
+static void
+setup_request(pgs_http *h, struct req_extra *x)
+{
+	if (!x || !x->r) {
+		curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
+		return;
+	}
+	if (x->r->body) {
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->r->bodylen);
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, x->r->body);
+	} else
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, x->r->method);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, x->headers);
+}
+
 /* One request.  ATTEMPT_OK with body filled, or RETRY/FAIL with why; *status the HTTP status. */
 static int
-attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
+attempt_req(pgs_http *h, const char *url, struct req_extra *x, pgs_buf *body, long *status,
+    pgs_buf *why)
 {
 	CURLcode rc;
 
@@ -399,6 +500,7 @@ attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
 	h->retry_after_s = -1;
 	h->too_big = 0;
 	*status = 0;
+	setup_request(h, x);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	rc = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, status);
@@ -412,12 +514,21 @@ attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
 	}
 	if (*status >= 200 && *status < 300)
 		return decode_body(h, body, why);
+	/* an API's error document is the caller's to read */
+	if (x && x->r && x->r->keep_error_body && decode_body(h, body, why) != ATTEMPT_OK)
+		pgs_buf_reset(body);
 	pgs_buf_addf(why, "HTTP %ld%s%s", *status, h->reason[0] ? " " : "", h->reason);
 	if ((*status == 404 || *status == 410) && h->o.missing_ok)
 		return ATTEMPT_MISSING;
 	if (*status == 429 || *status == 408 || *status >= 500)
 		return ATTEMPT_RETRY;
 	return ATTEMPT_FAIL;
+}
+
+static int
+attempt(pgs_http *h, const char *url, pgs_buf *body, long *status, pgs_buf *why)
+{
+	return attempt_req(h, url, NULL, body, status, why);
 }
 
 static uint64_t
@@ -656,4 +767,57 @@ pgs_http_body_line(pgs_buf *body, size_t *pos, char **line, size_t *len)
 	*line = start;
 	*len = n;
 	return 1;
+}
+
+int
+pgs_http_request(pgs_http *h, const struct pgs_http_req *r, pgs_buf *body, long *status)
+{
+	struct req_extra x = { r, NULL };
+	char *shown = pgs_http_redact(r->url);
+	pgs_buf why = { 0 };
+	long code = 0, wait;
+	long long t0 = pgs_mono_ms();
+	int a, rc = -1;
+
+	for (const struct curl_slist *l = h->headers; l; l = l->next)
+		x.headers = curl_slist_append(x.headers, l->data);
+	for (const char *const *hp = r->headers; hp && *hp; hp++)
+		x.headers = curl_slist_append(x.headers, *hp);
+	h->retries = 0;
+	for (;;) {
+		pgs_buf_reset(&why);
+		a = attempt_req(h, r->url, &x, body, &code, &why);
+		if (a == ATTEMPT_OK || (a == ATTEMPT_FAIL && code >= 400 && r->keep_error_body)) {
+			pgs_info("%s %s: HTTP %ld, %zu bytes in %lld ms, %d retr%s", r->method, shown,
+			    code, body->len, pgs_mono_ms() - t0, h->retries, h->retries == 1 ? "y" : "ies");
+			rc = 0;
+			break;
+		}
+		if (a != ATTEMPT_RETRY || h->retries >= h->o.max_retries) {
+			/* the last answer's document still says why, for the caller */
+			if (a == ATTEMPT_RETRY && code >= 400 && r->keep_error_body) {
+				rc = 0;
+				break;
+			}
+			pgs_err("%s %s: %s%s", r->method, shown, why.s, h->retries ? " (gave up after"
+			    " retrying)" : "");
+			pgs_buf_reset(body);
+			break;
+		}
+		wait = backoff_ms(h, h->retries);
+		h->retries++;
+		pgs_info("%s %s: %s; retry %d of %d in %ld ms", r->method, shown, why.s, h->retries,
+		    h->o.max_retries, wait);
+		sleep_ms(wait);
+	}
+	/* the next plain GET on this handle must not inherit this request's method or body */
+	setup_request(h, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(x.headers);
+	pgs_buf_add(body, "", 0);
+	if (status)
+		*status = code;
+	pgs_buf_free(&why);
+	free(shown);
+	return rc;
 }

@@ -63,6 +63,38 @@ struct pgs_http_opts {
  */
 int pgs_http_opts_init(struct pgs_http_opts *o);
 
+/* What a command line gave (--http-timeout …): -1 where it gave nothing. */
+struct pgs_http_given {
+	long timeout_ms, connect_timeout_ms;
+	int max_retries;
+};
+/*
+ * The options of a tool: the defaults, then the environment
+ * (pgs_http_opts_init), then given; headers (NULL-terminated, borrowed, may
+ * be NULL) are the extra request headers.  0, or -1 after reporting a bad
+ * environment value (a usage error).
+ */
+int pgs_http_opts_resolve(struct pgs_http_opts *o, const struct pgs_http_given *given,
+    const char *const *headers);
+
+/* 1 when h looks like a request header line "Name: value" (a token, a colon, no CR or LF). */
+int pgs_http_header_ok(const char *h);
+
+/* Extra request headers from options and files.  Zero-initialize; pgs_http_headers_free(). */
+typedef struct pgs_http_headers {
+	const char **v;      /* NULL-terminated once one is added: for pgs_http_opts.headers */
+	int n;
+	char **owned;        /* the lines read from files */
+	int nowned;
+} pgs_http_headers;
+/* Add one header (borrowed: it must outlive the client).  0, or -1 when it is not
+ * "Name: value" — nothing is printed, since the value may be a token. */
+int pgs_http_headers_add(pgs_http_headers *h, const char *line);
+/* Add the headers of a file, one "Name: value" a line (blank and '#' lines skipped).
+ * 0, or -1 reported with the line number, never its text (it may hold a token). */
+int pgs_http_headers_load(pgs_http_headers *h, const char *path);
+void pgs_http_headers_free(pgs_http_headers *h);
+
 /* Parse "2", "0.5": seconds to milliseconds; -1 when not a number >= 0. */
 long pgs_http_parse_seconds(const char *s);
 
@@ -84,6 +116,26 @@ void pgs_http_free(pgs_http *h);
  * gets the last HTTP status (0 when no response arrived).
  */
 int pgs_http_get(pgs_http *h, const char *url, pgs_buf *body, long *status);
+/*
+ * Any request (an API call): method ("GET", "POST", "DELETE" …), the URL,
+ * extra "Name: value" headers (NULL-terminated, or NULL) sent after the
+ * client's own, and a body (NULL for none).  Retried like pgs_http_get — so
+ * a POST retried after a cut connection may reach the server twice: only
+ * use it for requests made idempotent by the API (a client-chosen job id,
+ * a request id).
+ */
+struct pgs_http_req {
+	const char *method, *url;
+	const char *const *headers;
+	const char *body;
+	size_t bodylen;
+	int keep_error_body;   /* a 4xx/5xx answer is returned (0, *status, its body)
+	                          for the caller to read, not reported */
+};
+
+/* 0 with the answer's body (NUL-terminated) and *status, or -1 after reporting. */
+int pgs_http_request(pgs_http *h, const struct pgs_http_req *r, pgs_buf *body, long *status);
+
 /* Retries spent by the last pgs_http_get(), for statistics. */
 int pgs_http_retries(const pgs_http *h);
 /* Change the client's missing_ok from now on: a tool that mixes template URLs

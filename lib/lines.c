@@ -100,10 +100,7 @@ pgs_lines_stats(const pgs_lines *l, struct pgs_lines_stats *st)
 static int
 rank_of(const pgs_lines *l, const char *bookmaker)
 {
-	for (size_t i = 0; i < l->nprio; i++)
-		if (strcasecmp(l->prio[i], bookmaker) == 0)
-			return (int)i;
-	return (int)l->nprio;
+	return (int)pgs_rank((const char *const *)l->prio, l->nprio, bookmaker, strcasecmp);
 }
 
 /* Is c a better choice than the kept entry e?  Ties go to the later line of the file. */

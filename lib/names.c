@@ -170,3 +170,16 @@ pgs_player_lookup_nosuffix(const char *name, char *out, size_t cap)
 	}
 	return pgs_player_lookup(name, out, cap);
 }
+
+int
+pgs_is_player_lookup(const char *s, size_t max)
+{
+	size_t n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (n = 0; s[n]; n++)
+		if (n >= max || !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9')))
+			return 0;
+	return 1;
+}

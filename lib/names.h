@@ -25,4 +25,7 @@ int pgs_player_lookup(const char *name, char *out, size_t cap);
  * normalize to nothing ("*", "-") are skipped. A name that is nothing but a suffix keeps it. */
 int pgs_player_lookup_nosuffix(const char *name, char *out, size_t cap);
 
+/* 1 when s has the shape of a player_lookup: 1..max bytes, all of [a-z0-9]. */
+int pgs_is_player_lookup(const char *s, size_t max);
+
 #endif

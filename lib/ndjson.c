@@ -368,57 +368,6 @@ pgs_out_init(void)
 
 /* ---- the row serializer ---- */
 
-static void
-dump_string(pgs_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const char *end = s + n;
-	char *w;
-
-	pgs_buf_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
-	w = b->s + b->len;
-	*w++ = '"';
-	for (; s < end; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*w++ = (char)c;
-			continue;
-		}
-		*w++ = '\\';
-		switch (c) {
-		case '"': case '\\': *w++ = (char)c; break;
-		case '\b': *w++ = 'b'; break;
-		case '\f': *w++ = 'f'; break;
-		case '\n': *w++ = 'n'; break;
-		case '\r': *w++ = 'r'; break;
-		case '\t': *w++ = 't'; break;
-		default:
-			memcpy(w, "u00", 3);
-			w[3] = hex[c >> 4];
-			w[4] = hex[c & 15];
-			w += 5;
-		}
-	}
-	*w++ = '"';
-	*w = '\0';
-	b->len = (size_t)(w - b->s);
-}
-
-static void
-dump_int(pgs_buf *b, json_int_t v)
-{
-	char tmp[24], *p = tmp + sizeof(tmp);
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	pgs_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
-}
-
 /* As jansson's jsonp_dtostr(): "%.15g", a ".0" when it looks like an integer, no '+' or leading zeros in the exponent. */
 static int
 dump_real(pgs_buf *b, double x)
@@ -465,7 +414,7 @@ pgs_json_dump(pgs_buf *b, json_t *v)
 			if (!first)
 				pgs_buf_add(b, ",", 1);
 			first = 0;
-			dump_string(b, key, strlen(key));
+			pgs_buf_addjson(b, key, strlen(key));
 			pgs_buf_add(b, ":", 1);
 			if (pgs_json_dump(b, item) < 0)
 				return -1;
@@ -483,10 +432,10 @@ pgs_json_dump(pgs_buf *b, json_t *v)
 		pgs_buf_add(b, "]", 1);
 		return 0;
 	case JSON_STRING:
-		dump_string(b, json_string_value(v), json_string_length(v));
+		pgs_buf_addjson(b, json_string_value(v), json_string_length(v));
 		return 0;
 	case JSON_INTEGER:
-		dump_int(b, json_integer_value(v));
+		pgs_buf_addint(b, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
 		return dump_real(b, json_real_value(v));

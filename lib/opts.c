@@ -160,32 +160,50 @@ tool_opt(const struct pgs_option *o, const char *arg, void *ctx)
 	}
 }
 
+/* -V: the version on stdout.  0, or -1 when stdout failed (reported). */
+static int
+version(void)
+{
+	printf("%s %s\n", pgs_prog, PGS_VERSION);
+	return pgs_close_stream(stdout, "stdout");
+}
+
+/* -q, -v, --rejects, --max-rejects: 0, or PGS_EXIT_USAGE after a message. */
+static int
+set_common(int c, const char *arg, struct pgs_common *co)
+{
+	switch (c) {
+	case 'q':
+		pgs_verbosity = 0;
+		return 0;
+	case 'v':
+		pgs_verbosity = 2;
+		return 0;
+	case VAL_REJECTS:
+		co->rejects = arg;
+		return 0;
+	case VAL_MAX_REJECTS:
+		if ((co->max_rejects = pgs_parse_count(arg)) < 0)
+			return pgs_usage_error("bad --max-rejects '%s': want a count", arg);
+		return 0;
+	}
+	return pgs_usage_error("internal error: option %d", c);
+}
+
 /* One of the common options: -1 to go on, or an exit status. */
 static int
 common_opt(int c, const char *arg, const struct pgs_tool *tool, struct pgs_common *co)
 {
+	int r;
+
 	switch (c) {
 	case 'h':
 		pgs_usage(stdout, tool);
 		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
 	case 'V':
-		printf("%s %s\n", pgs_prog, PGS_VERSION);
-		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
-	case 'q':
-		pgs_verbosity = 0;
-		return -1;
-	case 'v':
-		pgs_verbosity = 2;
-		return -1;
-	case VAL_REJECTS:
-		co->rejects = arg;
-		return -1;
-	case VAL_MAX_REJECTS:
-		if ((co->max_rejects = pgs_parse_count(arg)) < 0)
-			return pgs_usage_error("bad --max-rejects '%s': want a count", arg);
-		return -1;
+		return version() == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
 	}
-	return pgs_usage_error("internal error: option %d", c);
+	return (r = set_common(c, arg, co)) == 0 ? -1 : r;
 }
 
 int
@@ -281,24 +299,14 @@ pgs_common_opt(int c, const char *arg, struct pgs_common *co, void (*usage)(FILE
 		usage(stdout);
 		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_OPT_EXIT : PGS_OPT_BAD;
 	case 'V':
-		printf("%s %s\n", pgs_prog, PGS_VERSION);
-		return pgs_close_stream(stdout, "stdout") == 0 ? PGS_OPT_EXIT : PGS_OPT_BAD;
+		return version() == 0 ? PGS_OPT_EXIT : PGS_OPT_BAD;
 	case 'q':
-		pgs_verbosity = 0;
-		return PGS_OPT_HANDLED;
 	case 'v':
-		pgs_verbosity = 2;
-		return PGS_OPT_HANDLED;
+		return set_common(c, arg, co) == 0 ? PGS_OPT_HANDLED : PGS_OPT_BAD;
 	case PGS_OPT_REJECTS:
-		co->rejects = arg;
-		return PGS_OPT_HANDLED;
+		return set_common(VAL_REJECTS, arg, co) == 0 ? PGS_OPT_HANDLED : PGS_OPT_BAD;
 	case PGS_OPT_MAX_REJECTS:
-		co->max_rejects = pgs_parse_count(arg);
-		if (co->max_rejects < 0) {
-			pgs_usage_error("bad --max-rejects '%s': want a count", arg);
-			return PGS_OPT_BAD;
-		}
-		return PGS_OPT_HANDLED;
+		return set_common(VAL_MAX_REJECTS, arg, co) == 0 ? PGS_OPT_HANDLED : PGS_OPT_BAD;
 	case '?':
 		/* getopt_long already said what was wrong */
 		fprintf(stderr, "Try '%s --help'.\n", pgs_prog);

@@ -1,11 +1,13 @@
 /* rawcheck.c — the raw-row contract, checked in one place (see rawcheck.h). */
 #include "rawcheck.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dates.h"
 #include "minutes.h"
+#include "names.h"
 #include "schema.h"
 #include "teams.h"
 #include "util.h"
@@ -13,17 +15,82 @@
 /* Field positions in pgs_raw_fields, found once by name so that schema.c
  * stays the only place that orders the fields. */
 enum { F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_HOME, F_AWAY, F_TEAM, F_OPP,
-	F_STATUS, F_MINUTES, F_FGM, F_FGA, F_3PM, F_3PA, F_FTM, F_FTA, F_PM, F_NKNOWN };
+	F_SOURCE, F_STATUS, F_MINUTES, F_PTS, F_FGM, F_FGA, F_3PM, F_3PA, F_FTM, F_FTA, F_OREB,
+	F_DREB, F_TREB, F_NKNOWN };
 
 static const char *const known_names[F_NKNOWN] = {
 	"game_id", "game_date", "season_year", "game_type", "home_team_abbr",
-	"away_team_abbr", "team_abbr", "opponent_team_abbr", "player_status", "minutes",
-	"fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts", "ft_makes",
-	"ft_attempts", "plus_minus",
+	"away_team_abbr", "team_abbr", "opponent_team_abbr", "source", "player_status",
+	"minutes", "points", "fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts",
+	"ft_makes", "ft_attempts", "offensive_rebounds", "defensive_rebounds", "total_rebounds",
 };
+
+static const char *const game_types[] = { "regular", "playin", "playoffs", "cup_final", NULL };
+static const char *const statuses[] = { "active", "dnp", "inactive", NULL };
+static const char *const registry_statuses[] = { "resolved", "alias", "new", "unresolved", NULL };
+
+/*
+ * The counting stats' plausible range for one player in one game: about twice
+ * the all-time single-game record (100 points, 55 rebounds, 30 assists, 17
+ * blocks, 11 steals), so no real box score comes near a bound, while a count
+ * near 2^63 (which overflows a team total) or seconds read as points does.
+ * personal_fouls leaves room for the rule that keeps a player with six fouls
+ * on the floor when no substitute is eligible.
+ */
+static const struct {
+	const char *field;
+	long lo, hi;
+} count_bounds[] = {
+	{ "points", 0, 200 },
+	{ "fg_makes", 0, 100 },
+	{ "fg_attempts", 0, 150 },
+	{ "three_pt_makes", 0, 60 },
+	{ "three_pt_attempts", 0, 100 },
+	{ "ft_makes", 0, 60 },
+	{ "ft_attempts", 0, 100 },
+	{ "offensive_rebounds", 0, 60 },
+	{ "defensive_rebounds", 0, 80 },
+	{ "total_rebounds", 0, 120 },
+	{ "assists", 0, 60 },
+	{ "steals", 0, 30 },
+	{ "blocks", 0, 40 },
+	{ "turnovers", 0, 40 },
+	{ "personal_fouls", 0, 20 },
+	{ "plus_minus", -150, 150 },
+};
+
+int
+pgs_count_bounds(const char *field, long *lo, long *hi)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(count_bounds) / sizeof(count_bounds[0]); i++)
+		if (strcmp(count_bounds[i].field, field) == 0) {
+			*lo = count_bounds[i].lo;
+			*hi = count_bounds[i].hi;
+			return 0;
+		}
+	return -1;
+}
+
+/* The longest text a raw field may hold, in bytes. */
+static size_t
+text_max(const char *field)
+{
+	if (strcmp(field, "source") == 0)
+		return PGS_MAX_SOURCE_BYTES;
+	if (strcmp(field, "source_game_id") == 0 || strcmp(field, "source_player_id") == 0)
+		return PGS_MAX_SOURCE_ID_BYTES;
+	if (strcmp(field, "minutes") == 0)
+		return PGS_MAX_MINUTES_BYTES;
+	/* names and reasons; ids, dates, codes and enums are then checked exactly */
+	return PGS_MAX_NAME_BYTES;
+}
 
 #define MAXFIELDS 64
 static size_t known_idx[F_NKNOWN];
+static long field_lo[MAXFIELDS], field_hi[MAXFIELDS];   /* integer fields */
+static size_t field_textmax[MAXFIELDS];                 /* text fields */
 static int known_ready;
 
 static void
@@ -35,6 +102,13 @@ find_known(void)
 		for (i = 0; i < pgs_raw_nfields; i++)
 			if (strcmp(pgs_raw_fields[i].name, known_names[k]) == 0)
 				known_idx[k] = i;
+	for (i = 0; i < pgs_raw_nfields && i < MAXFIELDS; i++) {
+		if (pgs_count_bounds(pgs_raw_fields[i].name, &field_lo[i], &field_hi[i]) < 0) {
+			field_lo[i] = LONG_MIN;   /* season_year: checked against game_date */
+			field_hi[i] = LONG_MAX;
+		}
+		field_textmax[i] = text_max(pgs_raw_fields[i].name);
+	}
 	known_ready = 1;
 }
 
@@ -47,10 +121,53 @@ one_of(const char *s, const char *const *set)
 	return NULL;
 }
 
-static const char *const game_types[] = { "regular", "playin", "playoffs", "cup_final", NULL };
-static const char *const statuses[] = { "active", "dnp", "inactive", NULL };
+int
+pgs_check_text(json_t *v, const char *name, size_t max, char *why, size_t whylen)
+{
+	size_t n;
 
-/* Types, presence and sign of every contract field; fills v[] in field order. */
+	if (!json_is_string(v))
+		return pgs_fail(why, whylen, "%s is not a string", name);
+	n = json_string_length(v);
+	/* jansson keeps "\u0000": C code would see the text cut short there */
+	if (n != strlen(json_string_value(v)))
+		return pgs_fail(why, whylen, "%s has a NUL character", name);
+	if (n > max)
+		return pgs_fail(why, whylen, "%s is %zu bytes, more than %zu", name, n, max);
+	return 0;
+}
+
+int
+pgs_is_source_name(const char *s)
+{
+	size_t n;
+
+	if (!s || !*s)
+		return 0;
+	for (n = 0; s[n]; n++)
+		if (n >= PGS_MAX_SOURCE_BYTES || !((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+pgs_check_count(json_t *v, const char *name, long lo, long hi, char *why, size_t whylen)
+{
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return pgs_fail(why, whylen, "%s is not an integer", name);
+	x = json_integer_value(v);
+	if (x < 0 && lo == 0)
+		return pgs_fail(why, whylen, "negative %s %lld", name, (long long)x);
+	if (x < lo || x > hi)
+		return pgs_fail(why, whylen, "%s %lld is out of range %ld..%ld", name, (long long)x,
+		    lo, hi);
+	return 0;
+}
+
+/* Types, presence, lengths and bounds of every contract field; fills v[] in field order. */
 static int
 check_fields(json_t *row, json_t **v, char *why, size_t whylen)
 {
@@ -79,17 +196,14 @@ check_fields(json_t *row, json_t **v, char *why, size_t whylen)
 		switch (f->type) {
 		case PGS_T_TEXT:
 		case PGS_T_DATE:
-			if (!json_is_string(x))
-				return pgs_fail(why, whylen, "%s is not a string", f->name);
+			if (pgs_check_text(x, f->name, field_textmax[i], why, whylen) < 0)
+				return -1;
 			if (f->required && json_string_length(x) == 0)
 				return pgs_fail(why, whylen, "missing %s", f->name);
 			break;
 		case PGS_T_INT:
-			if (!json_is_integer(x))
-				return pgs_fail(why, whylen, "%s is not an integer", f->name);
-			if (i != known_idx[F_PM] && json_integer_value(x) < 0)
-				return pgs_fail(why, whylen, "negative %s %lld", f->name,
-				    (long long)json_integer_value(x));
+			if (pgs_check_count(x, f->name, field_lo[i], field_hi[i], why, whylen) < 0)
+				return -1;
 			break;
 		case PGS_T_BOOL:
 			if (!json_is_boolean(x))
@@ -100,38 +214,6 @@ check_fields(json_t *row, json_t **v, char *why, size_t whylen)
 		}
 	}
 	return 0;
-}
-
-/*
- * 1 when code is a current NBA tricode (BKN, not BRK or bkn).  The answer for
- * every three-letter code is computed once from pgs_team_tricode(): this
- * check runs four times per row on millions of rows.
- */
-static int
-is_tricode(const char *code)
-{
-	static unsigned char canon[26 * 26 * 26];
-	static int ready;
-	char c[4] = { 0 };
-	const char *t;
-	int i;
-
-	if (!ready) {
-		for (i = 0; i < 26 * 26 * 26; i++) {
-			c[0] = (char)('A' + i / 676);
-			c[1] = (char)('A' + i / 26 % 26);
-			c[2] = (char)('A' + i % 26);
-			t = pgs_team_tricode(c);
-			canon[i] = t && strcmp(t, c) == 0;
-		}
-		ready = 1;
-	}
-	for (i = 0; i < 3; i++)
-		if (code[i] < 'A' || code[i] > 'Z')
-			return 0;
-	if (code[3] != '\0')
-		return 0;
-	return canon[(code[0] - 'A') * 676 + (code[1] - 'A') * 26 + (code[2] - 'A')];
 }
 
 static const char *
@@ -154,7 +236,7 @@ check_teams(json_t **v, char *why, size_t whylen)
 		const char *code = str(v, team_fields[i]);
 
 		/* the contract wants NBA tricodes: BRK is known but not canonical */
-		if (!is_tricode(code))
+		if (!pgs_team_is_tricode(code))
 			return pgs_fail(why, whylen, "%s '%s' is not an NBA tricode",
 			    pgs_raw_fields[known_idx[team_fields[i]]].name, code);
 	}
@@ -178,21 +260,113 @@ check_teams(json_t **v, char *why, size_t whylen)
 	return 0;
 }
 
-static int
-check_shooting(json_t **v, char *why, size_t whylen)
+int
+pgs_check_shooting(json_t *fgm, json_t *fga, json_t *fg3m, json_t *fg3a, json_t *ftm, json_t *fta,
+    char *why, size_t whylen)
 {
-	static const int pairs[][2] = {
-		{ F_FGM, F_FGA }, { F_3PM, F_3PA }, { F_3PM, F_FGM }, { F_FTM, F_FTA },
+	const struct {
+		json_t *a, *b;
+		const char *an, *bn;
+	} pairs[] = {
+		{ fgm, fga, "fg_makes", "fg_attempts" },
+		{ fg3m, fg3a, "three_pt_makes", "three_pt_attempts" },
+		{ fg3m, fgm, "three_pt_makes", "fg_makes" },
+		{ ftm, fta, "ft_makes", "ft_attempts" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		json_t *a = v[known_idx[pairs[i][0]]], *b = v[known_idx[pairs[i][1]]];
+		json_t *a = pairs[i].a, *b = pairs[i].b;
 
-		if (a && b && json_integer_value(a) > json_integer_value(b))
+		if (json_is_integer(a) && json_is_integer(b) && json_integer_value(a) > json_integer_value(b))
 			return pgs_fail(why, whylen, "%s %lld > %s %lld",
-			    known_names[pairs[i][0]], (long long)json_integer_value(a),
-			    known_names[pairs[i][1]], (long long)json_integer_value(b));
+			    pairs[i].an, (long long)json_integer_value(a),
+			    pairs[i].bn, (long long)json_integer_value(b));
+	}
+	return 0;
+}
+
+int
+pgs_check_totals(json_t *pts, json_t *fgm, json_t *fg3m, json_t *ftm, json_t *fga, json_t *fta,
+    json_t *oreb, json_t *dreb, json_t *treb, char *why, size_t whylen)
+{
+	long long want;
+
+	/* at most 3 points an attempt from the field and 1 a free throw, whatever else is missing */
+	if (json_is_integer(pts) && json_is_integer(fga) && json_is_integer(fta)) {
+		want = 3 * json_integer_value(fga) + json_integer_value(fta);
+		if (json_integer_value(pts) > want)
+			return pgs_fail(why, whylen, "points %lld is more than 3*fg_attempts + ft_attempts = %lld",
+			    (long long)json_integer_value(pts), want);
+	}
+
+	/* a two is 2 points, a three 3 (a make and a three), a free throw 1 */
+	if (json_is_integer(pts) && json_is_integer(fgm) && json_is_integer(fg3m) && json_is_integer(ftm)) {
+		want = 2 * json_integer_value(fgm) + json_integer_value(fg3m) + json_integer_value(ftm);
+		if (json_integer_value(pts) != want)
+			return pgs_fail(why, whylen, "points %lld is not 2*fg_makes + three_pt_makes + "
+			    "ft_makes = %lld", (long long)json_integer_value(pts), want);
+	}
+	if (json_is_integer(oreb) && json_is_integer(dreb) && json_is_integer(treb)) {
+		want = json_integer_value(oreb) + json_integer_value(dreb);
+		if (json_integer_value(treb) != want)
+			return pgs_fail(why, whylen, "total_rebounds %lld is not offensive + defensive = %lld",
+			    (long long)json_integer_value(treb), want);
+	}
+	return 0;
+}
+
+/*
+ * A name every later stage can key on: without pgs-resolve's player_lookup,
+ * pgs-resolve and pgs-transform make one from it, so it must normalize to
+ * something ("---" does not) and be valid UTF-8.
+ */
+static int
+check_name(json_t *row, const char *name, char *why, size_t whylen)
+{
+	char buf[PGS_MAX_LOOKUP_BYTES + 1];
+	json_t *lk = json_object_get(row, "player_lookup");
+	const char *p;
+	int alnum = 0;
+
+	if (lk && !json_is_null(lk))
+		return 0;
+	/* fast path, most names: plain ASCII with a letter or digit normalizes to those */
+	for (p = name; *p && !(*p & 0x80); p++)
+		alnum |= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+	if (!*p && alnum)
+		return 0;
+	if (pgs_player_lookup(name, buf, sizeof(buf)) <= 0)
+		return pgs_fail(why, whylen, "cannot normalize player name '%s'", name);
+	return 0;
+}
+
+/* player_lookup, universal_player_id, registry_status: pgs-resolve's, when there. */
+static int
+check_resolved(json_t *row, char *why, size_t whylen)
+{
+	json_t *lk = json_object_get(row, "player_lookup");
+	json_t *uid = json_object_get(row, "universal_player_id");
+	json_t *reg = json_object_get(row, "registry_status");
+
+	if (lk && !json_is_null(lk)) {
+		if (pgs_check_text(lk, "player_lookup", PGS_MAX_LOOKUP_BYTES, why, whylen) < 0)
+			return -1;
+		if (!pgs_is_player_lookup(json_string_value(lk), PGS_MAX_LOOKUP_BYTES))
+			return pgs_fail(why, whylen, "player_lookup '%s' is not [a-z0-9]+",
+			    json_string_value(lk));
+	}
+	if (uid && !json_is_null(uid)) {
+		if (pgs_check_text(uid, "universal_player_id", PGS_MAX_LOOKUP_BYTES, why, whylen) < 0)
+			return -1;
+		if (json_string_length(uid) == 0)
+			return pgs_fail(why, whylen, "universal_player_id is empty");
+	}
+	if (reg && !json_is_null(reg)) {
+		if (!json_is_string(reg))
+			return pgs_fail(why, whylen, "registry_status is not a string");
+		if (!one_of(json_string_value(reg), registry_statuses))
+			return pgs_fail(why, whylen, "bad registry_status '%.32s'", json_string_value(reg));
 	}
 	return 0;
 }
@@ -226,10 +400,31 @@ pgs_raw_check(json_t *row, long *days, char *why, size_t whylen)
 		return pgs_fail(why, whylen, "bad game_type '%s'", str(v, F_GAME_TYPE));
 	if (check_teams(v, why, whylen) < 0)
 		return -1;
+	if (!pgs_is_source_name(str(v, F_SOURCE)))
+		return pgs_fail(why, whylen, "bad source '%s': want a short name of [a-z0-9_-]",
+		    str(v, F_SOURCE));
 	if (!one_of(str(v, F_STATUS), statuses))
 		return pgs_fail(why, whylen, "bad player_status '%s'", str(v, F_STATUS));
+	if (check_name(row, json_string_value(json_object_get(row, "player_name")), why, whylen) < 0)
+		return -1;
 	s = str(v, F_MINUTES);
-	if (s && pgs_parse_minutes(s, &secs) == PGS_MIN_BAD)
+	switch (pgs_parse_minutes(s, &secs)) {
+	case PGS_MIN_BAD:
 		return pgs_fail(why, whylen, "bad minutes '%s'", s);
-	return check_shooting(v, why, whylen);
+	case PGS_MIN_OK:
+		if (secs > PGS_MAX_SECONDS)
+			return pgs_fail(why, whylen, "minutes '%s' are more than %ld:00", s,
+			    PGS_MAX_SECONDS / 60);
+		break;
+	default:
+		break;
+	}
+	if (pgs_check_shooting(v[known_idx[F_FGM]], v[known_idx[F_FGA]], v[known_idx[F_3PM]],
+	    v[known_idx[F_3PA]], v[known_idx[F_FTM]], v[known_idx[F_FTA]], why, whylen) < 0)
+		return -1;
+	if (pgs_check_totals(v[known_idx[F_PTS]], v[known_idx[F_FGM]], v[known_idx[F_3PM]],
+	    v[known_idx[F_FTM]], v[known_idx[F_FGA]], v[known_idx[F_FTA]], v[known_idx[F_OREB]],
+	    v[known_idx[F_DREB]], v[known_idx[F_TREB]], why, whylen) < 0)
+		return -1;
+	return check_resolved(row, why, whylen);
 }

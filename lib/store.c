@@ -7,6 +7,8 @@
 
 static const struct pgs_store_ops *const backends[] = {
 	&pgs_store_sqlite_ops,
+	&pgs_store_pg_ops,
+	&pgs_store_bq_ops,
 };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
@@ -90,6 +92,29 @@ pgs_store_redact(const char *uri)
 		}
 	}
 	return b.s;
+}
+
+void
+pgs_store_hide_secrets(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *shown = pgs_store_redact(argv[i]);
+		size_t n = strlen(argv[i]), m = strlen(shown);
+
+		if (strcmp(shown, argv[i]) != 0) {
+			char *orig = argv[i];
+
+			argv[i] = pgs_xstrdup(orig);   /* lives as long as the program */
+			/* the redacted form is never longer: '***' replaces at least one byte,
+			 * or the whole secret is blanked when it is shorter */
+			if (m <= n) {
+				memcpy(orig, shown, m);
+				memset(orig + m, ' ', n - m);
+			} else
+				memset(orig, '*', n);
+		}
+		free(shown);
+	}
 }
 
 /* ---- opening ---- */
@@ -248,4 +273,99 @@ pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 	if (st->mode == PGS_STORE_RO)
 		return pgs_store_readonly(st, "write the registry");
 	return st->ops->registry_write(st, b);
+}
+
+/* ---- a neutral look at every table ---- */
+
+const char *const pgs_store_tables[] = {
+	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
+	"player_source_ids", "player_aliases", "unresolved_player_names",
+	"player_team_seasons", NULL,
+};
+
+/* The order rows come in: the key, or what stands for one. */
+static const char *const table_keys[] = {
+	"game_id, player_lookup",
+	"source, game_id, team_abbr, player_name",
+	"tbl, scope, from_date, to_date, committed_at",
+	"universal_player_id",
+	"source, source_player_id",
+	"alias_lookup",
+	"player_lookup, source",
+	"universal_player_id, team_abbr, season_year",
+};
+
+const char *
+pgs_store_table_keys(const char *table)
+{
+	for (size_t i = 0; pgs_store_tables[i]; i++)
+		if (strcmp(pgs_store_tables[i], table) == 0)
+			return table_keys[i];
+	return NULL;
+}
+
+struct table_ctx {
+	pgs_store *st;
+	const struct pgs_table *t;
+	int (*fn)(json_t *row, void *arg);
+	void *arg;
+};
+
+/* Give a row of the summary or raw table its schema types: stores keep a
+ * boolean as 0/1 or an array as text, callers see true and [..]. */
+static void
+retype(const struct pgs_table *t, json_t *row)
+{
+	json_t *doc = t && t->raw ? json_object_get(row, "doc") : NULL, *x;
+
+	/* the stored raw row: text in one store, a JSON column in another */
+	if (json_is_string(doc) && (x = json_loads(json_string_value(doc), 0, NULL)) != NULL)
+		json_object_set_new(row, "doc", x);
+	for (size_t i = 0; t && i < t->nf; i++) {
+		json_t *v = json_object_get(row, t->f[i].name);
+
+		if (!v)
+			continue;
+		if (t->f[i].type == PGS_T_BOOL && json_is_integer(v))
+			json_object_set_new(row, t->f[i].name, json_boolean(json_integer_value(v)));
+		else if (t->f[i].type == PGS_T_JSON && json_is_string(v) &&
+		    (x = json_loads(json_string_value(v), 0, NULL)) != NULL)
+			json_object_set_new(row, t->f[i].name, x);
+		else if (t->f[i].type == PGS_T_REAL && json_is_integer(v))
+			json_object_set_new(row, t->f[i].name, json_real((double)json_integer_value(v)));
+	}
+}
+
+static int
+table_row(const char *text, size_t len, void *arg)
+{
+	struct table_ctx *c = arg;
+	json_error_t jerr;
+	json_t *row = json_loadb(text, len, 0, &jerr);
+	int r;
+
+	if (!json_is_object(row)) {
+		pgs_err("store '%s': a row that is not a JSON object: %s", c->st->uri, jerr.text);
+		json_decref(row);
+		return -1;
+	}
+	retype(c->t, row);
+	r = c->fn(row, c->arg);
+	json_decref(row);
+	return r;
+}
+
+int
+pgs_store_table_read(pgs_store *st, const char *table, int (*fn)(json_t *row, void *arg),
+    void *arg)
+{
+	struct table_ctx c = { st, NULL, fn, arg };
+
+	if (!pgs_store_table_keys(table)) {
+		pgs_err("unknown table '%s'", table);
+		return -1;
+	}
+	if (strcmp(table, PGS_TABLE_SUMMARY) == 0 || strcmp(table, PGS_TABLE_RAW) == 0)
+		c.t = pgs_table_get(table);
+	return st->ops->table_read(st, table, table_row, &c);
 }

@@ -14,6 +14,7 @@
 #include "minutes.h"
 #include "names.h"
 #include "ndjson.h"
+#include "rawcheck.h"
 #include "schema.h"
 #include "util.h"
 
@@ -130,6 +131,20 @@ known_has(const pgs_summary *s, const char *name)
 	return pgs_map_has(&s->known, name);
 }
 
+/* The schema index of each of the n names into pos; -1 when one is not a summary field. */
+static int
+schema_positions(const char *const *names, size_t n, int *pos)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields, names[i]);
+
+		if (!f)
+			return -1;
+		pos[i] = (int)(f - pgs_summary_fields);
+	}
+	return 0;
+}
+
 pgs_summary *
 pgs_summary_new(const struct pgs_summary_opts *o)
 {
@@ -153,25 +168,10 @@ pgs_summary_new(const struct pgs_summary_opts *o)
 			return NULL;
 	}
 	s = pgs_xcalloc(1, sizeof(*s));
-	for (size_t i = 0; i < NF; i++) {
-		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
-		    field_names[i]);
-
-		if (!f) {
-			free(s);
-			return NULL;
-		}
-		s->field_pos[i] = (int)(f - pgs_summary_fields);
-	}
-	for (size_t i = 0; i < NSTAT; i++) {
-		const struct pgs_field *f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields,
-		    stat_names[i]);
-
-		if (!f) {
-			free(s);
-			return NULL;
-		}
-		s->stat_pos[i] = (int)(f - pgs_summary_fields);
+	if (schema_positions(field_names, NF, s->field_pos) < 0 ||
+	    schema_positions(stat_names, NSTAT, s->stat_pos) < 0) {
+		free(s);
+		return NULL;
 	}
 	s->prefer = pgs_xcalloc(o->nprefer + 1, sizeof(*s->prefer));
 	for (size_t i = 0; i < o->nprefer; i++)
@@ -268,10 +268,7 @@ bad:
 static int
 source_rank(const pgs_summary *s, const char *src)
 {
-	for (size_t i = 0; i < s->nprefer; i++)
-		if (strcmp(s->prefer[i], src) == 0)
-			return (int)i;
-	return (int)s->nprefer;
+	return (int)pgs_rank(s->prefer, s->nprefer, src, strcmp);
 }
 
 /* Preference order: --prefer rank, then sources not listed by name. */
@@ -283,55 +280,13 @@ prefer_cmp(const struct raw *a, const struct raw *b)
 	return strcmp(a->source, b->source);
 }
 
-/* Type-check every raw field the row has; required ones must be there and not null. */
-static int
-check_types(json_t *row, char *err, size_t cap, int *nknown)
+/*
+ * The counting stats into r.  The row passed pgs_raw_check: every count is an
+ * integer in its bounds, so team totals cannot overflow.
+ */
+static void
+read_stats(struct raw *r)
 {
-	for (size_t i = 0; i < pgs_raw_nfields; i++) {
-		const struct pgs_field *f = &pgs_raw_fields[i];
-		json_t *v = json_object_get(row, f->name);
-		int ok;
-
-		if (v)
-			(*nknown)++;
-		if (!v || json_is_null(v)) {
-			if (f->required)
-				return pgs_fail(err, cap, "missing %s", f->name);
-			continue;
-		}
-		switch (f->type) {
-		case PGS_T_INT:
-			ok = json_is_integer(v);
-			break;
-		case PGS_T_BOOL:
-			ok = json_is_boolean(v);
-			break;
-		case PGS_T_REAL:
-			ok = json_is_number(v);
-			break;
-		case PGS_T_JSON:
-			ok = 1;
-			break;
-		default:
-			ok = json_is_string(v);
-			if (ok && f->required && json_string_length(v) == 0)
-				return pgs_fail(err, cap, "missing %s", f->name);
-			break;
-		}
-		if (!ok)
-			return pgs_fail(err, cap, "%s is not %s", f->name,
-			    f->type == PGS_T_INT ? "an integer" :
-			    f->type == PGS_T_BOOL ? "a boolean" :
-			    f->type == PGS_T_REAL ? "a number" : "a string");
-	}
-	return 0;
-}
-
-static int
-check_stats(struct raw *r, char *err, size_t cap)
-{
-	static const int pairs[][2] = { { S_FGM, S_FGA }, { S_FG3M, S_FG3A }, { S_FTM, S_FTA } };
-
 	r->has_stat = 0;
 	for (int i = 0; i < NSTAT; i++) {
 		json_t *v = json_object_get(r->row, stat_names[i]);
@@ -340,49 +295,27 @@ check_stats(struct raw *r, char *err, size_t cap)
 			continue;
 		r->stat[i] = (long)json_integer_value(v);
 		r->has_stat |= 1u << i;
-		if (i != S_PM && r->stat[i] < 0)
-			return pgs_fail(err, cap, "negative %s (%ld)", stat_names[i], r->stat[i]);
 	}
-	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
-		int m = pairs[k][0], a = pairs[k][1];
-
-		if ((r->has_stat >> m & 1) && (r->has_stat >> a & 1) && r->stat[m] > r->stat[a])
-			return pgs_fail(err, cap, "%s %ld > %s %ld", stat_names[m], r->stat[m],
-			    stat_names[a], r->stat[a]);
-	}
-	return 0;
 }
 
-/* Resolve's fields: use them when present, else normalize the name here. */
+/* Resolve's fields (checked by pgs_raw_check): use them when present, else normalize the name here. */
 static int
-check_identity(struct raw *r, char *err, size_t cap, int *nknown)
+read_identity(struct raw *r, char *err, size_t cap)
 {
 	json_t *lk = json_object_get(r->row, "player_lookup");
-	json_t *uid = json_object_get(r->row, "universal_player_id");
 	json_t *reg = json_object_get(r->row, "registry_status");
 	char buf[LOOKUP_CAP];
 
-	*nknown += (lk != NULL) + (uid != NULL) + (reg != NULL);
-	if (uid && !json_is_null(uid) && (!json_is_string(uid) || json_string_length(uid) == 0))
-		return pgs_fail(err, cap, "universal_player_id is not a string");
-	if (reg && !json_is_null(reg) && !json_is_string(reg))
-		return pgs_fail(err, cap, "registry_status is not a string");
-	if (lk && !json_is_null(lk)) {
-		if (!json_is_string(lk) || json_string_length(lk) == 0)
-			return pgs_fail(err, cap, "player_lookup is not a non-empty string");
-	} else {
+	if (!lk || json_is_null(lk)) {
 		if (pgs_player_lookup(r->name, buf, sizeof(buf)) <= 0)
 			return pgs_fail(err, cap, "cannot normalize player name '%s'", r->name);
 		json_object_set_new(r->row, "player_lookup", json_string(buf));
-		*nknown += lk == NULL;
-		if (!reg || json_is_null(reg)) {
+		if (!reg || json_is_null(reg))
 			json_object_set_new(r->row, "registry_status", json_string("unresolved"));
-			*nknown += reg == NULL;
-		}
 		lk = json_object_get(r->row, "player_lookup");
 	}
 	r->lookup = json_string_value(lk);
-	r->uid = json_string_value(uid);
+	r->uid = json_string_value(json_object_get(r->row, "universal_player_id"));
 	return 0;
 }
 
@@ -392,45 +325,38 @@ str(json_t *row, const char *name)
 	return json_string_value(json_object_get(row, name));
 }
 
+/* 1 when row has a field this stage neither reads nor writes: it passes through. */
+static int
+has_extra(const pgs_summary *s, json_t *row)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(row, k, v)
+		if (!known_has(s, k))
+			return 1;
+	return 0;
+}
+
+/* The raw-row contract (pgs_raw_check, the same as pgs-extract's), then the values this stage uses. */
 static int
 check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 {
 	json_t *row = r->row;
-	const char *date, *minutes;
-	long days;
-	int nknown = 0;
-	json_t *jmin;
 
-	if (check_types(row, err, cap, &nknown) < 0)
+	if (pgs_raw_check(row, NULL, err, cap) < 0)
 		return -1;
 	r->game_id = str(row, "game_id");
 	r->source = str(row, "source");
 	r->team = str(row, "team_abbr");
 	r->status = str(row, "player_status");
 	r->name = str(row, "player_name");
-	date = str(row, "game_date");
-	if (pgs_date_parse(date, &days) < 0)
-		return pgs_fail(err, cap, "bad game_date '%s'", date);
-	if (strcmp(r->status, "active") != 0 && strcmp(r->status, "dnp") != 0 &&
-	    strcmp(r->status, "inactive") != 0)
-		return pgs_fail(err, cap, "bad player_status '%s'", r->status);
-	jmin = json_object_get(row, "minutes");
-	minutes = json_string_value(jmin);
-	switch (pgs_parse_minutes(minutes, &r->secs)) {
-	case PGS_MIN_OK:
-		r->has_secs = 1;
-		break;
-	case PGS_MIN_NULL:
-		r->has_secs = 0;
-		break;
-	default:
-		return pgs_fail(err, cap, "bad minutes '%s'", minutes);
-	}
-	if (check_stats(r, err, cap) < 0 || check_identity(r, err, cap, &nknown) < 0)
+	r->has_secs = pgs_parse_minutes(str(row, "minutes"), &r->secs) == PGS_MIN_OK;
+	read_stats(r);
+	if (read_identity(r, err, cap) < 0)
 		return -1;
 	r->rank = source_rank(s, r->source);
-	/* every key counted was looked up by name; more keys means fields to pass through */
-	r->extra = json_object_size(row) > (size_t)nknown;
+	r->extra = has_extra(s, row);
 	return 0;
 }
 

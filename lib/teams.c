@@ -1,5 +1,6 @@
 /* teams.c — team codes and game ids (see teams.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "dates.h"
 #include "teams.h"
@@ -55,6 +56,36 @@ pgs_team_tricode(const char *code)
 		if (ascii_casecmp(code, aliases[i].code) == 0)
 			return aliases[i].tricode;
 	return NULL;
+}
+
+int
+pgs_team_is_tricode(const char *code)
+{
+	/* the answer for every three-letter code, computed once from pgs_team_tricode() */
+	static unsigned char canon[26 * 26 * 26];
+	static int ready;
+	char c[4] = { 0 };
+	const char *t;
+	int i;
+
+	if (!ready) {
+		for (i = 0; i < 26 * 26 * 26; i++) {
+			c[0] = (char)('A' + i / 676);
+			c[1] = (char)('A' + i / 26 % 26);
+			c[2] = (char)('A' + i % 26);
+			t = pgs_team_tricode(c);
+			canon[i] = t && strcmp(t, c) == 0;
+		}
+		ready = 1;
+	}
+	if (code == NULL)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (code[i] < 'A' || code[i] > 'Z')
+			return 0;
+	if (code[3] != '\0')
+		return 0;
+	return canon[(code[0] - 'A') * 676 + (code[1] - 'A') * 26 + (code[2] - 'A')];
 }
 
 int

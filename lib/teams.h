@@ -16,6 +16,10 @@
  * the code is unknown (or NULL). */
 const char *pgs_team_tricode(const char *code);
 
+/* 1 when code is a current NBA tricode exactly as the contract wants it ("BKN"; not "BRK",
+ * "bkn" or NULL).  Fast: a table lookup, for checks that run on every row. */
+int pgs_team_is_tricode(const char *code);
+
 /* Canonical game id "YYYYMMDD_AWAY_HOME" into out (cap >= 17); away and home go through pgs_team_tricode.
  * Returns 0, or -1 when a tricode is unknown, cap is too small or the year is not 4 digits (out is then ""
  * when cap > 0). */

@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -66,15 +69,21 @@ pgs_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* pgs_verr() when the verbosity is at least level (1 normal, 2 -v). */
+static void
+say(int level, const char *fmt, va_list ap)
+{
+	if (pgs_verbosity >= level)
+		pgs_verr(fmt, ap);
+}
+
 void
 pgs_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (pgs_verbosity < 1)
-		return;
 	va_start(ap, fmt);
-	pgs_verr(fmt, ap);
+	say(1, fmt, ap);
 	va_end(ap);
 }
 
@@ -83,10 +92,8 @@ pgs_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (pgs_verbosity < 2)
-		return;
 	va_start(ap, fmt);
-	pgs_verr(fmt, ap);
+	say(2, fmt, ap);
 	va_end(ap);
 }
 
@@ -148,18 +155,36 @@ pgs_xstrndup(const char *s, size_t n)
 }
 
 char *
+pgs_xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+char *
 pgs_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = pgs_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	return s;
+}
+
+void *
+pgs_xgrow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? 2 * *cap : 16;
+	if (*cap > SIZE_MAX / size)
+		oom();
+	return pgs_xrealloc(p, *cap * size);
 }
 
 int
@@ -202,18 +227,66 @@ pgs_buf_adds(pgs_buf *b, const char *s)
 }
 
 void
+pgs_buf_addint(pgs_buf *b, long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	pgs_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+pgs_buf_addjson(pgs_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n;
+	char *w;
+
+	pgs_buf_reserve(b, 6 * n + 2); /* the worst case: every byte as \u00XX */
+	w = b->s + b->len;
+	*w++ = '"';
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': case '\\': *w++ = (char)c; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+		}
+	}
+	*w++ = '"';
+	*w = '\0';
+	b->len = (size_t)(w - b->s);
+}
+
+void
 pgs_buf_addf(pgs_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = pgs_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
-	pgs_buf_add(b, s, (size_t)r);
+	pgs_buf_adds(b, s);
 	free(s);
 }
 
@@ -246,11 +319,50 @@ pgs_close_stream(FILE *f, const char *name)
 		bad = 1;
 		saved = errno;
 	}
+	if (bad && saved == EPIPE) {
+		/* the reader left (| head -1): end quietly, as SIGPIPE does when it is not ignored */
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
 	if (bad) {
 		pgs_err_errnum(saved, "write error on %s", name);
 		return -1;
 	}
 	return 0;
+}
+
+size_t
+pgs_rank(const char *const *names, size_t n, const char *s, int (*cmp)(const char *, const char *))
+{
+	size_t i;
+
+	for (i = 0; i < n && cmp(names[i], s) != 0; i++)
+		;
+	return i;
+}
+
+int
+pgs_mkdir_p(const char *dir)
+{
+	char *path = pgs_xstrdup(dir), *s, c;
+	int rc = 0;
+
+	for (s = path + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			pgs_err_errno("cannot create directory '%s'", path);
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(path);
+	return rc;
 }
 
 long

@@ -44,6 +44,13 @@ void *pgs_xrealloc(void *p, size_t n);     /* returns the new block; p is invali
 char *pgs_xstrdup(const char *s);
 char *pgs_xstrndup(const char *s, size_t n);
 char *pgs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *pgs_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/*
+ * Make room for element n of the array p of *cap elements of size bytes:
+ * when n == *cap the array doubles (16 the first time).  Returns the array
+ * (p is invalid afterwards):  v = pgs_xgrow(v, nv, &capv, sizeof(*v));
+ */
+void *pgs_xgrow(void *p, size_t n, size_t *cap, size_t size);
 
 /*
  * Format why a value was refused into why (whylen bytes) for the caller to
@@ -61,14 +68,26 @@ void pgs_buf_add(pgs_buf *b, const char *s, size_t n);
 /* Make room for n more bytes (and the NUL) without adding them: b->s + b->len is writable. */
 void pgs_buf_reserve(pgs_buf *b, size_t n);
 void pgs_buf_adds(pgs_buf *b, const char *s);
+void pgs_buf_addint(pgs_buf *b, long long v);   /* decimal */
+/* The n bytes of s as a JSON string: quoted, escaped as jansson does (pgs_json_dump). */
+void pgs_buf_addjson(pgs_buf *b, const char *s, size_t n);
 void pgs_buf_addf(pgs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pgs_buf_reset(pgs_buf *b);
 void pgs_buf_free(pgs_buf *b);
 
 /* Check a finished output stream: flush, ferror, close. Returns 0, or -1 after
- * printing "PROG: write error on NAME: ..." (so `> /dev/full` fails). */
+ * printing "PROG: write error on NAME: ..." (so `> /dev/full` fails).  A reader
+ * that closed the pipe (EPIPE, SIGPIPE ignored) ends the tool quietly by SIGPIPE. */
 #include <stdio.h>
 int pgs_close_stream(FILE *f, const char *name);
+
+/* The index of s in names[0..n), compared with cmp (strcmp, strcasecmp), or n when it is
+ * not there: a preference rank, unlisted names last. */
+size_t pgs_rank(const char *const *names, size_t n, const char *s,
+    int (*cmp)(const char *, const char *));
+
+/* mkdir -p: dir and its missing parents.  0, or -1 after reporting. */
+int pgs_mkdir_p(const char *dir);
 
 /* Parse a non-negative decimal integer option value; -1 when not a number. */
 long pgs_parse_count(const char *s);

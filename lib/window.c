@@ -12,10 +12,13 @@
 
 #include "dates.h"
 #include "hash.h"
+#include "hashmap.h"
 #include "rawcheck.h"
 #include "util.h"
 
-#define MAX_ATTEMPTS 8
+/* Stores without locks across calls (BigQuery) retry a window that changed
+ * under the write; with many writers on one window that takes a few rounds. */
+#define MAX_ATTEMPTS 24
 #define MAX_BACKOFF_MS 8000
 
 struct scope {
@@ -41,6 +44,8 @@ struct pgs_window {
 	long rehashed;              /* summary rows whose data_hash was not their content's */
 	int hash_field;             /* summary: index of data_hash; -1 for raw */
 	char hash[17];
+	pgs_map keys;               /* staged keys, for a backend that does not dedup */
+	pgs_buf key;
 };
 
 /* ---- begin / abort ---- */
@@ -66,6 +71,8 @@ window_free(pgs_window *w)
 	free(w->source);
 	free(w->run_id);
 	free(w->config);
+	pgs_map_free(&w->keys, NULL);
+	pgs_buf_free(&w->key);
 	free(w);
 }
 
@@ -381,6 +388,17 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 		}
 		doclen = strlen(doc);
 	}
+	if (!w->st->ops->dedups) {
+		const char *parts[8];
+
+		for (size_t k = 0; k < t->nkeys; k++)
+			parts[k] = w->vals[t->keys[k]].s;
+		if (!pgs_map_add(&w->keys, pgs_map_key(&w->key, (int)t->nkeys, parts))) {
+			free(doc);
+			describe_key(w, why, whylen);
+			return 1;
+		}
+	}
 	if (w->hash_field >= 0)
 		summary_hash(w, row, text);
 	pgs_row_digest(t, w->vals, doc, doclen, digest);
@@ -405,6 +423,23 @@ sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/*
+ * A fault hook for the crash tests: PGS_FAULT_COMMIT_SLEEP_MS makes the
+ * commit pause with the write lock held and the window inspected, so a test
+ * can kill a writer inside its commit.  Announced on stderr.
+ */
+static void
+fault_sleep(void)
+{
+	const char *e = getenv("PGS_FAULT_COMMIT_SLEEP_MS");
+	long ms = e && *e ? pgs_parse_count(e) : 0;
+
+	if (ms > 0) {
+		pgs_warn("fault: sleeping %ld ms inside the commit (PGS_FAULT_COMMIT_SLEEP_MS)", ms);
+		sleep_ms(ms);
+	}
 }
 
 /* The guards, in the order users see them named: shrink, then the fence. */
@@ -468,6 +503,7 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 		stats->deleted = s.deleted;
 		if ((rc = guards(w, &s, stats)) != PGS_WRITE_OK || w->dry_run)
 			goto out;
+		fault_sleep();
 		pgs_now_iso(now, sizeof(now));
 		for (size_t i = 0; i < w->nscopes; i++)
 			led[i] = (struct pgs_ledger_entry){ .table = w->t->name,
@@ -481,7 +517,8 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 		/* a concurrent writer changed the window between inspect and apply */
 		pgs_info("window %s..%s changed under the write (attempt %d); again", w->from, w->to,
 		    attempt);
-		sleep_ms(backoff + rand() % (backoff / 2 + 1));
+		/* jittered: writers that collided spread out instead of colliding again */
+		sleep_ms(backoff / 2 + rand() % (backoff + 1));
 		backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
 	}
 	if (r == PGS_STORE_RETRY)

@@ -269,9 +269,13 @@ open_registry(struct ctx *c)
 	c->st = pgs_store_open(c->uri, c->do_register && !c->dry_run ? PGS_STORE_RW : PGS_STORE_RO,
 	    &usage);
 	if (!c->st) {
-		if (!usage && !c->do_register)
+		if (!usage && !c->do_register) {
+			char *shown = pgs_store_redact(c->uri);
+
 			pgs_err("no registry to resolve against in '%s': give --register to start one",
-			    c->uri);
+			    shown);
+			free(shown);
+		}
 		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 	}
 	/* it exists: a run that will write what it learns opens it for writing
@@ -343,6 +347,7 @@ main(int argc, char **argv)
 	int ch, got, status = PGS_EXIT_FAIL;
 
 	pgs_setprog(argv[0]);
+	pgs_store_hide_secrets(argc, argv);
 	pgs_common_init(&co);
 	while ((ch = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (pgs_common_opt(ch, optarg, &co, usage)) {

@@ -231,6 +231,7 @@ main(int argc, char **argv)
 	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, usage;
 
 	pgs_setprog(argv[0]);
+	pgs_store_hide_secrets(argc, argv);
 	if ((argi = parse_args(argc, argv, &o)) < 0)
 		return PGS_EXIT_USAGE;
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)

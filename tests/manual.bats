@@ -4,6 +4,8 @@
 
 load test_helper
 
+NL=$'\n'
+
 setup() {
 	common_setup
 }
@@ -38,7 +40,7 @@ help_usage() {
 		help=$(help_usage "$bin" | squash)
 		[[ $help == "usage: $tool "* ]] || fail "$tool --help does not start with 'usage: $tool': '$help'"
 		[ "usage: $syn" = "$help" ] ||
-			fail "$tool: --help and MANUAL.md differ:$'\n'  help:   ${help#usage: }$'\n'  MANUAL: $syn"
+			fail "$tool: --help and MANUAL.md differ:${NL}  help:   ${help#usage: }${NL}  MANUAL: $syn"
 		n=$((n + 1))
 	done
 	[ "$n" -ge 6 ] || fail "only $n tools found in bin/"
@@ -53,22 +55,68 @@ help_usage() {
 	done
 }
 
-@test "every sh example in MANUAL.md runs as written" {
-	local work="$BATS_TEST_TMPDIR/manual"
+# The sections whose every sh example must say what it prints (a "prints"
+# block after it); the other sections' examples are run and, when they have
+# such a block, compared too.
+STRICT_SECTIONS=("pgs-extract" "pgs-transform" "pgs-sample" "HTTP sources")
+
+# Split MANUAL.md's ```sh examples into DIR/example-NN.sh, with DIR/example-NN.want
+# (the ``` block after a line "prints") and DIR/example-NN.section (the ## heading).
+split_examples() {
+	awk -v dir="$1" '
+		/^## / { section = substr($0, 4) }
+		/^```sh$/ { n++; base = sprintf("%s/example-%02d", dir, n); f = base ".sh"
+			print section > (base ".section"); close(base ".section"); inb = 1; after = 0; next }
+		inb && /^```/ { inb = 0; close(f); after = 1; next }
+		inb { print > f; next }
+		after && /^$/ { next }
+		after && /^prints:?$/ { after = 2; next }
+		after == 2 && /^```/ { after = 3; w = base ".want"; printf "" > w; next }
+		after == 3 && /^```/ { after = 0; close(w); next }
+		after == 3 { print > w; next }
+		{ after = 0 }
+	' "$PGS_ROOT/MANUAL.md"
+}
+
+@test "every sh example in MANUAL.md runs as written and prints what the manual says" {
+	local work="$BATS_TEST_TMPDIR/manual" ex base section count=0 strict
 	mkdir -p "$work"
 	ln -s "$PGS_ROOT/tests" "$work/tests"
 	ln -s "$PGS_ROOT/pipelines" "$work/pipelines"
-	awk -v dir="$work" '
-		/^```sh$/ { n++; f = sprintf("%s/example-%02d.sh", dir, n); inb = 1; next }
-		inb && /^```/ { inb = 0; close(f); next }
-		inb { print > f }
-	' "$PGS_ROOT/MANUAL.md"
-	local count=0
+	split_examples "$work"
 	for ex in "$work"/example-*.sh; do
 		[ -e "$ex" ] || fail "MANUAL.md has no sh examples"
+		base=${ex%.sh}
+		section=$(cat "$base.section")
 		count=$((count + 1))
-		( cd "$work" && bash -eo pipefail "$ex" ) > "$ex.out" 2> "$ex.err" ||
-			fail "$(basename "$ex") failed: $(cat "$ex.err") -- example: $(cat "$ex")"
+		( cd "$work" && bash -eo pipefail "$ex" ) >"$base.out" 2>"$base.err" ||
+			fail "$(basename "$ex") ($section) failed: $(cat "$base.err") -- example: $(cat "$ex")"
+		if [ -f "$base.want" ]; then
+			diff -u "$base.want" "$base.out" >"$base.diff" ||
+				fail "$(basename "$ex") ($section) prints something else than MANUAL.md says:${NL}$(cat "$base.diff")"
+		else
+			for strict in "${STRICT_SECTIONS[@]}"; do
+				[ "$section" != "$strict" ] ||
+					fail "$(basename "$ex") ($section) has no 'prints' block after it: $(cat "$ex")"
+			done
+		fi
 	done
 	[ "$count" -ge 5 ] || fail "only $count examples"
+}
+
+@test "the example checker can fail: a wrong 'prints' block is caught" {
+	local work="$BATS_TEST_TMPDIR/fake"
+	mkdir -p "$work"
+	# shellcheck disable=SC2016 # the backquotes are Markdown, not a command
+	printf '## pgs-extract\n\n```sh\necho one\n```\n\nprints\n\n```\ntwo\n```\n' >"$work/MANUAL.md"
+	PGS_ROOT=$work split_examples "$work"
+	assert_equal "$(cat "$work/example-01.sh")" "echo one"
+	assert_equal "$(cat "$work/example-01.want")" "two"
+	assert_equal "$(cat "$work/example-01.section")" "pgs-extract"
+}
+
+@test "README.md and MANUAL.md stand alone: they never point at ../shared" {
+	run grep -nE '\.\./shared|shared/(data|SPEC)' "$PGS_ROOT/README.md" "$PGS_ROOT/MANUAL.md"
+	assert_failure 1
+	assert_output ""
 }

@@ -117,10 +117,11 @@ marker() {
 }
 
 @test "stdin equals the file, with and without '-'" {
-	run --separate-stderr bash -c 'pgs-extract <"$1"' _ "$CSV"
+	run --separate-stderr pgs-extract <"$CSV"
 	assert_success
 	assert_output "$(cat "$GOLDEN")"
-	run --separate-stderr bash -c 'gzip -c "$1" | pgs-extract -' _ "$CSV"
+	# a gzipped pipe
+	run --separate-stderr pgs-extract - < <(gzip -c "$CSV")
 	assert_success
 	assert_output "$(cat "$GOLDEN")"
 }
@@ -184,12 +185,14 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 }
 
 @test "raw format keeps unknown fields and checks the contract" {
-	head -n 1 "$GOLDEN" | jq -c '. + {note: "kept", extra: [1, {"a": 2, "r": 0.1}], w: 36.2}' >in.ndjson
-	head -n 1 "$GOLDEN" | jq -c '.game_id = "20211020_NYK_BOS"' >>in.ndjson
-	head -n 1 "$GOLDEN" | jq -c '.team_abbr = "BRK"' >>in.ndjson
-	head -n 1 "$GOLDEN" | jq -c '.ft_makes = 9' >>in.ndjson
-	head -n 1 "$GOLDEN" | jq -c 'del(.source)' >>in.ndjson
-	echo '{"not json' >>in.ndjson
+	{
+		head -n 1 "$GOLDEN" | jq -c '. + {note: "kept", extra: [1, {"a": 2, "r": 0.1}], w: 36.2}'
+		head -n 1 "$GOLDEN" | jq -c '.game_id = "20211020_NYK_BOS"'
+		head -n 1 "$GOLDEN" | jq -c '.team_abbr = "BRK"'
+		head -n 1 "$GOLDEN" | jq -c '.ft_makes = 9'
+		head -n 1 "$GOLDEN" | jq -c 'del(.source)'
+		echo '{"not json'
+	} >in.ndjson
 	run --separate-stderr -1 pgs-extract in.ndjson
 	# passed through byte for byte as pgs writes reals: 0.1, not 0.10000000000000001
 	[[ ${lines[0]} == *',"note":"kept","extra":[1,{"a":2,"r":0.1}],"w":36.2}' ]] || fail "got ${lines[0]}"
@@ -201,19 +204,32 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	[[ "$stderr" == *"in.ndjson:6: malformed JSON"* ]]
 }
 
-@test "a raw row with a 510-byte source (or team or name) neither crashes nor is cut" {
-	local long
+@test "over-long fields are rejects with their length; a name at the bound is kept whole; nothing crashes" {
+	local long name
 	long=$(printf 'x%.0s' $(seq 510))
-	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s' >long.ndjson
-	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s' >>long.ndjson
-	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s + "y"' >>long.ndjson
-	# the same long key twice is a duplicate: the whole key is compared, not a prefix
-	head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s | .player_name = $s + "y"' >>long.ndjson
+	name=$(printf 'y%.0s' $(seq 200))
+	{
+		head -n 1 "$GOLDEN" | jq -c --arg s "$long" '.source = $s'
+		head -n 1 "$GOLDEN" | jq -c --arg s "$name" '.player_name = $s'
+		head -n 1 "$GOLDEN" | jq -c --arg s "${name}z" '.player_name = $s'
+		# the same long key twice is a duplicate: the whole key is compared, not a prefix
+		head -n 1 "$GOLDEN" | jq -c --arg s "$name" '.player_name = $s'
+	} >long.ndjson
 	run --separate-stderr -1 pgs-extract --format raw long.ndjson
-	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":3,"rejects":1,"from":null,"to":null}'
-	assert_equal "$(printf '%s\n' "${lines[0]}" | jq -r '.source | length')" 510
-	[[ $stderr == "pgs-extract: long.ndjson:4: duplicate row for ${long}y (BOS) in game 20211020_BOS_NYK" ]] ||
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":1,"rejects":3,"from":null,"to":null}'
+	assert_equal "$(printf '%s\n' "${lines[0]}" | jq -r '.player_name | length')" 200
+	[[ $stderr == *"long.ndjson:1: source is 510 bytes, more than 32"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"long.ndjson:3: player_name is 201 bytes, more than 200"* ]] || fail "stderr: $stderr"
+	[[ $stderr == *"long.ndjson:4: duplicate row for ${name} (BOS) in game 20211020_BOS_NYK"* ]] ||
 		fail "stderr: $stderr"
+	# landed in the store and read back whole
+	printf '%s\n' "$output" >landed.ndjson
+	run --separate-stderr pgs-write --store "sqlite:$BATS_TEST_TMPDIR/long.db" --table raw_boxscores \
+		--from 2021-10-20 --to 2021-10-20 landed.ndjson
+	assert_success
+	run --separate-stderr pgs-extract --source "sqlite:$BATS_TEST_TMPDIR/long.db" --from 2021-10-20 --to 2021-10-20
+	assert_success
+	assert_equal "$(printf '%s\n' "${lines[0]}" | jq -r '.player_name')" "$name"
 }
 
 @test "raw input cut short upstream fails (3) with no marker" {
@@ -231,15 +247,31 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 }
 
 @test "a write error (> /dev/full) fails with 3" {
+	# shellcheck disable=SC2016 # $1 is bash -c's
 	run --separate-stderr -3 bash -c 'pgs-extract "$1" >/dev/full' _ "$CSV"
 	[[ "$stderr" == *"pgs-extract: write error on stdout"* ]]
 }
 
-@test "| head -1 ends quietly" {
-	run --separate-stderr bash -c 'pgs-extract "$1" | head -n 1' _ "$CSV"
-	assert_success
-	assert_output "$(head -n 1 "$GOLDEN")"
-	assert_equal "$stderr" ""
+@test "| head -1 ends quietly: pgs-extract itself ends by SIGPIPE, with nothing on stderr" {
+	pgs-sample --scale 0.2 >big.csv
+	pgs-extract big.csv 2>err | head -n 1 >first
+	local st=("${PIPESTATUS[@]}")
+	assert_equal "${st[*]}" "141 0"
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	assert_equal "$(jq -r .source first)" bbref
+	# the same when SIGPIPE is ignored (as some daemons leave it): EPIPE ends it quietly too
+	(
+		trap '' PIPE
+		pgs-extract big.csv 2>err | head -n 1 >first
+		echo "${PIPESTATUS[*]}" >st
+	)
+	assert_equal "$(cat st)" "141 0"
+	[ ! -s err ] || fail "stderr with SIGPIPE ignored: $(cat err)"
+	# a small output fits the pipe: the tool finishes and exits 0
+	pgs-extract "$CSV" 2>err | head -n 1 >first
+	st=("${PIPESTATUS[@]}")
+	assert_equal "${st[*]}" "0 0"
+	assert_equal "$(cat first)" "$(head -n 1 "$GOLDEN")"
 }
 
 @test "an input whose format cannot be detected fails (3) naming the file" {
@@ -257,7 +289,7 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	run --separate-stderr pgs-extract early.ndjson late.csv.gz
 	assert_success
 	assert_output "$(cat "$GOLDEN")"
-	run --separate-stderr bash -c 'cat "$1" "$1" | pgs-extract --from 2023-01-01' _ "$CSV"
+	run --separate-stderr pgs-extract --from 2023-01-01 < <(cat "$CSV" "$CSV")
 	# the second copy repeats games already written: rejected, not duplicated
 	assert_failure 1
 	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":4,"rejects":4,"from":"2023-01-01","to":null}'
@@ -266,7 +298,6 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 }
 
 @test "sqlite: source reads the store's raw_boxscores by date range" {
-	command -v pgs-write >/dev/null || skip "pgs-write not built yet"
 	pgs-extract "$CSV" | pgs-write --store "sqlite:$BATS_TEST_TMPDIR/raw.db" \
 	    --table raw_boxscores --from 2021-10-01 --to 2024-05-01 >/dev/null
 	run --separate-stderr pgs-extract --source "sqlite:$BATS_TEST_TMPDIR/raw.db" \
@@ -347,7 +378,8 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	pgs-extract --map TO=STL --map STL=BLK --map BLK=TO "$NBACOM" >by-col.ndjson
 	cmp by-field.ndjson by-col.ndjson
 	# without --map the labels are taken at their word
-	run bash -c 'pgs-extract "$1" | jq -c "select(.player_name == \"Isaiah Hartenstein\") | [.steals, .blocks, .turnovers]"' _ "$NBACOM"
+	pgs-extract "$NBACOM" >plain.ndjson
+	run jq -c 'select(.player_name == "Isaiah Hartenstein") | [.steals, .blocks, .turnovers]' plain.ndjson
 	assert_output '[0,2,1]'
 }
 
@@ -409,7 +441,7 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	assert_equal "$stderr" ""
 	assert_output "$(cat "$golden")"
 	# the same documents compacted one per line, through stdin
-	run --separate-stderr bash -c 'jq -c . "$1" | pgs-extract --games "$2"' _ "$V3" "$GAMES"
+	run --separate-stderr pgs-extract --games "$GAMES" < <(jq -c . "$V3")
 	assert_success
 	assert_output "$(cat "$golden")"
 }
@@ -467,10 +499,10 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	run --separate-stderr pgs-extract raw.ndjson
 	assert_success
 	assert_output "$(cat "$FIXTURES/extract_nbacom.golden.ndjson")"
-	run --separate-stderr bash -c 'gzip -c "$1" | pgs-extract --games "$2"' _ "$V3" "$GAMES"
+	run --separate-stderr pgs-extract --games "$GAMES" < <(gzip -c "$V3")
 	assert_success
 	assert_output "$(cat "$FIXTURES/extract_nbastats_v3.golden.ndjson")"
-	run --separate-stderr bash -c 'cat "$1" | pgs-extract' _ "$NBACOM"
+	run --separate-stderr pgs-extract < <(cat "$NBACOM")
 	assert_output "$(cat "$FIXTURES/extract_nbacom.golden.ndjson")"
 	# a JSON object that is not a box score is raw (and here a bad raw row)
 	echo '{"hello": 1}' >other.json
@@ -480,6 +512,29 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	echo '[1, 2]' >arr.json
 	run --separate-stderr -3 pgs-extract arr.json
 	[[ "$stderr" == *"arr.json:1: cannot tell the input format"* ]]
+}
+
+@test "detection is linear: a document whose key comes after 100k lines, and 100k raw rows after a '{' line" {
+	# the v3 document's key is 100k lines down: detection must wait for it without rescanning
+	# the held head at every line (that was quadratic: minutes for this file)
+	{ sed -n 1,2p "$V3"; echo '"pad": ['; yes '1,' | head -n 100000; echo '1],'; sed -n 3,216p "$V3"; } >padded.json
+	sed -n 1,216p "$V3" >plain.json
+	pgs-extract --games "$GAMES" plain.json >want.ndjson
+	run --separate-stderr timeout 60 pgs-extract --games "$GAMES" padded.json
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(rows want.ndjson)" 6
+	assert_output "$(cat want.ndjson)"
+	# a stray '{' line, then 100k raw rows: the head is held to 1 MiB, then it is raw
+	head -n 1 want.ndjson | awk -v q='"' '{ k = q "player_name" q ":" q; i = index($0, k) + length(k)
+		pre = substr($0, 1, i - 1); rest = substr($0, i); post = substr(rest, index(rest, q))
+		print "{"; for (n = 1; n <= 100000; n++) print pre "P" n post }' >many.ndjson
+	local rc=0
+	pgs-extract many.ndjson >out.ndjson 2>err || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(tail -n 1 out.ndjson)" '{"pgs_end":{"tool":"pgs-extract","rows":100000,"rejects":1,"from":null,"to":null}}'
+	assert_equal "$(wc -l <err)" 1
+	grep -q '^pgs-extract: many.ndjson:1: malformed JSON' err
 }
 
 # ---- real data -------------------------------------------------------------

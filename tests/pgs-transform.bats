@@ -26,11 +26,14 @@ marked() {
 	printf '{"pgs_end":{"tool":"pgs-resolve","rows":%d,"rejects":0}}\n' "$(grep -c . "$1")"
 }
 
-# many N: the game fixture repeated N times under distinct game ids.
+# many N: the game fixture repeated N times, on N dates (from 2000-01-02), so that
+# every copy is a real game of the raw-row contract (game_id = date and teams).
 many() {
-	awk -v n="$1" '{ a[NR] = $0 } END {
-	    for (i = 1; i <= n; i++) for (j = 1; j <= NR; j++) {
-	        s = a[j]; sub(/"game_id":"[^"]*"/, "\"game_id\":\"g" i "\"", s); print s } }' "$GAME"
+	jq -c -n --argjson n "$1" --slurpfile rows "$GAME" '
+	    range(1; $n + 1) as $i | (946684800 + $i * 86400) as $t | ($t | strftime("%Y-%m-%d")) as $d |
+	    $rows[] | .game_date = $d |
+	    .game_id = ($d | gsub("-"; "")) + "_" + .away_team_abbr + "_" + .home_team_abbr |
+	    .season_year = ($t | gmtime | if .[1] >= 6 then .[0] else .[0] - 1 end | floor)'
 }
 
 @test "pgs-transform --help prints the usage and exits 0" {
@@ -40,19 +43,6 @@ many() {
 	assert_output --partial "nbastats,nbacom,bbref"
 	assert_output --partial "draftkings,fanduel,betmgm,caesars"
 	[ -z "$stderr" ]
-}
-
-# The pgs-transform section of MANUAL.md, in transform.md.
-manual_section() {
-	awk '/^## pgs-transform$/ { on = 1; next } on && /^## / { exit } on' "$PGS_ROOT/MANUAL.md" >transform.md
-}
-
-@test "pgs-transform --help mirrors the SYNOPSIS of its MANUAL.md section" {
-	manual_section
-	synopsis="$(sed -n '/^```$/{n;p;q}' transform.md)"
-	run --separate-stderr pgs-transform --help
-	usage="$(sed -n '1,/FILE\.\.\.\]$/p' <<<"$output" | tr -s ' \n' ' ')"
-	[ "usage: $synopsis " = "$usage" ]
 }
 
 @test "pgs-transform -V prints the version" {
@@ -86,7 +76,7 @@ manual_section() {
 	run -1 --separate-stderr pgs-transform --now "$NOW" "$BAD"
 	[[ "$stderr" == *"pgs-transform: $BAD:2: malformed JSON"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:3: bad minutes '3a:10'"* ]]
-	[[ "$stderr" == *"pgs-transform: $BAD:4: negative assists (-2)"* ]]
+	[[ "$stderr" == *"pgs-transform: $BAD:4: negative assists -2"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:5: fg_makes 11 > fg_attempts 10"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:6: missing game_id"* ]]
 	[[ "$stderr" == *"pgs-transform: $BAD:7: bad game_date '2024-02-30'"* ]]
@@ -106,22 +96,24 @@ manual_section() {
 }
 
 @test "pgs-transform --max-rejects: too many rejects fail (3) without an end marker" {
-	run -3 --separate-stderr bash -c 'marked() { cat "$1"; printf "{\"pgs_end\":{\"tool\":\"t\",\"rows\":%d}}\n" "$(grep -c . "$1")"; }
-	    marked "$1" | pgs-transform --max-rejects 2 --now 2024-01-01T00:00:00Z' _ "$BAD"
+	marked "$BAD" > in.ndjson
+	run -3 --separate-stderr pgs-transform --max-rejects 2 --now 2024-01-01T00:00:00Z in.ndjson
 	refute_output --partial pgs_end
 }
 
 @test "pgs-transform: writing to /dev/full fails (3)" {
+	# shellcheck disable=SC2016 # $1 is bash -c's
 	run -3 --separate-stderr bash -c 'pgs-transform --now 2024-01-01T00:00:00Z "$1" > /dev/full' _ "$GAME"
 	[[ "$stderr" == *"pgs-transform: write error"* ]]
 }
 
-@test "pgs-transform | head -1 ends quietly" {
+@test "pgs-transform | head -1 ends quietly: pgs-transform itself ends by SIGPIPE" {
 	many 2000 > big.ndjson
-	run --separate-stderr bash -c 'pgs-transform --now 2024-01-01T00:00:00Z big.ndjson | head -1'
-	assert_success
-	[ -z "$stderr" ]
-	[ "$(jq -r .player_lookup <<<"$output")" = jaysontatum ]
+	pgs-transform --now 2024-01-01T00:00:00Z big.ndjson 2> err | head -n 1 > first
+	local st=("${PIPESTATUS[@]}")
+	assert_equal "${st[*]}" "141 0"
+	[ ! -s err ] || fail "stderr: $(cat err)"
+	assert_equal "$(jq -r .player_lookup first)" jaysontatum
 }
 
 @test "pgs-transform: a truncated upstream fails (3) without an end marker" {
@@ -246,6 +238,26 @@ manual_section() {
 	assert_output 2023-11-14T22:13:20Z
 }
 
+@test "pgs-transform --now: one ISO-8601 syntax, any offset, written in UTC; bad times are usage errors" {
+	pgs-transform --now 2024-01-01T02:30:00.75+02:30 "$GAME" >a.ndjson
+	assert_equal "$(head -n 1 a.ndjson | jq -r .processed_at)" 2024-01-01T00:00:00Z
+	pgs-transform --now 2023-12-31T19:00:00-05:00 "$GAME" >b.ndjson
+	cmp a.ndjson b.ndjson
+	local bad
+	for bad in 2024-01-01 2024-01-01T00:00:00 '2024-01-01 00:00:00Z' 2024-01-01T24:00:00Z 2024-02-30T00:00:00Z; do
+		run -2 --separate-stderr pgs-transform --now "$bad" "$GAME"
+		assert_output ""
+		assert_equal "${stderr_lines[0]}" "pgs-transform: bad --now '$bad': want YYYY-MM-DDTHH:MM:SS[.f] and Z or +HH:MM"
+	done
+	# SOURCE_DATE_EPOCH past year 9999 is refused, not printed as year 3170843
+	SOURCE_DATE_EPOCH=99999999999999 run -2 --separate-stderr pgs-transform "$GAME"
+	assert_output ""
+	[[ ${stderr_lines[0]} == "pgs-transform: bad SOURCE_DATE_EPOCH '99999999999999'"* ]]
+	SOURCE_DATE_EPOCH=253402300799 run --separate-stderr pgs-transform "$GAME"
+	assert_success
+	assert_equal "$(jq -r .processed_at <<<"${lines[0]}")" 9999-12-31T23:59:59Z
+}
+
 @test "pgs-transform: data_hash follows the content, not processed_at" {
 	pgs-transform --now "$NOW" "$GAME" | jq -r .data_hash > h1
 	pgs-transform --now 2030-06-01T12:00:00Z "$GAME" | jq -r .data_hash > h2
@@ -305,50 +317,55 @@ manual_section() {
 }
 
 # line LOOKUP: the props fields of that player, as a compact JSON array.
+# summarize ARGS...: run pgs-transform --now $NOW ARGS (status and stderr as run leaves
+# them) and keep its rows in summary.ndjson for props.
+summarize() {
+	run --separate-stderr pgs-transform --now "$NOW" "$@"
+	printf '%s\n' "$output" >summary.ndjson
+}
+
+# props LOOKUP: the props fields of that player's row in summary.ndjson.
 props() {
-	jq -c '[.points_line, .points_line_source, .over_under_result, .margin]' <<<"$(player "$1")"
+	jq -c '[.points_line, .points_line_source, .over_under_result, .margin]' \
+	    <<<"$(grep -F "\"player_lookup\":\"$1\"" summary.ndjson)"
 }
 
 @test "pgs-transform --lines: the highest-priority bookmaker wins, unknown ones after by name" {
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	summarize --lines "$LINES" "$GAME"
 	assert_success
 	[ -z "$stderr" ]
 	# Brown: pointsbet (not listed) is newer, fanduel (listed) still wins
 	run props jaylenbrown
 	assert_output '[22,"fanduel","PUSH",0]'
 	# Brunson: BetMGM is listed (names compare without case), bovada is not
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props jalenbrunson
 	assert_output '[33.5,"BetMGM","UNDER",-1.5]'
 	# Randle: two unlisted bookmakers, betrivers before bovada by name
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props juliusrandle
 	assert_output '[21.5,"betrivers","UNDER",-0.5]'
 	# --bookmakers reorders: bovada first
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" --bookmakers bovada,draftkings "$GAME"
+	summarize --lines "$LINES" --bookmakers bovada,draftkings "$GAME"
 	run props jalenbrunson
 	assert_output '[30.5,"bovada","OVER",1.5]'
 }
 
 @test "pgs-transform --lines: the latest snapshot before tip-off wins; one at or after tip-off is ignored" {
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	summarize --lines "$LINES" "$GAME"
 	assert_success
 	# Tatum, draftkings: 26.5 at 12:00, 28.5 at 18:00, 29.5 at 00:15, 31.5 at tip-off 00:30 (ignored);
 	# fanduel's later 27.5 loses to the preferred bookmaker
 	run props jaysontatum
 	assert_output '[29.5,"draftkings","OVER",0.5]'
 	# Jokić has no tipoff_at: 2024-01-13T00:10Z is past the end of game_date UTC, ignored
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props nikolajokic
 	assert_output '[26.5,"draftkings","OVER",6.5]'
 	# an offset timestamp is converted: 19:00-05:00 is 00:00Z, before the 03:00Z tip-off
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props lebronjames
 	assert_output '[25.5,"draftkings","OVER",3.5]'
 }
 
 @test "pgs-transform --lines: OVER, UNDER, PUSH and the margin printed with 1 dp" {
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	summarize --lines "$LINES" "$GAME"
 	assert_success
 	[[ "$(player jaysontatum)" == *'"points_line":29.5,"points_line_source":"draftkings","over_under_result":"OVER","margin":0.5,'* ]]
 	[[ "$(player jaylenbrown)" == *'"points_line":22.0,"points_line_source":"fanduel","over_under_result":"PUSH","margin":0.0,'* ]]
@@ -358,18 +375,17 @@ props() {
 }
 
 @test "pgs-transform --lines: no line, a DNP, another market, or no --lines at all give nulls" {
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	summarize --lines "$LINES" "$GAME"
 	assert_success
 	# Derrick White has no line
 	run props derrickwhite
 	assert_output '[null,null,null,null]'
 	# Luke Kornet has a line but did not play
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props lukekornet
 	assert_output '[null,null,null,null]'
 	# LeBron's rebounds line is skipped (his points line is used above); without it he has none
 	grep -v player_points "$LINES" > reb.ndjson
-	run --separate-stderr pgs-transform --now "$NOW" --lines reb.ndjson "$GAME"
+	summarize --lines reb.ndjson "$GAME"
 	assert_success
 	run props lebronjames
 	assert_output '[null,null,null,null]'
@@ -380,17 +396,15 @@ props() {
 }
 
 @test "pgs-transform --lines: names match lookups, without diacritics, and without a Jr. suffix" {
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
+	summarize --lines "$LINES" "$GAME"
 	assert_success
 	# "Nikola Jokic" in the lines file, "Nikola Jokić" in the box score
 	run props nikolajokic
 	assert_output '[26.5,"draftkings","OVER",6.5]'
 	# player_lookup given instead of player_name, for "Kristaps Porziņģis"
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props kristapsporzingis
 	assert_output '[19.5,"caesars","OVER",0.5]'
 	# "Michael Porter" in the lines file, "Michael Porter Jr." in the box score
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES" "$GAME"
 	run props michaelporterjr
 	assert_output '[16.5,"fanduel","UNDER",-1.5]'
 }
@@ -414,7 +428,8 @@ props() {
 
 @test "pgs-transform --lines: a bad line is rejected with FILE:LINE, the other lines are used (1)" {
 	marked "$GAME" > in.ndjson
-	run -1 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
+	summarize --lines "$LINES_BAD" in.ndjson
+	assert_failure 1
 	[[ "$stderr" == *"pgs-transform: $LINES_BAD:2: malformed JSON"* ]]
 	[[ "$stderr" == *"pgs-transform: $LINES_BAD:3: line is not a number"* ]]
 	[[ "$stderr" == *"pgs-transform: $LINES_BAD:4: bad game_date '2024-02-30'"* ]]
@@ -423,15 +438,13 @@ props() {
 	[[ "$stderr" == *"pgs-transform: $LINES_BAD:7: missing player_name or player_lookup"* ]]
 	[ "$(grep -c . <<<"$stderr")" -eq 6 ]
 	# every game row still comes out; lines 1 and 8 are used
-	[ "$(grep -c player_lookup <<<"$output")" -eq 24 ]
+	[ "$(grep -c player_lookup summary.ndjson)" -eq 24 ]
+	# the run finished: its marker counts the rejects
+	assert_equal "$(tail -1 summary.ndjson)" '{"pgs_end":{"tool":"pgs-transform","rows":24,"rejects":6}}'
 	run props jaysontatum
 	assert_output '[28.5,"draftkings","OVER",1.5]'
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
 	run props jalenbrunson
 	assert_output '[30.5,"draftkings","OVER",1.5]'
-	# the run finished: its marker counts the rejects
-	run --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" in.ndjson
-	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":24,"rejects":6}}' ]
 	# --rejects records them with the lines file's name
 	run -1 --separate-stderr pgs-transform --now "$NOW" --lines "$LINES_BAD" --rejects rej.ndjson in.ndjson
 	[ -z "$stderr" ]
@@ -461,7 +474,8 @@ props() {
 	{"game_date":"2024-01-10","player_name":"Donte DiVincenzo","bookmaker":"draftkings","line":12.5,"snapshot_at":"2024-01-10T19:30:00Z","market":7}
 	{"game_date":"2024-01-10","player_name":"Mitchell Robinson","bookmaker":"draftkings","line":9,"snapshot_at":"2024-01-10T23:59:59Z"}
 	EOF
-	run -1 --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
+	summarize --lines odd.ndjson "$GAME"
+	assert_failure 1
 	[[ "$stderr" == *"odd.ndjson:3: bad snapshot_at '2024-01-10T19:30:00'"* ]]
 	[[ "$stderr" == *"odd.ndjson:4: bad tipoff_at 'soon'"* ]]
 	[[ "$stderr" == *"odd.ndjson:5: negative line (-1)"* ]]
@@ -470,24 +484,9 @@ props() {
 	# a millisecond before tip-off counts, at tip-off does not
 	run props joshhart
 	assert_output '[5.5,"draftkings","OVER",0.5]'
-	run --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
 	run props dontedivincenzo
 	assert_output '[null,null,null,null]'
 	# the last second of game_date still counts when there is no tipoff_at
-	run --separate-stderr pgs-transform --now "$NOW" --lines odd.ndjson "$GAME"
 	run props mitchellrobinson
 	assert_output '[9,"draftkings","PUSH",0]'
-}
-
-@test "pgs-transform: the --lines example of MANUAL.md prints what the manual says" {
-	manual_section
-	doc=$BATS_TEST_TMPDIR/transform.md
-	# the sh block that uses --lines, and the plain block after its "prints"
-	awk '/^```sh$/ { b = ""; on = 1; next } on && /^```$/ { on = 0; if (b ~ /--lines/) { printf "%s", b; exit } }
-	    on { b = b $0 "\n" }' "$doc" > example.sh
-	awk '/^prints$/ { p = 1; next } p && /^```$/ { if (on) exit; on = 1; next } on' "$doc" > want.txt
-	[ -s example.sh ] && [ -s want.txt ]
-	run --separate-stderr bash -c 'cd "$1" && bash "$2"' _ "$PGS_ROOT" "$BATS_TEST_TMPDIR/example.sh"
-	assert_success
-	diff -u want.txt <(printf '%s\n' "$output")
 }

@@ -4,7 +4,9 @@ bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
+# The repository root: above tests/, also for suites in a subdirectory of it.
 PGS_ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+[ -f "$PGS_ROOT/Makefile" ] || PGS_ROOT="$(cd "$PGS_ROOT/.." && pwd)"
 export PGS_ROOT
 export PATH="$PGS_ROOT/bin:$PGS_ROOT/pipelines:$PATH"
 export LC_ALL=C

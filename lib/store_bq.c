@@ -1,0 +1,1559 @@
+/*
+ * store_bq.c — BigQuery: bigquery://PROJECT/DATASET[?location=LOC], over
+ * the REST API v2 with libcurl (lib/http.c's retries) and OAuth tokens from
+ * lib/gauth.c.  Primitives only; the rules are in window.c and registry.c.
+ *
+ * A window write costs three jobs, whatever its size: the batch goes up
+ * once as a load job (multipart NDJSON, explicit schema) into a staging
+ * table of its own that expires by itself; one query inspects the window
+ * against it (counts, the fence, the ledger's version); one multi-statement
+ * transaction checks that the ledger did not move since, MERGEs the staged
+ * rows into exactly the window's dates (unchanged rows are not rewritten,
+ * rows that left the window are deleted by WHEN NOT MATCHED BY SOURCE) and
+ * inserts the ledger rows, then COMMITs.  tabledata.insertAll is never used:
+ * streamed rows cannot be touched by DML for ~30 minutes, which is how the
+ * old backfill lost rows.
+ *
+ * Concurrency: BigQuery serializes mutating transactions on a table by
+ * aborting the loser ("Could not serialize access … due to concurrent
+ * update"), and the apply's first statement aborts when an overlapping
+ * window was committed since the inspection.  Either way nothing is
+ * written and window.c inspects again (backing off from 1 s, doubling).
+ *
+ * Idempotence: jobs.insert carries a client-chosen jobId (a retried POST
+ * that already reached the server answers 409 and that job is polled,
+ * never run twice); jobs.query carries a requestId.  Every call carries
+ * the location.  HTTP 429/5xx and the API's backendError,
+ * rateLimitExceeded and internalError are retried with backoff.
+ *
+ * Values travel as named query parameters.  The only names pasted into
+ * SQL are compiled in, or the project and dataset, checked against
+ * BigQuery's rules for them when the URI is parsed.
+ */
+#include "store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+#include "dates.h"
+#include "gauth.h"
+#include "http.h"
+#include "util.h"
+
+#define STAGE_TTL_MS (3600LL * 1000)  /* a staging table a crash left behind expires */
+#define PAGE_ROWS "10000"
+#define MAX_API_RETRIES 5
+#define MAX_RACE_RETRIES 8
+
+struct bq_store {
+	pgs_store base;
+	char *project, *dataset, *location;
+	char *api, *upload;           /* ENDPOINT/bigquery/v2, ENDPOINT/upload/bigquery/v2 */
+	pgs_http *http;
+	pgs_gauth *auth;
+	pgs_buf name[4];              /* scratch for table names */
+	int staging;
+};
+
+struct bq_stage {
+	pgs_stage base;
+	struct bq_store *b;
+	const struct pgs_table *t;
+	FILE *rows;                   /* the batch as NDJSON, for the load job */
+	char table[64];               /* the staging table */
+	int created, loaded;
+	long long ledger_n;           /* overlapping ledger entries at inspection */
+	pgs_buf line;
+};
+
+enum { BQ_OK = 0, BQ_FAIL = -1, BQ_CONFLICT = 1, BQ_NOTFOUND = 2, BQ_RACE = 3 };
+
+/* ---- small helpers ---- */
+
+static void
+random_hex(char *out, size_t bytes)
+{
+	unsigned char r[32];
+
+	if (bytes > sizeof(r))
+		bytes = sizeof(r);
+	if (RAND_bytes(r, (int)bytes) != 1)
+		for (size_t i = 0; i < bytes; i++)
+			r[i] = (unsigned char)((unsigned long long)pgs_now_us() >> (i % 7 * 8));
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* `project.dataset.table` as SQL, in scratch slot k. */
+static const char *
+fq(struct bq_store *b, int k, const char *table)
+{
+	pgs_buf_reset(&b->name[k]);
+	pgs_buf_addf(&b->name[k], "`%s.%s.%s`", b->project, b->dataset, table);
+	return b->name[k].s;
+}
+
+static char *
+esc(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *r = pgs_xstrdup(e ? e : "");
+
+	curl_free(e);
+	return r;
+}
+
+/* base + path (printf-style), with the location added to the query. */
+static char *
+url(struct bq_store *b, const char *base, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static char *
+url(struct bq_store *b, const char *base, const char *fmt, ...)
+{
+	pgs_buf u = { 0 };
+	char *tail = NULL, *loc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&tail, fmt, ap) < 0)
+		tail = NULL;
+	va_end(ap);
+	pgs_buf_addf(&u, "%s%s", base, tail ? tail : "");
+	free(tail);
+	if (b->location) {
+		loc = esc(b->location);
+		pgs_buf_addf(&u, "%slocation=%s", strchr(u.s, '?') ? "&" : "?", loc);
+		free(loc);
+	}
+	return u.s;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from µs since the epoch. */
+static void
+iso_us(long long us, char out[32])
+{
+	char sec[21];
+
+	if (pgs_timestamp_format(us - ((us % 1000000) + 1000000) % 1000000, sec) < 0) {
+		snprintf(out, 32, "%s", "");
+		return;
+	}
+	sec[19] = '\0';
+	snprintf(out, 32, "%s.%06lldZ", sec, ((us % 1000000) + 1000000) % 1000000);
+}
+
+/* ---- API calls ---- */
+
+static void
+api_error(json_t *doc, const char **reason, const char **message)
+{
+	json_t *e = json_object_get(doc, "error");
+
+	*reason = json_string_value(json_object_get(json_array_get(json_object_get(e, "errors"), 0),
+	    "reason"));
+	*message = json_string_value(json_object_get(e, "message"));
+}
+
+static int
+transient(const char *reason)
+{
+	return reason && (strcmp(reason, "backendError") == 0 ||
+	    strcmp(reason, "rateLimitExceeded") == 0 || strcmp(reason, "internalError") == 0 ||
+	    strcmp(reason, "jobRateLimitExceeded") == 0);
+}
+
+/* Lost a race with a concurrent transaction, or pgs's own version check did. */
+static int
+race(const char *message)
+{
+	return message && (strstr(message, "Could not serialize access") ||
+	    strstr(message, "due to concurrent update") || strstr(message, "pgs-retry:"));
+}
+
+/*
+ * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON).
+ * A 401 refreshes the token once; 429/5xx are retried by lib/http, the
+ * API's transient errors here.  BQ_OK with *resp (a new reference, may be
+ * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
+ * conflict), or BQ_FAIL after reporting; with errmsg, a failure is not
+ * reported but its message copied there (errmsg_cap bytes).
+ */
+static int
+bq_call(struct bq_store *b, const char *method, const char *u, const char *body, size_t bodylen,
+    const char *ctype, json_t **resp, char *errmsg, size_t errmsg_cap)
+{
+	pgs_buf ans = { 0 }, auth = { 0 }, ct = { 0 };
+	const char *hdrs[3] = { NULL, NULL, NULL }, *reason = NULL, *message = NULL, *tok;
+	struct pgs_http_req r = { method, u, hdrs, body, bodylen, 1 };
+	char *shown = pgs_http_redact(u);
+	json_t *doc = NULL;
+	long status = 0;
+	int refreshed = 0, rc = BQ_FAIL;
+
+	*resp = NULL;
+	for (int attempt = 0;; attempt++) {
+		if (!(tok = pgs_gauth_token(b->auth)))
+			goto out;
+		pgs_buf_reset(&auth);
+		pgs_buf_addf(&auth, "Authorization: Bearer %s", tok);
+		pgs_buf_reset(&ct);
+		pgs_buf_addf(&ct, "Content-Type: %s", ctype ? ctype : "application/json; charset=UTF-8");
+		hdrs[0] = auth.s;
+		hdrs[1] = body ? ct.s : NULL;
+		if (pgs_http_request(b->http, &r, &ans, &status) < 0)
+			goto out;
+		json_decref(doc);
+		doc = ans.len ? json_loadb(ans.s, ans.len, 0, NULL) : NULL;
+		if (status >= 200 && status < 300) {
+			*resp = doc;
+			doc = NULL;
+			rc = BQ_OK;
+			goto out;
+		}
+		if (status == 401 && !refreshed && pgs_gauth_refresh(b->auth) == 0) {
+			refreshed = 1;
+			continue;
+		}
+		api_error(doc, &reason, &message);
+		if (status == 409) {
+			rc = BQ_CONFLICT;
+			goto out;
+		}
+		if (status == 404) {
+			rc = BQ_NOTFOUND;
+			goto out;
+		}
+		if (race(message)) {
+			rc = BQ_RACE;
+			goto out;
+		}
+		if ((transient(reason) || status == 429 || status >= 500) && attempt < MAX_API_RETRIES) {
+			pgs_info("%s %s: HTTP %ld %s; again", method, shown, status, reason ? reason : "");
+			sleep_ms(500L << attempt);
+			continue;
+		}
+		break;
+	}
+	if (errmsg)
+		snprintf(errmsg, errmsg_cap, "%s", message ? message : "no message");
+	else
+		pgs_err("store '%s': %s %s: HTTP %ld%s%s: %s", b->base.uri, method, shown, status,
+		    reason ? " " : "", reason ? reason : "", message ? message : "no message");
+out:
+	json_decref(doc);
+	pgs_buf_free(&ans);
+	if (auth.s)
+		memset(auth.s, 0, auth.len);
+	pgs_buf_free(&auth);
+	pgs_buf_free(&ct);
+	free(shown);
+	return rc;
+}
+
+static int
+bq_json(struct bq_store *b, const char *method, const char *u, json_t *req, json_t **resp,
+    char *errmsg, size_t cap)
+{
+	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	int rc = bq_call(b, method, u, text, text ? strlen(text) : 0, NULL, resp, errmsg, cap);
+
+	free(text);
+	return rc;
+}
+
+/* ---- query parameters ---- */
+
+static void
+param(json_t *ps, const char *name, const char *type, const char *value)
+{
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s}, s:{s:o}}", "name", name,
+	    "parameterType", "type", type, "parameterValue", "value",
+	    value ? json_string(value) : json_null()));
+}
+
+static void
+param_int(json_t *ps, const char *name, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	param(ps, name, "INT64", buf);
+}
+
+/* ARRAY<type> of n values, every stride-th of v. */
+static void
+param_array(json_t *ps, const char *name, const char *type, const char *const *v, size_t n,
+    size_t stride)
+{
+	json_t *vals = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(vals, json_pack("{s:o}", "value",
+		    v[i * stride] ? json_string(v[i * stride]) : json_null()));
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:o}}", "name", name,
+	    "parameterType", "type", "ARRAY", "arrayType", "type", type,
+	    "parameterValue", "arrayValues", vals));
+}
+
+/* ---- queries ---- */
+
+typedef int (*row_fn)(json_t *f, void *arg);
+
+/* Column i of a row (an "f" array) as text; NULL for SQL NULL. */
+static const char *
+cell(json_t *f, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(f, i), "v"));
+}
+
+static long long
+cell_int(json_t *f, size_t i)
+{
+	const char *s = cell(f, i);
+
+	return s ? atoll(s) : 0;
+}
+
+/*
+ * Run sql (GoogleSQL, named parameters ps — stolen) as one job and hand
+ * every result row to fn, page by page: memory holds one page.  BQ_OK,
+ * BQ_RACE (lost to a concurrent transaction; nothing done), or BQ_FAIL
+ * (reported; or fn returned -1).  With errmsg, a failed query is not
+ * reported but its message copied there.
+ */
+static int
+bq_query(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, char *errmsg,
+    size_t cap)
+{
+	json_t *req, *resp = NULL, *rows;
+	char request_id[40], *u = NULL, *job = NULL, *tok = NULL;
+	int rc;
+
+	random_hex(request_id, 16);
+	req = json_pack("{s:s, s:b, s:s, s:o, s:s, s:i, s:i}", "query", sql, "useLegacySql", 0,
+	    "parameterMode", "NAMED", "queryParameters", ps ? ps : json_array(), "requestId",
+	    request_id, "maxResults", atoi(PAGE_ROWS), "timeoutMs", 10000);
+	if (b->location)
+		json_object_set_new(req, "location", json_string(b->location));
+	u = url(b, b->api, "/projects/%s/queries", b->project);
+	rc = bq_json(b, "POST", u, req, &resp, errmsg, cap);
+	json_decref(req);
+	free(u);
+	if (rc == BQ_RACE || rc == BQ_FAIL)
+		return rc;
+	if (rc != BQ_OK) {
+		if (errmsg)
+			snprintf(errmsg, cap, "unexpected answer to jobs.query");
+		else
+			pgs_err("store '%s': unexpected answer to jobs.query", b->base.uri);
+		return BQ_FAIL;
+	}
+	job = pgs_xstrdup(json_string_value(json_object_get(json_object_get(resp, "jobReference"),
+	    "jobId")) ?: "");
+	for (;;) {
+		/* a failed job is an HTTP error of jobs.query or getQueryResults; "errors"
+		 * in a 200 answer may be warnings */
+		if (json_is_true(json_object_get(resp, "jobComplete"))) {
+			rows = json_object_get(resp, "rows");
+			for (size_t i = 0; fn && i < json_array_size(rows); i++)
+				if (fn(json_object_get(json_array_get(rows, i), "f"), arg) < 0) {
+					rc = BQ_FAIL;
+					goto out;
+				}
+			free(tok);
+			tok = json_string_value(json_object_get(resp, "pageToken")) ?
+			    esc(json_string_value(json_object_get(resp, "pageToken"))) : NULL;
+			if (!tok || !fn)
+				break;
+		}
+		/* not done yet, or another page: getQueryResults */
+		if (!*job) {
+			pgs_err("store '%s': jobs.query answered without a job id", b->base.uri);
+			rc = BQ_FAIL;
+			break;
+		}
+		json_decref(resp);
+		resp = NULL;
+		u = url(b, b->api, "/projects/%s/queries/%s?maxResults=" PAGE_ROWS "&timeoutMs=10000%s%s",
+		    b->project, job, tok ? "&pageToken=" : "", tok ? tok : "");
+		rc = bq_json(b, "GET", u, NULL, &resp, errmsg, cap);
+		free(u);
+		if (rc != BQ_OK)
+			break;
+	}
+out:
+	free(tok);
+	free(job);
+	json_decref(resp);
+	return rc;
+}
+
+/* A statement (or script) that is run again when it loses a race, backing
+ * off from 1 s, doubling, capped at 16 s.  BQ_OK or BQ_FAIL. */
+static int
+bq_exec(struct bq_store *b, const char *what, const char *sql, json_t *ps, char *errmsg, size_t cap)
+{
+	long wait = 1000;
+	int rc = BQ_FAIL;
+
+	for (int i = 0; i < MAX_RACE_RETRIES; i++) {
+		rc = bq_query(b, sql, json_deep_copy(ps), NULL, NULL, errmsg, cap);
+		if (rc != BQ_RACE)
+			break;
+		pgs_info("store '%s': %s lost a race with a concurrent transaction; again in %ld ms",
+		    b->base.uri, what, wait);
+		sleep_ms(wait);
+		wait = wait * 2 > 16000 ? 16000 : wait * 2;
+	}
+	json_decref(ps);
+	if (rc == BQ_RACE) {
+		pgs_err("store '%s': %s kept losing races with concurrent transactions", b->base.uri, what);
+		rc = BQ_FAIL;
+	}
+	return rc;
+}
+
+/* ---- jobs ---- */
+
+/* Poll job until DONE: BQ_OK, BQ_RACE, or BQ_FAIL (reported). */
+static int
+job_wait(struct bq_store *b, const char *job)
+{
+	long wait = 100;
+	int rc;
+
+	for (;;) {
+		json_t *resp = NULL, *st, *er;
+		char *u = url(b, b->api, "/projects/%s/jobs/%s", b->project, job);
+		const char *state, *msg;
+
+		rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0);
+		free(u);
+		if (rc != BQ_OK) {
+			json_decref(resp);
+			return rc == BQ_RACE ? BQ_RACE : BQ_FAIL;
+		}
+		st = json_object_get(resp, "status");
+		state = json_string_value(json_object_get(st, "state"));
+		if (state && strcmp(state, "DONE") == 0) {
+			er = json_object_get(st, "errorResult");
+			msg = json_string_value(json_object_get(er, "message"));
+			rc = !er ? BQ_OK : race(msg) ? BQ_RACE : BQ_FAIL;
+			if (rc == BQ_FAIL)
+				pgs_err("store '%s': job %s failed: %s", b->base.uri, job, msg ? msg : "no message");
+			json_decref(resp);
+			return rc;
+		}
+		json_decref(resp);
+		sleep_ms(wait);
+		wait = wait * 2 > 2000 ? 2000 : wait * 2;
+	}
+}
+
+/* ---- schema ---- */
+
+static const char *
+bq_type(enum pgs_ftype t)
+{
+	switch (t) {
+	case PGS_T_INT:
+		return "INT64";
+	case PGS_T_REAL:
+		return "FLOAT64";
+	case PGS_T_BOOL:
+		return "BOOL";
+	case PGS_T_DATE:
+		return "DATE";
+	default:
+		return "STRING";
+	}
+}
+
+static json_t *
+field(const char *name, const char *type, const char *mode)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "mode", mode);
+}
+
+static int
+is_key(const struct pgs_table *t, size_t i)
+{
+	for (size_t k = 0; k < t->nkeys; k++)
+		if ((size_t)t->keys[k] == i)
+			return 1;
+	return 0;
+}
+
+/* The schema fields of a row table (its stage too). */
+static json_t *
+row_fields(const struct pgs_table *t)
+{
+	json_t *f = json_array();
+
+	for (size_t i = 0; i < t->nf; i++)
+		json_array_append_new(f, field(t->f[i].name, bq_type(t->f[i].type),
+		    t->f[i].type == PGS_T_JSON ? "REPEATED" : is_key(t, i) ? "REQUIRED" : "NULLABLE"));
+	if (t->raw) {
+		json_array_append_new(f, field("seq", "INT64", "NULLABLE"));
+		json_array_append_new(f, field("doc", "STRING", "NULLABLE"));
+	}
+	json_array_append_new(f, field("row_digest", "STRING", "NULLABLE"));
+	return f;
+}
+
+/* The other tables: "name:TYPE" lists. */
+static const struct {
+	const char *name;
+	const char *const cols[12];
+} other_tables[] = {
+	{ "pgs_windows", { "tbl:STRING", "scope:STRING", "from_date:DATE", "to_date:DATE",
+	    "rows:INT64", "digest:STRING", "config:STRING", "run_id:STRING", "run_started_us:INT64",
+	    "started_at:TIMESTAMP", "committed_at:TIMESTAMP", NULL } },
+	{ "players_registry", { "universal_player_id:STRING", "player_lookup:STRING",
+	    "player_full_name:STRING", "first_game_id:STRING", "created_at:TIMESTAMP", NULL } },
+	{ "player_source_ids", { "source:STRING", "source_player_id:STRING",
+	    "universal_player_id:STRING", NULL } },
+	{ "player_aliases", { "alias_lookup:STRING", "universal_player_id:STRING", "rule:STRING",
+	    "created_at:TIMESTAMP", NULL } },
+	{ "unresolved_player_names", { "player_lookup:STRING", "source:STRING", "player_name:STRING",
+	    "team_abbr:STRING", "first_game_id:STRING", "first_game_date:DATE",
+	    "last_game_date:DATE", "occurrences:INT64", NULL } },
+	{ "player_team_seasons", { "universal_player_id:STRING", "team_abbr:STRING",
+	    "season_year:INT64", NULL } },
+};
+
+static json_t *
+table_def(struct bq_store *b, const char *name)
+{
+	json_t *def, *fields = NULL;
+	const struct pgs_table *t = pgs_table_get(strcmp(name, PGS_TABLE_RAW) == 0 ? name :
+	    strcmp(name, PGS_TABLE_SUMMARY) == 0 ? name : "none");
+
+	if (t)
+		fields = row_fields(t);
+	for (size_t i = 0; !fields && i < sizeof(other_tables) / sizeof(other_tables[0]); i++) {
+		if (strcmp(other_tables[i].name, name) != 0)
+			continue;
+		fields = json_array();
+		for (const char *const *c = other_tables[i].cols; *c; c++) {
+			char *n = pgs_xstrndup(*c, strcspn(*c, ":"));
+
+			json_array_append_new(fields, field(n, strchr(*c, ':') + 1, "NULLABLE"));
+			free(n);
+		}
+	}
+	def = json_pack("{s:{s:s, s:s, s:s}, s:{s:o}}", "tableReference", "projectId", b->project,
+	    "datasetId", b->dataset, "tableId", name, "schema", "fields", fields);
+	/*
+	 * Monthly partitions on game_date: a backfill's ~31 months stay far from
+	 * BigQuery's partition limits and partitions far from too small (a day is
+	 * ~100 rows), yet a weekly batch's MERGE reads one or two of them.
+	 * Clustering by the key makes the MERGE's join and the window reads cheap.
+	 */
+	if (t) {
+		json_object_set_new(def, "timePartitioning", json_pack("{s:s, s:s}", "type", "MONTH",
+		    "field", "game_date"));
+		json_object_set_new(def, "clustering", json_pack("{s:[s, s]}", "fields",
+		    t->raw ? "source" : "game_id", t->raw ? "game_id" : "player_lookup"));
+	}
+	return def;
+}
+
+static const char *const all_tables[] = {
+	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
+	"player_source_ids", "player_aliases", "unresolved_player_names", "player_team_seasons",
+};
+#define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
+
+/* Which of the tables exist (bits), from one tables.list; -1 on error. */
+static long
+tables_present(struct bq_store *b)
+{
+	json_t *resp = NULL, *list;
+	char *u = url(b, b->api, "/projects/%s/datasets/%s/tables?maxResults=1000", b->project,
+	    b->dataset);
+	long bits = 0;
+	int rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0);
+
+	free(u);
+	if (rc == BQ_NOTFOUND)
+		return 0;
+	if (rc != BQ_OK)
+		return -1;
+	list = json_object_get(resp, "tables");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const char *id = json_string_value(json_object_get(json_object_get(json_array_get(list, i),
+		    "tableReference"), "tableId"));
+
+		for (size_t k = 0; id && k < NTABLES; k++)
+			if (strcmp(id, all_tables[k]) == 0)
+				bits |= 1L << k;
+	}
+	json_decref(resp);
+	return bits;
+}
+
+static int
+create_schema(struct bq_store *b)
+{
+	long have = tables_present(b);
+	json_t *req, *resp = NULL;
+	char *u;
+	int rc;
+
+	if (have < 0)
+		return -1;
+	if (have == (1L << NTABLES) - 1)
+		return 0;
+	if (have == 0) {
+		/* the dataset may be missing too; one made by a concurrent first use is fine */
+		req = json_pack("{s:{s:s, s:s}}", "datasetReference", "projectId", b->project,
+		    "datasetId", b->dataset);
+		if (b->location)
+			json_object_set_new(req, "location", json_string(b->location));
+		u = url(b, b->api, "/projects/%s/datasets", b->project);
+		rc = bq_json(b, "POST", u, req, &resp, NULL, 0);
+		free(u);
+		json_decref(req);
+		json_decref(resp);
+		if (rc != BQ_OK && rc != BQ_CONFLICT)
+			return -1;
+	}
+	for (size_t k = 0; k < NTABLES; k++) {
+		if (have & (1L << k))
+			continue;
+		req = table_def(b, all_tables[k]);
+		u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
+		resp = NULL;
+		rc = bq_json(b, "POST", u, req, &resp, NULL, 0);
+		free(u);
+		json_decref(req);
+		json_decref(resp);
+		if (rc != BQ_OK && rc != BQ_CONFLICT)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- open / close ---- */
+
+static void bq_close(pgs_store *st);
+
+/* BigQuery's rules: a project id of letters, digits, '-' (and a "domain:"
+ * prefix with '.'); a dataset of letters, digits and '_'. */
+static int
+valid_name(const char *s, const char *extra, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    strchr(extra, *s)))
+			return 0;
+	return 1;
+}
+
+static pgs_store *
+bq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
+{
+	struct bq_store *b = pgs_xcalloc(1, sizeof(*b));
+	const char *p = uri + strlen("bigquery://"), *endpoint = getenv("PGS_BQ_ENDPOINT");
+	const char *slash = strchr(p, '/'), *q;
+	struct pgs_http_opts o;
+	long have;
+
+	b->base.uri = pgs_xstrdup(shown);
+	if (!slash) {
+		pgs_err("store '%s': want bigquery://PROJECT/DATASET", shown);
+		goto fail;
+	}
+	b->project = pgs_xstrndup(p, (size_t)(slash - p));
+	q = strchr(slash + 1, '?');
+	b->dataset = q ? pgs_xstrndup(slash + 1, (size_t)(q - slash - 1)) : pgs_xstrdup(slash + 1);
+	if (q && strncmp(q + 1, "location=", 9) == 0 && q[10])
+		b->location = pgs_xstrndup(q + 10, strcspn(q + 10, "&"));
+	else if (q) {
+		pgs_err("store '%s': the only parameter is location=", shown);
+		goto fail;
+	}
+	if (!valid_name(b->project, "-.:", 128) || !valid_name(b->dataset, "_", 1024)) {
+		pgs_err("store '%s': bad project or dataset name", shown);
+		goto fail;
+	}
+	if (endpoint && *endpoint) {
+		b->api = pgs_xasprintf("%s/bigquery/v2", endpoint);
+		b->upload = pgs_xasprintf("%s/upload/bigquery/v2", endpoint);
+	} else {
+		b->api = pgs_xstrdup("https://bigquery.googleapis.com/bigquery/v2");
+		b->upload = pgs_xstrdup("https://bigquery.googleapis.com/upload/bigquery/v2");
+	}
+	if (pgs_http_opts_init(&o) < 0 || !(b->http = pgs_http_new(&o)) ||
+	    !(b->auth = pgs_gauth_new(b->http, endpoint)))
+		goto fail;
+	if (mode == PGS_STORE_RW) {
+		if (create_schema(b) < 0)
+			goto fail;
+	} else {
+		if ((have = tables_present(b)) < 0)
+			goto fail;
+		if (have == 0) {
+			pgs_err("store '%s': not a pgs store (no pgs tables in the dataset)", shown);
+			goto fail;
+		}
+	}
+	free(b->base.uri);
+	b->base.uri = NULL;
+	return &b->base;
+fail:
+	bq_close(&b->base);
+	return NULL;
+}
+
+static void
+bq_close(pgs_store *st)
+{
+	struct bq_store *b = (struct bq_store *)st;
+
+	if (!b)
+		return;
+	pgs_gauth_free(b->auth);
+	pgs_http_free(b->http);
+	for (int k = 0; k < 4; k++)
+		pgs_buf_free(&b->name[k]);
+	free(b->project);
+	free(b->dataset);
+	free(b->location);
+	free(b->api);
+	free(b->upload);
+	free(b->base.uri);
+	free(b);
+}
+
+/* ---- window write ---- */
+
+static void
+bq_stage_end(pgs_stage *pg)
+{
+	struct bq_stage *g = (struct bq_stage *)pg;
+	json_t *resp = NULL;
+	char *u;
+
+	if (!g)
+		return;
+	if (g->created) {
+		u = url(g->b, g->b->api, "/projects/%s/datasets/%s/tables/%s", g->b->project,
+		    g->b->dataset, g->table);
+		/* a table that cannot be dropped now expires by itself */
+		bq_json(g->b, "DELETE", u, NULL, &resp, NULL, 0);
+		json_decref(resp);
+		free(u);
+	}
+	if (g->rows)
+		fclose(g->rows);
+	g->b->staging = 0;
+	pgs_buf_free(&g->line);
+	free(g);
+}
+
+static pgs_stage *
+bq_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct bq_stage *g;
+	char hex[33];
+
+	if (b->staging) {
+		pgs_err("store '%s': a window write is already open on this handle", st->uri);
+		return NULL;
+	}
+	g = pgs_xcalloc(1, sizeof(*g));
+	g->base.st = st;
+	g->base.w = w;
+	g->b = b;
+	g->t = w->t;
+	b->staging = 1;
+	random_hex(hex, 12);
+	snprintf(g->table, sizeof(g->table), "_pgs_stage_%s", hex);
+	if (!(g->rows = tmpfile())) {
+		pgs_err_errno("store '%s': cannot make a temporary file for the batch", st->uri);
+		bq_stage_end(&g->base);
+		return NULL;
+	}
+	return &g->base;
+}
+
+/* s as a JSON string, into b. */
+static void
+json_str(pgs_buf *b, const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	if (t)
+		pgs_buf_adds(b, t);
+	else
+		pgs_buf_adds(b, "null");
+	free(t);
+	json_decref(j);
+}
+
+static int
+bq_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doclen,
+    const char *digest, long seq)
+{
+	struct bq_stage *g = (struct bq_stage *)pg;
+	const struct pgs_table *t = g->t;
+	pgs_buf *b = &g->line;
+
+	pgs_buf_reset(b);
+	pgs_buf_add(b, "{", 1);
+	for (size_t k = 0; k < t->nf; k++) {
+		pgs_buf_addf(b, "\"%s\":", t->f[k].name);
+		if (v[k].null) {
+			/* a repeated field has no NULL: an empty array */
+			pgs_buf_adds(b, t->f[k].type == PGS_T_JSON ? "[]," : "null,");
+			continue;
+		}
+		switch (t->f[k].type) {
+		case PGS_T_INT:
+			pgs_buf_addf(b, "%lld,", v[k].i);
+			break;
+		case PGS_T_BOOL:
+			pgs_buf_adds(b, v[k].i ? "true," : "false,");
+			break;
+		case PGS_T_REAL:
+			pgs_buf_addf(b, "%.17g,", v[k].d);
+			break;
+		case PGS_T_JSON:
+			pgs_buf_add(b, v[k].s, v[k].len);   /* compact JSON of its own */
+			pgs_buf_add(b, ",", 1);
+			break;
+		default:
+			json_str(b, v[k].s, v[k].len);
+			pgs_buf_add(b, ",", 1);
+			break;
+		}
+	}
+	if (t->raw) {
+		pgs_buf_addf(b, "\"seq\":%ld,\"doc\":", seq);
+		json_str(b, doc, doclen);
+		pgs_buf_add(b, ",", 1);
+	}
+	pgs_buf_addf(b, "\"row_digest\":\"%s\"}\n", digest);
+	if (fwrite(b->s, 1, b->len, g->rows) != b->len) {
+		pgs_err_errno("store '%s': writing the batch to a temporary file", g->b->base.uri);
+		return -1;
+	}
+	return 0;
+}
+
+/* The batch into its staging table: one tables.insert, one load job. */
+static int
+load_stage(struct bq_stage *g)
+{
+	struct bq_store *b = g->b;
+	json_t *def, *meta, *resp = NULL;
+	pgs_buf body = { 0 };
+	char boundary[40], job[48], hex[33], ctype[96], *u, *text;
+	char buf[65536];
+	size_t n;
+	int rc;
+
+	/* the staging table, expiring by itself if this writer dies */
+	def = table_def(b, g->t->name);
+	json_object_set_new(json_object_get(def, "tableReference"), "tableId", json_string(g->table));
+	json_object_del(def, "timePartitioning");
+	json_object_del(def, "clustering");
+	json_object_set_new(def, "expirationTime", json_sprintf("%lld",
+	    pgs_now_us() / 1000 + STAGE_TTL_MS));
+	u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
+	rc = bq_json(b, "POST", u, def, &resp, NULL, 0);
+	free(u);
+	json_decref(def);
+	json_decref(resp);
+	if (rc != BQ_OK && rc != BQ_CONFLICT)
+		return -1;
+	g->created = 1;
+
+	random_hex(hex, 16);
+	snprintf(job, sizeof(job), "pgs_load_%s", hex);
+	meta = json_pack("{s:{s:s, s:s}, s:{s:{s:s, s:{s:o}, s:{s:s, s:s, s:s}, s:s, s:s}}}",
+	    "jobReference", "projectId", b->project, "jobId", job,
+	    "configuration", "load", "sourceFormat", "NEWLINE_DELIMITED_JSON",
+	    "schema", "fields", row_fields(g->t),
+	    "destinationTable", "projectId", b->project, "datasetId", b->dataset, "tableId", g->table,
+	    "writeDisposition", "WRITE_TRUNCATE", "createDisposition", "CREATE_NEVER");
+	if (b->location)
+		json_object_set_new(json_object_get(meta, "jobReference"), "location",
+		    json_string(b->location));
+	text = json_dumps(meta, JSON_COMPACT);
+	json_decref(meta);
+	random_hex(hex, 16);
+	snprintf(boundary, sizeof(boundary), "pgs%s", hex);
+	pgs_buf_addf(&body, "--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
+	    "--%s\r\nContent-Type: application/octet-stream\r\n\r\n", boundary, text, boundary);
+	free(text);
+	rewind(g->rows);
+	while ((n = fread(buf, 1, sizeof(buf), g->rows)) > 0)
+		pgs_buf_add(&body, buf, n);
+	if (ferror(g->rows)) {
+		pgs_err_errno("store '%s': reading the batch back", b->base.uri);
+		pgs_buf_free(&body);
+		return -1;
+	}
+	pgs_buf_addf(&body, "\r\n--%s--\r\n", boundary);
+	snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
+	u = url(b, b->upload, "/projects/%s/jobs?uploadType=multipart", b->project);
+	rc = bq_call(b, "POST", u, body.s, body.len, ctype, &resp, NULL, 0);
+	free(u);
+	pgs_buf_free(&body);
+	json_decref(resp);
+	/* 409: an earlier attempt of this very POST reached the server: that job is ours */
+	if (rc != BQ_OK && rc != BQ_CONFLICT)
+		return -1;
+	if (job_wait(b, job) != BQ_OK)
+		return -1;
+	g->loaded = 1;
+	return 0;
+}
+
+static int
+bq_lock(pgs_stage *pg)
+{
+	struct bq_stage *g = (struct bq_stage *)pg;
+
+	/* no lock across jobs: apply checks the ledger's version instead */
+	return g->loaded ? 0 : load_stage(g);
+}
+
+/* "t.k1 = s.k1 AND …" */
+static void
+key_eq(pgs_buf *b, const struct pgs_table *t)
+{
+	for (size_t k = 0; k < t->nkeys; k++)
+		pgs_buf_addf(b, "%st.%s = s.%s", k ? " AND " : "", t->f[t->keys[k]].name,
+		    t->f[t->keys[k]].name);
+}
+
+/* The window's parameters: @from, @to, @scopes, @tbl, @run_id. */
+static json_t *
+window_params(const struct pgs_window_spec *w)
+{
+	json_t *ps = json_array();
+
+	param(ps, "from", "DATE", w->from);
+	param(ps, "to", "DATE", w->to);
+	param_array(ps, "scopes", "STRING", w->scopes, w->nscopes, 1);
+	param(ps, "tbl", "STRING", w->t->name);
+	param(ps, "run_id", "STRING", w->run_id);
+	return ps;
+}
+
+/* The ledger entries overlapping the window, as a WHERE clause. */
+#define OVERLAP "tbl = @tbl AND scope IN UNNEST(@scopes) AND from_date <= @to AND to_date >= @from"
+
+struct inspect_arg {
+	struct pgs_window_state *s;
+	struct bq_stage *g;
+};
+
+static int
+inspect_row(json_t *f, void *arg)
+{
+	struct inspect_arg *a = arg;
+	struct pgs_window_state *s = a->s;
+	const char *run;
+
+	s->before = (long)cell_int(f, 0);
+	s->deleted = (long)cell_int(f, 1);
+	s->inserted = (long)cell_int(f, 2);
+	s->unchanged = (long)cell_int(f, 3);
+	a->g->ledger_n = cell_int(f, 4);
+	snprintf(s->version, sizeof(s->version), "%lld", a->g->ledger_n);
+	if ((run = cell(f, 5)) != NULL) {
+		s->has_fence = 1;
+		snprintf(s->fence_run_id, sizeof(s->fence_run_id), "%s", run);
+		s->fence_run_started_us = cell_int(f, 6);
+		snprintf(s->fence_from, sizeof(s->fence_from), "%s", cell(f, 7) ? cell(f, 7) : "");
+		snprintf(s->fence_to, sizeof(s->fence_to), "%s", cell(f, 8) ? cell(f, 8) : "");
+		iso_us(cell_int(f, 9), s->fence_committed_at);
+	}
+	return 0;
+}
+
+static int
+bq_inspect(pgs_stage *pg, struct pgs_window_state *s)
+{
+	struct bq_stage *g = (struct bq_stage *)pg;
+	struct bq_store *b = g->b;
+	const struct pgs_table *t = g->t;
+	const char *T = fq(b, 0, t->name), *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
+	const char *scope = t->raw ? " AND t.source IN UNNEST(@scopes)" : "";
+	struct inspect_arg a = { s, g };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT (SELECT COUNT(*) FROM %s t WHERE t.game_date BETWEEN @from AND @to%s),",
+	    T, scope);
+	pgs_buf_addf(&q, " (SELECT COUNT(*) FROM %s t WHERE t.game_date BETWEEN @from AND @to%s"
+	    " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, scope, S);
+	key_eq(&q, t);
+	pgs_buf_addf(&q, ")), (SELECT COUNTIF(t.%s IS NULL) FROM %s s LEFT JOIN %s t ON ",
+	    t->f[t->keys[0]].name, S, T);
+	key_eq(&q, t);
+	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to), (SELECT COUNTIF(t.row_digest ="
+	    " s.row_digest%s) FROM %s s JOIN %s t ON ", t->raw ? " AND t.seq = s.seq" : "", S, T);
+	key_eq(&q, t);
+	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to), (SELECT COUNT(*) FROM %s WHERE "
+	    OVERLAP ")", L);
+	/* the fence: the overlapping window of another run that started last */
+	static const char *const fence_cols[] = { "run_id", "run_started_us", "CAST(from_date AS STRING)",
+		"CAST(to_date AS STRING)", "UNIX_MICROS(committed_at)" };
+	for (size_t i = 0; i < 5; i++)
+		pgs_buf_addf(&q, ", (SELECT %s FROM %s WHERE " OVERLAP " AND run_id != @run_id"
+		    " AND run_started_us IS NOT NULL ORDER BY run_started_us DESC LIMIT 1)",
+		    fence_cols[i], L);
+	rc = bq_query(b, q.s, window_params(pg->w), inspect_row, &a, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+static int
+bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
+    const struct pgs_ledger_entry *led, size_t nled)
+{
+	struct bq_stage *g = (struct bq_stage *)pg;
+	struct bq_store *b = g->b;
+	const struct pgs_table *t = g->t;
+	const struct pgs_window_spec *w = pg->w;
+	const char *T = fq(b, 0, t->name), *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
+	json_t *ps = window_params(w);
+	pgs_buf q = { 0 }, cols = { 0 }, scols = { 0 };
+	char name[32], msg[512];
+	long long us;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < t->nf; i++) {
+		pgs_buf_addf(&cols, "%s%s", i ? ", " : "", t->f[i].name);
+		pgs_buf_addf(&scols, "%ss.%s", i ? ", " : "", t->f[i].name);
+	}
+	if (t->raw) {
+		pgs_buf_adds(&cols, ", seq, doc");
+		pgs_buf_adds(&scols, ", s.seq, s.doc");
+	}
+	pgs_buf_adds(&cols, ", row_digest");
+	pgs_buf_adds(&scols, ", s.row_digest");
+
+	param_int(ps, "ledger_n", g->ledger_n);
+	pgs_buf_addf(&q, "BEGIN TRANSACTION;\n"
+	    "IF (SELECT COUNT(*) FROM %s WHERE " OVERLAP ") != @ledger_n THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
+	    "END IF;\n", L);
+	pgs_buf_addf(&q, "MERGE %s t USING %s s ON ", T, S);
+	key_eq(&q, t);
+	/* the window's dates in the condition: BigQuery prunes the target's partitions */
+	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to\n"
+	    "WHEN MATCHED AND (t.row_digest IS DISTINCT FROM s.row_digest%s) THEN UPDATE SET ",
+	    t->raw ? " OR t.seq IS DISTINCT FROM s.seq" : "");
+	for (size_t i = 0; i < t->nf; i++)
+		if (!is_key(t, i))
+			pgs_buf_addf(&q, "%s = s.%s, ", t->f[i].name, t->f[i].name);
+	if (t->raw)
+		pgs_buf_adds(&q, "seq = s.seq, doc = s.doc, ");
+	pgs_buf_addf(&q, "row_digest = s.row_digest\n"
+	    "WHEN NOT MATCHED BY TARGET THEN INSERT (%s) VALUES (%s)\n"
+	    "WHEN NOT MATCHED BY SOURCE AND t.game_date BETWEEN @from AND @to%s THEN DELETE;\n",
+	    cols.s, scols.s, t->raw ? " AND t.source IN UNNEST(@scopes)" : "");
+	pgs_buf_addf(&q, "INSERT INTO %s (tbl, scope, from_date, to_date, rows, digest, config, run_id,"
+	    " run_started_us, started_at, committed_at) VALUES ", L);
+	for (size_t i = 0; i < nled; i++) {
+		const struct pgs_ledger_entry *e = &led[i];
+
+		pgs_buf_addf(&q, "%s(@tbl, @scope%zu, @from, @to, @rows%zu, @digest, @config, @run_id,"
+		    " @run_started_us, TIMESTAMP_MICROS(@started%zu), TIMESTAMP_MICROS(@committed%zu))",
+		    i ? ", " : "", i, i, i, i);
+		snprintf(name, sizeof(name), "scope%zu", i);
+		param(ps, name, "STRING", e->scope);
+		snprintf(name, sizeof(name), "rows%zu", i);
+		param_int(ps, name, e->rows);
+		snprintf(name, sizeof(name), "started%zu", i);
+		param_int(ps, name, pgs_timestamp_parse(e->started_at, &us) == 0 ? us : pgs_now_us());
+		snprintf(name, sizeof(name), "committed%zu", i);
+		param_int(ps, name, pgs_timestamp_parse(e->committed_at, &us) == 0 ? us : pgs_now_us());
+	}
+	pgs_buf_adds(&q, ";\nCOMMIT TRANSACTION;\n");
+	param(ps, "digest", "STRING", nled ? led[0].digest : NULL);
+	param(ps, "config", "STRING", nled ? led[0].config : NULL);
+	if (w->run_started_us > 0)
+		param_int(ps, "run_started_us", w->run_started_us);
+	else
+		param(ps, "run_started_us", "INT64", NULL);
+	if (nled == 0) {
+		/* no scope, no rows: nothing to merge or record */
+		json_decref(ps);
+		rc = BQ_OK;
+	} else
+		rc = bq_query(b, q.s, ps, NULL, NULL, msg, sizeof(msg));
+	if (rc == BQ_FAIL)
+		pgs_err("store '%s': writing the window %s..%s: %s", b->base.uri, w->from, w->to, msg);
+	pgs_buf_free(&q);
+	pgs_buf_free(&cols);
+	pgs_buf_free(&scols);
+	return rc == BQ_OK ? 0 : rc == BQ_RACE ? PGS_STORE_RETRY : -1;
+}
+
+/* ---- reading ---- */
+
+struct doc_arg {
+	int (*fn)(const char *doc, size_t len, void *arg);
+	void *arg;
+};
+
+static int
+doc_row(json_t *f, void *arg)
+{
+	struct doc_arg *d = arg;
+	const char *s = cell(f, 0);
+
+	return d->fn(s ? s : "null", s ? strlen(s) : 4, d->arg);
+}
+
+static int
+bq_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
+    int (*fn)(const char *doc, size_t len, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct doc_arg d = { fn, arg };
+	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	int rc;
+
+	param(ps, "from", "DATE", from);
+	param(ps, "to", "DATE", to);
+	param(ps, "source", "STRING", source);
+	/* one partition-pruned query, read page by page */
+	pgs_buf_addf(&q, "SELECT doc FROM %s WHERE game_date BETWEEN @from AND @to"
+	    " AND (@source IS NULL OR source = @source) ORDER BY game_date, game_id, source, seq",
+	    fq(b, 0, PGS_TABLE_RAW));
+	rc = bq_query(b, q.s, ps, doc_row, &d, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+struct ledger_arg {
+	int (*fn)(const struct pgs_ledger_entry *e, void *arg);
+	void *arg;
+};
+
+static int
+ledger_row(json_t *f, void *arg)
+{
+	struct ledger_arg *l = arg;
+	char started[32], committed[32];
+	struct pgs_ledger_entry e;
+
+	iso_us(cell_int(f, 9), started);
+	iso_us(cell_int(f, 10), committed);
+	e = (struct pgs_ledger_entry){ cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3),
+		(long)cell_int(f, 4), cell(f, 5), cell(f, 6), cell(f, 7), cell_int(f, 8),
+		started, committed };
+	return l->fn(&e, l->arg);
+}
+
+static int
+bq_ledger(pgs_store *st, const char *table, const char *from, const char *to,
+    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct ledger_arg l = { fn, arg };
+	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	int rc;
+
+	param(ps, "tbl", "STRING", table);
+	param(ps, "from", "DATE", from);
+	param(ps, "to", "DATE", to);
+	pgs_buf_addf(&q, "SELECT tbl, scope, CAST(from_date AS STRING), CAST(to_date AS STRING), rows,"
+	    " digest, config, run_id, run_started_us, UNIX_MICROS(started_at), UNIX_MICROS(committed_at)"
+	    " FROM %s WHERE tbl = @tbl AND from_date <= @to AND to_date >= @from"
+	    " ORDER BY committed_at, run_id, scope", fq(b, 0, "pgs_windows"));
+	rc = bq_query(b, q.s, ps, ledger_row, &l, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+/* ---- registry ---- */
+
+struct reg_arg {
+	const struct pgs_registry_cb *cb;
+	void *arg;
+	int kind;
+};
+
+static int
+registry_row(json_t *f, void *arg)
+{
+	struct reg_arg *a = arg;
+
+	switch (a->kind) {
+	case 0:
+		return a->cb->player(cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), a->arg);
+	case 1:
+		return a->cb->source_id(cell(f, 0), cell(f, 1), cell(f, 2), a->arg);
+	case 2:
+		return a->cb->alias(cell(f, 0), cell(f, 1), cell(f, 2), a->arg);
+	default:
+		return a->cb->team_season(cell(f, 0), cell(f, 1), (int)cell_int(f, 2), a->arg);
+	}
+}
+
+static int
+bq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	static const char *const cols[] = {
+		"universal_player_id, player_lookup, player_full_name, first_game_id",
+		"source, source_player_id, universal_player_id",
+		"alias_lookup, universal_player_id, rule",
+		"universal_player_id, team_abbr, season_year",
+	};
+	static const char *const tables[] = { "players_registry", "player_source_ids",
+		"player_aliases", "player_team_seasons" };
+	const int want[] = { !!cb->player, !!cb->source_id, !!cb->alias, !!cb->team_season };
+	struct reg_arg a = { cb, arg, 0 };
+	pgs_buf q = { 0 };
+	int rc = 0;
+
+	for (a.kind = 0; a.kind < 4 && rc == 0; a.kind++) {
+		if (!want[a.kind])
+			continue;
+		pgs_buf_reset(&q);
+		pgs_buf_addf(&q, "SELECT %s FROM %s%s", cols[a.kind], fq(b, 0, tables[a.kind]),
+		    a.kind == 0 ? " ORDER BY universal_player_id" : "");
+		rc = bq_query(b, q.s, NULL, registry_row, &a, NULL, 0) == BQ_OK ? 0 : -1;
+	}
+	pgs_buf_free(&q);
+	return rc;
+}
+
+/* Column k of n records of stride strings, as an ARRAY<STRING> parameter. */
+static void
+column(json_t *ps, const char *name, const char *const *base, size_t n, size_t stride)
+{
+	param_array(ps, name, "STRING", base, n, stride);
+}
+
+static int
+bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	const char **tmp;
+	size_t n = rb->nplayers, i;
+	char msg[512], **counts = NULL;
+	int rc;
+
+	n = n > rb->naliases ? n : rb->naliases;
+	n = n > rb->nunresolved ? n : rb->nunresolved;
+	tmp = pgs_xcalloc(7 * n + 1, sizeof(*tmp));
+	pgs_buf_adds(&q, "BEGIN TRANSACTION;\n");
+
+	/* a concurrent run that took one of the new ids, or gave a source id to another player */
+	for (i = 0; i < rb->nplayers; i++)
+		tmp[i] = rb->players[i].uid;
+	column(ps, "p_uid", tmp, rb->nplayers, 1);
+	column(ps, "s_src", rb->source_ids, rb->nsource_ids, 3);
+	column(ps, "s_spid", rb->source_ids + 1, rb->nsource_ids, 3);
+	column(ps, "s_uid", rb->source_ids + 2, rb->nsource_ids, 3);
+	pgs_buf_addf(&q, "IF EXISTS (SELECT 1 FROM %s WHERE universal_player_id IN UNNEST(@p_uid))"
+	    " OR EXISTS (SELECT 1 FROM UNNEST(@s_src) AS src WITH OFFSET o JOIN %s p"
+	    " ON p.source = src AND p.source_player_id = @s_spid[OFFSET(o)]"
+	    " WHERE p.universal_player_id != @s_uid[OFFSET(o)]) THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs-conflict: a concurrent run registered these players';\n"
+	    "END IF;\n", fq(b, 0, "players_registry"), fq(b, 1, "player_source_ids"));
+	if (rb->nplayers) {
+		for (i = 0; i < rb->nplayers; i++) {
+			tmp[n + i] = rb->players[i].lookup;
+			tmp[2 * n + i] = rb->players[i].name;
+			tmp[3 * n + i] = rb->players[i].first_game_id;
+		}
+		column(ps, "p_lookup", tmp + n, rb->nplayers, 1);
+		column(ps, "p_name", tmp + 2 * n, rb->nplayers, 1);
+		column(ps, "p_game", tmp + 3 * n, rb->nplayers, 1);
+		pgs_buf_addf(&q, "INSERT INTO %s (universal_player_id, player_lookup, player_full_name,"
+		    " first_game_id, created_at) SELECT u, @p_lookup[OFFSET(o)], @p_name[OFFSET(o)],"
+		    " @p_game[OFFSET(o)], CURRENT_TIMESTAMP() FROM UNNEST(@p_uid) AS u WITH OFFSET o;\n",
+		    fq(b, 0, "players_registry"));
+	}
+	if (rb->nsource_ids)
+		pgs_buf_addf(&q, "MERGE %s t USING (SELECT src AS source, @s_spid[OFFSET(o)] AS spid,"
+		    " @s_uid[OFFSET(o)] AS uid FROM UNNEST(@s_src) AS src WITH OFFSET o) n"
+		    " ON t.source = n.source AND t.source_player_id = n.spid"
+		    " WHEN NOT MATCHED THEN INSERT (source, source_player_id, universal_player_id)"
+		    " VALUES (n.source, n.spid, n.uid);\n", fq(b, 0, "player_source_ids"));
+	if (rb->naliases) {
+		for (i = 0; i < rb->naliases; i++) {
+			tmp[i] = rb->aliases[i].alias_lookup;
+			tmp[n + i] = rb->aliases[i].uid;
+			tmp[2 * n + i] = rb->aliases[i].rule;
+		}
+		column(ps, "a_lookup", tmp, rb->naliases, 1);
+		column(ps, "a_uid", tmp + n, rb->naliases, 1);
+		column(ps, "a_rule", tmp + 2 * n, rb->naliases, 1);
+		/* a newer alias decision replaces the old one; created_at says when first made */
+		pgs_buf_addf(&q, "MERGE %s t USING (SELECT a, @a_uid[OFFSET(o)] AS u, @a_rule[OFFSET(o)] AS r"
+		    " FROM UNNEST(@a_lookup) AS a WITH OFFSET o) n ON t.alias_lookup = n.a"
+		    " WHEN MATCHED THEN UPDATE SET universal_player_id = n.u, rule = n.r"
+		    " WHEN NOT MATCHED THEN INSERT (alias_lookup, universal_player_id, rule, created_at)"
+		    " VALUES (n.a, n.u, n.r, CURRENT_TIMESTAMP());\n", fq(b, 0, "player_aliases"));
+	}
+	if (rb->nunresolved) {
+		counts = pgs_xcalloc(rb->nunresolved, sizeof(*counts));
+		for (i = 0; i < rb->nunresolved; i++) {
+			const struct pgs_unresolved *u = &rb->unresolved[i];
+
+			tmp[i] = u->player_lookup;
+			tmp[n + i] = u->source ? u->source : "";
+			tmp[2 * n + i] = u->player_name;
+			tmp[3 * n + i] = u->team_abbr;
+			tmp[4 * n + i] = u->game_id;
+			tmp[5 * n + i] = u->game_date;
+			counts[i] = pgs_xasprintf("%ld", u->count > 0 ? u->count : 1);
+			tmp[6 * n + i] = counts[i];
+		}
+		column(ps, "u_lookup", tmp, rb->nunresolved, 1);
+		column(ps, "u_source", tmp + n, rb->nunresolved, 1);
+		column(ps, "u_name", tmp + 2 * n, rb->nunresolved, 1);
+		column(ps, "u_team", tmp + 3 * n, rb->nunresolved, 1);
+		column(ps, "u_game", tmp + 4 * n, rb->nunresolved, 1);
+		column(ps, "u_date", tmp + 5 * n, rb->nunresolved, 1);
+		param_array(ps, "u_count", "INT64", tmp + 6 * n, rb->nunresolved, 1);
+		pgs_buf_addf(&q, "MERGE %s t USING (SELECT l, @u_source[OFFSET(o)] AS s,"
+		    " @u_name[OFFSET(o)] AS nm, @u_team[OFFSET(o)] AS tm, @u_game[OFFSET(o)] AS g,"
+		    " CAST(@u_date[OFFSET(o)] AS DATE) AS d, @u_count[OFFSET(o)] AS c"
+		    " FROM UNNEST(@u_lookup) AS l WITH OFFSET o) n"
+		    " ON t.player_lookup = n.l AND t.source = n.s"
+		    " WHEN MATCHED THEN UPDATE SET occurrences = t.occurrences + n.c,"
+		    " first_game_id = IF(n.d < t.first_game_date, n.g, t.first_game_id),"
+		    " first_game_date = LEAST(t.first_game_date, n.d),"
+		    " last_game_date = GREATEST(t.last_game_date, n.d)"
+		    " WHEN NOT MATCHED THEN INSERT (player_lookup, source, player_name, team_abbr,"
+		    " first_game_id, first_game_date, last_game_date, occurrences)"
+		    " VALUES (n.l, n.s, n.nm, n.tm, n.g, n.d, n.d, n.c);\n",
+		    fq(b, 0, "unresolved_player_names"));
+	}
+	if (rb->nteam_seasons) {
+		column(ps, "ts_uid", rb->team_seasons, rb->nteam_seasons, 3);
+		column(ps, "ts_team", rb->team_seasons + 1, rb->nteam_seasons, 3);
+		param_array(ps, "ts_year", "INT64", rb->team_seasons + 2, rb->nteam_seasons, 3);
+		pgs_buf_addf(&q, "MERGE %s t USING (SELECT DISTINCT u, @ts_team[OFFSET(o)] AS tm,"
+		    " @ts_year[OFFSET(o)] AS y FROM UNNEST(@ts_uid) AS u WITH OFFSET o) n"
+		    " ON t.universal_player_id = n.u AND t.team_abbr = n.tm AND t.season_year = n.y"
+		    " WHEN NOT MATCHED THEN INSERT (universal_player_id, team_abbr, season_year)"
+		    " VALUES (n.u, n.tm, n.y);\n", fq(b, 0, "player_team_seasons"));
+	}
+	pgs_buf_adds(&q, "COMMIT TRANSACTION;\n");
+	msg[0] = '\0';
+	rc = bq_exec(b, "registering players", q.s, ps, msg, sizeof(msg));
+	if (rc == BQ_FAIL && strstr(msg, "pgs-conflict:"))
+		rc = PGS_STORE_CONFLICT;
+	else if (rc == BQ_FAIL) {
+		if (*msg)
+			pgs_err("store '%s': writing the registry: %s", b->base.uri, msg);
+		rc = -1;
+	}
+	for (i = 0; counts && i < rb->nunresolved; i++)
+		free(counts[i]);
+	free(counts);
+	free(tmp);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+/* ---- a neutral look at a table ---- */
+
+static int
+json_row(json_t *f, void *arg)
+{
+	struct doc_arg *d = arg;
+	const char *s = cell(f, 0);
+
+	return d->fn(s ? s : "{}", s ? strlen(s) : 2, d->arg);
+}
+
+static int
+bq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size_t len, void *arg),
+    void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct doc_arg d = { fn, arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT TO_JSON_STRING(t) FROM %s t ORDER BY %s", fq(b, 0, table),
+	    pgs_store_table_keys(table));
+	rc = bq_query(b, q.s, NULL, json_row, &d, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+/* ---- validation reads (pgs-validate): one GROUP BY query each ---- */
+
+struct val_arg {
+	int (*game)(const struct pgs_game_stats *g, void *arg);
+	int (*raw)(const struct pgs_raw_date *d, void *arg);
+	int (*unresolved)(const struct pgs_unresolved_name *u, void *arg);
+	void *arg;
+};
+
+static int
+game_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	long v[17];
+
+	for (size_t i = 0; i < 17; i++)
+		v[i] = (long)cell_int(f, i + 4);
+	struct pgs_game_stats g = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), v[0], v[1], v[2],
+		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16] };
+
+	return a->game(&g, a->arg);
+}
+
+/* A validation query over [from, to]: BQ_OK → 0. */
+static int
+window_read(struct bq_store *b, const char *sql, const char *from, const char *to, row_fn fn,
+    void *arg)
+{
+	json_t *ps = json_array();
+
+	param(ps, "from", "DATE", from);
+	param(ps, "to", "DATE", to);
+	return bq_query(b, sql, ps, fn, arg, NULL, 0) == BQ_OK ? 0 : -1;
+}
+
+static int
+bq_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .game = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+#define ACTIVE_AND(cond) "COUNTIF(is_active AND " cond ")"
+	pgs_buf_addf(&q, "SELECT game_id, team_abbr, CAST(MIN(game_date) AS STRING),"
+	    " MIN(opponent_team_abbr), COUNT(*), COUNT(DISTINCT player_lookup), COUNTIF(is_active),"
+	    " " ACTIVE_AND("minutes_played IS NULL") ","
+	    " " ACTIVE_AND("seconds_played > 0") ","
+	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
+	    " IFNULL(SUM(points), 0), IFNULL(MIN(team_points), -1), IFNULL(MAX(team_points), -1),"
+	    " IFNULL(MIN(opponent_points), -1), IFNULL(MAX(opponent_points), -1),"
+	    " IFNULL(SUM(seconds_played), 0), COUNTIF(registry_status = 'unresolved')"
+	    " FROM %s WHERE game_date BETWEEN @from AND @to"
+	    " GROUP BY game_id, team_abbr ORDER BY game_id, team_abbr", fq(b, 0, PGS_TABLE_SUMMARY));
+#undef ACTIVE_AND
+	rc = window_read(b, q.s, from, to, game_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+static int
+raw_date_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_raw_date d = { cell(f, 0), cell(f, 1), (long)cell_int(f, 2), (long)cell_int(f, 3) };
+
+	return a->raw(&d, a->arg);
+}
+
+static int
+bq_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .raw = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT CAST(game_date AS STRING), source, COUNT(*), COUNT(DISTINCT game_id)"
+	    " FROM %s WHERE game_date BETWEEN @from AND @to GROUP BY game_date, source"
+	    " ORDER BY game_date, source", fq(b, 0, PGS_TABLE_RAW));
+	rc = window_read(b, q.s, from, to, raw_date_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+static int
+unresolved_name_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_unresolved_name u = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), cell(f, 4),
+		(long)cell_int(f, 5), (long)cell_int(f, 6) };
+
+	return a->unresolved(&u, a->arg);
+}
+
+static int
+bq_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .unresolved = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT player_lookup, MIN(player_full_name), MIN(team_abbr),"
+	    " CAST(MIN(game_date) AS STRING), CAST(MAX(game_date) AS STRING), COUNT(*),"
+	    " COUNT(DISTINCT team_abbr) FROM %s WHERE game_date BETWEEN @from AND @to"
+	    " AND registry_status = 'unresolved' GROUP BY player_lookup"
+	    " ORDER BY COUNT(*) DESC, player_lookup", fq(b, 0, PGS_TABLE_SUMMARY));
+	rc = window_read(b, q.s, from, to, unresolved_name_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+static const char *const bq_prefixes[] = { "bigquery://", NULL };
+
+const struct pgs_store_ops pgs_store_bq_ops = {
+	.prefixes = bq_prefixes,
+	.open = bq_open,
+	.close = bq_close,
+	.dedups = 0,
+	.retry_ms = 1000,
+	.stage_begin = bq_stage_begin,
+	.stage_row = bq_stage_row,
+	.lock = bq_lock,
+	.inspect = bq_inspect,
+	.apply = bq_apply,
+	.stage_end = bq_stage_end,
+	.raw_read = bq_raw_read,
+	.ledger = bq_ledger,
+	.registry_load = bq_registry_load,
+	.registry_write = bq_registry_write,
+	.table_read = bq_table_read,
+	.summary_games = bq_summary_games,
+	.raw_dates = bq_raw_dates,
+	.summary_unresolved = bq_summary_unresolved,
+};

@@ -1,0 +1,1286 @@
+/*
+ * store_pg.c — PostgreSQL: postgres://… and postgresql://… (libpq).
+ * Primitives only; the rules are in window.c and registry.c.
+ *
+ * The URI is a libpq connection URI; libpq's environment (PGPASSWORD,
+ * PGSERVICE, ~/.pgpass, PGSSLMODE …) applies as usual.  One parameter is
+ * pgs's own and is removed before libpq sees it: schema=NAME (default
+ * public), the schema that holds the tables (created on first use).
+ *
+ * A window write COPYs its batch into a session temporary table (no lock
+ * on anything shared while the upstream is slow), then one transaction
+ * takes pg_advisory_xact_lock keys for each (table, scope, date) of the
+ * window — in one order, so overlapping writers serialize without deadlock
+ * and disjoint windows do not wait for each other — inspects, upserts,
+ * deletes what left the window, records the ledger and commits.  A
+ * serialization failure or deadlock rolls back and asks window.c to retry;
+ * the staged batch survives the rollback (the temp table is not
+ * transactional to it: it was filled before BEGIN).
+ *
+ * Names are pasted into SQL only when compiled in, or quoted by
+ * PQescapeIdentifier (the schema); every value is a parameter.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "dates.h"
+#include "hash.h"
+#include "util.h"
+
+struct pg_store {
+	pgs_store base;
+	PGconn *conn;
+	char *schema;         /* quoted identifier */
+	int staging;
+};
+
+struct pg_stage {
+	pgs_stage base;
+	struct pg_store *s;
+	const struct pgs_table *t;
+	int copying;          /* COPY FROM STDIN is open */
+	int in_tx;
+	pgs_buf line;
+};
+
+/* ---- small helpers ---- */
+
+static const char *
+shown(const struct pg_store *s)
+{
+	return s->base.uri;
+}
+
+/* The server's message without its trailing newline. */
+static const char *
+conn_msg(struct pg_store *s)
+{
+	static char buf[1024];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", PQerrorMessage(s->conn));
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return buf;
+}
+
+static int
+pg_fail(struct pg_store *s, const char *what)
+{
+	pgs_err("store '%s': %s: %s", shown(s), what, conn_msg(s));
+	return -1;
+}
+
+/* 1 when res failed with a serialization failure or a deadlock: worth a retry. */
+static int
+retryable(const PGresult *res)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return st && (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0);
+}
+
+/*
+ * Run sql with text parameters; returns the result (caller PQclear()s) when
+ * it succeeded, else NULL after reporting (unless *retry is given: then a
+ * retryable failure sets it and reports nothing).
+ */
+static PGresult *
+pg_run(struct pg_store *s, const char *what, const char *sql, int n, const char *const *params,
+    int *retry)
+{
+	PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	if (retry && retryable(res)) {
+		*retry = 1;
+		PQclear(res);
+		return NULL;
+	}
+	pgs_err("store '%s': %s: %s", shown(s), what,
+	    res ? PQresultErrorMessage(res) : conn_msg(s));
+	PQclear(res);
+	return NULL;
+}
+
+/* Run sql, which may hold several statements and no parameters; 0 or -1 (reported). */
+static int
+pg_exec(struct pg_store *s, const char *what, const char *sql)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		pgs_err("store '%s': %s: %s", shown(s), what,
+		    res ? PQresultErrorMessage(res) : conn_msg(s));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static void
+pg_rollback(struct pg_store *s)
+{
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+}
+
+/* The text of a message may end in newlines: strip them in place. */
+static void
+chomp(char *m)
+{
+	size_t n = strlen(m);
+
+	while (n > 0 && m[n - 1] == '\n')
+		m[--n] = '\0';
+}
+
+/* A text[] literal of n strings (NULL elements allowed), into b. */
+static const char *
+array_lit(pgs_buf *b, const char *const *v, size_t n, size_t stride)
+{
+	pgs_buf_reset(b);
+	pgs_buf_add(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *x = v[i * stride];
+
+		if (i)
+			pgs_buf_add(b, ",", 1);
+		if (!x) {
+			pgs_buf_adds(b, "NULL");
+			continue;
+		}
+		pgs_buf_add(b, "\"", 1);
+		for (; *x; x++) {
+			if (*x == '"' || *x == '\\')
+				pgs_buf_add(b, "\\", 1);
+			pgs_buf_add(b, x, 1);
+		}
+		pgs_buf_add(b, "\"", 1);
+	}
+	pgs_buf_add(b, "}", 1);
+	return b->s;
+}
+
+/* ---- schema ---- */
+
+static const char *
+sql_type(enum pgs_ftype t)
+{
+	switch (t) {
+	case PGS_T_INT:
+		return "bigint";
+	case PGS_T_BOOL:
+		return "boolean";
+	case PGS_T_REAL:
+		return "double precision";
+	case PGS_T_DATE:
+		return "date";
+	case PGS_T_JSON:
+		return "jsonb";
+	default:
+		return "text";
+	}
+}
+
+static const char *
+key_name(const struct pgs_table *t, size_t k)
+{
+	return t->f[t->keys[k]].name;
+}
+
+static void
+table_ddl(pgs_buf *b, const struct pgs_table *t, const char *prefix, const char *name, int pk)
+{
+	pgs_buf_addf(b, "CREATE %sTABLE IF NOT EXISTS %s (", prefix, name);
+	for (size_t i = 0; i < t->nf; i++) {
+		int key = 0;
+
+		for (size_t k = 0; k < t->nkeys; k++)
+			key |= (size_t)t->keys[k] == i;
+		pgs_buf_addf(b, "%s %s%s, ", t->f[i].name, sql_type(t->f[i].type),
+		    key && pk ? " NOT NULL" : "");
+	}
+	if (t->raw)
+		pgs_buf_adds(b, "seq bigint, doc json, ");
+	pgs_buf_adds(b, "row_digest text");
+	if (pk) {
+		pgs_buf_adds(b, ", PRIMARY KEY (");
+		for (size_t k = 0; k < t->nkeys; k++)
+			pgs_buf_addf(b, "%s%s", k ? ", " : "", key_name(t, k));
+		pgs_buf_adds(b, ")");
+	}
+	pgs_buf_adds(b, ");\n");
+}
+
+static const char registry_ddl[] =
+    "CREATE TABLE IF NOT EXISTS pgs_windows (id bigserial PRIMARY KEY, tbl text NOT NULL,"
+    " scope text NOT NULL, from_date date NOT NULL, to_date date NOT NULL, rows bigint,"
+    " digest text, config text, run_id text, run_started_us bigint,"
+    " started_at timestamptz, committed_at timestamptz);\n"
+    "CREATE INDEX IF NOT EXISTS pgs_windows_range ON pgs_windows (tbl, scope, from_date);\n"
+    "CREATE INDEX IF NOT EXISTS player_game_summary_date ON player_game_summary (game_date);\n"
+    "CREATE INDEX IF NOT EXISTS raw_boxscores_window ON raw_boxscores"
+    " (game_date, game_id, source, seq);\n"
+    "CREATE TABLE IF NOT EXISTS players_registry (universal_player_id text PRIMARY KEY,"
+    " player_lookup text NOT NULL, player_full_name text, first_game_id text,"
+    " created_at timestamptz);\n"
+    "CREATE INDEX IF NOT EXISTS players_registry_lookup ON players_registry (player_lookup);\n"
+    "CREATE TABLE IF NOT EXISTS player_source_ids (source text NOT NULL,"
+    " source_player_id text NOT NULL, universal_player_id text NOT NULL,"
+    " PRIMARY KEY (source, source_player_id));\n"
+    "CREATE TABLE IF NOT EXISTS player_aliases (alias_lookup text PRIMARY KEY,"
+    " universal_player_id text NOT NULL, rule text, created_at timestamptz);\n"
+    "CREATE TABLE IF NOT EXISTS unresolved_player_names (player_lookup text NOT NULL,"
+    " source text NOT NULL, player_name text, team_abbr text, first_game_id text,"
+    " first_game_date date, last_game_date date, occurrences bigint,"
+    " PRIMARY KEY (player_lookup, source));\n"
+    "CREATE TABLE IF NOT EXISTS player_team_seasons (universal_player_id text NOT NULL,"
+    " team_abbr text NOT NULL, season_year integer NOT NULL,"
+    " PRIMARY KEY (universal_player_id, team_abbr, season_year));\n";
+
+static const char *const all_tables[] = {
+	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
+	"player_source_ids", "player_aliases", "unresolved_player_names",
+	"player_team_seasons",
+};
+#define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
+
+/* Advisory lock keys: one namespace for pgs (class), one key per purpose. */
+#define LOCK_DDL 1
+#define LOCK_REGISTRY 2
+
+/* How many of the tables exist in the schema; -1 on error. */
+static long
+tables_present(struct pg_store *s)
+{
+	pgs_buf b = { 0 };
+	PGresult *res;
+	const char *p[2];
+	long n = -1;
+
+	p[0] = s->schema;
+	p[1] = array_lit(&b, all_tables, NTABLES, 1);
+	res = pg_run(s, "reading the schema", "SELECT count(*) FROM pg_catalog.pg_tables"
+	    " WHERE schemaname = $1 AND tablename = ANY ($2::text[])", 2, p, NULL);
+	if (res)
+		n = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	pgs_buf_free(&b);
+	return n;
+}
+
+static int
+create_schema(struct pg_store *s, const char *quoted)
+{
+	const struct pgs_table *sum = pgs_table_get(PGS_TABLE_SUMMARY), *raw = pgs_table_get(PGS_TABLE_RAW);
+	pgs_buf b = { 0 };
+	long n = tables_present(s);
+	int rc = -1;
+
+	if (n < 0)
+		return -1;
+	if (n == (long)NTABLES)
+		return 0;
+	/* one creator at a time: concurrent CREATE ... IF NOT EXISTS can still collide */
+	pgs_buf_addf(&b, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d);"
+	    " CREATE SCHEMA IF NOT EXISTS %s; SET LOCAL search_path TO %s;\n",
+	    (int)0x70677300, LOCK_DDL, quoted, quoted);
+	table_ddl(&b, sum, "", sum->name, 1);
+	table_ddl(&b, raw, "", raw->name, 1);
+	pgs_buf_adds(&b, registry_ddl);
+	pgs_buf_adds(&b, "COMMIT;");
+	if (pg_exec(s, "creating the schema", b.s) < 0)
+		pg_rollback(s);
+	else
+		rc = 0;
+	pgs_buf_free(&b);
+	return rc;
+}
+
+/* ---- open / close ---- */
+
+static void pg_close(pgs_store *st);
+
+/* The server's notices ("already exists, skipping") are not for users. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/*
+ * The URI without pgs's own schema= parameter (libpq refuses parameters it
+ * does not know), and that parameter's value (a new string, NULL when absent).
+ */
+static char *
+split_schema(const char *uri, char **schema)
+{
+	const char *q = strchr(uri, '?');
+	pgs_buf b = { 0 };
+	char sep = '?';
+
+	*schema = NULL;
+	if (!q)
+		return pgs_xstrdup(uri);
+	pgs_buf_add(&b, uri, (size_t)(q - uri));
+	for (const char *p = q + 1; *p; ) {
+		size_t n = strcspn(p, "&");
+
+		if (n > 7 && strncmp(p, "schema=", 7) == 0) {
+			free(*schema);
+			*schema = pgs_xstrndup(p + 7, n - 7);
+		} else if (n > 0) {
+			pgs_buf_add(&b, &sep, 1);
+			pgs_buf_add(&b, p, n);
+			sep = '&';
+		}
+		p += n + (p[n] == '&');
+	}
+	return b.s;
+}
+
+static pgs_store *
+pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
+{
+	static const char *const keys[] = { "dbname", "application_name", "fallback_application_name", NULL };
+	const char *vals[4];
+	struct pg_store *s = pgs_xcalloc(1, sizeof(*s));
+	char *conninfo, *schema, *quoted = NULL, *sql = NULL;
+	long n;
+
+	s->base.uri = pgs_xstrdup(shown_uri);   /* store.c sets it again; messages need it now */
+	conninfo = split_schema(uri, &schema);
+	if (schema && !*schema) {
+		pgs_err("store '%s': empty schema=", shown_uri);
+		goto fail;
+	}
+	s->schema = pgs_xstrdup(schema ? schema : "public");
+	vals[0] = conninfo;
+	vals[1] = NULL;
+	vals[2] = "pgs";
+	vals[3] = NULL;
+	/* expand_dbname: dbname holds the whole URI */
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+		if (!s->conn)
+			pgs_err("store '%s': cannot connect: out of memory", shown_uri);
+		else {
+			char *m = pgs_xstrdup(PQerrorMessage(s->conn));
+
+			chomp(m);
+			pgs_err("store '%s': cannot connect: %s", shown_uri, m);
+			free(m);
+		}
+		goto fail;
+	}
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	quoted = PQescapeIdentifier(s->conn, s->schema, strlen(s->schema));
+	if (!quoted) {
+		pg_fail(s, "bad schema name");
+		goto fail;
+	}
+	if (mode == PGS_STORE_RO) {
+		if ((n = tables_present(s)) < 0)
+			goto fail;
+		if (n == 0) {
+			pgs_err("store '%s': not a pgs store (no pgs tables in schema %s)", shown_uri,
+			    s->schema);
+			goto fail;
+		}
+		if (pg_exec(s, "opening", "SET default_transaction_read_only = on") < 0)
+			goto fail;
+	} else if (create_schema(s, quoted) < 0)
+		goto fail;
+	sql = pgs_xasprintf("SET search_path TO %s; SET timezone TO 'UTC'", quoted);
+	if (pg_exec(s, "opening", sql) < 0)
+		goto fail;
+	free(sql);
+	PQfreemem(quoted);
+	free(conninfo);
+	free(schema);
+	free(s->base.uri);
+	s->base.uri = NULL;
+	return &s->base;
+fail:
+	free(sql);
+	if (quoted)
+		PQfreemem(quoted);
+	free(conninfo);
+	free(schema);
+	pg_close(&s->base);
+	return NULL;
+}
+
+static void
+pg_close(pgs_store *st)
+{
+	struct pg_store *s = (struct pg_store *)st;
+
+	if (!s)
+		return;
+	if (s->conn)
+		PQfinish(s->conn);
+	free(s->schema);
+	free(s->base.uri);
+	free(s);
+}
+
+/* ---- window write ---- */
+
+static void
+col_list(pgs_buf *b, const struct pgs_table *t, const char *prefix)
+{
+	for (size_t i = 0; i < t->nf; i++)
+		pgs_buf_addf(b, "%s%s%s", i ? ", " : "", prefix, t->f[i].name);
+	if (t->raw)
+		pgs_buf_addf(b, ", %sseq, %sdoc", prefix, prefix);
+	pgs_buf_addf(b, ", %srow_digest", prefix);
+}
+
+static void
+key_eq(pgs_buf *b, const struct pgs_table *t, const char *a, const char *bb)
+{
+	for (size_t k = 0; k < t->nkeys; k++)
+		pgs_buf_addf(b, "%s%s.%s = %s.%s", k ? " AND " : "", a, key_name(t, k), bb,
+		    key_name(t, k));
+}
+
+static void
+pg_stage_end(pgs_stage *pg)
+{
+	struct pg_stage *g = (struct pg_stage *)pg;
+	PGresult *res;
+
+	if (!g)
+		return;
+	if (g->copying) {
+		PQputCopyEnd(g->s->conn, "aborted");
+		while ((res = PQgetResult(g->s->conn)) != NULL)
+			PQclear(res);
+	}
+	pg_rollback(g->s);
+	PQclear(PQexec(g->s->conn, "DROP TABLE IF EXISTS pg_temp.pgs_stage"));
+	g->s->staging = 0;
+	pgs_buf_free(&g->line);
+	free(g);
+}
+
+static pgs_stage *
+pg_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	struct pg_stage *g;
+	pgs_buf b = { 0 };
+	PGresult *res;
+
+	if (s->staging) {
+		pgs_err("store '%s': a window write is already open on this handle", shown(s));
+		return NULL;
+	}
+	g = pgs_xcalloc(1, sizeof(*g));
+	g->base.st = st;
+	g->base.w = w;
+	g->s = s;
+	g->t = w->t;
+	s->staging = 1;
+	pgs_buf_adds(&b, "DROP TABLE IF EXISTS pg_temp.pgs_stage; ");
+	table_ddl(&b, w->t, "TEMP ", "pgs_stage", 0);
+	if (pg_exec(s, "staging", b.s) < 0)
+		goto fail;
+	pgs_buf_reset(&b);
+	pgs_buf_adds(&b, "COPY pg_temp.pgs_stage (");
+	col_list(&b, w->t, "");
+	pgs_buf_adds(&b, ") FROM STDIN");
+	res = PQexec(s->conn, b.s);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		pgs_err("store '%s': staging: %s", shown(s), PQresultErrorMessage(res));
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	g->copying = 1;
+	pgs_buf_free(&b);
+	return &g->base;
+fail:
+	pgs_buf_free(&b);
+	pg_stage_end(&g->base);
+	return NULL;
+}
+
+/* One value in COPY text format. */
+static void
+copy_text(pgs_buf *b, const char *s, size_t n)
+{
+	const char *end = s + n, *p = s;
+
+	for (; p < end; p++) {
+		const char *esc = NULL;
+
+		switch (*p) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		pgs_buf_add(b, s, (size_t)(p - s));
+		pgs_buf_adds(b, esc);
+		s = p + 1;
+	}
+	pgs_buf_add(b, s, (size_t)(end - s));
+}
+
+static int
+pg_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doclen,
+    const char *digest, long seq)
+{
+	struct pg_stage *g = (struct pg_stage *)pg;
+	const struct pgs_table *t = g->t;
+	pgs_buf *b = &g->line;
+
+	pgs_buf_reset(b);
+	for (size_t k = 0; k < t->nf; k++) {
+		if (k)
+			pgs_buf_add(b, "\t", 1);
+		if (v[k].null) {
+			pgs_buf_adds(b, "\\N");
+			continue;
+		}
+		switch (t->f[k].type) {
+		case PGS_T_INT:
+			pgs_buf_addf(b, "%lld", v[k].i);
+			break;
+		case PGS_T_BOOL:
+			pgs_buf_add(b, v[k].i ? "t" : "f", 1);
+			break;
+		case PGS_T_REAL:
+			pgs_buf_addf(b, "%.17g", v[k].d);
+			break;
+		default:
+			copy_text(b, v[k].s, v[k].len);
+			break;
+		}
+	}
+	if (t->raw) {
+		pgs_buf_addf(b, "\t%ld\t", seq);
+		copy_text(b, doc, doclen);
+	}
+	pgs_buf_addf(b, "\t%s\n", digest);
+	if (PQputCopyData(g->s->conn, b->s, (int)b->len) != 1)
+		return pg_fail(g->s, "staging a row");
+	return 0;
+}
+
+/* End the COPY; 0 or -1 (reported). */
+static int
+copy_end(struct pg_stage *g)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (!g->copying)
+		return 0;
+	g->copying = 0;
+	if (PQputCopyEnd(g->s->conn, NULL) != 1)
+		return pg_fail(g->s, "staging");
+	while ((res = PQgetResult(g->s->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pgs_err("store '%s': staging: %s", shown(g->s), PQresultErrorMessage(res));
+			rc = -1;
+		}
+		PQclear(res);
+	}
+	/* the stage is read by key in every statement of the commit: index it once,
+	 * with statistics, so each is a join on keys, not a scan per row */
+	if (rc == 0) {
+		pgs_buf b = { 0 };
+
+		pgs_buf_adds(&b, "CREATE INDEX ON pg_temp.pgs_stage (");
+		for (size_t k = 0; k < g->t->nkeys; k++)
+			pgs_buf_addf(&b, "%s%s", k ? ", " : "", key_name(g->t, k));
+		pgs_buf_adds(&b, "); ANALYZE pg_temp.pgs_stage");
+		rc = pg_exec(g->s, "staging", b.s);
+		pgs_buf_free(&b);
+	}
+	return rc;
+}
+
+/* The advisory lock class of a (table, scope): 32 bits of its FNV-1a. */
+static int
+lock_class(const char *table, const char *scope)
+{
+	return (int)pgs_fnv1a(scope, pgs_fnv1a("/", pgs_fnv1a(table, PGS_FNV1A_BASIS)));
+}
+
+static int
+pg_lock(pgs_stage *pg)
+{
+	struct pg_stage *g = (struct pg_stage *)pg;
+	const struct pgs_window_spec *w = pg->w;
+	PGresult *res;
+	long a, z;
+	char cls[16], da[16], dz[16];
+	const char *p[3] = { cls, da, dz };
+
+	if (copy_end(g) < 0)
+		return -1;
+	if (pgs_date_parse(w->from, &a) < 0 || pgs_date_parse(w->to, &z) < 0) {
+		pgs_err("store '%s': bad window %s..%s", shown(g->s), w->from, w->to);
+		return -1;
+	}
+	if (pg_exec(g->s, "begin", "BEGIN") < 0)
+		return -1;
+	g->in_tx = 1;
+	/* scopes are sorted and days ascend: every writer locks in one order */
+	for (size_t i = 0; i < w->nscopes; i++) {
+		snprintf(cls, sizeof(cls), "%d", lock_class(w->t->name, w->scopes[i]));
+		snprintf(da, sizeof(da), "%ld", a);
+		snprintf(dz, sizeof(dz), "%ld", z);
+		res = pg_run(g->s, "locking the window", "SELECT count(pg_advisory_xact_lock($1::int, d))"
+		    " FROM generate_series($2::int, $3::int) AS d", 3, p, NULL);
+		if (!res)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
+}
+
+static void
+copy_field(char *dst, size_t cap, const PGresult *res, int row, int col)
+{
+	snprintf(dst, cap, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
+}
+
+/* Scope parameter: the scopes as a text[] literal. */
+static const char *
+scopes_lit(pgs_buf *b, const struct pgs_window_spec *w)
+{
+	return array_lit(b, w->scopes, w->nscopes, 1);
+}
+
+#define ISO_TS "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+static int
+pg_inspect(pgs_stage *pg, struct pgs_window_state *s)
+{
+	struct pg_stage *g = (struct pg_stage *)pg;
+	const struct pgs_window_spec *w = pg->w;
+	const struct pgs_table *t = g->t;
+	const char *scope = t->raw ? " AND source = ANY ($3::text[])" : "";
+	pgs_buf b = { 0 }, sc = { 0 };
+	PGresult *res = NULL;
+	const char *p[5];
+	char started[24];
+	int rc = -1;
+
+	p[0] = w->from;
+	p[1] = w->to;
+	p[2] = scopes_lit(&sc, w);
+	pgs_buf_adds(&b, "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS"
+	    " (SELECT 1 FROM pg_temp.pgs_stage s WHERE ");
+	key_eq(&b, t, "t", "s");
+	pgs_buf_addf(&b, ")) FROM %s t WHERE game_date BETWEEN $1 AND $2%s", t->name, scope);
+	if (!(res = pg_run(g->s, "counting", b.s, t->raw ? 3 : 2, p, NULL)))
+		goto out;
+	s->before = atol(PQgetvalue(res, 0, 0));
+	s->deleted = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+
+	pgs_buf_reset(&b);
+	pgs_buf_addf(&b, "SELECT count(*) FILTER (WHERE t.%s IS NULL), count(*) FILTER (WHERE"
+	    " t.row_digest IS NOT DISTINCT FROM s.row_digest%s) FROM pg_temp.pgs_stage s"
+	    " LEFT JOIN %s t ON ", key_name(t, 0), t->raw ? " AND t.seq IS NOT DISTINCT FROM s.seq" : "",
+	    t->name);
+	key_eq(&b, t, "t", "s");
+	if (!(res = pg_run(g->s, "counting", b.s, 0, NULL, NULL)))
+		goto out;
+	s->inserted = atol(PQgetvalue(res, 0, 0));
+	s->unchanged = atol(PQgetvalue(res, 0, 1));
+	PQclear(res);
+
+	/* fencing: the overlapping window of another run that started last */
+	p[0] = t->name;
+	p[1] = w->from;
+	p[2] = w->to;
+	p[3] = w->run_id;
+	p[4] = sc.s;
+	pgs_buf_reset(&b);
+	pgs_buf_addf(&b, "SELECT run_id, run_started_us, from_date, to_date, " ISO_TS
+	    " FROM pgs_windows WHERE tbl = $1 AND scope = ANY ($5::text[])"
+	    " AND from_date <= $3 AND to_date >= $2 AND run_id IS DISTINCT FROM $4"
+	    " AND run_started_us IS NOT NULL ORDER BY run_started_us DESC LIMIT 1", "committed_at");
+	if (!(res = pg_run(g->s, "reading the ledger", b.s, 5, p, NULL)))
+		goto out;
+	if (PQntuples(res) == 1) {
+		s->has_fence = 1;
+		copy_field(s->fence_run_id, sizeof(s->fence_run_id), res, 0, 0);
+		copy_field(started, sizeof(started), res, 0, 1);
+		s->fence_run_started_us = atoll(started);
+		copy_field(s->fence_from, sizeof(s->fence_from), res, 0, 2);
+		copy_field(s->fence_to, sizeof(s->fence_to), res, 0, 3);
+		copy_field(s->fence_committed_at, sizeof(s->fence_committed_at), res, 0, 4);
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	pgs_buf_free(&b);
+	pgs_buf_free(&sc);
+	return rc;
+}
+
+static int
+pg_apply(pgs_stage *pg, const struct pgs_window_state *state,
+    const struct pgs_ledger_entry *led, size_t nled)
+{
+	struct pg_stage *g = (struct pg_stage *)pg;
+	struct pg_store *s = g->s;
+	const struct pgs_window_spec *w = pg->w;
+	const struct pgs_table *t = g->t;
+	pgs_buf b = { 0 }, sc = { 0 };
+	PGresult *res;
+	const char *p[11];
+	char rows[24], started[24];
+	int retry = 0, rc = -1;
+
+	(void)state;   /* the advisory locks held since lock() keep it true */
+	/* upsert: rows whose digest is the same are not rewritten (processed_at stays) */
+	pgs_buf_addf(&b, "INSERT INTO %s AS t (", t->name);
+	col_list(&b, t, "");
+	pgs_buf_adds(&b, ") SELECT ");
+	col_list(&b, t, "");
+	pgs_buf_adds(&b, " FROM pg_temp.pgs_stage ON CONFLICT (");
+	for (size_t k = 0; k < t->nkeys; k++)
+		pgs_buf_addf(&b, "%s%s", k ? ", " : "", key_name(t, k));
+	pgs_buf_adds(&b, ") DO UPDATE SET ");
+	for (size_t i = 0; i < t->nf; i++) {
+		int key = 0;
+
+		for (size_t k = 0; k < t->nkeys; k++)
+			key |= (size_t)t->keys[k] == i;
+		if (!key)
+			pgs_buf_addf(&b, "%s = excluded.%s, ", t->f[i].name, t->f[i].name);
+	}
+	if (t->raw)
+		pgs_buf_adds(&b, "seq = excluded.seq, doc = excluded.doc, ");
+	pgs_buf_adds(&b, "row_digest = excluded.row_digest"
+	    " WHERE t.row_digest IS DISTINCT FROM excluded.row_digest");
+	if (t->raw)
+		pgs_buf_adds(&b, " OR t.seq IS DISTINCT FROM excluded.seq");
+	if (!(res = pg_run(s, "writing the window", b.s, 0, NULL, &retry)))
+		goto out;
+	PQclear(res);
+
+	pgs_buf_reset(&b);
+	pgs_buf_addf(&b, "DELETE FROM %s t WHERE game_date BETWEEN $1 AND $2%s"
+	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name,
+	    t->raw ? " AND source = ANY ($3::text[])" : "");
+	key_eq(&b, t, "t", "s");
+	pgs_buf_adds(&b, ")");
+	p[0] = w->from;
+	p[1] = w->to;
+	p[2] = scopes_lit(&sc, w);
+	if (!(res = pg_run(s, "writing the window", b.s, t->raw ? 3 : 2, p, &retry)))
+		goto out;
+	PQclear(res);
+
+	for (size_t i = 0; i < nled; i++) {
+		const struct pgs_ledger_entry *e = &led[i];
+
+		snprintf(rows, sizeof(rows), "%ld", e->rows);
+		snprintf(started, sizeof(started), "%lld", e->run_started_us);
+		p[0] = e->table;
+		p[1] = e->scope;
+		p[2] = e->from;
+		p[3] = e->to;
+		p[4] = rows;
+		p[5] = e->digest;
+		p[6] = e->config;
+		p[7] = e->run_id;
+		p[8] = e->run_started_us > 0 ? started : NULL;
+		p[9] = e->started_at;
+		p[10] = e->committed_at;
+		res = pg_run(s, "writing the ledger", "INSERT INTO pgs_windows (tbl, scope, from_date,"
+		    " to_date, rows, digest, config, run_id, run_started_us, started_at, committed_at)"
+		    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", 11, p, &retry);
+		if (!res)
+			goto out;
+		PQclear(res);
+	}
+	if (!(res = pg_run(s, "commit", "COMMIT", 0, NULL, &retry)))
+		goto out;
+	PQclear(res);
+	g->in_tx = 0;
+	rc = 0;
+out:
+	if (rc != 0) {
+		pg_rollback(s);
+		g->in_tx = 0;
+		if (retry)
+			rc = PGS_STORE_RETRY;
+	}
+	pgs_buf_free(&b);
+	pgs_buf_free(&sc);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/*
+ * Run a query in single-row mode and hand each row to fn: memory stays one
+ * row however large the window.  0, or -1 (reported, or fn returned -1).
+ */
+static int
+stream(struct pg_store *s, const char *what, const char *sql, int n, const char *const *params,
+    int (*fn)(PGresult *row, void *arg), void *arg)
+{
+	PGresult *res;
+	int r = 0, failed = 0;
+
+	if (!PQsendQueryParams(s->conn, sql, n, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(s->conn))
+		return pg_fail(s, what);
+	while ((res = PQgetResult(s->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && r == 0)
+			r = fn(res, arg);
+		else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && !failed) {
+			pgs_err("store '%s': %s: %s", shown(s), what, PQresultErrorMessage(res));
+			failed = 1;
+		}
+		PQclear(res);
+		/* fn said stop: the rest is read and dropped, the connection stays usable */
+	}
+	return r < 0 || failed ? -1 : 0;
+}
+
+struct doc_arg {
+	int (*fn)(const char *doc, size_t len, void *arg);
+	void *arg;
+};
+
+static int
+doc_row(PGresult *row, void *arg)
+{
+	struct doc_arg *d = arg;
+
+	return d->fn(PQgetvalue(row, 0, 0), (size_t)PQgetlength(row, 0, 0), d->arg);
+}
+
+static int
+pg_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
+    int (*fn)(const char *doc, size_t len, void *arg), void *arg)
+{
+	struct doc_arg d = { fn, arg };
+	const char *p[3] = { from, to, source };
+
+	/* COLLATE "C": the order of the SQLite store, whatever the database's locale */
+	return stream((struct pg_store *)st, "reading raw_boxscores", "SELECT doc FROM raw_boxscores"
+	    " WHERE game_date BETWEEN $1 AND $2 AND ($3::text IS NULL OR source = $3)"
+	    " ORDER BY game_date, game_id COLLATE \"C\", source COLLATE \"C\", seq", 3, p, doc_row, &d);
+}
+
+struct ledger_arg {
+	int (*fn)(const struct pgs_ledger_entry *e, void *arg);
+	void *arg;
+};
+
+static const char *
+val(PGresult *r, int c)
+{
+	return PQgetisnull(r, 0, c) ? NULL : PQgetvalue(r, 0, c);
+}
+
+static int
+ledger_row(PGresult *r, void *arg)
+{
+	struct ledger_arg *l = arg;
+	struct pgs_ledger_entry e = { val(r, 0), val(r, 1), val(r, 2), val(r, 3),
+		atol(PQgetvalue(r, 0, 4)), val(r, 5), val(r, 6), val(r, 7),
+		val(r, 8) ? atoll(val(r, 8)) : 0, val(r, 9), val(r, 10) };
+
+	return l->fn(&e, l->arg);
+}
+
+static int
+pg_ledger(pgs_store *st, const char *table, const char *from, const char *to,
+    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg)
+{
+	struct ledger_arg l = { fn, arg };
+	const char *p[3] = { table, from, to };
+
+	return stream((struct pg_store *)st, "reading the ledger", "SELECT tbl, scope,"
+	    " to_char(from_date, 'YYYY-MM-DD'), to_char(to_date, 'YYYY-MM-DD'), rows, digest, config,"
+	    " run_id, run_started_us, " "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	    " to_char(committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+	    " FROM pgs_windows WHERE tbl = $1 AND from_date <= $3 AND to_date >= $2"
+	    " ORDER BY committed_at, id", 3, p, ledger_row, &l);
+}
+
+/* ---- registry ---- */
+
+struct reg_arg {
+	const struct pgs_registry_cb *cb;
+	void *arg;
+	int kind;
+};
+
+static int
+registry_row(PGresult *r, void *arg)
+{
+	struct reg_arg *a = arg;
+
+	switch (a->kind) {
+	case 0:
+		return a->cb->player(val(r, 0), val(r, 1), val(r, 2), val(r, 3), a->arg);
+	case 1:
+		return a->cb->source_id(val(r, 0), val(r, 1), val(r, 2), a->arg);
+	case 2:
+		return a->cb->alias(val(r, 0), val(r, 1), val(r, 2), a->arg);
+	default:
+		return a->cb->team_season(val(r, 0), val(r, 1), atoi(PQgetvalue(r, 0, 2)), a->arg);
+	}
+}
+
+static int
+pg_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
+{
+	static const char *const sql[] = {
+		"SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
+		" FROM players_registry ORDER BY universal_player_id COLLATE \"C\"",
+		"SELECT source, source_player_id, universal_player_id FROM player_source_ids",
+		"SELECT alias_lookup, universal_player_id, rule FROM player_aliases",
+		"SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons",
+	};
+	const int want[] = { !!cb->player, !!cb->source_id, !!cb->alias, !!cb->team_season };
+	struct reg_arg a = { cb, arg, 0 };
+
+	for (a.kind = 0; a.kind < 4; a.kind++)
+		if (want[a.kind] && stream((struct pg_store *)st, "loading the registry", sql[a.kind],
+		    0, NULL, registry_row, &a) < 0)
+			return -1;
+	return 0;
+}
+
+/* Column k of n records of stride fields as a text[] literal. */
+static const char *
+column(pgs_buf *b, const char *const *base, size_t n, size_t stride)
+{
+	return array_lit(b, base, n, stride);
+}
+
+static int
+pg_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
+{
+	struct pg_store *s = (struct pg_store *)st;
+	pgs_buf col[7] = { { 0 } };
+	const char **tmp = NULL;
+	const char *p[7];
+	PGresult *res = NULL;
+	size_t n;
+	char lock[64];
+	int rc = -1;
+
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_xact_lock(%d, %d)", (int)0x70677300,
+	    LOCK_REGISTRY);
+	if (pg_exec(s, "begin", "BEGIN") < 0 || pg_exec(s, "locking the registry", lock) < 0)
+		goto out;
+	n = rb->nplayers > rb->nunresolved ? rb->nplayers : rb->nunresolved;
+	n = n > rb->naliases ? n : rb->naliases;
+	tmp = pgs_xcalloc(7 * n + 1, sizeof(*tmp));
+
+	/* a concurrent run that took a new player's id, or one of the ids' sources */
+	for (size_t i = 0; i < rb->nplayers; i++)
+		tmp[i] = rb->players[i].uid;
+	p[0] = column(&col[0], tmp, rb->nplayers, 1);
+	p[1] = column(&col[1], rb->source_ids, rb->nsource_ids, 3);
+	p[2] = column(&col[2], rb->source_ids + 1, rb->nsource_ids, 3);
+	p[3] = column(&col[3], rb->source_ids + 2, rb->nsource_ids, 3);
+	if (!(res = pg_run(s, "registry query", "SELECT (SELECT count(*) FROM players_registry"
+	    " WHERE universal_player_id = ANY ($1::text[])) + (SELECT count(*) FROM player_source_ids p"
+	    " JOIN unnest($2::text[], $3::text[], $4::text[]) AS n (source, spid, uid)"
+	    " ON p.source = n.source AND p.source_player_id = n.spid"
+	    " WHERE p.universal_player_id <> n.uid)", 4, p, NULL)))
+		goto out;
+	if (atol(PQgetvalue(res, 0, 0)) > 0) {
+		rc = PGS_STORE_CONFLICT;
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+
+	if (rb->nplayers) {
+		for (size_t i = 0; i < rb->nplayers; i++) {
+			tmp[i] = rb->players[i].uid;
+			tmp[n + i] = rb->players[i].lookup;
+			tmp[2 * n + i] = rb->players[i].name;
+			tmp[3 * n + i] = rb->players[i].first_game_id;
+		}
+		for (int k = 0; k < 4; k++)
+			p[k] = column(&col[k], tmp + (size_t)k * n, rb->nplayers, 1);
+		if (!(res = pg_run(s, "registering players", "INSERT INTO players_registry"
+		    " (universal_player_id, player_lookup, player_full_name, first_game_id, created_at)"
+		    " SELECT u, l, nm, g, now() FROM unnest($1::text[], $2::text[], $3::text[],"
+		    " $4::text[]) AS x (u, l, nm, g)", 4, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nsource_ids) {
+		for (int k = 0; k < 3; k++)
+			p[k] = column(&col[k], rb->source_ids + k, rb->nsource_ids, 3);
+		if (!(res = pg_run(s, "recording source ids", "INSERT INTO player_source_ids"
+		    " (source, source_player_id, universal_player_id) SELECT * FROM"
+		    " unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING", 3, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->naliases) {
+		for (size_t i = 0; i < rb->naliases; i++) {
+			tmp[i] = rb->aliases[i].alias_lookup;
+			tmp[n + i] = rb->aliases[i].uid;
+			tmp[2 * n + i] = rb->aliases[i].rule;
+		}
+		for (int k = 0; k < 3; k++)
+			p[k] = column(&col[k], tmp + (size_t)k * n, rb->naliases, 1);
+		/* a newer alias decision replaces the old one; created_at says when first made */
+		if (!(res = pg_run(s, "recording aliases", "INSERT INTO player_aliases"
+		    " (alias_lookup, universal_player_id, rule, created_at)"
+		    " SELECT DISTINCT ON (a) a, u, r, now() FROM unnest($1::text[], $2::text[],"
+		    " $3::text[]) WITH ORDINALITY AS x (a, u, r, o) ORDER BY a, o DESC"
+		    " ON CONFLICT (alias_lookup) DO UPDATE SET"
+		    " universal_player_id = excluded.universal_player_id, rule = excluded.rule",
+		    3, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nunresolved) {
+		char **counts = pgs_xcalloc(rb->nunresolved, sizeof(*counts));
+
+		for (size_t i = 0; i < rb->nunresolved; i++) {
+			const struct pgs_unresolved *u = &rb->unresolved[i];
+
+			tmp[i] = u->player_lookup;
+			tmp[n + i] = u->source ? u->source : "";
+			tmp[2 * n + i] = u->player_name;
+			tmp[3 * n + i] = u->team_abbr;
+			tmp[4 * n + i] = u->game_id;
+			tmp[5 * n + i] = u->game_date;
+			counts[i] = pgs_xasprintf("%ld", u->count > 0 ? u->count : 1);
+			tmp[6 * n + i] = counts[i];
+		}
+		for (int k = 0; k < 7; k++)
+			p[k] = column(&col[k], tmp + (size_t)k * n, rb->nunresolved, 1);
+		for (size_t i = 0; i < rb->nunresolved; i++)
+			free(counts[i]);
+		free(counts);
+		if (!(res = pg_run(s, "queueing unresolved names", "INSERT INTO unresolved_player_names"
+		    " AS q (player_lookup, source, player_name, team_abbr, first_game_id,"
+		    " first_game_date, last_game_date, occurrences)"
+		    " SELECT l, s, nm, t, g, d::date, d::date, c::bigint FROM unnest($1::text[],"
+		    " $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])"
+		    " AS x (l, s, nm, t, g, d, c)"
+		    " ON CONFLICT (player_lookup, source) DO UPDATE SET"
+		    " occurrences = q.occurrences + excluded.occurrences,"
+		    " first_game_id = CASE WHEN excluded.first_game_date < q.first_game_date"
+		    "   THEN excluded.first_game_id ELSE q.first_game_id END,"
+		    " first_game_date = least(q.first_game_date, excluded.first_game_date),"
+		    " last_game_date = greatest(q.last_game_date, excluded.last_game_date)", 7, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nteam_seasons) {
+		for (int k = 0; k < 3; k++)
+			p[k] = column(&col[k], rb->team_seasons + k, rb->nteam_seasons, 3);
+		if (!(res = pg_run(s, "recording team-seasons", "INSERT INTO player_team_seasons"
+		    " (universal_player_id, team_abbr, season_year) SELECT u, t, y::integer FROM"
+		    " unnest($1::text[], $2::text[], $3::text[]) AS x (u, t, y) ON CONFLICT DO NOTHING",
+		    3, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (pg_exec(s, "commit", "COMMIT") < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	if (rc != 0)
+		pg_rollback(s);
+	free(tmp);
+	for (int k = 0; k < 7; k++)
+		pgs_buf_free(&col[k]);
+	return rc;
+}
+
+static int
+json_row(PGresult *r, void *arg)
+{
+	struct doc_arg *d = arg;
+
+	return d->fn(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), d->arg);
+}
+
+static int
+pg_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size_t len, void *arg),
+    void *arg)
+{
+	struct doc_arg d = { fn, arg };
+	pgs_buf b = { 0 };
+	const char *keys = pgs_store_table_keys(table), *p = keys;
+	int rc;
+
+	/* the key columns in C collation, so the order is SQLite's */
+	pgs_buf_addf(&b, "SELECT row_to_json(t)::text FROM %s t ORDER BY ", table);
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+
+		pgs_buf_addf(&b, "%.*s::text COLLATE \"C\"", (int)n, p);
+		p += n;
+		if (*p) {
+			pgs_buf_adds(&b, ", ");
+			p += strspn(p, ", ");
+		}
+	}
+	rc = stream((struct pg_store *)st, "reading a table", b.s, 0, NULL, json_row, &d);
+	pgs_buf_free(&b);
+	return rc;
+}
+
+/* ---- validation reads (pgs-validate): one GROUP BY each ---- */
+
+struct val_arg {
+	int (*game)(const struct pgs_game_stats *g, void *arg);
+	int (*raw)(const struct pgs_raw_date *d, void *arg);
+	int (*unresolved)(const struct pgs_unresolved_name *u, void *arg);
+	void *arg;
+};
+
+static long
+lv(PGresult *r, int c)
+{
+	return PQgetisnull(r, 0, c) ? 0 : atol(PQgetvalue(r, 0, c));
+}
+
+static int
+game_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_game_stats g = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), lv(r, 4), lv(r, 5),
+		lv(r, 6), lv(r, 7), lv(r, 8), lv(r, 9), lv(r, 10), lv(r, 11), lv(r, 12), lv(r, 13),
+		lv(r, 14), lv(r, 15), lv(r, 16), lv(r, 17), lv(r, 18), lv(r, 19), lv(r, 20) };
+
+	return a->game(&g, a->arg);
+}
+
+static int
+pg_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
+{
+	struct val_arg a = { .game = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+#define ACTIVE_AND(cond) "count(*) FILTER (WHERE is_active AND " cond ")"
+	return stream((struct pg_store *)st, "reading player_game_summary",
+	    "SELECT game_id, team_abbr, to_char(min(game_date), 'YYYY-MM-DD'), min(opponent_team_abbr),"
+	    " count(*), count(DISTINCT player_lookup), count(*) FILTER (WHERE is_active),"
+	    " " ACTIVE_AND("minutes_played IS NULL") ","
+	    " " ACTIVE_AND("seconds_played > 0") ","
+	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
+	    " coalesce(sum(points), 0), coalesce(min(team_points), -1), coalesce(max(team_points), -1),"
+	    " coalesce(min(opponent_points), -1), coalesce(max(opponent_points), -1),"
+	    " coalesce(sum(seconds_played), 0), count(*) FILTER (WHERE registry_status = 'unresolved')"
+	    " FROM player_game_summary WHERE game_date BETWEEN $1 AND $2"
+	    " GROUP BY game_id, team_abbr ORDER BY game_id COLLATE \"C\", team_abbr COLLATE \"C\"",
+	    2, p, game_row, &a);
+#undef ACTIVE_AND
+}
+
+static int
+raw_date_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_raw_date d = { val(r, 0), val(r, 1), lv(r, 2), lv(r, 3) };
+
+	return a->raw(&d, a->arg);
+}
+
+static int
+pg_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
+{
+	struct val_arg a = { .raw = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+	return stream((struct pg_store *)st, "reading raw_boxscores",
+	    "SELECT to_char(game_date, 'YYYY-MM-DD'), source, count(*), count(DISTINCT game_id)"
+	    " FROM raw_boxscores WHERE game_date BETWEEN $1 AND $2"
+	    " GROUP BY game_date, source ORDER BY game_date, source COLLATE \"C\"", 2, p, raw_date_row, &a);
+}
+
+static int
+unresolved_name_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_unresolved_name u = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), val(r, 4),
+		lv(r, 5), lv(r, 6) };
+
+	return a->unresolved(&u, a->arg);
+}
+
+static int
+pg_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
+{
+	struct val_arg a = { .unresolved = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+	return stream((struct pg_store *)st, "reading player_game_summary",
+	    "SELECT player_lookup, min(player_full_name), min(team_abbr),"
+	    " to_char(min(game_date), 'YYYY-MM-DD'), to_char(max(game_date), 'YYYY-MM-DD'),"
+	    " count(*), count(DISTINCT team_abbr) FROM player_game_summary"
+	    " WHERE game_date BETWEEN $1 AND $2 AND registry_status = 'unresolved'"
+	    " GROUP BY player_lookup ORDER BY count(*) DESC, player_lookup COLLATE \"C\"",
+	    2, p, unresolved_name_row, &a);
+}
+
+static const char *const pg_prefixes[] = { "postgres://", "postgresql://", NULL };
+
+const struct pgs_store_ops pgs_store_pg_ops = {
+	.prefixes = pg_prefixes,
+	.open = pg_open,
+	.close = pg_close,
+	.dedups = 0,
+	.retry_ms = 50,
+	.stage_begin = pg_stage_begin,
+	.stage_row = pg_stage_row,
+	.lock = pg_lock,
+	.inspect = pg_inspect,
+	.apply = pg_apply,
+	.stage_end = pg_stage_end,
+	.raw_read = pg_raw_read,
+	.ledger = pg_ledger,
+	.registry_load = pg_registry_load,
+	.registry_write = pg_registry_write,
+	.table_read = pg_table_read,
+	.summary_games = pg_summary_games,
+	.raw_dates = pg_raw_dates,
+	.summary_unresolved = pg_summary_unresolved,
+};

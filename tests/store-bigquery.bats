@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# The BigQuery store's own concerns (the write semantics it shares with every
+# store are in tests/conformance/): a faulty network, credentials, secrets,
+# jobs proportional to batches.  Against the emulator in tests/bqemu, which
+# runs the SQL on DuckDB; a fault-injecting proxy sits in front of it.
+
+load test_helper
+# shellcheck source=tests/bqemu/server.bash
+. "$PGS_ROOT/tests/bqemu/server.bash"
+
+setup() {
+	local why
+	why=$(bq_skip_reason)
+	[ -z "$why" ] || skip "$why"
+	common_setup
+}
+
+teardown() {
+	[ -z "${PROXY_PID:-}" ] || { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null || true; }
+	bq_stop
+}
+
+# proxy ARGS...: faultproxy in front of the emulator; PGS_BQ_ENDPOINT points at it.
+proxy() {
+	"$(dirname "$BQEMU")/faultproxy" --listen 0 --port-file proxy.port --upstream "127.0.0.1:$BQ_PORT" \
+		--log proxy.log "$@" >proxy.out 2>&1 &
+	PROXY_PID=$!
+	for _ in $(seq 1 50); do
+		[ -s proxy.port ] && break
+		sleep 0.1
+	done
+	PGS_BQ_ENDPOINT="http://127.0.0.1:$(cat proxy.port)"
+	export PGS_BQ_ENDPOINT
+}
+
+sample() {
+	pgs-sample --seed 5 --scale 1 --from 2023-10-24 --to 2023-11-06 -o sample >/dev/null
+}
+
+# The summary table as pgs-store-dump prints it, without the run's times.
+table_of() {
+	"$PGS_ROOT/bin-test/pgs-store-dump" "$1" player_game_summary | jq -c 'del(.processed_at)'
+}
+
+@test "bigquery: through 503s, 429s, dropped and cut connections, a backfill --jobs 3 equals SQLite's, with no insertAll" {
+	bq_start
+	export PGS_HTTP_BACKOFF_MS=50
+	proxy --plan cut,503,429:0,drop,pass,cut --random 0.2:503,429:0,drop,cut --seed 11 --match '^POST '
+	S=bigquery://pgs-test/nba_analytics
+	sample
+	run --separate-stderr pgs-ingest --store "$S" sample/*
+	assert_success
+	run --separate-stderr pgs-backfill --store "$S" --from 2023-10-24 --to 2023-11-06 --batch-days 3 --jobs 3
+	assert_success
+	[[ $stderr == *"5/5 batches"* ]]
+	# the proxy really interfered with the POSTs (jobs, loads, tables), with every
+	# kind of fault, and cut answers to
+	# POSTs the emulator had carried out (a retry must not do them twice)
+	jq -r .action proxy.log | sort | uniq -c >actions
+	for f in 503 429 drop cut; do
+		grep -q " $f\$" actions || { cat actions; false; }
+	done
+	jq -e -s 'map(select(.action == "cut" and .method == "POST" and .upstreamStatus == 200)) | length > 0' proxy.log >/dev/null
+	ref="sqlite:$BATS_TEST_TMPDIR/ref.db"
+	PGS_STATE_DIR=$BATS_TEST_TMPDIR/ref-state pgs-ingest --store "$ref" sample/* 2>/dev/null
+	PGS_STATE_DIR=$BATS_TEST_TMPDIR/ref-state pgs-backfill --store "$ref" --from 2023-10-24 --to 2023-11-06 --batch-days 3 2>/dev/null
+	table_of "$ref" >want
+	[ "$(grep -c . want)" -gt 1500 ]
+	table_of "$S" >got
+	diff want got
+	# read back over the REST API itself, not through pgs: the same number of rows
+	n=$(curl -sf -H "Authorization: Bearer $PGS_BQ_TOKEN" \
+	    "http://127.0.0.1:$BQ_PORT/bigquery/v2/projects/pgs-test/datasets/nba_analytics/tables/player_game_summary" |
+	    jq -r .numRows)
+	[ "$n" -eq "$(grep -c . want)" ]
+	# never a streaming insert; jobs proportional to batches, not rows or players
+	! bq_requests | grep -q insertAll || false
+	jobs=$(bq_requests | jq -r 'select(.api == "jobs.query" or .api == "jobs.insert") | .jobId // .requestId' | sort -u | grep -c .)
+	rows=$(grep -c . want)
+	[ "$jobs" -lt 120 ]
+	[ "$jobs" -lt $((rows / 10)) ]
+}
+
+@test "bigquery: a token is never printed, not even when it is refused" {
+	bq_start --strict-auth --token good-token-123
+	echo '{"pgs_end":{"tool":"t","rows":0}}' >empty.nd
+	PGS_BQ_TOKEN=Sup3rSecretTok3n run -3 --separate-stderr pgs-write --store bigquery://pgs-test/x \
+	    --from 2023-10-01 --to 2023-10-02 empty.nd
+	[[ "$stderr" == *"HTTP 401"* ]]
+	[[ "$stderr$output" != *Sup3rSecretTok3n* ]]
+	PGS_BQ_TOKEN=Sup3rSecretTok3n run -3 --separate-stderr pgs-extract --source bigquery://pgs-test/x \
+	    --from 2023-10-01 --to 2023-10-02
+	[[ "$stderr$output" != *Sup3rSecretTok3n* ]]
+	! grep -rq Sup3rSecretTok3n "$BQ_DIR" . || false
+	PGS_BQ_TOKEN=good-token-123 run --separate-stderr pgs-write --store bigquery://pgs-test/x \
+	    --from 2023-10-01 --to 2023-10-02 empty.nd
+	assert_success
+}
+
+@test "bigquery: a service-account key signs its own token (RS256), refreshed once on a 401; the key is never printed" {
+	openssl genrsa -out key.pem 2048 2>/dev/null
+	openssl rsa -in key.pem -pubout -out pub.pem 2>/dev/null
+	jq -n --rawfile k key.pem '{type: "service_account", project_id: "pgs-test",
+	    client_email: "pgs@pgs-test.iam.gserviceaccount.com", private_key: $k,
+	    token_uri: "https://oauth2.googleapis.com/token"}' >sa.json
+	bq_start --strict-auth --trust-key pub.pem
+	unset PGS_BQ_TOKEN
+	sample
+	GOOGLE_APPLICATION_CREDENTIALS=$PWD/sa.json run --separate-stderr pgs-ingest --store bigquery://pgs-test/sa sample/*
+	assert_success
+	bq_requests | jq -e -s 'map(select(.api == "oauth.token")) | length >= 1' >/dev/null
+	# the token expires: the next call gets a 401, takes a new one, and goes on
+	curl -sf -X POST "$PGS_BQ_ENDPOINT/_emu/config" -d '{"unauthorizedNext": 1}' >/dev/null
+	before=$(bq_requests | jq -s 'map(select(.api == "oauth.token")) | length')
+	GOOGLE_APPLICATION_CREDENTIALS=$PWD/sa.json run --separate-stderr pgs-extract --source bigquery://pgs-test/sa \
+	    --from 2023-10-24 --to 2023-10-25
+	assert_success
+	[ "$(grep -vc pgs_end <<<"$output")" -gt 100 ]
+	bq_requests | jq -e -s 'map(select(.status == 401)) | length == 1' >/dev/null
+	[ "$(bq_requests | jq -s 'map(select(.api == "oauth.token")) | length')" -gt "$before" ]
+	# a key the server does not trust is refused, and nothing of the key shows
+	openssl genrsa -out other.pem 2048 2>/dev/null
+	jq --rawfile k other.pem '.private_key = $k' sa.json >bad.json
+	GOOGLE_APPLICATION_CREDENTIALS=$PWD/bad.json run -3 --separate-stderr pgs-extract --source bigquery://pgs-test/sa \
+	    --from 2023-10-24 --to 2023-10-25
+	[[ "$stderr" == *"token endpoint answered HTTP"* ]]
+	[[ "$stderr" != *PRIVATE* && "$stderr" != *"$(sed -n 2p other.pem | cut -c1-20)"* ]]
+}
+
+@test "bigquery: authorized_user refresh tokens and the metadata server give tokens too" {
+	bq_start --strict-auth --refresh-client cid:csecret:rtok
+	unset PGS_BQ_TOKEN
+	jq -n '{type: "authorized_user", client_id: "cid", client_secret: "csecret", refresh_token: "rtok"}' >user.json
+	echo '{"pgs_end":{"tool":"t","rows":0}}' >empty.nd
+	GOOGLE_APPLICATION_CREDENTIALS=$PWD/user.json run --separate-stderr pgs-write \
+	    --store bigquery://pgs-test/u --from 2023-10-01 --to 2023-10-02 empty.nd
+	assert_success
+	jq -n '{type: "authorized_user", client_id: "cid", client_secret: "csecret", refresh_token: "wrong"}' >bad.json
+	GOOGLE_APPLICATION_CREDENTIALS=$PWD/bad.json run -3 --separate-stderr pgs-write \
+	    --store bigquery://pgs-test/u --from 2023-10-01 --to 2023-10-02 empty.nd
+	[[ "$stderr" == *"authorized_user credentials"* ]]
+	[[ "$stderr" != *csecret* ]]
+	# no other source: the metadata server
+	run --separate-stderr pgs-write --store bigquery://pgs-test/m --from 2023-10-01 --to 2023-10-02 empty.nd
+	assert_success
+	bq_requests | jq -e -s 'map(select(.api == "metadata")) | length >= 1' >/dev/null
+}
+
+@test "bigquery: jobs that stay incomplete for a few polls, and pages of results, are waited for and read whole" {
+	bq_start --pending-polls 3 --max-page-rows 500
+	sample
+	run --separate-stderr pgs-ingest --store bigquery://pgs-test/p sample/*
+	assert_success
+	run --separate-stderr pgs-extract --source bigquery://pgs-test/p --from 2023-10-24 --to 2023-11-06
+	assert_success
+	[ "$(grep -vc pgs_end <<<"$output")" -eq "$(pgs-extract sample/* | grep -vc pgs_end)" ]
+	bq_requests | jq -e -s 'map(select(.api == "jobs.getQueryResults")) | length > 3' >/dev/null
+}
