@@ -60,6 +60,45 @@ common_option() {
 	esac
 }
 
+# has_secret URI: the URI carries a password (user:PASS@, password=...).
+has_secret() {
+	[[ $1 =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@ || $1 == *[?\&\ ]password=* ]]
+}
+
+# hide_secrets VAR:OPTION... -- ARGS...: when one of the OPTIONs (--store,
+# --source) is given a URI with a password in ARGS, run the pipeline again
+# with that URI in the environment variable VAR instead of on its command
+# line, where ps shows it to everyone.  Returns when there is nothing to hide.
+hide_secrets() {
+	local -a map=() args=()
+	local a name val m moved=0
+	while [ "$1" != -- ]; do
+		map+=("$1")
+		shift
+	done
+	shift
+	while [ $# -gt 0 ]; do
+		a=$1
+		shift
+		case $a in
+		--) args+=("$a" "$@"); break ;;
+		--?*=*) name=${a%%=*} val=${a#*=} ;;
+		--?*) [ $# -gt 0 ] || { args+=("$a"); continue; }; name=$a val=$1 ;;
+		*) args+=("$a"); continue ;;
+		esac
+		for m in "${map[@]}"; do
+			if [ "$name" = "${m#*:}" ] && has_secret "$val"; then
+				export "${m%%:*}=$val"
+				moved=1
+				[ "$a" != "$name" ] || shift
+				continue 2
+			fi
+		done
+		args+=("$a")
+	done
+	[ "$moved" -eq 0 ] || exec "$0" "${args[@]}"
+}
+
 # need_tools TOOL...: every tool must be on PATH.
 need_tools() {
 	local t

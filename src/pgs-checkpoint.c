@@ -34,14 +34,14 @@ static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "
 
 enum {
 	OPT_JOB, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
-	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST,
+	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER,
 };
 
 /* The options each command takes (bit i: the option OPT_JOB + i, in the order of parse_args). */
 #define BIT(opt) (1u << (opt))
 static const unsigned cmd_opts[NCMD] = {
 	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
-	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST),
+	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST) | BIT(OPT_LEDGER),
 	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS),
 	[CMD_FAIL] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_ERROR),
 	[CMD_STATUS] = BIT(OPT_JOB) | BIT(OPT_JSON),
@@ -53,7 +53,7 @@ struct opts {
 	int cmd;
 	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
-	int json, no_stats;
+	int json, no_stats, ledger;
 };
 
 struct job {
@@ -65,7 +65,7 @@ struct job {
 };
 
 static const char *const synopsis[] = {
-	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]",
+	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
 	"[--config-digest HEX]",
 	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
 	"pgs-checkpoint fail --job J --from D --to D --error MSG",
@@ -87,7 +87,8 @@ help(FILE *f)
 	    "          with --store, the store's ledger decides: a player_game_summary day is\n"
 	    "          done when its latest window was made under --config-digest HEX (when\n"
 	    "          given) and no raw rows of its dates were landed after it; for\n"
-	    "          --table raw_boxscores its windows count as done\n"
+	    "          --table raw_boxscores its windows count as done; --ledger is --store\n"
+	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
 	    "          --no-stats marks the days done without reading stdin\n"
@@ -341,8 +342,9 @@ record_failure(struct job *j, const struct opts *o, const char *status, const ch
 /* The ledger windows of one table, as plan weighs them. */
 struct window {
 	long a, b;
+	char started[40];    /* when its writer began (summary windows: what it may have read) */
 	char committed[40];
-	int other_config;   /* made under a configuration other than --config-digest */
+	int other_config;    /* made under a configuration other than --config-digest */
 };
 
 struct windows {
@@ -368,20 +370,26 @@ ledger_window(const struct pgs_ledger_entry *e, void *arg)
 	w->a = a;
 	w->b = b;
 	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
+	snprintf(w->started, sizeof(w->started), "%s", e->started_at ? e->started_at : w->committed);
 	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
 	return 0;
 }
 
 enum { WIN_UNSEEN, WIN_GOOD, WIN_OTHER_CONFIG, WIN_RAW_NEWER };
 
-/* Is summary window w still good: same configuration, and no raw window of its dates committed after it? */
+/*
+ * Is summary window w still good: same configuration, and no raw window of
+ * its dates committed after its writer began (a raw landing that committed
+ * while the summary was being made may not have been read by it)?  The
+ * times are the writers' clocks, UTC ISO-8601, so they compare as strings.
+ */
 static int
 judge(const struct window *w, const struct windows *raw)
 {
 	if (w->other_config)
 		return WIN_OTHER_CONFIG;
 	for (size_t i = 0; i < raw->n; i++)
-		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->committed) > 0)
+		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->started) > 0)
 			return WIN_RAW_NEWER;
 	return WIN_GOOD;
 }
@@ -444,21 +452,22 @@ ledger_day(const struct pgs_ledger_entry *e, void *arg)
 }
 
 /* The done days with --store: for the summary table the ledger decides every
- * day of [from, to]; for raw rows its windows are added to the state's. */
+ * day of [from, to]; for raw rows its windows are added to the state's.
+ * 0, or an exit status (2 when the store is not a store URI at all). */
 static int
 plan_store(struct job *j, const struct opts *o)
 {
 	struct pgs_days done = { 0 };
 	long stale[2] = { 0, 0 };
 	pgs_store *st;
-	int r;
+	int r, usage = 0;
 
-	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, NULL)))
-		return -1;
+	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, &usage)))
+		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 	if (strcmp(j->s.table, PGS_TABLE_RAW) == 0) {
 		r = pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_day, &j->s.done);
 		pgs_store_close(st);
-		return r;
+		return r < 0 ? PGS_EXIT_FAIL : 0;
 	}
 	/* the days outside the range keep what the state says */
 	for (size_t i = 0; i < j->s.done.n; i++) {
@@ -473,7 +482,7 @@ plan_store(struct job *j, const struct opts *o)
 	pgs_store_close(st);
 	if (r < 0) {
 		pgs_days_free(&done);
-		return -1;
+		return PGS_EXIT_FAIL;
 	}
 	pgs_days_free(&j->s.done);
 	j->s.done = done;
@@ -489,6 +498,7 @@ cmd_plan(struct job *j, const struct opts *o)
 {
 	const char *table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
 	char a[11], b[11];
+	int r;
 
 	if (!j->loaded) {
 		pgs_state_init(&j->s, o->job, o->dfrom, o->dto, o->batch_days, table);
@@ -502,8 +512,8 @@ cmd_plan(struct job *j, const struct opts *o)
 	j->s.to = o->dto;
 	j->s.batch_days = o->batch_days;
 	j->s.table = json_string_value(json_object_get(j->s.obj, "table"));
-	if (o->store && plan_store(j, o) < 0)
-		return PGS_EXIT_FAIL;
+	if (o->store && (r = plan_store(j, o)) != 0)
+		return r;
 	if (job_save(j) < 0)
 		return PGS_EXIT_FAIL;
 	/* Each batch minus its done days: a batch half done by an earlier
@@ -912,6 +922,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_FLAG(0, "json", &o->json),
 		PGS_OPT_FLAG(0, "no-stats", &o->no_stats),
 		PGS_OPT_STRING(0, "config-digest", &o->config),
+		PGS_OPT_FLAG(0, "ledger", &o->ledger),
 		PGS_OPT_END(),
 	};
 	int r, c;
@@ -934,9 +945,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	/* an option the command does not honour is an error, not ignored */
 	const int given[] = { !!o->job, !!o->from, !!o->to, !!bd, !!o->store, !!o->table,
-	    !!o->error, o->json, o->no_stats, !!o->config };   /* in the order of opts[] and OPT_ */
+	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger };   /* in the order of opts[] and OPT_ */
 
-	for (c = OPT_JOB; c <= OPT_CONFIG_DIGEST; c++)
+	for (c = OPT_JOB; c <= OPT_LEDGER; c++)
 		if (given[c] && !(cmd_opts[o->cmd] & BIT(c)))
 			return pgs_usage_error("%s does not take --%s", cmd, opts[c].name);
 	if (o->cmd != CMD_LIST) {
@@ -960,6 +971,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW);
 	if (o->store && !*o->store)
 		return pgs_usage_error("empty --store");
+	if (o->ledger && o->store)
+		return pgs_usage_error("plan: --ledger is --store $PGS_STORE: give one of them");
+	if (o->ledger)
+		o->store = pgs_default_store(NULL);
 	if (o->config && (!*o->config || strspn(o->config, "0123456789abcdef") != strlen(o->config) ||
 	    strlen(o->config) > 128))
 		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config);
@@ -995,6 +1010,7 @@ main(int argc, char **argv)
 	int loaded = 0, got = STATS_NONE, ex = PGS_EXIT_FAIL;
 
 	pgs_setprog(argv[0]);
+	pgs_store_hide_secrets(argc, argv);
 	if ((ex = parse_args(argc, argv, &o)) >= 0)
 		return ex;
 	ex = PGS_EXIT_FAIL;

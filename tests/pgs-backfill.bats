@@ -3,8 +3,9 @@
 # progress and summary, resume, failing and refused batches and their exit
 # codes, parallel runs, kill -9, SIGTERM and SIGINT.
 
-# Each @test runs in a subshell of its own, and the shim bodies are single-quoted on purpose:
-# shellcheck disable=SC2030,SC2031,SC2016
+# Each @test runs in a subshell of its own, the shim bodies are single-quoted
+# on purpose, and pg/server.bash sets PG_* when loaded:
+# shellcheck disable=SC2030,SC2031,SC2016,SC2154
 
 load test_helper
 load pipeline_helper
@@ -515,4 +516,52 @@ clean_dump() {
 	assert_output --regexp '^pgs-backfill: 1/21 batches  1/21 days  [0-9]+ rows  [0-9]+ rows/s  eta [0-9:]+$'
 	sleep 0.5
 	[ -z "$(pgrep -f "pgs-.*$BATS_TEST_TMPDIR" || true)" ]
+}
+
+# --- secrets ----------------------------------------------------------------------
+
+teardown() {
+	if [ -n "${PG_DIR:-}" ]; then
+		pg_stop
+	fi
+}
+
+@test "pgs-ingest and pgs-backfill --jobs 2 keep a store's password off command lines, messages and state" {
+	load pg/server
+	reason=$(pg_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	pg_start
+	uri=$(pg_fresh "bf$BATS_TEST_NUMBER")
+	[[ $uri == *"$PG_PASSWORD"* ]]
+	shim pgs-transform 'sleep 0.2; exec "$real" "$@"'
+	# every command line of the pipelines' session, sampled while they run,
+	# after the first instant in which a pipeline moves the URI into its
+	# environment; pgs-extract is handed the store as its --source and masks
+	# it itself
+	watch_cmdlines() {
+		local pid=$1 p
+		sleep 0.2
+		while kill -0 "$pid" 2>/dev/null; do
+			for p in $(pgrep -s "$pid"); do
+				{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -v '^pgs-extract ' || true
+				echo
+			done
+			sleep 0.05
+		done
+	}
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-ingest --store "$uri" --from "$FROM" --to "$TO" "$SAMPLE"/* \
+		>ingest.out 2>ingest.err &
+	pid=$!
+	watch_cmdlines "$pid" >cmdlines
+	wait "$pid"
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --store="$uri" --from "$FROM" --to "$TO" --batch-days 3 --jobs 2 \
+		>bf.out 2>bf.err &
+	pid=$!
+	watch_cmdlines "$pid" >>cmdlines
+	wait "$pid"
+	[[ $(cat bf.err) == *"7/7 batches  21/21 days"* ]]
+	[ "$(grep -c 'pgs-backfill\|pgs-write' cmdlines)" -gt 0 ]
+	run grep -r -F "$PG_PASSWORD" cmdlines ingest.out ingest.err bf.out bf.err "$PGS_STATE_DIR"
+	assert_failure
+	assert_output ""
 }

@@ -29,7 +29,7 @@ plan() {
 @test "pgs-checkpoint --help prints the usage, with only the options it honours" {
 	run --separate-stderr pgs-checkpoint --help
 	assert_success
-	assert_line --index 0 'usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]'
+	assert_line --index 0 'usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]'
 	assert_line --index 1 '                      [--config-digest HEX]'
 	assert_line --index 2 '       pgs-checkpoint done --job J --from D --to D [--no-stats]'
 	assert_line --index 5 '       pgs-checkpoint list [--json]'
@@ -207,6 +207,20 @@ raw_window() {
 	pgs-checkpoint "done" --job fresh --from 2023-10-21 --to 2023-10-31 --no-stats
 	run --separate-stderr pgs-checkpoint plan --job fresh --from 2023-10-21 --to 2023-10-31 --store "$PGS_STORE"
 	assert_output $'2023-10-21\t2023-10-27\n2023-10-28\t2023-10-31'
+}
+
+@test "pgs-checkpoint plan --ledger is --store \$PGS_STORE; a bare path is not a store (exit 2)" {
+	summary_window 2023-10-08 2023-10-14
+	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --ledger
+	assert_success
+	assert_output $'2023-10-01\t2023-10-07\n2023-10-15\t2023-10-20'
+	run -2 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --ledger --store "$PGS_STORE"
+	[[ "$stderr" == *"plan: --ledger is --store \$PGS_STORE: give one of them"* ]]
+	run -2 --separate-stderr pgs-checkpoint plan --job other "${R[@]}" --store pgs.db
+	[[ "$stderr" == *"unknown store 'pgs.db'"* ]]
+	[ ! -e "$PGS_STATE_DIR/other.json" ]
+	run -3 --separate-stderr pgs-checkpoint plan --job other "${R[@]}" --store "sqlite:$BATS_TEST_TMPDIR/none.db"
+	[ ! -e "$PGS_STATE_DIR/other.json" ]
 }
 
 @test "pgs-checkpoint plan --config-digest: usage errors" {
