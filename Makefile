@@ -1,6 +1,7 @@
-# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -38,6 +39,7 @@ LIBA    := $(BUILD)/libpgs.a
 TOOL_DIRS := $(sort $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c))))
 TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(sort $(TOOL_DIRS)))
 PIPES   := $(wildcard pipelines/pgs-*)
+PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
 # Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
 TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
@@ -99,9 +101,16 @@ bench: all
 	tests/bench/run
 	tests/bench/realdata
 
+# The pipelines go beside the tools; what they source and read goes to
+# DATADIR, whose path is written into each installed pipeline.
 install: $(TOOLS)
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
+	for p in $(PIPES); do \
+		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
+		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san bin/pgs-* bin-test
