@@ -59,25 +59,31 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # bin/ (and bin-test/) hold the programs of the last build; a SANITIZE build overwrites them on purpose.
-bin/%: src/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin/%: src/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
 # A tool made of several files: src/pgs-NAME/*.c and its private headers.
 .SECONDEXPANSION:
-$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) $(BUILD)/.flags
+$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -Isrc/$* -o $@ $(filter %.c,$^) $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
 # Rebuild the programs when switching between normal and sanitizer builds.
+# bin/ and bin-test/ hold one build at a time: a stamp of which one, so that
+# `make` after `make SANITIZE=1` (or the reverse) relinks every program.
+bin/.flags: FORCE
+	@mkdir -p bin
+	@echo '$(BUILD) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(BUILD) $(CFLAGS) $(LDFLAGS)' > $@
+
 $(BUILD)/.flags: FORCE | $(BUILD)/lib
 	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
 
