@@ -56,7 +56,9 @@ assert_no_secret_in() {
 	run --separate-stderr pgs-ingest -v --store "$S" sample/*
 	assert_success
 	printf '%s\n%s\n' "$output" "$stderr" >out.ingest
-	run --separate-stderr pgs-backfill -v --store "$S" --from 2023-10-24 --to 2023-11-04 --batch-days 4 --jobs 2
+	# each commit lingers a little, so the watcher sees every stage at work
+	PGS_FAULT_COMMIT_SLEEP_MS=400 run --separate-stderr pgs-backfill -v --store "$S" \
+	    --from 2023-10-24 --to 2023-11-04 --batch-days 4 --jobs 2
 	assert_success
 	printf '%s\n%s\n' "$output" "$stderr" >out.backfill
 	run --separate-stderr pgs-checkpoint list
