@@ -42,6 +42,7 @@
 #include <openssl/rand.h>
 
 #include "dates.h"
+#include "dl_curl.h"   /* libcurl is loaded on first use */
 #include "gauth.h"
 #include "http.h"
 #include "util.h"
@@ -677,6 +678,10 @@ bq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	struct pgs_http_opts o;
 	long have;
 
+	if (pgs_dl_curl_open("BigQuery store") < 0) {
+		free(b);
+		return NULL;
+	}
 	b->base.uri = pgs_xstrdup(shown);
 	if (!slash) {
 		pgs_err("store '%s': want bigquery://PROJECT/DATASET", shown);

@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "dates.h"
+#include "dl_pq.h"   /* libpq is loaded on first use */
 #include "hash.h"
 #include "util.h"
 
@@ -358,6 +359,10 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 	char *conninfo, *schema, *quoted = NULL, *sql = NULL;
 	long n;
 
+	if (pgs_dl_pq_open() < 0) {
+		free(s);
+		return NULL;
+	}
 	s->base.uri = pgs_xstrdup(shown_uri);   /* store.c sets it again; messages need it now */
 	conninfo = split_schema(uri, &schema);
 	if (schema && !*schema) {
