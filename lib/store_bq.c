@@ -678,10 +678,6 @@ bq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	struct pgs_http_opts o;
 	long have;
 
-	if (pgs_dl_curl_open("BigQuery store") < 0) {
-		free(b);
-		return NULL;
-	}
 	b->base.uri = pgs_xstrdup(shown);
 	if (!slash) {
 		pgs_err("store '%s': want bigquery://PROJECT/DATASET", shown);
@@ -707,6 +703,8 @@ bq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 		b->api = pgs_xstrdup("https://bigquery.googleapis.com/bigquery/v2");
 		b->upload = pgs_xstrdup("https://bigquery.googleapis.com/upload/bigquery/v2");
 	}
+	if (pgs_dl_curl_open("BigQuery store") < 0)
+		goto fail;
 	if (pgs_http_opts_init(&o) < 0 || !(b->http = pgs_http_new(&o)) ||
 	    !(b->auth = pgs_gauth_new(b->http, endpoint)))
 		goto fail;

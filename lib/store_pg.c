@@ -359,10 +359,6 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 	char *conninfo, *schema, *quoted = NULL, *sql = NULL;
 	long n;
 
-	if (pgs_dl_pq_open() < 0) {
-		free(s);
-		return NULL;
-	}
 	s->base.uri = pgs_xstrdup(shown_uri);   /* store.c sets it again; messages need it now */
 	conninfo = split_schema(uri, &schema);
 	if (schema && !*schema) {
@@ -374,6 +370,8 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 	vals[1] = NULL;
 	vals[2] = "pgs";
 	vals[3] = NULL;
+	if (pgs_dl_pq_open() < 0)
+		goto fail;
 	/* expand_dbname: dbname holds the whole URI */
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
