@@ -4,23 +4,28 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
+# libpq and libcurl are compiled against but never linked: lib/dl.c loads
+# them on first use (lib/dl_pq.h, lib/dl_curl.h), so a tool's start does not
+# map their ~30 libraries.  dlopen() is in libc since glibc 2.34, else -ldl.
+DL_PKGS    := libpq libcurl
+LIBDL      := $(shell echo 'int main(void){return 0;}' | $(CC) -x c -o /dev/null - -Wl,--no-as-needed -Wl,--require-defined=dlopen 2>/dev/null || echo -ldl)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS))) $(LIBDL)
 
 # What each tool links: libpgs.a is one archive (the linker takes only the
 # objects a tool uses), and these are the system libraries those objects
 # need.  A store backend may need any of STORE_PKGS.  A tool not listed
-# links every package; "none" means libc and libm only.
-STORE_PKGS         := sqlite3 libpq libcurl libcrypto jansson
-PKGS_pgs-extract   := jansson zlib libcurl libutf8proc $(STORE_PKGS)
+# links every package but DL_PKGS; "none" means libc and libm only.
+STORE_PKGS         := sqlite3 libcrypto jansson
+PKGS_pgs-extract   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
 PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
 PKGS_pgs-sample    := none
-PKGS_pgs-http-get  := jansson zlib libcurl
+PKGS_pgs-http-get  := jansson zlib
 PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)
-tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1)))))),$(PKG_LIBS)) -lm
+tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1))))) $(LIBDL)),$(PKG_LIBS)) -lm
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
