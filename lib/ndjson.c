@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "jsonparse.h"
 #include "rejects.h"
 #include "util.h"
 
@@ -286,7 +287,7 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 		if (len == 0 || strspn(line, " \t") == len)
 			continue;
 		r->text = line;
-		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		obj = pgs_json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!obj || !json_is_object(obj)) {
 			r->since_mark++;
 			if (r->file_state == MARK_CLOSED)
