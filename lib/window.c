@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "hashmap.h"
 #include "rawcheck.h"
+#include "sumcheck.h"
 #include "util.h"
 
 /* Stores without locks across calls (BigQuery) retry a window that changed
@@ -39,6 +40,8 @@ struct pgs_window {
 	size_t nscopes, capscopes;
 	const char **scope_names;   /* spec.scopes */
 	struct pgs_val *vals;
+	json_t **jv;                /* the current row's value of each column, or NULL */
+	pgs_map index;              /* column name -> its index + 1 */
 	char **owned;               /* JSON texts made for the current row */
 	long staged;
 	long rehashed;              /* summary rows whose data_hash was not their content's */
@@ -66,6 +69,8 @@ window_free(pgs_window *w)
 			free(w->owned[i]);
 	free(w->owned);
 	free(w->vals);
+	free(w->jv);
+	pgs_map_free(&w->index, NULL);
 	free(w->from);
 	free(w->to);
 	free(w->source);
@@ -137,6 +142,9 @@ pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o)
 	w->dry_run = o->dry_run;
 	pgs_now_iso(w->started_at, sizeof(w->started_at));
 	w->vals = pgs_xcalloc(t->nf, sizeof(*w->vals));
+	w->jv = pgs_xcalloc(t->nf, sizeof(*w->jv));
+	for (size_t i = 0; i < t->nf; i++)
+		pgs_map_put_num(&w->index, t->f[i].name, (long)i + 1);
 	w->hash_field = -1;
 	for (size_t i = 0; i < t->nf && !t->raw; i++)
 		if (strcmp(t->f[i].name, "data_hash") == 0)
@@ -183,16 +191,44 @@ bad_type(const struct pgs_field *f, json_t *v, char *why, size_t whylen)
 	return 1;
 }
 
-/* The values of row for every column of t; 1 with why on a wrong type. */
+/*
+ * Each column's value in row (NULL when absent) into w->jv, in one walk
+ * over the row's fields: pgs-transform and pgs-extract write a row's
+ * columns in schema order, so the column after the last one found is tried
+ * first, and only other fields cost a lookup.
+ */
+static void
+row_columns(pgs_window *w, json_t *row)
+{
+	const struct pgs_table *t = w->t;
+	size_t next = 0;
+	const char *k;
+	json_t *v;
+	long i;
+
+	memset(w->jv, 0, t->nf * sizeof(*w->jv));
+	json_object_foreach(row, k, v) {
+		if (next < t->nf && strcmp(k, t->f[next].name) == 0)
+			i = (long)next;
+		else if (pgs_map_get_num(&w->index, k, &i) == 0)
+			i--;
+		else
+			continue;   /* not a column: kept only in a raw row's document */
+		w->jv[i] = v;
+		next = (size_t)i + 1;
+	}
+}
+
+/* The values of the row's columns (w->jv); 1 with why on a wrong type. */
 static int
-row_values(pgs_window *w, json_t *row, char *why, size_t whylen)
+row_values(pgs_window *w, char *why, size_t whylen)
 {
 	const struct pgs_table *t = w->t;
 	long days;
 
 	for (size_t i = 0; i < t->nf; i++) {
 		const struct pgs_field *f = &t->f[i];
-		json_t *v = json_object_get(row, f->name);
+		json_t *v = w->jv[i];
 		struct pgs_val *x = &w->vals[i];
 
 		free(w->owned[i]);
@@ -252,7 +288,9 @@ void
 pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *doc,
     size_t doclen, char out[17])
 {
-	pgs_buf b = { 0 };
+	static pgs_buf b;   /* reused: this runs for every row */
+	char real[40];
+	int n;
 
 	/* raw rows are stored whole, unknown fields included: their text is the content */
 	if (t->raw) {
@@ -260,7 +298,10 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
 		return;
 	}
 	/* a canonical encoding of the content columns: a rerun at another time
-	 * (processed_at) is not a change, and data_hash is derived, not content */
+	 * (processed_at) is not a change, and data_hash is derived, not content.
+	 * "N" null, "I%lld;" integers and booleans, "R%.17g;" reals, "T%zu:" and
+	 * the bytes for text: stores keep these digests, so the encoding never changes. */
+	pgs_buf_reset(&b);
 	for (size_t i = 0; i < t->nf; i++) {
 		if (!t->f[i].content)
 			continue;
@@ -271,19 +312,23 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
 		switch (t->f[i].type) {
 		case PGS_T_INT:
 		case PGS_T_BOOL:
-			pgs_buf_addf(&b, "I%lld;", v[i].i);
+			pgs_buf_add(&b, "I", 1);
+			pgs_buf_addint(&b, v[i].i);
+			pgs_buf_add(&b, ";", 1);
 			break;
 		case PGS_T_REAL:
-			pgs_buf_addf(&b, "R%.17g;", v[i].d);
+			n = snprintf(real, sizeof(real), "R%.17g;", v[i].d);
+			pgs_buf_add(&b, real, (size_t)n);
 			break;
 		default:
-			pgs_buf_addf(&b, "T%zu:", v[i].len);
+			pgs_buf_add(&b, "T", 1);
+			pgs_buf_addint(&b, (long long)v[i].len);
+			pgs_buf_add(&b, ":", 1);
 			pgs_buf_add(&b, v[i].s, v[i].len);
 			break;
 		}
 	}
 	pgs_sha256_hex16(b.s ? b.s : "", b.len, out);
-	pgs_buf_free(&b);
 }
 
 static const char hash_key[] = ",\"data_hash\":\"";
@@ -297,7 +342,7 @@ static const char hash_key[] = ",\"data_hash\":\"";
  * recomputed from its fields, and that is what is stored.
  */
 static void
-summary_hash(pgs_window *w, json_t *row, const char *text)
+summary_hash(pgs_window *w, const char *text)
 {
 	struct pgs_val *h = &w->vals[w->hash_field];
 	const char *at = text ? strstr(text, hash_key) : NULL;
@@ -315,7 +360,7 @@ summary_hash(pgs_window *w, json_t *row, const char *text)
 	}
 	c = json_object();
 	for (size_t i = 0; i < w->t->nf; i++) {
-		json_t *v = json_object_get(row, w->t->f[i].name);
+		json_t *v = w->jv[i];
 
 		if (w->t->f[i].content)
 			json_object_set(c, w->t->f[i].name, v ? v : json_null());
@@ -359,21 +404,25 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 	long days;
 	int r;
 
+	row_columns(w, row);
 	/* keys and required fields first, so the reason names the worst problem */
 	for (size_t i = 0; i < t->nf; i++) {
-		json_t *v = json_object_get(row, t->f[i].name);
+		json_t *v = w->jv[i];
 
 		if ((t->f[i].required || is_key(t, i)) && (!v || json_is_null(v)))
 			return snprintf(why, whylen, "missing %s", t->f[i].name), 1;
 		if (is_key(t, i) && (!json_is_string(v) || json_string_length(v) == 0))
 			return snprintf(why, whylen, "bad %s: want a non-empty string", t->f[i].name), 1;
 	}
-	if (row_values(w, row, why, whylen))
+	if (row_values(w, why, whylen))
 		return 1;
 	date = &w->vals[t->date_field];
 	if (strcmp(date->s, w->from) < 0 || strcmp(date->s, w->to) > 0)
 		return snprintf(why, whylen, "game_date %s outside the window %s..%s", date->s,
 		    w->from, w->to), 1;
+	/* a poison row is refused when landed, not when read back (raw rows: below) */
+	if (!t->raw && pgs_summary_check(row, why, whylen) < 0)
+		return 1;
 	if (t->raw) {
 		src = &w->vals[t->scope_field];
 		if (w->source && strcmp(src->s, w->source) != 0)
@@ -400,7 +449,7 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 		}
 	}
 	if (w->hash_field >= 0)
-		summary_hash(w, row, text);
+		summary_hash(w, text);
 	pgs_row_digest(t, w->vals, doc, doclen, digest);
 	r = w->st->ops->stage_row(w->sg, w->vals, doc, doclen, digest, w->staged);
 	free(doc);
