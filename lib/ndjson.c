@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,15 +372,13 @@ pgs_out_init(void)
 
 /* As jansson's jsonp_dtostr(): "%.15g", a ".0" when it looks like an integer, no '+' or leading zeros in the exponent. */
 static int
-dump_real(pgs_buf *b, double x)
+format_real(char tmp[40], double x)
 {
-	char tmp[40], *e;
+	char *e;
 	int n;
 
-	if (!isfinite(x))
-		return -1;
-	n = snprintf(tmp, sizeof(tmp) - 3, "%.15g", x);
-	if (n < 0 || (size_t)n >= sizeof(tmp) - 3)
+	n = snprintf(tmp, 40 - 3, "%.15g", x);
+	if (n < 0 || n >= 40 - 3)
 		return -1;
 	if (!strchr(tmp, '.') && !strchr(tmp, 'e')) {
 		memcpy(tmp + n, ".0", 3);
@@ -397,7 +396,38 @@ dump_real(pgs_buf *b, double x)
 			memmove(e, end, strlen(end) + 1);
 		n = (int)strlen(tmp);
 	}
-	pgs_buf_add(b, tmp, (size_t)n);
+	return n;
+}
+
+#define REAL_CACHE 2048
+
+int
+pgs_json_dump_real(pgs_buf *b, double x)
+{
+	/* snprintf of a double is the dearest token of a row, and rows repeat few
+	 * values (minutes to 0.1, percentages to 0.001): remembered by their bits */
+	static struct {
+		uint64_t bits;
+		int len;        /* 0: empty */
+		char text[40];
+	} cache[REAL_CACHE];
+	uint64_t bits;
+	size_t slot;
+	int n;
+
+	if (!isfinite(x))
+		return -1;
+	memcpy(&bits, &x, sizeof(bits));
+	slot = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 53) % REAL_CACHE;
+	if (cache[slot].len == 0 || cache[slot].bits != bits) {
+		if ((n = format_real(cache[slot].text, x)) < 0) {
+			cache[slot].len = 0;
+			return -1;
+		}
+		cache[slot].bits = bits;
+		cache[slot].len = n;
+	}
+	pgs_buf_add(b, cache[slot].text, (size_t)cache[slot].len);
 	return 0;
 }
 
@@ -439,7 +469,7 @@ pgs_json_dump(pgs_buf *b, json_t *v)
 		pgs_buf_addint(b, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
-		return dump_real(b, json_real_value(v));
+		return pgs_json_dump_real(b, json_real_value(v));
 	case JSON_TRUE:
 		pgs_buf_add(b, "true", 4);
 		return 0;
