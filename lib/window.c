@@ -5,6 +5,7 @@
  */
 #include "window.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "dates.h"
 #include "hash.h"
 #include "hashmap.h"
+#include "ndjson.h"
 #include "rawcheck.h"
 #include "sumcheck.h"
 #include "util.h"
@@ -36,13 +38,14 @@ struct pgs_window {
 	double allow_shrink;
 	int dry_run;
 	char started_at[32];
+	long long begun_ms;         /* when staging began (monotonic), for -v */
 	struct scope *scopes;       /* sorted by name */
 	size_t nscopes, capscopes;
 	const char **scope_names;   /* spec.scopes */
 	struct pgs_val *vals;
 	json_t **jv;                /* the current row's value of each column, or NULL */
 	pgs_map index;              /* column name -> its index + 1 */
-	char **owned;               /* JSON texts made for the current row */
+	pgs_buf *owned;             /* JSON texts made for the current row, per column */
 	long staged;
 	long rehashed;              /* summary rows whose data_hash was not their content's */
 	int hash_field;             /* summary: index of data_hash; -1 for raw */
@@ -66,7 +69,7 @@ window_free(pgs_window *w)
 	free(w->scope_names);
 	if (w->owned)
 		for (size_t i = 0; i < w->t->nf; i++)
-			free(w->owned[i]);
+			pgs_buf_free(&w->owned[i]);
 	free(w->owned);
 	free(w->vals);
 	free(w->jv);
@@ -141,6 +144,7 @@ pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o)
 	w->allow_shrink = o->allow_shrink;
 	w->dry_run = o->dry_run;
 	pgs_now_iso(w->started_at, sizeof(w->started_at));
+	w->begun_ms = pgs_mono_ms();
 	w->vals = pgs_xcalloc(t->nf, sizeof(*w->vals));
 	w->jv = pgs_xcalloc(t->nf, sizeof(*w->jv));
 	for (size_t i = 0; i < t->nf; i++)
@@ -219,6 +223,49 @@ row_columns(pgs_window *w, json_t *row)
 	}
 }
 
+/* 1 when v holds a real anywhere. */
+static int
+has_real(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v))
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_real(x))
+				return 1;
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+			if (has_real(x))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * A JSON column's stored text, json_dumps(v, JSON_COMPACT), into b: that
+ * text is hashed into the row's digest, so it never changes.  pgs_json_dump()
+ * writes the same bytes faster for everything but reals (it prints 15
+ * digits, jansson 17), which a column seldom holds.  0, or -1 out of memory.
+ */
+static int
+json_text(pgs_buf *b, json_t *v)
+{
+	char *dump;
+
+	pgs_buf_reset(b);
+	if (!has_real(v))
+		return pgs_json_dump(b, v);
+	if (!(dump = json_dumps(v, JSON_COMPACT)))
+		return -1;
+	pgs_buf_adds(b, dump);
+	free(dump);
+	return 0;
+}
+
 /* The values of the row's columns (w->jv); 1 with why on a wrong type. */
 static int
 row_values(pgs_window *w, char *why, size_t whylen)
@@ -231,8 +278,6 @@ row_values(pgs_window *w, char *why, size_t whylen)
 		json_t *v = w->jv[i];
 		struct pgs_val *x = &w->vals[i];
 
-		free(w->owned[i]);
-		w->owned[i] = NULL;
 		memset(x, 0, sizeof(*x));
 		if (!v || json_is_null(v)) {
 			x->null = 1;
@@ -271,17 +316,49 @@ row_values(pgs_window *w, char *why, size_t whylen)
 		case PGS_T_JSON:
 			if (!json_is_array(v) && !json_is_object(v))
 				return bad_type(f, v, why, whylen);
-			w->owned[i] = json_dumps(v, JSON_COMPACT);
-			if (!w->owned[i]) {
+			if (json_text(&w->owned[i], v) < 0) {
 				pgs_err("out of memory");
 				exit(PGS_EXIT_FAIL);
 			}
-			x->s = w->owned[i];
-			x->len = strlen(x->s);
+			x->s = w->owned[i].s;
+			x->len = w->owned[i].len;
 			break;
 		}
 	}
 	return 0;
+}
+
+/*
+ * "R%.17g;" of d into b.  snprintf of a double is the slowest step of a
+ * digest, and a batch holds few distinct reals (minutes to 0.1, percentages
+ * to 0.001), so the texts are remembered by the value's bits.
+ */
+#define REAL_CACHE 4096
+static void
+add_real(pgs_buf *b, double d)
+{
+	static struct {
+		uint64_t bits;
+		unsigned char len;   /* 0: empty */
+		char text[39];
+	} cache[REAL_CACHE];
+	uint64_t bits;
+	size_t slot;
+	int n;
+
+	memcpy(&bits, &d, sizeof(bits));
+	slot = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 52) % REAL_CACHE;
+	if (cache[slot].len == 0 || cache[slot].bits != bits) {
+		n = snprintf(cache[slot].text, sizeof(cache[slot].text), "R%.17g;", d);
+		if (n <= 0 || (size_t)n >= sizeof(cache[slot].text)) {
+			cache[slot].len = 0;
+			pgs_buf_addf(b, "R%.17g;", d);
+			return;
+		}
+		cache[slot].bits = bits;
+		cache[slot].len = (unsigned char)n;
+	}
+	pgs_buf_add(b, cache[slot].text, cache[slot].len);
 }
 
 void
@@ -289,8 +366,6 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
     size_t doclen, char out[17])
 {
 	static pgs_buf b;   /* reused: this runs for every row */
-	char real[40];
-	int n;
 
 	/* raw rows are stored whole, unknown fields included: their text is the content */
 	if (t->raw) {
@@ -317,8 +392,7 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
 			pgs_buf_add(&b, ";", 1);
 			break;
 		case PGS_T_REAL:
-			n = snprintf(real, sizeof(real), "R%.17g;", v[i].d);
-			pgs_buf_add(&b, real, (size_t)n);
+			add_real(&b, v[i].d);
 			break;
 		default:
 			pgs_buf_add(&b, "T", 1);
@@ -540,11 +614,21 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 	led = pgs_xcalloc(w->nscopes + 1, sizeof(*led));
 
 	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		long long t0 = pgs_mono_ms(), t1, t2;
+
 		memset(&s, 0, sizeof(s));
-		if (ops->lock(w->sg) < 0 || ops->inspect(w->sg, &s) < 0) {
+		if (ops->lock(w->sg) < 0) {
 			rc = PGS_WRITE_FAIL;
 			goto out;
 		}
+		t1 = pgs_mono_ms();
+		if (ops->inspect(w->sg, &s) < 0) {
+			rc = PGS_WRITE_FAIL;
+			goto out;
+		}
+		t2 = pgs_mono_ms();
+		pgs_info("window %s..%s: %ld rows staged in %lld ms; lock %lld ms, inspect %lld ms",
+		    w->from, w->to, w->staged, t0 - w->begun_ms, t1 - t0, t2 - t1);
 		stats->before = s.before;
 		stats->inserted = s.inserted;
 		stats->unchanged = s.unchanged;
@@ -560,7 +644,9 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 				.rows = w->scopes[i].rows, .digest = digest, .config = w->config,
 				.run_id = w->run_id, .run_started_us = w->spec.run_started_us,
 				.started_at = w->started_at, .committed_at = now };
+		t0 = pgs_mono_ms();
 		r = ops->apply(w->sg, &s, led, w->nscopes);
+		pgs_info("window %s..%s: apply and commit %lld ms", w->from, w->to, pgs_mono_ms() - t0);
 		if (r != PGS_STORE_RETRY)
 			break;
 		/* a concurrent writer changed the window between inspect and apply */
