@@ -227,7 +227,7 @@ main(int argc, char **argv)
 	pgs_sha256 *h = NULL;
 	json_t *row;
 	char digest[65], *run_id = NULL;
-	long long t0 = pgs_mono_ms();
+	long long t0 = pgs_mono_ms(), t_open;
 	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, usage;
 
 	pgs_setprog(argv[0]);
@@ -239,10 +239,13 @@ main(int argc, char **argv)
 	pgs_out_init();
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
+	t_open = pgs_now_us();
 	if (!(st = pgs_store_open(o.store, PGS_STORE_RW, &usage))) {
 		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
 	}
+	pgs_info("store '%s' opened and its schema checked in %.2f ms", pgs_store_name(st),
+	    (double)(pgs_now_us() - t_open) / 1000.0);
 	wo = (struct pgs_write_opts){ .table = o.table, .from = o.from, .to = o.to,
 		.source = o.source, .allow_shrink = o.allow_shrink, .dry_run = o.dry_run,
 		.run_id = o.run_id, .run_started_us = o.run_started_us, .config = o.config };
