@@ -1,6 +1,7 @@
-# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
@@ -38,6 +39,7 @@ LIBA    := $(BUILD)/libpgs.a
 TOOL_DIRS := $(sort $(patsubst src/%/,%,$(dir $(wildcard src/pgs-*/*.c))))
 TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(sort $(TOOL_DIRS)))
 PIPES   := $(wildcard pipelines/pgs-*)
+PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
 # Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
 TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
@@ -57,25 +59,31 @@ $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # bin/ (and bin-test/) hold the programs of the last build; a SANITIZE build overwrites them on purpose.
-bin/%: src/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin/%: src/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
 # A tool made of several files: src/pgs-NAME/*.c and its private headers.
 .SECONDEXPANSION:
-$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) $(BUILD)/.flags
+$(addprefix bin/,$(TOOL_DIRS)): bin/%: $$(wildcard src/%/*.c) $$(wildcard src/%/*.h) $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin
 	$(CC) $(ALL_CFLAGS) -Isrc/$* -o $@ $(filter %.c,$^) $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
-bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) $(BUILD)/.flags
+bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
 # Rebuild the programs when switching between normal and sanitizer builds.
+# bin/ and bin-test/ hold one build at a time: a stamp of which one, so that
+# `make` after `make SANITIZE=1` (or the reverse) relinks every program.
+bin/.flags: FORCE
+	@mkdir -p bin
+	@echo '$(BUILD) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(BUILD) $(CFLAGS) $(LDFLAGS)' > $@
+
 $(BUILD)/.flags: FORCE | $(BUILD)/lib
 	@echo '$(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CFLAGS) $(LDFLAGS)' > $@
 
@@ -99,9 +107,16 @@ bench: all
 	tests/bench/run
 	tests/bench/realdata
 
+# The pipelines go beside the tools; what they source and read goes to
+# DATADIR, whose path is written into each installed pipeline.
 install: $(TOOLS)
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 755 $(TOOLS) $(PIPES) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
+	for p in $(PIPES); do \
+		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
+		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
+	done
 
 clean:
 	rm -rf build build-san bin/pgs-* bin-test

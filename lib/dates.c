@@ -26,6 +26,12 @@ pgs_civil_from_days(long z, long *y, int *m, int *d)
 {
 	long era, doe, yoe, doy, mp;
 
+	/* far outside any calendar a caller prints (±2.7 million years): clamp, so
+	 * the arithmetic below cannot overflow; callers range-check the year */
+	if (z > 1000000000L)
+		z = 1000000000L;
+	else if (z < -1000000000L)
+		z = -1000000000L;
 	z += 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
 	doe = z - era * 146097;

@@ -2,13 +2,13 @@
 #include "registry.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "csv.h"
+#include "hashmap.h"
 #include "names.h"
 #include "util.h"
 
@@ -73,95 +73,6 @@ arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-/* ---- a string-keyed open-addressing hash map; keys are borrowed from the values ---- */
-
-struct ent {
-	uint64_t h;
-	const char *k;   /* NULL: empty slot */
-	size_t klen;
-	void *v;
-};
-
-struct map {
-	struct ent *e;
-	size_t cap, n;   /* cap is a power of two */
-};
-
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
-
-	while (n--) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void *
-map_get(const struct map *m, const char *k, size_t klen, uint64_t h)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
-		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0)
-			return m->e[i].v;
-	return NULL;
-}
-
-static void map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v);
-
-static void
-map_grow(struct map *m)
-{
-	struct map old = *m;
-	size_t i;
-
-	m->cap = old.cap ? old.cap * 2 : 64;
-	m->e = pgs_xcalloc(m->cap, sizeof(*m->e));
-	m->n = 0;
-	for (i = 0; i < old.cap; i++)
-		if (old.e[i].k)
-			map_put(m, old.e[i].k, old.e[i].klen, old.e[i].h, old.e[i].v);
-	free(old.e);
-}
-
-/* Insert or replace. */
-static void
-map_put(struct map *m, const char *k, size_t klen, uint64_t h, void *v)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap)
-		map_grow(m);
-	for (i = h & (m->cap - 1); m->e[i].k; i = (i + 1) & (m->cap - 1))
-		if (m->e[i].h == h && m->e[i].klen == klen && memcmp(m->e[i].k, k, klen) == 0) {
-			m->e[i].v = v;
-			return;
-		}
-	m->e[i] = (struct ent){ h, k, klen, v };
-	m->n++;
-}
-
-static void
-map_clear(struct map *m)
-{
-	if (m->cap)
-		memset(m->e, 0, m->cap * sizeof(*m->e));
-	m->n = 0;
-}
-
-static void
-map_free(struct map *m)
-{
-	free(m->e);
-	m->e = NULL;
-	m->cap = m->n = 0;
-}
-
 /* ---- the registry ---- */
 
 struct sid {
@@ -211,11 +122,10 @@ struct nsx {
 
 struct pgs_registry {
 	struct arena a;
-	struct map names;        /* display name -> struct lk, or a bad-name sentinel */
-	struct map lookups;      /* lookup -> struct lk */
-	struct map uids;         /* uid -> struct player */
-	struct map sids;         /* "source\x1fspid" -> struct player */
-	struct lk *last;         /* the lk of the last name looked up: saves a hash */
+	pgs_map names;           /* display name -> struct lk, or a bad-name sentinel */
+	pgs_map lookups;         /* lookup -> struct lk */
+	pgs_map uids;            /* uid -> struct player */
+	pgs_map sids;            /* "source\x1fspid" -> struct player */
 	pgs_buf key;             /* scratch for composite keys */
 	char *norm;              /* scratch for normalizing */
 	size_t normcap;
@@ -225,7 +135,7 @@ struct pgs_registry {
 
 	const char **triples;    /* new source ids: n × {source, spid, uid} */
 	size_t ntriples, captriples;
-	struct map unres_map;    /* "lookup\x1fsource" -> struct unres */
+	pgs_map unres_map;       /* "lookup\x1fsource" -> struct unres */
 	struct unres **unres;
 	size_t nunres, capunres;
 
@@ -241,16 +151,16 @@ struct pgs_registry {
 	 * which team-game ("g\x1fGAME\x1fTEAM\x1fUID"), and which source listed
 	 * each team-game ("G\x1fGAME\x1fTEAM").  Filled from the rows resolved so far.
 	 */
-	struct map ctx;
+	pgs_map ctx;
 	/*
 	 * The "g" and "G" entries live only while their game's rows stream by
 	 * (input is grouped by game): a map and arena of their own, emptied when
 	 * the game changes, so memory is bounded by one game, not by the input.
 	 */
-	struct map gctx;
+	pgs_map gctx;
 	struct arena ga;
 	char *cur_game;
-	struct map nsx;          /* suffix-free lookup -> struct nsx; built on first need */
+	pgs_map nsx;             /* suffix-free lookup -> struct nsx; built on first need */
 	int nsx_built;
 
 	/*
@@ -263,6 +173,7 @@ struct pgs_registry {
 	size_t nteam_seasons, capteam_seasons;
 
 	long nplayers, nsids, naliases, nnames, registered, learned, suffix_matched, ambiguous;
+	long game_spelling, box_matched, box_refused;
 	long nts_known, nts_learned;
 };
 
@@ -301,17 +212,15 @@ pgs_registry_new(void)
 static void
 free_players(pgs_registry *r)
 {
-	size_t i;
+	size_t pos;
+	void *v;
 
-	for (i = 0; i < r->uids.cap; i++)
-		if (r->uids.e[i].k)
-			free(((struct player *)r->uids.e[i].v)->sids);
-	for (i = 0; i < r->lookups.cap; i++)
-		if (r->lookups.e[i].k)
-			free(((struct lk *)r->lookups.e[i].v)->players);
-	for (i = 0; i < r->nsx.cap; i++)
-		if (r->nsx.e[i].k)
-			free(((struct nsx *)r->nsx.e[i].v)->players);
+	for (pos = 0; pgs_map_next(&r->uids, &pos, &v);)
+		free(((struct player *)v)->sids);
+	for (pos = 0; pgs_map_next(&r->lookups, &pos, &v);)
+		free(((struct lk *)v)->players);
+	for (pos = 0; pgs_map_next(&r->nsx, &pos, &v);)
+		free(((struct nsx *)v)->players);
 }
 
 void
@@ -320,16 +229,16 @@ pgs_registry_free(pgs_registry *r)
 	if (!r)
 		return;
 	free_players(r);
-	map_free(&r->names);
-	map_free(&r->lookups);
-	map_free(&r->uids);
-	map_free(&r->sids);
-	map_free(&r->unres_map);
-	map_free(&r->ctx);
-	map_free(&r->gctx);
+	pgs_map_free(&r->names, NULL);
+	pgs_map_free(&r->lookups, NULL);
+	pgs_map_free(&r->uids, NULL);
+	pgs_map_free(&r->sids, NULL);
+	pgs_map_free(&r->unres_map, NULL);
+	pgs_map_free(&r->ctx, NULL);
+	pgs_map_free(&r->gctx, NULL);
 	arena_free(&r->ga);
 	free(r->cur_game);
-	map_free(&r->nsx);
+	pgs_map_free(&r->nsx, NULL);
 	pgs_buf_free(&r->key);
 	free(r->norm);
 	free(r->file_aliases);
@@ -342,28 +251,31 @@ pgs_registry_free(pgs_registry *r)
 	free(r);
 }
 
+/* The entry of lookup s (len bytes, not necessarily NUL-terminated there). */
 static struct lk *
 lk_get(pgs_registry *r, const char *s, size_t len, int create)
 {
-	uint64_t h = hash(s, len);
-	struct lk *lk = map_get(&r->lookups, s, len, h);
+	struct lk *lk;
 
-	if (lk || !create)
+	if (s[len] != '\0') {
+		pgs_buf_reset(&r->key);
+		pgs_buf_add(&r->key, s, len);
+		s = r->key.s;
+	}
+	if ((lk = pgs_map_get(&r->lookups, s)) != NULL || !create)
 		return lk;
 	lk = arena_alloc(&r->a, sizeof(*lk));
 	memset(lk, 0, sizeof(*lk));
 	lk->s = arena_strndup(&r->a, s, len);
 	lk->len = len;
-	map_put(&r->lookups, lk->s, len, h, lk);
+	pgs_map_put(&r->lookups, lk->s, lk);
 	return lk;
 }
 
 static struct player *
 player_get(const pgs_registry *r, const char *uid)
 {
-	size_t n = strlen(uid);
-
-	return map_get(&r->uids, uid, n, hash(uid, n));
+	return pgs_map_get(&r->uids, uid);
 }
 
 /* The lookup part of a uid: "marcuswilliams_002" -> "marcuswilliams". */
@@ -434,7 +346,8 @@ nsx_index(pgs_registry *r, struct player *p)
 	const char *key = p->lk->s;
 	char *full, *ns;
 	struct nsx *x;
-	uint64_t h;
+	void **slot;
+	int added;
 
 	p->suffix = "";
 	/* a player known only by uid has no name to split: his lookup stands as it is */
@@ -442,12 +355,13 @@ nsx_index(pgs_registry *r, struct player *p)
 		key = ns;
 		p->suffix = arena_strdup(&r->a, suffix_of(full, ns));
 	}
-	h = hash(key, strlen(key));
-	if ((x = map_get(&r->nsx, key, strlen(key), h)) == NULL) {
+	slot = pgs_map_slot(&r->nsx, key, &added);
+	if (added) {
 		x = arena_alloc(&r->a, sizeof(*x));
 		memset(x, 0, sizeof(*x));
-		map_put(&r->nsx, arena_strdup(&r->a, key), strlen(key), h, x);
+		*slot = x;
 	}
+	x = *slot;
 	GROW(x->players, x->n, x->cap);
 	x->players[x->n++] = p;
 }
@@ -456,14 +370,14 @@ nsx_index(pgs_registry *r, struct player *p)
 static void
 nsx_build(pgs_registry *r)
 {
-	size_t i;
+	size_t pos;
+	void *v;
 
 	if (r->nsx_built)
 		return;
 	r->nsx_built = 1;
-	for (i = 0; i < r->uids.cap; i++)
-		if (r->uids.e[i].k)
-			nsx_index(r, r->uids.e[i].v);
+	for (pos = 0; pgs_map_next(&r->uids, &pos, &v);)
+		nsx_index(r, v);
 }
 
 static struct player *
@@ -485,7 +399,7 @@ player_add(pgs_registry *r, const char *uid, const char *lookup, size_t lookuple
 	p->lk = lk;
 	GROW(lk->players, lk->nplayers, lk->capplayers);
 	lk->players[lk->nplayers++] = p;
-	map_put(&r->uids, p->uid, strlen(p->uid), hash(p->uid, strlen(p->uid)), p);
+	pgs_map_put(&r->uids, p->uid, p);
 	r->nplayers++;
 	if (r->nsx_built)
 		nsx_index(r, p);
@@ -527,14 +441,13 @@ player_sid(const struct player *p, const char *source)
 static int
 sid_add(pgs_registry *r, struct player *p, const char *source, const char *spid)
 {
-	const char *k = sid_key(r, source, spid);
-	size_t klen = r->key.len;
-	uint64_t h = hash(k, klen);
+	int added;
+	void **slot = pgs_map_slot(&r->sids, sid_key(r, source, spid), &added);
 	struct sid s;
 
-	if (map_get(&r->sids, k, klen, h))
+	if (!added)
 		return 0;
-	map_put(&r->sids, arena_strndup(&r->a, k, klen), klen, h, p);
+	*slot = p;
 	s.source = arena_strdup(&r->a, source);
 	s.spid = arena_strdup(&r->a, spid);
 	GROW(p->sids, p->nsids, p->capsids);
@@ -679,12 +592,16 @@ pgs_registry_load(pgs_registry *r, pgs_store *st)
 const char *
 pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **why)
 {
-	uint64_t h = hash(name, len);
-	struct lk *lk = map_get(&r->names, name, len, h);
+	struct lk *lk;
 	size_t need;
 	int n;
 
-	if (!lk) {
+	/* a NUL inside the name would cut the key short: such a name has no lookup */
+	if (memchr(name, '\0', len)) {
+		*why = "is not valid UTF-8 text";
+		return NULL;
+	}
+	if ((lk = pgs_map_get(&r->names, name)) == NULL) {
 		/* NFKD can expand a character into several letters; 18 bytes per
 		 * input byte covers the longest compatibility decomposition. */
 		need = 18 * len + 16;
@@ -693,24 +610,20 @@ pgs_registry_lookup(pgs_registry *r, const char *name, size_t len, const char **
 			r->normcap = need;
 			r->norm = pgs_xmalloc(need);
 		}
-		if (memchr(name, '\0', len))
-			n = -1;
-		else
-			n = pgs_player_lookup(name, r->norm, r->normcap);
+		n = pgs_player_lookup(name, r->norm, r->normcap);
 		if (n < 0)
 			lk = &bad_utf8;
 		else if (n == 0)
 			lk = &bad_empty;
 		else
 			lk = lk_get(r, r->norm, (size_t)n, 1);
-		map_put(&r->names, arena_strndup(&r->a, name, len), len, h, lk);
+		pgs_map_put(&r->names, name, lk);
 		r->nnames++;
 	}
 	if (lk == &bad_utf8 || lk == &bad_empty) {
 		*why = lk == &bad_utf8 ? "is not valid UTF-8 text" : "has no letters or digits";
 		return NULL;
 	}
-	r->last = lk;
 	return lk->s;
 }
 
@@ -734,16 +647,10 @@ ctx_key(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 }
 
 /* Game-scoped kinds go to the per-game map. */
-static struct map *
+static pgs_map *
 ctx_map(pgs_registry *r, char kind)
 {
 	return kind == 'g' || kind == 'G' ? &r->gctx : &r->ctx;
-}
-
-static struct arena *
-ctx_arena(pgs_registry *r, char kind)
-{
-	return kind == 'g' || kind == 'G' ? &r->ga : &r->a;
 }
 
 /* A row of another game: forget the previous game's context. */
@@ -752,7 +659,7 @@ ctx_enter_game(pgs_registry *r, const char *game)
 {
 	if (!game || !*game || (r->cur_game && strcmp(r->cur_game, game) == 0))
 		return;
-	map_clear(&r->gctx);
+	pgs_map_clear(&r->gctx, NULL);
 	arena_free(&r->ga);
 	free(r->cur_game);
 	r->cur_game = pgs_xstrdup(game);
@@ -761,22 +668,14 @@ ctx_enter_game(pgs_registry *r, const char *game)
 static int
 ctx_has(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
-	const char *k = ctx_key(r, kind, a, b, c);
-
-	return map_get(ctx_map(r, kind), k, r->key.len, hash(k, r->key.len)) != NULL;
+	return pgs_map_has(ctx_map(r, kind), ctx_key(r, kind, a, b, c));
 }
 
 /* Returns 1 when the entry is new. */
 static int
 ctx_put(pgs_registry *r, char kind, const char *a, const char *b, const char *c)
 {
-	const char *k = ctx_key(r, kind, a, b, c);
-	uint64_t h = hash(k, r->key.len);
-
-	if (map_get(ctx_map(r, kind), k, r->key.len, h))
-		return 0;
-	map_put(ctx_map(r, kind), arena_strndup(ctx_arena(r, kind), k, r->key.len), r->key.len, h, r);
-	return 1;
+	return pgs_map_add(ctx_map(r, kind), ctx_key(r, kind, a, b, c));
 }
 
 /* Value of a "G" entry listed by several sources. */
@@ -790,23 +689,20 @@ static const char several_sources[] = "";
 static void
 ctx_game(pgs_registry *r, const char *game, const char *team, const char *source)
 {
-	const char *k = ctx_key(r, 'G', game, team, NULL);
-	uint64_t h = hash(k, r->key.len);
-	const char *v = map_get(&r->gctx, k, r->key.len, h);
+	int added;
+	void **slot = pgs_map_slot(&r->gctx, ctx_key(r, 'G', game, team, NULL), &added);
 
-	if (!v)
-		map_put(&r->gctx, arena_strndup(&r->ga, k, r->key.len), r->key.len, h,
-		    arena_strdup(&r->ga, source));
-	else if (v != several_sources && strcmp(v, source) != 0)
-		map_put(&r->gctx, k, r->key.len, h, (void *)several_sources);
+	if (added)
+		*slot = arena_strdup(&r->ga, source);
+	else if (*slot != several_sources && strcmp(*slot, source) != 0)
+		*slot = (void *)several_sources;
 }
 
 /* 1 when a source other than source listed the team-game. */
 static int
 ctx_game_known(pgs_registry *r, const char *game, const char *team, const char *source)
 {
-	const char *k = ctx_key(r, 'G', game, team, NULL);
-	const char *v = map_get(&r->gctx, k, r->key.len, hash(k, r->key.len));
+	const char *v = pgs_map_get(&r->gctx, ctx_key(r, 'G', game, team, NULL));
 
 	return v && (v == several_sources || strcmp(v, source) != 0);
 }
@@ -963,7 +859,7 @@ suffix_match(pgs_registry *r, const char *name, const char *source, const char *
 	if (split_suffix(r, name, &full, &ns) < 0)
 		return NULL;
 	suffix = suffix_of(full, ns);
-	if ((x = map_get(&r->nsx, ns, strlen(ns), hash(ns, strlen(ns)))) == NULL)
+	if ((x = pgs_map_get(&r->nsx, ns)) == NULL)
 		return NULL;
 	for (i = 0; i < x->n; i++) {
 		p = x->players[i];
@@ -1040,46 +936,39 @@ register_player(pgs_registry *r, struct lk *lk, const char *name, const char *so
 	res->status = PGS_REG_NEW;
 }
 
-int
-pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
-    const char *source, const char *spid, const struct pgs_reg_context *ctx,
-    int do_register, struct pgs_resolution *res)
+/*
+ * Rules 1 to 3b: the row's own spelling and id.  Returns 1 with res set when
+ * one of them names the player; else 0, *ambiguous set when rule 3b found
+ * several players the row could be.
+ */
+static int
+by_spelling(pgs_registry *r, struct lk *lk, const char *name, const char *source,
+    const char *spid, const struct pgs_reg_context *ctx, struct pgs_resolution *res,
+    int *ambiguous)
 {
-	struct lk *lk = r->last && r->last->s == lookup ? r->last : lk_get(r, lookup, strlen(lookup), 1);
 	struct player *p;
 	const char *uid, *have;
-	int ambiguous;
 
-	res->lookup = lk->s;
-	res->uid = NULL;
-	res->status = PGS_REG_UNRESOLVED;
-	if (ctx)
-		ctx_enter_game(r, ctx->game_id);
-	if (source && !*source)
-		source = NULL;
-	if (spid && !*spid)
-		spid = NULL;
-
+	*ambiguous = 0;
 	/* 1: a known source id names the player, whatever the spelling */
-	if (source && spid) {
-		const char *k = sid_key(r, source, spid);
-
-		if ((p = map_get(&r->sids, k, r->key.len, hash(k, r->key.len))) != NULL) {
-			set(res, p, lk);
-			/* a spelling nobody else has: other sources may print it too */
-			if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
-				decide_alias(r, lk, p, "source-id");
-			goto done;
-		}
+	if (source && spid && (p = pgs_map_get(&r->sids, sid_key(r, source, spid))) != NULL) {
+		set(res, p, lk);
+		/* a spelling nobody else has: other sources may print it too */
+		if (res->status == PGS_REG_ALIAS && lk->nplayers == 0 && !initialed(r, name))
+			decide_alias(r, lk, p, "source-id");
+		return 1;
 	}
-	/* 2: an alias */
+	/* 2: an alias, unless the row's own id says its player is someone else */
 	if (lk->alias && (uid = alias_uid(r, lk->alias)) != NULL) {
 		p = player_get(r, uid);
-		res->uid = uid;
-		res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
-		if (p && source && spid && !player_sid(p, source))
-			learn(r, p, source, spid);
-		goto done;
+		if (!p || !source || !spid || (have = player_sid(p, source)) == NULL ||
+		    strcmp(have, spid) == 0) {
+			res->uid = uid;
+			res->status = p && p->lk == lk ? PGS_REG_RESOLVED : PGS_REG_ALIAS;
+			if (p && source && spid && !player_sid(p, source))
+				learn(r, p, source, spid);
+			return 1;
+		}
 	}
 	/* 3: one player with this lookup, and not known under another id of this source */
 	if (lk->nplayers == 1) {
@@ -1089,49 +978,324 @@ pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
 			if (source && spid && !have)
 				learn(r, p, source, spid);
 			set(res, p, lk);
-			goto done;
+			return 1;
 		}
 	}
 	/* 3b: nobody has this lookup: the same name but for a suffix, seen for this team */
 	if (lk->nplayers == 0) {
-		if ((p = suffix_match(r, name, source, spid, ctx, &ambiguous)) != NULL) {
+		if ((p = suffix_match(r, name, source, spid, ctx, ambiguous)) != NULL) {
 			decide_alias(r, lk, p, "suffix-insensitive");
 			if (source && spid && !player_sid(p, source))
 				learn(r, p, source, spid);
 			res->uid = p->uid;
 			res->status = PGS_REG_ALIAS;
 			r->suffix_matched++;
-			goto done;
-		}
-		/* registering would make a third person of one of the two */
-		if (ambiguous) {
-			r->ambiguous++;
-			return 0;
+			return 1;
 		}
 	}
-	/* 4: register */
-	if (do_register) {
-		register_player(r, lk, name, source, spid, ctx ? ctx->game_id : NULL, res);
-		if (res->status == PGS_REG_NEW)
-			goto noted;
-		goto done;
-	}
-	/* 5: unresolved */
 	return 0;
-done:
-	/*
-	 * "new" marks the rows of the game that registered the player, in every
-	 * run: a rerun or a resumed batch must produce the same rows as the run
-	 * that first registered him.
-	 */
-	if (res->status == PGS_REG_RESOLVED && ctx && ctx->game_id) {
-		const struct player *np = player_get(r, res->uid);
+}
 
-		if (np && np->first_game && strcmp(np->first_game, ctx->game_id) == 0)
-			res->status = PGS_REG_NEW;
+/* Where a row of a game stands while the game is resolved. */
+enum { ROW_LEFT = 0, ROW_DONE };
+/* How a leftover's partner was found (rules 6 and 7). */
+enum { BY_NONE = 0, BY_SPELLING, BY_BOX_SCORE };
+
+/*
+ * A resolved row: "new" marks the rows of the game that registered the
+ * player, in every run (a rerun or a resumed batch must produce the same
+ * rows as the run that first registered him); the row's player joins the
+ * run's context; the row takes his canonical lookup and name.
+ */
+static void
+row_done(pgs_registry *r, struct pgs_reg_row *w)
+{
+	const struct player *p = player_get(r, w->res.uid);
+
+	w->state_ = ROW_DONE;
+	if (p && w->res.status == PGS_REG_RESOLVED && w->ctx.game_id && p->first_game &&
+	    strcmp(p->first_game, w->ctx.game_id) == 0)
+		w->res.status = PGS_REG_NEW;
+	ctx_note(r, &w->ctx, w->source, w->res.uid);
+	if (p) {
+		w->res.lookup = p->lk->s;
+		w->res.full_name = p->name;
 	}
-noted:
-	ctx_note(r, ctx, source, res->uid);
+}
+
+static int
+spelled(pgs_registry *r, struct pgs_reg_row *w, int *ambiguous)
+{
+	struct lk *lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+
+	w->res.lookup = lk->s;
+	return by_spelling(r, lk, w->name, w->source, w->spid, &w->ctx, &w->res, ambiguous);
+}
+
+static int
+same_team(const struct pgs_reg_row *a, const struct pgs_reg_row *b)
+{
+	return a->ctx.team_abbr && b->ctx.team_abbr && strcmp(a->ctx.team_abbr, b->ctx.team_abbr) == 0;
+}
+
+static int
+same_source(const struct pgs_reg_row *a, const struct pgs_reg_row *b)
+{
+	return a->source && b->source ? strcmp(a->source, b->source) == 0 : a->source == b->source;
+}
+
+/* 1 when a row of w's source in w's team-game, other than w, is resolved to uid. */
+static int
+claimed(const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w, const char *uid)
+{
+	for (size_t k = 0; k < n; k++)
+		if (&rows[k] != w && rows[k].state_ == ROW_DONE && rows[k].res.uid &&
+		    same_source(&rows[k], w) && same_team(&rows[k], w) &&
+		    strcmp(rows[k].res.uid, uid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when row j (another source, the same team-game) may be leftover w's
+ * partner: left over itself, or resolved to a player that no row of w's
+ * source there has and that no id of w's source tells apart from w.
+ */
+static int
+open_for(pgs_registry *r, const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w,
+    const struct pgs_reg_row *j)
+{
+	const struct player *p;
+	const char *have;
+
+	if (j == w || same_source(j, w) || !same_team(j, w))
+		return 0;
+	if (j->state_ == ROW_LEFT)
+		return 1;
+	if (!j->res.uid || claimed(rows, n, w, j->res.uid))
+		return 0;
+	p = player_get(r, j->res.uid);
+	return !(p && w->source && w->spid && (have = player_sid(p, w->source)) != NULL &&
+	    strcmp(have, w->spid) != 0);
+}
+
+const char *const pgs_reg_line_fields[PGS_REG_NLINE] = {
+	"points", "total_rebounds", "assists", "fg_makes", "fg_attempts", "three_pt_makes",
+	"three_pt_attempts", "ft_makes", "ft_attempts", "steals", "blocks", "turnovers",
+	"personal_fouls",
+};
+
+/* The fields rule 7 compares, as its alias rule records them. */
+#define BOX_FIELDS "minutes,points,total_rebounds,assists,fg_makes,fg_attempts," \
+	"three_pt_makes,three_pt_attempts,ft_makes,ft_attempts,steals,blocks,turnovers,personal_fouls"
+
+/* A played line with every value known, not all zeros. */
+static int
+line_full(const struct pgs_reg_line *l)
+{
+	long sum = 0;
+
+	if (!l->active || !l->has_secs || l->has != (1u << PGS_REG_NLINE) - 1)
+		return 0;
+	for (int k = 0; k < PGS_REG_NLINE; k++)
+		sum |= l->stat[k];
+	return sum != 0;
+}
+
+/*
+ * Two full lines of one player: every stat equal, and the minutes within
+ * what the two printings round away (whole minutes are rounded from the real
+ * time, "MM:SS" cut to the second; two whole-minute printings must agree).
+ */
+static int
+same_line(const struct pgs_reg_line *a, const struct pgs_reg_line *b)
+{
+	long d = a->secs > b->secs ? a->secs - b->secs : b->secs - a->secs;
+	long slack = a->slack >= 30 && b->slack >= 30 ? 0 : (long)a->slack + b->slack;
+
+	for (int k = 0; k < PGS_REG_NLINE; k++)
+		if (a->stat[k] != b->stat[k])
+			return 0;
+	return d <= slack;
+}
+
+/* 1 when another row of w's source in its team-game has w's line: it tells nobody apart. */
+static int
+line_shared(const struct pgs_reg_row *rows, size_t n, const struct pgs_reg_row *w)
+{
+	for (size_t k = 0; k < n; k++)
+		if (&rows[k] != w && same_source(&rows[k], w) && same_team(&rows[k], w) &&
+		    line_full(&rows[k].line) && same_line(&rows[k].line, &w->line))
+			return 1;
+	return 0;
+}
+
+/* The uid a candidate row stands for, NULL for a leftover. */
+static const char *
+row_uid(const struct pgs_reg_row *j)
+{
+	return j->state_ == ROW_DONE ? j->res.uid : NULL;
+}
+
+/*
+ * Rules 6 and 7 for leftover w: find the one row of another source in its
+ * team-game that is the same player, and remember it in w->partner_.
+ */
+static void
+find_partner(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w)
+{
+	const char *uid = NULL;
+	int cand = -1, tie = 0;
+
+	/* 6: the same spelling (lookups are interned: equal strings are one pointer) */
+	for (size_t j = 0; j < n && !tie; j++) {
+		if (rows[j].state_ != ROW_DONE || rows[j].lookup != w->lookup ||
+		    !open_for(r, rows, n, w, &rows[j]))
+			continue;
+		if (cand < 0) {
+			cand = (int)j;
+			uid = rows[j].res.uid;
+		} else if (strcmp(uid, rows[j].res.uid) != 0)
+			tie = 1;
+	}
+	if (cand >= 0 && !tie) {
+		w->partner_ = cand;
+		w->how_ = BY_SPELLING;
+		return;
+	}
+	/* 7: the same box score */
+	if (!line_full(&w->line))
+		return;
+	cand = -1;
+	tie = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (!line_full(&rows[j].line) || !same_line(&w->line, &rows[j].line) ||
+		    !open_for(r, rows, n, w, &rows[j]))
+			continue;
+		if (cand < 0)
+			cand = (int)j;
+		/* two sources' rows of one player count once; anything else is a tie */
+		else if (!row_uid(&rows[cand]) || !row_uid(&rows[j]) ||
+		    strcmp(row_uid(&rows[cand]), row_uid(&rows[j])) != 0)
+			tie = 1;
+	}
+	if (cand < 0)
+		return;
+	if (tie || line_shared(rows, n, w) || line_shared(rows, n, &rows[cand])) {
+		r->box_refused++;
+		return;
+	}
+	w->partner_ = cand;
+	w->how_ = BY_BOX_SCORE;
+}
+
+/* The box-score rule with its evidence: the game, the team, the sources, the fields. */
+static const char *
+box_rule(pgs_registry *r, const struct pgs_reg_row *w, const struct pgs_reg_row *partner)
+{
+	pgs_buf b = { 0 };
+	const char *rule;
+
+	pgs_buf_addf(&b, "box-score game=%s team=%s sources=%s,%s fields=" BOX_FIELDS,
+	    w->ctx.game_id ? w->ctx.game_id : "", w->ctx.team_abbr ? w->ctx.team_abbr : "",
+	    w->source ? w->source : "", partner->source ? partner->source : "");
+	rule = arena_strdup(&r->a, b.s);
+	pgs_buf_free(&b);
+	return rule;
+}
+
+/* Leftover w takes its partner's player, if the partner has one by now.  Returns 1 when it did. */
+static int
+take_partner(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w)
+{
+	const struct pgs_reg_row *pt = w->partner_ >= 0 ? &rows[w->partner_] : NULL;
+	struct player *p;
+	struct lk *lk;
+
+	if (!pt || pt->state_ != ROW_DONE || !pt->res.uid || claimed(rows, n, w, pt->res.uid) ||
+	    (p = player_get(r, pt->res.uid)) == NULL)
+		return 0;
+	lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+	set(&w->res, p, lk);
+	if (w->source && w->spid && !player_sid(p, w->source))
+		learn(r, p, w->source, w->spid);
+	if (w->how_ == BY_SPELLING) {
+		r->game_spelling++;
+		return 1;
+	}
+	r->box_matched++;
+	/* a spelling that could be someone else (an initial, a name 3b found twice) is not recorded */
+	if (lk->nplayers == 0 && !w->ambiguous_ && !initialed(r, w->name))
+		decide_alias(r, lk, p, box_rule(r, w, pt));
+	return 1;
+}
+
+/* The last word on a leftover: its spelling again (the game may have taught
+ * something since), its partner, registering, or unresolved. */
+static void
+settle(pgs_registry *r, struct pgs_reg_row *rows, size_t n, struct pgs_reg_row *w, int do_register)
+{
+	struct lk *lk;
+	int ambiguous;
+
+	if (spelled(r, w, &ambiguous) || take_partner(r, rows, n, w)) {
+		row_done(r, w);
+		return;
+	}
+	/* registering would make a third person of one of the two */
+	if (ambiguous || w->ambiguous_) {
+		r->ambiguous++;
+		return;
+	}
+	if (!do_register)
+		return;
+	lk = lk_get(r, w->lookup, strlen(w->lookup), 1);
+	register_player(r, lk, w->name, w->source, w->spid, w->ctx.game_id, &w->res);
+	if (w->res.status == PGS_REG_NEW) {
+		/* registered by this row: "new" already, the context and names as row_done gives them */
+		w->state_ = ROW_DONE;
+		ctx_note(r, &w->ctx, w->source, w->res.uid);
+		w->res.lookup = lk->s;
+		w->res.full_name = player_get(r, w->res.uid)->name;
+		return;
+	}
+	row_done(r, w);
+}
+
+int
+pgs_registry_resolve_game(pgs_registry *r, struct pgs_reg_row *rows, size_t n, int do_register)
+{
+	size_t i;
+	int pass;
+
+	for (i = 0; i < n; i++) {
+		struct pgs_reg_row *w = &rows[i];
+
+		w->res = (struct pgs_resolution){ w->lookup, NULL, NULL, PGS_REG_UNRESOLVED };
+		if (w->source && !*w->source)
+			w->source = NULL;
+		if (w->spid && !*w->spid)
+			w->spid = NULL;
+		w->state_ = ROW_LEFT;
+		w->partner_ = -1;
+		w->how_ = BY_NONE;
+		w->ambiguous_ = 0;
+		ctx_enter_game(r, w->ctx.game_id);
+	}
+	/* by spelling first, each row on its own, in input order */
+	for (i = 0; i < n; i++)
+		if (spelled(r, &rows[i], &rows[i].ambiguous_))
+			row_done(r, &rows[i]);
+	/* then the leftovers by what the game's other sources say */
+	for (i = 0; i < n; i++)
+		if (rows[i].state_ == ROW_LEFT)
+			find_partner(r, rows, n, &rows[i]);
+	/* then the rest: rows with a source id first, so a new player is registered
+	 * under the source that identifies him and the other spellings join him */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (rows[i].state_ == ROW_LEFT && (rows[i].spid != NULL) == (pass == 0))
+				settle(r, rows, n, &rows[i], do_register);
 	return 0;
 }
 
@@ -1143,15 +1307,13 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 	const char *src = u->source ? u->source : "";
 	const char *k;
 	struct unres *e;
-	uint64_t h;
 
 	pgs_buf_reset(&r->key);
 	pgs_buf_adds(&r->key, u->player_lookup);
 	pgs_buf_add(&r->key, "\x1f", 1);
 	pgs_buf_adds(&r->key, src);
 	k = r->key.s;
-	h = hash(k, r->key.len);
-	if ((e = map_get(&r->unres_map, k, r->key.len, h)) != NULL) {
+	if ((e = pgs_map_get(&r->unres_map, k)) != NULL) {
 		e->u.count += u->count > 0 ? u->count : 1;
 		return;
 	}
@@ -1163,7 +1325,7 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 	e->u.game_id = arena_strdup(&r->a, u->game_id);
 	e->u.game_date = arena_strdup(&r->a, u->game_date);
 	e->u.count = u->count > 0 ? u->count : 1;
-	map_put(&r->unres_map, arena_strndup(&r->a, k, r->key.len), r->key.len, h, e);
+	pgs_map_put(&r->unres_map, k, e);
 	GROW(r->unres, r->nunres, r->capunres);
 	r->unres[r->nunres++] = e;
 }
@@ -1229,7 +1391,7 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 	r->ntriples = 0;
 	r->nteam_seasons = 0;
 	r->nunres = 0;
-	map_clear(&r->unres_map);
+	pgs_map_clear(&r->unres_map, NULL);
 	for (i = 0; i < r->nfile_aliases; i++)
 		if (alias_uid(r, r->file_aliases[i]))
 			r->file_aliases[i]->saved = 1;
@@ -1250,68 +1412,14 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 	s->source_ids_learned = r->learned;
 	s->suffix_matched = r->suffix_matched;
 	s->ambiguous = r->ambiguous;
+	s->game_spelling = r->game_spelling;
+	s->box_matched = r->box_matched;
+	s->box_refused = r->box_refused;
 	s->team_seasons = r->nts_known;
 	s->team_seasons_learned = r->nts_learned;
 }
 
 /* ---- the aliases file ---- */
-
-/*
- * Split a CSV line into at most nf fields, in place.  Fields may be quoted
- * with "…" ("" inside is a quote); unquoted fields are trimmed.  Returns the
- * number of fields, or -1 for an unterminated quote.
- */
-static int
-csv_split(char *s, char **f, int nf)
-{
-	int n = 0;
-	char *w;
-
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (n == nf)
-			return nf + 1;   /* too many */
-		if (*s == '"') {
-			f[n++] = w = ++s;
-			for (;;) {
-				if (!*s)
-					return -1;
-				if (*s == '"' && s[1] == '"') {
-					*w++ = '"';
-					s += 2;
-				} else if (*s == '"') {
-					s++;
-					break;
-				} else
-					*w++ = *s++;
-			}
-			*w = '\0';
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s && *s != ',')
-				return -1;
-		} else {
-			char *end;
-
-			f[n++] = s;
-			s += strcspn(s, ",");
-			end = s;
-			while (end > f[n - 1] && (end[-1] == ' ' || end[-1] == '\t'))
-				end--;
-			if (*s == ',') {
-				*end = '\0';
-				s++;
-				continue;
-			}
-			*end = '\0';
-			return n;
-		}
-		if (!*s)
-			return n;
-		s++;   /* the comma after a quoted field */
-	}
-}
 
 /* Add one alias from the file; 0, or -1 with *why set. */
 static int
@@ -1366,10 +1474,10 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 	ssize_t len;
 	long lineno = 0;
 	int n, first = 1, ret = -2;
-	const char *why;
+	const char *why, *err;
 
 	if (!f) {
-		pgs_err("cannot open aliases file '%s': %s", path, strerror(errno));
+		pgs_err_errno("cannot open aliases file '%s'", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -1378,9 +1486,9 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 			line[--len] = '\0';
 		if (line[strspn(line, " \t")] == '\0' || line[strspn(line, " \t")] == '#')
 			continue;
-		n = csv_split(line, fld, 2);
+		n = pgs_csv_splitx(line, (size_t)len, fld, 2, PGS_CSV_TRIM, &err);
 		if (n < 0) {
-			pgs_err("%s:%ld: unterminated quote", path, lineno);
+			pgs_err("%s:%ld: %s", path, lineno, err);
 			goto out;
 		}
 		if (n != 2) {
@@ -1399,7 +1507,7 @@ pgs_registry_read_aliases(pgs_registry *r, const char *path)
 		}
 	}
 	if (ferror(f)) {
-		pgs_err("read error on aliases file '%s': %s", path, strerror(errno));
+		pgs_err_errno("read error on aliases file '%s'", path);
 		ret = -1;
 		goto out;
 	}

@@ -10,12 +10,19 @@
  * aliases file, unresolved names, team-seasons) in one call each, by
  * pgs_registry_flush().
  *
+ * A game's rows are resolved together (pgs_registry_resolve_game), first by
+ * spelling, each row on its own (rules 1–3b), then the rows left over by
+ * what the other sources of the game say (rules 6 and 7), and only then are
+ * new players registered (rule 4).
+ *
  * Rules, in order, for a row's (lookup, source, source_player_id):
  *   1. (source, source_player_id) is known: its uid; ALIAS when that player's
  *      lookup differs from the row's, else RESOLVED.  A spelling no player
  *      has becomes an alias (rule "source-id"), so sources without ids
  *      resolve it too.
- *   2. the lookup is an alias (aliases file, then the store): ALIAS.
+ *   2. the lookup is an alias (aliases file, then the store): ALIAS; not
+ *      when the alias's player has another id of the row's source (the
+ *      spelling then names someone else).
  *   3. exactly one player has the lookup and has no different id for this
  *      source: RESOLVED (a new source id is remembered and flushed).
  *   3b. no player has the lookup: exactly one player whose name is the
@@ -26,10 +33,28 @@
  *      the spelling becomes an alias (rule "suffix-insensitive").  Several
  *      such players (father and son): UNRESOLVED, even with a store to
  *      register in.
+ *   6. same game, same spelling: a row of another source in the row's
+ *      team-game carries the row's very spelling and resolved to a player
+ *      no row of the row's source in that team-game has (a namesake the id
+ *      of another source told apart, an initialed name): ALIAS or RESOLVED;
+ *      nothing is recorded, the spelling being ambiguous by nature.
+ *   7. box score: the row's full stat line (struct pgs_reg_line) equals
+ *      that of exactly one row of another source in its team-game whose
+ *      player no row of the row's source there has (or that is left over
+ *      itself), and neither line is shared by another row of its source in
+ *      the team-game: that row's player (registered first, when both are
+ *      new and do_register).  The spelling becomes an alias (rule
+ *      "box-score game=… team=… sources=… fields=…", the evidence) when
+ *      nobody has it and it is no initial; a row 3b left ambiguous gets
+ *      the player but no alias.
  *   4. with do_register: among namesakes no source id tells apart, the
  *      first (RESOLVED); else a new player lookup_NNN, the first number
- *      free (NEW), written to the store at the next flush.
+ *      free (NEW), written to the store at the next flush.  Rows with a
+ *      source id register before rows without one, each in input order.
  *   5. otherwise UNRESOLVED (uid NULL); the caller queues the name.
+ *
+ * Every row that resolves carries the player's canonical lookup and full
+ * name (players_registry), whichever spelling it came with.
  *
  * The context of rule 3b: the team-games are what this run resolved so far;
  * the team-seasons are those too, plus every (uid, team, season) an earlier
@@ -99,22 +124,57 @@ struct pgs_reg_context {
 };
 
 struct pgs_resolution {
-	const char *lookup;           /* player_lookup (registry-owned) */
+	const char *lookup;           /* the player's canonical player_lookup, else the row's own */
+	const char *full_name;        /* the player's canonical name; NULL when unresolved or unknown */
 	const char *uid;              /* universal_player_id, NULL when unresolved */
 	enum pgs_reg_status status;
 };
 
+/* The counting stats of a stat line (rule 7), in this order: points, total_rebounds,
+ * assists, fg_makes, fg_attempts, three_pt_makes, three_pt_attempts, ft_makes,
+ * ft_attempts, steals, blocks, turnovers, personal_fouls (raw-row field names). */
+#define PGS_REG_NLINE 13
+extern const char *const pgs_reg_line_fields[PGS_REG_NLINE];
+
 /*
- * Resolve one row.  lookup must come from pgs_registry_lookup(); name is the
- * display name (for registering and rule 3b); source, spid and ctx may be
- * NULL.  A row that resolves adds its player to the context.  With
- * do_register, rule 4 registers new players: in the cache at once (the row
- * gets its id), in the store at the next pgs_registry_flush(), all of them
- * in one round trip.  Returns 0 with *res filled.
+ * A row's stat line for rule 7.  It takes part only when it is full: an
+ * active row, minutes known, every stat known, and not all of them 0 (a DNP
+ * row, or a row of zeros, tells nobody apart).  Plus-minus and the split
+ * rebounds are left out: sources disagree on them for the same player.
  */
-int pgs_registry_resolve(pgs_registry *r, const char *lookup, const char *name,
-    const char *source, const char *spid, const struct pgs_reg_context *ctx,
-    int do_register, struct pgs_resolution *res);
+struct pgs_reg_line {
+	int active;                   /* player_status "active" */
+	int has_secs;                 /* minutes parsed */
+	long secs;                    /* minutes played, in seconds */
+	int slack;                    /* seconds the printed minutes may be off the real time:
+	                                 30 for whole minutes ("38"), 1 for "36:11" */
+	unsigned has;                 /* bit i: stat[i] is known */
+	long stat[PGS_REG_NLINE];
+};
+
+/* One row of a game for pgs_registry_resolve_game(). */
+struct pgs_reg_row {
+	/* in */
+	const char *lookup;           /* from pgs_registry_lookup() */
+	const char *name;             /* the display name (registering, rules 1, 3b, 7) */
+	const char *source, *spid;    /* may be NULL */
+	struct pgs_reg_context ctx;
+	struct pgs_reg_line line;
+	/* out */
+	struct pgs_resolution res;
+	/* private */
+	int state_, partner_, how_, ambiguous_;
+};
+
+/*
+ * Resolve the n rows of one game (the same ctx.game_id; a game may come in
+ * several calls, each call is paired within itself).  With do_register,
+ * rule 4 registers new players: in the cache at once (the rows get their
+ * ids), in the store at the next pgs_registry_flush(), all of them in one
+ * round trip.  Every rows[i].res is filled.  Memory and time: n rows, and
+ * n * n comparisons of one team's rows at worst.  Returns 0.
+ */
+int pgs_registry_resolve_game(pgs_registry *r, struct pgs_reg_row *rows, size_t n, int do_register);
 
 /* Count one unresolved row for the store's unresolved_player_names (strings copied;
  * counted per (lookup, source), the first row's team and game kept). */
@@ -139,6 +199,9 @@ struct pgs_registry_stats {
 	long names_cached;                          /* distinct names normalized */
 	long registered, source_ids_learned;        /* this run */
 	long suffix_matched, ambiguous;             /* rule 3b this run: matched, left ambiguous */
+	long game_spelling;                         /* rule 6 this run: matched */
+	long box_matched, box_refused;              /* rule 7 this run: matched; a line that
+	                                               matched but was tied or shared */
 	long team_seasons, team_seasons_learned;    /* known (store + run), new this run */
 };
 void pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s);

@@ -194,6 +194,46 @@ struct pgs_registry_cb {
 	int (*team_season)(const char *uid, const char *team_abbr, int season_year, void *arg);
 };
 
+/* ---- validation reads: one row of each (strings borrowed for the call) ---- */
+
+/* Aggregates of the summary rows of one team in one game.  "active" means
+ * is_active = 1; the *_due counts are the active rows where the value can
+ * be computed, the null_* counts those of them where it is NULL. */
+struct pgs_game_stats {
+	const char *game_id, *team_abbr;
+	const char *game_date;          /* min(game_date) */
+	const char *opponent_abbr;      /* min(opponent_team_abbr) */
+	long rows;                      /* count(*) */
+	long players;                   /* count(DISTINCT player_lookup) */
+	long active;
+	long null_minutes;              /* active, minutes_played NULL */
+	long usage_due, null_usage;     /* active, seconds_played > 0; usage_rate NULL */
+	long ts_due, null_ts;           /* active, fg_attempts + ft_attempts > 0; ts_pct NULL */
+	long efg_due, null_efg;         /* active, fg_attempts > 0; efg_pct NULL */
+	long points;                    /* sum(points), 0 when all NULL */
+	long team_points_min, team_points_max;   /* min/max(team_points), -1 when all NULL */
+	long opp_points_min, opp_points_max;     /* min/max(opponent_points), -1 when all NULL */
+	long seconds;                   /* sum(seconds_played), 0 when all NULL */
+	long unresolved;                /* registry_status = 'unresolved' */
+};
+
+/* raw_boxscores rows of one date and source. */
+struct pgs_raw_date {
+	const char *game_date, *source;
+	long rows;                      /* count(*) */
+	long games;                     /* count(DISTINCT game_id) */
+};
+
+/* Summary rows of one unresolved player_lookup in a window. */
+struct pgs_unresolved_name {
+	const char *player_lookup;
+	const char *player_name;        /* min(player_full_name) */
+	const char *team_abbr;          /* min(team_abbr) */
+	const char *first_date, *last_date;   /* min/max(game_date) */
+	long rows;                      /* count(*) */
+	long teams;                     /* count(DISTINCT team_abbr) */
+};
+
 struct pgs_store_ops {
 	const char *const *prefixes;      /* URI prefixes, e.g. { "sqlite:", NULL } */
 	/* uri is the whole URI, shown its redacted form for messages. */
@@ -253,6 +293,25 @@ struct pgs_store_ops {
 	 * For tests and debugging: a store-neutral look at what a store holds. */
 	int (*table_read)(pgs_store *st, const char *table,
 	    int (*fn)(const char *json, size_t len, void *arg), void *arg);
+
+	/*
+	 * Validation reads (pgs-validate): each is ONE GROUP BY query whose rows
+	 * are plain counts handed to fn; the checks are decided in validate.c.
+	 * A backend that does not have them yet leaves them NULL.
+	 * summary_games: player_game_summary rows of [from, to] grouped by
+	 *   (game_id, team_abbr), ordered by game_id, team_abbr.
+	 * raw_dates: raw_boxscores rows of [from, to] grouped by (game_date,
+	 *   source), ordered by game_date, source.
+	 * summary_unresolved: player_game_summary rows of [from, to] with
+	 *   registry_status 'unresolved', grouped by player_lookup, ordered by
+	 *   rows descending, then player_lookup.
+	 */
+	int (*summary_games)(pgs_store *st, const char *from, const char *to,
+	    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg);
+	int (*raw_dates)(pgs_store *st, const char *from, const char *to,
+	    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg);
+	int (*summary_unresolved)(pgs_store *st, const char *from, const char *to,
+	    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg);
 };
 
 /* Every backend's handle starts with this. */
@@ -301,5 +360,15 @@ extern const struct pgs_store_ops pgs_store_bq_ops;
 /* Helpers for backends. */
 /* Store an error for a read-only store asked to write. */
 int pgs_store_readonly(pgs_store *st, const char *what);
+
+/* Validation reads (see summary_games, raw_dates and summary_unresolved in
+ * pgs_store_ops); -1 (reported) on error, when fn returns -1, or when the
+ * backend does not have the primitive yet.  Implemented in validate.c. */
+int pgs_store_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg);
+int pgs_store_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg);
+int pgs_store_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg);
 
 #endif

@@ -1414,6 +1414,126 @@ bq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return rc == BQ_OK ? 0 : -1;
 }
 
+/* ---- validation reads (pgs-validate): one GROUP BY query each ---- */
+
+struct val_arg {
+	int (*game)(const struct pgs_game_stats *g, void *arg);
+	int (*raw)(const struct pgs_raw_date *d, void *arg);
+	int (*unresolved)(const struct pgs_unresolved_name *u, void *arg);
+	void *arg;
+};
+
+static int
+game_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	long v[17];
+
+	for (size_t i = 0; i < 17; i++)
+		v[i] = (long)cell_int(f, i + 4);
+	struct pgs_game_stats g = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), v[0], v[1], v[2],
+		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16] };
+
+	return a->game(&g, a->arg);
+}
+
+/* A validation query over [from, to]: BQ_OK → 0. */
+static int
+window_read(struct bq_store *b, const char *sql, const char *from, const char *to, row_fn fn,
+    void *arg)
+{
+	json_t *ps = json_array();
+
+	param(ps, "from", "DATE", from);
+	param(ps, "to", "DATE", to);
+	return bq_query(b, sql, ps, fn, arg, NULL, 0) == BQ_OK ? 0 : -1;
+}
+
+static int
+bq_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .game = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+#define ACTIVE_AND(cond) "COUNTIF(is_active AND " cond ")"
+	pgs_buf_addf(&q, "SELECT game_id, team_abbr, CAST(MIN(game_date) AS STRING),"
+	    " MIN(opponent_team_abbr), COUNT(*), COUNT(DISTINCT player_lookup), COUNTIF(is_active),"
+	    " " ACTIVE_AND("minutes_played IS NULL") ","
+	    " " ACTIVE_AND("seconds_played > 0") ","
+	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
+	    " IFNULL(SUM(points), 0), IFNULL(MIN(team_points), -1), IFNULL(MAX(team_points), -1),"
+	    " IFNULL(MIN(opponent_points), -1), IFNULL(MAX(opponent_points), -1),"
+	    " IFNULL(SUM(seconds_played), 0), COUNTIF(registry_status = 'unresolved')"
+	    " FROM %s WHERE game_date BETWEEN @from AND @to"
+	    " GROUP BY game_id, team_abbr ORDER BY game_id, team_abbr", fq(b, 0, PGS_TABLE_SUMMARY));
+#undef ACTIVE_AND
+	rc = window_read(b, q.s, from, to, game_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+static int
+raw_date_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_raw_date d = { cell(f, 0), cell(f, 1), (long)cell_int(f, 2), (long)cell_int(f, 3) };
+
+	return a->raw(&d, a->arg);
+}
+
+static int
+bq_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .raw = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT CAST(game_date AS STRING), source, COUNT(*), COUNT(DISTINCT game_id)"
+	    " FROM %s WHERE game_date BETWEEN @from AND @to GROUP BY game_date, source"
+	    " ORDER BY game_date, source", fq(b, 0, PGS_TABLE_RAW));
+	rc = window_read(b, q.s, from, to, raw_date_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
+static int
+unresolved_name_row(json_t *f, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_unresolved_name u = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), cell(f, 4),
+		(long)cell_int(f, 5), (long)cell_int(f, 6) };
+
+	return a->unresolved(&u, a->arg);
+}
+
+static int
+bq_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct val_arg a = { .unresolved = fn, .arg = arg };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_addf(&q, "SELECT player_lookup, MIN(player_full_name), MIN(team_abbr),"
+	    " CAST(MIN(game_date) AS STRING), CAST(MAX(game_date) AS STRING), COUNT(*),"
+	    " COUNT(DISTINCT team_abbr) FROM %s WHERE game_date BETWEEN @from AND @to"
+	    " AND registry_status = 'unresolved' GROUP BY player_lookup"
+	    " ORDER BY COUNT(*) DESC, player_lookup", fq(b, 0, PGS_TABLE_SUMMARY));
+	rc = window_read(b, q.s, from, to, unresolved_name_row, &a);
+	pgs_buf_free(&q);
+	return rc;
+}
+
 static const char *const bq_prefixes[] = { "bigquery://", NULL };
 
 const struct pgs_store_ops pgs_store_bq_ops = {
@@ -1433,4 +1553,7 @@ const struct pgs_store_ops pgs_store_bq_ops = {
 	.registry_load = bq_registry_load,
 	.registry_write = bq_registry_write,
 	.table_read = bq_table_read,
+	.summary_games = bq_summary_games,
+	.raw_dates = bq_raw_dates,
+	.summary_unresolved = bq_summary_unresolved,
 };

@@ -1160,6 +1160,107 @@ pg_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return rc;
 }
 
+/* ---- validation reads (pgs-validate): one GROUP BY each ---- */
+
+struct val_arg {
+	int (*game)(const struct pgs_game_stats *g, void *arg);
+	int (*raw)(const struct pgs_raw_date *d, void *arg);
+	int (*unresolved)(const struct pgs_unresolved_name *u, void *arg);
+	void *arg;
+};
+
+static long
+lv(PGresult *r, int c)
+{
+	return PQgetisnull(r, 0, c) ? 0 : atol(PQgetvalue(r, 0, c));
+}
+
+static int
+game_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_game_stats g = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), lv(r, 4), lv(r, 5),
+		lv(r, 6), lv(r, 7), lv(r, 8), lv(r, 9), lv(r, 10), lv(r, 11), lv(r, 12), lv(r, 13),
+		lv(r, 14), lv(r, 15), lv(r, 16), lv(r, 17), lv(r, 18), lv(r, 19), lv(r, 20) };
+
+	return a->game(&g, a->arg);
+}
+
+static int
+pg_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
+{
+	struct val_arg a = { .game = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+#define ACTIVE_AND(cond) "count(*) FILTER (WHERE is_active AND " cond ")"
+	return stream((struct pg_store *)st, "reading player_game_summary",
+	    "SELECT game_id, team_abbr, to_char(min(game_date), 'YYYY-MM-DD'), min(opponent_team_abbr),"
+	    " count(*), count(DISTINCT player_lookup), count(*) FILTER (WHERE is_active),"
+	    " " ACTIVE_AND("minutes_played IS NULL") ","
+	    " " ACTIVE_AND("seconds_played > 0") ","
+	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
+	    " coalesce(sum(points), 0), coalesce(min(team_points), -1), coalesce(max(team_points), -1),"
+	    " coalesce(min(opponent_points), -1), coalesce(max(opponent_points), -1),"
+	    " coalesce(sum(seconds_played), 0), count(*) FILTER (WHERE registry_status = 'unresolved')"
+	    " FROM player_game_summary WHERE game_date BETWEEN $1 AND $2"
+	    " GROUP BY game_id, team_abbr ORDER BY game_id COLLATE \"C\", team_abbr COLLATE \"C\"",
+	    2, p, game_row, &a);
+#undef ACTIVE_AND
+}
+
+static int
+raw_date_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_raw_date d = { val(r, 0), val(r, 1), lv(r, 2), lv(r, 3) };
+
+	return a->raw(&d, a->arg);
+}
+
+static int
+pg_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
+{
+	struct val_arg a = { .raw = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+	return stream((struct pg_store *)st, "reading raw_boxscores",
+	    "SELECT to_char(game_date, 'YYYY-MM-DD'), source, count(*), count(DISTINCT game_id)"
+	    " FROM raw_boxscores WHERE game_date BETWEEN $1 AND $2"
+	    " GROUP BY game_date, source ORDER BY game_date, source COLLATE \"C\"", 2, p, raw_date_row, &a);
+}
+
+static int
+unresolved_name_row(PGresult *r, void *arg)
+{
+	struct val_arg *a = arg;
+	struct pgs_unresolved_name u = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), val(r, 4),
+		lv(r, 5), lv(r, 6) };
+
+	return a->unresolved(&u, a->arg);
+}
+
+static int
+pg_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
+{
+	struct val_arg a = { .unresolved = fn, .arg = arg };
+	const char *p[2] = { from, to };
+
+	return stream((struct pg_store *)st, "reading player_game_summary",
+	    "SELECT player_lookup, min(player_full_name), min(team_abbr),"
+	    " to_char(min(game_date), 'YYYY-MM-DD'), to_char(max(game_date), 'YYYY-MM-DD'),"
+	    " count(*), count(DISTINCT team_abbr) FROM player_game_summary"
+	    " WHERE game_date BETWEEN $1 AND $2 AND registry_status = 'unresolved'"
+	    " GROUP BY player_lookup ORDER BY count(*) DESC, player_lookup COLLATE \"C\"",
+	    2, p, unresolved_name_row, &a);
+}
+
 static const char *const pg_prefixes[] = { "postgres://", "postgresql://", NULL };
 
 const struct pgs_store_ops pgs_store_pg_ops = {
@@ -1179,4 +1280,7 @@ const struct pgs_store_ops pgs_store_pg_ops = {
 	.registry_load = pg_registry_load,
 	.registry_write = pg_registry_write,
 	.table_read = pg_table_read,
+	.summary_games = pg_summary_games,
+	.raw_dates = pg_raw_dates,
+	.summary_unresolved = pg_summary_unresolved,
 };

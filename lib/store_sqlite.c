@@ -1060,6 +1060,151 @@ sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return r < 0 ? -1 : 0;
 }
 
+/* ---- validation reads (pgs-validate): one GROUP BY each, counts only ---- */
+
+/* Prepare sql, bind ?1 = from and ?2 = to; NULL (reported) on error. */
+static sqlite3_stmt *
+window_query(struct sq_store *s, const char *sql, const char *from, const char *to)
+{
+	sqlite3_stmt *q = sq_prep(s, sql);
+
+	if (q) {
+		sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, to, -1, SQLITE_STATIC);
+	}
+	return q;
+}
+
+/* Step q to its end, calling row(q, arg) per row; 0, or -1 (reported, or row said stop). */
+static int
+each_row(struct sq_store *s, sqlite3_stmt *q, const char *what,
+    int (*row)(sqlite3_stmt *q, void *arg), void *arg)
+{
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((r = row(q, arg)) < 0)
+			break;
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_fail(s, what);
+	sqlite3_finalize(q);
+	return r < 0 ? -1 : 0;
+}
+
+/* The caller's callback of one of the three reads, and its argument. */
+struct sq_cb {
+	int (*game)(const struct pgs_game_stats *g, void *arg);
+	int (*raw)(const struct pgs_raw_date *d, void *arg);
+	int (*unresolved)(const struct pgs_unresolved_name *u, void *arg);
+	void *arg;
+};
+
+static long
+col_long(sqlite3_stmt *q, int i)
+{
+	return (long)sqlite3_column_int64(q, i);
+}
+
+static int
+game_row(sqlite3_stmt *q, void *arg)
+{
+	struct sq_cb *c = arg;
+	struct pgs_game_stats g = {
+		col_text(q, 0), col_text(q, 1), col_text(q, 2), col_text(q, 3),
+		col_long(q, 4), col_long(q, 5), col_long(q, 6), col_long(q, 7),
+		col_long(q, 8), col_long(q, 9), col_long(q, 10), col_long(q, 11),
+		col_long(q, 12), col_long(q, 13), col_long(q, 14), col_long(q, 15),
+		col_long(q, 16), col_long(q, 17), col_long(q, 18), col_long(q, 19),
+		col_long(q, 20),
+	};
+
+	return c->game(&g, c->arg);
+}
+
+static int
+sq_summary_games(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	struct sq_cb c = { .game = fn, .arg = arg };
+	sqlite3_stmt *q;
+
+#define ACTIVE_AND(cond) "sum(CASE WHEN is_active = 1 AND " cond " THEN 1 ELSE 0 END)"
+	q = window_query(s, "SELECT game_id, team_abbr, min(game_date), min(opponent_team_abbr),"
+	    " count(*), count(DISTINCT player_lookup),"
+	    " sum(CASE WHEN is_active = 1 THEN 1 ELSE 0 END),"
+	    " " ACTIVE_AND("minutes_played IS NULL") ","
+	    " " ACTIVE_AND("seconds_played > 0") ","
+	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
+	    " " ACTIVE_AND("fg_attempts > 0") ","
+	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
+	    " coalesce(sum(points), 0), coalesce(min(team_points), -1), coalesce(max(team_points), -1),"
+	    " coalesce(min(opponent_points), -1), coalesce(max(opponent_points), -1),"
+	    " coalesce(sum(seconds_played), 0),"
+	    " sum(CASE WHEN registry_status = 'unresolved' THEN 1 ELSE 0 END)"
+	    " FROM player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
+	    " GROUP BY game_id, team_abbr ORDER BY game_id, team_abbr", from, to);
+#undef ACTIVE_AND
+	if (!q)
+		return -1;
+	return each_row(s, q, "reading player_game_summary", game_row, &c);
+}
+
+static int
+raw_date_row(sqlite3_stmt *q, void *arg)
+{
+	struct sq_cb *c = arg;
+	struct pgs_raw_date d = { col_text(q, 0), col_text(q, 1), col_long(q, 2), col_long(q, 3) };
+
+	return c->raw(&d, c->arg);
+}
+
+static int
+sq_raw_dates(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	struct sq_cb c = { .raw = fn, .arg = arg };
+	sqlite3_stmt *q;
+
+	q = window_query(s, "SELECT game_date, source, count(*), count(DISTINCT game_id)"
+	    " FROM raw_boxscores WHERE game_date BETWEEN ?1 AND ?2"
+	    " GROUP BY game_date, source ORDER BY game_date, source", from, to);
+	if (!q)
+		return -1;
+	return each_row(s, q, "reading raw_boxscores", raw_date_row, &c);
+}
+
+static int
+unresolved_row(sqlite3_stmt *q, void *arg)
+{
+	struct sq_cb *c = arg;
+	struct pgs_unresolved_name u = { col_text(q, 0), col_text(q, 1), col_text(q, 2),
+		col_text(q, 3), col_text(q, 4), col_long(q, 5), col_long(q, 6) };
+
+	return c->unresolved(&u, c->arg);
+}
+
+static int
+sq_summary_unresolved(pgs_store *st, const char *from, const char *to,
+    int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	struct sq_cb c = { .unresolved = fn, .arg = arg };
+	sqlite3_stmt *q;
+
+	q = window_query(s, "SELECT player_lookup, min(player_full_name), min(team_abbr),"
+	    " min(game_date), max(game_date), count(*), count(DISTINCT team_abbr)"
+	    " FROM player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
+	    " AND registry_status = 'unresolved'"
+	    " GROUP BY player_lookup ORDER BY count(*) DESC, player_lookup", from, to);
+	if (!q)
+		return -1;
+	return each_row(s, q, "reading player_game_summary", unresolved_row, &c);
+}
+
 static const char *const sq_prefixes[] = { "sqlite:", NULL };
 
 const struct pgs_store_ops pgs_store_sqlite_ops = {
@@ -1078,4 +1223,7 @@ const struct pgs_store_ops pgs_store_sqlite_ops = {
 	.registry_load = sq_registry_load,
 	.registry_write = sq_registry_write,
 	.table_read = sq_table_read,
+	.summary_games = sq_summary_games,
+	.raw_dates = sq_raw_dates,
+	.summary_unresolved = sq_summary_unresolved,
 };

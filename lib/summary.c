@@ -33,13 +33,13 @@ static const char *const stat_names[NSTAT] = {
 /* The input columns this file reads, found in each row by one walk over it (read_columns). */
 enum {
 	I_GAME_ID, I_GAME_DATE, I_SEASON, I_GAME_TYPE, I_HOME, I_TEAM, I_OPP, I_SOURCE, I_NAME,
-	I_STATUS, I_REASON, I_STARTER, I_MINUTES, I_LOOKUP, I_UID, I_REGISTRY, I_STAT0,
+	I_STATUS, I_REASON, I_STARTER, I_MINUTES, I_LOOKUP, I_UID, I_REGISTRY, I_FULL_NAME, I_STAT0,
 	NIN = I_STAT0 + NSTAT
 };
 static const char *const in_names[I_STAT0] = {
 	"game_id", "game_date", "season_year", "game_type", "home_team_abbr", "team_abbr",
 	"opponent_team_abbr", "source", "player_name", "player_status", "dnp_reason", "starter",
-	"minutes", "player_lookup", "universal_player_id", "registry_status",
+	"minutes", "player_lookup", "universal_player_id", "registry_status", "player_full_name",
 };
 
 /* The summary fields this file fills, mapped to their schema position at start-up. */
@@ -741,8 +741,9 @@ array_add(pgs_buf *b, const char *v)
 
 /*
  * The player's line: the lookup of each of his rows in preference order (sources
- * may spell him differently), then, since books often drop "Jr."/"III", the same
- * names without a generational suffix.  NULL when none matches.
+ * may spell him differently), then, since books often drop "Jr."/"III", the
+ * names as the sources printed them (pgs-resolve gives every row the registry's
+ * lookup) and the same without a generational suffix.  NULL when none matches.
  */
 static const struct pgs_line *
 find_line(const pgs_summary *s, const struct group *g, const char *date)
@@ -752,6 +753,10 @@ find_line(const pgs_summary *s, const struct group *g, const char *date)
 
 	for (int i = g->head; i >= 0; i = s->rows[i].next)
 		if ((ln = pgs_lines_find(s->lines, date, s->rows[i].lookup)))
+			return ln;
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		if (pgs_player_lookup(s->rows[i].name, buf, sizeof(buf)) > 0 &&
+		    strcmp(buf, s->rows[i].lookup) != 0 && (ln = pgs_lines_find(s->lines, date, buf)))
 			return ln;
 	for (int i = g->head; i >= 0; i = s->rows[i].next)
 		if (pgs_player_lookup_nosuffix(s->rows[i].name, buf, sizeof(buf)) > 0 &&
@@ -807,7 +812,9 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	uid = first_value(s, g, I_UID);
 	set_json(s, F_LOOKUP, p->col[I_LOOKUP]);
 	set_json(s, F_UID, uid);
-	set_json(s, F_FULL_NAME, p->col[I_NAME]);
+	/* pgs-resolve's canonical name, else the primary source's spelling */
+	set_json(s, F_FULL_NAME, json_is_string(p->col[I_FULL_NAME]) ? p->col[I_FULL_NAME] :
+	    p->col[I_NAME]);
 	set_json(s, F_GAME_ID, p->col[I_GAME_ID]);
 	set_json(s, F_GAME_DATE, p->col[I_GAME_DATE]);
 	set_json(s, F_SEASON, p->col[I_SEASON]);

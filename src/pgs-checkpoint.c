@@ -3,17 +3,18 @@
  * which batches failed, progress and rate.
  *
  * State lives in $PGS_STATE_DIR/JOB.json (default $XDG_STATE_HOME/pgs/, else
- * ~/.local/state/pgs/).  Done-ness is kept per day, as merged date ranges,
- * so a different --batch-days re-slices the range without redoing or
- * skipping work.  Every update holds flock(JOB.lock) and replaces the file
- * atomically (temp file, fsync, rename, fsync of the directory), so parallel
- * workers can share one job and a crash leaves the old state or the new,
- * never half of one.
+ * ~/.local/state/pgs/), parsed and checked by lib/checkpoint.c.  Done-ness is
+ * kept per day, as merged date ranges, so a different --batch-days re-slices
+ * the range without redoing or skipping work.  Every update holds
+ * flock(JOB.lock) and replaces the file atomically (temp file, fsync,
+ * rename), so parallel workers can share one job and a crash leaves the
+ * old state or the new, never half of one.  A state
+ * file that does not parse is never guessed at: every command but reset
+ * says what is wrong and how to start over.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,141 +22,90 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "dates.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "store.h"
 #include "util.h"
 
-enum { CMD_PLAN, CMD_DONE, CMD_FAIL, CMD_STATUS, CMD_RESET };
-static const char *const cmd_names[] = { "plan", "done", "fail", "status", "reset" };
+enum { CMD_PLAN, CMD_DONE, CMD_FAIL, CMD_STATUS, CMD_LIST, CMD_RESET, NCMD };
+static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "list", "reset" };
+
+enum {
+	OPT_JOB, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
+	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER,
+};
+
+/* The options each command takes (bit i: the option OPT_JOB + i, in the order of parse_args). */
+#define BIT(opt) (1u << (opt))
+static const unsigned cmd_opts[NCMD] = {
+	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
+	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST) | BIT(OPT_LEDGER),
+	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS),
+	[CMD_FAIL] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_ERROR),
+	[CMD_STATUS] = BIT(OPT_JOB) | BIT(OPT_JSON),
+	[CMD_LIST] = BIT(OPT_JSON),
+	[CMD_RESET] = BIT(OPT_JOB),
+};
 
 struct opts {
 	int cmd;
-	const char *job, *from, *to, *store, *table, *error;
+	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
-	int json;
-	struct pgs_common co;
-};
-
-enum {
-	OPT_JOB = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
-	OPT_ERROR, OPT_JSON,
-};
-
-/* Days done, as sorted, disjoint, non-adjacent closed intervals of day numbers. */
-struct days {
-	long (*iv)[2];
-	size_t n, cap;
+	int json, no_stats, ledger;
 };
 
 struct job {
+	const char *name;
 	char *dir, *path, *lockpath;
 	int lockfd;
-	json_t *st;         /* the state object */
-	struct days done;
+	int loaded;         /* s holds the state read from path */
+	struct pgs_state s;
+};
+
+static const char *const synopsis[] = {
+	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
+	"[--config-digest HEX]",
+	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
+	"pgs-checkpoint fail --job J --from D --to D --error MSG",
+	"pgs-checkpoint status --job J [--json]",
+	"pgs-checkpoint list [--json]",
+	"pgs-checkpoint reset --job J",
+	NULL,
 };
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI] [--table T]\n"
-	    "       pgs-checkpoint done --job J --from D --to D\n"
-	    "       pgs-checkpoint fail --job J --from D --to D --error MSG\n"
-	    "       pgs-checkpoint status --job J [--json]\n"
-	    "       pgs-checkpoint reset --job J\n"
 	    "Keep the state of backfill job J in $PGS_STATE_DIR/J.json.\n"
-	    "  plan    print the batches still to do as FROM<TAB>TO lines (never-run and failed;\n"
-	    "          days already done are left out of a batch);\n"
-	    "          --batch-days N slices the range (default 7); with --store, windows in the\n"
-	    "          store's ledger for --table (default player_game_summary) count as done\n"
-	    "  done    mark the days done; reads pgs-write's statistics line from stdin when piped\n"
+	    "\n"
+	    "  plan    create or update the job and print the batches still to do as\n"
+	    "          FROM<TAB>TO lines (never-run, failed and refused; days already done\n"
+	    "          are left out of a batch); --batch-days N slices the range (default 7);\n"
+	    "          with --store, the store's ledger decides: a player_game_summary day is\n"
+	    "          done when its latest window was made under --config-digest HEX (when\n"
+	    "          given) and no raw rows of its dates were landed after it; for\n"
+	    "          --table raw_boxscores its windows count as done; --ledger is --store\n"
+	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
+	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
+	    "          a missing, bad, refused or dry-run line marks nothing;\n"
+	    "          --no-stats marks the days done without reading stdin\n"
 	    "  fail    record a failed attempt with its error\n"
-	    "  status  batches, days, rows, rate and ETA; --json for machines\n"
-	    "  reset   remove the job's state\n"
-	    "  -q, -v, -h, -V  quiet, verbose, help, version\n"
-	    "Exit: 0 ok, 2 usage, 3 failure (unknown job for status, I/O, store),\n"
-	    "4 done refused because the statistics say the write was refused or a dry run.\n");
+	    "  status  batches, days, rows, rate and ETA of job J; --json for machines\n"
+	    "  list    every job in the state directory with its state; --json: one object a job\n"
+	    "  reset   remove the job's state (also a state file that does not parse)\n"
+	    "\n");
 }
 
-/* ---- the set of done days ---- */
-
-static void
-days_add(struct days *d, long a, long b)
-{
-	size_t i = 0, j;
-
-	while (i < d->n && d->iv[i][1] < a - 1)
-		i++;
-	j = i;
-	while (j < d->n && d->iv[j][0] <= b + 1) {
-		if (d->iv[j][0] < a)
-			a = d->iv[j][0];
-		if (d->iv[j][1] > b)
-			b = d->iv[j][1];
-		j++;
-	}
-	if (j == i) { /* no overlap: insert at i */
-		if (d->n == d->cap) {
-			d->cap = d->cap ? 2 * d->cap : 16;
-			d->iv = pgs_xrealloc(d->iv, d->cap * sizeof(*d->iv));
-		}
-		memmove(d->iv + i + 1, d->iv + i, (d->n - i) * sizeof(*d->iv));
-		d->n++;
-	} else if (j > i + 1) { /* merged several: keep one */
-		memmove(d->iv + i + 1, d->iv + j, (d->n - j) * sizeof(*d->iv));
-		d->n -= j - i - 1;
-	}
-	d->iv[i][0] = a;
-	d->iv[i][1] = b;
-}
-
-/* Days of [a, b] that are done. */
-static long
-days_count(const struct days *d, long a, long b)
-{
-	long n = 0;
-
-	for (size_t i = 0; i < d->n; i++) {
-		long lo = d->iv[i][0] > a ? d->iv[i][0] : a;
-		long hi = d->iv[i][1] < b ? d->iv[i][1] : b;
-
-		if (hi >= lo)
-			n += hi - lo + 1;
-	}
-	return n;
-}
-
-static int
-days_load(struct days *d, json_t *arr)
-{
-	size_t i;
-	json_t *p;
-	long a, b;
-
-	json_array_foreach(arr, i, p) {
-		if (pgs_date_parse(json_string_value(json_array_get(p, 0)), &a) < 0 ||
-		    pgs_date_parse(json_string_value(json_array_get(p, 1)), &b) < 0 || a > b)
-			return -1;
-		days_add(d, a, b);
-	}
-	return 0;
-}
-
-static json_t *
-days_json(const struct days *d)
-{
-	json_t *arr = json_array();
-	char a[11], b[11];
-
-	for (size_t i = 0; i < d->n; i++) {
-		pgs_date_format(d->iv[i][0], a);
-		pgs_date_format(d->iv[i][1], b);
-		json_array_append_new(arr, json_pack("[s, s]", a, b));
-	}
-	return arr;
-}
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 2 usage error, 3 failure (no such job, bad state file, no or bad statistics line,\n"
+	"I/O, store), 4 done or fail refused: the statistics say the write was refused or a dry\n"
+	"run, or the days are outside the job's range",
+	0,
+};
 
 /* ---- the job's files ---- */
 
@@ -197,6 +147,7 @@ state_dir(void)
 	v = getenv("HOME");
 	if (v && *v)
 		return pgs_xasprintf("%s/.local/state/pgs", v);
+	pgs_err("no state directory: set PGS_STATE_DIR, XDG_STATE_HOME or HOME");
 	return NULL;
 }
 
@@ -205,31 +156,30 @@ job_free(struct job *j)
 {
 	if (j->lockfd >= 0)
 		close(j->lockfd); /* releases the flock */
-	json_decref(j->st);
-	free(j->done.iv);
+	if (j->loaded)
+		pgs_state_free(&j->s);
 	free(j->dir);
 	free(j->path);
 	free(j->lockpath);
-}
-
-/* Lock the job (shared for reading) and load its state: 1 loaded, 0 none, -1 error. */
-static int
-job_open(struct job *j, const char *name, int shared)
-{
-	json_error_t jerr;
-
 	memset(j, 0, sizeof(*j));
 	j->lockfd = -1;
-	if (!(j->dir = state_dir())) {
-		pgs_err("no state directory: set PGS_STATE_DIR, XDG_STATE_HOME or HOME");
+}
+
+/* Lock job name in dir (shared for reading): 0, or -1 reported. */
+static int
+job_lock(struct job *j, const char *dir, const char *name, int shared)
+{
+	memset(j, 0, sizeof(*j));
+	j->name = name;
+	j->dir = pgs_xstrdup(dir);
+	j->path = pgs_xasprintf("%s/%s.json", dir, name);
+	j->lockpath = pgs_xasprintf("%s/%s.lock", dir, name);
+	if (!shared && mkdirs(dir) < 0)
 		return -1;
-	}
-	j->path = pgs_xasprintf("%s/%s.json", j->dir, name);
-	j->lockpath = pgs_xasprintf("%s/%s.lock", j->dir, name);
-	if (mkdirs(j->dir) < 0)
-		return -1;
-	j->lockfd = open(j->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	j->lockfd = open(j->lockpath, (shared ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0644);
 	if (j->lockfd < 0) {
+		if (shared && errno == ENOENT)
+			return 0; /* never written: nothing to wait for */
 		pgs_err("cannot open lock '%s': %s", j->lockpath, strerror(errno));
 		return -1;
 	}
@@ -239,47 +189,100 @@ job_open(struct job *j, const char *name, int shared)
 			return -1;
 		}
 	}
-	if (access(j->path, F_OK) < 0 && errno == ENOENT)
+	return 0;
+}
+
+/* The whole file into b: 0, 1 when it does not exist, -1 with why. */
+static int
+read_file(const char *path, pgs_buf *b, char *why, size_t whylen)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : pgs_fail(why, whylen, "%s", strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pgs_fail(why, whylen, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		pgs_buf_add(b, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+/* Load the locked job's state: 1 loaded, 0 none, -1 bad (reported, with the way out). */
+static int
+job_load(struct job *j)
+{
+	pgs_buf b = { 0 };
+	char why[256];
+	int r;
+
+	r = read_file(j->path, &b, why, sizeof(why));
+	if (r == 0)
+		r = pgs_state_parse(b.s ? b.s : "", b.len, j->name, &j->s, why, sizeof(why)) < 0 ? -1 : 0;
+	pgs_buf_free(&b);
+	if (r == 1)
 		return 0;
-	j->st = json_load_file(j->path, 0, &jerr);
-	if (!j->st || !json_is_object(j->st)) {
-		pgs_err("%s:%d: bad state file: %s", j->path, jerr.line,
-		    j->st ? "not a JSON object" : jerr.text);
+	if (r < 0) {
+		pgs_err("%s: bad state file (%s); 'pgs-checkpoint reset --job %s' starts the job over "
+		    "(with --store, windows in the store's ledger stay done)", j->path, why, j->name);
 		return -1;
 	}
-	if (days_load(&j->done, json_object_get(j->st, "done")) < 0) {
-		pgs_err("%s: bad \"done\" ranges", j->path);
-		return -1;
-	}
+	j->loaded = 1;
 	return 1;
 }
 
-/* Replace the state file atomically: temp file, fsync, rename, fsync the directory. */
+/* Write all of buf to fd: 0, or -1 with errno set (a short write goes on, to learn why). */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Replace the state file atomically: temp file, fsync, rename. */
 static int
 job_save(struct job *j)
 {
-	char *tmp = pgs_xasprintf("%s.tmp.XXXXXX", j->path), now[32];
-	FILE *f = NULL;
-	int fd, dfd, rc = -1;
+	char *tmp = pgs_xasprintf("%s.tmp.XXXXXX", j->path), *text, now[32];
+	size_t len;
+	int fd, rc = -1;
 
 	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(j->st, "updated_at", json_string(now));
-	json_object_set_new(j->st, "updated_us", json_integer(pgs_now_us()));
-	json_object_set_new(j->st, "done", days_json(&j->done));
-	if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
+	json_object_set_new(j->s.obj, "updated_at", json_string(now));
+	json_object_set_new(j->s.obj, "updated_us", json_integer(pgs_now_us()));
+	text = pgs_state_dump(&j->s);
+	len = strlen(text);
+	if ((fd = mkstemp(tmp)) < 0) {
 		pgs_err("cannot create '%s': %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		free(tmp);
+		tmp = NULL;
 		goto out;
 	}
-	fchmod(fd, 0644);
-	if (json_dumpf(j->st, f, JSON_INDENT(1)) < 0 || fputc('\n', f) == EOF ||
-	    fflush(f) != 0 || fsync(fd) < 0) {
+	if (fchmod(fd, 0644) < 0 || write_all(fd, text, len) < 0 || write_all(fd, "\n", 1) < 0 ||
+	    fsync(fd) < 0) {
 		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
-		fclose(f);
+		close(fd);
 		goto out;
 	}
-	if (fclose(f) != 0) {
+	if (close(fd) < 0) {
 		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -287,44 +290,28 @@ job_save(struct job *j)
 		pgs_err("cannot rename '%s' to '%s': %s", tmp, j->path, strerror(errno));
 		goto out;
 	}
+	/* No fsync of the directory: after a power cut the state may be one
+	 * update behind (the old file or the new, never half of one), which
+	 * plan --store takes from the ledger again; it would cost a batch
+	 * more than everything else the checkpoint does. */
 	free(tmp);
 	tmp = NULL;
-	/* the rename is durable only once the directory is on disk too */
-	if ((dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	rc = 0;
 out:
 	if (tmp)
 		unlink(tmp);
 	free(tmp);
+	free(text);
 	return rc;
 }
 
-/* A fresh state for a job created by this command. */
-static void
-job_init(struct job *j, const struct opts *o)
-{
-	char now[32];
-
-	pgs_now_iso(now, sizeof(now));
-	j->st = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:[], s:{}}",
-	    "job", o->job, "from", o->from, "to", o->to, "batch_days", (json_int_t)o->batch_days,
-	    "table", o->table ? o->table : PGS_TABLE_SUMMARY, "created_at", now,
-	    "started_us", (json_int_t)pgs_now_us(), "done", "batches");
-}
-
+/* The record of batch [from, to], created on its first attempt; attempts + 1. */
 static json_t *
-batch_rec(struct job *j, const struct opts *o)
+batch_attempt(struct job *j, const struct opts *o)
 {
-	json_t *batches = json_object_get(j->st, "batches"), *b;
+	json_t *batches = json_object_get(j->s.obj, "batches"), *b;
 	char *key = pgs_xasprintf("%s..%s", o->from, o->to);
 
-	if (!json_is_object(batches)) {
-		batches = json_object();
-		json_object_set_new(j->st, "batches", batches);
-	}
 	b = json_object_get(batches, key);
 	if (!b) {
 		b = json_pack("{s:s, s:s, s:i}", "from", o->from, "to", o->to, "attempts", 0);
@@ -336,43 +323,197 @@ batch_rec(struct job *j, const struct opts *o)
 	return b;
 }
 
+/* Record a failed (or refused) attempt of the batch. */
+static int
+record_failure(struct job *j, const struct opts *o, const char *status, const char *error)
+{
+	json_t *b = batch_attempt(j, o);
+	char now[32];
+
+	pgs_now_iso(now, sizeof(now));
+	json_object_set_new(b, "status", json_string(status));
+	json_object_set_new(b, "failed_at", json_string(now));
+	json_object_set_new(b, "last_error", json_string(error));
+	return job_save(j);
+}
+
 /* ---- plan ---- */
+
+/* The ledger windows of one table, as plan weighs them. */
+struct window {
+	long a, b;
+	char started[40];    /* when its writer began (summary windows: what it may have read) */
+	char committed[40];
+	int other_config;    /* made under a configuration other than --config-digest */
+};
+
+struct windows {
+	struct window *w;
+	size_t n, cap;
+	const char *config;  /* --config-digest, or NULL: any configuration will do */
+};
+
+static int
+ledger_window(const struct pgs_ledger_entry *e, void *arg)
+{
+	struct windows *ws = arg;
+	struct window *w;
+	long a, b;
+
+	if (pgs_date_parse(e->from, &a) < 0 || pgs_date_parse(e->to, &b) < 0 || a > b)
+		return 0;
+	if (ws->n == ws->cap) {
+		ws->cap = ws->cap ? 2 * ws->cap : 64;
+		ws->w = pgs_xrealloc(ws->w, ws->cap * sizeof(*ws->w));
+	}
+	w = &ws->w[ws->n++];
+	w->a = a;
+	w->b = b;
+	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
+	snprintf(w->started, sizeof(w->started), "%s", e->started_at ? e->started_at : w->committed);
+	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
+	return 0;
+}
+
+enum { WIN_UNSEEN, WIN_GOOD, WIN_OTHER_CONFIG, WIN_RAW_NEWER };
+
+/*
+ * Is summary window w still good: same configuration, and no raw window of
+ * its dates committed after its writer began (a raw landing that committed
+ * while the summary was being made may not have been read by it)?  The
+ * times are the writers' clocks, UTC ISO-8601, so they compare as strings.
+ */
+static int
+judge(const struct window *w, const struct windows *raw)
+{
+	if (w->other_config)
+		return WIN_OTHER_CONFIG;
+	for (size_t i = 0; i < raw->n; i++)
+		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->started) > 0)
+			return WIN_RAW_NEWER;
+	return WIN_GOOD;
+}
+
+/*
+ * The summary days of [from, to] that the ledger says are done: those whose
+ * latest window is good (judge).  A day no window covers is not done: the
+ * ledger, not the state file, is the truth about the table.  stale[0] and
+ * stale[1] count the latest windows made under another configuration and
+ * those older than raw rows landed since.
+ */
+static int
+ledger_done(pgs_store *st, const struct opts *o, struct pgs_days *done, long stale[2])
+{
+	struct windows sum = { .config = o->config }, raw = { 0 };
+	long n = o->dto - o->dfrom + 1, *latest = NULL, d, i;
+	unsigned char *verdict = NULL;
+	int rc = -1;
+
+	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, ledger_window, &sum) < 0 ||
+	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_window, &raw) < 0)
+		goto out;
+	latest = pgs_xmalloc((size_t)n * sizeof(*latest));
+	for (d = 0; d < n; d++)
+		latest[d] = -1;
+	/* oldest commit first: a later window over the same day replaces an older one */
+	for (i = 0; i < (long)sum.n; i++)
+		for (d = sum.w[i].a > o->dfrom ? sum.w[i].a : o->dfrom; d <= sum.w[i].b && d <= o->dto; d++)
+			latest[d - o->dfrom] = i;
+	verdict = pgs_xcalloc(sum.n + 1, 1);
+	for (d = 0; d < n; d++) {
+		if ((i = latest[d]) < 0)
+			continue;
+		if (verdict[i] == WIN_UNSEEN) {
+			verdict[i] = (unsigned char)judge(&sum.w[i], &raw);
+			if (verdict[i] != WIN_GOOD)
+				stale[verdict[i] == WIN_OTHER_CONFIG ? 0 : 1]++;
+		}
+		if (verdict[i] == WIN_GOOD)
+			pgs_days_add(done, o->dfrom + d, o->dfrom + d);
+	}
+	rc = 0;
+out:
+	free(latest);
+	free(verdict);
+	free(sum.w);
+	free(raw.w);
+	return rc;
+}
 
 static int
 ledger_day(const struct pgs_ledger_entry *e, void *arg)
 {
-	struct days *d = arg;
+	struct pgs_days *d = arg;
 	long a, b;
 
 	if (pgs_date_parse(e->from, &a) == 0 && pgs_date_parse(e->to, &b) == 0 && a <= b)
-		days_add(d, a, b);
+		pgs_days_add(d, a, b);
+	return 0;
+}
+
+/* The done days with --store: for the summary table the ledger decides every
+ * day of [from, to]; for raw rows its windows are added to the state's.
+ * 0, or an exit status (2 when the store is not a store URI at all). */
+static int
+plan_store(struct job *j, const struct opts *o)
+{
+	struct pgs_days done = { 0 };
+	long stale[2] = { 0, 0 };
+	pgs_store *st;
+	int r, usage = 0;
+
+	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, &usage)))
+		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
+	if (strcmp(j->s.table, PGS_TABLE_RAW) == 0) {
+		r = pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_day, &j->s.done);
+		pgs_store_close(st);
+		return r < 0 ? PGS_EXIT_FAIL : 0;
+	}
+	/* the days outside the range keep what the state says */
+	for (size_t i = 0; i < j->s.done.n; i++) {
+		if (j->s.done.iv[i][0] < o->dfrom)
+			pgs_days_add(&done, j->s.done.iv[i][0], j->s.done.iv[i][1] < o->dfrom ?
+			    j->s.done.iv[i][1] : o->dfrom - 1);
+		if (j->s.done.iv[i][1] > o->dto)
+			pgs_days_add(&done, j->s.done.iv[i][0] > o->dto ? j->s.done.iv[i][0] : o->dto + 1,
+			    j->s.done.iv[i][1]);
+	}
+	r = ledger_done(st, o, &done, stale);
+	pgs_store_close(st);
+	if (r < 0) {
+		pgs_days_free(&done);
+		return PGS_EXIT_FAIL;
+	}
+	pgs_days_free(&j->s.done);
+	j->s.done = done;
+	if (stale[0] + stale[1] > 0)
+		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
+		    "%ld older than raw rows landed since): their days are planned again",
+		    o->job, stale[0] + stale[1], stale[0], stale[1]);
 	return 0;
 }
 
 static int
 cmd_plan(struct job *j, const struct opts *o)
 {
-	pgs_store *st;
+	const char *table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
 	char a[11], b[11];
+	int r;
 
-	if (!j->st)
-		job_init(j, o);
-	json_object_set_new(j->st, "from", json_string(o->from));
-	json_object_set_new(j->st, "to", json_string(o->to));
-	json_object_set_new(j->st, "batch_days", json_integer(o->batch_days));
-	if (o->table)
-		json_object_set_new(j->st, "table", json_string(o->table));
-	if (o->store) {
-		/* the ledger is the truth: windows committed there are done */
-		if (!(st = pgs_store_open(o->store, PGS_STORE_RO, NULL)))
-			return PGS_EXIT_FAIL;
-		if (pgs_store_ledger(st, o->table ? o->table : PGS_TABLE_SUMMARY, o->from, o->to,
-		    ledger_day, &j->done) < 0) {
-			pgs_store_close(st);
-			return PGS_EXIT_FAIL;
-		}
-		pgs_store_close(st);
+	if (!j->loaded) {
+		pgs_state_init(&j->s, o->job, o->dfrom, o->dto, o->batch_days, table);
+		j->loaded = 1;
 	}
+	json_object_set_new(j->s.obj, "from", json_string(o->from));
+	json_object_set_new(j->s.obj, "to", json_string(o->to));
+	json_object_set_new(j->s.obj, "batch_days", json_integer(o->batch_days));
+	json_object_set_new(j->s.obj, "table", json_string(table));
+	j->s.from = o->dfrom;
+	j->s.to = o->dto;
+	j->s.batch_days = o->batch_days;
+	j->s.table = json_string_value(json_object_get(j->s.obj, "table"));
+	if (o->store && (r = plan_store(j, o)) != 0)
+		return r;
 	if (job_save(j) < 0)
 		return PGS_EXIT_FAIL;
 	/* Each batch minus its done days: a batch half done by an earlier
@@ -383,9 +524,9 @@ cmd_plan(struct job *j, const struct opts *o)
 		for (long x = d; x <= e; x++) {
 			long y = x;
 
-			if (days_count(&j->done, x, x))
+			if (pgs_days_count(&j->s.done, x, x))
 				continue;
-			while (y < e && !days_count(&j->done, y + 1, y + 1))
+			while (y < e && !pgs_days_count(&j->s.done, y + 1, y + 1))
 				y++;
 			pgs_date_format(x, a);
 			pgs_date_format(y, b);
@@ -399,77 +540,116 @@ cmd_plan(struct job *j, const struct opts *o)
 
 /* ---- done / fail ---- */
 
-/* pgs-write's statistics line from stdin, when stdin is a pipe or file; NULL otherwise. */
-static json_t *
-read_stats(void)
+enum { STATS_NONE = 0, STATS_OK = 1, STATS_BAD = -1, STATS_TTY = -2 };
+
+/*
+ * pgs-write's statistics line from stdin: STATS_OK, STATS_NONE (no line:
+ * the write failed or never ran), STATS_BAD (why says what), or STATS_TTY
+ * (stdin is a terminal: not read).  Exactly one non-blank line is wanted.
+ */
+static int
+read_stats(struct pgs_stats *st, char *why, size_t whylen)
 {
-	struct stat sb;
 	pgs_input *in;
 	char *line;
 	size_t len;
-	json_t *stats = NULL, *o;
-	int r;
+	int r, n = 0, res = STATS_NONE;
 
-	if (isatty(STDIN_FILENO) || fstat(STDIN_FILENO, &sb) < 0 ||
-	    !(S_ISFIFO(sb.st_mode) || S_ISREG(sb.st_mode)))
-		return NULL;
+	if (isatty(STDIN_FILENO))
+		return STATS_TTY;
 	in = pgs_input_open(NULL, 0);
 	while ((r = pgs_input_line(in, &line, &len)) > 0) {
-		o = json_loadb(line, len, 0, NULL);
-		if (json_is_object(o) && json_object_get(o, "rows_in")) {
-			json_decref(stats);
-			stats = o;
-		} else
-			json_decref(o);
+		if (strspn(line, " \t") == len)
+			continue;
+		if (++n > 1) {
+			res = pgs_fail(why, whylen, "more than one line");
+			break;
+		}
+		res = pgs_stats_parse(line, len, st, why, whylen) < 0 ? STATS_BAD : STATS_OK;
 	}
+	if (r < 0)
+		res = pgs_fail(why, whylen, "cannot read standard input");
 	pgs_input_close(in);
-	return stats;
+	return res;
 }
 
+static void
+add_total(json_t *totals, const char *k, long n)
+{
+	json_object_set_new(totals, k, json_integer(json_integer_value(json_object_get(totals, k)) + n));
+}
+
+/* Mark the batch done, after checking what pgs-write said about it (got: read_stats). */
 static int
-cmd_done(struct job *j, const struct opts *o, json_t *stats)
+cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *st, const char *why)
 {
 	static const char *const keep[] = { "rows_in", "inserted", "updated", "unchanged", "deleted", "ms" };
-	json_t *b;
-	char now[32];
+	const long vals[] = { st->rows_in, st->inserted, st->updated, st->unchanged, st->deleted, st->ms };
+	char msg[320], *key;
+	json_t *totals;
 
-	if (!j->st)
-		job_init(j, o);
-	days_add(&j->done, o->dfrom, o->dto);
-	b = batch_rec(j, o);
-	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(b, "status", json_string("done"));
-	json_object_set_new(b, "finished_at", json_string(now));
-	json_object_del(b, "last_error");
-	for (size_t i = 0; stats && i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (json_is_integer(json_object_get(stats, keep[i])))
-			json_object_set(b, keep[i], json_object_get(stats, keep[i]));
+	if (!o->no_stats) {
+		if (got != STATS_OK) {
+			if (got == STATS_NONE)
+				snprintf(msg, sizeof(msg), "no statistics line on standard input (the write failed or never ran)");
+			else
+				snprintf(msg, sizeof(msg), "bad statistics line on standard input: %s", why);
+			pgs_err("%s..%s: %s: not marking it done", o->from, o->to, msg);
+			record_failure(j, o, "failed", msg);
+			return PGS_EXIT_FAIL;
+		}
+		if (st->dry_run) {
+			pgs_err("the write of %s..%s was a dry run: not marking it done", o->from, o->to);
+			return PGS_EXIT_GUARD;
+		}
+		if (st->refused[0]) {
+			if (strcmp(st->refused, "shrink") == 0)
+				snprintf(msg, sizeof(msg), "refused by pgs-write's shrink guard (the window would lose rows; see --allow-shrink)");
+			else if (strcmp(st->refused, "fenced") == 0)
+				snprintf(msg, sizeof(msg), "refused by pgs-write's fencing (a newer run has written these dates)");
+			else
+				snprintf(msg, sizeof(msg), "refused by pgs-write (%s)", st->refused);
+			pgs_err("the write of %s..%s was refused (%s): not marking it done", o->from, o->to, st->refused);
+			record_failure(j, o, "refused", msg);
+			return PGS_EXIT_GUARD;
+		}
+		if ((st->from[0] && strcmp(st->from, o->from) != 0) || (st->to[0] && strcmp(st->to, o->to) != 0)) {
+			pgs_err("the statistics line is for %s..%s, not %s..%s: not marking it done",
+			    st->from[0] ? st->from : "?", st->to[0] ? st->to : "?", o->from, o->to);
+			return PGS_EXIT_FAIL;
+		}
+		if (st->table[0] && strcmp(st->table, j->s.table) != 0) {
+			pgs_err("the statistics line is for table %s, but job '%s' writes %s: not marking it done",
+			    st->table, o->job, j->s.table);
+			return PGS_EXIT_FAIL;
+		}
+	}
+	/* A batch done leaves only its days and its counts in the totals: the
+	 * state stays small, so a done costs the same at the last of 944
+	 * batches as at the first.  Batches not done keep their record. */
+	pgs_days_add(&j->s.done, o->dfrom, o->dto);
+	key = pgs_xasprintf("%s..%s", o->from, o->to);
+	json_object_del(json_object_get(j->s.obj, "batches"), key);
+	free(key);
+	if (!(totals = json_object_get(j->s.obj, "totals"))) {
+		totals = json_object();
+		json_object_set_new(j->s.obj, "totals", totals);
+	}
+	add_total(totals, "batches", 1);
+	add_total(totals, "days", o->dto - o->dfrom + 1);
+	for (size_t i = 0; !o->no_stats && i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (vals[i] >= 0)
+			add_total(totals, keep[i], vals[i]);
 	return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
-static int
-cmd_fail(struct job *j, const struct opts *o)
-{
-	json_t *b;
-	char now[32];
-
-	if (!j->st)
-		job_init(j, o);
-	b = batch_rec(j, o);
-	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(b, "status", json_string("failed"));
-	json_object_set_new(b, "failed_at", json_string(now));
-	json_object_set_new(b, "last_error", json_string(o->error));
-	return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
-}
-
-/* ---- status ---- */
+/* ---- status and list ---- */
 
 struct progress {
 	long batches, bdone, bfailed, days, ddone, days_run;
 	long rows_in, inserted, updated, deleted;
 	double elapsed_s, rows_per_s, days_per_min, eta_s;   /* rates < 0: unknown */
-	json_t *failed;
+	json_t *failed;     /* [{from, to, status, attempts, error}] of batches not done since */
 };
 
 static long
@@ -479,62 +659,61 @@ jlong(json_t *o, const char *k)
 }
 
 static void
-progress(struct job *j, struct progress *p)
+progress(const struct pgs_state *s, struct progress *p)
 {
-	json_t *batches = json_object_get(j->st, "batches"), *b;
+	json_t *b;
 	const char *key;
-	long from, to, bd = jlong(j->st, "batch_days"), a, e;
+	long a, e;
+	size_t i;
 
 	memset(p, 0, sizeof(*p));
 	p->failed = json_array();
-	if (pgs_date_parse(json_string_value(json_object_get(j->st, "from")), &from) < 0 ||
-	    pgs_date_parse(json_string_value(json_object_get(j->st, "to")), &to) < 0 || from > to)
-		from = 1, to = 0;
-	if (bd < 1)
-		bd = 7;
-	p->days = to - from + 1;
-	p->ddone = days_count(&j->done, from, to);
-	json_object_foreach(batches, key, b) {
+	p->days = s->to - s->from + 1;
+	p->ddone = pgs_days_count(&s->done, s->from, s->to);
+	b = json_object_get(s->obj, "totals");
+	p->rows_in = jlong(b, "rows_in");
+	p->inserted = jlong(b, "inserted");
+	p->updated = jlong(b, "updated");
+	p->deleted = jlong(b, "deleted");
+	p->days_run = jlong(b, "days");
+	/* the batch records were checked by pgs_state_parse; "done" ones are
+	 * from the state files of pgs before the totals */
+	json_object_foreach(json_object_get(s->obj, "batches"), key, b) {
 		const char *st = json_string_value(json_object_get(b, "status"));
 
-		if (st && strcmp(st, "done") == 0) {
+		pgs_date_parse(json_string_value(json_object_get(b, "from")), &a);
+		pgs_date_parse(json_string_value(json_object_get(b, "to")), &e);
+		if (strcmp(st, "done") == 0) {
 			p->rows_in += jlong(b, "rows_in");
 			p->inserted += jlong(b, "inserted");
 			p->updated += jlong(b, "updated");
 			p->deleted += jlong(b, "deleted");
-			if (pgs_date_parse(json_string_value(json_object_get(b, "from")), &a) == 0 &&
-			    pgs_date_parse(json_string_value(json_object_get(b, "to")), &e) == 0)
-				p->days_run += e - a + 1;
-		} else if (st && strcmp(st, "failed") == 0 &&
-		    pgs_date_parse(json_string_value(json_object_get(b, "from")), &a) == 0 &&
-		    pgs_date_parse(json_string_value(json_object_get(b, "to")), &e) == 0 &&
-		    days_count(&j->done, a, e) < e - a + 1) {
-			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:O, s:O}",
-			    "from", json_object_get(b, "from"), "to", json_object_get(b, "to"),
-			    "attempts", json_object_get(b, "attempts"),
+			p->days_run += e - a + 1;
+		} else if (pgs_days_count(&s->done, a, e) < e - a + 1) {
+			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:s, s:I, s:O}",
+			    "from", json_object_get(b, "from"), "to", json_object_get(b, "to"), "status", st,
+			    "attempts", (json_int_t)jlong(b, "attempts"),
 			    "error", json_object_get(b, "last_error") ? json_object_get(b, "last_error") : json_null()));
 		}
 	}
-	for (long d = from; d <= to; d += bd) {
-		long end = d + bd - 1 < to ? d + bd - 1 : to;
-		size_t i;
+	for (long d = s->from; d <= s->to; d += s->batch_days) {
+		long end = d + s->batch_days - 1 < s->to ? d + s->batch_days - 1 : s->to;
 
 		p->batches++;
-		if (days_count(&j->done, d, end) == end - d + 1) {
+		if (pgs_days_count(&s->done, d, end) == end - d + 1) {
 			p->bdone++;
 			continue;
 		}
 		json_array_foreach(p->failed, i, b) {
-			if (pgs_date_parse(json_string_value(json_object_get(b, "from")), &a) == 0 &&
-			    pgs_date_parse(json_string_value(json_object_get(b, "to")), &e) == 0 &&
-			    a <= end && e >= d) {
+			pgs_date_parse(json_string_value(json_object_get(b, "from")), &a);
+			pgs_date_parse(json_string_value(json_object_get(b, "to")), &e);
+			if (a <= end && e >= d) {
 				p->bfailed++;
 				break;
 			}
 		}
 	}
-	p->elapsed_s = (double)(json_integer_value(json_object_get(j->st, "updated_us")) -
-	    json_integer_value(json_object_get(j->st, "started_us"))) / 1e6;
+	p->elapsed_s = (double)(jlong(s->obj, "updated_us") - jlong(s->obj, "started_us")) / 1e6;
 	p->rows_per_s = p->days_per_min = p->eta_s = -1;
 	if (p->elapsed_s > 0 && p->days_run > 0) {
 		p->rows_per_s = (double)p->rows_in / p->elapsed_s;
@@ -549,39 +728,55 @@ rate_json(double v)
 	return v < 0 ? json_null() : json_real((double)(long long)(v * 10 + 0.5) / 10);
 }
 
+/* The job's state as one JSON object (status --json, list --json); a new reference. */
+static json_t *
+status_json(const struct job *j, const struct progress *p)
+{
+	json_t *out, *obj = j->s.obj, *up = json_object_get(obj, "updated_at");
+
+	out = json_pack("{s:s, s:O, s:O, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "job", j->name, "from", json_object_get(obj, "from"), "to", json_object_get(obj, "to"),
+	    "batch_days", (json_int_t)j->s.batch_days, "table", j->s.table,
+	    "batches_total", (json_int_t)p->batches, "batches_done", (json_int_t)p->bdone,
+	    "batches_failed", (json_int_t)p->bfailed,
+	    "batches_pending", (json_int_t)(p->batches - p->bdone - p->bfailed),
+	    "days_total", (json_int_t)p->days, "days_done", (json_int_t)p->ddone,
+	    "rows_in", (json_int_t)p->rows_in, "inserted", (json_int_t)p->inserted,
+	    "updated", (json_int_t)p->updated, "deleted", (json_int_t)p->deleted);
+	json_object_set_new(out, "elapsed_s", rate_json(p->elapsed_s));
+	json_object_set_new(out, "rows_per_s", rate_json(p->rows_per_s));
+	json_object_set_new(out, "days_per_min", rate_json(p->days_per_min));
+	json_object_set_new(out, "eta_s", p->eta_s < 0 ? json_null() : json_integer((json_int_t)(p->eta_s + 0.5)));
+	json_object_set_new(out, "updated_at", json_is_string(up) ? json_incref(up) : json_null());
+	json_object_set(out, "failed", p->failed);
+	return out;
+}
+
+static int
+print_json(json_t *o)
+{
+	int r = json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(12)) < 0 || putchar('\n') == EOF;
+
+	json_decref(o);
+	return r ? -1 : 0;
+}
+
 static int
 cmd_status(struct job *j, const struct opts *o)
 {
 	struct progress p;
-	json_t *out, *f;
+	json_t *f;
 	size_t i;
-	int r;
 
-	progress(j, &p);
+	progress(&j->s, &p);
 	if (o->json) {
-		out = json_pack("{s:s, s:O, s:O, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		    "job", o->job, "from", json_object_get(j->st, "from"), "to", json_object_get(j->st, "to"),
-		    "batch_days", (json_int_t)jlong(j->st, "batch_days"),
-		    "batches_total", (json_int_t)p.batches, "batches_done", (json_int_t)p.bdone,
-		    "batches_failed", (json_int_t)p.bfailed,
-		    "batches_pending", (json_int_t)(p.batches - p.bdone - p.bfailed),
-		    "days_total", (json_int_t)p.days, "days_done", (json_int_t)p.ddone,
-		    "rows_in", (json_int_t)p.rows_in, "inserted", (json_int_t)p.inserted,
-		    "updated", (json_int_t)p.updated, "deleted", (json_int_t)p.deleted);
-		json_object_set_new(out, "elapsed_s", rate_json(p.elapsed_s));
-		json_object_set_new(out, "rows_per_s", rate_json(p.rows_per_s));
-		json_object_set_new(out, "days_per_min", rate_json(p.days_per_min));
-		json_object_set_new(out, "eta_s", p.eta_s < 0 ? json_null() : json_integer((json_int_t)(p.eta_s + 0.5)));
-		json_object_set(out, "failed", p.failed);
-		r = json_dumpf(out, stdout, JSON_COMPACT | JSON_REAL_PRECISION(12)) < 0 ||
-		    putchar('\n') == EOF ? -1 : 0;
-		json_decref(out);
+		i = print_json(status_json(j, &p)) < 0;
 		json_decref(p.failed);
-		return r < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+		return i ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 	}
-	printf("job %s: %s..%s in batches of %ld days\n", o->job,
-	    json_string_value(json_object_get(j->st, "from")),
-	    json_string_value(json_object_get(j->st, "to")), jlong(j->st, "batch_days"));
+	printf("job %s: %s..%s in batches of %ld days\n", j->name,
+	    json_string_value(json_object_get(j->s.obj, "from")),
+	    json_string_value(json_object_get(j->s.obj, "to")), j->s.batch_days);
 	printf("batches: %ld total, %ld done, %ld failed, %ld pending\n", p.batches, p.bdone,
 	    p.bfailed, p.batches - p.bdone - p.bfailed);
 	printf("days:    %ld of %ld done (%.1f%%)\n", p.ddone, p.days,
@@ -599,15 +794,107 @@ cmd_status(struct job *j, const struct opts *o)
 		    (long)p.eta_s % 60);
 	else
 		printf("eta:     unknown\n");
-	json_array_foreach(p.failed, i, f)
-		printf("failed:  %s..%s after %lld attempt(s): %s\n",
+	json_array_foreach(p.failed, i, f) {
+		const char *err = json_string_value(json_object_get(f, "error"));
+
+		printf("%-8s %s..%s after %lld attempt(s): %s\n",
+		    strcmp(json_string_value(json_object_get(f, "status")), "refused") == 0 ? "refused:" : "failed:",
 		    json_string_value(json_object_get(f, "from")), json_string_value(json_object_get(f, "to")),
-		    (long long)json_integer_value(json_object_get(f, "attempts")),
-		    json_string_value(json_object_get(f, "error")) ? json_string_value(json_object_get(f, "error")) : "?");
+		    (long long)json_integer_value(json_object_get(f, "attempts")), err ? err : "?");
+	}
 	json_decref(p.failed);
 	return PGS_EXIT_OK;
 }
 
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+good_job_name(const char *s, size_t len)
+{
+	return len > 0 && s[0] != '.' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") >= len;
+}
+
+/* The jobs of the state directory, sorted; *n set.  NULL with *n 0 when there is none. */
+static char **
+job_names(const char *dir, size_t *n, int *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t cap = 0, len;
+
+	*n = 0;
+	if (!d) {
+		if (errno != ENOENT) {
+			pgs_err("cannot read state directory '%s': %s", dir, strerror(errno));
+			*err = 1;
+		}
+		return NULL;
+	}
+	while ((e = readdir(d))) {
+		len = strlen(e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || !good_job_name(e->d_name, len - 5))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			names = pgs_xrealloc(names, cap * sizeof(*names));
+		}
+		names[(*n)++] = pgs_xstrndup(e->d_name, len - 5);
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	return names;
+}
+
+/* Every job of the state directory: one line (or JSON object) each; a bad one is reported. */
+static int
+cmd_list(const struct opts *o)
+{
+	char *dir = state_dir(), **names;
+	size_t n = 0, i, w = 3;
+	int err = !dir, r;
+	struct job j = { .lockfd = -1 };
+	struct progress p;
+
+	names = dir ? job_names(dir, &n, &err) : NULL;
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) > w)
+			w = strlen(names[i]);
+	for (i = 0; i < n; i++) {
+		r = job_lock(&j, dir, names[i], 1);
+		if (r == 0)
+			r = job_load(&j);
+		if (r > 0) {
+			const char *up = json_string_value(json_object_get(j.s.obj, "updated_at"));
+
+			progress(&j.s, &p);
+			if (o->json)
+				r = print_json(status_json(&j, &p));
+			else
+				r = printf("%-*s  %s..%s  batches %ld done, %ld failed, %ld pending  days %ld/%ld  "
+				    "rows %ld  updated %s\n", (int)w, names[i],
+				    json_string_value(json_object_get(j.s.obj, "from")),
+				    json_string_value(json_object_get(j.s.obj, "to")), p.bdone, p.bfailed,
+				    p.batches - p.bdone - p.bfailed, p.ddone, p.days, p.rows_in, up ? up : "-");
+			json_decref(p.failed);
+		}
+		if (r < 0)
+			err = 1;
+		job_free(&j);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+	return err ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+}
+
+/* Remove the state without reading it, so that a corrupt file can be reset too. */
 static int
 cmd_reset(struct job *j)
 {
@@ -623,76 +910,94 @@ cmd_reset(struct job *j)
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "job", required_argument, NULL, OPT_JOB },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "batch-days", required_argument, NULL, OPT_BATCH_DAYS },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "table", required_argument, NULL, OPT_TABLE },
-		{ "error", required_argument, NULL, OPT_ERROR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 },
+	const char *bd = NULL, *cmd;
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "job", &o->job),
+		PGS_OPT_STRING(0, "from", &o->from),
+		PGS_OPT_STRING(0, "to", &o->to),
+		PGS_OPT_STRING(0, "batch-days", &bd),
+		PGS_OPT_STRING(0, "store", &o->store),
+		PGS_OPT_STRING(0, "table", &o->table),
+		PGS_OPT_STRING(0, "error", &o->error),
+		PGS_OPT_FLAG(0, "json", &o->json),
+		PGS_OPT_FLAG(0, "no-stats", &o->no_stats),
+		PGS_OPT_STRING(0, "config-digest", &o->config),
+		PGS_OPT_FLAG(0, "ledger", &o->ledger),
+		PGS_OPT_END(),
 	};
-	const char *bd = NULL;
-	int c, r;
+	int r, c;
 
 	memset(o, 0, sizeof(*o));
-	pgs_common_init(&o->co);
 	o->cmd = -1;
 	o->batch_days = 7;
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, &o->co, usage);
-		if (r == PGS_OPT_EXIT)
-			exit(PGS_EXIT_OK);
-		if (r == PGS_OPT_BAD)
-			return -1;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case OPT_JOB: o->job = optarg; break;
-		case OPT_FROM: o->from = optarg; break;
-		case OPT_TO: o->to = optarg; break;
-		case OPT_BATCH_DAYS: bd = optarg; break;
-		case OPT_STORE: o->store = optarg; break;
-		case OPT_TABLE: o->table = optarg; break;
-		case OPT_ERROR: o->error = optarg; break;
-		case OPT_JSON: o->json = 1; break;
-		default: return pgs_usage_error("unexpected option"), -1;
-		}
-	}
+	if ((r = pgs_parse_options(argc, argv, &tool, opts, NULL, o)) >= 0)
+		return r;
 	if (optind >= argc)
-		return pgs_usage_error("missing command: plan, done, fail, status or reset"), -1;
-	for (int i = 0; i < 5; i++)
+		return pgs_usage_error("missing command: plan, done, fail, status, list or reset");
+	for (int i = 0; i < NCMD; i++)
 		if (strcmp(argv[optind], cmd_names[i]) == 0)
 			o->cmd = i;
 	if (o->cmd < 0)
-		return pgs_usage_error("unknown command '%s': want plan, done, fail, status or reset",
-		    argv[optind]), -1;
+		return pgs_usage_error("unknown command '%s': want plan, done, fail, status, list or reset",
+		    argv[optind]);
+	cmd = cmd_names[o->cmd];
 	if (optind + 1 < argc)
-		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]), -1;
-	if (!o->job)
-		return pgs_usage_error("%s: --job is required", cmd_names[o->cmd]), -1;
-	if (!*o->job || strspn(o->job, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-") != strlen(o->job) || o->job[0] == '.')
-		return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job), -1;
-	if (o->cmd == CMD_PLAN || o->cmd == CMD_DONE || o->cmd == CMD_FAIL) {
+		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
+	/* an option the command does not honour is an error, not ignored */
+	const int given[] = { !!o->job, !!o->from, !!o->to, !!bd, !!o->store, !!o->table,
+	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger };   /* in the order of opts[] and OPT_ */
+
+	for (c = OPT_JOB; c <= OPT_LEDGER; c++)
+		if (given[c] && !(cmd_opts[o->cmd] & BIT(c)))
+			return pgs_usage_error("%s does not take --%s", cmd, opts[c].name);
+	if (o->cmd != CMD_LIST) {
+		if (!o->job)
+			return pgs_usage_error("%s: --job is required", cmd);
+		if (!good_job_name(o->job, strlen(o->job)))
+			return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job);
+	}
+	if (cmd_opts[o->cmd] & BIT(OPT_FROM)) {
 		if (!o->from || !o->to)
-			return pgs_usage_error("%s: --from and --to are required", cmd_names[o->cmd]), -1;
+			return pgs_usage_error("%s: --from and --to are required", cmd);
 		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0)
-			return -1;
+			return PGS_EXIT_USAGE;
 	}
 	if (bd && ((o->batch_days = pgs_parse_count(bd)) < 1 || o->batch_days > 100000))
-		return pgs_usage_error("bad --batch-days '%s': want a positive count", bd), -1;
+		return pgs_usage_error("bad --batch-days '%s': want a positive count", bd);
 	if (o->cmd == CMD_FAIL && !o->error)
-		return pgs_usage_error("fail: --error is required"), -1;
+		return pgs_usage_error("fail: --error is required");
 	if (o->table && strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
-		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
+		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW);
 	if (o->store && !*o->store)
-		return pgs_usage_error("empty --store"), -1;
-	return 0;
+		return pgs_usage_error("empty --store");
+	if (o->ledger && o->store)
+		return pgs_usage_error("plan: --ledger is --store $PGS_STORE: give one of them");
+	if (o->ledger)
+		o->store = pgs_default_store(NULL);
+	if (o->config && (!*o->config || strspn(o->config, "0123456789abcdef") != strlen(o->config) ||
+	    strlen(o->config) > 128))
+		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config);
+	if (o->config && (!o->store || (o->table && strcmp(o->table, PGS_TABLE_SUMMARY) != 0)))
+		return pgs_usage_error("plan: --config-digest needs --store and the summary table");
+	return -1;
+}
+
+/* done and fail need the job, and days inside its range. */
+static int
+check_batch(const struct job *j, const struct opts *o, int loaded)
+{
+	if (!loaded) {
+		pgs_err("no such job '%s' (no state at %s): 'pgs-checkpoint plan' creates it", o->job, j->path);
+		return PGS_EXIT_FAIL;
+	}
+	if (o->dfrom < j->s.from || o->dto > j->s.to) {
+		pgs_err("%s..%s is outside job '%s' (%s..%s): not recorded", o->from, o->to, o->job,
+		    json_string_value(json_object_get(j->s.obj, "from")),
+		    json_string_value(json_object_get(j->s.obj, "to")));
+		return PGS_EXIT_GUARD;
+	}
+	return PGS_EXIT_OK;
 }
 
 int
@@ -700,30 +1005,45 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct job j = { .lockfd = -1 };
-	json_t *stats = NULL;
-	const char *why;
-	int loaded, ex = PGS_EXIT_FAIL;
+	struct pgs_stats stats;
+	char why[256] = "", *dir = NULL;
+	int loaded = 0, got = STATS_NONE, ex = PGS_EXIT_FAIL;
 
 	pgs_setprog(argv[0]);
-	if (parse_args(argc, argv, &o) < 0)
-		return PGS_EXIT_USAGE;
-	/* read the statistics before locking: upstream may still be writing */
-	if (o.cmd == CMD_DONE && (stats = read_stats())) {
-		why = json_is_true(json_object_get(stats, "dry_run")) ? "was a dry run" :
-		    json_object_get(stats, "refused") ? "was refused" : NULL;
-		if (why) {
-			pgs_err("the write of %s..%s %s: not marking it done", o.from, o.to, why);
-			ex = PGS_EXIT_GUARD;
-			goto out;
-		}
+	pgs_store_hide_secrets(argc, argv);
+	if ((ex = parse_args(argc, argv, &o)) >= 0)
+		return ex;
+	ex = PGS_EXIT_FAIL;
+	if (o.cmd == CMD_LIST) {
+		ex = cmd_list(&o);
+		goto out;
 	}
-	if ((loaded = job_open(&j, o.job, o.cmd == CMD_STATUS)) < 0)
+	/* read the statistics before locking: upstream may still be writing */
+	if (o.cmd == CMD_DONE && !o.no_stats && (got = read_stats(&stats, why, sizeof(why))) == STATS_TTY) {
+		ex = pgs_usage_error("done reads pgs-write's statistics line from standard input, a terminal"
+		    " here; --no-stats marks the days done without one");
+		goto out;
+	}
+	if (!(dir = state_dir()) || job_lock(&j, dir, o.job, o.cmd == CMD_STATUS) < 0)
+		goto out;
+	if (o.cmd == CMD_RESET) {
+		ex = cmd_reset(&j);
+		goto out;
+	}
+	if ((loaded = job_load(&j)) < 0)
 		goto out;
 	switch (o.cmd) {
-	case CMD_PLAN: ex = cmd_plan(&j, &o); break;
-	case CMD_DONE: ex = cmd_done(&j, &o, stats); break;
-	case CMD_FAIL: ex = cmd_fail(&j, &o); break;
-	case CMD_RESET: ex = cmd_reset(&j); break;
+	case CMD_PLAN:
+		ex = cmd_plan(&j, &o);
+		break;
+	case CMD_DONE:
+		if ((ex = check_batch(&j, &o, loaded)) == PGS_EXIT_OK)
+			ex = cmd_done(&j, &o, got, &stats, why);
+		break;
+	case CMD_FAIL:
+		if ((ex = check_batch(&j, &o, loaded)) == PGS_EXIT_OK)
+			ex = record_failure(&j, &o, "failed", o.error) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+		break;
 	case CMD_STATUS:
 		if (!loaded) {
 			pgs_err("no such job '%s' (no state at %s)", o.job, j.path);
@@ -733,8 +1053,8 @@ main(int argc, char **argv)
 		break;
 	}
 out:
-	json_decref(stats);
 	job_free(&j);
+	free(dir);
 	if (pgs_close_stream(stdout, "stdout") < 0)
 		ex = PGS_EXIT_FAIL;
 	return ex;

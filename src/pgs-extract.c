@@ -498,6 +498,7 @@ main(int argc, char **argv)
 	int rc;
 
 	pgs_setprog(argv[0]);
+	pgs_store_hide_secrets(argc, argv);
 	if ((rc = parse_args(argc, argv, &x)) < 0)
 		rc = setup(&x) < 0 ? PGS_EXIT_FAIL : run(&x, argv + optind, argc - optind);
 	cleanup(&x);

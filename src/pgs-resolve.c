@@ -1,23 +1,26 @@
 /*
- * pgs-resolve — add player_lookup, universal_player_id and registry_status
- * to raw rows, from the player registry in the store.
+ * pgs-resolve — add player_lookup, universal_player_id, registry_status and
+ * player_full_name to raw rows, from the player registry in the store.
  *
- * The registry is loaded once into memory (lib/registry.h); a row costs no
- * store round trip.  What was learned (new players, source ids,
+ * Rows come grouped by game.  One game is buffered at a time (memory bounded
+ * by one game, and by GAME_MAX_ROWS for input that is not a game), resolved
+ * as a whole — by spelling first, then the leftovers by what the game's other
+ * sources say (lib/registry.h) — and written out in input order.
+ *
+ * The registry is loaded once into memory; a row costs no store round trip.  What was learned (new players, source ids,
  * team-seasons, aliases, unresolved names) is written back in one round
  * trip at the end (and every FLUSH_EVERY facts on a long stream), before
  * the end marker: a run whose registrations did not land never vouches for
  * rows naming them.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
+#include "minutes.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "rawcheck.h"
 #include "registry.h"
 #include "rejects.h"
 #include "store.h"
@@ -25,13 +28,23 @@
 
 /* Flush learned facts this often, so a long stream does not hoard them. */
 #define FLUSH_EVERY 4096
+/* A real game has at most ~40 rows per source; a longer run of one game id is
+ * resolved in pieces of this many rows, so memory stays bounded anyway. */
+#define GAME_MAX_ROWS 1024
 
-enum {
-	OPT_REGISTRY = PGS_OPT_TOOL,
-	OPT_ALIASES,
-	OPT_REGISTER,
-	OPT_UNRESOLVED,
-	OPT_DRY_RUN,
+/* One buffered row. */
+struct brow {
+	json_t *row;
+	char *text;               /* the input line, for emit_row() */
+	const char *lookup;       /* the printed name's lookup (registry-owned) */
+	char idbuf[32];           /* a numeric source_player_id as text */
+};
+
+/* The buffered rows of one game, and their registry rows. */
+struct game {
+	struct brow *v;
+	struct pgs_reg_row *reg;
+	size_t n, cap;
 };
 
 struct ctx {
@@ -42,32 +55,42 @@ struct ctx {
 	FILE *unresolved;         /* --unresolved FILE, or NULL */
 	const char *unresolved_path;
 	long rows_out, counts[4]; /* counts by enum pgs_reg_status */
+	struct game game;
+	pgs_buf out;              /* an output line */
+};
+
+/* The command line, as given. */
+struct options {
+	const char *registry, *aliases, *unresolved;
+	int do_register, dry_run;
+	struct pgs_common co;
+};
+
+static const char *const synopsis[] = {
+	"pgs-resolve [--registry URI] [--aliases FILE] [--register] [--dry-run]",
+	"[--unresolved FILE] [--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
 };
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-resolve [--registry URI] [--aliases FILE] [--register] [--dry-run]\n"
-	    "                   [--unresolved FILE] [--rejects FILE] [--max-rejects N] [FILE...]\n"
+	    "Add player_lookup, universal_player_id, registry_status and player_full_name to raw rows.\n"
 	    "\n"
-	    "Add player_lookup, universal_player_id and registry_status to raw rows.\n"
-	    "\n"
-	    "  --registry URI     store holding the registry (default $PGS_STORE, else sqlite:pgs.db)\n"
-	    "  --aliases FILE     CSV lines 'alias,target': a printed name and the player it means\n"
-	    "                     (a universal_player_id or a canonical name)\n"
-	    "  --register         give players not in the registry a new id (status new)\n"
-	    "  --dry-run          resolve (and register) in memory only: write nothing to the store\n"
-	    "  --unresolved FILE  append each unresolved row's name, team and game as NDJSON\n"
-	    "  --rejects FILE     write rejected lines to FILE as NDJSON (default: stderr)\n"
-	    "  --max-rejects N    fail (exit 3) once more than N lines are rejected\n"
-	    "  -q, --quiet        no warnings\n"
-	    "  -v, --verbose      statistics on stderr at the end\n"
-	    "  -h, --help         this help\n"
-	    "  -V, --version      version\n"
-	    "\n"
-	    "Exit: 0 ok, 1 some rows rejected, 2 usage, 3 failure (store, I/O, truncated input).\n");
+	    "  --registry URI      store holding the registry (default $PGS_STORE, else sqlite:pgs.db)\n"
+	    "  --aliases FILE      CSV lines 'alias,target': a printed name and the player it means\n"
+	    "                      (a universal_player_id or a canonical name)\n"
+	    "  --register          give players not in the registry a new id (status new)\n"
+	    "  --dry-run           resolve (and register) in memory only: write nothing to the store\n"
+	    "  --unresolved FILE   append each unresolved row's name, team and game as NDJSON\n");
 }
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: store, I/O or a truncated upstream",
+	PGS_TOOL_ROWS,
+};
 
 /* A row's string field, or NULL when absent, null or not a string. */
 static const char *
@@ -89,24 +112,50 @@ spid_field(json_t *row, char *buf, size_t cap)
 	return json_string_value(v);
 }
 
-/*
- * The row's team, game and season, for matching names that differ by a
- * suffix.  season_year, else the season of game_date; 0 when neither.
- */
+/* The row's team, game and season (pgs_raw_check vouched for them). */
 static void
 row_context(json_t *row, struct pgs_reg_context *ctx)
 {
-	json_t *season = json_object_get(row, "season_year");
-	const char *date = str_field(row, "game_date");
-	long days;
-
 	ctx->team_abbr = str_field(row, "team_abbr");
 	ctx->game_id = str_field(row, "game_id");
-	ctx->season_year = 0;
-	if (json_is_integer(season) && json_integer_value(season) > 0 && json_integer_value(season) < 10000)
-		ctx->season_year = (int)json_integer_value(season);
-	else if (date && pgs_date_parse(date, &days) == 0)
-		ctx->season_year = pgs_season_year(days);
+	ctx->season_year = (int)json_integer_value(json_object_get(row, "season_year"));
+}
+
+/* How far printed minutes may be from the real time: whole minutes are rounded, "36:11" is cut. */
+static int
+minutes_slack(const char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t");
+	n = strspn(s, "0123456789");
+	if (n > 0 && s[n + strspn(s + n, " \t")] == '\0')
+		return 30;
+	if (strchr(s, '.') && !strchr(s, ':') && *s != 'P')
+		return 3;   /* tenths of a minute */
+	return 1;
+}
+
+/* The row's stat line, for the box-score rule. */
+static void
+row_line(json_t *row, struct pgs_reg_line *l)
+{
+	const char *status = str_field(row, "player_status"), *min = str_field(row, "minutes");
+
+	memset(l, 0, sizeof(*l));
+	l->active = status && strcmp(status, "active") == 0;
+	if (min && pgs_parse_minutes(min, &l->secs) == PGS_MIN_OK) {
+		l->has_secs = 1;
+		l->slack = minutes_slack(min);
+	}
+	for (int k = 0; k < PGS_REG_NLINE; k++) {
+		json_t *v = json_object_get(row, pgs_reg_line_fields[k]);
+
+		if (json_is_integer(v)) {
+			l->stat[k] = (long)json_integer_value(v);
+			l->has |= 1u << k;
+		}
+	}
 }
 
 /* Append an unresolved row to --unresolved FILE; -1 on a write error. */
@@ -128,7 +177,7 @@ write_unresolved(struct ctx *c, json_t *row, const char *name, const char *looku
 	r = json_dumpf(o, c->unresolved, JSON_COMPACT) < 0 || fputc('\n', c->unresolved) == EOF;
 	json_decref(o);
 	if (r)
-		pgs_err("write error on '%s': %s", c->unresolved_path, strerror(errno));
+		pgs_err_errno("write error on '%s'", c->unresolved_path);
 	return r ? -1 : 0;
 }
 
@@ -155,95 +204,163 @@ compact_object(const char *text, size_t len)
 	return 1;
 }
 
-/* 1 when s can go between quotes in JSON as it is. */
+/* 1 when the row has one of the fields this tool adds (a re-run on resolved rows). */
 static int
-plain(const char *s)
+has_our_fields(json_t *row)
 {
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
-			return 0;
-	return 1;
+	return json_object_get(row, "player_lookup") || json_object_get(row, "universal_player_id") ||
+	    json_object_get(row, "registry_status") || json_object_get(row, "player_full_name");
 }
 
 /*
- * Write the row: its input text with the three fields spliced in before the
+ * Write the row: its input text with the four fields spliced in before the
  * closing brace, when that gives compact JSON equal to re-serializing it
  * (input already compact, the fields not already present).  Re-serializing a
  * row costs as much as parsing it, so this halves the tool's work; any other
  * row goes through pgs_emit().  Returns 0, or -1 on a write error.
  */
 static int
-emit_row(pgs_rows *rows, json_t *row, const struct pgs_resolution *res, int had_fields)
+emit_row(struct ctx *c, const struct brow *b, const struct pgs_resolution *res)
 {
-	const char *text = pgs_rows_text(rows);
-	size_t len = strlen(text);
+	const char *name = res->full_name ? res->full_name : str_field(b->row, "player_name");
+	size_t len = strlen(b->text);
+	pgs_buf *o = &c->out;
 
-	if (had_fields || !compact_object(text, len) || (res->uid && !plain(res->uid)) ||
-	    !plain(res->lookup)) {
-		json_object_set_new_nocheck(row, "player_lookup", json_string_nocheck(res->lookup));
-		json_object_set_new_nocheck(row, "universal_player_id",
+	if (has_our_fields(b->row) || !compact_object(b->text, len)) {
+		json_object_set_new_nocheck(b->row, "player_lookup", json_string_nocheck(res->lookup));
+		json_object_set_new_nocheck(b->row, "universal_player_id",
 		    res->uid ? json_string_nocheck(res->uid) : json_null());
-		json_object_set_new_nocheck(row, "registry_status",
+		json_object_set_new_nocheck(b->row, "registry_status",
 		    json_string_nocheck(pgs_reg_status_name(res->status)));
-		return pgs_emit(row);
+		json_object_set_new_nocheck(b->row, "player_full_name", json_string_nocheck(name));
+		return pgs_emit(b->row);
 	}
-	fwrite(text, 1, len - 1, stdout);
+	pgs_buf_reset(o);
+	pgs_buf_add(o, b->text, len - 1);
 	if (len > 2)
-		putchar(',');
-	fputs("\"player_lookup\":\"", stdout);
-	fputs(res->lookup, stdout);
-	if (res->uid) {
-		fputs("\",\"universal_player_id\":\"", stdout);
-		fputs(res->uid, stdout);
-		fputs("\",\"registry_status\":\"", stdout);
-	} else
-		fputs("\",\"universal_player_id\":null,\"registry_status\":\"", stdout);
-	fputs(pgs_reg_status_name(res->status), stdout);
-	return fputs("\"}\n", stdout) == EOF ? -1 : 0;
+		pgs_buf_add(o, ",", 1);
+	pgs_buf_adds(o, "\"player_lookup\":");
+	pgs_buf_addjson(o, res->lookup, strlen(res->lookup));
+	pgs_buf_adds(o, ",\"universal_player_id\":");
+	if (res->uid)
+		pgs_buf_addjson(o, res->uid, strlen(res->uid));
+	else
+		pgs_buf_adds(o, "null");
+	pgs_buf_adds(o, ",\"registry_status\":\"");
+	pgs_buf_adds(o, pgs_reg_status_name(res->status));
+	pgs_buf_adds(o, "\",\"player_full_name\":");
+	pgs_buf_addjson(o, name, strlen(name));
+	pgs_buf_adds(o, "}\n");
+	return fwrite(o->s, 1, o->len, stdout) == o->len ? 0 : -1;
+}
+
+static void
+game_clear(struct game *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		json_decref(g->v[i].row);
+		free(g->v[i].text);
+	}
+	g->n = 0;
+}
+
+static void
+game_free(struct game *g)
+{
+	game_clear(g);
+	free(g->v);
+	free(g->reg);
 }
 
 /*
- * Resolve one row and write it out.  Returns 1 when written, 0 when it was
- * rejected, -1 on a failure (store, --max-rejects, a write error).
+ * Resolve the buffered game and write its rows out, in input order; queue
+ * the unresolved ones.  Returns 0, or -1 on a failure (a write error; reported
+ * by pgs_out_close() or here).
  */
 static int
-resolve_row(struct ctx *c, pgs_rows *rows, json_t *row)
+finish_game(struct ctx *c)
 {
-	json_t *jname = json_object_get(row, "player_name");
-	const char *name = json_string_value(jname), *lookup, *why, *source, *spid;
-	struct pgs_resolution res;
-	struct pgs_reg_context ctx;
-	char idbuf[32];
-	int had_fields;
+	struct game *g = &c->game;
+	size_t i;
+	int rc = 0;
 
-	if (!name)
+	for (i = 0; i < g->n; i++) {
+		struct brow *b = &g->v[i];
+		struct pgs_reg_row *w = &g->reg[i];
+
+		memset(w, 0, sizeof(*w));
+		w->lookup = b->lookup;
+		w->name = str_field(b->row, "player_name");
+		w->source = str_field(b->row, "source");
+		w->spid = spid_field(b->row, b->idbuf, sizeof(b->idbuf));
+		row_context(b->row, &w->ctx);
+		row_line(b->row, &w->line);
+	}
+	pgs_registry_resolve_game(c->reg, g->reg, g->n, c->do_register);
+	for (i = 0; i < g->n && rc == 0; i++) {
+		const struct pgs_reg_row *w = &g->reg[i];
+		json_t *row = g->v[i].row;
+
+		c->counts[w->res.status]++;
+		if (w->res.status == PGS_REG_UNRESOLVED) {
+			struct pgs_unresolved u = {
+				w->res.lookup, w->name, w->source, w->ctx.team_abbr,
+				w->ctx.game_id, str_field(row, "game_date"), 1
+			};
+
+			pgs_registry_queue_unresolved(c->reg, &u);
+			if (c->unresolved && write_unresolved(c, row, w->name, w->res.lookup) < 0)
+				rc = -1;
+		}
+		if (rc == 0 && emit_row(c, &g->v[i], &w->res) < 0)
+			rc = -1;
+		if (rc == 0)
+			c->rows_out++;
+	}
+	game_clear(g);
+	return rc;
+}
+
+static int flush(struct ctx *c);
+
+/*
+ * One input row: checked against the raw-row contract, its name normalized,
+ * buffered with its game (a row of another game first finishes the buffered
+ * one).  Returns 0, or -1 on a failure (store, --max-rejects, a write error).
+ */
+static int
+take_row(struct ctx *c, pgs_rows *rows, json_t *row)
+{
+	struct game *g = &c->game;
+	json_t *jname = json_object_get(row, "player_name");
+	const char *lookup, *why, *gid;
+	char err[256];
+	struct brow *b;
+
+	if (pgs_raw_check(row, NULL, err, sizeof(err)) < 0)
 		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
-		    jname ? "player_name is not a string" : "missing player_name") < 0 ? -1 : 0;
-	lookup = pgs_registry_lookup(c->reg, name, json_string_length(jname), &why);
+		    "%s", err);
+	lookup = pgs_registry_lookup(c->reg, json_string_value(jname), json_string_length(jname), &why);
 	if (!lookup)
 		return pgs_reject(pgs_rows_name(rows), pgs_rows_lineno(rows), pgs_rows_text(rows),
-		    "player_name '%s' %s", name, why) < 0 ? -1 : 0;
-	source = str_field(row, "source");
-	spid = spid_field(row, idbuf, sizeof(idbuf));
-	row_context(row, &ctx);
-	if (pgs_registry_resolve(c->reg, lookup, name, source, spid, &ctx, c->do_register,
-	    &res) < 0)
-		return -1;
-	c->counts[res.status]++;
-	if (res.status == PGS_REG_UNRESOLVED) {
-		struct pgs_unresolved u = {
-			res.lookup, name, source, str_field(row, "team_abbr"),
-			str_field(row, "game_id"), str_field(row, "game_date"), 1
-		};
-
-		pgs_registry_queue_unresolved(c->reg, &u);
-		if (c->unresolved && write_unresolved(c, row, name, res.lookup) < 0)
+		    "player_name '%s' %s", json_string_value(jname), why);
+	gid = str_field(row, "game_id");
+	if (g->n > 0 && (g->n >= GAME_MAX_ROWS || strcmp(gid, str_field(g->v[0].row, "game_id")) != 0)) {
+		if (finish_game(c) < 0)
+			return -1;
+		if (pgs_registry_pending(c->reg) >= FLUSH_EVERY && flush(c) < 0)
 			return -1;
 	}
-	/* a row resolved before (re-run on pgs-resolve output) gets its fields replaced */
-	had_fields = json_object_get(row, "player_lookup") || json_object_get(row, "universal_player_id") ||
-	    json_object_get(row, "registry_status");
-	return emit_row(rows, row, &res, had_fields) < 0 ? -1 : 1;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		g->v = pgs_xrealloc(g->v, g->cap * sizeof(*g->v));
+		g->reg = pgs_xrealloc(g->reg, g->cap * sizeof(*g->reg));
+	}
+	b = &g->v[g->n++];
+	b->row = json_incref(row);
+	b->text = pgs_xstrdup(pgs_rows_text(rows));
+	b->lookup = lookup;
+	return 0;
 }
 
 /* Write what was learned; a dry run writes nothing. */
@@ -296,15 +413,13 @@ resolve_stream(struct ctx *c, pgs_rows *rows)
 	int got, r;
 
 	while ((got = pgs_rows_next(rows, &row)) == PGS_ROWS_ROW) {
-		r = resolve_row(c, rows, row);   /* a write error is reported by pgs_out_close() */
+		r = take_row(c, rows, row);   /* a write error is reported by pgs_out_close() */
 		json_decref(row);
 		if (r < 0)
 			return PGS_ROWS_FATAL;
-		if (r > 0)
-			c->rows_out++;
-		if (pgs_registry_pending(c->reg) >= FLUSH_EVERY && flush(c) < 0)
-			return PGS_ROWS_FATAL;
 	}
+	if (got == PGS_ROWS_END && c->game.n > 0 && finish_game(c) < 0)
+		return PGS_ROWS_FATAL;
 	return got;
 }
 
@@ -317,80 +432,64 @@ print_stats(struct ctx *c, long long ms)
 	pgs_info("%ld rows in %lld ms: %ld resolved, %ld alias, %ld new, %ld unresolved; "
 	    "registry %ld players, %ld source ids (%ld learned), %ld aliases, "
 	    "%ld team-seasons (%ld learned); %ld distinct names; "
-	    "suffix rule: %ld matched, %ld ambiguous",
+	    "suffix rule: %ld matched, %ld ambiguous; same-game spelling: %ld matched; "
+	    "box-score rule: %ld matched, %ld tied or shared",
 	    c->rows_out, ms, c->counts[PGS_REG_RESOLVED], c->counts[PGS_REG_ALIAS],
 	    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
 	    s.source_ids_learned, s.aliases, s.team_seasons, s.team_seasons_learned,
-	    s.names_cached, s.suffix_matched, s.ambiguous);
+	    s.names_cached, s.suffix_matched, s.ambiguous, s.game_spelling, s.box_matched,
+	    s.box_refused);
 	if (c->rows_out > 0 && c->counts[PGS_REG_UNRESOLVED] == c->rows_out)
 		pgs_warn("none of the %ld rows resolved: the registry has none of these players"
 		    "%s", c->rows_out, c->do_register ? "" : " (give --register to add them)");
 }
 
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "registry", &o->registry),
+		PGS_OPT_STRING(0, "aliases", &o->aliases),
+		PGS_OPT_FLAG(0, "register", &o->do_register),
+		PGS_OPT_STRING(0, "unresolved", &o->unresolved),
+		PGS_OPT_FLAG(0, "dry-run", &o->dry_run),
+		PGS_OPT_END(),
+	};
+
+	return pgs_parse_options(argc, argv, &tool, opts, &o->co, o);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "registry", required_argument, NULL, OPT_REGISTRY },
-		{ "aliases", required_argument, NULL, OPT_ALIASES },
-		{ "register", no_argument, NULL, OPT_REGISTER },
-		{ "unresolved", required_argument, NULL, OPT_UNRESOLVED },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pgs_common co;
+	struct options o = { 0 };
 	struct ctx c = { 0 };
-	const char *registry = NULL, *aliases = NULL;
 	pgs_rows *rows = NULL;
 	long long t0 = pgs_mono_ms();
-	int ch, got, status = PGS_EXIT_FAIL;
+	int got, status;
 
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
-	pgs_common_init(&co);
-	while ((ch = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (pgs_common_opt(ch, optarg, &co, usage)) {
-		case PGS_OPT_EXIT:
-			return PGS_EXIT_OK;
-		case PGS_OPT_BAD:
-			return PGS_EXIT_USAGE;
-		case PGS_OPT_HANDLED:
-			continue;
-		}
-		switch (ch) {
-		case OPT_REGISTRY:
-			registry = optarg;
-			break;
-		case OPT_ALIASES:
-			aliases = optarg;
-			break;
-		case OPT_REGISTER:
-			c.do_register = 1;
-			break;
-		case OPT_UNRESOLVED:
-			c.unresolved_path = optarg;
-			break;
-		case OPT_DRY_RUN:
-			c.dry_run = 1;
-			break;
-		}
-	}
-
+	if ((status = parse_args(argc, argv, &o)) >= 0)
+		return status;
+	status = PGS_EXIT_FAIL;
+	c.do_register = o.do_register;
+	c.dry_run = o.dry_run;
+	c.unresolved_path = o.unresolved;
 	c.reg = pgs_registry_new();
-	if (aliases && (got = pgs_registry_read_aliases(c.reg, aliases)) < 0) {
+	if (o.aliases && (got = pgs_registry_read_aliases(c.reg, o.aliases)) < 0) {
 		status = got == -2 ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
 	}
-	if (pgs_rejects_init(co.rejects, co.max_rejects) < 0)
+	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		goto out;
-	c.uri = pgs_default_store(registry);
+	c.uri = pgs_default_store(o.registry);
 	if ((got = open_registry(&c)) != 0) {
 		status = got;
 		goto out;
 	}
 	if (c.unresolved_path && (c.unresolved = fopen(c.unresolved_path, "a")) == NULL) {
-		pgs_err("cannot open '%s': %s", c.unresolved_path, strerror(errno));
+		pgs_err_errno("cannot open '%s'", c.unresolved_path);
 		goto out;
 	}
 
@@ -412,6 +511,8 @@ out:
 	if (pgs_rejects_close() < 0)
 		status = PGS_EXIT_FAIL;
 	pgs_rows_close(rows);
+	game_free(&c.game);
+	pgs_buf_free(&c.out);
 	pgs_store_close(c.st);
 	pgs_registry_free(c.reg);
 	return status;

@@ -1,10 +1,15 @@
 #!/usr/bin/env bats
-# pipelines/pgs-ingest with a {date} URL template: a checkpointed landing, day
-# by day, from tests/http/server.py on loopback.  The served days are a small
-# pgs-sample league (raw NDJSON) split by game_date into days/YYYY-MM-DD.ndjson,
-# so every result can be compared with a direct ingest of the same rows.
+# pipelines/pgs-ingest: files landed in one write, and a {date} URL template
+# landed as a checkpointed job, day by day, from tests/http/server.py on
+# loopback.  The served days are a small pgs-sample league (raw NDJSON) split
+# by game_date into days/YYYY-MM-DD.ndjson, so every result can be compared
+# with a direct ingest of the same rows.
+
+# Each @test runs in a subshell of its own:
+# shellcheck disable=SC2030,SC2031
 
 load test_helper
+load pipeline_helper
 load http/server
 
 # Ten days with games in the sample league (it starts on 2021-10-19).
@@ -41,14 +46,6 @@ setup() {
 	curl -sS -o /dev/null "$BASE/reset"
 }
 
-db_of() {
-	echo "${1#sqlite:}"
-}
-
-count() {
-	sqlite3 "$(db_of "$PGS_STORE")" "$1"
-}
-
 # raw_boxscores of a store sorted by key, every column but seq (the row's
 # place in its batch, which follows the batching), then the store read back
 # in order by pgs-extract.
@@ -73,7 +70,8 @@ hits() {
 
 # done_days JOB: the days the job's state says are done, one per line
 done_days() {
-	jq -r '.batches[]? | select(.status == "done") | .from' "$PGS_STATE_DIR/$1.json" 2>/dev/null | sort
+	jq -r '.done[] | [.[] | strptime("%Y-%m-%d") | mktime] | range(.[0]; .[1] + 1; 86400) |
+		strftime("%Y-%m-%d")' "$PGS_STATE_DIR/$1.json" 2>/dev/null | sort
 }
 
 # --- usage ----------------------------------------------------------------------
@@ -115,6 +113,67 @@ done_days() {
 	run -3 --separate-stderr pgs-ingest --from "$FROM" --to "$FROM" "$BASE/days/{day}.ndjson"
 	[[ $stderr == *"unknown placeholder '{day}'"* ]]
 	[[ $stderr == *"failed batches: $FROM..$FROM"* ]]
+}
+
+@test "pgs-ingest -V prints the version; a bad flag, no source, bad dates exit 2" {
+	run --separate-stderr pgs-ingest --version
+	assert_success
+	assert_output "pgs-ingest $(pgs-checkpoint -V | cut -d' ' -f2)"
+	run -2 --separate-stderr pgs-ingest --bogus x.csv
+	assert_equal "$stderr" "pgs-ingest: unknown option '--bogus'
+Try 'pgs-ingest --help'."
+	run -2 --separate-stderr pgs-ingest
+	[[ $stderr == *"no SOURCE given"* ]]
+	run -2 --separate-stderr pgs-ingest --from 2021-02-30 x.csv
+	[[ $stderr == *"bad --from '2021-02-30' (want YYYY-MM-DD)"* ]]
+	run -2 --separate-stderr pgs-ingest --from "$TO" --to "$FROM" x.csv
+	[[ $stderr == *"--to $FROM is before --from $TO"* ]]
+}
+
+# --- files ----------------------------------------------------------------------
+
+@test "pgs-ingest FILE...: one write, pgs-write's statistics on stdout, one progress line; again: unchanged" {
+	run --separate-stderr pgs-ingest "$SAMPLE"/*.ndjson
+	assert_success
+	rows=$(count "SELECT count(*) FROM raw_boxscores")
+	[ "$rows" -gt 1000 ]
+	[ "$(jq -r .inserted <<<"$output")" -eq "$rows" ]
+	first=$(count "SELECT min(game_date) FROM raw_boxscores")
+	last=$(count "SELECT max(game_date) FROM raw_boxscores")
+	[ "$(jq -r '"\(.from) \(.to)"' <<<"$output")" = "$first $last" ]
+	[[ $stderr =~ ^pgs-ingest:\ 1/1\ batches\ \ [0-9]+/[0-9]+\ days\ \ $rows\ rows\ \ [0-9]+\ rows/s\ \ eta\ 0:00:00$ ]]
+
+	run --separate-stderr pgs-ingest -q "$SAMPLE"/*.ndjson
+	assert_success
+	[ "$(jq -r .unchanged <<<"$output")" -eq "$rows" ]
+	[ "$(jq -r .inserted <<<"$output")" -eq 0 ]
+	assert_equal "$stderr" ""
+}
+
+@test "pgs-ingest FILE | head -n 1: the statistics line, and pgs-ingest's own status is 0" {
+	set +e
+	pgs-ingest -q --from "$FROM" --to "$TO" "$SAMPLE"/*.ndjson | head -n 1 >first
+	st=("${PIPESTATUS[@]}")
+	set -e
+	assert_equal "${st[*]}" "0 0"
+	[ "$(jq -r .table first)" = raw_boxscores ]
+}
+
+@test "pgs-ingest: a missing file exits 3 and writes nothing" {
+	run -3 --separate-stderr pgs-ingest "$BATS_TEST_TMPDIR/nope.csv"
+	assert_output ""
+	[[ $stderr == *"nope.csv"* ]]
+	[[ $stderr == *"pgs-ingest: pgs-extract failed (exit 3); nothing was written"* ]]
+	[ "$(count "SELECT count(*) FROM raw_boxscores" 2>/dev/null || echo 0)" -eq 0 ]
+}
+
+@test "pgs-ingest FILE: the shrink guard's refusal is exit 4, with the statistics line" {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$SAMPLE"/*.ndjson
+	assert_success
+	head -n 100 "$SAMPLE"/*.ndjson >few.ndjson
+	run -4 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" few.ndjson
+	[ "$(jq -r .refused <<<"$output")" = shrink ]
+	[[ $stderr != *"1/1 batches"* ]]
 }
 
 # --- landing ----------------------------------------------------------------------
@@ -293,4 +352,23 @@ done_days() {
 	assert_equal "$(hits "/games$BATS_TEST_NUMBER/" | wc -l)" "$ngames"
 	export TO=2021-10-21
 	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$(direct_store)")" ]
+}
+
+@test "pgs-ingest {date}: a batch the shrink guard refuses is named, the others land; exit 4" {
+	run --separate-stderr pgs-ingest -q --from "$FROM" --to "$TO" "$DAYS"
+	assert_success
+	assert_equal "$stderr" ""
+	# a mirror where one day lost most of its rows
+	mkdir -p "$WWW/short$BATS_TEST_NUMBER"
+	cp "$WWW"/days/*.ndjson "$WWW/short$BATS_TEST_NUMBER/"
+	head -n 3 "$WWW/days/2021-10-22.ndjson" >"$WWW/short$BATS_TEST_NUMBER/2021-10-22.ndjson"
+	before=$(dump_raw "$PGS_STORE")
+	run -4 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job mirror \
+		"$BASE/short$BATS_TEST_NUMBER/{date}.ndjson"
+	[[ $stderr == *"batches    10 of 10 run, 0 failed, 1 refused"* ]]
+	[[ $stderr == *"  refused    2021-10-22..2021-10-22  refused by pgs-write's shrink guard"* ]]
+	[[ $stderr == *"pgs-ingest: refused batches: 2021-10-22..2021-10-22 (nothing written; see the summary)"* ]]
+	[ "$(dump_raw "$PGS_STORE")" = "$before" ]
+	run pgs-checkpoint plan --job mirror --from "$FROM" --to "$TO" --batch-days 1 --table raw_boxscores
+	assert_output $'2021-10-22\t2021-10-22'
 }

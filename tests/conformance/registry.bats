@@ -154,3 +154,31 @@ ids() {
 	assert_success
 	[[ $stderr == *"nothing to do"* ]]
 }
+
+@test "conformance: pgs-validate reads the store read-only; a team's rows written away is named by game (4)" {
+	pgs-sample --seed 3 --scale 1 --from 2023-10-24 --to 2023-11-02 -o sample >/dev/null
+	pgs-ingest --store "$S" sample/* 2>/dev/null
+	pgs-backfill --store "$S" --from 2023-10-24 --to 2023-11-02 --batch-days 5 2>/dev/null
+	run --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-11-02 --json
+	assert_success
+	jq -e '.ok == true and .totals.rows > 1000 and .totals.months == 2' <<<"$output" >/dev/null
+	totals=$(jq -c .totals <<<"$output")
+	# the same figures as SQLite's for the same league
+	ref="sqlite:$BATS_TEST_TMPDIR/ref.db"
+	PGS_STATE_DIR=$BATS_TEST_TMPDIR/ref-state pgs-ingest --store "$ref" sample/* 2>/dev/null
+	PGS_STATE_DIR=$BATS_TEST_TMPDIR/ref-state pgs-backfill --store "$ref" --from 2023-10-24 --to 2023-11-02 --batch-days 5 2>/dev/null
+	run --separate-stderr pgs-validate --store "$ref" --from 2023-10-24 --to 2023-11-02 --json
+	assert_equal "$(jq -c .totals <<<"$output")" "$totals"
+	# one team's rows of one game are written away through pgs-write itself
+	game=$(pgs-extract --source "$S" --from 2023-10-25 --to 2023-10-25 | jq -r 'select(.game_id) | .game_id' | head -n 1)
+	team=${game##*_}
+	pgs-extract --source "$S" --from 2023-10-25 --to 2023-10-25 | pgs-resolve --registry "$S" |
+		pgs-transform >day.nd
+	jq -c --arg g "$game" --arg t "$team" 'select(.pgs_end or .game_id != $g or .team_abbr != $t)' day.nd |
+		jq -c 'if .pgs_end then .pgs_end.rows = 0 else . end' >spoiled.nd
+	grep -v pgs_end spoiled.nd >spoiled.rows
+	pgs-write --store "$S" --from 2023-10-25 --to 2023-10-25 --allow-shrink 100 --no-end-marker spoiled.rows >/dev/null
+	run -4 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-11-02
+	[ -z "$stderr" ]
+	assert_output --partial "$game"
+}

@@ -265,7 +265,9 @@ test_nul(void)
 		T(pgs_summary_check(row, why, sizeof(why)) == 0);
 		json_decref(row);
 	}
-	T(pgs_raw_check(json_array(), NULL, why, sizeof(why)) < 0);
+	row = json_array();
+	T(pgs_raw_check(row, NULL, why, sizeof(why)) < 0 && strcmp(why, "not a JSON object") == 0);
+	json_decref(row);
 }
 
 static void

@@ -1,0 +1,474 @@
+# shellcheck shell=bash
+# pipeline.bash — what pgs-ingest and pgs-backfill share; sourced, not run.
+#
+# Messages and options (die, usage, -h -V -q -v), dates without forking
+# date(1), and run_batches: every batch of a job's plan through the
+# pipeline's stages, recorded with pgs-checkpoint, with one progress line
+# per batch, a summary and one exit status.
+#
+# A pipeline sources this file under `set -euo pipefail`, then defines
+#   batch_stages FROM TO   run the stages of one batch with standard output
+#                          going to pgs-write's statistics line; set the
+#                          arrays stage_names and stage_status (PIPESTATUS)
+# and sets job, jobs, halt and dry_run before calling run_batches.
+#
+# Per batch the shell forks only the stages and one pgs-checkpoint: counts,
+# dates and times are bash arithmetic ($EPOCHREALTIME), never awk, jq or date.
+
+prog=${0##*/}
+quiet=0 verbose=0
+jobs=1 halt=0 dry_run=0
+
+die() {
+	printf '%s: %s\n' "$prog" "$1" >&2
+	exit "${2:-3}"
+}
+
+# The "# Usage:" header of the pipeline, up to its first line that is not a comment.
+usage() {
+	sed -n '/^# Usage:/,/^[^#]/s/^# \{0,1\}//p' "$0"
+}
+
+usage_error() {
+	printf "%s: %s\nTry '%s --help'.\n" "$prog" "$1" "$prog" >&2
+	exit 2
+}
+
+# need_arg ARGS_LEFT OPTION: the option's value must follow it.
+need_arg() {
+	[ "$1" -gt 0 ] || usage_error "option '$2' needs a value"
+}
+
+# common_option OPT: -h, -V, -q and -v, worded as every tool words them;
+# returns 1 for any other option.
+common_option() {
+	local v
+	case $1 in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-V | --version)
+		# pgs's version is the tools' version
+		v=$(pgs-checkpoint --version) || die "cannot run pgs-checkpoint --version" 3
+		printf '%s %s\n' "$prog" "${v##* }"
+		exit 0
+		;;
+	-q | --quiet) quiet=1 verbose=0 ;;
+	-v | --verbose) verbose=1 quiet=0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# has_secret URI: the URI carries a password (user:PASS@, password=...).
+has_secret() {
+	[[ $1 =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@ || $1 == *[?\&\ ]password=* ]]
+}
+
+# hide_secrets VAR:OPTION... -- ARGS...: when one of the OPTIONs (--store,
+# --source) is given a URI with a password in ARGS, run the pipeline again
+# with that URI in the environment variable VAR instead of on its command
+# line, where ps shows it to everyone.  Returns when there is nothing to hide.
+hide_secrets() {
+	local -a map=() args=()
+	local a name val m moved=0
+	while [ "$1" != -- ]; do
+		map+=("$1")
+		shift
+	done
+	shift
+	while [ $# -gt 0 ]; do
+		a=$1
+		shift
+		case $a in
+		--) args+=("$a" "$@"); break ;;
+		--?*=*) name=${a%%=*} val=${a#*=} ;;
+		--?*) [ $# -gt 0 ] || { args+=("$a"); continue; }; name=$a val=$1 ;;
+		*) args+=("$a"); continue ;;
+		esac
+		for m in "${map[@]}"; do
+			if [ "$name" = "${m#*:}" ] && has_secret "$val"; then
+				export "${m%%:*}=$val"
+				moved=1
+				[ "$a" != "$name" ] || shift
+				continue 2
+			fi
+		done
+		args+=("$a")
+	done
+	[ "$moved" -eq 0 ] || exec "$0" "${args[@]}"
+}
+
+# need_tools TOOL...: every tool must be on PATH.
+need_tools() {
+	local t
+	for t; do
+		command -v "$t" >/dev/null || die "'$t' not found on PATH" 3
+	done
+}
+
+# day_number YYYY-MM-DD: REPLY = days since 1970-01-01 (proleptic Gregorian,
+# the arithmetic of lib/dates.c).  Sets REPLY rather than printing, so that
+# calling it forks nothing.
+day_number() {
+	local y=$((10#${1:0:4})) m=$((10#${1:5:2})) d=$((10#${1:8:2})) era yoe doy
+	((m > 2)) || y=$((y - 1))
+	era=$((y / 400))
+	yoe=$((y - era * 400))
+	doy=$(((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1))
+	REPLY=$((era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468))
+}
+
+# check_date OPTION VALUE: a real calendar date YYYY-MM-DD, years 1900..2199 as in the tools.
+check_date() {
+	local y m d last
+	[[ $2 =~ ^([0-9]{4})-([0-9]{2})-([0-9]{2})$ ]] || usage_error "bad $1 '$2' (want YYYY-MM-DD)"
+	y=$((10#${BASH_REMATCH[1]})) m=$((10#${BASH_REMATCH[2]})) d=$((10#${BASH_REMATCH[3]}))
+	last=31
+	case $m in
+	4 | 6 | 9 | 11) last=30 ;;
+	2) last=$((y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : 28)) ;;
+	esac
+	((y >= 1900 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= last)) ||
+		usage_error "bad $1 '$2' (want YYYY-MM-DD)"
+}
+
+check_count() {
+	[[ $2 =~ ^[1-9][0-9]{0,5}$ ]] || usage_error "bad $1 '$2' (want a positive integer)"
+}
+
+# check_window FROM TO: both dates good and FROM not after TO.
+check_window() {
+	check_date --from "$1"
+	check_date --to "$2"
+	[[ ! $2 < $1 ]] || usage_error "--to $2 is before --from $1"
+}
+
+# now_us: REPLY = microseconds since the epoch (any locale's decimal point).
+now_us() {
+	REPLY=${EPOCHREALTIME//[!0-9]/}
+}
+
+# start_run: one run id and start time for every batch of this run; pgs-write
+# records them in its ledger and refuses writers older than the last committer.
+# Also the run's temporary directory, removed when the pipeline exits.
+start_run() {
+	now_us
+	run_t0=$REPLY
+	PGS_RUN_STARTED=$run_t0
+	PGS_RUN_ID="$job-$run_t0"
+	export PGS_RUN_ID PGS_RUN_STARTED
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	# a signal stops the work in flight (interrupted, below); a closed
+	# stderr (| head) ends the run the same way
+	trap 'interrupted INT 2' INT
+	trap 'interrupted TERM 15' TERM
+	trap 'interrupted PIPE 13' PIPE
+}
+
+# in_group COMMAND...: run COMMAND (a function) in a process group of its
+# own, with standard input from /dev/null, and wait for it, so that an
+# interrupt can stop all of it; its status in group_status.
+in_group() {
+	group_status=0
+	set -m
+	"$@" </dev/null &
+	worker=$! worker_kind=group
+	set +m
+	# shellcheck disable=SC2034 # the callers read it
+	wait "$worker" || group_status=$?
+	worker=""
+}
+
+# plan_job ARGS...: pgs-checkpoint plan --job $job ARGS into $tmp/plan; its
+# message about stale ledger windows is shown, and their number kept in
+# stale_windows.  Exits 0 when there is nothing to do.
+plan_job() {
+	local line=""
+	if ! pgs-checkpoint plan --job "$job" "$@" >"$tmp/plan" 2>"$tmp/plan.log"; then
+		cat "$tmp/plan.log" >&2
+		die "cannot plan job '$job' (--restart starts it over)" 3
+	fi
+	if [ -s "$tmp/plan.log" ]; then
+		read -r line <"$tmp/plan.log" || true
+		[[ ! $line =~ \ ([0-9]+)\ ledger\ windows\ are\ stale ]] || stale_windows=${BASH_REMATCH[1]}
+		[ "$quiet" -eq 1 ] || cat "$tmp/plan.log" >&2
+	fi
+	if ! [ -s "$tmp/plan" ]; then
+		[ "$quiet" -eq 1 ] || printf '%s: job %s: nothing to do (%s..%s already done)\n' "$prog" "$job" "$from" "$to" >&2
+		exit 0
+	fi
+}
+
+# parse_stats LINE: the counts of pgs-write's statistics line into the array
+# counts (rows_in inserted updated unchanged deleted); 1 when one is missing.
+parse_stats() {
+	local k
+	counts=()
+	for k in rows_in inserted updated unchanged deleted; do
+		[[ $1 =~ \"$k\":([0-9]+) ]] || return 1
+		counts+=("${BASH_REMATCH[1]}")
+	done
+}
+
+# ---- one batch ----------------------------------------------------------------
+
+# batch_job FROM TO: run one batch, record it in the job's checkpoint, and
+# print one result line on standard output:
+#   STATUS FROM TO DAYS ROWS_IN INSERTED UPDATED UNCHANGED DELETED CODE MESSAGE
+# tab-separated; STATUS is done, failed or refused, CODE the batch's exit
+# code (0, 1 when rows were rejected, else the failing stage's).  Returns 1
+# when the batch did not succeed (GNU parallel's --halt counts it).
+# shellcheck disable=SC2317 # called through in_group or GNU parallel
+batch_job() {
+	local from=$1 to=$2 base=$tmp/$1 status="done" code=0 msg="" stage="" line="" i a
+	local -a counts=(0 0 0 0 0) stage_names=() stage_status=()
+
+	batch_stages "$from" "$to" >"$base.stats" 2>"$base.log" </dev/null || true
+	# The first stage that failed by itself is the cause (a stage after it
+	# only missed the end marker); one killed by SIGPIPE (141) only lost its
+	# reader; 4 from pgs-write is a guard's refusal; 1 means rows were rejected.
+	for i in "${!stage_status[@]}"; do
+		if [ "${stage_status[i]}" -ge 2 ] && [ "${stage_status[i]}" -ne 141 ]; then
+			stage=${stage_names[i]} code=${stage_status[i]}
+			break
+		fi
+	done
+	if [ -z "$stage" ]; then
+		for i in "${!stage_status[@]}"; do
+			if [ "${stage_status[i]}" -eq 141 ]; then
+				stage=${stage_names[i]} code=141
+				break
+			fi
+			[ "${stage_status[i]}" -ne 1 ] || code=1
+		done
+	fi
+	read -r line <"$base.stats" || true
+	if [ -z "$stage" ]; then
+		parse_stats "$line" || { status=failed code=3 msg="no statistics from pgs-write"; }
+	elif [ "$stage" = pgs-write ] && [ "$code" -eq 4 ]; then
+		status=refused
+		case $line in
+		*'"refused":"shrink"'*) msg="refused by pgs-write's shrink guard (the window would lose rows; see --allow-shrink)" ;;
+		*'"refused":"fenced"'*) msg="refused by pgs-write's fencing (a newer run has written these dates)" ;;
+		*) msg="refused by pgs-write" ;;
+		esac
+	else
+		status=failed
+		# its own last diagnostic, else the shell's word about it (not found, killed)
+		msg=$(grep "^$stage: " "$base.log" | tail -n 1 || true)
+		msg=${msg#"$stage: "}
+		[ -n "$msg" ] || msg=$(grep -F "$stage" "$base.log" | tail -n 1 || true)
+		msg="$stage exited $code${msg:+: $msg}"
+	fi
+	[ "$status" = "done" ] || counts=(0 0 0 0 0)
+
+	if [ "$dry_run" -eq 0 ]; then
+		if [ "$status" = "done" ]; then
+			pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$base.stats" ||
+				die "cannot mark batch $from..$to done in job '$job'" 3
+		elif [ "$status" = refused ]; then
+			# pgs-checkpoint reads the refusal from the statistics, records it, and says 4
+			pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$base.stats" 2>/dev/null ||
+				[ $? -eq 4 ] || die "cannot record batch $from..$to refused in job '$job'" 3
+		else
+			pgs-checkpoint fail --job "$job" --from "$from" --to "$to" --error "$msg" ||
+				die "cannot mark batch $from..$to failed in job '$job'" 3
+		fi
+	fi
+	day_number "$from"
+	a=$REPLY
+	day_number "$to"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$status" "$from" "$to" $((REPLY - a + 1)) \
+		"${counts[@]}" "$code" "${msg//$'\t'/ }"
+	[ "$status" = "done" ]
+}
+
+# ---- the run --------------------------------------------------------------------
+
+# The run's totals, kept by the coordinator from the workers' result lines.
+run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
+run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
+run_failed=() run_refused=()
+worker="" worker_kind=""
+
+# account LINE: add one result line of batch_job to the totals, show the
+# batch's stage diagnostics, then the progress line.
+account() {
+	local status from to days rows ins upd unch del code msg l elapsed rate eta
+	IFS=$'\t' read -r status from to days rows ins upd unch del code msg <<<"$1"
+	# a worker that died (or was killed) before printing its line
+	if ! [[ $status =~ ^(done|failed|refused)$ && $code =~ ^[0-9]+$ ]]; then
+		run_lost=$((run_lost + 1))
+		return 0
+	fi
+	run_batches_n=$((run_batches_n + 1)) run_days=$((run_days + days)) run_rows=$((run_rows + rows))
+	run_ins=$((run_ins + ins)) run_upd=$((run_upd + upd)) run_unch=$((run_unch + unch))
+	run_del=$((run_del + del))
+	[ "$code" -ne 1 ] || run_rejected=$((run_rejected + 1))
+	case $status in
+	failed) run_failed+=("$from..$to  $msg") ;;
+	refused) run_refused+=("$from..$to  $msg") ;;
+	esac
+
+	if [ -s "$tmp/$from.log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
+		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
+		cat "$tmp/$from.log" >&2 || true
+	fi
+	[ "$quiet" -eq 0 ] || return 0
+
+	now_us
+	elapsed=$(((REPLY - run_t0) / 1000)) # ms
+	rate=$((elapsed > 0 ? run_rows * 1000 / elapsed : 0))
+	eta=$((run_days > 0 ? elapsed * (days_total - run_days) / run_days / 1000 : 0))
+	printf -v l '%d/%d batches  %d/%d days  %d rows  %d rows/s  eta %d:%02d:%02d' "$run_batches_n" \
+		"$batches_total" "$run_days" "$days_total" "$run_rows" "$rate" $((eta / 3600)) $((eta % 3600 / 60)) $((eta % 60))
+	[ "${#run_failed[@]}" -eq 0 ] || l+="  ${#run_failed[@]} failed"
+	[ "${#run_refused[@]}" -eq 0 ] || l+="  ${#run_refused[@]} refused"
+	[ "$stale_windows" -eq 0 ] || l+="  $stale_windows stale windows redone"
+	# (a closed stderr is SIGPIPE's business: the trap stops the run)
+	if [ -t 2 ]; then
+		printf '\r%s: %s\033[K' "$prog" "$l" >&2 || true
+	else
+		printf '%s: %s\n' "$prog" "$l" >&2 || true
+	fi
+}
+
+summary() {
+	local b wall dry=""
+	[ "$quiet" -eq 0 ] || return 0
+	[ "$dry_run" -eq 0 ] || dry=" (dry run: nothing committed)"
+	now_us
+	wall=$(((REPLY - run_t0) / 100000)) # tenths of a second
+	[ ! -t 2 ] || printf '\n' >&2
+	{
+		printf '%s: summary of job %s%s\n' "$prog" "$job" "$dry"
+		printf '  batches    %d of %d run, %d failed, %d refused\n' "$run_batches_n" "$batches_total" \
+			"${#run_failed[@]}" "${#run_refused[@]}"
+		printf '  days       %d\n' "$run_days"
+		[ "$stale_windows" -eq 0 ] || printf '  stale      %d ledger windows redone\n' "$stale_windows"
+		printf '  rows       %d in: %d inserted, %d updated, %d unchanged, %d deleted\n' \
+			"$run_rows" "$run_ins" "$run_upd" "$run_unch" "$run_del"
+		[ "${#run_failed[@]}" -gt 0 ] || printf '  failed     none\n'
+		for b in "${run_failed[@]}"; do
+			printf '  failed     %s\n' "$b"
+		done
+		for b in "${run_refused[@]}"; do
+			printf '  refused    %s\n' "$b"
+		done
+		printf '  wall time  %d.%d s\n' $((wall / 10)) $((wall % 10))
+	} >&2
+}
+
+# The batches' FROM..TO of lines "FROM..TO  message", space-separated.
+batch_names() {
+	local b names=""
+	for b; do
+		names+=" ${b%%  *}"
+	done
+	printf '%s' "${names# }"
+}
+
+# group_alive PGID: a process of the group is still running (a zombie is dead,
+# only waiting for its new parent to reap it).
+group_alive() {
+	local pgid stat
+	while read -r pgid stat; do
+		[ "$pgid" != "$1" ] || [[ $stat == Z* ]] || return 0
+	done < <(ps -e -o pgid=,stat=)
+	return 1
+}
+
+# Stop the work in flight (SIGINT, SIGTERM, SIGPIPE): every process of it,
+# then the summary; exits 128 + the signal's number.
+interrupted() {
+	local sig=$1 n=$2 i
+	# stderr may be the closed pipe: the last words may not arrive
+	set +e
+	trap '' INT TERM PIPE
+	if [ -n "$worker" ]; then
+		if [ "$worker_kind" = group ]; then
+			kill -TERM -- "-$worker" 2>/dev/null || true
+			for i in $(seq 100); do
+				group_alive "$worker" || break
+				[ "$i" -lt 50 ] || kill -KILL -- "-$worker" 2>/dev/null || true
+				sleep 0.02
+			done
+		else
+			# GNU parallel stops each job's process group (--termseq)
+			kill -TERM "$worker" 2>/dev/null || true
+		fi
+		wait "$worker" 2>/dev/null || true
+	fi
+	summary
+	printf '%s: interrupted by SIG%s: batches in flight were stopped, nothing half-written; re-run to resume\n' \
+		"$prog" "$sig" >&2
+	exit $((128 + n))
+}
+
+# run_batches PLAN: run every batch of PLAN (FROM<TAB>TO lines), $jobs at a
+# time, each in its own process group; returns the run's exit status: 4 when
+# a guard refused a batch, else 3 when one failed (or --halt-on-error stopped
+# the run), else 1 when rows were rejected, else 0.
+run_batches() {
+	local plan=$1 from to line halted=0 workers_status=0 results a
+	local -a halt_opt=()
+
+	while IFS=$'\t' read -r from to; do
+		day_number "$from"
+		a=$REPLY
+		day_number "$to"
+		batches_total=$((batches_total + 1)) days_total=$((days_total + REPLY - a + 1))
+	done <"$plan"
+	[ "$verbose" -eq 0 ] || printf '%s: job %s: %d batches, %d days to do\n' "$prog" "$job" \
+		"$batches_total" "$days_total" >&2
+
+	if [ "$jobs" -eq 1 ]; then
+		while IFS=$'\t' read -r from to; do
+			in_group batch_job "$from" "$to" >"$tmp/result"
+			line=""
+			read -r line <"$tmp/result" || true
+			account "$line"
+			case $line in
+			done*) ;;
+			*) [ "$halt" -eq 0 ] || { halted=1; break; } ;;
+			esac
+		done <"$plan"
+	else
+		[ "$halt" -eq 0 ] || halt_opt=(--halt "soon,fail=1")
+		export -f batch_job batch_stages day_number parse_stats die
+		export prog tmp job dry_run verbose
+		# GNU parallel runs each job in its own process group and stops
+		# them with --termseq when it is interrupted.
+		exec {results}< <(PARALLEL_SHELL=bash exec parallel --will-cite -j "$jobs" --colsep '\t' \
+			--termseq TERM,500,TERM,500,KILL,25 "${halt_opt[@]}" 'set -euo pipefail; batch_job {1} {2}' :::: "$plan")
+		worker=$! worker_kind=parallel
+		while IFS= read -r -u "$results" line; do
+			account "$line"
+		done
+		exec {results}<&-
+		wait "$worker" || workers_status=$?
+		worker=""
+		if [ "$halt" -eq 1 ] && [ "$workers_status" -ne 0 ]; then
+			halted=1
+		fi
+	fi
+	summary
+
+	[ "${#run_failed[@]}" -eq 0 ] ||
+		printf '%s: failed batches: %s (re-run to retry them)\n' "$prog" "$(batch_names "${run_failed[@]}")" >&2
+	[ "${#run_refused[@]}" -eq 0 ] ||
+		printf '%s: refused batches: %s (nothing written; see the summary)\n' "$prog" \
+			"$(batch_names "${run_refused[@]}")" >&2
+	[ "$halted" -eq 0 ] || printf '%s: stopped at the first batch that did not succeed (--halt-on-error)\n' "$prog" >&2
+	if [ "$run_lost" -gt 0 ] || { [ "$halted" -eq 0 ] && [ "$run_batches_n" -lt "$batches_total" ]; }; then
+		printf '%s: %d batches gave no result (re-run to retry them)\n' "$prog" \
+			$((batches_total - run_batches_n)) >&2
+		[ "${#run_refused[@]}" -gt 0 ] || return 3
+	fi
+	[ "${#run_refused[@]}" -eq 0 ] || return 4
+	[ "${#run_failed[@]}" -eq 0 ] && [ "$halted" -eq 0 ] || return 3
+	[ "$run_rejected" -eq 0 ] || return 1
+	return 0
+}

@@ -1,0 +1,567 @@
+#!/usr/bin/env bats
+# pipelines/pgs-backfill over the real tools and a small pgs-sample league:
+# progress and summary, resume, failing and refused batches and their exit
+# codes, parallel runs, kill -9, SIGTERM and SIGINT.
+
+# Each @test runs in a subshell of its own, the shim bodies are single-quoted
+# on purpose, and pg/server.bash sets PG_* when loaded:
+# shellcheck disable=SC2030,SC2031,SC2016,SC2154
+
+load test_helper
+load pipeline_helper
+
+setup_file() {
+	# One small league for the whole file; tests copy nothing, they only read it.
+	export SAMPLE="$BATS_FILE_TMPDIR/sample"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH" pgs-sample --seed 7 --scale 0.1 --to 2021-12-31 -o "$SAMPLE" >/dev/null
+}
+
+setup() {
+	common_setup
+}
+
+# Three weeks of the sample league: its games start on 2021-10-19 and, at
+# --scale 0.1, stop on 2021-11-04.
+FROM=2021-10-18
+TO=2021-11-07
+JOB=backfill-$FROM-$TO
+
+ingest_sample() {
+	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$SAMPLE"/*
+	assert_success
+}
+
+# A pgs-write that fails (exit 3) for the batch starting on $FAIL_FROM.
+failing_write() {
+	shim pgs-write '
+for a; do
+	if [ "${prev:-}" = --from ] && [ "$a" = "${FAIL_FROM:-}" ]; then
+		cat >/dev/null
+		echo "pgs-write: store: disk I/O error (simulated)" >&2
+		exit 3
+	fi
+	prev=$a
+done
+exec "$real" "$@"'
+}
+
+# --- usage ------------------------------------------------------------------
+
+@test "pgs-backfill --help prints the usage block; -V the version" {
+	run --separate-stderr pgs-backfill --help
+	assert_success
+	assert_line --index 0 "Usage: pgs-backfill --from D --to D [OPTIONS]"
+	assert_output --partial "--batch-days N"
+	assert_output --partial "-q, --quiet"
+	[ -z "$stderr" ]
+	run --separate-stderr pgs-backfill -V
+	assert_success
+	assert_output "pgs-backfill $(pgs-checkpoint -V | cut -d' ' -f2)"
+}
+
+@test "pgs-backfill: a bad flag, a missing range, bad dates and counts exit 2 and run nothing" {
+	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --bogus
+	assert_output ""
+	assert_equal "$stderr" "pgs-backfill: unknown option '--bogus'
+Try 'pgs-backfill --help'."
+	run -2 --separate-stderr pgs-backfill --from "$FROM"
+	[[ $stderr == *"--from and --to are required"* ]]
+	run -2 --separate-stderr pgs-backfill --from 2021-13-01 --to "$TO"
+	[[ $stderr == *"bad --from '2021-13-01' (want YYYY-MM-DD)"* ]]
+	# the calendar, in bash: no 29 February in 2021, one in 2024, none in 1900
+	run -2 --separate-stderr pgs-backfill --from 2021-02-29 --to "$TO"
+	[[ $stderr == *"bad --from '2021-02-29'"* ]]
+	run -2 --separate-stderr pgs-backfill --from 1900-02-29 --to "$TO"
+	run -2 --separate-stderr pgs-backfill --from "$FROM" --to 2021-11-31
+	[[ $stderr == *"bad --to '2021-11-31'"* ]]
+	run -2 --separate-stderr pgs-backfill --from "$TO" --to "$FROM"
+	[[ $stderr == *"--to $FROM is before --from $TO"* ]]
+	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --jobs 0
+	[[ $stderr == *"bad --jobs '0'"* ]]
+	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days x
+	[[ $stderr == *"bad --batch-days 'x'"* ]]
+	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --store
+	[[ $stderr == *"option '--store' needs a value"* ]]
+	[ ! -e "$PGS_STATE_DIR" ]
+}
+
+# --- a run ----------------------------------------------------------------------
+
+@test "pgs-backfill: one summary row per raw row; progress and summary on stderr only" {
+	ingest_sample
+	raw=$(count "SELECT count(*) FROM raw_boxscores")
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	assert_output ""
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
+	[ "$(count "SELECT count(*) FROM (SELECT DISTINCT game_id, player_lookup FROM player_game_summary)")" -eq "$raw" ]
+	# 21 days in 7-day batches: 3 batches, one progress line each, then the summary.
+	run grep -c '^pgs-backfill: [0-9]/3 batches' <<<"$stderr"
+	assert_output 3
+	[[ $stderr == *"pgs-backfill: 1/3 batches  7/21 days"* ]]
+	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days  $raw rows  "*" rows/s  eta 0:00:00"* ]]
+	[[ $stderr == *"pgs-backfill: summary of job $JOB
+  batches    3 of 3 run, 0 failed, 0 refused
+  days       21
+  rows       $raw in: $raw inserted, 0 updated, 0 unchanged, 0 deleted
+  failed     none
+  wall time  "*" s"* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 3 total, 3 done, 0 failed, 0 pending"
+}
+
+@test "pgs-backfill -q prints nothing on success; -v the plan and the stages' own messages" {
+	ingest_sample
+	run --separate-stderr pgs-backfill -q --from "$FROM" --to "$TO"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run --separate-stderr pgs-backfill --quiet --from "$FROM" --to "$TO"
+	assert_equal "$stderr" ""
+
+	run --separate-stderr pgs-backfill -v --from "$FROM" --to "$TO" --restart --batch-days 10
+	assert_success
+	assert_equal "$(head -n 1 <<<"$stderr")" "pgs-backfill: job $JOB: 3 batches, 21 days to do"
+	[ "$(grep -c '^pgs-extract: [0-9]* rows, 0 rejects$' <<<"$stderr")" -ge 3 ]
+}
+
+@test "pgs-backfill: re-running a finished job does nothing and changes nothing" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
+	assert_success
+	before=$(dump_summary "$PGS_STORE")
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "pgs-backfill: job $JOB: nothing to do ($FROM..$TO already done)"
+	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
+
+	# The ledger counts too: a lost state file or another batch size redoes nothing.
+	rm -rf "$PGS_STATE_DIR"
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 3 --job other
+	assert_success
+	[[ $stderr == *"nothing to do"* ]]
+}
+
+@test "pgs-backfill --restart redoes every batch; the table stays the same" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	assert_success
+	rows=$(count "SELECT count(*) FROM player_game_summary")
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10 --restart
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+	[[ $stderr == *"$rows in: 0 inserted, "*", 0 deleted"* ]]
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$rows" ]
+}
+
+@test "pgs-backfill --dry-run commits nothing and marks nothing done" {
+	ingest_sample
+	raw=$(count "SELECT count(*) FROM raw_boxscores")
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10 --dry-run
+	assert_success
+	[[ $stderr == *"summary of job $JOB (dry run: nothing committed)"* ]]
+	[[ $stderr == *"$raw in: $raw inserted"* ]]
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq 0 ]
+	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary'")" -eq 0 ]
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
+}
+
+@test "pgs-backfill --dry-run does not write the registry either" {
+	ingest_sample
+	before=$(dump_registry "$PGS_STORE")
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --dry-run
+	assert_success
+	assert_equal "$(dump_registry "$PGS_STORE")" "$before"
+}
+
+@test "pgs-backfill --jobs 2 builds the same table as a sequential run" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --jobs 2
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+	[[ $stderr == *"batches    3 of 3 run, 0 failed, 0 refused"* ]]
+	# players are registered in one pass in date order before the batches fan
+	# out: ids, registry_status and the hashes over them agree with a sequential run
+	parallel_dump=$(dump_summary "$PGS_STORE")
+
+	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/seq.db" PGS_STATE_DIR="$BATS_TEST_TMPDIR/seq-state"
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	[ -n "$parallel_dump" ]
+	[ "$(dump_summary "$PGS_STORE")" = "$parallel_dump" ]
+	[ "$(count "SELECT count(*) FROM player_game_summary WHERE registry_status = 'new'")" -gt 0 ]
+}
+
+# --- resumed by content -------------------------------------------------------------
+
+@test "pgs-backfill: a changed --prefer or aliases file redoes the job's windows; an unchanged re-run does nothing" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	before=$(dump_summary "$PGS_STORE")
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --prefer bbref
+	assert_success
+	[[ $stderr == *"pgs-checkpoint: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed since): their days are planned again"* ]]
+	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days  "*"  3 stale windows redone"* ]]
+	[[ $stderr == *"  stale      3 ledger windows redone"* ]]
+	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --prefer bbref
+	assert_success
+	[[ $stderr == *"nothing to do"* ]]
+
+	# the aliases file counts by its content, not its name
+	cp "$PGS_ROOT/pipelines/aliases.csv" my.csv
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --aliases my.csv
+	[[ $stderr == *"3 ledger windows are stale (3 made under another configuration"* ]]
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --aliases my.csv
+	[[ $stderr == *"nothing to do"* ]]
+	echo 'Nate Williams,Jeenathan Williams' >>my.csv
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --aliases my.csv
+	[[ $stderr == *"3 ledger windows are stale (3 made under another configuration"* ]]
+}
+
+@test "pgs-backfill: raw rows landed after a backfill of their dates redo those windows only" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	# one day landed again (a corrected box score)
+	run --separate-stderr pgs-ingest --from 2021-10-27 --to 2021-10-27 "$SAMPLE"/*
+	assert_success
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	[[ $stderr == *"1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed since)"* ]]
+	[[ $stderr == *"pgs-backfill: 1/1 batches  7/7 days"* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 3 total, 3 done, 0 failed, 0 pending"
+}
+
+@test "pgs-backfill run before its raw rows were landed: after the ingest the re-run fills the table" {
+	# the store exists (another season is in it) but has no rows of these weeks yet
+	run --separate-stderr pgs-ingest --from 2021-12-01 --to 2021-12-31 "$SAMPLE"/*
+	assert_success
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	[[ $stderr == *"rows       0 in: 0 inserted"* ]]
+	ingest_sample
+	raw=$(count "SELECT count(*) FROM raw_boxscores WHERE game_date BETWEEN '$FROM' AND '$TO'")
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed since)"* ]]
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
+}
+
+# --- exit codes -------------------------------------------------------------------
+
+@test "pgs-backfill: a failed batch is recorded, the others go on, exit 3; resume re-runs it" {
+	ingest_sample
+	raw=$(count "SELECT count(*) FROM raw_boxscores")
+	failing_write
+
+	FAIL_FROM=2021-10-28 run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	assert_output ""
+	[[ $stderr == *"pgs-write: store: disk I/O error (simulated)"* ]]
+	[[ $stderr == *"3/3 batches  21/21 days"*"  1 failed"* ]]
+	[[ $stderr == *"  batches    3 of 3 run, 1 failed, 0 refused"* ]]
+	[[ $stderr == *"  failed     2021-10-28..2021-11-06  pgs-write exited 3: store: disk I/O error (simulated)"* ]]
+	assert_equal "$(tail -n 1 <<<"$stderr")" "pgs-backfill: failed batches: 2021-10-28..2021-11-06 (re-run to retry them)"
+	run pgs-checkpoint status --job "$JOB"
+	assert_output --partial "failed:  2021-10-28..2021-11-06 after 1 attempt(s): pgs-write exited 3"
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	assert_success
+	[[ $stderr == *"1/1 batches"* ]]
+	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	[[ $stderr == *"nothing to do"* ]]
+}
+
+@test "pgs-backfill --jobs 2: one failed batch does not stop the others" {
+	ingest_sample
+	failing_write
+	FAIL_FROM=2021-10-18 run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 5 --jobs 2
+	[[ $stderr == *"batches    5 of 5 run, 1 failed, 0 refused"* ]]
+	[[ $stderr == *"failed     2021-10-18..2021-10-22  pgs-write exited 3"* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 5 total, 4 done, 1 failed, 0 pending"
+}
+
+@test "pgs-backfill --halt-on-error stops at the first failed batch, with --jobs 1 and 2" {
+	ingest_sample
+	failing_write
+	FAIL_FROM=2021-10-18 run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10 \
+		--halt-on-error
+	[[ $stderr == *"1/3 batches"* ]]
+	[[ $stderr != *"2/3 batches"* ]]
+	[[ $stderr == *"failed batches: 2021-10-18..2021-10-27"* ]]
+	[[ $stderr == *"stopped at the first batch that did not succeed (--halt-on-error)"* ]]
+
+	# in parallel the batches already running finish; no new one starts
+	FAIL_FROM=2021-10-18 run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 2 \
+		--halt-on-error --jobs 2 --job halting
+	[[ $stderr == *"failed batches: 2021-10-18..2021-10-19"* ]]
+	run pgs-checkpoint status --job halting --json
+	[ "$(jq .batches_pending <<<"$output")" -gt 0 ]
+}
+
+@test "pgs-backfill: the shrink guard refuses a batch (exit 4), named in the summary; the table keeps its rows" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10
+	assert_success
+	before=$(dump_summary "$PGS_STORE")
+	count "DELETE FROM raw_boxscores WHERE game_date BETWEEN '2021-10-28' AND '2021-10-30'"
+
+	run -4 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 10 --restart
+	[[ $stderr == *"3/3 batches  21/21 days  "*"  1 refused"* ]]
+	[[ $stderr == *"  batches    3 of 3 run, 0 failed, 1 refused"* ]]
+	[[ $stderr == *"  refused    2021-10-28..2021-11-06  refused by pgs-write's shrink guard"* ]]
+	assert_equal "$(tail -n 1 <<<"$stderr")" "pgs-backfill: refused batches: 2021-10-28..2021-11-06 (nothing written; see the summary)"
+	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
+	run pgs-checkpoint status --job "$JOB"
+	assert_output --partial "refused: 2021-10-28..2021-11-06 after 1 attempt(s): refused by pgs-write's shrink guard"
+	run pgs-checkpoint plan --job "$JOB" --from "$FROM" --to "$TO" --batch-days 10
+	assert_output $'2021-10-28\t2021-11-06'
+}
+
+@test "pgs-backfill: fencing refuses the batches of an older run (exit 4)" {
+	ingest_sample
+	# a run that started in the future has written the first week
+	future=$(( $(date +%s) * 1000000 + 86400000000 ))
+	pgs-extract --source "$PGS_STORE" --from 2021-10-18 --to 2021-10-24 | pgs-resolve --register |
+		pgs-transform | pgs-write --from 2021-10-18 --to 2021-10-24 --run-id later --run-started "$future" >/dev/null
+
+	run -4 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --restart
+	[[ $stderr == *"  refused    2021-10-18..2021-10-24  refused by pgs-write's fencing (a newer run has written these dates)"* ]]
+	[[ $stderr == *"batches    3 of 3 run, 0 failed, 1 refused"* ]]
+}
+
+@test "pgs-backfill: rows rejected by a stage: exit 1; a refusal and a failure together: exit 4" {
+	ingest_sample
+	shim pgs-transform '"$real" "$@"; s=$?; [ "$s" -ne 0 ] || s=1; exit "$s"'
+	run -1 --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
+	[[ $stderr == *"failed     none"* ]]
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --restart --job again
+	[ "$status" -eq 1 ]
+	rm "$BATS_TEST_TMPDIR/shim/pgs-transform"
+	count "DELETE FROM raw_boxscores WHERE game_date BETWEEN '2021-10-25' AND '2021-10-31'"
+	failing_write
+	FAIL_FROM=2021-10-18 run -4 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --restart
+	[[ $stderr == *"batches    3 of 3 run, 1 failed, 1 refused"* ]]
+	[[ $stderr == *"failed batches: 2021-10-18..2021-10-24 (re-run to retry them)"* ]]
+	[[ $stderr == *"refused batches: 2021-10-25..2021-10-31"* ]]
+}
+
+@test "pgs-backfill passes its aliases.csv to pgs-resolve; --aliases, --prefer, --lines reach their stage" {
+	ingest_sample
+	for t in pgs-resolve pgs-transform; do
+		shim "$t" "echo \"$t \$*\" >>\"$BATS_TEST_TMPDIR/args.log\"; exec \"\$real\" \"\$@\""
+	done
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_success
+	# one registration pass over the whole range, then one call per batch
+	run grep -c "^pgs-resolve .*--register --aliases $PGS_ROOT/pipelines/aliases.csv\$" args.log
+	assert_output 4
+	run grep -c '^pgs-transform $' args.log
+	assert_output 3
+
+	# given ones win, in sequential and in parallel runs alike
+	: >args.log
+	: >lines.ndjson
+	printf 'alias,target\nNate Williams,Jeenathan Williams\n' >"my aliases.csv"
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --restart --jobs 2 \
+		--aliases "my aliases.csv" --prefer bbref,nbacom --lines lines.ndjson
+	assert_success
+	run grep -c '^pgs-resolve .*--aliases my aliases.csv$' args.log
+	assert_output 4
+	run grep -c '^pgs-transform --prefer bbref,nbacom --lines lines.ndjson$' args.log
+	assert_output 3
+
+	# --aliases "" uses none; a file that is not there fails before any batch
+	: >args.log
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --restart --aliases ""
+	assert_success
+	run grep -c -- '--aliases' args.log
+	assert_output 0
+	run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --restart --aliases nope.csv
+	assert_equal "$stderr" "pgs-backfill: cannot read 'nope.csv'"
+}
+
+@test "pgs-backfill: a corrupt job state says how to recover; --restart recovers" {
+	ingest_sample
+	mkdir -p "$PGS_STATE_DIR"
+	printf '{"job":"%s","from":"2021-10-18","to"' "$JOB" >"$PGS_STATE_DIR/$JOB.json"
+	run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
+	[[ $stderr == *"bad state file"*"'pgs-checkpoint reset --job $JOB' starts the job over"* ]]
+	[[ $stderr == *"pgs-backfill: cannot plan job '$JOB' (--restart starts it over)"* ]]
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --restart
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+}
+
+# --- interrupted --------------------------------------------------------------------
+
+# start_backfill ARGS...: pgs-backfill in a session of its own (its pid is
+# the session id), stderr to bf.log, in the background; sets pid.
+start_backfill() {
+	# (SIGINT back to its default: bash ignores it for commands run with &)
+	TMPDIR=$BATS_TEST_TMPDIR setsid env --default-signal=INT pgs-backfill "$@" >/dev/null \
+		2>"$BATS_TEST_TMPDIR/bf.log" &
+	pid=$!
+}
+
+# wait_progress N: until N batches were reported (at most 30 s).
+wait_progress() {
+	for _ in $(seq 300); do
+		[ "$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log")" -lt "$1" ] || return 0
+		sleep 0.1
+	done
+	fail "no $1 batches after 30 s: $(cat "$BATS_TEST_TMPDIR/bf.log")"
+}
+
+# The table of an uninterrupted run, in a store of its own.
+clean_dump() {
+	(
+		export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/clean.db" PGS_STATE_DIR="$BATS_TEST_TMPDIR/clean-state"
+		pgs-ingest --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
+		pgs-backfill -q "$@" >/dev/null
+		dump_summary "$PGS_STORE"
+	)
+}
+
+@test "pgs-backfill: kill -9 of everything several times, resume: same table as an uninterrupted run" {
+	ingest_sample
+	for _ in 1 2 3 4 5; do
+		start_backfill --from "$FROM" --to "$TO" --batch-days 1
+		ms=$((300 + RANDOM % 1200))
+		sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+		# the whole session: the coordinator and the batch in flight
+		pkill -9 -s "$pid" || true
+		wait "$pid" || true
+	done
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_success
+	killed=$(dump_summary "$PGS_STORE")
+	[ -n "$killed" ]
+
+	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/clean.db" PGS_STATE_DIR="$BATS_TEST_TMPDIR/clean-state"
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_success
+	[ "$(dump_summary "$PGS_STORE")" = "$killed" ]
+}
+
+@test "pgs-backfill --jobs 4: SIGTERM stops every worker, leaves no process; a re-run ends with a clean run's table" {
+	ingest_sample
+	shim pgs-transform 'sleep 0.3; exec "$real" "$@"'
+	start_backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 4
+	wait_progress 4
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	no_process_left "$pid"
+	grep -q "^pgs-backfill: interrupted by SIGTERM: batches in flight were stopped, nothing half-written; re-run to resume$" bf.log
+	grep -q "^pgs-backfill: summary of job $JOB" bf.log
+	run pgs-checkpoint status --job "$JOB" --json
+	done_before=$(jq .days_done <<<"$output")
+	[ "$done_before" -ge 4 ] && [ "$done_before" -lt 21 ]
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 4
+	assert_success
+	[[ $stderr == *"$((21 - done_before))/$((21 - done_before)) batches"* ]]
+	rm -r "$BATS_TEST_TMPDIR/shim"
+	[ "$(dump_summary "$PGS_STORE")" = "$(clean_dump --from "$FROM" --to "$TO" --batch-days 1 --jobs 4)" ]
+}
+
+@test "pgs-backfill: SIGINT to a sequential run stops the batch in flight; a re-run completes" {
+	ingest_sample
+	shim pgs-write 'sleep 0.3; exec "$real" "$@"'
+	start_backfill --from "$FROM" --to "$TO" --batch-days 1
+	wait_progress 2
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	no_process_left "$pid"
+	grep -q "interrupted by SIGINT" bf.log
+
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_success
+	rm -r "$BATS_TEST_TMPDIR/shim"
+	[ "$(dump_summary "$PGS_STORE")" = "$(clean_dump --from "$FROM" --to "$TO" --batch-days 1)" ]
+}
+
+@test "pgs-backfill 2>&1 | head -n 1: the reader's exit stops the run quietly (141), nothing left running" {
+	ingest_sample
+	shim pgs-write 'sleep 0.2; exec "$real" "$@"'
+	set +e
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 2>&1 | head -n 1 >first
+	st=("${PIPESTATUS[@]}")
+	set -e
+	[ "${st[0]}" -eq 141 ]
+	[ "${st[1]}" -eq 0 ]
+	run cat first
+	assert_output --regexp '^pgs-backfill: 1/21 batches  1/21 days  [0-9]+ rows  [0-9]+ rows/s  eta [0-9:]+$'
+	sleep 0.5
+	[ -z "$(pgrep -f "pgs-.*$BATS_TEST_TMPDIR" || true)" ]
+}
+
+# --- secrets ----------------------------------------------------------------------
+
+teardown() {
+	if [ -n "${PG_DIR:-}" ]; then
+		pg_stop
+	fi
+}
+
+@test "pgs-ingest and pgs-backfill --jobs 2 keep a store's password off command lines, messages and state" {
+	load pg/server
+	reason=$(pg_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	pg_start
+	uri=$(pg_fresh "bf$BATS_TEST_NUMBER")
+	[[ $uri == *"$PG_PASSWORD"* ]]
+	shim pgs-transform 'sleep 0.2; exec "$real" "$@"'
+	# every command line of the pipelines' session, sampled while they run,
+	# after the first instant in which a pipeline moves the URI into its
+	# environment; pgs-extract is handed the store as its --source and masks
+	# it itself
+	watch_cmdlines() {
+		local pid=$1 p
+		sleep 0.2
+		while kill -0 "$pid" 2>/dev/null; do
+			for p in $(pgrep -s "$pid"); do
+				{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -v '^pgs-extract ' || true
+				echo
+			done
+			sleep 0.05
+		done
+	}
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-ingest --store "$uri" --from "$FROM" --to "$TO" "$SAMPLE"/* \
+		>ingest.out 2>ingest.err &
+	pid=$!
+	watch_cmdlines "$pid" >cmdlines
+	wait "$pid"
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --store="$uri" --from "$FROM" --to "$TO" --batch-days 3 --jobs 2 \
+		>bf.out 2>bf.err &
+	pid=$!
+	watch_cmdlines "$pid" >>cmdlines
+	wait "$pid"
+	[[ $(cat bf.err) == *"7/7 batches  21/21 days"* ]]
+	[ "$(grep -c 'pgs-backfill\|pgs-write' cmdlines)" -gt 0 ]
+	run grep -r -F "$PG_PASSWORD" cmdlines ingest.out ingest.err bf.out bf.err "$PGS_STATE_DIR"
+	assert_failure
+	assert_output ""
+}

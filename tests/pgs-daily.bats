@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016,SC2154 # bash -c scripts expand their own "$1"; bats' run sets stderr_lines
+# pipelines/pgs-daily, the cron entry: silent success, one line on failure,
+# one run at a time, re-landed days redone (and only those), the config
+# file, a minimal environment.  The source is a {date} URL template served
+# on loopback by tests/http/server.py: a pgs-sample league (raw NDJSON) split
+# by game_date into days/YYYY-MM-DD.ndjson.
+
+load test_helper
+load http/server
+
+setup_file() {
+	local root=$BATS_TEST_DIRNAME/..
+
+	export SAMPLE="$BATS_FILE_TMPDIR/sample"
+	PATH="$root/bin:$PATH" pgs-sample --seed 7 --scale 0.2 --format raw --to 2021-11-30 -o "$SAMPLE" >/dev/null
+	WWW="$BATS_FILE_TMPDIR/www"
+	mkdir -p "$WWW/days"
+	awk -v dir="$WWW/days" '{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
+		"$SAMPLE"/*.ndjson
+	start_test_server "$WWW"
+}
+
+teardown_file() {
+	stop_test_server
+}
+
+setup() {
+	common_setup
+	WWW="$BATS_FILE_TMPDIR/www"
+	BASE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")"
+	DAYS="$BASE/days/{date}.ndjson"
+	LOG="$PGS_STATE_DIR/daily.log"
+	DB="$BATS_TEST_TMPDIR/pgs.db"
+	export PGS_HTTP_BACKOFF_MS=20 PGS_HTTP_RETRIES=1
+	curl -sS -o /dev/null "$BASE/reset"
+}
+
+sql() {
+	sqlite3 "$DB" "$1"
+}
+
+# Raw rows served for the days FROM..TO.
+served() {
+	local n=0 d=$1
+	while [[ ! $d > $2 ]]; do
+		[ ! -f "$WWW/days/$d.ndjson" ] || n=$((n + $(wc -l <"$WWW/days/$d.ndjson")))
+		d=$(date -ud "$d +1 day" +%F)
+	done
+	echo "$n"
+}
+
+# --- usage ----------------------------------------------------------------------
+
+@test "pgs-daily --help prints its Usage header; usage errors exit 2 and run nothing" {
+	run -0 --separate-stderr pgs-daily --help
+	assert_line --index 0 "Usage: pgs-daily [OPTIONS]"
+	assert_output --partial "--days-back N"
+	run -0 --separate-stderr pgs-daily -V
+	assert_output "pgs-daily $(pgs-validate -V | cut -d' ' -f2)"
+
+	run -2 --separate-stderr pgs-daily --bogus
+	[ "$stderr" = "pgs-daily: unknown option '--bogus'"$'\n'"Try 'pgs-daily --help'." ]
+	run -2 --separate-stderr pgs-daily --date 2021-02-30
+	[[ $stderr == *"bad --date '2021-02-30' (want YYYY-MM-DD)"* ]]
+	run -2 --separate-stderr pgs-daily --days-back 0
+	[[ $stderr == *"bad --days-back '0'"* ]]
+	run -2 --separate-stderr pgs-daily --format raw --source "$DAYS"
+	[[ $stderr == *"--format belongs to a --source: give it after one"* ]]
+	printf 'store = sqlite:x.db\nwhat ever\n' >bad.conf
+	run -2 --separate-stderr pgs-daily --config bad.conf
+	[[ $stderr == *"bad.conf:2: want 'key = value', not 'what ever'"* ]]
+	printf 'colour = blue\n' >bad.conf
+	run -2 --separate-stderr pgs-daily --config bad.conf
+	[[ $stderr == *"bad.conf: unknown setting 'colour'"* ]]
+	run -3 --separate-stderr pgs-daily --config nope.conf
+	[[ $stderr == *"cannot read the config file 'nope.conf'"* ]]
+	[ ! -e "$LOG" ] && [ ! -e "$DB" ]
+}
+
+# --- a day ---------------------------------------------------------------------------
+
+@test "a daily run lands D-2..D, rebuilds them, validates: silent on success, all in the log" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	assert_output ""
+	[ -z "$stderr" ]
+	rows=$(served 2021-10-19 2021-10-21)
+	[ "$rows" -gt 100 ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores")" -eq "$rows" ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary")" -eq "$rows" ]
+	[ "$(sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'")" = \
+		"2021-10-19..2021-10-21" ]
+	# appended and timestamped, every stage in it
+	grep -q 'pgs-daily\[[0-9]*\]: start: day 2021-10-21, days 2021-10-19..2021-10-21' "$LOG"
+	grep -q ': land source 1: pgs-ingest: summary of job daily-source1-2021-10-19-2021-10-21' "$LOG"
+	grep -q ': validate 2021-10-19..2021-10-21: every check passed' "$LOG"
+	grep -q ': done: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed' "$LOG"
+	[ "$(grep -cv '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}[+-][0-9]\{4\} pgs-daily\[[0-9]*\]: ' "$LOG")" -eq 0 ]
+
+	# -v: one line, on standard output; the log grows
+	before=$(wc -l <"$LOG")
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed; log: $LOG"
+	[ -z "$stderr" ]
+	[ "$(wc -l <"$LOG")" -gt "$before" ]
+	[ "$(grep -c ': start: day 2021-10-21' "$LOG")" -eq 2 ]
+}
+
+@test "a failing source: non-zero, one line naming the day, the source and the log; the others land" {
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$BASE/fault/404/days/{date}.ndjson"
+	assert_output ""
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/404/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: GET $BASE/fault/404/days/2021-10-19.ndjson: HTTP 404 Not Found; log: $LOG" ]
+	grep -qF "FAILED: 2021-10-21: landing source 1" "$LOG"
+
+	# a 500: the same, and a second, good source still lands and is rebuilt
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$BASE/fault/503/days/{date}.ndjson" \
+		--source "$DAYS"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/503/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: "*"HTTP 503 Service Unavailable (gave up after 1 retry); log: $LOG" ]]
+	[ "$(sql "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
+}
+
+@test "a token in a source URL never reaches the failure line or the log" {
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$BASE/fault/404/days/{date}.ndjson?token=s3cr3t"
+	[[ $stderr == *"/fault/404/days/{date}.ndjson?token=***) failed for "* ]]
+	[[ $stderr != *s3cr3t* ]]
+	run grep -c s3cr3t "$LOG"
+	assert_output 0
+}
+
+@test "days without games (404 with --allow-missing) are fine" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-16 --source "$DAYS" --allow-missing
+	assert_output ""
+	[ "$(sql "SELECT count(*) FROM raw_boxscores")" -eq 0 ]
+}
+
+@test "a validation threshold that fails: exit 4, one line naming the check" {
+	run -4 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS" --min-players 30
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "pgs-daily: 2021-10-21: validation of 2021-10-19..2021-10-21 failed: players_per_game 2021"*" players listed (want 30..36) (and "*" more); log: $LOG" ]]
+	grep -q ': validate 2021-10-19..2021-10-21: FAIL players_per_game ' "$LOG"
+	# the rows are written all the same: validation reports, it does not undo
+	[ "$(sql "SELECT count(*) FROM player_game_summary")" -gt 0 ]
+}
+
+# --- one run at a time ------------------------------------------------------------------
+
+@test "two runs at once: the second exits 4 with one 'already running' line; the first finishes" {
+	mkdir -p shim
+	cat >shim/pgs-ingest <<-EOF
+	#!/bin/bash
+	touch "$BATS_TEST_TMPDIR/started"
+	for _ in \$(seq 300); do [ -e "$BATS_TEST_TMPDIR/release" ] && break; sleep 0.1; done
+	exec "$PGS_ROOT/pipelines/pgs-ingest" "\$@"
+	EOF
+	chmod +x shim/pgs-ingest
+	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --date 2021-10-21 --source "$DAYS" >first.out 2>first.err 3>&- &
+	first=$!
+	for _ in $(seq 300); do [ -e started ] && break; sleep 0.1; done
+	[ -e started ]
+
+	run -4 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	touch release
+	wait "$first"
+	assert_output ""
+	[ "$stderr" = "pgs-daily: 2021-10-21: already running (another pgs-daily holds $PGS_STATE_DIR/daily.lock); this run did nothing; log: $LOG" ]
+	[ ! -s first.out ] && [ ! -s first.err ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
+	grep -q 'already running' "$LOG"
+}
+
+@test "a daily run that meets a later writer of its days is fenced, says so, overwrites nothing" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	# another run, started an hour from now, has rewritten 2021-10-20 meanwhile
+	future=$((($(date +%s) + 3600) * 1000000))
+	pgs-extract --source "$PGS_STORE" --from 2021-10-20 --to 2021-10-20 | pgs-resolve --registry "$PGS_STORE" |
+		pgs-transform | pgs-write --from 2021-10-20 --to 2021-10-20 --run-id later --run-started "$future" >/dev/null
+	before=$(sql "SELECT count(*), max(committed_at) FROM pgs_windows")
+
+	run -4 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = "pgs-daily: 2021-10-21: rebuilding 2021-10-19..2021-10-21 was refused by fencing: a later run (a backfill?) committed these days; nothing was overwritten; log: $LOG" ]
+	grep -q 'pgs-write: fenced: ' "$LOG"
+	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND committed_at > '${before#*|}'")" -eq 0 ]
+}
+
+# --- gaps and stale windows -------------------------------------------------------------
+
+@test "a day re-landed with corrected stats is rebuilt by the next run, and only the days it must" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	run -0 --separate-stderr pgs-daily --date 2021-10-24 --source "$DAYS"
+	# the league corrects 2021-10-20 (outside the next run's three days): two free throws more
+	jq -c 'if .player_name == "Jalen Thomas" then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		"$WWW/days/2021-10-20.ndjson" >fixed.ndjson
+	old=$(sql "SELECT points FROM player_game_summary WHERE player_full_name = 'Jalen Thomas' AND game_date = '2021-10-20'")
+	run -0 --separate-stderr pgs-ingest --from 2021-10-20 --to 2021-10-20 fixed.ndjson
+	[ "$(jq .updated <<<"$output")" -eq 1 ]
+	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
+
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 4 days (1 gap among them), validation passed; log: $LOG"
+	# the ledger: this run wrote the summary of its own three days and of 2021-10-20, nothing else
+	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'
+		AND committed_at > '$mark' ORDER BY from_date"
+	assert_output $'2021-10-20..2021-10-20\n2021-10-23..2021-10-25'
+	[ "$(sql "SELECT points FROM player_game_summary WHERE player_full_name = 'Jalen Thomas' AND game_date = '2021-10-20'")" -eq $((old + 2)) ]
+	grep -q ': scan for gaps: 2021-10-20..2021-10-20$' "$LOG"
+
+	# and the run after that has no gap left
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 3 days, validation passed; log: $LOG"
+}
+
+@test "a date with raw rows but no summary rows is a gap the next run fills" {
+	run -0 --separate-stderr pgs-ingest --from 2021-10-19 --to 2021-10-20 "$SAMPLE"/*.ndjson
+	run -0 --separate-stderr pgs-daily --date 2021-10-24 --days-back 1 --source "$DAYS"
+	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary' ORDER BY from_date"
+	assert_output $'2021-10-19..2021-10-20\n2021-10-24..2021-10-24'
+	# --gap-days bounds the search
+	sql "DELETE FROM player_game_summary WHERE game_date = '2021-10-19'"
+	run -0 --separate-stderr pgs-daily --date 2021-10-24 --days-back 1 --gap-days 3 --source "$DAYS"
+	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-19'")" -eq 0 ]
+	run -0 --separate-stderr pgs-daily --date 2021-10-24 --days-back 1 --source "$DAYS"
+	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-19'")" -gt 0 ]
+}
+
+# --- configuration and environment --------------------------------------------------------
+
+@test "the config file gives the settings; command-line options win, --source replaces its sources" {
+	cat >daily.conf <<-EOF
+	# a comment, and a blank line
+
+	store = sqlite:$BATS_TEST_TMPDIR/conf.db
+	days-back = 2
+	source = $BASE/fault/404/days/{date}.ndjson
+	format = raw
+	min-players = 18
+	EOF
+	run -3 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21
+	[[ $stderr == *"landing source 1 ($BASE/fault/404/days/{date}.ndjson) failed for 2021-10-20, 2021-10-21: "* ]]
+
+	run -0 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21 --days-back 1 --source "$DAYS"
+	[ "$(sqlite3 conf.db "SELECT min(game_date) || '..' || max(game_date) FROM raw_boxscores")" = "2021-10-21..2021-10-21" ]
+	[ ! -e "$DB" ]
+
+	# found by default under $XDG_CONFIG_HOME
+	mkdir -p xdg/pgs
+	printf 'store = sqlite:%s/xdg.db\nsource = %s\n' "$BATS_TEST_TMPDIR" "$DAYS" >xdg/pgs/daily.conf
+	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg run -0 --separate-stderr pgs-daily --date 2021-10-21
+	[ "$(sqlite3 xdg.db "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
+}
+
+@test "works with env -i PATH=/usr/bin:/bin, no TTY, from any directory" {
+	cat >cron.conf <<-EOF
+	store = sqlite:$BATS_TEST_TMPDIR/cron.db
+	state-dir = $BATS_TEST_TMPDIR/cron-state
+	log = $BATS_TEST_TMPDIR/cron.log
+	source = $DAYS
+	allow-missing
+	EOF
+	run -0 --separate-stderr env -i PATH=/usr/bin:/bin bash -c 'cd / && "$1" --config "$2" --date 2021-10-21 </dev/null' \
+		_ "$PGS_ROOT/pipelines/pgs-daily" "$BATS_TEST_TMPDIR/cron.conf"
+	assert_output ""
+	[ -z "$stderr" ]
+	[ "$(sqlite3 cron.db "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
+	grep -q ': done: 2021-10-21: ' cron.log
+	[ -e cron-state/daily.lock ]
+
+	# without --date: yesterday in America/New_York
+	yesterday=$(TZ=America/New_York date -d yesterday +%F)
+	run -0 --separate-stderr env -i PATH=/usr/bin:/bin "$PGS_ROOT/pipelines/pgs-daily" --config cron.conf
+	grep -q ": start: day $yesterday, " cron.log
+
+	# no state directory to be found
+	run -3 --separate-stderr env -i PATH=/usr/bin:/bin "$PGS_ROOT/pipelines/pgs-daily" --store "sqlite:$BATS_TEST_TMPDIR/x.db"
+	[[ $stderr == *"no state directory: give --state-dir (or set PGS_STATE_DIR or HOME)"* ]]
+}

@@ -1,0 +1,59 @@
+# Helpers of the pipeline suites (pgs-backfill.bats, pgs-ingest.bats,
+# pipelines.bats): the store's tables read with the sqlite3 shell, and shims
+# that stand in for a tool on PATH.
+
+db_of() {
+	echo "${1#sqlite:}"
+}
+
+# count SQL: one value from the store of $PGS_STORE.
+count() {
+	sqlite3 "$(db_of "$PGS_STORE")" "$1"
+}
+
+# dump_summary STORE [COLUMN...]: player_game_summary sorted by key, every
+# column but processed_at and the COLUMNs named.
+dump_summary() {
+	local db cols skip="'processed_at'" c
+	db=$(db_of "$1")
+	shift
+	for c; do
+		skip="$skip, '$c'"
+	done
+	cols=$(sqlite3 "$db" "SELECT group_concat(name, ',') FROM pragma_table_info('player_game_summary')
+		WHERE name NOT IN ($skip)")
+	sqlite3 "$db" "SELECT $cols FROM player_game_summary ORDER BY game_id, player_lookup"
+}
+
+# dump_registry STORE: every registry table, sorted.
+dump_registry() {
+	local db t
+	db=$(db_of "$1")
+	for t in players_registry player_source_ids player_aliases player_team_seasons unresolved_player_names; do
+		echo "== $t"
+		sqlite3 "$db" "SELECT * FROM $t ORDER BY 1, 2, 3" 2>/dev/null || true
+	done
+}
+
+# shim TOOL SCRIPT: put a TOOL first on PATH that runs SCRIPT (bash, with
+# $real the real tool), e.g. shim pgs-transform 'sleep 0.2; exec "$real" "$@"'.
+shim() {
+	mkdir -p "$BATS_TEST_TMPDIR/shim"
+	printf '#!/bin/bash\nreal=%q\n%s\n' "$PGS_ROOT/bin/$1" "$2" >"$BATS_TEST_TMPDIR/shim/$1"
+	chmod +x "$BATS_TEST_TMPDIR/shim/$1"
+	case :$PATH: in
+	*":$BATS_TEST_TMPDIR/shim:"*) ;;
+	*) PATH="$BATS_TEST_TMPDIR/shim:$PATH" ;;
+	esac
+}
+
+# no_process_left SID: no process of session SID is still running (the
+# pipeline ran under setsid, so each of its processes is in that session).
+# Zombies are dead: they only wait for init, which here may never reap them.
+no_process_left() {
+	local left
+	left=$(ps -s "$1" -o pid=,stat=,args= | while read -r p st args; do
+		[[ $st == Z* ]] || echo "$p $st $args"
+	done)
+	[ -z "$left" ] || fail "processes left running: $left"
+}
