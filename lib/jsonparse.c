@@ -165,13 +165,16 @@ read_string(struct parser *ps, const char **out, size_t *outlen)
 
 static json_t *read_value(struct parser *ps);
 
-static json_t *
-read_number(struct parser *ps)
+/*
+ * The number at ps->p: 1 an integer in *iv, 2 a real in *dv; 0 when it is
+ * outside the subset.  ps->p is moved past it only when it is read.
+ */
+static int
+scan_number(struct parser *ps, long long *iv, double *dv)
 {
 	const char *p = ps->p, *end = ps->end, *digits;
 	char tmp[MAX_REAL_BYTES];
 	long long v = 0;
-	double d;
 	char *e;
 	int neg = 0;
 
@@ -183,41 +186,58 @@ read_number(struct parser *ps)
 	if (p < end && *p == '0') {
 		p++;
 		if (p < end && *p >= '0' && *p <= '9')
-			return NULL;
+			return 0;
 	} else if (p < end && *p >= '1' && *p <= '9') {
 		/* past MAX_INT_DIGITS the value is not used: stop before it could overflow */
 		for (; p < end && *p >= '0' && *p <= '9'; p++)
 			if (p - digits < MAX_INT_DIGITS)
 				v = v * 10 + (*p - '0');
 	} else {
-		return NULL;
+		return 0;
 	}
 	if (p >= end || (*p != '.' && *p != 'e' && *p != 'E')) {
 		if (p - digits > MAX_INT_DIGITS)
-			return NULL;
+			return 0;
 		ps->p = p;
-		return json_integer(neg ? -v : v);
+		*iv = neg ? -v : v;
+		return 1;
 	}
 	/* a decimal: exponents are jansson's (they are rare, and overflow is an error) */
 	if (*p != '.')
-		return NULL;
+		return 0;
 	p++;
 	if (p >= end || *p < '0' || *p > '9')
-		return NULL;
+		return 0;
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
 	if (p < end && (*p == 'e' || *p == 'E'))
-		return NULL;
+		return 0;
 	if ((size_t)(p - ps->p) >= sizeof(tmp))
-		return NULL;
+		return 0;
 	memcpy(tmp, ps->p, (size_t)(p - ps->p));
 	tmp[p - ps->p] = '\0';
 	/* the same conversion as jansson's (strtod; pgs never sets a locale) */
-	d = strtod(tmp, &e);
-	if (e != tmp + (p - ps->p) || !isfinite(d))
-		return NULL;
+	*dv = strtod(tmp, &e);
+	if (e != tmp + (p - ps->p) || !isfinite(*dv))
+		return 0;
 	ps->p = p;
-	return json_real(d);
+	return 2;
+}
+
+static json_t *
+read_number(struct parser *ps)
+{
+	long long i;
+	double d;
+
+	switch (scan_number(ps, &i, &d)) {
+	case 1:
+		return json_integer(i);
+	case 2:
+		return json_real(d);
+	default:
+		return NULL;
+	}
 }
 
 static json_t *
@@ -366,6 +386,115 @@ pgs_json_fast(const char *buf, size_t len)
 	}
 	free(ps.scratch);
 	return v;
+}
+
+/*
+ * The value at ps->p into the value v of obj at iter: set in place when v is
+ * of the same kind and only obj holds it, else replaced.  0, or -1 outside
+ * the subset.
+ */
+static int
+reread_value(struct parser *ps, json_t *obj, void *iter, json_t *v)
+{
+	int mine = v && v->refcount == 1;
+	const char *str;
+	size_t n;
+	long long i;
+	double d;
+	json_t *nv;
+
+	if (ps->p >= ps->end)
+		return -1;
+	switch (*ps->p) {
+	case '"':
+		if (read_string(ps, &str, &n) < 0)
+			return -1;
+		if (mine && json_is_string(v))
+			return json_string_setn_nocheck(v, str, n);
+		nv = json_stringn_nocheck(str, n);
+		break;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		switch (scan_number(ps, &i, &d)) {
+		case 1:
+			if (mine && json_is_integer(v))
+				return json_integer_set(v, i);
+			nv = json_integer(i);
+			break;
+		case 2:
+			if (mine && json_is_real(v))
+				return json_real_set(v, d);
+			nv = json_real(d);
+			break;
+		default:
+			return -1;
+		}
+		break;
+	default:
+		nv = read_value(ps);
+		break;
+	}
+	return nv ? json_object_iter_set_new(obj, iter, nv) : -1;
+}
+
+/* The object text at ps->p into obj, which has the same keys in the same order; 0 or -1. */
+static int
+reread_object(struct parser *ps, json_t *obj)
+{
+	void *it = json_object_iter(obj);
+	const char *key;
+	size_t klen;
+
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == '}') {
+		ps->p++;
+		return it ? -1 : 0;
+	}
+	for (;;) {
+		if (!it || ps->p >= ps->end || *ps->p != '"' || read_string(ps, &key, &klen) < 0 ||
+		    klen != json_object_iter_key_len(it) || memcmp(key, json_object_iter_key(it), klen) != 0)
+			return -1;
+		skip_ws(ps);
+		if (ps->p >= ps->end || *ps->p != ':')
+			return -1;
+		ps->p++;
+		skip_ws(ps);
+		if (reread_value(ps, obj, it, json_object_iter_value(it)) < 0)
+			return -1;
+		it = json_object_iter_next(obj, it);
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return -1;
+		if (*ps->p == '}') {
+			ps->p++;
+			return it ? -1 : 0;
+		}
+		if (*ps->p != ',')
+			return -1;
+		ps->p++;
+		skip_ws(ps);
+	}
+}
+
+int
+pgs_json_reread(json_t *obj, const char *buf, size_t len)
+{
+	struct parser ps = { buf, buf + len, NULL, 0, 1 };
+	int r = -1;
+
+	if (!cls_ready)
+		init_cls();
+	if (!json_is_object(obj) || obj->refcount != 1)
+		return -1;
+	skip_ws(&ps);
+	if (ps.p < ps.end && *ps.p == '{')
+		r = reread_object(&ps, obj);
+	skip_ws(&ps);
+	if (ps.p != ps.end)
+		r = -1;
+	free(ps.scratch);
+	return r;
 }
 
 json_t *

@@ -32,4 +32,15 @@ json_t *pgs_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *
  */
 json_t *pgs_json_fast(const char *buf, size_t len);
 
+/*
+ * Read the text of an object into obj, an object read from an earlier row
+ * that nothing else holds (refcount 1), when the text has exactly obj's keys
+ * in obj's order: values are set in place (a string, integer or real that
+ * only obj holds) or replaced, and no key is hashed or allocated again.
+ * The result is the tree pgs_json_fast() would build.  Returns 0, or -1
+ * when the text is outside the subset, its keys differ, or obj is shared: obj
+ * is then left half-read, to be dropped.
+ */
+int pgs_json_reread(json_t *obj, const char *buf, size_t len);
+
 #endif

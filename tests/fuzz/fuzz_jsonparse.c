@@ -1,6 +1,8 @@
 /* fuzz_jsonparse — the fast JSON reader (lib/jsonparse.c) against jansson's json_loadb: whatever
  * the fast path accepts, jansson accepts too and reads into the same tree (types, values, key
- * order); pgs_json_loadb() and json_loadb() agree on every input, errors included. */
+ * order); pgs_json_loadb() and json_loadb() agree on every input, errors included.  An input
+ * with a newline is also two rows: the second read into the first one's tree
+ * (pgs_json_reread) must, when it succeeds, be the tree json_loadb makes of it. */
 #include "fuzz.h"
 #include "jsonparse.h"
 
@@ -23,6 +25,27 @@ same(json_t *a, json_t *b, const char *what)
 	}
 	free(x);
 	free(y);
+}
+
+static void
+reread(const char *buf, size_t size)
+{
+	const char *nl = memchr(buf, '\n', size);
+	json_t *tree, *ref;
+	size_t n;
+
+	if (!nl)
+		return;
+	n = (size_t)(nl - buf);
+	if (!(tree = pgs_json_fast(buf, n)))
+		return;
+	if (pgs_json_reread(tree, nl + 1, size - n - 1) == 0) {
+		ref = json_loadb(nl + 1, size - n - 1, JSON_REJECT_DUPLICATES, NULL);
+		FUZZ_ASSERT(ref != NULL);
+		same(tree, ref, "reread");
+		json_decref(ref);
+	}
+	json_decref(tree);
 }
 
 int
@@ -53,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(ref);
 		json_decref(got);
 	}
+	reread(buf, size);
 	free(buf);
 	return 0;
 }
