@@ -204,6 +204,9 @@ pgs_input_close(pgs_input *in)
 
 enum { MARK_NONE, MARK_OPEN, MARK_CLOSED };
 
+/* Trees kept for reuse: more than a game's rows, for a caller that holds a game. */
+#define POOL 64
+
 struct pgs_rows {
 	pgs_input *in;
 	const char *text;
@@ -212,7 +215,8 @@ struct pgs_rows {
 	int file_state;     /* MARK_*: this file had no marker / rows after a marker / closed */
 	int all_marked;     /* every finished file ended with a marker */
 	int started;
-	json_t *keep;       /* the last row returned, to read the next one into (pgs_json_reread) */
+	json_t *pool[POOL]; /* rows returned earlier, to read later ones into (pgs_json_reread) */
+	size_t npool, next; /* next: where to look for a free one first */
 	int reuse;          /* < 0: rows to go before trying that again */
 };
 
@@ -266,28 +270,34 @@ check_marker(pgs_rows *r, json_t *end)
 }
 
 /*
- * The last row's tree with the line read into it, when the caller has let go
- * of that row and the line has the same fields in the same order (rows of a
- * stream mostly do): no allocation, no hashing.  NULL otherwise.  A caller
- * that keeps rows, or one whose rows never match, costs a failed try only
- * every 32 rows.
+ * A tree of an earlier row with the line read into it, when the caller has
+ * let go of that row and the line has the same fields in the same order
+ * (rows of a stream mostly do): no allocation, no hashing.  NULL otherwise.
+ * A tree whose reading failed is dropped, and the next try waits 32 rows.
  */
 static json_t *
 next_tree(pgs_rows *r, const char *line, size_t len)
 {
-	json_t *t = r->keep;
+	json_t *t;
+	size_t i, k;
 
-	r->keep = NULL;
-	if (!t)
-		return NULL;
 	if (r->reuse < 0) {
 		r->reuse++;
-	} else if (t->refcount == 1) {
+		return NULL;
+	}
+	for (k = 0; k < r->npool; k++) {
+		i = (r->next + k) % r->npool;
+		if (r->pool[i]->refcount != 1)
+			continue;   /* the caller still holds it */
+		t = r->pool[i];
+		r->pool[i] = r->pool[--r->npool];
+		r->next = r->npool ? (i + 1) % r->npool : 0;
 		if (pgs_json_reread(t, line, len) == 0)
 			return t;
+		json_decref(t);
 		r->reuse = -32;
+		return NULL;
 	}
-	json_decref(t);
 	return NULL;
 }
 
@@ -345,7 +355,8 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 			r->file_state = MARK_OPEN;
 		r->rows++;
 		*row = obj;
-		r->keep = json_incref(obj);
+		if (r->npool < POOL)
+			r->pool[r->npool++] = json_incref(obj);
 		return PGS_ROWS_ROW;
 	}
 }
@@ -385,7 +396,8 @@ pgs_rows_close(pgs_rows *r)
 {
 	if (!r)
 		return;
-	json_decref(r->keep);
+	for (size_t i = 0; i < r->npool; i++)
+		json_decref(r->pool[i]);
 	pgs_input_close(r->in);
 	free(r);
 }
