@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -257,6 +258,27 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Fault hooks for the crash tests: PGS_FAULT_STATE_RENAME_MS pauses after the
+ * new state is written and synced but before it replaces the old one,
+ * PGS_FAULT_STATE_RENAMED_MS right after the rename; both with the job's lock
+ * held, so a test can kill pgs-checkpoint there.  Announced on stderr.
+ */
+static void
+fault_sleep(const char *var, const char *where, const char *tmp)
+{
+	const char *e = getenv(var);
+	long ms = e && *e ? pgs_parse_count(e) : 0;
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: fault: sleeping %ld ms %s '%s' (%s)\n", pgs_prog, ms, where, tmp, var);
+	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /* Replace the state file atomically: temp file, fsync, rename. */
 static int
 job_save(struct job *j)
@@ -286,10 +308,12 @@ job_save(struct job *j)
 		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
+	fault_sleep("PGS_FAULT_STATE_RENAME_MS", "before renaming", tmp);
 	if (rename(tmp, j->path) < 0) {
 		pgs_err("cannot rename '%s' to '%s': %s", tmp, j->path, strerror(errno));
 		goto out;
 	}
+	fault_sleep("PGS_FAULT_STATE_RENAMED_MS", "after renaming", tmp);
 	/* No fsync of the directory: after a power cut the state may be one
 	 * update behind (the old file or the new, never half of one), which
 	 * plan --store takes from the ledger again; it would cost a batch
