@@ -279,6 +279,32 @@ fault_sleep(const char *var, const char *where, const char *tmp)
 		;
 }
 
+/*
+ * Remove the temporary files of earlier saves of this job that never got
+ * renamed (their writer was killed).  Only a holder of the exclusive lock
+ * writes one, and that is us now, so every one there is an orphan.
+ */
+static void
+remove_orphans(const struct job *j)
+{
+	char *prefix = pgs_xasprintf("%s.json.tmp.", j->name), *path;
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	DIR *d = opendir(j->dir);
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, plen) != 0 || strlen(e->d_name) != plen + 6)
+			continue;
+		path = pgs_xasprintf("%s/%s", j->dir, e->d_name);
+		if (unlink(path) == 0)
+			pgs_info("removed '%s', left by an interrupted update", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+}
+
 /* Replace the state file atomically: temp file, fsync, rename. */
 static int
 job_save(struct job *j)
@@ -292,6 +318,7 @@ job_save(struct job *j)
 	json_object_set_new(j->s.obj, "updated_us", json_integer(pgs_now_us()));
 	text = pgs_state_dump(&j->s);
 	len = strlen(text);
+	remove_orphans(j);
 	if ((fd = mkstemp(tmp)) < 0) {
 		pgs_err("cannot create '%s': %s", tmp, strerror(errno));
 		free(tmp);
