@@ -371,10 +371,16 @@ sq_diagnose(const char *path, enum pgs_store_mode mode, char *why, size_t len)
 		r = snprintf(why, len, "'%s' is not readable (%s)", path, strerror(errno));
 	} else if (mode == PGS_STORE_RW && access(path, W_OK) < 0) {
 		r = snprintf(why, len, "'%s' is read-only (%s)", path, strerror(errno));
-	} else if ((mode == PGS_STORE_RW || (wal && access(shm, F_OK) < 0)) && access(dir, W_OK) < 0) {
+	} else if (mode == PGS_STORE_RW && access(dir, W_OK) < 0) {
 		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
-		    "create %s-%s beside the database to %s it in WAL mode", dir, strerror(errno), path,
-		    mode == PGS_STORE_RW ? "wal and -shm" : "shm", mode == PGS_STORE_RW ? "write" : "read");
+		    "create %s-wal and -shm beside the database to write it", dir, strerror(errno), path);
+	} else if (wal && access(shm, F_OK) < 0 && access(dir, W_OK) < 0) {
+		/* a rollback-journal database is read with file locks alone */
+		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
+		    "create %s-shm beside the database to read it in WAL mode; make the directory "
+		    "writable, or have its owner switch it to a rollback journal first "
+		    "(sqlite3 %s 'PRAGMA journal_mode=DELETE'; the next pgs write switches it back)",
+		    dir, strerror(errno), path, path);
 	}
 	free(dir);
 	free(shm);
