@@ -733,10 +733,17 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 	/* A batch done leaves only its days and its counts in the totals: the
 	 * state stays small, so a done costs the same at the last of 944
 	 * batches as at the first.  Batches not done keep their record. */
-	pgs_days_add(&j->s.done, o->dfrom, o->dto);
 	key = pgs_xasprintf("%s..%s", o->from, o->to);
 	json_object_del(json_object_get(j->s.obj, "batches"), key);
 	free(key);
+	/* Days done already were counted when they were done: a second writer
+	 * of the same batch (an orphan of a killed run finishing its batch
+	 * while the resumed run redoes it) must not count them twice. */
+	if (pgs_days_count(&j->s.done, o->dfrom, o->dto) == o->dto - o->dfrom + 1) {
+		pgs_info("%s..%s was done already: its counts are not added again", o->from, o->to);
+		return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+	}
+	pgs_days_add(&j->s.done, o->dfrom, o->dto);
 	totals = job_totals(j);
 	add_total(totals, "batches", 1);
 	add_total(totals, "days", o->dto - o->dfrom + 1);
