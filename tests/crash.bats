@@ -102,6 +102,43 @@ paused_in_hook() {
 	[ "$(jq .rows_in <<<"$output")" -eq "$rows" ]
 }
 
+@test "crash: a batch done twice (an orphan of a killed run and the resume's redo of it) is counted once" {
+	pgs-checkpoint plan --job j --from 2023-10-01 --to 2023-10-14 >/dev/null
+	stats 10 | pgs-checkpoint "done" --job j --from 2023-10-01 --to 2023-10-07
+	echo '{"rows_in":10,"inserted":0,"updated":0,"unchanged":10,"deleted":0}' |
+		pgs-checkpoint "done" --job j --from 2023-10-01 --to 2023-10-07 -v 2>err
+	assert_equal "$(cat err)" "pgs-checkpoint: 2023-10-01..2023-10-07 was done already: its counts are not added again"
+	run pgs-checkpoint status --job j --json
+	[ "$(jq -c '[.batches_done, .days_done, .rows_in, .inserted]' <<<"$output")" = "[1,7,10,10]" ]
+}
+
+@test "crash: kill -9 of pgs-backfill's process group leaves its batch running; with the resume, every batch counts once" {
+	pgs-sample --seed 7 --scale 0.1 --to 2021-11-07 -o sample >/dev/null
+	pgs-ingest -q --from 2021-10-18 --to 2021-11-07 sample/* >/dev/null
+	shim pgs-write 'sleep 1; exec "$real" "$@"'
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 >/dev/null 2>bf.log &
+	bg=$!
+	for _ in $(seq 200); do
+		! pgrep -s "$bg" -f 'pgs-write --from 2021-10-18' >/dev/null || break
+		sleep 0.05
+	done
+	# the coordinator's group only: each batch runs in a process group of its own
+	kill -9 -- "-$bg"
+	wait "$bg" || true
+	pgrep -s "$bg" -f 'pgs-write --from 2021-10-18' >/dev/null
+	run --separate-stderr pgs-backfill --from 2021-10-18 --to 2021-11-07
+	assert_success
+	for _ in $(seq 200); do
+		pgrep -s "$bg" >/dev/null || break
+		sleep 0.05
+	done
+	bg=""
+	rows=$(count 'SELECT count(*) FROM player_game_summary')
+	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-18'")" -eq 2 ]
+	run pgs-checkpoint status --job backfill-2021-10-18-2021-11-07 --json
+	[ "$(jq -c '[.batches_done, .days_done, .rows_in, .inserted]' <<<"$output")" = "[3,21,$rows,$rows]" ]
+}
+
 @test "crash: pgs-write killed inside its commit (lock held): nothing of the window, and the next writer gets the lock" {
 	pgs-sample --seed 7 --scale 0.1 --to 2021-10-24 -o sample >/dev/null
 	pgs-ingest -q --from 2021-10-18 --to 2021-10-24 sample/* >/dev/null
