@@ -7,8 +7,9 @@
 # league, 3 kills a store.  The long campaign (50 kills on the real seasons)
 # is `make crashtest`.
 
-# Each @test runs in a subshell of its own, and pg/server.bash sets PG_*:
-# shellcheck disable=SC2030,SC2031,SC2154
+# Each @test runs in a subshell of its own, pg/server.bash sets PG_*, and
+# shim bodies are single-quoted on purpose:
+# shellcheck disable=SC2030,SC2031,SC2154,SC2016
 
 load test_helper
 load pipeline_helper
@@ -29,6 +30,16 @@ teardown() {
 
 stats() { # ROWS: a statistics line as pgs-write prints it, without the window
 	echo "{\"rows_in\":$1,\"inserted\":$1,\"updated\":0,\"unchanged\":0,\"deleted\":0,\"ms\":1}"
+}
+
+# running SID: a process of session SID runs (zombies, which init may never
+# reap here, are dead).
+running() {
+	local st
+	while read -r st; do
+		[[ $st == Z* ]] || return 0
+	done < <(ps -s "$1" -o stat=)
+	return 1
 }
 
 # paused_in_hook LOG: until LOG says a fault hook is sleeping (at most 10 s).
@@ -128,10 +139,12 @@ paused_in_hook() {
 	pgrep -s "$bg" -f 'pgs-write --from 2021-10-18' >/dev/null
 	run --separate-stderr pgs-backfill --from 2021-10-18 --to 2021-11-07
 	assert_success
+	# (the orphan ends with its batch)
 	for _ in $(seq 200); do
-		pgrep -s "$bg" >/dev/null || break
+		running "$bg" || break
 		sleep 0.05
 	done
+	no_process_left "$bg"
 	bg=""
 	rows=$(count 'SELECT count(*) FROM player_game_summary')
 	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-18'")" -eq 2 ]
