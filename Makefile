@@ -46,7 +46,7 @@ TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(
 PIPES   := $(wildcard pipelines/pgs-*)
 PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
 # Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
-TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
+TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump bin-test/faultfs.so
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
@@ -81,6 +81,12 @@ bin-test/%: tests/http/%.c $(LIBA) $(HEADERS) bin/.flags
 bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
+
+# A test-only LD_PRELOAD shim (tests/helper/faultfs.c): never sanitized, so
+# that it can be preloaded into the programs of either build.
+bin-test/%.so: tests/helper/%.c
+	@mkdir -p bin-test
+	$(CC) $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 # Rebuild the programs when switching between normal and sanitizer builds.
 # bin/ and bin-test/ hold one build at a time: a stamp of which one, so that
@@ -129,6 +135,24 @@ clean:
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE
+
+# ---- crash campaign (tests/crash/) ---------------------------------------------------------
+# make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres"] [CRASH_DATA=real]
+#   the real-data backfill killed with SIGKILL CRASH_KILLS times and resumed, on each store,
+#   compared with a clean run (tests/crash/campaign --help).  Not part of `make check`;
+#   tests/crash.bats runs a short one.
+CRASH_KILLS  ?= 50
+CRASH_SEED   ?=
+CRASH_STORES ?= sqlite postgres
+CRASH_DATA   ?= real
+
+crashtest: all
+	@for s in $(CRASH_STORES); do \
+		tests/crash/campaign --store $$s --data $(CRASH_DATA) --kills $(CRASH_KILLS) \
+			$(if $(CRASH_SEED),--seed $(CRASH_SEED)) || exit 1; \
+	done
+
+.PHONY: crashtest
 
 # ---- fuzzing (tests/fuzz/) ----------------------------------------------------------------
 # make fuzz [FUZZ_SECONDS=60]   build the libFuzzer targets with clang and run each for

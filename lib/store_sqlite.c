@@ -44,6 +44,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,20 +73,38 @@ struct sq_stage {
 
 /* ---- small helpers ---- */
 
+/* SQLite's message, with the system's reason when an I/O call failed
+ * ("disk I/O error (No space left on device)"). */
+static const char *
+sq_errmsg(struct sq_store *s, const char *msg, char *buf, size_t len)
+{
+	int code = sqlite3_errcode(s->db) & 0xff, e = sqlite3_system_errno(s->db);
+
+	if (!msg)
+		msg = sqlite3_errmsg(s->db);
+	if (e == 0 || (code != SQLITE_IOERR && code != SQLITE_CANTOPEN && code != SQLITE_FULL &&
+	    code != SQLITE_READONLY) || strstr(msg, strerror(e)))
+		return msg;
+	snprintf(buf, len, "%s (%s)", msg, strerror(e));
+	return buf;
+}
+
 static int
 sq_fail(struct sq_store *s, const char *what)
 {
-	pgs_err("store '%s': %s: %s", s->base.uri, what, sqlite3_errmsg(s->db));
+	char buf[512];
+
+	pgs_err("store '%s': %s: %s", s->base.uri, what, sq_errmsg(s, NULL, buf, sizeof(buf)));
 	return -1;
 }
 
 static int
 sq_exec(struct sq_store *s, const char *sql)
 {
-	char *msg = NULL;
+	char *msg = NULL, buf[512];
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		pgs_err("store '%s': %s", s->base.uri, msg ? msg : sqlite3_errmsg(s->db));
+		pgs_err("store '%s': %s", s->base.uri, sq_errmsg(s, msg, buf, sizeof(buf)));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -352,6 +371,103 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 static void sq_close(pgs_store *st);
 
+/* The directory of path, a new string. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return pgs_xstrdup(".");
+	if (slash == path)
+		return pgs_xstrdup("/");
+	return pgs_xasprintf("%.*s", (int)(slash - path), path);
+}
+
+/* 1 when the database file at path is in WAL mode (header bytes 18, 19). */
+static int
+is_wal(const char *path)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	int wal = f && fread(h, 1, sizeof(h), f) == sizeof(h) &&
+	    memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
+
+	if (f)
+		fclose(f);
+	return wal;
+}
+
+/*
+ * What in the file system keeps SQLite from using path the way mode needs,
+ * in words a user can act on (into why); 0 when nothing there explains it.
+ * A WAL database is read through PATH-shm and written through PATH-wal
+ * too, which SQLite creates beside it: a reader in a directory it may not
+ * write fails unless another process left a -shm there.
+ */
+static int
+sq_diagnose(const char *path, enum pgs_store_mode mode, char *why, size_t len)
+{
+	char *dir = dir_of(path), *shm = pgs_xasprintf("%s-shm", path);
+	int wal = is_wal(path), r = 0;
+
+	if (access(path, R_OK) < 0) {
+		r = snprintf(why, len, "'%s' is not readable (%s)", path, strerror(errno));
+	} else if (mode == PGS_STORE_RW && access(path, W_OK) < 0) {
+		r = snprintf(why, len, "'%s' is read-only (%s)", path, strerror(errno));
+	} else if (mode == PGS_STORE_RW && access(dir, W_OK) < 0) {
+		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
+		    "create %s-wal and -shm beside the database to write it", dir, strerror(errno), path);
+	} else if (wal && access(shm, F_OK) < 0 && access(dir, W_OK) < 0) {
+		/* a rollback-journal database is read with file locks alone */
+		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
+		    "create %s-shm beside the database to read it in WAL mode; make the directory "
+		    "writable, or have its owner switch it to a rollback journal first "
+		    "(sqlite3 %s 'PRAGMA journal_mode=DELETE'; the next pgs write switches it back)",
+		    dir, strerror(errno), path, path);
+	}
+	free(dir);
+	free(shm);
+	return r > 0;
+}
+
+/*
+ * A first read of the store, so that a file pgs cannot use fails at open
+ * with the reason (not a database, damaged, not writable, a directory
+ * SQLite needs to write in) instead of at the first statement.
+ */
+static int
+sq_probe(struct sq_store *s, const char *path, const char *shown, enum pgs_store_mode mode)
+{
+	int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	char why[PATH_MAX * 2 + 256], buf[512];
+
+	if (rc == SQLITE_OK) {
+		if (mode == PGS_STORE_RO || sqlite3_db_readonly(s->db, "main") != 1)
+			return 0;
+		if (!sq_diagnose(path, mode, why, sizeof(why)))
+			snprintf(why, sizeof(why), "SQLite opened it read-only");
+		pgs_err("store '%s': cannot write to it: %s", shown, why);
+		return -1;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_NOTADB:
+		pgs_err("store '%s': '%s' is not an SQLite database (%s)", shown, path, sqlite3_errmsg(s->db));
+		break;
+	case SQLITE_CORRUPT:
+		pgs_err("store '%s': '%s' is damaged (%s): restore it from a copy", shown, path,
+		    sqlite3_errmsg(s->db));
+		break;
+	default:
+		if (sq_diagnose(path, mode, why, sizeof(why)))
+			pgs_err("store '%s': cannot %s it: %s (SQLite says: %s)", shown,
+			    mode == PGS_STORE_RW ? "write to" : "read", why, sq_errmsg(s, NULL, buf, sizeof(buf)));
+		else
+			pgs_err("store '%s': cannot open: %s", shown, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	}
+	return -1;
+}
+
 static pgs_store *
 sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 {
@@ -387,6 +503,8 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	/* the busy timeout first: switching to WAL may itself have to wait */
 	s->busy_ms = busy > 2000000000L ? 2000000000 : (int)busy;
 	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if (sq_probe(s, path, shown, mode) < 0)
+		goto fail;
 	if (mode == PGS_STORE_RO) {
 		/* a file that is not a database fails here, with SQLite's reason */
 		if ((r = schema_present(s)) < 0)
