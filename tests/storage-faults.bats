@@ -29,6 +29,8 @@ setup_file() {
 	pgs-backfill -q --from 2021-10-18 --to 2021-10-31
 	pgs-extract --source "$PGS_STORE" --from 2021-11-01 --to 2021-11-07 | pgs-resolve |
 		pgs-transform >"$d/next.ndjson"
+	# pgs leaves its WAL for the next connection; the copies need it folded in
+	sqlite3 "$d/base.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 	[ ! -e "$d/base.db-wal" ]
 }
 
