@@ -369,6 +369,33 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/*
+ * The switch to WAL, waited for.  Two tools opening a new store at the same
+ * moment (pgs-resolve --register | ... | pgs-write) were seen to get
+ * "database is locked" from it at once, the busy handler not waited for
+ * (a loaded machine, one run in a few hundred).  So it is tried again,
+ * every 5 ms, for the busy timeout.
+ */
+static int
+set_wal(struct sq_store *s)
+{
+	char buf[512];
+	long waited = 0;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+			break;
+		sqlite3_sleep(5);
+		waited += 5;
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	return -1;
+}
+
 static void sq_close(pgs_store *st);
 
 /* The directory of path, a new string. */
@@ -517,7 +544,7 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 		}
 	} else if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
 	    (sqlite3_wal_hook(s->db, wal_hook, s), 0) ||
-	    sq_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	    set_wal(s) < 0 || sq_exec(s, "PRAGMA synchronous=FULL;"
 	    " PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-32768;"
 	    " PRAGMA temp_store=FILE; PRAGMA temp.cache_size=-8192") < 0 ||
 	    create_schema(s) < 0)

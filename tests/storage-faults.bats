@@ -363,3 +363,23 @@ fill() {
 	intact "$PUB/pgs.db"
 	[ -z "$(ls -A "$PUB/state")" ]
 }
+
+@test "storage: tools opening a new store at the same moment wait for each other (the switch to WAL)" {
+	# pgs-resolve --register | ... | pgs-write both create the store; the
+	# switch to WAL takes an exclusive lock SQLite does not wait for itself
+	local i failed=0
+	for i in $(seq 24); do
+		pgs-extract --source "sqlite:$BATS_FILE_TMPDIR/base.db" --from 2021-10-20 --to 2021-10-20 |
+			pgs-resolve --register --registry "sqlite:new$i.db" >/dev/null 2>"resolve$i.err" &
+		pgs-write --store "sqlite:new$i.db" --from 2021-11-01 --to 2021-11-07 "$NEXT" >/dev/null 2>"write$i.err" &
+	done
+	for i in $(seq 48); do
+		wait -n || failed=$((failed + 1))
+	done
+	cat ./*.err >&2
+	[ "$failed" -eq 0 ]
+	[ -z "$(cat ./*.err)" ]
+	for i in $(seq 24); do
+		[ "$(sqlite3 "new$i.db" 'PRAGMA journal_mode')" = wal ]
+	done
+}
