@@ -959,8 +959,8 @@ static int
 pg_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 {
 	static const char *const sql[] = {
-		"SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
-		" FROM players_registry ORDER BY universal_player_id COLLATE \"C\"",
+		("SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
+		" FROM players_registry ORDER BY universal_player_id COLLATE \"C\""),
 		"SELECT source, source_player_id, universal_player_id FROM player_source_ids",
 		"SELECT alias_lookup, universal_player_id, rule FROM player_aliases",
 		"SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons",

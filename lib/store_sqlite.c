@@ -984,8 +984,8 @@ sq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 {
 	struct sq_store *s = (struct sq_store *)st;
 	static const char *const sql[] = {
-		"SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
-		" FROM players_registry ORDER BY universal_player_id",
+		("SELECT universal_player_id, player_lookup, player_full_name, first_game_id"
+		" FROM players_registry ORDER BY universal_player_id"),
 		"SELECT source, source_player_id, universal_player_id FROM player_source_ids",
 		"SELECT alias_lookup, universal_player_id, rule FROM player_aliases",
 		"SELECT universal_player_id, team_abbr, season_year FROM player_team_seasons",

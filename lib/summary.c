@@ -801,7 +801,7 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	const char *reason = NULL;
 	unsigned issues = g->issues;
 	json_t *reg, *uid;
-	double x;
+	double x = 0.0;
 	int ok;
 
 	for (size_t k = 0; k < s->nteams; k++)

@@ -30,6 +30,8 @@ pgs_verr(const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static void verr_errnum(int errnum, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 verr_errnum(int errnum, const char *fmt, va_list ap)
 {
@@ -70,6 +72,8 @@ pgs_err(const char *fmt, ...)
 }
 
 /* pgs_verr() when the verbosity is at least level (1 normal, 2 -v). */
+static void say(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void
 say(int level, const char *fmt, va_list ap)
 {

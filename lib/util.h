@@ -31,7 +31,7 @@ void pgs_setprog(const char *argv0);
 void pgs_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pgs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* suppressed by -q */
 void pgs_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* only with -v */
-void pgs_verr(const char *fmt, va_list ap);
+void pgs_verr(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* pgs_err() with ": " and strerror(errno) appended (errno as it was on entry):
  * pgs_err_errno("cannot open '%s'", path) → "PROG: cannot open 'x': No such file or directory" */
 void pgs_err_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
