@@ -17,6 +17,7 @@
 #                           ("ssh -F CONFIG NAME")
 #   ssh_kill NAME           kill NAME's sshd and every process of its
 #                           sessions (the host is lost)
+#   ssh_restart NAME        start a killed host again (same address and port)
 #   ssh_pids NAME           the pids of NAME's sshd and its sessions' processes
 #   ssh_stop                stop every sshd started, remove nothing else
 #
@@ -50,7 +51,7 @@ ssh_init() {
 }
 
 ssh_host() {
-	local name=$1 addr=$2 port conf kv i
+	local name=$1 addr=$2 port conf kv
 	shift 2
 	port=$(ssh_free_port "$addr")
 	conf=$SSH_DIR/sshd-$name.conf
@@ -64,13 +65,19 @@ ssh_host() {
 			'MaxStartups 100:30:200' 'MaxSessions 100' 'LogLevel ERROR'
 		# the tests use every session at once; no DNS lookups on loopback
 		printf 'UseDNS no\n'
+		# One SetEnv line (sshd keeps the first of several).  SHLVL=1 keeps
+		# bash from reading ~/.bashrc, which it does for a first-level shell
+		# started by sshd: the hosts must not depend on the dotfiles of
+		# whoever runs the tests, nor hang in them (a pyenv rehash waiting
+		# on the lock a killed session left).
+		printf 'SetEnv SHLVL=1'
 		for kv; do
-			printf 'SetEnv %s\n' "$kv"
+			printf ' "%s"' "$kv"
 		done
+		printf '\n'
 	} >"$conf"
 	"$SSHD" -t -f "$conf" || return 1
-	"$SSHD" -D -e -f "$conf" 2>"$SSH_DIR/sshd-$name.log" &
-	echo $! >"$SSH_DIR/sshd-$name.daemon"
+	ssh_daemon "$name"
 	printf '[%s]:%s %s\n' "$addr" "$port" "$(cut -d' ' -f1,2 "$SSH_DIR/host_key.pub")" >>"$SSH_DIR/known_hosts"
 	{
 		printf 'Host %s\n  HostName %s\n  Port %s\n' "$name" "$addr" "$port"
@@ -78,47 +85,69 @@ ssh_host() {
 		printf '  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n' "$SSH_DIR/known_hosts"
 		printf '  BatchMode yes\n  LogLevel ERROR\n  ConnectTimeout 5\n  ServerAliveInterval 1\n  ServerAliveCountMax 3\n'
 	} >>"$SSH_CONFIG"
-	for i in $(seq 100); do
-		ssh -F "$SSH_CONFIG" "$name" true </dev/null 2>/dev/null && return 0
+	ssh_wait "$name"
+}
+
+# ssh_daemon NAME: start NAME's sshd from its config file.
+ssh_daemon() {
+	"$SSHD" -D -e -f "$SSH_DIR/sshd-$1.conf" 2>>"$SSH_DIR/sshd-$1.log" &
+	echo $! >"$SSH_DIR/sshd-$1.daemon"
+	# (no "Killed" from this shell when ssh_kill ends it)
+	disown
+}
+
+# ssh_wait NAME: until NAME takes logins (at most 5 s).
+ssh_wait() {
+	for _ in $(seq 100); do
+		ssh -F "$SSH_CONFIG" "$1" true </dev/null 2>/dev/null && return 0
 		sleep 0.05
 	done
-	cat "$SSH_DIR/sshd-$name.log" >&2
+	cat "$SSH_DIR/sshd-$1.log" >&2
 	return 1
+}
+
+# ssh_restart NAME: start a lost host again, on the same address and port.
+ssh_restart() {
+	ssh_daemon "$1"
+	ssh_wait "$1"
 }
 
 ssh_login() {
 	printf 'ssh -F %s %s\n' "$SSH_CONFIG" "$1"
 }
 
-# ssh_descendants PID: PID and every process below it.
-ssh_descendants() {
-	local p
-	echo "$1"
-	for p in $(pgrep -P "$1"); do
-		ssh_descendants "$p"
-	done
-}
-
+# ssh_pids NAME: NAME's sshd and every process below it, from one
+# snapshot of the process table.
 ssh_pids() {
 	local daemon
 	daemon=$(cat "$SSH_DIR/sshd-$1.daemon" 2>/dev/null) || return 0
 	kill -0 "$daemon" 2>/dev/null || return 0
-	ssh_descendants "$daemon"
+	ps -e -o pid=,ppid= | awk -v root="$daemon" '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				for (q = p; q != "" && q != 0 && q != root; q = parent[q])
+					;
+				if (q == root)
+					print p
+			}
+		}'
 }
 
 ssh_kill() {
-	local pids
+	local -a pids
 	# stop them first, so that none forks or reaps while the list is taken
-	pids=$(ssh_pids "$1")
-	[ -z "$pids" ] || kill -STOP $pids 2>/dev/null || true
-	pids=$(ssh_pids "$1")
-	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
-	wait "$(cat "$SSH_DIR/sshd-$1.daemon")" 2>/dev/null || true
+	mapfile -t pids < <(ssh_pids "$1")
+	[ "${#pids[@]}" -eq 0 ] || kill -STOP "${pids[@]}" 2>/dev/null || true
+	mapfile -t pids < <(ssh_pids "$1")
+	[ "${#pids[@]}" -eq 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+	rm -f "$SSH_DIR/sshd-$1.daemon"
 }
 
 ssh_stop() {
 	local f
 	[ -n "${SSH_DIR:-}" ] || return 0
+	# (each name once: ssh_kill removes its .daemon file)
 	for f in "$SSH_DIR"/sshd-*.daemon; do
 		[ -e "$f" ] || continue
 		f=${f##*/sshd-}
