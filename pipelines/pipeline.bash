@@ -383,8 +383,10 @@ remote_check() {
 #   stats TAB pgs-write's statistics line
 #   log TAB a line of the stages' diagnostics     (any number of them)
 #   end TAB FROM TAB TO
-# and exit 0, whatever became of the batch: a non-zero exit is a lost host
-# (ssh's 255, a killed worker), which GNU parallel retries on another one.
+# and exit 0, whatever became of the batch, so that a non-zero exit is a
+# lost host (ssh's 255, a killed worker), which GNU parallel retries on
+# another one; with --halt-on-error (no retries) 1 when the batch did not
+# succeed, for GNU parallel's --halt.
 # shellcheck disable=SC2317 # called through GNU parallel
 remote_batch() {
 	local from=$1 to=$2 host=${PARALLEL_SSHHOST:-localhost} status code msg line
@@ -417,14 +419,13 @@ remote_batch() {
 		done <"$tmp/$from.log"
 		printf 'end\t%s\t%s\n' "$from" "$to"
 	} || exit 3
+	[ "$halt" -eq 0 ] || [ "$status" = "done" ] || exit 1
 	exit 0
 }
 
 # remote_results FD: on the coordinator, read remote_batch's frames from FD,
-# record each batch in the job's checkpoint and account for it; with
-# --halt-on-error the first batch that does not succeed makes GNU parallel
-# start no other (SIGHUP: the batches running finish).  A frame cut short
-# is dropped: its batch counts as giving no result.
+# record each batch in the job's checkpoint and account for it.  A frame
+# cut short is dropped: its batch counts as giving no result.
 remote_results() {
 	local fd=$1 line kind rest from="" to="" host result="" status code msg
 	local -a counts=()
@@ -440,7 +441,12 @@ remote_results() {
 				continue
 			fi
 			: >"$tmp/$from.stats"
-			: >"$tmp/$from.log"
+			# -v says where each batch ran, first among its diagnostics
+			if [ "$verbose" -eq 1 ]; then
+				printf '%s: batch %s..%s ran on host %s\n' "$prog" "$from" "$to" "$host" >"$tmp/$from.log"
+			else
+				: >"$tmp/$from.log"
+			fi
 			;;
 		result) [ -z "$from" ] || result=$rest ;;
 		stats) [ -z "$from" ] || printf '%s\n' "$rest" >"$tmp/$from.stats" ;;
@@ -452,10 +458,6 @@ remote_results() {
 					account "$result"
 				else
 					run_lost=$((run_lost + 1))
-				fi
-				if [ "$status" != "done" ] && [ "$halt" -eq 1 ] && [ "$halted" -eq 0 ]; then
-					kill -HUP "$worker" 2>/dev/null || true
-					halted=1
 				fi
 			fi
 			from=""
@@ -604,31 +606,35 @@ interrupted() {
 }
 
 # run_remote PLAN: the batches of PLAN on the hosts of remote_opts, $jobs at
-# a time on each (see remote_batch and remote_results).  A host's jobs are
-# process groups under GNU parallel's remote wrapper, which stops them with
-# --termseq when their ssh connection goes (GNU parallel interrupted, or
-# killed); a job whose host was lost is tried again on another (--retries).
+# a time on each (see remote_batch and remote_results); returns GNU
+# parallel's status.  A host's jobs are process groups under GNU parallel's
+# remote wrapper, which stops them with --termseq when their ssh connection
+# goes (GNU parallel interrupted, or killed).  A job whose host was lost is
+# tried again on another (--retries), except with --halt-on-error, which
+# stops at it.
 run_remote() {
-	local plan=$1 results v
-	local -a env_opts=() env_set=()
+	local plan=$1 results v st=0
+	local -a env_opts=() env_set=() try_opts=(--retries 3)
+	[ "$halt" -eq 0 ] || try_opts=(--halt "soon,fail=1")
 	export -f remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die
-	export prog dry_run verbose remote_path pgs_version
+	export prog dry_run verbose halt remote_path pgs_version
 	# the remote wrapper runs the job with $SHELL: bash, found on the host's PATH
 	# (NAME=VALUE in remote_env: that value for the hosts, not the coordinator's)
 	for v in remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die \
-		prog dry_run verbose remote_path pgs_version PGS_RUN_ID PGS_RUN_STARTED SHELL "${remote_env[@]}"; do
+		prog dry_run verbose halt remote_path pgs_version PGS_RUN_ID PGS_RUN_STARTED SHELL "${remote_env[@]}"; do
 		[[ $v != *=* ]] || env_set+=("$v")
 		env_opts+=(--env "${v%%=*}")
 	done
 	exec {results}< <(exec env "${env_set[@]}" SHELL=bash PARALLEL_SHELL=bash parallel --will-cite -j "$jobs" --colsep '\t' \
-		"${remote_opts[@]}" "${env_opts[@]}" --retries 3 --joblog "$tmp/joblog" \
+		"${remote_opts[@]}" "${env_opts[@]}" "${try_opts[@]}" --joblog "$tmp/joblog" \
 		--termseq TERM,500,TERM,500,KILL,25 'set -euo pipefail; remote_batch {1} {2}' :::: "$plan")
 	worker=$! worker_kind=parallel
 	remote_results "$results"
 	exec {results}<&-
-	wait "$worker" || true
+	wait "$worker" || st=$?
 	worker=""
 	remote_lost
+	return "$st"
 }
 
 # run_batches PLAN: run every batch of PLAN (FROM<TAB>TO lines), $jobs at a
@@ -678,7 +684,10 @@ run_batches() {
 			halted=1
 		fi
 	else
-		run_remote "$plan"
+		run_remote "$plan" || workers_status=$?
+		if [ "$halt" -eq 1 ] && [ "$workers_status" -ne 0 ]; then
+			halted=1
+		fi
 	fi
 	summary
 
