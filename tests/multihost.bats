@@ -183,6 +183,39 @@ run_procs() {
 	diff "$REFERENCE" remote.dump
 }
 
+@test "multihost: no password on any command line, here or on the hosts, nor in the hosts' environment: they read their own file" {
+	ingest_sample
+	remote_tool pgs-transform 'sleep 0.5; exec "$real" "$@"'
+	# GNU parallel carries --env to the hosts hex-encoded on ssh's command line
+	hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
+	start_remote --jobs 2
+	: >cmdlines
+	: >hostenv
+	while kill -0 "$pid" 2>/dev/null; do
+		ps -e -ww -o args= >>cmdlines
+		for p in $(host_tools h1) $(host_tools h2); do
+			tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" >>hostenv || true
+		done
+		sleep 0.1
+	done
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 0 ] || fail "exit $status: $(cat bf.log)"
+	# what was seen: the ssh command lines with the variables, the hosts' stages
+	grep -q 'GNU_Parallel_worker' cmdlines
+	tr -d ' ' <cmdlines | grep -q "$(hex "schema=mh$BATS_TEST_NUMBER")"
+	grep -q "/pgs-write --from .* --run-id $JOB-" cmdlines
+	grep -qx "PGPASSFILE=$BATS_FILE_TMPDIR/pgpass" hostenv
+	grep -q '^PGS_STORE=postgres://pgs@127.0.0.1:' hostenv
+	# and the password nowhere in them, plain or encoded
+	run ! grep -qF "$PG_PASSWORD" cmdlines
+	run ! grep -q "$(hex "$PG_PASSWORD")" < <(tr -d ' ' <cmdlines)
+	run ! grep -qF "$PG_PASSWORD" hostenv
+	run ! grep -qF "$PG_PASSWORD" bf.log
+	dump "$PGS_STORE" >remote.dump
+	diff "$REFERENCE" remote.dump
+}
+
 # --- what is refused -------------------------------------------------------------
 
 @test "multihost: a sqlite: store or source with hosts is refused (2); --remote-path needs hosts (2); a missing login file is 3" {
