@@ -4,23 +4,28 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
+# libpq and libcurl are compiled against but never linked: lib/dl.c loads
+# them on first use (lib/dl_pq.h, lib/dl_curl.h), so a tool's start does not
+# map their ~30 libraries.  dlopen() is in libc since glibc 2.34, else -ldl.
+DL_PKGS    := libpq libcurl
+LIBDL      := $(shell echo 'int main(void){return 0;}' | $(CC) -x c -o /dev/null - -Wl,--no-as-needed -Wl,--require-defined=dlopen 2>/dev/null || echo -ldl)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS))) $(LIBDL)
 
 # What each tool links: libpgs.a is one archive (the linker takes only the
 # objects a tool uses), and these are the system libraries those objects
 # need.  A store backend may need any of STORE_PKGS.  A tool not listed
-# links every package; "none" means libc and libm only.
-STORE_PKGS         := sqlite3 libpq libcurl libcrypto jansson
-PKGS_pgs-extract   := jansson zlib libcurl libutf8proc $(STORE_PKGS)
+# links every package but DL_PKGS; "none" means libc and libm only.
+STORE_PKGS         := sqlite3 libcrypto jansson
+PKGS_pgs-extract   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
 PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
 PKGS_pgs-sample    := none
-PKGS_pgs-http-get  := jansson zlib libcurl
+PKGS_pgs-http-get  := jansson zlib
 PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)
-tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1)))))),$(PKG_LIBS)) -lm
+tool_libs = $(if $(PKGS_$(1)),$(if $(filter-out none,$(PKGS_$(1))),$(shell pkg-config --libs $(sort $(filter-out none,$(PKGS_$(1))))) $(LIBDL)),$(PKG_LIBS)) -lm
 
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -41,7 +46,7 @@ TOOLS   := $(patsubst src/%.c,bin/%,$(wildcard src/pgs-*.c)) $(addprefix bin/,$(
 PIPES   := $(wildcard pipelines/pgs-*)
 PIPE_DATA := pipelines/pipeline.bash pipelines/aliases.csv
 # Test-only programs (tests/http/pgs-http-get.c …): built with the tools, never installed.
-TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump
+TEST_HELPERS := bin-test/pgs-http-get bin-test/pgs-store-dump bin-test/faultfs.so
 # One C unit-test program per tests/unit/test_*.c (each with its own main and counters).
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
@@ -77,6 +82,12 @@ bin-test/%: tests/helper/%.c $(LIBA) $(HEADERS) bin/.flags
 	@mkdir -p bin-test
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDFLAGS) $(call tool_libs,$*)
 
+# A test-only LD_PRELOAD shim (tests/helper/faultfs.c): never sanitized, so
+# that it can be preloaded into the programs of either build.
+bin-test/%.so: tests/helper/%.c
+	@mkdir -p bin-test
+	$(CC) $(WARN) -O2 -g -fPIC -shared -o $@ $< -ldl
+
 # Rebuild the programs when switching between normal and sanitizer builds.
 # bin/ and bin-test/ hold one build at a time: a stamp of which one, so that
 # `make` after `make SANITIZE=1` (or the reverse) relinks every program.
@@ -104,6 +115,7 @@ check: all unit
 	bats tests/
 
 bench: all
+	tests/bqemu/setup || echo "bench: no npm packages: the DuckDB peer is skipped"
 	tests/bench/run
 	tests/bench/realdata
 
@@ -123,6 +135,24 @@ clean:
 
 FORCE:
 .PHONY: all unit check bench install clean FORCE
+
+# ---- crash campaign (tests/crash/) ---------------------------------------------------------
+# make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres"] [CRASH_DATA=real]
+#   the real-data backfill killed with SIGKILL CRASH_KILLS times and resumed, on each store,
+#   compared with a clean run (tests/crash/campaign --help).  Not part of `make check`;
+#   tests/crash.bats runs a short one.
+CRASH_KILLS  ?= 50
+CRASH_SEED   ?=
+CRASH_STORES ?= sqlite postgres
+CRASH_DATA   ?= real
+
+crashtest: all
+	@for s in $(CRASH_STORES); do \
+		tests/crash/campaign --store $$s --data $(CRASH_DATA) --kills $(CRASH_KILLS) \
+			$(if $(CRASH_SEED),--seed $(CRASH_SEED)) || exit 1; \
+	done
+
+.PHONY: crashtest
 
 # ---- fuzzing (tests/fuzz/) ----------------------------------------------------------------
 # make fuzz [FUZZ_SECONDS=60]   build the libFuzzer targets with clang and run each for

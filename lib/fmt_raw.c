@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "formats.h"
+#include "jsonparse.h"
 #include "rejects.h"
 #include "util.h"
 
@@ -75,7 +76,7 @@ raw_line(void *st, char *line, size_t len, long lineno)
 
 	if (len == 0 || strspn(line, " \t") == len)
 		return 0;
-	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	obj = pgs_json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj && json_is_object(obj)) {
 		end = json_object_get(obj, "pgs_end");
 		if (end && json_object_size(obj) == 1) {

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "dl_curl.h"   /* libcurl is loaded on first use */
 #include "util.h"
 
 #define SCOPE "https://www.googleapis.com/auth/bigquery"

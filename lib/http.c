@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "dates.h"
+#include "dl_curl.h"   /* libcurl is loaded on first use */
 #include "ndjson.h"
 
 struct pgs_http {
@@ -269,6 +270,8 @@ pgs_http_new(const struct pgs_http_opts *o)
 	const char *const *hp;
 	pgs_http *h;
 
+	if (pgs_dl_curl_open(NULL) < 0)
+		return NULL;
 	if (!o) {
 		if (pgs_http_opts_init(&def) < 0)
 			return NULL;

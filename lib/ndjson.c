@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "jsonparse.h"
 #include "rejects.h"
 #include "util.h"
 
@@ -202,6 +204,9 @@ pgs_input_close(pgs_input *in)
 
 enum { MARK_NONE, MARK_OPEN, MARK_CLOSED };
 
+/* Trees kept for reuse: more than a game's rows, for a caller that holds a game. */
+#define POOL 64
+
 struct pgs_rows {
 	pgs_input *in;
 	const char *text;
@@ -210,6 +215,9 @@ struct pgs_rows {
 	int file_state;     /* MARK_*: this file had no marker / rows after a marker / closed */
 	int all_marked;     /* every finished file ended with a marker */
 	int started;
+	json_t *pool[POOL]; /* rows returned earlier, to read later ones into (pgs_json_reread) */
+	size_t npool, next; /* next: where to look for a free one first */
+	int reuse;          /* < 0: rows to go before trying that again */
 };
 
 pgs_rows *
@@ -261,6 +269,38 @@ check_marker(pgs_rows *r, json_t *end)
 	return 0;
 }
 
+/*
+ * A tree of an earlier row with the line read into it, when the caller has
+ * let go of that row and the line has the same fields in the same order
+ * (rows of a stream mostly do): no allocation, no hashing.  NULL otherwise.
+ * A tree whose reading failed is dropped, and the next try waits 32 rows.
+ */
+static json_t *
+next_tree(pgs_rows *r, const char *line, size_t len)
+{
+	json_t *t;
+	size_t i, k;
+
+	if (r->reuse < 0) {
+		r->reuse++;
+		return NULL;
+	}
+	for (k = 0; k < r->npool; k++) {
+		i = (r->next + k) % r->npool;
+		if (r->pool[i]->refcount != 1)
+			continue;   /* the caller still holds it */
+		t = r->pool[i];
+		r->pool[i] = r->pool[--r->npool];
+		r->next = r->npool ? (i + 1) % r->npool : 0;
+		if (pgs_json_reread(t, line, len) == 0)
+			return t;
+		json_decref(t);
+		r->reuse = -32;
+		return NULL;
+	}
+	return NULL;
+}
+
 int
 pgs_rows_next(pgs_rows *r, json_t **row)
 {
@@ -286,7 +326,9 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 		if (len == 0 || strspn(line, " \t") == len)
 			continue;
 		r->text = line;
-		obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+		obj = next_tree(r, line, len);
+		if (!obj)
+			obj = pgs_json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!obj || !json_is_object(obj)) {
 			r->since_mark++;
 			if (r->file_state == MARK_CLOSED)
@@ -313,6 +355,8 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 			r->file_state = MARK_OPEN;
 		r->rows++;
 		*row = obj;
+		if (r->npool < POOL)
+			r->pool[r->npool++] = json_incref(obj);
 		return PGS_ROWS_ROW;
 	}
 }
@@ -352,6 +396,8 @@ pgs_rows_close(pgs_rows *r)
 {
 	if (!r)
 		return;
+	for (size_t i = 0; i < r->npool; i++)
+		json_decref(r->pool[i]);
 	pgs_input_close(r->in);
 	free(r);
 }
@@ -370,15 +416,13 @@ pgs_out_init(void)
 
 /* As jansson's jsonp_dtostr(): "%.15g", a ".0" when it looks like an integer, no '+' or leading zeros in the exponent. */
 static int
-dump_real(pgs_buf *b, double x)
+format_real(char tmp[40], double x)
 {
-	char tmp[40], *e;
+	char *e;
 	int n;
 
-	if (!isfinite(x))
-		return -1;
-	n = snprintf(tmp, sizeof(tmp) - 3, "%.15g", x);
-	if (n < 0 || (size_t)n >= sizeof(tmp) - 3)
+	n = snprintf(tmp, 40 - 3, "%.15g", x);
+	if (n < 0 || n >= 40 - 3)
 		return -1;
 	if (!strchr(tmp, '.') && !strchr(tmp, 'e')) {
 		memcpy(tmp + n, ".0", 3);
@@ -396,7 +440,38 @@ dump_real(pgs_buf *b, double x)
 			memmove(e, end, strlen(end) + 1);
 		n = (int)strlen(tmp);
 	}
-	pgs_buf_add(b, tmp, (size_t)n);
+	return n;
+}
+
+#define REAL_CACHE 2048
+
+int
+pgs_json_dump_real(pgs_buf *b, double x)
+{
+	/* snprintf of a double is the dearest token of a row, and rows repeat few
+	 * values (minutes to 0.1, percentages to 0.001): remembered by their bits */
+	static struct {
+		uint64_t bits;
+		int len;        /* 0: empty */
+		char text[40];
+	} cache[REAL_CACHE];
+	uint64_t bits;
+	size_t slot;
+	int n;
+
+	if (!isfinite(x))
+		return -1;
+	memcpy(&bits, &x, sizeof(bits));
+	slot = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 53) % REAL_CACHE;
+	if (cache[slot].len == 0 || cache[slot].bits != bits) {
+		if ((n = format_real(cache[slot].text, x)) < 0) {
+			cache[slot].len = 0;
+			return -1;
+		}
+		cache[slot].bits = bits;
+		cache[slot].len = n;
+	}
+	pgs_buf_add(b, cache[slot].text, (size_t)cache[slot].len);
 	return 0;
 }
 
@@ -438,7 +513,7 @@ pgs_json_dump(pgs_buf *b, json_t *v)
 		pgs_buf_addint(b, json_integer_value(v));
 		return 0;
 	case JSON_REAL:
-		return dump_real(b, json_real_value(v));
+		return pgs_json_dump_real(b, json_real_value(v));
 	case JSON_TRUE:
 		pgs_buf_add(b, "true", 4);
 		return 0;

@@ -71,6 +71,8 @@ void pgs_rows_close(pgs_rows *r);
  * finite (b then holds a partial dump).
  */
 int pgs_json_dump(pgs_buf *b, json_t *v);
+/* The real x as pgs_json_dump() writes it; -1 (nothing written) when it is not finite. */
+int pgs_json_dump_real(pgs_buf *b, double x);
 
 /* Output goes to stdout through a large buffer. Call once before writing. */
 void pgs_out_init(void);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "jsonparse.h"
 #include "util.h"
 
 static const struct pgs_store_ops *const backends[] = {
@@ -228,7 +229,7 @@ raw_doc(const char *doc, size_t len, void *arg)
 {
 	struct raw_ctx *c = arg;
 	json_error_t jerr;
-	json_t *row = json_loadb(doc, len, 0, &jerr);
+	json_t *row = pgs_json_loadb(doc, len, 0, &jerr);
 	int r;
 
 	if (!json_is_object(row)) {

@@ -42,6 +42,7 @@
 #include <openssl/rand.h>
 
 #include "dates.h"
+#include "dl_curl.h"   /* libcurl is loaded on first use */
 #include "gauth.h"
 #include "http.h"
 #include "util.h"
@@ -702,6 +703,8 @@ bq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 		b->api = pgs_xstrdup("https://bigquery.googleapis.com/bigquery/v2");
 		b->upload = pgs_xstrdup("https://bigquery.googleapis.com/upload/bigquery/v2");
 	}
+	if (pgs_dl_curl_open("BigQuery store") < 0)
+		goto fail;
 	if (pgs_http_opts_init(&o) < 0 || !(b->http = pgs_http_new(&o)) ||
 	    !(b->auth = pgs_gauth_new(b->http, endpoint)))
 		goto fail;

@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "dates.h"
+#include "dl_pq.h"   /* libpq is loaded on first use */
 #include "hash.h"
 #include "util.h"
 
@@ -369,6 +370,8 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 	vals[1] = NULL;
 	vals[2] = "pgs";
 	vals[3] = NULL;
+	if (pgs_dl_pq_open() < 0)
+		goto fail;
 	/* expand_dbname: dbname holds the whole URI */
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {

@@ -14,12 +14,29 @@
  * the whole replacement in one short IMMEDIATE transaction.  A writer that
  * dies while staging leaves nothing behind: the temp file is unlinked.
  *
- * Settings, chosen for a bulk writer that must survive a crash:
- * journal_mode=WAL and synchronous=NORMAL (a commit is durable once the WAL
- * is synced at checkpoint; a power cut may lose the last commit but never
- * corrupts, and a process crash loses nothing), temp_store=MEMORY (the
- * staged batch never touches disk), cache_size 64 MiB.
- *
+ * Settings, chosen for a bulk writer that must survive a crash and stay
+ * within 64 MB of memory (MANUAL.md "SQLite settings" says why each):
+ *  - journal_mode=WAL, synchronous=FULL: a commit fsyncs the WAL, so a
+ *    window is durable when pgs-write reports it (and before pgs-checkpoint
+ *    records it done); one fsync per commit.  A crash or a power cut never
+ *    corrupts and never loses a reported commit.
+ *  - no checkpoint when a connection closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE):
+ *    a checkpoint costs two fsyncs, and with SQLite's default every tool of
+ *    every backfill batch paid them on exit (with the WAL deleted and made
+ *    again, a directory fsync more).  Instead the commit that grows the WAL
+ *    past 1000 pages checkpoints it and truncates it (wal_hook());
+ *    journal_size_limit 64 MiB bounds what a WAL that could not be truncated
+ *    keeps on disk.
+ *  - cache_size 32 MiB for the main database; temp_store=FILE with an 8 MiB
+ *    temp cache: the staged batch spills to an unlinked temporary file
+ *    instead of growing the process (temp_store=MEMORY held a 1.4M-row batch
+ *    in 1 GB of RAM).
+ *  - the stage is a WITHOUT ROWID table (one b-tree in key order, not a rowid
+ *    table and a key index): the upsert then reads it in key order and the
+ *    table's key index grows at its end.  Indexes are kept while inserting
+ *    (a batch arrives in date order, so each grows at its end; dropping and
+ *    rebuilding them would cost a sort of the whole table).
+ *  - SQLITE_OPEN_NOMUTEX: one connection, one thread; no mutex per call.
  * Table and column names are pasted into SQL text, but only ones compiled
  * in (lib/schema.c and the constants below), never input; every value is
  * bound.
@@ -27,6 +44,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +60,7 @@ struct sq_store {
 	pgs_store base;
 	sqlite3 *db;
 	int staging;    /* a stage is open on this connection */
+	int busy_ms;    /* the busy timeout */
 };
 
 struct sq_stage {
@@ -49,24 +68,43 @@ struct sq_stage {
 	struct sq_store *s;
 	const struct pgs_table *t;
 	sqlite3_stmt *ins;      /* INSERT into the staging table */
+	long nrows;             /* rows staged */
 };
 
 /* ---- small helpers ---- */
 
+/* SQLite's message, with the system's reason when an I/O call failed
+ * ("disk I/O error (No space left on device)"). */
+static const char *
+sq_errmsg(struct sq_store *s, const char *msg, char *buf, size_t len)
+{
+	int code = sqlite3_errcode(s->db) & 0xff, e = sqlite3_system_errno(s->db);
+
+	if (!msg)
+		msg = sqlite3_errmsg(s->db);
+	if (e == 0 || (code != SQLITE_IOERR && code != SQLITE_CANTOPEN && code != SQLITE_FULL &&
+	    code != SQLITE_READONLY) || strstr(msg, strerror(e)))
+		return msg;
+	snprintf(buf, len, "%s (%s)", msg, strerror(e));
+	return buf;
+}
+
 static int
 sq_fail(struct sq_store *s, const char *what)
 {
-	pgs_err("store '%s': %s: %s", s->base.uri, what, sqlite3_errmsg(s->db));
+	char buf[512];
+
+	pgs_err("store '%s': %s: %s", s->base.uri, what, sq_errmsg(s, NULL, buf, sizeof(buf)));
 	return -1;
 }
 
 static int
 sq_exec(struct sq_store *s, const char *sql)
 {
-	char *msg = NULL;
+	char *msg = NULL, buf[512];
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		pgs_err("store '%s': %s", s->base.uri, msg ? msg : sqlite3_errmsg(s->db));
+		pgs_err("store '%s': %s", s->base.uri, sq_errmsg(s, msg, buf, sizeof(buf)));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -170,7 +208,8 @@ table_ddl(pgs_buf *b, const struct pgs_table *t, const char *prefix, const char 
 	pgs_buf_adds(b, "row_digest TEXT, PRIMARY KEY (");
 	for (size_t k = 0; k < t->nkeys; k++)
 		pgs_buf_addf(b, "%s%s", k ? ", " : "", key_name(t, k));
-	pgs_buf_adds(b, "));\n");
+	/* the stage is one b-tree in key order: no rowid table beside the key index */
+	pgs_buf_adds(b, *prefix ? ")) WITHOUT ROWID;\n" : "));\n");
 }
 
 static const char registry_ddl[] =
@@ -306,7 +345,155 @@ out:
 
 /* ---- open / close ---- */
 
+#define CHECKPOINT_FRAMES 1000   /* SQLite's own auto-checkpoint threshold */
+
+/*
+ * SQLite's auto-checkpoint, and then, when no reader holds the WAL, the WAL
+ * truncated to nothing.  Connections do not checkpoint when they close (see
+ * the top of this file), and the first connection to open the database reads
+ * the whole WAL to rebuild its index: an empty WAL keeps that under a
+ * millisecond, even after a batch that wrote hundreds of megabytes.  It never
+ * waits for a reader: the truncation is simply skipped then.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct sq_store *s = arg;
+
+	if (frames < CHECKPOINT_FRAMES)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_busy_timeout(db, s->busy_ms);
+	return SQLITE_OK;
+}
+
+/*
+ * The switch to WAL, waited for.  Two tools opening a new store at the same
+ * moment (pgs-resolve --register | ... | pgs-write) were seen to get
+ * "database is locked" from it at once, the busy handler not waited for
+ * (a loaded machine, one run in a few hundred).  So it is tried again,
+ * every 5 ms, for the busy timeout.
+ */
+static int
+set_wal(struct sq_store *s)
+{
+	char buf[512];
+	long waited = 0;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+			break;
+		sqlite3_sleep(5);
+		waited += 5;
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	return -1;
+}
+
 static void sq_close(pgs_store *st);
+
+/* The directory of path, a new string. */
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return pgs_xstrdup(".");
+	if (slash == path)
+		return pgs_xstrdup("/");
+	return pgs_xasprintf("%.*s", (int)(slash - path), path);
+}
+
+/* 1 when the database file at path is in WAL mode (header bytes 18, 19). */
+static int
+is_wal(const char *path)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	int wal = f && fread(h, 1, sizeof(h), f) == sizeof(h) &&
+	    memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
+
+	if (f)
+		fclose(f);
+	return wal;
+}
+
+/*
+ * What in the file system keeps SQLite from using path the way mode needs,
+ * in words a user can act on (into why); 0 when nothing there explains it.
+ * A WAL database is read through PATH-shm and written through PATH-wal
+ * too, which SQLite creates beside it: a reader in a directory it may not
+ * write fails unless another process left a -shm there.
+ */
+static int
+sq_diagnose(const char *path, enum pgs_store_mode mode, char *why, size_t len)
+{
+	char *dir = dir_of(path), *shm = pgs_xasprintf("%s-shm", path);
+	int wal = is_wal(path), r = 0;
+
+	if (access(path, R_OK) < 0) {
+		r = snprintf(why, len, "'%s' is not readable (%s)", path, strerror(errno));
+	} else if (mode == PGS_STORE_RW && access(path, W_OK) < 0) {
+		r = snprintf(why, len, "'%s' is read-only (%s)", path, strerror(errno));
+	} else if (mode == PGS_STORE_RW && access(dir, W_OK) < 0) {
+		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
+		    "create %s-wal and -shm beside the database to write it", dir, strerror(errno), path);
+	} else if (wal && access(shm, F_OK) < 0 && access(dir, W_OK) < 0) {
+		/* a rollback-journal database is read with file locks alone */
+		r = snprintf(why, len, "its directory '%s' is not writable (%s), and SQLite must "
+		    "create %s-shm beside the database to read it in WAL mode; make the directory "
+		    "writable, or have its owner switch it to a rollback journal first "
+		    "(sqlite3 %s 'PRAGMA journal_mode=DELETE'; the next pgs write switches it back)",
+		    dir, strerror(errno), path, path);
+	}
+	free(dir);
+	free(shm);
+	return r > 0;
+}
+
+/*
+ * A first read of the store, so that a file pgs cannot use fails at open
+ * with the reason (not a database, damaged, not writable, a directory
+ * SQLite needs to write in) instead of at the first statement.
+ */
+static int
+sq_probe(struct sq_store *s, const char *path, const char *shown, enum pgs_store_mode mode)
+{
+	int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	char why[PATH_MAX * 2 + 256], buf[512];
+
+	if (rc == SQLITE_OK) {
+		if (mode == PGS_STORE_RO || sqlite3_db_readonly(s->db, "main") != 1)
+			return 0;
+		if (!sq_diagnose(path, mode, why, sizeof(why)))
+			snprintf(why, sizeof(why), "SQLite opened it read-only");
+		pgs_err("store '%s': cannot write to it: %s", shown, why);
+		return -1;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_NOTADB:
+		pgs_err("store '%s': '%s' is not an SQLite database (%s)", shown, path, sqlite3_errmsg(s->db));
+		break;
+	case SQLITE_CORRUPT:
+		pgs_err("store '%s': '%s' is damaged (%s): restore it from a copy", shown, path,
+		    sqlite3_errmsg(s->db));
+		break;
+	default:
+		if (sq_diagnose(path, mode, why, sizeof(why)))
+			pgs_err("store '%s': cannot %s it: %s (SQLite says: %s)", shown,
+			    mode == PGS_STORE_RW ? "write to" : "read", why, sq_errmsg(s, NULL, buf, sizeof(buf)));
+		else
+			pgs_err("store '%s': cannot open: %s", shown, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	}
+	return -1;
+}
 
 static pgs_store *
 sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
@@ -314,8 +501,8 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	struct sq_store *s;
 	const char *path = uri + strlen("sqlite:"), *env;
 	long busy = DEFAULT_BUSY_MS;
-	int flags = mode == PGS_STORE_RO ? SQLITE_OPEN_READONLY
-	    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int flags = SQLITE_OPEN_NOMUTEX | (mode == PGS_STORE_RO ? SQLITE_OPEN_READONLY
+	    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	int r;
 
 	if (!*path) {
@@ -341,7 +528,10 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* the busy timeout first: switching to WAL may itself have to wait */
-	sqlite3_busy_timeout(s->db, busy > 2000000000L ? 2000000000 : (int)busy);
+	s->busy_ms = busy > 2000000000L ? 2000000000 : (int)busy;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if (sq_probe(s, path, shown, mode) < 0)
+		goto fail;
 	if (mode == PGS_STORE_RO) {
 		/* a file that is not a database fails here, with SQLite's reason */
 		if ((r = schema_present(s)) < 0)
@@ -352,10 +542,11 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 			pgs_err("store '%s': not a pgs store (no pgs tables)", shown);
 			goto fail;
 		}
-	} else if (sq_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
-	    sq_exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
-	    sq_exec(s, "PRAGMA temp_store=MEMORY") < 0 ||
-	    sq_exec(s, "PRAGMA cache_size=-65536") < 0 ||
+	} else if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
+	    (sqlite3_wal_hook(s->db, wal_hook, s), 0) ||
+	    set_wal(s) < 0 || sq_exec(s, "PRAGMA synchronous=FULL;"
+	    " PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-32768;"
+	    " PRAGMA temp_store=FILE; PRAGMA temp.cache_size=-8192") < 0 ||
 	    create_schema(s) < 0)
 		goto fail;
 	free(s->base.uri);
@@ -502,13 +693,14 @@ sq_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doc
 		i += 2;
 	}
 	sqlite3_bind_text(q, i + 1, digest, -1, SQLITE_STATIC);
+	/* every parameter is bound for every row: no sqlite3_clear_bindings() */
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return PGS_STORE_CONFLICT;
 	if (rc != SQLITE_DONE)
 		return sq_fail(g->s, "staging a row");
+	g->nrows++;
 	return 0;
 }
 
@@ -639,7 +831,10 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	(void)state;   /* the IMMEDIATE lock held since lock() keeps it true */
+	/* the IMMEDIATE lock held since lock() keeps state true: a pass that would
+	 * change nothing (a batch written again) is skipped */
+	if (state->inserted == 0 && state->unchanged == g->nrows)
+		goto deleted;
 	/* upsert: rows whose digest is the same are not rewritten (processed_at stays) */
 	pgs_buf_addf(&b, "INSERT INTO main.%s (", t->name);
 	col_list(&b, t, "");
@@ -668,6 +863,9 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	sqlite3_finalize(st);
 	st = NULL;
 
+deleted:
+	if (state->deleted == 0)
+		goto ledger;
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "DELETE FROM main.%s WHERE game_date BETWEEN ?1 AND ?2%s"
 	    " AND NOT EXISTS (SELECT 1 FROM temp.pgs_stage s WHERE ", t->name, scope);
@@ -680,7 +878,7 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	if (sq_run(s, st) < 0)
 		goto out;
 	sqlite3_finalize(st);
-
+ledger:
 	/* the ledger, in the same transaction */
 	st = sq_prep(s, "INSERT INTO pgs_windows (tbl, scope, from_date, to_date, rows, digest,"
 	    " config, run_id, run_started_us, started_at, committed_at)"

@@ -30,6 +30,18 @@ static const char *const stat_names[NSTAT] = {
 	"personal_fouls", "plus_minus",
 };
 
+/* The input columns this file reads, found in each row by one walk over it (read_columns). */
+enum {
+	I_GAME_ID, I_GAME_DATE, I_SEASON, I_GAME_TYPE, I_HOME, I_TEAM, I_OPP, I_SOURCE, I_NAME,
+	I_STATUS, I_REASON, I_STARTER, I_MINUTES, I_LOOKUP, I_UID, I_REGISTRY, I_FULL_NAME, I_STAT0,
+	NIN = I_STAT0 + NSTAT
+};
+static const char *const in_names[I_STAT0] = {
+	"game_id", "game_date", "season_year", "game_type", "home_team_abbr", "team_abbr",
+	"opponent_team_abbr", "source", "player_name", "player_status", "dnp_reason", "starter",
+	"minutes", "player_lookup", "universal_player_id", "registry_status", "player_full_name",
+};
+
 /* The summary fields this file fills, mapped to their schema position at start-up. */
 enum {
 	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_TEAM,
@@ -62,11 +74,11 @@ static const struct {
 
 #define TEAM_SECONDS_FULL (240L * 60L)
 #define LOOKUP_CAP 256
-#define HASH_PLACEHOLDER "0000000000000000"
 
 /* One accepted raw row; strings are borrowed from row. */
 struct raw {
 	json_t *row;
+	json_t *col[NIN];    /* row's value of each I_ column, or NULL */
 	const char *game_id, *source, *lookup, *uid, *team, *status, *name;
 	int rank;            /* index of source in --prefer, or nprefer when not listed */
 	int has_secs;
@@ -99,6 +111,16 @@ struct team {
 	int usage_missing, secs_missing, pts_missing;
 };
 
+/* One value of the output row: written as pgs_json_dump() would write it. */
+struct outv {
+	enum { V_NULL, V_INT, V_REAL, V_BOOL, V_STR, V_JSON, V_TEXT } kind;
+	long long i;           /* V_INT, V_BOOL */
+	double d;              /* V_REAL */
+	const char *s;         /* V_STR: the string; V_TEXT: JSON text */
+	size_t len;
+	json_t *j;             /* V_JSON: an input row's value, borrowed */
+};
+
 struct pgs_summary {
 	const char **prefer;
 	size_t nprefer;
@@ -106,7 +128,11 @@ struct pgs_summary {
 	const pgs_lines *lines;
 	int field_pos[NF];                 /* schema index of each F_ */
 	int stat_pos[NSTAT];               /* schema index of each stat */
-	pgs_map known;                     /* field names this stage consumes or writes */
+	pgs_map known;                     /* field names this stage consumes or writes: their
+	                                      place in kcol + 1 */
+	const char **known_names;          /* the known names, in the order rows list them */
+	int *kcol;                         /* per known name: its I_ column, or -1 */
+	size_t nknown, cap_known, cap_names;
 
 	struct raw *rows;
 	size_t nrows, caprows;
@@ -117,11 +143,16 @@ struct pgs_summary {
 	pgs_map by_key;                    /* group number of a group key (group_key()) */
 	pgs_map by_src;                    /* (group key, source) pairs seen: duplicates */
 	pgs_buf key;                       /* scratch for building those keys */
-	json_t *out;                       /* the output row, reused: keys stay, values change */
-	const char **extra_keys;           /* passed-through keys to take out of it again */
+	struct outv *val;                  /* the output row's value of each summary field */
+	char **key_text;                   /* each field's '"name":' (',' before, '{' first) */
+	size_t *key_len;
+	int hash_pos;                      /* schema index of data_hash */
+	const char **extra_keys;           /* keys passed through into the current row */
 	size_t nextra, capextra;
-	pgs_buf text;                      /* the output row's JSON, reused */
+	pgs_buf text, seen, issues;        /* the output row's JSON and its two arrays, reused */
 };
+
+static void set_str(pgs_summary *s, int f, const char *v);
 
 /* ---- set-up ---- */
 
@@ -129,6 +160,24 @@ static int
 known_has(const pgs_summary *s, const char *name)
 {
 	return pgs_map_has(&s->known, name);
+}
+
+/* Add name (a string that outlives s) to the known names once, read into column col (or -1). */
+static void
+know(pgs_summary *s, const char *name, int col)
+{
+	long pos;
+
+	if (pgs_map_get_num(&s->known, name, &pos) == 0) {
+		if (col >= 0)
+			s->kcol[pos - 1] = col;
+		return;
+	}
+	s->kcol = pgs_xgrow(s->kcol, s->nknown, &s->cap_known, sizeof(*s->kcol));
+	s->known_names = pgs_xgrow(s->known_names, s->nknown, &s->cap_names, sizeof(*s->known_names));
+	s->kcol[s->nknown] = col;
+	s->known_names[s->nknown] = name;
+	pgs_map_put_num(&s->known, name, (long)++s->nknown);
 }
 
 /* The schema index of each of the n names into pos; -1 when one is not a summary field. */
@@ -180,16 +229,34 @@ pgs_summary_new(const struct pgs_summary_opts *o)
 	strcpy(s->processed_at, o->processed_at);
 	s->lines = o->lines;
 
+	/* the known names in the order rows list them: raw fields, then pgs-resolve's
+	 * three, then the other summary fields; each mapped to the column read from it */
 	for (size_t i = 0; i < pgs_raw_nfields; i++)
-		pgs_map_add(&s->known, pgs_raw_fields[i].name);
+		know(s, pgs_raw_fields[i].name, -1);
+	know(s, "player_lookup", -1);
+	know(s, "universal_player_id", -1);
+	know(s, "registry_status", -1);
 	for (size_t i = 0; i < pgs_summary_nfields; i++)
-		pgs_map_add(&s->known, pgs_summary_fields[i].name);
-	/* every summary field in schema order, once: later rows only swap values */
-	s->out = json_object();
-	for (size_t i = 0; i < pgs_summary_nfields; i++)
-		json_object_set_new(s->out, pgs_summary_fields[i].name, json_null());
-	json_object_set_new(s->out, "data_hash", json_string(HASH_PLACEHOLDER));
-	json_object_set_new(s->out, "processed_at", json_string(s->processed_at));
+		know(s, pgs_summary_fields[i].name, -1);
+	for (int i = 0; i < I_STAT0; i++)
+		know(s, in_names[i], i);
+	for (int i = 0; i < NSTAT; i++)
+		know(s, stat_names[i], I_STAT0 + i);
+	/* every summary field in schema order: the keys' text made once */
+	s->val = pgs_xcalloc(pgs_summary_nfields, sizeof(*s->val));
+	s->key_text = pgs_xcalloc(pgs_summary_nfields, sizeof(*s->key_text));
+	s->key_len = pgs_xcalloc(pgs_summary_nfields, sizeof(*s->key_len));
+	for (size_t i = 0; i < pgs_summary_nfields; i++) {
+		pgs_buf b = { 0 };
+
+		pgs_buf_add(&b, i ? "," : "{", 1);
+		pgs_buf_addjson(&b, pgs_summary_fields[i].name, strlen(pgs_summary_fields[i].name));
+		pgs_buf_add(&b, ":", 1);
+		s->key_text[i] = b.s;
+		s->key_len[i] = b.len;
+	}
+	s->hash_pos = s->field_pos[F_DATA_HASH];
+	set_str(s, F_PROCESSED_AT, s->processed_at);
 	return s;
 }
 
@@ -215,15 +282,23 @@ pgs_summary_free(pgs_summary *s)
 		free((char *)s->prefer[i]);
 	free(s->prefer);
 	pgs_map_free(&s->known, NULL);
+	free(s->kcol);
+	free(s->known_names);
 	pgs_map_free(&s->by_key, NULL);
 	pgs_map_free(&s->by_src, NULL);
 	pgs_buf_free(&s->key);
 	free(s->rows);
 	free(s->groups);
 	free(s->teams);
-	json_decref(s->out);
+	for (size_t i = 0; s->key_text && i < pgs_summary_nfields; i++)
+		free(s->key_text[i]);
+	free(s->key_text);
+	free(s->key_len);
+	free(s->val);
 	free(s->extra_keys);
 	pgs_buf_free(&s->text);
+	pgs_buf_free(&s->seen);
+	pgs_buf_free(&s->issues);
 	free(s);
 }
 
@@ -289,7 +364,7 @@ read_stats(struct raw *r)
 {
 	r->has_stat = 0;
 	for (int i = 0; i < NSTAT; i++) {
-		json_t *v = json_object_get(r->row, stat_names[i]);
+		json_t *v = r->col[I_STAT0 + i];
 
 		if (!json_is_integer(v))
 			continue;
@@ -302,40 +377,60 @@ read_stats(struct raw *r)
 static int
 read_identity(struct raw *r, char *err, size_t cap)
 {
-	json_t *lk = json_object_get(r->row, "player_lookup");
-	json_t *reg = json_object_get(r->row, "registry_status");
+	json_t *lk = r->col[I_LOOKUP];
+	json_t *reg = r->col[I_REGISTRY];
 	char buf[LOOKUP_CAP];
 
 	if (!lk || json_is_null(lk)) {
 		if (pgs_player_lookup(r->name, buf, sizeof(buf)) <= 0)
 			return pgs_fail(err, cap, "cannot normalize player name '%s'", r->name);
 		json_object_set_new(r->row, "player_lookup", json_string(buf));
-		if (!reg || json_is_null(reg))
+		if (!reg || json_is_null(reg)) {
 			json_object_set_new(r->row, "registry_status", json_string("unresolved"));
-		lk = json_object_get(r->row, "player_lookup");
+			r->col[I_REGISTRY] = json_object_get(r->row, "registry_status");
+		}
+		lk = r->col[I_LOOKUP] = json_object_get(r->row, "player_lookup");
 	}
 	r->lookup = json_string_value(lk);
-	r->uid = json_string_value(json_object_get(r->row, "universal_player_id"));
+	r->uid = json_string_value(r->col[I_UID]);
 	return 0;
 }
 
 static const char *
-str(json_t *row, const char *name)
+col_str(const struct raw *r, int c)
 {
-	return json_string_value(json_object_get(row, name));
+	return json_string_value(r->col[c]);
 }
 
-/* 1 when row has a field this stage neither reads nor writes: it passes through. */
-static int
-has_extra(const pgs_summary *s, json_t *row)
+/*
+ * The columns of r's row into r->col, in one walk over its fields, and
+ * r->extra: whether it has a field this stage neither reads nor writes (it
+ * passes through).  Rows list their fields in the order of s->known, so the
+ * name after the last one found is tried first and most cost no lookup.
+ */
+static void
+read_columns(const pgs_summary *s, struct raw *r)
 {
 	const char *k;
 	json_t *v;
+	long pos;
+	size_t next = 0;
 
-	json_object_foreach(row, k, v)
-		if (!known_has(s, k))
-			return 1;
-	return 0;
+	memset(r->col, 0, sizeof(r->col));
+	r->extra = 0;
+	json_object_foreach(r->row, k, v) {
+		if (next < s->nknown && strcmp(k, s->known_names[next]) == 0) {
+			pos = (long)next;
+		} else if (pgs_map_get_num(&s->known, k, &pos) == 0) {
+			pos--;
+		} else {
+			r->extra = 1;
+			continue;
+		}
+		if (s->kcol[pos] >= 0)
+			r->col[s->kcol[pos]] = v;
+		next = (size_t)pos + 1;
+	}
 }
 
 /* The raw-row contract (pgs_raw_check, the same as pgs-extract's), then the values this stage uses. */
@@ -346,17 +441,17 @@ check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 
 	if (pgs_raw_check(row, NULL, err, cap) < 0)
 		return -1;
-	r->game_id = str(row, "game_id");
-	r->source = str(row, "source");
-	r->team = str(row, "team_abbr");
-	r->status = str(row, "player_status");
-	r->name = str(row, "player_name");
-	r->has_secs = pgs_parse_minutes(str(row, "minutes"), &r->secs) == PGS_MIN_OK;
+	read_columns(s, r);
+	r->game_id = col_str(r, I_GAME_ID);
+	r->source = col_str(r, I_SOURCE);
+	r->team = col_str(r, I_TEAM);
+	r->status = col_str(r, I_STATUS);
+	r->name = col_str(r, I_NAME);
+	r->has_secs = pgs_parse_minutes(col_str(r, I_MINUTES), &r->secs) == PGS_MIN_OK;
 	read_stats(r);
 	if (read_identity(r, err, cap) < 0)
 		return -1;
 	r->rank = source_rank(s, r->source);
-	r->extra = has_extra(s, row);
 	return 0;
 }
 
@@ -494,10 +589,10 @@ next:;
 }
 
 static json_t *
-first_value(const pgs_summary *s, const struct group *g, const char *name)
+first_value(const pgs_summary *s, const struct group *g, int col)
 {
 	for (int i = g->head; i >= 0; i = s->rows[i].next) {
-		json_t *v = json_object_get(s->rows[i].row, name);
+		json_t *v = s->rows[i].col[col];
 
 		if (v && !json_is_null(v))
 			return v;
@@ -588,28 +683,60 @@ add_to_team(pgs_summary *s, const struct group *g)
 		t->pts_missing = 1;
 }
 
-static json_t *
-opt_int(const struct group *g, int k)
-{
-	return g->has_stat >> k & 1 ? json_integer(g->stat[k]) : json_null();
-}
+/* ---- the output row ---- */
 
-static json_t *
-opt_real(int defined, double x)
+static void
+set_null(pgs_summary *s, int f)
 {
-	return defined ? json_real(x) : json_null();
-}
-
-static json_t *
-borrowed(json_t *v)
-{
-	return v ? json_incref(v) : json_null();
+	s->val[s->field_pos[f]] = (struct outv){ .kind = V_NULL };
 }
 
 static void
-setv(pgs_summary *s, int f, json_t *v)
+set_int(pgs_summary *s, int pos, int defined, long long i)
 {
-	json_object_set_new(s->out, pgs_summary_fields[s->field_pos[f]].name, v);
+	s->val[pos] = (struct outv){ .kind = defined ? V_INT : V_NULL, .i = i };
+}
+
+static void
+set_real(pgs_summary *s, int f, int defined, double d)
+{
+	s->val[s->field_pos[f]] = (struct outv){ .kind = defined ? V_REAL : V_NULL, .d = d };
+}
+
+static void
+set_bool(pgs_summary *s, int f, int b)
+{
+	s->val[s->field_pos[f]] = (struct outv){ .kind = V_BOOL, .i = b };
+}
+
+/* A C string (NULL: null). */
+static void
+set_str(pgs_summary *s, int f, const char *v)
+{
+	s->val[s->field_pos[f]] = v ? (struct outv){ .kind = V_STR, .s = v, .len = strlen(v) }
+	    : (struct outv){ .kind = V_NULL };
+}
+
+/* A value of an input row, as it is (absent: null). */
+static void
+set_json(pgs_summary *s, int f, json_t *v)
+{
+	s->val[s->field_pos[f]] = (struct outv){ .kind = v ? V_JSON : V_NULL, .j = v };
+}
+
+/* Text already in JSON (the two arrays), in b. */
+static void
+set_text(pgs_summary *s, int f, const pgs_buf *b)
+{
+	s->val[s->field_pos[f]] = (struct outv){ .kind = V_TEXT, .s = b->s, .len = b->len };
+}
+
+/* Append a JSON array of strings to b: ["a","b"]. */
+static void
+array_add(pgs_buf *b, const char *v)
+{
+	pgs_buf_add(b, b->len > 1 ? "," : "", b->len > 1);
+	pgs_buf_addjson(b, v, strlen(v));
 }
 
 /*
@@ -638,7 +765,7 @@ find_line(const pgs_summary *s, const struct group *g, const char *date)
 	return NULL;
 }
 
-/* Props fields: set on every row, the output object being reused. */
+/* Props fields: set on every row. */
 static void
 fill_line(pgs_summary *s, const struct group *g, const char *date)
 {
@@ -649,67 +776,66 @@ fill_line(pgs_summary *s, const struct group *g, const char *date)
 	if (s->lines && g->active && (g->has_stat >> S_PTS & 1))
 		ln = find_line(s, g, date);
 	if (!ln) {
-		setv(s, F_LINE, json_null());
-		setv(s, F_LINE_SOURCE, json_null());
-		setv(s, F_OVER_UNDER, json_null());
-		setv(s, F_MARGIN, json_null());
+		set_null(s, F_LINE);
+		set_null(s, F_LINE_SOURCE);
+		set_null(s, F_OVER_UNDER);
+		set_null(s, F_MARGIN);
 		return;
 	}
 	pts = (double)g->stat[S_PTS];
-	setv(s, F_LINE, json_real(ln->line));
-	setv(s, F_LINE_SOURCE, json_string(ln->bookmaker));
-	setv(s, F_OVER_UNDER, json_string(pts > ln->line ? "OVER" : pts < ln->line ? "UNDER" : "PUSH"));
-	setv(s, F_MARGIN, json_real(pgs_round(pts - ln->line, 1)));
+	set_real(s, F_LINE, 1, ln->line);
+	set_str(s, F_LINE_SOURCE, ln->bookmaker);
+	set_str(s, F_OVER_UNDER, pts > ln->line ? "OVER" : pts < ln->line ? "UNDER" : "PUSH");
+	set_real(s, F_MARGIN, 1, pgs_round(pts - ln->line, 1));
 }
 
-/* The values of every content field of player g, into the output row. */
+/* The values of every content field of player g. */
 static void
 fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 {
 	const struct raw *p = &s->rows[g->head];
 	const struct team *t = &s->teams[g->team];
 	const struct team *o = NULL;
-	const char *opp = str(p->row, "opponent_team_abbr");
-	const char *home = str(p->row, "home_team_abbr");
+	const char *opp = col_str(p, I_OPP);
+	const char *home = col_str(p, I_HOME);
 	const char *reason = NULL;
 	unsigned issues = g->issues;
-	json_t *seen, *iss, *reg, *uid;
+	json_t *reg, *uid;
 	double x;
 	int ok;
 
 	for (size_t k = 0; k < s->nteams; k++)
 		if (opp && strcmp(s->teams[k].abbr, opp) == 0)
 			o = &s->teams[k];
-	for (int i = 0; i < NSTAT; i++) {
-		json_object_set_new(s->out, pgs_summary_fields[s->stat_pos[i]].name, opt_int(g, i));
-	}
-	uid = first_value(s, g, "universal_player_id");
-	setv(s, F_LOOKUP, borrowed(json_object_get(p->row, "player_lookup")));
-	setv(s, F_UID, borrowed(uid));
+	for (int i = 0; i < NSTAT; i++)
+		set_int(s, s->stat_pos[i], g->has_stat >> i & 1, g->stat[i]);
+	uid = first_value(s, g, I_UID);
+	set_json(s, F_LOOKUP, p->col[I_LOOKUP]);
+	set_json(s, F_UID, uid);
 	/* pgs-resolve's canonical name, else the primary source's spelling */
-	setv(s, F_FULL_NAME, borrowed(json_is_string(json_object_get(p->row, "player_full_name")) ?
-	    json_object_get(p->row, "player_full_name") : json_object_get(p->row, "player_name")));
-	setv(s, F_GAME_ID, borrowed(json_object_get(p->row, "game_id")));
-	setv(s, F_GAME_DATE, borrowed(json_object_get(p->row, "game_date")));
-	setv(s, F_SEASON, borrowed(json_object_get(p->row, "season_year")));
-	setv(s, F_GAME_TYPE, borrowed(json_object_get(p->row, "game_type")));
-	setv(s, F_TEAM, borrowed(json_object_get(p->row, "team_abbr")));
-	setv(s, F_OPP, borrowed(json_object_get(p->row, "opponent_team_abbr")));
-	setv(s, F_HOME_GAME, json_boolean(home && strcmp(home, p->team) == 0));
-	setv(s, F_SECONDS, g->has_secs ? json_integer(g->secs) : json_null());
-	setv(s, F_MINUTES_PLAYED, opt_real(g->has_secs, g->has_secs ? pgs_minutes_played(g->secs) : 0));
+	set_json(s, F_FULL_NAME, json_is_string(p->col[I_FULL_NAME]) ? p->col[I_FULL_NAME] :
+	    p->col[I_NAME]);
+	set_json(s, F_GAME_ID, p->col[I_GAME_ID]);
+	set_json(s, F_GAME_DATE, p->col[I_GAME_DATE]);
+	set_json(s, F_SEASON, p->col[I_SEASON]);
+	set_json(s, F_GAME_TYPE, p->col[I_GAME_TYPE]);
+	set_json(s, F_TEAM, p->col[I_TEAM]);
+	set_json(s, F_OPP, p->col[I_OPP]);
+	set_bool(s, F_HOME_GAME, home && strcmp(home, p->team) == 0);
+	set_int(s, s->field_pos[F_SECONDS], g->has_secs, g->secs);
+	set_real(s, F_MINUTES_PLAYED, g->has_secs, g->has_secs ? pgs_minutes_played(g->secs) : 0);
 
 	ok = (g->has_stat >> S_FGM & 1) && (g->has_stat >> S_FG3M & 1) && (g->has_stat >> S_FGA & 1) &&
 	    pgs_efg_pct(g->stat[S_FGM], g->stat[S_FG3M], g->stat[S_FGA], &x);
-	setv(s, F_EFG, opt_real(ok, x));
+	set_real(s, F_EFG, ok, x);
 	ok = (g->has_stat >> S_PTS & 1) && (g->has_stat >> S_FGA & 1) && (g->has_stat >> S_FTA & 1) &&
 	    pgs_ts_pct(g->stat[S_PTS], g->stat[S_FGA], g->stat[S_FTA], &x);
-	setv(s, F_TS, opt_real(ok, x));
+	set_real(s, F_TS, ok, x);
 	ok = g->has_secs && (g->has_stat >> S_FGA & 1) && (g->has_stat >> S_FTA & 1) &&
 	    (g->has_stat >> S_TOV & 1) && !t->usage_missing && !t->secs_missing &&
 	    pgs_usage_rate(g->stat[S_FGA], g->stat[S_FTA], g->stat[S_TOV], g->secs,
 	        t->fga, t->fta, t->tov, t->secs, &x);
-	setv(s, F_USAGE, opt_real(ok, x));
+	set_real(s, F_USAGE, ok, x);
 	if (ok && x > 100.0)
 		issues |= PGS_ISSUE_USAGE_IMPLAUSIBLE;
 	/* a team-level flaw, flagged where it matters: on the rows whose usage it feeds */
@@ -718,46 +844,90 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 
 	/* a reason belongs to a player who did not play, whichever source printed it */
 	if (!g->active)
-		reason = json_string_value(first_value(s, g, "dnp_reason"));
-	setv(s, F_IS_ACTIVE, json_boolean(g->active));
-	setv(s, F_STATUS, borrowed(json_object_get(p->row, "player_status")));
-	setv(s, F_IS_DNP, json_boolean(!g->active));
-	setv(s, F_DNP_REASON, reason ? json_string(reason) : json_null());
+		reason = json_string_value(first_value(s, g, I_REASON));
+	set_bool(s, F_IS_ACTIVE, g->active);
+	set_json(s, F_STATUS, p->col[I_STATUS]);
+	set_bool(s, F_IS_DNP, !g->active);
+	set_str(s, F_DNP_REASON, reason);
 	if (g->active) {
-		setv(s, F_DNP_CAT, json_null());
+		set_null(s, F_DNP_CAT);
 	} else {
 		const char *cat = pgs_dnp_category(reason);
 
-		setv(s, F_DNP_CAT, json_string(cat ? cat : "other"));
+		set_str(s, F_DNP_CAT, cat ? cat : "other");
 	}
-	setv(s, F_STARTER, borrowed(first_value(s, g, "starter")));
-	setv(s, F_TEAM_PTS, t->pts_missing ? json_null() : json_integer(t->pts));
-	setv(s, F_OPP_PTS, !o || o->pts_missing ? json_null() : json_integer(o->pts));
-	setv(s, F_WIN, !o || o->pts_missing || t->pts_missing ? json_null() :
-	    json_boolean(t->pts > o->pts));
-	fill_line(s, g, str(p->row, "game_date"));
+	set_json(s, F_STARTER, first_value(s, g, I_STARTER));
+	set_int(s, s->field_pos[F_TEAM_PTS], !t->pts_missing, t->pts);
+	set_int(s, s->field_pos[F_OPP_PTS], o && !o->pts_missing, o ? o->pts : 0);
+	if (!o || o->pts_missing || t->pts_missing)
+		set_null(s, F_WIN);
+	else
+		set_bool(s, F_WIN, t->pts > o->pts);
+	fill_line(s, g, col_str(p, I_GAME_DATE));
 
-	seen = json_array();
+	pgs_buf_reset(&s->seen);
+	pgs_buf_add(&s->seen, "[", 1);
 	for (int i = g->head; i >= 0; i = s->rows[i].next)
-		json_array_append_new(seen, json_string(s->rows[i].source));
-	reg = first_value(s, g, "registry_status");
+		array_add(&s->seen, s->rows[i].source);
+	pgs_buf_add(&s->seen, "]", 1);
+	reg = first_value(s, g, I_REGISTRY);
 	if (!uid || (json_is_string(reg) && strcmp(json_string_value(reg), "unresolved") == 0))
 		issues |= PGS_ISSUE_UNRESOLVED_PLAYER;
-	iss = json_array();
+	pgs_buf_reset(&s->issues);
+	pgs_buf_add(&s->issues, "[", 1);
 	for (size_t k = 0; k < sizeof(issue_codes) / sizeof(issue_codes[0]); k++)
 		if (issues & issue_codes[k].bit)
-			json_array_append_new(iss, json_string(issue_codes[k].code));
-	setv(s, F_PRIMARY, borrowed(json_object_get(p->row, "source")));
-	setv(s, F_SOURCES, seen);
-	setv(s, F_TIER, json_string(strcmp(p->source, best_source) == 0 ? "gold" : "silver"));
-	setv(s, F_ISSUES, iss);
-	setv(s, F_REGISTRY, borrowed(reg));
+			array_add(&s->issues, issue_codes[k].code);
+	pgs_buf_add(&s->issues, "]", 1);
+	set_json(s, F_PRIMARY, p->col[I_SOURCE]);
+	set_text(s, F_SOURCES, &s->seen);
+	set_str(s, F_TIER, strcmp(p->source, best_source) == 0 ? "gold" : "silver");
+	set_text(s, F_ISSUES, &s->issues);
+	set_json(s, F_REGISTRY, reg);
+}
+
+/* One value as pgs_json_dump() writes it; -1 for a real that is not finite. */
+static int
+write_value(pgs_buf *b, const struct outv *v)
+{
+	switch (v->kind) {
+	case V_INT:
+		pgs_buf_addint(b, v->i);
+		return 0;
+	case V_REAL:
+		return pgs_json_dump_real(b, v->d);
+	case V_BOOL:
+		pgs_buf_add(b, v->i ? "true" : "false", v->i ? 4 : 5);
+		return 0;
+	case V_STR:
+		pgs_buf_addjson(b, v->s, v->len);
+		return 0;
+	case V_JSON:
+		return pgs_json_dump(b, v->j);
+	case V_TEXT:
+		pgs_buf_add(b, v->s, v->len);
+		return 0;
+	default:
+		pgs_buf_add(b, "null", 4);
+		return 0;
+	}
+}
+
+/* 1 when key was passed through already for this row. */
+static int
+passed(const pgs_summary *s, const char *key)
+{
+	for (size_t i = 0; i < s->nextra; i++)
+		if (strcmp(s->extra_keys[i], key) == 0)
+			return 1;
+	return 0;
 }
 
 /* Unknown fields of the player's rows pass through, the preferred source's first. */
-static void
+static int
 add_passthrough(pgs_summary *s, const struct group *g)
 {
+	s->nextra = 0;
 	for (int i = g->head; i >= 0; i = s->rows[i].next) {
 		const char *k;
 		json_t *v;
@@ -765,59 +935,53 @@ add_passthrough(pgs_summary *s, const struct group *g)
 		if (!s->rows[i].extra)
 			continue;
 		json_object_foreach(s->rows[i].row, k, v) {
-			if (known_has(s, k) || json_object_get(s->out, k))
+			if (known_has(s, k) || passed(s, k))
 				continue;
-			json_object_set(s->out, k, v);
-			if (s->nextra == s->capextra) {
-				s->capextra = s->capextra ? 2 * s->capextra : 16;
-				s->extra_keys = pgs_xrealloc(s->extra_keys, s->capextra * sizeof(*s->extra_keys));
-			}
+			pgs_buf_add(&s->text, ",", 1);
+			pgs_buf_addjson(&s->text, k, strlen(k));
+			pgs_buf_add(&s->text, ":", 1);
+			if (pgs_json_dump(&s->text, v) < 0)
+				return -1;
+			s->extra_keys = pgs_xgrow(s->extra_keys, s->nextra, &s->capextra,
+			    sizeof(*s->extra_keys));
 			s->extra_keys[s->nextra++] = k;
 		}
 	}
+	return 0;
 }
 
-static const char hash_key[] = ",\"data_hash\":\"";
-
+/*
+ * The row's text: every summary field in schema order, then the passed-through
+ * fields.  data_hash covers the content fields, which come first: the text
+ * before ,"data_hash": closed with '}'.
+ */
 static int
 emit_group(pgs_summary *s, const struct group *g, const char *best_source,
     pgs_summary_emit_fn emit, void *arg)
 {
-	char hash[17], *at;
-	size_t n;
-	int rc;
+	pgs_buf *b = &s->text;
+	char hash[17];
 
 	fill_values(s, g, best_source);
-	add_passthrough(s, g);
-	pgs_buf_reset(&s->text);
-	if (pgs_json_dump(&s->text, s->out) < 0) {
-		rc = -1;   /* cannot happen: every real here is finite */
-		goto out;
+	pgs_buf_reset(b);
+	for (size_t i = 0; i < pgs_summary_nfields; i++) {
+		if ((int)i == s->hash_pos) {
+			pgs_buf_add(b, "}", 1);
+			pgs_sha256_hex16(b->s, b->len, hash);
+			b->len--;
+			pgs_buf_add(b, ",\"data_hash\":\"", sizeof(",\"data_hash\":\"") - 1);
+			pgs_buf_add(b, hash, 16);
+			pgs_buf_add(b, "\"", 1);
+			continue;
+		}
+		pgs_buf_add(b, s->key_text[i], s->key_len[i]);
+		if (write_value(b, &s->val[i]) < 0)
+			return -1;   /* cannot happen: every real here is finite */
 	}
-	n = s->text.len;
-	/*
-	 * data_hash covers the content fields, which come first in schema order:
-	 * the text before data_hash, closed with '}'.  Inside a JSON string every
-	 * quote is escaped, so the first unescaped ,"data_hash":" is the boundary.
-	 * The real hash then overwrites the placeholder in place: one dump per row.
-	 */
-	at = memmem(s->text.s, n, hash_key, sizeof(hash_key) - 1);
-	if (!at || (size_t)(s->text.s + n - at) < sizeof(hash_key) - 1 + 16) {
-		rc = -1;   /* cannot happen: data_hash is always in the row */
-		goto out;
-	}
-	at[0] = '}';
-	pgs_sha256_hex16(s->text.s, (size_t)(at - s->text.s) + 1, hash);
-	at[0] = ',';
-	memcpy(at + sizeof(hash_key) - 1, hash, 16);
-	json_string_set(json_object_get(s->out, "data_hash"), hash);
-	rc = emit(s->out, s->text.s, n, arg);
-out:
-	for (size_t i = 0; i < s->nextra; i++)
-		json_object_del(s->out, s->extra_keys[i]);
-	s->nextra = 0;
-	json_string_set(json_object_get(s->out, "data_hash"), HASH_PLACEHOLDER);
-	return rc;
+	if (add_passthrough(s, g) < 0)
+		return -1;
+	pgs_buf_add(b, "}", 1);
+	return emit(b->s, b->len, arg);
 }
 
 long

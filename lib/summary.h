@@ -9,8 +9,8 @@
  *
  * Ownership: pgs_summary_add() takes its own reference to a row it accepts (the
  * caller keeps and drops its own) and may add player_lookup / registry_status to
- * it when they are absent.  Rows handed to the emit callback are borrowed and
- * live only during the call.  Nothing here prints or exits; errors are returned.
+ * it when they are absent.  Lines handed to the emit callback live only during
+ * the call.  Nothing here prints or exits; errors are returned.
  */
 #ifndef PGS_SUMMARY_H
 #define PGS_SUMMARY_H
@@ -58,11 +58,13 @@ int pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap);
 const char *pgs_summary_game(const pgs_summary *s);
 
 /*
- * Called once per summary row: row is the complete object (content fields in
- * schema order, data_hash, processed_at, then passed-through unknown fields),
- * line its compact JSON (pgs_json_dump) without a newline.  Non-zero stops the flush.
+ * Called once per summary row: line is its compact JSON, as pgs_json_dump()
+ * writes it, without a newline: the content fields in schema order,
+ * data_hash, processed_at, then the passed-through unknown fields.  The row
+ * is written as text directly (no tree is built for it).  Non-zero stops the
+ * flush.
  */
-typedef int (*pgs_summary_emit_fn)(json_t *row, const char *line, size_t len, void *arg);
+typedef int (*pgs_summary_emit_fn)(const char *line, size_t len, void *arg);
 
 /*
  * Merge the buffered game's sources, compute its summary rows and emit them in

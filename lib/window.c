@@ -5,6 +5,7 @@
  */
 #include "window.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "dates.h"
 #include "hash.h"
 #include "hashmap.h"
+#include "ndjson.h"
 #include "rawcheck.h"
+#include "sumcheck.h"
 #include "util.h"
 
 /* Stores without locks across calls (BigQuery) retry a window that changed
@@ -35,11 +38,14 @@ struct pgs_window {
 	double allow_shrink;
 	int dry_run;
 	char started_at[32];
+	long long begun_ms;         /* when staging began (monotonic), for -v */
 	struct scope *scopes;       /* sorted by name */
 	size_t nscopes, capscopes;
 	const char **scope_names;   /* spec.scopes */
 	struct pgs_val *vals;
-	char **owned;               /* JSON texts made for the current row */
+	json_t **jv;                /* the current row's value of each column, or NULL */
+	pgs_map index;              /* column name -> its index + 1 */
+	pgs_buf *owned;             /* JSON texts made for the current row, per column */
 	long staged;
 	long rehashed;              /* summary rows whose data_hash was not their content's */
 	int hash_field;             /* summary: index of data_hash; -1 for raw */
@@ -63,9 +69,11 @@ window_free(pgs_window *w)
 	free(w->scope_names);
 	if (w->owned)
 		for (size_t i = 0; i < w->t->nf; i++)
-			free(w->owned[i]);
+			pgs_buf_free(&w->owned[i]);
 	free(w->owned);
 	free(w->vals);
+	free(w->jv);
+	pgs_map_free(&w->index, NULL);
 	free(w->from);
 	free(w->to);
 	free(w->source);
@@ -136,7 +144,11 @@ pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o)
 	w->allow_shrink = o->allow_shrink;
 	w->dry_run = o->dry_run;
 	pgs_now_iso(w->started_at, sizeof(w->started_at));
+	w->begun_ms = pgs_mono_ms();
 	w->vals = pgs_xcalloc(t->nf, sizeof(*w->vals));
+	w->jv = pgs_xcalloc(t->nf, sizeof(*w->jv));
+	for (size_t i = 0; i < t->nf; i++)
+		pgs_map_put_num(&w->index, t->f[i].name, (long)i + 1);
 	w->hash_field = -1;
 	for (size_t i = 0; i < t->nf && !t->raw; i++)
 		if (strcmp(t->f[i].name, "data_hash") == 0)
@@ -183,20 +195,89 @@ bad_type(const struct pgs_field *f, json_t *v, char *why, size_t whylen)
 	return 1;
 }
 
-/* The values of row for every column of t; 1 with why on a wrong type. */
+/*
+ * Each column's value in row (NULL when absent) into w->jv, in one walk
+ * over the row's fields: pgs-transform and pgs-extract write a row's
+ * columns in schema order, so the column after the last one found is tried
+ * first, and only other fields cost a lookup.
+ */
+static void
+row_columns(pgs_window *w, json_t *row)
+{
+	const struct pgs_table *t = w->t;
+	size_t next = 0;
+	const char *k;
+	json_t *v;
+	long i;
+
+	memset(w->jv, 0, t->nf * sizeof(*w->jv));
+	json_object_foreach(row, k, v) {
+		if (next < t->nf && strcmp(k, t->f[next].name) == 0)
+			i = (long)next;
+		else if (pgs_map_get_num(&w->index, k, &i) == 0)
+			i--;
+		else
+			continue;   /* not a column: kept only in a raw row's document */
+		w->jv[i] = v;
+		next = (size_t)i + 1;
+	}
+}
+
+/* 1 when v holds a real anywhere. */
 static int
-row_values(pgs_window *w, json_t *row, char *why, size_t whylen)
+has_real(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_real(v))
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (has_real(x))
+				return 1;
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+			if (has_real(x))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * A JSON column's stored text, json_dumps(v, JSON_COMPACT), into b: that
+ * text is hashed into the row's digest, so it never changes.  pgs_json_dump()
+ * writes the same bytes faster for everything but reals (it prints 15
+ * digits, jansson 17), which a column seldom holds.  0, or -1 out of memory.
+ */
+static int
+json_text(pgs_buf *b, json_t *v)
+{
+	char *dump;
+
+	pgs_buf_reset(b);
+	if (!has_real(v))
+		return pgs_json_dump(b, v);
+	if (!(dump = json_dumps(v, JSON_COMPACT)))
+		return -1;
+	pgs_buf_adds(b, dump);
+	free(dump);
+	return 0;
+}
+
+/* The values of the row's columns (w->jv); 1 with why on a wrong type. */
+static int
+row_values(pgs_window *w, char *why, size_t whylen)
 {
 	const struct pgs_table *t = w->t;
 	long days;
 
 	for (size_t i = 0; i < t->nf; i++) {
 		const struct pgs_field *f = &t->f[i];
-		json_t *v = json_object_get(row, f->name);
+		json_t *v = w->jv[i];
 		struct pgs_val *x = &w->vals[i];
 
-		free(w->owned[i]);
-		w->owned[i] = NULL;
 		memset(x, 0, sizeof(*x));
 		if (!v || json_is_null(v)) {
 			x->null = 1;
@@ -235,24 +316,56 @@ row_values(pgs_window *w, json_t *row, char *why, size_t whylen)
 		case PGS_T_JSON:
 			if (!json_is_array(v) && !json_is_object(v))
 				return bad_type(f, v, why, whylen);
-			w->owned[i] = json_dumps(v, JSON_COMPACT);
-			if (!w->owned[i]) {
+			if (json_text(&w->owned[i], v) < 0) {
 				pgs_err("out of memory");
 				exit(PGS_EXIT_FAIL);
 			}
-			x->s = w->owned[i];
-			x->len = strlen(x->s);
+			x->s = w->owned[i].s;
+			x->len = w->owned[i].len;
 			break;
 		}
 	}
 	return 0;
 }
 
+/*
+ * "R%.17g;" of d into b.  snprintf of a double is the slowest step of a
+ * digest, and a batch holds few distinct reals (minutes to 0.1, percentages
+ * to 0.001), so the texts are remembered by the value's bits.
+ */
+#define REAL_CACHE 4096
+static void
+add_real(pgs_buf *b, double d)
+{
+	static struct {
+		uint64_t bits;
+		unsigned char len;   /* 0: empty */
+		char text[39];
+	} cache[REAL_CACHE];
+	uint64_t bits;
+	size_t slot;
+	int n;
+
+	memcpy(&bits, &d, sizeof(bits));
+	slot = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 52) % REAL_CACHE;
+	if (cache[slot].len == 0 || cache[slot].bits != bits) {
+		n = snprintf(cache[slot].text, sizeof(cache[slot].text), "R%.17g;", d);
+		if (n <= 0 || (size_t)n >= sizeof(cache[slot].text)) {
+			cache[slot].len = 0;
+			pgs_buf_addf(b, "R%.17g;", d);
+			return;
+		}
+		cache[slot].bits = bits;
+		cache[slot].len = (unsigned char)n;
+	}
+	pgs_buf_add(b, cache[slot].text, cache[slot].len);
+}
+
 void
 pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *doc,
     size_t doclen, char out[17])
 {
-	pgs_buf b = { 0 };
+	static pgs_buf b;   /* reused: this runs for every row */
 
 	/* raw rows are stored whole, unknown fields included: their text is the content */
 	if (t->raw) {
@@ -260,7 +373,10 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
 		return;
 	}
 	/* a canonical encoding of the content columns: a rerun at another time
-	 * (processed_at) is not a change, and data_hash is derived, not content */
+	 * (processed_at) is not a change, and data_hash is derived, not content.
+	 * "N" null, "I%lld;" integers and booleans, "R%.17g;" reals, "T%zu:" and
+	 * the bytes for text: stores keep these digests, so the encoding never changes. */
+	pgs_buf_reset(&b);
 	for (size_t i = 0; i < t->nf; i++) {
 		if (!t->f[i].content)
 			continue;
@@ -271,19 +387,22 @@ pgs_row_digest(const struct pgs_table *t, const struct pgs_val *v, const char *d
 		switch (t->f[i].type) {
 		case PGS_T_INT:
 		case PGS_T_BOOL:
-			pgs_buf_addf(&b, "I%lld;", v[i].i);
+			pgs_buf_add(&b, "I", 1);
+			pgs_buf_addint(&b, v[i].i);
+			pgs_buf_add(&b, ";", 1);
 			break;
 		case PGS_T_REAL:
-			pgs_buf_addf(&b, "R%.17g;", v[i].d);
+			add_real(&b, v[i].d);
 			break;
 		default:
-			pgs_buf_addf(&b, "T%zu:", v[i].len);
+			pgs_buf_add(&b, "T", 1);
+			pgs_buf_addint(&b, (long long)v[i].len);
+			pgs_buf_add(&b, ":", 1);
 			pgs_buf_add(&b, v[i].s, v[i].len);
 			break;
 		}
 	}
 	pgs_sha256_hex16(b.s ? b.s : "", b.len, out);
-	pgs_buf_free(&b);
 }
 
 static const char hash_key[] = ",\"data_hash\":\"";
@@ -297,7 +416,7 @@ static const char hash_key[] = ",\"data_hash\":\"";
  * recomputed from its fields, and that is what is stored.
  */
 static void
-summary_hash(pgs_window *w, json_t *row, const char *text)
+summary_hash(pgs_window *w, const char *text)
 {
 	struct pgs_val *h = &w->vals[w->hash_field];
 	const char *at = text ? strstr(text, hash_key) : NULL;
@@ -315,7 +434,7 @@ summary_hash(pgs_window *w, json_t *row, const char *text)
 	}
 	c = json_object();
 	for (size_t i = 0; i < w->t->nf; i++) {
-		json_t *v = json_object_get(row, w->t->f[i].name);
+		json_t *v = w->jv[i];
 
 		if (w->t->f[i].content)
 			json_object_set(c, w->t->f[i].name, v ? v : json_null());
@@ -359,21 +478,25 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 	long days;
 	int r;
 
+	row_columns(w, row);
 	/* keys and required fields first, so the reason names the worst problem */
 	for (size_t i = 0; i < t->nf; i++) {
-		json_t *v = json_object_get(row, t->f[i].name);
+		json_t *v = w->jv[i];
 
 		if ((t->f[i].required || is_key(t, i)) && (!v || json_is_null(v)))
 			return snprintf(why, whylen, "missing %s", t->f[i].name), 1;
 		if (is_key(t, i) && (!json_is_string(v) || json_string_length(v) == 0))
 			return snprintf(why, whylen, "bad %s: want a non-empty string", t->f[i].name), 1;
 	}
-	if (row_values(w, row, why, whylen))
+	if (row_values(w, why, whylen))
 		return 1;
 	date = &w->vals[t->date_field];
 	if (strcmp(date->s, w->from) < 0 || strcmp(date->s, w->to) > 0)
 		return snprintf(why, whylen, "game_date %s outside the window %s..%s", date->s,
 		    w->from, w->to), 1;
+	/* a poison row is refused when landed, not when read back (raw rows: below) */
+	if (!t->raw && pgs_summary_check(row, why, whylen) < 0)
+		return 1;
 	if (t->raw) {
 		src = &w->vals[t->scope_field];
 		if (w->source && strcmp(src->s, w->source) != 0)
@@ -400,7 +523,7 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 		}
 	}
 	if (w->hash_field >= 0)
-		summary_hash(w, row, text);
+		summary_hash(w, text);
 	pgs_row_digest(t, w->vals, doc, doclen, digest);
 	r = w->st->ops->stage_row(w->sg, w->vals, doc, doclen, digest, w->staged);
 	free(doc);
@@ -491,11 +614,21 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 	led = pgs_xcalloc(w->nscopes + 1, sizeof(*led));
 
 	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		long long t0 = pgs_mono_ms(), t1, t2;
+
 		memset(&s, 0, sizeof(s));
-		if (ops->lock(w->sg) < 0 || ops->inspect(w->sg, &s) < 0) {
+		if (ops->lock(w->sg) < 0) {
 			rc = PGS_WRITE_FAIL;
 			goto out;
 		}
+		t1 = pgs_mono_ms();
+		if (ops->inspect(w->sg, &s) < 0) {
+			rc = PGS_WRITE_FAIL;
+			goto out;
+		}
+		t2 = pgs_mono_ms();
+		pgs_info("window %s..%s: %ld rows staged in %lld ms; lock %lld ms, inspect %lld ms",
+		    w->from, w->to, w->staged, t0 - w->begun_ms, t1 - t0, t2 - t1);
 		stats->before = s.before;
 		stats->inserted = s.inserted;
 		stats->unchanged = s.unchanged;
@@ -511,7 +644,9 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 				.rows = w->scopes[i].rows, .digest = digest, .config = w->config,
 				.run_id = w->run_id, .run_started_us = w->spec.run_started_us,
 				.started_at = w->started_at, .committed_at = now };
+		t0 = pgs_mono_ms();
 		r = ops->apply(w->sg, &s, led, w->nscopes);
+		pgs_info("window %s..%s: apply and commit %lld ms", w->from, w->to, pgs_mono_ms() - t0);
 		if (r != PGS_STORE_RETRY)
 			break;
 		/* a concurrent writer changed the window between inspect and apply */

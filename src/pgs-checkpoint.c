@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -257,6 +258,53 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Fault hooks for the crash tests: PGS_FAULT_STATE_RENAME_MS pauses after the
+ * new state is written and synced but before it replaces the old one,
+ * PGS_FAULT_STATE_RENAMED_MS right after the rename; both with the job's lock
+ * held, so a test can kill pgs-checkpoint there.  Announced on stderr.
+ */
+static void
+fault_sleep(const char *var, const char *where, const char *tmp)
+{
+	const char *e = getenv(var);
+	long ms = e && *e ? pgs_parse_count(e) : 0;
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: fault: sleeping %ld ms %s '%s' (%s)\n", pgs_prog, ms, where, tmp, var);
+	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Remove the temporary files of earlier saves of this job that never got
+ * renamed (their writer was killed).  Only a holder of the exclusive lock
+ * writes one, and that is us now, so every one there is an orphan.
+ */
+static void
+remove_orphans(const struct job *j)
+{
+	char *prefix = pgs_xasprintf("%s.json.tmp.", j->name), *path;
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	DIR *d = opendir(j->dir);
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, plen) != 0 || strlen(e->d_name) != plen + 6)
+			continue;
+		path = pgs_xasprintf("%s/%s", j->dir, e->d_name);
+		if (unlink(path) == 0)
+			pgs_info("removed '%s', left by an interrupted update", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+}
+
 /* Replace the state file atomically: temp file, fsync, rename. */
 static int
 job_save(struct job *j)
@@ -270,6 +318,7 @@ job_save(struct job *j)
 	json_object_set_new(j->s.obj, "updated_us", json_integer(pgs_now_us()));
 	text = pgs_state_dump(&j->s);
 	len = strlen(text);
+	remove_orphans(j);
 	if ((fd = mkstemp(tmp)) < 0) {
 		pgs_err("cannot create '%s': %s", tmp, strerror(errno));
 		free(tmp);
@@ -286,10 +335,12 @@ job_save(struct job *j)
 		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
+	fault_sleep("PGS_FAULT_STATE_RENAME_MS", "before renaming", tmp);
 	if (rename(tmp, j->path) < 0) {
 		pgs_err("cannot rename '%s' to '%s': %s", tmp, j->path, strerror(errno));
 		goto out;
 	}
+	fault_sleep("PGS_FAULT_STATE_RENAMED_MS", "after renaming", tmp);
 	/* No fsync of the directory: after a power cut the state may be one
 	 * update behind (the old file or the new, never half of one), which
 	 * plan --store takes from the ledger again; it would cost a batch
@@ -342,6 +393,7 @@ record_failure(struct job *j, const struct opts *o, const char *status, const ch
 /* The ledger windows of one table, as plan weighs them. */
 struct window {
 	long a, b;
+	long rows;
 	char started[40];    /* when its writer began (summary windows: what it may have read) */
 	char committed[40];
 	int other_config;    /* made under a configuration other than --config-digest */
@@ -369,6 +421,7 @@ ledger_window(const struct pgs_ledger_entry *e, void *arg)
 	w = &ws->w[ws->n++];
 	w->a = a;
 	w->b = b;
+	w->rows = e->rows;
 	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
 	snprintf(w->started, sizeof(w->started), "%s", e->started_at ? e->started_at : w->committed);
 	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
@@ -394,19 +447,28 @@ judge(const struct window *w, const struct windows *raw)
 	return WIN_GOOD;
 }
 
+/* What plan took from the ledger that the state did not have: the windows
+ * of a batch whose write committed but whose done never happened (killed
+ * in between), or of a lost state file. */
+struct adopted {
+	long batches, days, rows;
+};
+
 /*
  * The summary days of [from, to] that the ledger says are done: those whose
  * latest window is good (judge).  A day no window covers is not done: the
  * ledger, not the state file, is the truth about the table.  stale[0] and
  * stale[1] count the latest windows made under another configuration and
- * those older than raw rows landed since.
+ * those older than raw rows landed since; ad the good windows with days
+ * that were not done in old.
  */
 static int
-ledger_done(pgs_store *st, const struct opts *o, struct pgs_days *done, long stale[2])
+ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, struct pgs_days *done,
+    long stale[2], struct adopted *ad)
 {
 	struct windows sum = { .config = o->config }, raw = { 0 };
 	long n = o->dto - o->dfrom + 1, *latest = NULL, d, i;
-	unsigned char *verdict = NULL;
+	unsigned char *verdict = NULL, *taken = NULL;
 	int rc = -1;
 
 	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, ledger_window, &sum) < 0 ||
@@ -420,6 +482,7 @@ ledger_done(pgs_store *st, const struct opts *o, struct pgs_days *done, long sta
 		for (d = sum.w[i].a > o->dfrom ? sum.w[i].a : o->dfrom; d <= sum.w[i].b && d <= o->dto; d++)
 			latest[d - o->dfrom] = i;
 	verdict = pgs_xcalloc(sum.n + 1, 1);
+	taken = pgs_xcalloc(sum.n + 1, 1);
 	for (d = 0; d < n; d++) {
 		if ((i = latest[d]) < 0)
 			continue;
@@ -428,13 +491,23 @@ ledger_done(pgs_store *st, const struct opts *o, struct pgs_days *done, long sta
 			if (verdict[i] != WIN_GOOD)
 				stale[verdict[i] == WIN_OTHER_CONFIG ? 0 : 1]++;
 		}
-		if (verdict[i] == WIN_GOOD)
-			pgs_days_add(done, o->dfrom + d, o->dfrom + d);
+		if (verdict[i] != WIN_GOOD)
+			continue;
+		pgs_days_add(done, o->dfrom + d, o->dfrom + d);
+		if (pgs_days_count(old, o->dfrom + d, o->dfrom + d))
+			continue;
+		ad->days++;
+		if (!taken[i]) {
+			taken[i] = 1;
+			ad->batches++;
+			ad->rows += sum.w[i].rows;
+		}
 	}
 	rc = 0;
 out:
 	free(latest);
 	free(verdict);
+	free(taken);
 	free(sum.w);
 	free(raw.w);
 	return rc;
@@ -451,6 +524,23 @@ ledger_day(const struct pgs_ledger_entry *e, void *arg)
 	return 0;
 }
 
+static void add_total(json_t *totals, const char *k, long n);
+static json_t *job_totals(struct job *j);
+
+/* Days the ledger has and the state had not: their windows' batches, days
+ * and rows go into the totals (rows_ledger says how many rows of rows_in
+ * came that way: their inserted/updated split died with their done). */
+static void
+adopt(struct job *j, const struct adopted *ad)
+{
+	json_t *totals = job_totals(j);
+
+	add_total(totals, "batches", ad->batches);
+	add_total(totals, "days", ad->days);
+	add_total(totals, "rows_in", ad->rows);
+	add_total(totals, "rows_ledger", ad->rows);
+}
+
 /* The done days with --store: for the summary table the ledger decides every
  * day of [from, to]; for raw rows its windows are added to the state's.
  * 0, or an exit status (2 when the store is not a store URI at all). */
@@ -458,6 +548,7 @@ static int
 plan_store(struct job *j, const struct opts *o)
 {
 	struct pgs_days done = { 0 };
+	struct adopted ad = { 0, 0, 0 };
 	long stale[2] = { 0, 0 };
 	pgs_store *st;
 	int r, usage = 0;
@@ -478,7 +569,7 @@ plan_store(struct job *j, const struct opts *o)
 			pgs_days_add(&done, j->s.done.iv[i][0] > o->dto ? j->s.done.iv[i][0] : o->dto + 1,
 			    j->s.done.iv[i][1]);
 	}
-	r = ledger_done(st, o, &done, stale);
+	r = ledger_done(st, o, &j->s.done, &done, stale, &ad);
 	pgs_store_close(st);
 	if (r < 0) {
 		pgs_days_free(&done);
@@ -486,6 +577,8 @@ plan_store(struct job *j, const struct opts *o)
 	}
 	pgs_days_free(&j->s.done);
 	j->s.done = done;
+	if (ad.days > 0)
+		adopt(j, &ad);
 	if (stale[0] + stale[1] > 0)
 		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
 		    "%ld older than raw rows landed since): their days are planned again",
@@ -579,6 +672,19 @@ add_total(json_t *totals, const char *k, long n)
 	json_object_set_new(totals, k, json_integer(json_integer_value(json_object_get(totals, k)) + n));
 }
 
+/* The job's totals object, created on first use. */
+static json_t *
+job_totals(struct job *j)
+{
+	json_t *totals = json_object_get(j->s.obj, "totals");
+
+	if (!totals) {
+		totals = json_object();
+		json_object_set_new(j->s.obj, "totals", totals);
+	}
+	return totals;
+}
+
 /* Mark the batch done, after checking what pgs-write said about it (got: read_stats). */
 static int
 cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *st, const char *why)
@@ -627,14 +733,18 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 	/* A batch done leaves only its days and its counts in the totals: the
 	 * state stays small, so a done costs the same at the last of 944
 	 * batches as at the first.  Batches not done keep their record. */
-	pgs_days_add(&j->s.done, o->dfrom, o->dto);
 	key = pgs_xasprintf("%s..%s", o->from, o->to);
 	json_object_del(json_object_get(j->s.obj, "batches"), key);
 	free(key);
-	if (!(totals = json_object_get(j->s.obj, "totals"))) {
-		totals = json_object();
-		json_object_set_new(j->s.obj, "totals", totals);
+	/* Days done already were counted when they were done: a second writer
+	 * of the same batch (an orphan of a killed run finishing its batch
+	 * while the resumed run redoes it) must not count them twice. */
+	if (pgs_days_count(&j->s.done, o->dfrom, o->dto) == o->dto - o->dfrom + 1) {
+		pgs_info("%s..%s was done already: its counts are not added again", o->from, o->to);
+		return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 	}
+	pgs_days_add(&j->s.done, o->dfrom, o->dto);
+	totals = job_totals(j);
 	add_total(totals, "batches", 1);
 	add_total(totals, "days", o->dto - o->dfrom + 1);
 	for (size_t i = 0; !o->no_stats && i < sizeof(keep) / sizeof(keep[0]); i++)
@@ -647,7 +757,7 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 
 struct progress {
 	long batches, bdone, bfailed, days, ddone, days_run;
-	long rows_in, inserted, updated, deleted;
+	long rows_in, inserted, updated, deleted, rows_ledger;
 	double elapsed_s, rows_per_s, days_per_min, eta_s;   /* rates < 0: unknown */
 	json_t *failed;     /* [{from, to, status, attempts, error}] of batches not done since */
 };
@@ -675,6 +785,7 @@ progress(const struct pgs_state *s, struct progress *p)
 	p->inserted = jlong(b, "inserted");
 	p->updated = jlong(b, "updated");
 	p->deleted = jlong(b, "deleted");
+	p->rows_ledger = jlong(b, "rows_ledger");
 	p->days_run = jlong(b, "days");
 	/* the batch records were checked by pgs_state_parse; "done" ones are
 	 * from the state files of pgs before the totals */
@@ -743,6 +854,7 @@ status_json(const struct job *j, const struct progress *p)
 	    "days_total", (json_int_t)p->days, "days_done", (json_int_t)p->ddone,
 	    "rows_in", (json_int_t)p->rows_in, "inserted", (json_int_t)p->inserted,
 	    "updated", (json_int_t)p->updated, "deleted", (json_int_t)p->deleted);
+	json_object_set_new(out, "rows_ledger", json_integer(p->rows_ledger));
 	json_object_set_new(out, "elapsed_s", rate_json(p->elapsed_s));
 	json_object_set_new(out, "rows_per_s", rate_json(p->rows_per_s));
 	json_object_set_new(out, "days_per_min", rate_json(p->days_per_min));
@@ -781,8 +893,11 @@ cmd_status(struct job *j, const struct opts *o)
 	    p.bfailed, p.batches - p.bdone - p.bfailed);
 	printf("days:    %ld of %ld done (%.1f%%)\n", p.ddone, p.days,
 	    p.days > 0 ? 100.0 * (double)p.ddone / (double)p.days : 0.0);
-	printf("rows:    %ld written (%ld inserted, %ld updated, %ld deleted)\n", p.rows_in,
+	printf("rows:    %ld written (%ld inserted, %ld updated, %ld deleted", p.rows_in,
 	    p.inserted, p.updated, p.deleted);
+	if (p.rows_ledger > 0)
+		printf("; %ld found in the ledger", p.rows_ledger);
+	printf(")\n");
 	if (p.rows_per_s >= 0)
 		printf("rate:    %.1f rows/s, %.1f days/min\n", p.rows_per_s, p.days_per_min);
 	else

@@ -88,7 +88,7 @@ struct run {
 };
 
 static int
-write_row(json_t *row, const char *line, size_t len, void *arg)
+write_row(const char *line, size_t len, void *arg)
 {
 	struct run *r = arg;
 

@@ -7,11 +7,9 @@
  * transaction checks the fence and the shrink guard, upserts, deletes the
  * rows no longer present and records the window in the ledger.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dates.h"
@@ -31,20 +29,20 @@ struct opts {
 	struct pgs_common co;
 };
 
-enum {
-	OPT_STORE = PGS_OPT_TOOL, OPT_FROM, OPT_TO, OPT_TABLE, OPT_SOURCE, OPT_ALLOW_SHRINK,
-	OPT_NO_END_MARKER, OPT_DRY_RUN, OPT_RUN_ID, OPT_RUN_STARTED, OPT_CONFIG_DIGEST,
+static const char *const synopsis[] = {
+	"pgs-write --store URI --from D --to D [--table T] [--source NAME] [--allow-shrink PCT]",
+	"[--no-end-marker] [--dry-run] [--run-id ID] [--run-started TS] [--config-digest HEX]",
+	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	NULL,
 };
 
 static void
-usage(FILE *f)
+help(FILE *f)
 {
 	fprintf(f,
-	    "usage: pgs-write --store URI --from D --to D [--table T] [--source NAME]\n"
-	    "                 [--allow-shrink PCT] [--no-end-marker] [--dry-run]\n"
-	    "                 [--run-id ID] [--run-started TS] [--config-digest HEX]\n"
-	    "                 [--rejects FILE] [--max-rejects N] [FILE...]\n"
-	    "Make the rows of table T with game_date in [D, D] equal to the input, atomically.\n"
+	    "Make the rows of table T with game_date in [D, D] equal to the input, atomically,\n"
+	    "and print one JSON line of statistics.\n"
+	    "\n"
 	    "  --store URI         sqlite:PATH, postgres://… or bigquery://PROJECT/DATASET\n"
 	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
 	    "  --from D, --to D    the window, inclusive YYYY-MM-DD (required)\n"
@@ -55,120 +53,90 @@ usage(FILE *f)
 	    "  --no-end-marker     accept hand-made input that has no pgs end marker\n"
 	    "  --dry-run           do everything but commit; print the same statistics\n"
 	    "  --run-id ID         recorded in the ledger (default $PGS_RUN_ID, else host-pid-time)\n"
-	    "  --run-started TS    when the run began (us since the epoch or ISO-8601 UTC;\n"
+	    "  --run-started TS    when the run began (us since the epoch or ISO-8601;\n"
 	    "                      default $PGS_RUN_STARTED): enables fencing of stale writers\n"
 	    "  --config-digest HEX the configuration that made the rows, recorded in the ledger\n"
-	    "                      (default $PGS_CONFIG_DIGEST; pgs-backfill sets it)\n"
-	    "  --rejects FILE      write rejected rows to FILE as NDJSON\n"
-	    "  --max-rejects N     fail (exit 3) after more than N rejects\n"
-	    "  -q, -v, -h, -V      quiet, verbose, help, version\n"
-	    "Prints one JSON line of statistics. Exit: 0 ok, 1 rows rejected, 2 usage,\n"
-	    "3 failure (nothing committed), 4 refused by the shrink guard or fencing.\n");
+	    "                      (default $PGS_CONFIG_DIGEST; pgs-backfill sets it)\n");
 }
 
-/* "1700000000000000" (us) or "2024-01-02T03:04:05[.ffffff]Z"; -1 when neither. */
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 1 rows rejected, 2 usage error, 3 failure (nothing committed),\n"
+	"4 refused by the shrink guard or fencing",
+	PGS_TOOL_ROWS,
+};
+
+/* "1700000000000000" (us since the epoch) or an ISO-8601 timestamp; -1 when neither. */
 static long long
 parse_run_started(const char *s)
 {
-	struct tm tm;
-	const char *p;
-	long long us = 0, scale = 100000;
-	long days;
+	long long us;
 
 	if (!s || !*s)
 		return -1;
 	if (strspn(s, "0123456789") == strlen(s))
 		return strlen(s) > 18 ? -1 : atoll(s);
-	if (pgs_date_parse_prefix(s, &days) < 0 || strlen(s) < 19 || s[10] != 'T')
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s + 11, "%H:%M:%S", &tm);
-	if (!p)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			us += (*p - '0') * scale;
-	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0 && *p)
-		return -1;
-	return ((long long)days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) *
-	    1000000LL + us;
+	return pgs_timestamp_parse(s, &us) < 0 || us < 0 ? -1 : us;
 }
 
 static int
+opt_allow_shrink(void *ctx, const char *arg)
+{
+	struct opts *o = ctx;
+	char *end;
+
+	o->allow_shrink = strtod(arg, &end);
+	if (end == arg || *end || !(o->allow_shrink >= 0 && o->allow_shrink <= 100))
+		return pgs_usage_error("bad --allow-shrink '%s': want a percentage 0..100", arg);
+	return 0;
+}
+
+/* -1 to go on (operands from optind), or the exit status. */
+static int
 parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		PGS_COMMON_LONGOPTS,
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "table", required_argument, NULL, OPT_TABLE },
-		{ "source", required_argument, NULL, OPT_SOURCE },
-		{ "allow-shrink", required_argument, NULL, OPT_ALLOW_SHRINK },
-		{ "no-end-marker", no_argument, NULL, OPT_NO_END_MARKER },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "run-id", required_argument, NULL, OPT_RUN_ID },
-		{ "run-started", required_argument, NULL, OPT_RUN_STARTED },
-		{ "config-digest", required_argument, NULL, OPT_CONFIG_DIGEST },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *started = getenv("PGS_RUN_STARTED");
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "store", &o->store),
+		PGS_OPT_STRING(0, "from", &o->from),
+		PGS_OPT_STRING(0, "to", &o->to),
+		PGS_OPT_STRING(0, "table", &o->table),
+		PGS_OPT_STRING(0, "source", &o->source),
+		PGS_OPT_CALLBACK(0, "allow-shrink", opt_allow_shrink),
+		PGS_OPT_FLAG(0, "no-end-marker", &o->no_end_marker),
+		PGS_OPT_FLAG(0, "dry-run", &o->dry_run),
+		PGS_OPT_STRING(0, "run-id", &o->run_id),
+		PGS_OPT_STRING(0, "run-started", &started),
+		PGS_OPT_STRING(0, "config-digest", &o->config),
+		PGS_OPT_END(),
+	};
 	long dfrom, dto;
-	char *end;
-	int c, r;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
-	pgs_common_init(&o->co);
 	o->table = PGS_TABLE_SUMMARY;
 	o->allow_shrink = 2;
 	o->run_id = getenv("PGS_RUN_ID");
 	o->config = getenv("PGS_CONFIG_DIGEST");
-	while ((c = getopt_long(argc, argv, PGS_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		r = pgs_common_opt(c, optarg, &o->co, usage);
-		if (r == PGS_OPT_EXIT)
-			exit(PGS_EXIT_OK);
-		if (r == PGS_OPT_BAD)
-			return -1;
-		if (r == PGS_OPT_HANDLED)
-			continue;
-		switch (c) {
-		case OPT_STORE: o->store = optarg; break;
-		case OPT_FROM: o->from = optarg; break;
-		case OPT_TO: o->to = optarg; break;
-		case OPT_TABLE: o->table = optarg; break;
-		case OPT_SOURCE: o->source = optarg; break;
-		case OPT_NO_END_MARKER: o->no_end_marker = 1; break;
-		case OPT_DRY_RUN: o->dry_run = 1; break;
-		case OPT_RUN_ID: o->run_id = optarg; break;
-		case OPT_RUN_STARTED: started = optarg; break;
-		case OPT_CONFIG_DIGEST: o->config = optarg; break;
-		case OPT_ALLOW_SHRINK:
-			o->allow_shrink = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->allow_shrink >= 0 && o->allow_shrink <= 100))
-				return pgs_usage_error("bad --allow-shrink '%s': want a percentage 0..100",
-				    optarg), -1;
-			break;
-		default:
-			return pgs_usage_error("unexpected option"), -1;
-		}
-	}
+	if ((rc = pgs_parse_options(argc, argv, &tool, opts, &o->co, o)) >= 0)
+		return rc;
 	if (!o->from || !o->to)
-		return pgs_usage_error("--from and --to are required"), -1;
+		return pgs_usage_error("--from and --to are required");
 	if (pgs_opt_window(o->from, o->to, &dfrom, &dto) != 0)
-		return -1;
+		return PGS_EXIT_USAGE;
 	if (strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
-		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW), -1;
+		    PGS_TABLE_SUMMARY, PGS_TABLE_RAW);
 	if (o->source && strcmp(o->table, PGS_TABLE_RAW) != 0)
-		return pgs_usage_error("--source applies only to --table %s", PGS_TABLE_RAW), -1;
+		return pgs_usage_error("--source applies only to --table %s", PGS_TABLE_RAW);
 	if (o->config && *o->config && (strlen(o->config) > 64 ||
 	    strspn(o->config, "0123456789abcdef") != strlen(o->config)))
-		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config), -1;
+		return pgs_usage_error("bad --config-digest '%s': want lowercase hex", o->config);
 	if (started && *started && (o->run_started_us = parse_run_started(started)) < 0)
 		return pgs_usage_error("bad --run-started '%s': want microseconds since the epoch"
-		    " or YYYY-MM-DDTHH:MM:SSZ", started), -1;
+		    " or YYYY-MM-DDTHH:MM:SSZ", started);
 	o->store = pgs_default_store(o->store);
-	return optind;
+	return -1;
 }
 
 /* Stage one row; 0 staged or rejected, -1 fatal. */
@@ -227,22 +195,26 @@ main(int argc, char **argv)
 	pgs_sha256 *h = NULL;
 	json_t *row;
 	char digest[65], *run_id = NULL;
-	long long t0 = pgs_mono_ms();
+	long long t0 = pgs_mono_ms(), t_open;
 	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, usage;
 
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
-	if ((argi = parse_args(argc, argv, &o)) < 0)
-		return PGS_EXIT_USAGE;
+	if ((r = parse_args(argc, argv, &o)) >= 0)
+		return r;
+	argi = optind;
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		return PGS_EXIT_FAIL;
 	pgs_out_init();
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
+	t_open = pgs_now_us();
 	if (!(st = pgs_store_open(o.store, PGS_STORE_RW, &usage))) {
 		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
 	}
+	pgs_info("store '%s' opened and its schema checked in %.2f ms", pgs_store_name(st),
+	    (double)(pgs_now_us() - t_open) / 1000.0);
 	wo = (struct pgs_write_opts){ .table = o.table, .from = o.from, .to = o.to,
 		.source = o.source, .allow_shrink = o.allow_shrink, .dry_run = o.dry_run,
 		.run_id = o.run_id, .run_started_us = o.run_started_us, .config = o.config };

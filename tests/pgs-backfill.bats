@@ -480,7 +480,12 @@ clean_dump() {
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 4
 	assert_success
-	[[ $stderr == *"$((21 - done_before))/$((21 - done_before)) batches"* ]]
+	# the days still to do, less those whose windows were committed just
+	# before the signal, which the plan takes from the ledger (at most one a worker)
+	[[ $stderr =~ batches\ +([0-9]+)\ of\ ([0-9]+)\ run,\ 0\ failed ]]
+	redone=${BASH_REMATCH[1]}
+	[ "${BASH_REMATCH[2]}" -eq "$redone" ]
+	[ "$redone" -le "$((21 - done_before))" ] && [ "$redone" -ge "$((21 - done_before - 4))" ]
 	rm -r "$BATS_TEST_TMPDIR/shim"
 	[ "$(dump_summary "$PGS_STORE")" = "$(clean_dump --from "$FROM" --to "$TO" --batch-days 1 --jobs 4)" ]
 }

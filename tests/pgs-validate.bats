@@ -305,12 +305,17 @@ svg_vs_json() {
 		grep -q 'null_minutes  2021-11: 586 of 586 active rows have NULL minutes_played'
 }
 
-@test "--svg renders in headless Chromium (when installed)" {
-	[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium"
+@test "--svg renders in headless Chromium: a 900x600 picture with something drawn on it" {
+	[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (scripts/setup-debian installs it)"
 	run -0 --separate-stderr validate --svg c.svg
-	run timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --screenshot="$BATS_TEST_TMPDIR/c.png" \
+	run timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$BATS_TEST_TMPDIR/chromium" --screenshot="$BATS_TEST_TMPDIR/c.png" \
 		--window-size=900,600 "file://$BATS_TEST_TMPDIR/c.svg"
 	[ -s c.png ]
+	# a PNG of the window's size; bars, cells and labels make it far larger than a blank page (~3 KB)
+	assert_equal "$(od -An -tx1 -j16 -N8 c.png | tr -d ' \n')" "0000038400000258"
+	[ "$(stat -c %s c.png)" -gt 12000 ]
 }
 
 # --- failure paths ---------------------------------------------------------------

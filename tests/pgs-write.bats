@@ -177,3 +177,17 @@ load_batch() {
 	[[ "$stderr" == *"in.m:2: three_pt_makes 4 > fg_makes 3"* ]]
 	assert_equal "$(count raw_boxscores)" "2"
 }
+
+@test "pgs-write: a summary row that breaks the contract is refused when landed" {
+	summary 1 4 | jq -c 'if .player_lookup == "player2" then .minutes_played = 12.0
+	    elif .player_lookup == "player3" then .win_flag = true | .team_points = 90 | .opponent_points = 99
+	    else . end' >in.ndjson
+	marked in.ndjson >in.m
+	run -1 --separate-stderr pgs-write "${W[@]}" in.m
+	assert_equal "$(jq -c '[.rows_in, .inserted, .rejected]' <<<"$output")" "[2,2,2]"
+	[[ "$stderr" == *"in.m:2: minutes_played 12 is not seconds_played 1830 in minutes"* ]] ||
+		fail "stderr: $stderr"
+	[[ "$stderr" == *"in.m:3: win_flag true does not match team_points 90 vs 99"* ]] ||
+		fail "stderr: $stderr"
+	assert_equal "$(count player_game_summary)" "2"
+}

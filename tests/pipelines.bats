@@ -101,3 +101,27 @@ setup() {
 	run --separate-stderr python3 "$PGS_ROOT/tests/realdata/verify.py" --db "$(db_of "$PGS_STORE")" --data "$PGS_DATA"
 	assert_success
 }
+
+@test "real data: --jobs 4 gives the table of --jobs 1 in every column but processed_at, and the same registry (but created_at)" {
+	require_data
+	local one="$BATS_TEST_TMPDIR/one.db" four="$BATS_TEST_TMPDIR/four.db" reg
+	PGS_STORE=sqlite:$one run --separate-stderr pgs-ingest "$PGS_DATA"/bbref_parminpatel28/derived/bbref_player_box_20*.csv.gz
+	assert_success
+	# the same raw rows in both stores
+	sqlite3 "$one" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	cp "$one" "$four"
+	PGS_STORE=sqlite:$one PGS_STATE_DIR=$BATS_TEST_TMPDIR/state1 run --separate-stderr \
+		pgs-backfill --from 2021-10-01 --to 2024-05-01 --batch-days 7 --jobs 1
+	assert_success
+	PGS_STORE=sqlite:$four PGS_STATE_DIR=$BATS_TEST_TMPDIR/state4 run --separate-stderr \
+		pgs-backfill --from 2021-10-01 --to 2024-05-01 --batch-days 7 --jobs 4
+	assert_success
+	[[ $stderr == *"batches    135 of 135 run, 0 failed, 0 refused"* ]]
+	dump_summary "sqlite:$one" >one.dump
+	dump_summary "sqlite:$four" >four.dump
+	[ "$(wc -l <one.dump)" -eq 93852 ]
+	cmp one.dump four.dump
+	reg='SELECT universal_player_id, player_lookup, player_full_name, first_game_id FROM players_registry ORDER BY 1'
+	[ "$(sqlite3 "$one" "$reg" | wc -l)" -eq 836 ]
+	[ "$(sqlite3 "$one" "$reg" | md5sum)" = "$(sqlite3 "$four" "$reg" | md5sum)" ]
+}
