@@ -211,3 +211,17 @@ fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-replay fuzz-cli fuzz-clean
+
+# ---- what parallelism buys (tests/bench/parallel) -----------------------------------------
+# make bench-parallel [PARALLEL_LATENCY_MS=1000] [PARALLEL_JOBS=8]
+#   the real-data backfill in 7-day batches into the BigQuery emulator with that latency per
+#   statement, --jobs 1 against --jobs PARALLEL_JOBS: both wall times, their ratio, and the
+#   two tables compared.  Not part of `make check` (it takes about 15 minutes).
+PARALLEL_LATENCY_MS ?= 1000
+PARALLEL_JOBS       ?= 8
+
+bench-parallel: all
+	tests/bqemu/setup
+	tests/bench/parallel --latency-ms $(PARALLEL_LATENCY_MS) --jobs $(PARALLEL_JOBS)
+
+.PHONY: bench-parallel

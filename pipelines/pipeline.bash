@@ -222,8 +222,23 @@ parse_stats() {
 # when the batch did not succeed (GNU parallel's --halt counts it).
 # shellcheck disable=SC2317 # called through in_group or GNU parallel
 batch_job() {
-	local from=$1 to=$2 base=$tmp/$1 status="done" code=0 msg="" stage="" line="" i a
-	local -a counts=(0 0 0 0 0) stage_names=() stage_status=()
+	local from=$1 to=$2 status code msg
+	local -a counts=()
+
+	batch_run "$from" "$to"
+	batch_record "$from" "$to" || exit 3
+	batch_result "$from" "$to"
+	[ "$status" = "done" ]
+}
+
+# batch_run FROM TO: the stages of one batch, their statistics line in
+# $tmp/FROM.stats and their diagnostics in $tmp/FROM.log; sets the caller's
+# status, code, msg and counts (see batch_job).
+# shellcheck disable=SC2317 # called through batch_job or remote_batch
+batch_run() {
+	local from=$1 to=$2 base=$tmp/$1 stage="" line="" i
+	local -a stage_names=() stage_status=()
+	status="done" code=0 msg="" counts=(0 0 0 0 0)
 
 	batch_stages "$from" "$to" >"$base.stats" 2>"$base.log" </dev/null || true
 	# The first stage that failed by itself is the cause (a stage after it
@@ -263,26 +278,209 @@ batch_job() {
 		msg="$stage exited $code${msg:+: $msg}"
 	fi
 	[ "$status" = "done" ] || counts=(0 0 0 0 0)
+}
 
-	if [ "$dry_run" -eq 0 ]; then
-		if [ "$status" = "done" ]; then
-			pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$base.stats" ||
-				die "cannot mark batch $from..$to done in job '$job'" 3
-		elif [ "$status" = refused ]; then
-			# pgs-checkpoint reads the refusal from the statistics, records it, and says 4
-			pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$base.stats" 2>/dev/null ||
-				[ $? -eq 4 ] || die "cannot record batch $from..$to refused in job '$job'" 3
-		else
-			pgs-checkpoint fail --job "$job" --from "$from" --to "$to" --error "$msg" ||
-				die "cannot mark batch $from..$to failed in job '$job'" 3
-		fi
+# batch_record FROM TO: record the batch of the caller's status and msg in
+# the job's checkpoint, from $tmp/FROM.stats (nothing in a dry run); says
+# why and returns 1 when the checkpoint could not be updated.
+# shellcheck disable=SC2317 # called through batch_job or remote_results
+batch_record() {
+	local from=$1 to=$2 stats=$tmp/$1.stats
+	[ "$dry_run" -eq 0 ] || return 0
+	if [ "$status" = "done" ]; then
+		pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$stats" && return 0
+		printf '%s: cannot mark batch %s..%s done in job '\''%s'\''\n' "$prog" "$from" "$to" "$job" >&2
+	elif [ "$status" = refused ]; then
+		# pgs-checkpoint reads the refusal from the statistics, records it, and says 4
+		pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$stats" 2>/dev/null ||
+			[ $? -eq 4 ] && return 0
+		printf '%s: cannot record batch %s..%s refused in job '\''%s'\''\n' "$prog" "$from" "$to" "$job" >&2
+	else
+		pgs-checkpoint fail --job "$job" --from "$from" --to "$to" --error "$msg" && return 0
+		printf '%s: cannot mark batch %s..%s failed in job '\''%s'\''\n' "$prog" "$from" "$to" "$job" >&2
 	fi
-	day_number "$from"
+	return 1
+}
+
+# batch_result FROM TO: batch_job's result line of the caller's status,
+# counts, code and msg.
+# shellcheck disable=SC2317 # called through batch_job or remote_batch
+batch_result() {
+	local a
+	day_number "$1"
 	a=$REPLY
-	day_number "$to"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$status" "$from" "$to" $((REPLY - a + 1)) \
+	day_number "$2"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$status" "$1" "$2" $((REPLY - a + 1)) \
 		"${counts[@]}" "$code" "${msg//$'\t'/ }"
-	[ "$status" = "done" ]
+}
+
+# ---- remote hosts ---------------------------------------------------------------
+#
+# With GNU parallel's --sshlogin/--sshloginfile (in remote_opts), each batch
+# runs on a host through ssh: remote_batch runs its stages there and sends
+# the batch's outcome back on its standard output, framed; the coordinator
+# records it with pgs-checkpoint and accounts for it (remote_results).  A
+# host gets what it needs in variables carried with GNU parallel's --env
+# (remote_env): they travel on ssh's command line, so none may be a secret.
+
+remote_opts=() remote_env=()
+
+# without_secrets URI: REPLY = URI without the password of its user and
+# without the parameters that hold secrets (password=, token=, ...), the
+# ones pgs masks; a host finds its password in its own environment or files.
+without_secrets() {
+	local u=$1 p kept=""
+	local -a params=()
+	if [[ $u =~ ^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@(.*)$ ]]; then
+		u=${BASH_REMATCH[1]}${BASH_REMATCH[2]%%:*}@${BASH_REMATCH[3]}
+	fi
+	if [[ $u == *\?* ]]; then
+		IFS='&' read -r -a params <<<"${u#*\?}"
+		u=${u%%\?*}
+		for p in "${params[@]}"; do
+			case ${p%%=*} in
+			password | pass | token | access_token | key | secret | sslpassword) ;;
+			*) kept+=${kept:+&}$p ;;
+			esac
+		done
+		[ -z "$kept" ] || u+="?$kept"
+	fi
+	REPLY=$u
+}
+
+# remote_check: on a host, REPLY = why batches cannot run there (a tool not
+# on PATH, another pgs version, an aliases or lines file that is not the
+# coordinator's), or nothing.
+# shellcheck disable=SC2317 # called through remote_batch
+remote_check() {
+	local t v f sum want
+	REPLY=""
+	for t in pgs-extract pgs-resolve pgs-transform pgs-write; do
+		if ! command -v "$t" >/dev/null; then
+			REPLY="'$t' not found on PATH (--remote-path DIR names the directory of the pgs tools there)"
+			return
+		fi
+	done
+	v=$(pgs-write --version 2>/dev/null) || true
+	if [ "${v##* }" != "$pgs_version" ]; then
+		REPLY="pgs ${v##* } there, $pgs_version on the coordinator: every host needs the same version"
+		return
+	fi
+	for f in aliases lines; do
+		[ -n "${!f}" ] || continue
+		want=${f}_sum
+		sum=$(sha256sum <"${!f}" 2>/dev/null) || true
+		if [ "${sum%% *}" != "${!want}" ]; then
+			REPLY="the $f file '${!f}' is missing there or differs from the coordinator's (every host needs the same file at the same path)"
+			return
+		fi
+	done
+}
+
+# remote_batch FROM TO: on a host, run one batch and print it framed:
+#   pgs-batch TAB FROM TAB TO TAB HOST
+#   result TAB the result line of batch_job
+#   stats TAB pgs-write's statistics line
+#   log TAB a line of the stages' diagnostics     (any number of them)
+#   end TAB FROM TAB TO
+# and exit 0, whatever became of the batch, so that a non-zero exit is a
+# lost host (ssh's 255, a killed worker), which GNU parallel retries on
+# another one; with --halt-on-error (no retries) 1 when the batch did not
+# succeed, for GNU parallel's --halt.
+# shellcheck disable=SC2317 # called through GNU parallel
+remote_batch() {
+	local from=$1 to=$2 host=${PARALLEL_SSHHOST:-localhost} status code msg line
+	local -a counts=(0 0 0 0 0)
+
+	[ -z "$remote_path" ] || PATH=$remote_path:$PATH
+	# (global: the EXIT trap removes it)
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/pgs-batch.XXXXXX") || exit 3
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	trap 'exit 129' HUP
+	remote_check
+	if [ -z "$REPLY" ]; then
+		batch_run "$from" "$to"
+	else
+		status=failed code=3 msg=$REPLY
+		: >"$tmp/$from.stats"
+		: >"$tmp/$from.log"
+	fi
+	[ "$status" = "done" ] || msg="host $host: $msg"
+	line=""
+	read -r line <"$tmp/$from.stats" || true
+	{
+		printf 'pgs-batch\t%s\t%s\t%s\nresult\t' "$from" "$to" "$host"
+		batch_result "$from" "$to"
+		printf 'stats\t%s\n' "$line"
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf 'log\t%s\n' "$line"
+		done <"$tmp/$from.log"
+		printf 'end\t%s\t%s\n' "$from" "$to"
+	} || exit 3
+	[ "$halt" -eq 0 ] || [ "$status" = "done" ] || exit 1
+	exit 0
+}
+
+# remote_results FD: on the coordinator, read remote_batch's frames from FD,
+# record each batch in the job's checkpoint and account for it.  A frame
+# cut short is dropped: its batch counts as giving no result.
+remote_results() {
+	local fd=$1 line kind rest from="" to="" host result="" status code msg
+	local -a counts=()
+	while IFS= read -r -u "$fd" line; do
+		kind=${line%%$'\t'*} rest=${line#*$'\t'}
+		case $kind in
+		pgs-batch)
+			IFS=$'\t' read -r from to host <<<"$rest"
+			result=""
+			# the dates name files here: only dates
+			if ! [[ $from =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ && $to =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]]; then
+				from=""
+				continue
+			fi
+			: >"$tmp/$from.stats"
+			# -v says where each batch ran, first among its diagnostics
+			if [ "$verbose" -eq 1 ]; then
+				printf '%s: batch %s..%s ran on host %s\n' "$prog" "$from" "$to" "$host" >"$tmp/$from.log"
+			else
+				: >"$tmp/$from.log"
+			fi
+			;;
+		result) [ -z "$from" ] || result=$rest ;;
+		stats) [ -z "$from" ] || printf '%s\n' "$rest" >"$tmp/$from.stats" ;;
+		log) [ -z "$from" ] || printf '%s\n' "$rest" >>"$tmp/$from.log" ;;
+		end)
+			if [ -n "$from" ] && [ -n "$result" ] && [ "$rest" = "$from"$'\t'"$to" ]; then
+				IFS=$'\t' read -r status _ _ _ _ _ _ _ _ code msg <<<"$result"
+				if batch_record "$from" "$to"; then
+					account "$result"
+				else
+					run_lost=$((run_lost + 1))
+				fi
+			fi
+			from=""
+			;;
+		esac
+	done
+}
+
+# remote_lost: name the batches whose last try ended with ssh's 255 (the
+# host was lost or could not be reached), from GNU parallel's job log.
+remote_lost() {
+	local seq host exitval cmd b
+	local -A lost=()
+	[ -s "$tmp/joblog" ] || return 0
+	while IFS=$'\t' read -r seq host _ _ _ _ exitval _ cmd; do
+		[[ $seq =~ ^[0-9]+$ && $exitval == 255 && $cmd =~ remote_batch\ ([0-9-]+)\ ([0-9-]+) ]] || continue
+		host=${host##* }
+		lost[$host]+=" ${BASH_REMATCH[1]}..${BASH_REMATCH[2]}"
+	done <"$tmp/joblog"
+	for b in "${!lost[@]}"; do
+		printf '%s: host %s was lost or could not be reached (ssh exited 255); no result for:%s\n' \
+			"$prog" "$b" "${lost[$b]}" >&2
+	done
 }
 
 # ---- the run --------------------------------------------------------------------
@@ -407,6 +605,38 @@ interrupted() {
 	exit $((128 + n))
 }
 
+# run_remote PLAN: the batches of PLAN on the hosts of remote_opts, $jobs at
+# a time on each (see remote_batch and remote_results); returns GNU
+# parallel's status.  A host's jobs are process groups under GNU parallel's
+# remote wrapper, which stops them with --termseq when their ssh connection
+# goes (GNU parallel interrupted, or killed).  A job whose host was lost is
+# tried again on another (--retries), except with --halt-on-error, which
+# stops at it.
+run_remote() {
+	local plan=$1 results v st=0
+	local -a env_opts=() env_set=() try_opts=(--retries 3)
+	[ "$halt" -eq 0 ] || try_opts=(--halt "soon,fail=1")
+	export -f remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die
+	export prog dry_run verbose halt remote_path pgs_version
+	# the remote wrapper runs the job with $SHELL: bash, found on the host's PATH
+	# (NAME=VALUE in remote_env: that value for the hosts, not the coordinator's)
+	for v in remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die \
+		prog dry_run verbose halt remote_path pgs_version PGS_RUN_ID PGS_RUN_STARTED SHELL "${remote_env[@]}"; do
+		[[ $v != *=* ]] || env_set+=("$v")
+		env_opts+=(--env "${v%%=*}")
+	done
+	exec {results}< <(exec env "${env_set[@]}" SHELL=bash PARALLEL_SHELL=bash parallel --will-cite -j "$jobs" --colsep '\t' \
+		"${remote_opts[@]}" "${env_opts[@]}" "${try_opts[@]}" --joblog "$tmp/joblog" \
+		--termseq TERM,500,TERM,500,KILL,25 'set -euo pipefail; remote_batch {1} {2}' :::: "$plan")
+	worker=$! worker_kind=parallel
+	remote_results "$results"
+	exec {results}<&-
+	wait "$worker" || st=$?
+	worker=""
+	remote_lost
+	return "$st"
+}
+
 # run_batches PLAN: run every batch of PLAN (FROM<TAB>TO lines), $jobs at a
 # time, each in its own process group; returns the run's exit status: 4 when
 # a guard refused a batch, else 3 when one failed (or --halt-on-error stopped
@@ -424,7 +654,7 @@ run_batches() {
 	[ "$verbose" -eq 0 ] || printf '%s: job %s: %d batches, %d days to do\n' "$prog" "$job" \
 		"$batches_total" "$days_total" >&2
 
-	if [ "$jobs" -eq 1 ]; then
+	if [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ]; then
 		while IFS=$'\t' read -r from to; do
 			in_group batch_job "$from" "$to" >"$tmp/result"
 			line=""
@@ -435,9 +665,9 @@ run_batches() {
 			*) [ "$halt" -eq 0 ] || { halted=1; break; } ;;
 			esac
 		done <"$plan"
-	else
+	elif [ "${#remote_opts[@]}" -eq 0 ]; then
 		[ "$halt" -eq 0 ] || halt_opt=(--halt "soon,fail=1")
-		export -f batch_job batch_stages day_number parse_stats die
+		export -f batch_job batch_run batch_record batch_result batch_stages day_number parse_stats die
 		export prog tmp job dry_run verbose
 		# GNU parallel runs each job in its own process group and stops
 		# them with --termseq when it is interrupted.
@@ -450,6 +680,11 @@ run_batches() {
 		exec {results}<&-
 		wait "$worker" || workers_status=$?
 		worker=""
+		if [ "$halt" -eq 1 ] && [ "$workers_status" -ne 0 ]; then
+			halted=1
+		fi
+	else
+		run_remote "$plan" || workers_status=$?
 		if [ "$halt" -eq 1 ] && [ "$workers_status" -ne 0 ]; then
 			halted=1
 		fi
