@@ -32,11 +32,15 @@
  */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -1036,6 +1040,33 @@ bq_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	return rc == BQ_OK ? 0 : -1;
 }
 
+/*
+ * BigQuery aborts a transaction when another one committed a change to the
+ * same table after it began ("could not serialize access ... due to
+ * concurrent update"), and a commit transaction lasts as long as its job.
+ * Parallel writers of one machine (pgs-backfill --jobs N sets
+ * PGS_COMMIT_LOCK) therefore take turns for it: the file's lock is held
+ * around the transaction, so they queue instead of aborting each other and
+ * paying for the jobs again.  Returns the descriptor to close, or -1 (no
+ * lock: unset, or the file cannot be opened, which is not an error).
+ */
+static int
+commit_lock(void)
+{
+	const char *path = getenv("PGS_COMMIT_LOCK");
+	int fd;
+
+	if (!path || !*path || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 static int
 bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
     const struct pgs_ledger_entry *led, size_t nled)
@@ -1111,8 +1142,13 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 		/* no scope, no rows: nothing to merge or record */
 		json_decref(ps);
 		rc = BQ_OK;
-	} else
+	} else {
+		int lock = commit_lock();
+
 		rc = bq_query(b, q.s, ps, NULL, NULL, msg, sizeof(msg));
+		if (lock >= 0)
+			close(lock);
+	}
 	if (rc == BQ_FAIL)
 		pgs_err("store '%s': writing the window %s..%s: %s", b->base.uri, w->from, w->to, msg);
 	pgs_buf_free(&q);

@@ -160,6 +160,9 @@ start_run() {
 	export PGS_RUN_ID PGS_RUN_STARTED
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prog.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
+	# this machine's batches take turns for their commit transaction on
+	# BigQuery, which aborts concurrent ones on a table (MANUAL: BigQuery)
+	export PGS_COMMIT_LOCK=${PGS_COMMIT_LOCK:-$tmp/commit.lock}
 	# a signal stops the work in flight (interrupted, below); a closed
 	# stderr (| head) ends the run the same way
 	trap 'interrupted INT 2' INT

@@ -156,3 +156,34 @@ table_of() {
 	[ "$(grep -vc pgs_end <<<"$output")" -eq "$(pgs-extract sample/* | grep -vc pgs_end)" ]
 	bq_requests | jq -e -s 'map(select(.api == "jobs.getQueryResults")) | length > 3' >/dev/null
 }
+
+@test "bigquery: writers of one machine take turns for the commit transaction (PGS_COMMIT_LOCK)" {
+	bq_start
+	S=bigquery://pgs-test/turns
+	sample
+	pgs-ingest -q --store "$S" sample/*
+	pgs-extract --source "$S" --from 2023-10-24 --to 2023-10-26 | pgs-resolve --registry "$S" --register |
+		pgs-transform >rows.ndjson
+	# another writer's turn: the lock held until this one has staged its rows
+	flock lock -c 'sleep 60' &
+	holder=$!
+	until ! flock -n lock true; do sleep 0.05; done
+	PGS_COMMIT_LOCK=$BATS_TEST_TMPDIR/lock pgs-write -v --store "$S" --from 2023-10-24 --to 2023-10-26 \
+		rows.ndjson >stats 2>write.err &
+	writer=$!
+	until grep -q 'rows staged' write.err; do
+		kill -0 "$writer" || { cat write.err; false; }
+		sleep 0.05
+	done
+	sleep 1.5
+	# still waiting, nothing committed
+	kill -0 "$writer"
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_game_summary game_id 2>/dev/null | grep -c .)" -eq 0 ]
+	pkill -P "$holder" sleep
+	wait "$holder" || true
+	wait "$writer"
+	[[ $(cat write.err) =~ apply\ and\ commit\ ([0-9]+)\ ms ]]
+	[ "${BASH_REMATCH[1]}" -ge 1500 ]
+	[ "$(jq .inserted stats)" -eq "$(grep -vc pgs_end rows.ndjson)" ]
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_game_summary game_id | grep -c .)" -eq "$(jq .inserted stats)" ]
+}
