@@ -176,7 +176,7 @@ paused_in_hook() {
 # --- the campaign, short ------------------------------------------------------------------
 
 @test "crash campaign (sqlite): 3 SIGKILLs at random moments and resumes end as a clean run" {
-	run --separate-stderr "$PGS_ROOT/tests/crash/campaign" --store sqlite --data sample --kills 3 --seed 7 \
+	run --separate-stderr timeout 600 "$PGS_ROOT/tests/crash/campaign" --store sqlite --data sample --kills 3 --seed 7 \
 		--dir "$BATS_TEST_TMPDIR/c"
 	[ "$status" -eq 0 ] || fail "exit $status: $output $stderr"
 	assert_line --regexp '^kill 1/3: [0-9]+ ms: '
@@ -191,7 +191,7 @@ paused_in_hook() {
 	load pg/server
 	reason=$(pg_skip_reason)
 	[ -z "$reason" ] || skip "$reason"
-	run --separate-stderr "$PGS_ROOT/tests/crash/campaign" --store postgres --data sample --kills 3 --seed 11 \
+	run --separate-stderr timeout 600 "$PGS_ROOT/tests/crash/campaign" --store postgres --data sample --kills 3 --seed 11 \
 		--dir "$BATS_TEST_TMPDIR/c"
 	[ "$status" -eq 0 ] || fail "exit $status: $output $stderr"
 	assert_line --regexp '^kill 1/3: [0-9]+ ms: '
@@ -199,7 +199,7 @@ paused_in_hook() {
 }
 
 @test "crash campaign: its comparison fails when the crashed store lost a row (--tamper)" {
-	run --separate-stderr "$PGS_ROOT/tests/crash/campaign" --store sqlite --data sample --kills 1 --seed 3 \
+	run --separate-stderr timeout 600 "$PGS_ROOT/tests/crash/campaign" --store sqlite --data sample --kills 1 --seed 3 \
 		--dir "$BATS_TEST_TMPDIR/c" --tamper
 	[ "$status" -eq 1 ] || fail "exit $status: $output $stderr"
 	assert_line 'DIFFERENT table:'
