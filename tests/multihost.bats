@@ -113,15 +113,6 @@ start_remote() {
 	pid=$!
 }
 
-# wait_progress N: until N batches were reported (at most 60 s).
-wait_progress() {
-	for _ in $(seq 600); do
-		[ "$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log")" -lt "$1" ] || return 0
-		sleep 0.1
-	done
-	fail "no $1 batches after 60 s: $(cat "$BATS_TEST_TMPDIR/bf.log")"
-}
-
 # host_tools HOST: the pgs tools running under HOST's sshd.
 host_tools() {
 	local p
@@ -338,7 +329,7 @@ exec "$real" "$@"'
 		sleep 0.1
 	done
 	[ -n "$(host_tools h2)" ]
-	wait_progress 2
+	wait_progress 2 60
 	ssh_kill h2
 	status=0
 	wait "$pid" || status=$?
@@ -360,7 +351,7 @@ exec "$real" "$@"'
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days "$DAYS" --jobs 2 \
 		--sshlogin "$(ssh_login h2)" --remote-path "$RBIN" >/dev/null 2>bf.log &
 	pid=$!
-	wait_progress 2
+	wait_progress 2 60
 	ssh_kill h2
 	status=0
 	wait "$pid" || status=$?

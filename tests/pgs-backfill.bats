@@ -421,15 +421,6 @@ start_backfill() {
 	pid=$!
 }
 
-# wait_progress N: until N batches were reported (at most 30 s).
-wait_progress() {
-	for _ in $(seq 300); do
-		[ "$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log")" -lt "$1" ] || return 0
-		sleep 0.1
-	done
-	fail "no $1 batches after 30 s: $(cat "$BATS_TEST_TMPDIR/bf.log")"
-}
-
 # The table of an uninterrupted run, in a store of its own.
 clean_dump() {
 	(

@@ -57,3 +57,13 @@ no_process_left() {
 	done)
 	[ -z "$left" ] || fail "processes left running: $left"
 }
+
+# wait_progress N [SECONDS]: until pgs-backfill's progress in bf.log (of
+# start_backfill) reported N batches, at most SECONDS (default 30).
+wait_progress() {
+	for _ in $(seq $((${2:-30} * 10))); do
+		[ "$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log")" -lt "$1" ] || return 0
+		sleep 0.1
+	done
+	fail "no $1 batches after ${2:-30} s: $(cat "$BATS_TEST_TMPDIR/bf.log")"
+}
