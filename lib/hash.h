@@ -1,5 +1,5 @@
 /*
- * hash.h — SHA-256 via OpenSSL libcrypto (EVP), as lowercase hex; and FNV-1a
+ * hash.h — SHA-256 via OpenSSL libcrypto (SHA256_*), as lowercase hex; and FNV-1a
  * for in-memory hash tables.
  *
  * Ownership: pgs_sha256_new returns a context the caller owns; pgs_sha256_final_hex frees it

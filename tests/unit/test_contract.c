@@ -285,6 +285,20 @@ test_helpers(void)
 	T(!pgs_is_player_lookup("", 255) && !pgs_is_player_lookup(NULL, 255));
 	T(pgs_team_is_tricode("BKN") && !pgs_team_is_tricode("BRK") && !pgs_team_is_tricode("bkn"));
 	T(!pgs_team_is_tricode("BK") && !pgs_team_is_tricode("BKNX") && !pgs_team_is_tricode(NULL));
+	{
+		/* every three-letter code: a tricode exactly when pgs_team_tricode() gives it back */
+		char c[4] = { 0 };
+		const char *t;
+		int i, same = 1, n = 0;
+
+		for (i = 0; i < 26 * 26 * 26; i++) {
+			c[0] = (char)('A' + i / 676), c[1] = (char)('A' + i / 26 % 26), c[2] = (char)('A' + i % 26);
+			t = pgs_team_tricode(c);
+			n += pgs_team_is_tricode(c);
+			same &= pgs_team_is_tricode(c) == (t && strcmp(t, c) == 0);
+		}
+		T(same && n == 30);
+	}
 	T(pgs_is_source_name("nbastats") && !pgs_is_source_name("") && !pgs_is_source_name(NULL));
 }
 
