@@ -4,10 +4,12 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
-# libpq and libcurl are compiled against but never linked: lib/dl.c loads
-# them on first use (lib/dl_pq.h, lib/dl_curl.h), so a tool's start does not
-# map their ~30 libraries.  dlopen() is in libc since glibc 2.34, else -ldl.
-DL_PKGS    := libpq libcurl
+# libpq, libcurl and libcrypto are compiled against but never linked: lib/dl.c
+# loads them on first use (lib/dl_pq.h, lib/dl_curl.h, lib/dl_crypto.h), so a
+# tool's start does not map libpq's and libcurl's ~30 libraries, nor bind
+# libcrypto's 8,000 symbols when it never hashes.  dlopen() is in libc since
+# glibc 2.34, else -ldl.
+DL_PKGS    := libpq libcurl libcrypto
 LIBDL      := $(shell echo 'int main(void){return 0;}' | $(CC) -x c -o /dev/null - -Wl,--no-as-needed -Wl,--require-defined=dlopen 2>/dev/null || echo -ldl)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS))) $(LIBDL)
@@ -16,10 +18,10 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(DL_PKGS),$(PKGS))) $(LIBD
 # objects a tool uses), and these are the system libraries those objects
 # need.  A store backend may need any of STORE_PKGS.  A tool not listed
 # links every package but DL_PKGS; "none" means libc and libm only.
-STORE_PKGS         := sqlite3 libcrypto jansson
+STORE_PKGS         := sqlite3 jansson
 PKGS_pgs-extract   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
-PKGS_pgs-transform := jansson zlib libutf8proc libcrypto
+PKGS_pgs-transform := jansson zlib libutf8proc
 PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
 PKGS_pgs-sample    := none

@@ -1,4 +1,4 @@
-/* dl.c — dlopen() a client library on first use, and the tables of libpq and libcurl (see dl.h). */
+/* dl.c — dlopen() a library on first use, and the tables of libpq, libcurl and libcrypto (see dl.h). */
 #include "dl.h"
 
 #include <dlfcn.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dl_crypto.h"
 #include "dl_curl.h"
 #include "dl_pq.h"
 #include "util.h"
@@ -14,6 +15,7 @@ _Static_assert(sizeof(void (*)(void)) == sizeof(void *), "dlsym() results fit a 
 
 #define PQ_SYM(f) { #f, &pgs_dl_pq.p_##f },
 #define CURL_SYM(f) { #f, &pgs_dl_curl.p_##f },
+#define CRYPTO_SYM(f) { #f, &pgs_dl_crypto.p_##f },
 
 struct pgs_dl_pq pgs_dl_pq;
 static const struct pgs_dl_sym pq_syms[] = { PGS_DL_PQ_FUNCS(PQ_SYM) { NULL, NULL } };
@@ -22,6 +24,10 @@ struct pgs_dl_lib pgs_dl_libpq = { "libpq.so.5", "PostgreSQL store", pq_syms, 0,
 struct pgs_dl_curl pgs_dl_curl;
 static const struct pgs_dl_sym curl_syms[] = { PGS_DL_CURL_FUNCS(CURL_SYM) { NULL, NULL } };
 struct pgs_dl_lib pgs_dl_libcurl = { "libcurl.so.4", "HTTP client", curl_syms, 0, "" };
+
+struct pgs_dl_crypto pgs_dl_crypto;
+static const struct pgs_dl_sym crypto_syms[] = { PGS_DL_CRYPTO_FUNCS(CRYPTO_SYM) { NULL, NULL } };
+struct pgs_dl_lib pgs_dl_libcrypto = { "libcrypto.so.3", "SHA-256 and signing", crypto_syms, 0, "" };
 
 /* dlerror()'s text, without a leading "SONAME: " that the message says already. */
 static void

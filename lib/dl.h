@@ -10,7 +10,8 @@
  * through a table of pointers that pgs_dl_open() fills with dlopen() and
  * dlsym() of the installed library ("libpq.so.5", "libcurl.so.4", found the
  * usual way: LD_LIBRARY_PATH, then the ld.so cache).  Types and constants
- * still come from <libpq-fe.h> and <curl/curl.h> at compile time.
+ * still come from <libpq-fe.h> and <curl/curl.h> at compile time.  libcrypto
+ * (lib/dl_crypto.h) is loaded the same way, by the first hash or signature.
  *
  * The code that first needs a library (opening a PostgreSQL or BigQuery
  * store, pgs_http_new) calls pgs_dl_open() and fails like any other open:

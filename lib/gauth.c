@@ -8,10 +8,9 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
-#include "dl_curl.h"   /* libcurl is loaded on first use */
+#include "dl_crypto.h" /* libcrypto and libcurl are loaded on first use */
+#include "dl_curl.h"
 #include "util.h"
 
 #define SCOPE "https://www.googleapis.com/auth/bigquery"

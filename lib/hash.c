@@ -4,12 +4,11 @@
  * Not EVP: in OpenSSL 3 the first EVP digest loads the default provider and builds its name
  * tables, 1.6 ms of CPU in every process that hashes, more than a one-day batch's rows cost
  * pgs-transform; SHA256_Init and friends run the same assembly without it.  They are marked
- * deprecated in 3.0 (not removed): the attribute is switched off for this file only.
+ * deprecated in 3.0 (not removed): dl_crypto.h switches the attribute off.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <stdlib.h>
 
-#include <openssl/sha.h>
+#include "dl_crypto.h"   /* libcrypto is loaded on first use */
 
 #include "hash.h"
 

@@ -43,10 +43,10 @@
 #include <sys/file.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "dates.h"
-#include "dl_curl.h"   /* libcurl is loaded on first use */
+#include "dl_crypto.h" /* libcrypto and libcurl are loaded on first use */
+#include "dl_curl.h"
 #include "gauth.h"
 #include "http.h"
 #include "util.h"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# libpq and libcurl are loaded on first use (lib/dl.c): no tool links them, a
-# run that needs neither never loads them, and one that needs a missing or
-# broken copy fails on use with a clear message (exit 3), never at start.
+# libpq, libcurl and libcrypto are loaded on first use (lib/dl.c): no tool
+# links them, a run that needs none never loads them, and one that needs a
+# missing or broken copy fails on use with a clear message (exit 3), never at
+# start.
 # A broken copy is put first on LD_LIBRARY_PATH: a text file named like the
 # library ("file too short"), or a real shared object without its functions.
 
@@ -25,13 +26,13 @@ run_broken() {
 	LD_LIBRARY_PATH="$BROKEN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" run "$status" --separate-stderr "$@"
 }
 
-@test "no tool links libpq, libcurl or their TLS/Kerberos/LDAP closure" {
+@test "no tool links libpq, libcurl, libcrypto or their TLS/Kerberos/LDAP closure" {
 	local t
 	for t in pgs-extract pgs-resolve pgs-transform pgs-write pgs-checkpoint pgs-validate pgs-sample \
 	    ../bin-test/pgs-store-dump ../bin-test/pgs-http-get; do
 		run ldd "$PGS_ROOT/bin/$t"
 		assert_success
-		refute_output --regexp 'lib(pq|curl|ssl|gssapi|krb5|ldap|nghttp2|ssh2|idn2)'
+		refute_output --regexp 'lib(pq|curl|ssl|crypto|gssapi|krb5|ldap|nghttp2|ssh2|idn2)'
 	done
 }
 
@@ -92,4 +93,27 @@ run_broken() {
 	    "pgs-extract: HTTP client needs libcurl.so.4: $BROKEN/libcurl.so.4: file too short"
 	# SQLite needs neither
 	run_broken -0 pgs-write --store "$PGS_STORE" "${W[@]}" empty.ndjson
+}
+
+@test "libcrypto is loaded by the first hash: without it only the tools that hash fail, on use, exit 3" {
+	printf 'not a library\n' >"$BROKEN/libcrypto.so.3"
+	pgs-sample --seed 7 --scale 0.1 --to 2021-10-25 -o sample >/dev/null
+	pgs-ingest -q --from 2021-10-18 --to 2021-10-25 sample/*
+	D=(--from 2021-10-18 --to 2021-10-25)
+	# reading, resolving and checkpointing never hash
+	run_broken -0 pgs-extract --source "$PGS_STORE" "${D[@]}"
+	printf '%s\n' "$output" >raw.ndjson
+	[ "$(grep -c . raw.ndjson)" -gt 1 ]
+	run_broken -0 pgs-resolve --registry "$PGS_STORE" raw.ndjson
+	printf '%s\n' "$output" >resolved.ndjson
+	run_broken -0 pgs-checkpoint plan --job j "${D[@]}"
+	# a summary row's data_hash is SHA-256
+	run_broken -3 pgs-transform resolved.ndjson
+	assert_equal "${stderr_lines[0]}" \
+	    "pgs-transform: SHA-256 and signing needs libcrypto.so.3: $BROKEN/libcrypto.so.3: file too short"
+	[[ $output != *pgs_end* ]]
+	# an empty window hashes its ledger entry
+	run_broken -3 pgs-write --store "$PGS_STORE" "${D[@]}" empty.ndjson
+	assert_output ""
+	[[ $stderr == *"pgs-write: SHA-256 and signing needs libcrypto.so.3: "* ]]
 }
