@@ -1,6 +1,6 @@
 /*
  * dl_crypto.h — OpenSSL's libcrypto, loaded on first use (see dl.h).  Include
- * it instead of the <openssl/...> headers: from here on SHA256() and the
+ * it instead of the <openssl/...> headers: from here on SHA256_Init() and the
  * other functions listed below call through pgs_dl_crypto.  A libcrypto
  * function pgs starts to use is added to both lists, or the tool does not
  * link (no -lcrypto).
@@ -30,7 +30,7 @@
 #define PGS_DL_CRYPTO_FUNCS(X) \
 	X(BIO_free) X(BIO_new_mem_buf) X(EVP_DigestSign) X(EVP_DigestSignInit) X(EVP_EncodeBlock) \
 	X(EVP_MD_CTX_free) X(EVP_MD_CTX_new) X(EVP_PKEY_free) X(EVP_sha256) X(PEM_read_bio_PrivateKey) \
-	X(RAND_bytes) X(SHA256) X(SHA256_Final) X(SHA256_Init) X(SHA256_Update)
+	X(RAND_bytes) X(SHA256_Final) X(SHA256_Init) X(SHA256_Update)
 
 struct pgs_dl_crypto {
 	PGS_DL_CRYPTO_FUNCS(PGS_DL_MEMBER)
@@ -50,7 +50,6 @@ extern struct pgs_dl_lib pgs_dl_libcrypto;   /* "libcrypto.so.3", for "SHA-256 a
 #define EVP_sha256              PGS_DL_CRYPTO(EVP_sha256)
 #define PEM_read_bio_PrivateKey PGS_DL_CRYPTO(PEM_read_bio_PrivateKey)
 #define RAND_bytes              PGS_DL_CRYPTO(RAND_bytes)
-#define SHA256                  PGS_DL_CRYPTO(SHA256)
 #define SHA256_Final            PGS_DL_CRYPTO(SHA256_Final)
 #define SHA256_Init             PGS_DL_CRYPTO(SHA256_Init)
 #define SHA256_Update           PGS_DL_CRYPTO(SHA256_Update)

@@ -34,8 +34,13 @@ void
 pgs_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX ctx;
 
-	SHA256(data, len, md);
+	/* not SHA256(): in OpenSSL 3 it is EVP_Q_digest, an algorithm fetch per call */
+	if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, data, len) != 1 || SHA256_Final(md, &ctx) != 1) {
+		out[0] = '\0';
+		return;
+	}
 	to_hex(md, sizeof(md), out);
 }
 

@@ -72,13 +72,49 @@ str(json_t *row, const char *name)
 	return json_string_value(get(row, name));
 }
 
+/* Each contract field's text bound (text_max()) and count bounds, by schema index, worked out
+ * once: looking them up by name cost pgs-write a strcmp walk per field per row. */
+#define MAXFIELDS 128
+static size_t field_textmax[MAXFIELDS];
+static long field_lo[MAXFIELDS], field_hi[MAXFIELDS];
+
+static void
+field_bounds(void)
+{
+	static int ready;
+	size_t i;
+
+	if (ready)
+		return;
+	for (i = 0; i < pgs_summary_nfields && i < MAXFIELDS; i++) {
+		const char *name = pgs_summary_fields[i].name;
+
+		field_textmax[i] = text_max(name);
+		if (pgs_count_bounds(name, &field_lo[i], &field_hi[i]) == 0)
+			continue;
+		if (strcmp(name, "seconds_played") == 0) {
+			field_lo[i] = 0;
+			field_hi[i] = PGS_MAX_SECONDS;
+		} else if (strcmp(name, "team_points") == 0 || strcmp(name, "opponent_points") == 0) {
+			field_lo[i] = 0;
+			field_hi[i] = PGS_MAX_TEAM_POINTS;
+		} else {
+			field_lo[i] = -2147483647L;   /* season_year: checked against game_date */
+			field_hi[i] = 2147483647L;
+		}
+	}
+	ready = 1;
+}
+
 /* Presence and JSON type of every contract field, text lengths, count bounds. */
 static int
 check_types(json_t *row, char *why, size_t whylen)
 {
-	long lo, hi;
 	size_t i;
 
+	if (pgs_summary_nfields > MAXFIELDS)
+		return pgs_fail(why, whylen, "schema has more than %d fields", MAXFIELDS);
+	field_bounds();
 	for (i = 0; i < pgs_summary_nfields; i++) {
 		const struct pgs_field *f = &pgs_summary_fields[i];
 		json_t *v = get(row, f->name);
@@ -91,26 +127,13 @@ check_types(json_t *row, char *why, size_t whylen)
 		switch (f->type) {
 		case PGS_T_TEXT:
 		case PGS_T_DATE:
-			if (pgs_check_text(v, f->name, text_max(f->name), why, whylen) < 0)
+			if (pgs_check_text(v, f->name, field_textmax[i], why, whylen) < 0)
 				return -1;
 			if (f->required && json_string_length(v) == 0)
 				return pgs_fail(why, whylen, "missing %s", f->name);
 			break;
 		case PGS_T_INT:
-			if (pgs_count_bounds(f->name, &lo, &hi) < 0) {
-				if (strcmp(f->name, "seconds_played") == 0) {
-					lo = 0;
-					hi = PGS_MAX_SECONDS;
-				} else if (strcmp(f->name, "team_points") == 0 ||
-				    strcmp(f->name, "opponent_points") == 0) {
-					lo = 0;
-					hi = PGS_MAX_TEAM_POINTS;
-				} else {
-					lo = -2147483647L;   /* season_year: checked against game_date */
-					hi = 2147483647L;
-				}
-			}
-			if (pgs_check_count(v, f->name, lo, hi, why, whylen) < 0)
+			if (pgs_check_count(v, f->name, field_lo[i], field_hi[i], why, whylen) < 0)
 				return -1;
 			break;
 		case PGS_T_REAL:
