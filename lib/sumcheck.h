@@ -51,5 +51,8 @@
  * reason in why ("three_pt_makes 5 > fg_makes 4", "missing game_id").
  */
 int pgs_summary_check(json_t *row, char *why, size_t whylen);
+/* The same, with the row's value of each contract field already found: cols[i] is row's
+ * value of pgs_summary_fields[i], NULL when absent (window.c's row_columns() makes them). */
+int pgs_summary_check_cols(json_t *row, json_t *const *cols, char *why, size_t whylen);
 
 #endif

@@ -495,7 +495,7 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 		return snprintf(why, whylen, "game_date %s outside the window %s..%s", date->s,
 		    w->from, w->to), 1;
 	/* a poison row is refused when landed, not when read back (raw rows: below) */
-	if (!t->raw && pgs_summary_check(row, why, whylen) < 0)
+	if (!t->raw && pgs_summary_check_cols(row, w->jv, why, whylen) < 0)
 		return 1;
 	if (t->raw) {
 		src = &w->vals[t->scope_field];
