@@ -540,6 +540,55 @@ pgs_emit(json_t *obj)
 }
 
 int
+pgs_json_is_dump(const char *s, size_t n, json_t *obj)
+{
+	const char *p, *end = s + n;
+	size_t members = 0;
+	unsigned char c;
+
+	if (!json_is_object(obj) || n < 2 || s[0] != '{' || s[n - 1] != '}')
+		return 0;
+	for (p = s + 1; p < end - 1; p++) {
+		c = (unsigned char)*p;
+		if (c == '"') {
+			/* a string: bytes pgs_buf_addjson() writes as they are, and its escapes */
+			for (p++; p < end && *p != '"'; p++) {
+				c = (unsigned char)*p;
+				if (c < 0x20)
+					return 0;
+				if (c == '\\' && (++p >= end || !*p || !strchr("\"\\bfnrt", *p)))
+					return 0;
+			}
+			if (p >= end)
+				return 0;
+		} else if (c == ':')
+			members++;
+		else if (c == '-') {
+			if (p + 1 >= end || p[1] < '1' || p[1] > '9')
+				return 0;   /* -0 is printed 0 */
+		} else if (c == 't' || c == 'f' || c == 'n') {
+			const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+			size_t len = strlen(lit);
+
+			if ((size_t)(end - p) < len || memcmp(p, lit, len) != 0)
+				return 0;
+			p += len - 1;
+		} else if (!((c >= '0' && c <= '9') || c == ','))
+			return 0;   /* white space, a fraction or exponent, nesting, anything else */
+	}
+	return members == json_object_size(obj);
+}
+
+int
+pgs_emit_text(const char *s, size_t n)
+{
+	pgs_buf_reset(&emit_buf);
+	pgs_buf_add(&emit_buf, s, n);
+	pgs_buf_add(&emit_buf, "\n", 1);
+	return fwrite_unlocked(emit_buf.s, 1, emit_buf.len, stdout) == emit_buf.len ? 0 : -1;
+}
+
+int
 pgs_emit_end(long rows, long rejects, json_t *extra)
 {
 	json_t *m = json_pack("{s:s, s:I, s:I}", "tool", pgs_prog, "rows", (json_int_t)rows,

@@ -79,6 +79,17 @@ void pgs_out_init(void);
 /* Write obj as one compact JSON line (pgs_json_dump).  Returns 0, or -1 on a
  * write error (the caller stops; pgs_out_close() reports it). */
 int pgs_emit(json_t *obj);
+/*
+ * 1 when the n bytes at s, which parse to the object obj, are byte for byte
+ * what pgs_emit(obj) writes (less its newline): one flat object (no nested
+ * object or array) with obj's number of members (no key twice), no white
+ * space outside strings, integers only (no fraction, exponent or -0), no \/
+ * or \u escape.  A cheap, conservative test (0 means "perhaps not") that
+ * never parses.
+ */
+int pgs_json_is_dump(const char *s, size_t n, json_t *obj);
+/* Write the n bytes at s as one line (text pgs_json_is_dump() vouched for); as pgs_emit(). */
+int pgs_emit_text(const char *s, size_t n);
 /* Write the end marker {"pgs_end":{"tool":PROG,"rows":rows,"rejects":rejects,...extra}}.
  * extra (borrowed, may be NULL) is an object whose keys are added. */
 int pgs_emit_end(long rows, long rejects, json_t *extra);

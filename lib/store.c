@@ -220,7 +220,7 @@ pgs_table_get(const char *name)
 
 struct raw_ctx {
 	pgs_store *st;
-	int (*fn)(json_t *row, void *arg);
+	int (*fn)(json_t *row, const char *doc, size_t len, void *arg);
 	void *arg;
 };
 
@@ -238,14 +238,14 @@ raw_doc(const char *doc, size_t len, void *arg)
 		json_decref(row);
 		return -1;
 	}
-	r = c->fn(row, c->arg);
+	r = c->fn(row, doc, len, c->arg);
 	json_decref(row);
 	return r;
 }
 
 int
 pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
-    int (*fn)(json_t *row, void *arg), void *arg)
+    int (*fn)(json_t *row, const char *doc, size_t len, void *arg), void *arg)
 {
 	struct raw_ctx c = { st, fn, arg };
 

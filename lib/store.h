@@ -328,10 +328,11 @@ struct pgs_stage {
 };
 
 /* Call fn for every raw row of [from, to] (and source when not NULL) in
- * landing order per game (see raw_read); row is borrowed for the call.
- * Returns 0, or -1 (reported, or fn returned -1). */
+ * landing order per game (see raw_read), with the stored text it was read
+ * from (len bytes, not NUL-terminated); row and doc are borrowed for the
+ * call.  Returns 0, or -1 (reported, or fn returned -1). */
 int pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
-    int (*fn)(json_t *row, void *arg), void *arg);
+    int (*fn)(json_t *row, const char *doc, size_t len, void *arg), void *arg);
 
 /* Call fn for each ledger entry of table overlapping [from, to] (NULL: any),
  * oldest commit first.  The entry is borrowed for the call. */

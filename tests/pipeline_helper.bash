@@ -48,14 +48,20 @@ shim() {
 }
 
 # no_process_left SID: no process of session SID is still running (the
-# pipeline ran under setsid, so each of its processes is in that session).
+# pipeline ran under setsid, so each of its processes is in that session),
+# at the latest 5 s from now: a process that was told to stop may still be
+# on its way out (an ssh client closing its connection, on a loaded machine).
 # Zombies are dead: they only wait for init, which here may never reap them.
 no_process_left() {
 	local left
-	left=$(ps -s "$1" -o pid=,stat=,args= | while read -r p st args; do
-		[[ $st == Z* ]] || echo "$p $st $args"
-	done)
-	[ -z "$left" ] || fail "processes left running: $left"
+	for _ in $(seq 50); do
+		left=$(ps -s "$1" -o pid=,stat=,args= | while read -r p st args; do
+			[[ $st == Z* ]] || echo "$p $st $args"
+		done)
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	fail "processes left running: $left"
 }
 
 # wait_progress N [SECONDS]: until pgs-backfill's progress in bf.log (of

@@ -2,9 +2,11 @@
  * the fast path accepts, jansson accepts too and reads into the same tree (types, values, key
  * order); pgs_json_loadb() and json_loadb() agree on every input, errors included.  An input
  * with a newline is also two rows: the second read into the first one's tree
- * (pgs_json_reread) must, when it succeeds, be the tree json_loadb makes of it. */
+ * (pgs_json_reread) must, when it succeeds, be the tree json_loadb makes of it.  A text that
+ * pgs_json_is_dump() (lib/ndjson.c) vouches for is what pgs_json_dump() writes of its tree. */
 #include "fuzz.h"
 #include "jsonparse.h"
+#include "ndjson.h"
 
 /* Compact text with 17 digits: equal texts mean equal trees, key order and int/real kinds included. */
 static char *
@@ -72,6 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			same(got, ref, "pgs_json_loadb");
 		else
 			FUZZ_ASSERT(strcmp(e1.text, e2.text) == 0 && e1.position == e2.position);
+		if (ref && pgs_json_is_dump(buf, size, ref)) {
+			pgs_buf b = { 0 };
+
+			FUZZ_ASSERT(pgs_json_dump(&b, ref) == 0 && b.len == size && memcmp(b.s, buf, size) == 0);
+			pgs_buf_free(&b);
+		}
 		json_decref(fast);
 		json_decref(ref);
 		json_decref(got);

@@ -127,10 +127,57 @@ test_values(void)
 	pgs_buf_free(&b);
 }
 
+/* pgs_json_is_dump: 1 only for texts that pgs_json_dump() of their parse writes back byte for byte. */
+static void
+test_is_dump(void)
+{
+	static const struct {
+		const char *text;
+		int want;
+	} cases[] = {
+		{ "{\"a\":1,\"b\":\"x\",\"c\":null,\"d\":true,\"e\":false,\"f\":-12}", 1 },
+		{ "{}", 1 },
+		{ "{\"s\":\"a \\\"q\\\" \\\\ \\n\\t é {[:,]} 1.5e3 -0\"}", 1 }, /* all inside a string */
+		{ "{\"a\": 1}", 0 },                          /* white space */
+		{ "{\"a\":1.5}", 0 },                         /* a real: printed to 15 digits */
+		{ "{\"a\":1e5}", 0 },
+		{ "{\"a\":1E5}", 0 },
+		{ "{\"a\":-0}", 0 },                          /* printed 0 */
+		{ "{\"a\":\"\\/\"}", 0 },                     /* printed / */
+		{ "{\"a\":\"\\u0041\"}", 0 },                 /* printed A */
+		{ "{\"a\":[1]}", 0 },                         /* not flat */
+		{ "{\"a\":{\"b\":1}}", 0 },
+		{ "{\"a\":1,\"a\":2}", 0 },                     /* a key twice: one member */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *t = cases[i].text;
+		json_t *v = json_loadb(t, strlen(t), 0, NULL);
+		pgs_buf b = { 0 };
+		int got;
+
+		CHECK(v != NULL);
+		got = pgs_json_is_dump(t, strlen(t), v);
+		if (got != cases[i].want)
+			printf("  pgs_json_is_dump(%s) = %d\n", t, got);
+		CHECK_INT(got, cases[i].want);
+		/* what it vouches for is so */
+		if (got) {
+			CHECK_INT(pgs_json_dump(&b, v), 0);
+			CHECK(b.s && strcmp(b.s, t) == 0);
+		}
+		pgs_buf_free(&b);
+		json_decref(v);
+	}
+	CHECK_INT(pgs_json_is_dump("[1]", 3, NULL), 0);
+}
+
 int
 main(void)
 {
 	test_reals();
 	test_values();
+	test_is_dump();
 	return unit_report();
 }
