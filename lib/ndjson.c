@@ -582,10 +582,32 @@ pgs_json_is_dump(const char *s, size_t n, json_t *obj)
 int
 pgs_emit_text(const char *s, size_t n)
 {
-	pgs_buf_reset(&emit_buf);
-	pgs_buf_add(&emit_buf, s, n);
-	pgs_buf_add(&emit_buf, "\n", 1);
-	return fwrite_unlocked(emit_buf.s, 1, emit_buf.len, stdout) == emit_buf.len ? 0 : -1;
+	return fwrite_unlocked(s, 1, n, stdout) == n && fputc_unlocked('\n', stdout) != EOF ? 0 : -1;
+}
+
+void
+pgs_field_values(json_t *row, const struct pgs_field *f, size_t nf, const pgs_map *index,
+    json_t **out)
+{
+	const struct pgs_field *found;
+	size_t next = 0, i;
+	const char *k;
+	json_t *v;
+	long pos;
+
+	memset(out, 0, nf * sizeof(*out));
+	json_object_foreach(row, k, v) {
+		if (next < nf && strcmp(k, f[next].name) == 0)
+			i = next;
+		else if (index && pgs_map_get_num(index, k, &pos) == 0)
+			i = (size_t)pos - 1;
+		else if (!index && (found = pgs_field_find(f, nf, k)))
+			i = (size_t)(found - f);
+		else
+			continue;   /* not a field */
+		out[i] = v;
+		next = i + 1;
+	}
 }
 
 int

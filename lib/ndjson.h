@@ -21,6 +21,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "hashmap.h"
+#include "schema.h"
 #include "util.h"
 
 typedef struct pgs_input pgs_input;
@@ -88,6 +90,15 @@ int pgs_emit(json_t *obj);
  * never parses.
  */
 int pgs_json_is_dump(const char *s, size_t n, json_t *obj);
+/*
+ * Each of the nf fields' value in the object row (borrowed; NULL when
+ * absent) into out[0..nf), in one walk over the row: rows list their fields
+ * in schema order, so the field after the last one found is tried first, and
+ * only other keys cost a lookup, in index (name -> position + 1) when given,
+ * else by pgs_field_find().  Keys that are not fields are skipped.
+ */
+void pgs_field_values(json_t *row, const struct pgs_field *f, size_t nf, const pgs_map *index,
+    json_t **out);
 /* Write the n bytes at s as one line (text pgs_json_is_dump() vouched for); as pgs_emit(). */
 int pgs_emit_text(const char *s, size_t n);
 /* Write the end marker {"pgs_end":{"tool":PROG,"rows":rows,"rejects":rejects,...extra}}.

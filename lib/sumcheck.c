@@ -11,6 +11,7 @@
 #include "lines.h"
 #include "minutes.h"
 #include "names.h"
+#include "ndjson.h"
 #include "rawcheck.h"
 #include "schema.h"
 #include "teams.h"
@@ -393,25 +394,12 @@ pgs_summary_check_cols(json_t *row, json_t *const *cols, char *why, size_t whyle
 int
 pgs_summary_check(json_t *row, char *why, size_t whylen)
 {
-	json_t *cols[MAXFIELDS] = { 0 };
-	const struct pgs_field *f;
-	size_t next = 0, i;
-	const char *k;
-	json_t *v;
+	json_t *cols[MAXFIELDS];
 
 	if (!json_is_object(row))
 		return pgs_fail(why, whylen, "not a JSON object");
-	/* rows list the fields in schema order: the one after the last found is tried first */
-	json_object_foreach(row, k, v) {
-		if (next < pgs_summary_nfields && strcmp(k, pgs_summary_fields[next].name) == 0)
-			i = next;
-		else if ((f = pgs_field_find(pgs_summary_fields, pgs_summary_nfields, k)))
-			i = (size_t)(f - pgs_summary_fields);
-		else
-			continue;
-		if (i < MAXFIELDS)
-			cols[i] = v;
-		next = i + 1;
-	}
+	if (pgs_summary_nfields > MAXFIELDS)
+		return pgs_fail(why, whylen, "schema has more than %d fields", MAXFIELDS);
+	pgs_field_values(row, pgs_summary_fields, pgs_summary_nfields, NULL, cols);
 	return pgs_summary_check_cols(row, cols, why, whylen);
 }

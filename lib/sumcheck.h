@@ -52,7 +52,7 @@
  */
 int pgs_summary_check(json_t *row, char *why, size_t whylen);
 /* The same, with the row's value of each contract field already found: cols[i] is row's
- * value of pgs_summary_fields[i], NULL when absent (window.c's row_columns() makes them). */
+ * value of pgs_summary_fields[i], NULL when absent (as pgs_field_values() finds them). */
 int pgs_summary_check_cols(json_t *row, json_t *const *cols, char *why, size_t whylen);
 
 #endif

@@ -195,34 +195,6 @@ bad_type(const struct pgs_field *f, json_t *v, char *why, size_t whylen)
 	return 1;
 }
 
-/*
- * Each column's value in row (NULL when absent) into w->jv, in one walk
- * over the row's fields: pgs-transform and pgs-extract write a row's
- * columns in schema order, so the column after the last one found is tried
- * first, and only other fields cost a lookup.
- */
-static void
-row_columns(pgs_window *w, json_t *row)
-{
-	const struct pgs_table *t = w->t;
-	size_t next = 0;
-	const char *k;
-	json_t *v;
-	long i;
-
-	memset(w->jv, 0, t->nf * sizeof(*w->jv));
-	json_object_foreach(row, k, v) {
-		if (next < t->nf && strcmp(k, t->f[next].name) == 0)
-			i = (long)next;
-		else if (pgs_map_get_num(&w->index, k, &i) == 0)
-			i--;
-		else
-			continue;   /* not a column: kept only in a raw row's document */
-		w->jv[i] = v;
-		next = (size_t)i + 1;
-	}
-}
-
 /* 1 when v holds a real anywhere. */
 static int
 has_real(json_t *v)
@@ -478,7 +450,7 @@ pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size_t w
 	long days;
 	int r;
 
-	row_columns(w, row);
+	pgs_field_values(row, t->f, t->nf, &w->index, w->jv);
 	/* keys and required fields first, so the reason names the worst problem */
 	for (size_t i = 0; i < t->nf; i++) {
 		json_t *v = w->jv[i];
