@@ -528,6 +528,17 @@ pgs_json_dump(pgs_buf *b, json_t *v)
 
 /* One reused line buffer: json_dumpf() would write token by token through locked stdio. */
 static pgs_buf emit_buf;
+static int out_errno;   /* errno of the first failed write to stdout */
+
+int
+pgs_out_write(const void *s, size_t n)
+{
+	if (fwrite_unlocked(s, 1, n, stdout) == n)
+		return 0;
+	if (!out_errno)
+		out_errno = errno ? errno : EIO;
+	return -1;
+}
 
 int
 pgs_emit(json_t *obj)
@@ -536,7 +547,7 @@ pgs_emit(json_t *obj)
 	if (pgs_json_dump(&emit_buf, obj) < 0)
 		return -1;
 	pgs_buf_add(&emit_buf, "\n", 1);
-	return fwrite_unlocked(emit_buf.s, 1, emit_buf.len, stdout) == emit_buf.len ? 0 : -1;
+	return pgs_out_write(emit_buf.s, emit_buf.len);
 }
 
 int
@@ -582,7 +593,7 @@ pgs_json_is_dump(const char *s, size_t n, json_t *obj)
 int
 pgs_emit_text(const char *s, size_t n)
 {
-	return fwrite_unlocked(s, 1, n, stdout) == n && fputc_unlocked('\n', stdout) != EOF ? 0 : -1;
+	return pgs_out_write(s, n) == 0 && pgs_out_write("\n", 1) == 0 ? 0 : -1;
 }
 
 void
@@ -639,5 +650,5 @@ int
 pgs_out_close(void)
 {
 	pgs_buf_free(&emit_buf);
-	return pgs_close_stream(stdout, "stdout");
+	return pgs_close_stream_errnum(stdout, "stdout", out_errno);
 }

@@ -101,6 +101,9 @@ void pgs_field_values(json_t *row, const struct pgs_field *f, size_t nf, const p
     json_t **out);
 /* Write the n bytes at s as one line (text pgs_json_is_dump() vouched for); as pgs_emit(). */
 int pgs_emit_text(const char *s, size_t n);
+/* Write n bytes to stdout: 0, or -1 on a write error, whose errno pgs_out_close() reports
+ * (by then a store's close may have overwritten errno).  Every tool writes stdout through it. */
+int pgs_out_write(const void *s, size_t n);
 /* Write the end marker {"pgs_end":{"tool":PROG,"rows":rows,"rejects":rejects,...extra}}.
  * extra (borrowed, may be NULL) is an object whose keys are added. */
 int pgs_emit_end(long rows, long rejects, json_t *extra);

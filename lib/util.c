@@ -313,11 +313,17 @@ pgs_buf_free(pgs_buf *b)
 int
 pgs_close_stream(FILE *f, const char *name)
 {
+	return pgs_close_stream_errnum(f, name, 0);
+}
+
+int
+pgs_close_stream_errnum(FILE *f, const char *name, int first_errno)
+{
 	int bad = 0, saved = 0;
 
 	if (fflush(f) != 0 || ferror(f)) {
 		bad = 1;
-		saved = errno;
+		saved = first_errno ? first_errno : errno;
 	}
 	if (fclose(f) != 0 && !bad) {
 		bad = 1;

@@ -80,6 +80,9 @@ void pgs_buf_free(pgs_buf *b);
  * that closed the pipe (EPIPE, SIGPIPE ignored) ends the tool quietly by SIGPIPE. */
 #include <stdio.h>
 int pgs_close_stream(FILE *f, const char *name);
+/* The same, for a stream whose first failed write saw errno first_errno (0: none seen): that is
+ * the error reported, not whatever errno holds by the time the stream is closed. */
+int pgs_close_stream_errnum(FILE *f, const char *name, int first_errno);
 
 /* The index of s in names[0..n), compared with cmp (strcmp, strcasecmp), or n when it is
  * not there: a preference rank, unlisted names last. */

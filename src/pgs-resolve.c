@@ -251,7 +251,7 @@ emit_row(struct ctx *c, const struct brow *b, const struct pgs_resolution *res)
 	pgs_buf_adds(o, "\",\"player_full_name\":");
 	pgs_buf_addjson(o, name, strlen(name));
 	pgs_buf_adds(o, "}\n");
-	return fwrite(o->s, 1, o->len, stdout) == o->len ? 0 : -1;
+	return pgs_out_write(o->s, o->len);
 }
 
 static void

@@ -92,7 +92,7 @@ write_row(const char *line, size_t len, void *arg)
 {
 	struct run *r = arg;
 
-	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
+	if (pgs_out_write(line, len) < 0 || pgs_out_write("\n", 1) < 0)
 		return -1;
 	r->rows_out++;
 	return 0;

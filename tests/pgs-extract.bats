@@ -252,6 +252,16 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	[[ "$stderr" == *"pgs-extract: write error on stdout"* ]]
 }
 
+@test "a write error while reading a store names the write's own error, not the store's close" {
+	pgs-extract "$CSV" | pgs-write --store "sqlite:$BATS_TEST_TMPDIR/raw.db" \
+	    --table raw_boxscores --from 2021-10-01 --to 2024-05-01 >/dev/null
+	# shellcheck disable=SC2016 # $1 is bash -c's
+	run --separate-stderr -3 bash -c 'pgs-extract --source "$1" --from 2021-10-01 --to 2024-05-01 >/dev/full' _ \
+	    "sqlite:$BATS_TEST_TMPDIR/raw.db"
+	assert_output ""
+	assert_equal "$stderr" "pgs-extract: write error on stdout: No space left on device"
+}
+
 @test "| head -1 ends quietly: pgs-extract itself ends by SIGPIPE, with nothing on stderr" {
 	pgs-sample --scale 0.2 >big.csv
 	pgs-extract big.csv 2>err | head -n 1 >first
