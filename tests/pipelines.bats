@@ -125,3 +125,24 @@ setup() {
 	[ "$(sqlite3 "$one" "$reg" | wc -l)" -eq 836 ]
 	[ "$(sqlite3 "$one" "$reg" | md5sum)" = "$(sqlite3 "$four" "$reg" | md5sum)" ]
 }
+
+@test "the stages grow the pipe between them to 1 MiB, from either end (a pipe of 64 KiB made three stages take turns on two cores)" {
+	# the reader reads everything first, so the writer has set up its stdout
+	getsz='import fcntl, sys; sys.stdin.buffer.read(); print(fcntl.fcntl(0, 1032))'   # F_GETPIPE_SZ
+	run --separate-stderr bash -c 'pgs-extract "$1" | python3 -c "$2"' _ "$FIXTURES/extract_bbref.csv" "$getsz"
+	assert_success
+	assert_output 1048576
+	run --separate-stderr bash -c 'pgs-transform --now 2024-01-01T00:00:00Z "$1" | python3 -c "$2"' _ \
+		"$FIXTURES/transform_game.ndjson" "$getsz"
+	assert_success
+	assert_output 1048576
+	# the reading end: a pipe from cat (64 KiB) is grown by pgs-resolve reading it
+	run --separate-stderr bash -c 'cat "$1" | { pgs-resolve --registry "$2" --register >/dev/null && \
+		python3 -c "import fcntl; print(fcntl.fcntl(0, 1032))"; }' _ \
+		"$FIXTURES/resolve_small.ndjson" "sqlite:$BATS_TEST_TMPDIR/r.db"
+	assert_success
+	assert_output 1048576
+	# and a pipe that is not grown stays at the kernel default: the check above can fail
+	run bash -c 'cat "$1" | python3 -c "import fcntl; print(fcntl.fcntl(0, 1032))"' _ "$FIXTURES/resolve_small.ndjson"
+	assert_output 65536
+}
