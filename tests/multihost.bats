@@ -328,7 +328,8 @@ exec "$real" "$@"'
 		[ -z "$(host_tools h2)" ] || break
 		sleep 0.1
 	done
-	[ -n "$(host_tools h2)" ]
+	# (when h2 never ran a batch, say what the run saw of it)
+	[ -n "$(host_tools h2)" ] || { cat "$BATS_TEST_TMPDIR/bf.log"; false; }
 	wait_progress 2 60
 	ssh_kill h2
 	status=0
