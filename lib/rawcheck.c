@@ -245,15 +245,8 @@ check_teams(json_t **v, char *why, size_t whylen)
 	if (!((strcmp(team, home) == 0 && strcmp(opp, away) == 0) ||
 	    (strcmp(team, away) == 0 && strcmp(opp, home) == 0)))
 		return pgs_fail(why, whylen, "team %s vs %s is not the game %s at %s", team, opp, away, home);
-	/* pgs_game_id()'s YYYYMMDD_AWAY_HOME, spelled out: date and codes are checked */
-	memcpy(want, date, 4);
-	memcpy(want + 4, date + 5, 2);
-	memcpy(want + 6, date + 8, 2);
-	want[8] = '_';
-	memcpy(want + 9, away, 3);
-	want[12] = '_';
-	memcpy(want + 13, home, 3);
-	want[16] = '\0';
+	/* pgs_game_id()'s YYYYMMDD_AWAY_HOME: date and codes are checked */
+	pgs_game_id_spell(date, away, home, want);
 	gid = str(v, F_GAME_ID);
 	if (strcmp(gid, want) != 0)
 		return pgs_fail(why, whylen, "game_id '%s' does not match date and teams (want %s)", gid, want);

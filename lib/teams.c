@@ -111,16 +111,22 @@ pgs_game_id(long days, const char *away, const char *home, char *out, size_t cap
 	pgs_date_format(days, date);
 	if (date[0] == '0' && date[5] == '0' && date[6] == '0')	/* "0000-00-00": out of range */
 		return -1;
-	/* "%.4s%.2s%.2s_%s_%s", spelled out: snprintf was 3% of pgs-write */
+	pgs_game_id_spell(date, a, h, out);
+	return 0;
+}
+
+/* "%.4s%.2s%.2s_%s_%s", spelled out: snprintf was 3% of pgs-write */
+void
+pgs_game_id_spell(const char *date, const char *away, const char *home, char out[17])
+{
 	memcpy(out, date, 4);
 	memcpy(out + 4, date + 5, 2);
 	memcpy(out + 6, date + 8, 2);
 	out[8] = '_';
-	memcpy(out + 9, a, 3);
+	memcpy(out + 9, away, 3);
 	out[12] = '_';
-	memcpy(out + 13, h, 3);
+	memcpy(out + 13, home, 3);
 	out[16] = '\0';
-	return 0;
 }
 
 int

@@ -24,6 +24,12 @@ int pgs_team_is_tricode(const char *code);
  * Returns 0, or -1 when a tricode is unknown, cap is too small or the year is not 4 digits (out is then ""
  * when cap > 0). */
 int pgs_game_id(long days, const char *away, const char *home, char *out, size_t cap);
+/*
+ * The game id YYYYMMDD_AWAY_HOME of a YYYY-MM-DD date and two 3-letter
+ * codes, into out (17 bytes), as they are: nothing is checked.  For callers
+ * that have checked them already (pgs_game_id, the raw-row check).
+ */
+void pgs_game_id_spell(const char *date, const char *away, const char *home, char out[17]);
 
 /* 1 when days is the date of an NBA Cup (In-Season Tournament) final: 2023-12-09, 2024-12-17, 2025-12-16. */
 int pgs_is_cup_final_date(long days);
