@@ -235,11 +235,12 @@ batch_job() {
 }
 
 # batch_run FROM TO: the stages of one batch, their statistics line in
-# $tmp/FROM.stats and their diagnostics in $tmp/FROM.log; sets the caller's
-# status, code, msg and counts (see batch_job).
+# $tmp/FROM.stats and their diagnostics in $tmp/FROM.log (FROM is $batch_slot
+# when that is set: see run_batches); sets the caller's status, code, msg and
+# counts (see batch_job).
 # shellcheck disable=SC2317 # called through batch_job or remote_batch
 batch_run() {
-	local from=$1 to=$2 base=$tmp/$1 stage="" line="" i
+	local from=$1 to=$2 base=$tmp/${batch_slot:-$1} stage="" line="" i
 	local -a stage_names=() stage_status=()
 	status="done" code=0 msg="" counts=(0 0 0 0 0)
 
@@ -288,7 +289,7 @@ batch_run() {
 # why and returns 1 when the checkpoint could not be updated.
 # shellcheck disable=SC2317 # called through batch_job or remote_results
 batch_record() {
-	local from=$1 to=$2 stats=$tmp/$1.stats
+	local from=$1 to=$2 stats=$tmp/${batch_slot:-$1}.stats
 	[ "$dry_run" -eq 0 ] || return 0
 	if [ "$status" = "done" ]; then
 		pgs-checkpoint "done" --job "$job" --from "$from" --to "$to" <"$stats" && return 0
@@ -492,7 +493,7 @@ remote_lost() {
 run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
 run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
 run_failed=() run_refused=()
-worker="" worker_kind=""
+worker="" worker_kind="" batch_slot=""
 
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
@@ -513,9 +514,9 @@ account() {
 	refused) run_refused+=("$from..$to  $msg") ;;
 	esac
 
-	if [ -s "$tmp/$from.log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
+	if [ -s "$tmp/${batch_slot:-$from}.log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
 		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
-		cat "$tmp/$from.log" >&2 || true
+		cat "$tmp/${batch_slot:-$from}.log" >&2 || true
 	fi
 	[ "$quiet" -eq 0 ] || return 0
 
@@ -658,6 +659,11 @@ run_batches() {
 		"$batches_total" "$days_total" >&2
 
 	if [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ]; then
+		# One batch at a time: its files have one name, made once and
+		# overwritten by each batch.  A new file costs ext4 an inode, and in
+		# a directory where many were just deleted (/tmp, after a test
+		# suite or the last run's clean-up) finding one took up to 0.8 ms.
+		batch_slot=one
 		while IFS=$'\t' read -r from to; do
 			in_group batch_job "$from" "$to" >"$tmp/result"
 			line=""
