@@ -126,6 +126,29 @@ Try 'pgs-backfill --help'."
 	[ "$(grep -c '^pgs-extract: [0-9]* rows, 0 rejects$' <<<"$stderr")" -ge 3 ]
 }
 
+@test "pgs-backfill --jobs 1: every batch reuses one set of files (no new file a batch); failures are still named" {
+	ingest_sample
+	mkdir t
+	# what the run's temporary directory holds each time a batch is recorded
+	shim pgs-checkpoint '
+if [ "${1:-}" = done ] || [ "${1:-}" = fail ]; then
+	(cd "$TMPDIR"/pgs-backfill.* && ls | tr "\n" " "; echo) >>"$BATS_TEST_TMPDIR/listing"
+fi
+exec "$real" "$@"'
+	failing_write
+	FAIL_FROM=2021-10-25 TMPDIR=$BATS_TEST_TMPDIR/t run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_failure 3
+	[[ $stderr == *"failed batches: 2021-10-25..2021-10-25"* ]]
+	[[ $stderr == *"pgs-write: store: disk I/O error (simulated)"* ]]
+	# 21 records, the directory the same at each: one.log, one.stats, and the run's own files
+	[ "$(wc -l <listing)" -eq 21 ]
+	[ "$(sort -u listing | wc -l)" -eq 1 ]
+	[[ " $(head -n 1 listing) " == *" one.log one.stats "* ]]
+	[ "$(grep -c '2021-' listing)" -eq 0 ]
+	# and the run removed it
+	[ -z "$(ls -A t)" ]
+}
+
 @test "pgs-backfill: re-running a finished job does nothing and changes nothing" {
 	ingest_sample
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
