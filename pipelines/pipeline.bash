@@ -498,8 +498,9 @@ worker="" worker_kind="" batch_slot=""
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
 account() {
-	local status from to days rows ins upd unch del code msg l elapsed rate eta
+	local status from to days rows ins upd unch del code msg l elapsed rate eta log
 	IFS=$'\t' read -r status from to days rows ins upd unch del code msg <<<"$1"
+	log=$tmp/${batch_slot:-$from}.log   # (batch_run's file)
 	# a worker that died (or was killed) before printing its line
 	if ! [[ $status =~ ^(done|failed|refused)$ && $code =~ ^[0-9]+$ ]]; then
 		run_lost=$((run_lost + 1))
@@ -514,9 +515,9 @@ account() {
 	refused) run_refused+=("$from..$to  $msg") ;;
 	esac
 
-	if [ -s "$tmp/${batch_slot:-$from}.log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
+	if [ -s "$log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
 		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
-		cat "$tmp/${batch_slot:-$from}.log" >&2 || true
+		cat "$log" >&2 || true
 	fi
 	[ "$quiet" -eq 0 ] || return 0
 
