@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "dates.h"
 #include "jsonparse.h"
 #include "rejects.h"
 #include "util.h"
@@ -21,7 +23,11 @@
 struct pgs_input {
 	char **names;
 	int n, cur;           /* cur: index of the open file, -1 before the first */
-	gzFile gz;
+	int fd;               /* the open file, or -1 */
+	int gz;               /* it is gzip data, inflated through zs */
+	int zend;             /* the last inflate() ended a gzip member: a clean end */
+	z_stream zs;
+	unsigned char *zbuf;  /* compressed bytes read ahead (gz) */
 	const char *name;     /* current display name */
 	long lineno;
 	int new_file;
@@ -39,8 +45,10 @@ pgs_input_open(char **names, int n)
 	in->names = names;
 	in->n = n;
 	in->cur = -1;
+	in->fd = -1;
 	in->cap = CHUNK;
 	in->buf = pgs_xmalloc(in->cap);
+	in->zbuf = pgs_xmalloc(CHUNK);
 	return in;
 }
 
@@ -66,53 +74,137 @@ pipe_grow(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES);
 }
 
+/* read(2) that retries on EINTR; -1 reported. */
+static ssize_t
+read_some(pgs_input *in, void *to, size_t n)
+{
+	ssize_t got;
+
+	while ((got = read(in->fd, to, n)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		pgs_err_errno("read error on '%s'", in->name);
+	return got;
+}
+
+static void
+close_current(pgs_input *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->gz)
+		inflateEnd(&in->zs);
+	in->fd = -1;
+	in->gz = 0;
+}
+
+/*
+ * Open the next input.  Its first bytes say whether it is gzip (the magic
+ * 1f 8b): then it is inflated with zlib's inflate(); else read as it is.
+ * Both read what is there and return it, never waiting to fill a buffer
+ * (zlib's gzread() does wait, which held a window stream's lines in a
+ * pipe until 256 KiB or the end had come).
+ */
 static int
 open_next(pgs_input *in)
 {
 	const char *path;
-	int fd;
+	size_t have = 0;
+	ssize_t got;
 
-	if (in->gz) {
-		gzclose(in->gz);
-		in->gz = NULL;
-	}
+	close_current(in);
 	in->cur++;
 	if (in->cur >= (in->n ? in->n : 1))
 		return 0;
 	path = in->n ? in->names[in->cur] : "-";
 	if (strcmp(path, "-") == 0) {
-		fd = dup(STDIN_FILENO);
+		in->fd = dup(STDIN_FILENO);
 		in->name = "-";
 		pipe_grow(STDIN_FILENO);
 	} else {
-		fd = open(path, O_RDONLY);
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
 		in->name = path;
 	}
-	if (fd < 0) {
+	if (in->fd < 0) {
 		pgs_err_errno("cannot open '%s'", path);
 		return -1;
 	}
-	/* gzdopen reads plain data through unchanged when it has no gzip magic */
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz) {
-		close(fd);
-		pgs_err("cannot read '%s': out of memory", path);
-		return -1;
-	}
-	gzbuffer(in->gz, CHUNK);
 	in->lineno = 0;
 	in->start = in->end = 0;
 	in->eof = 0;
 	in->new_file = 1;
+	/* the first two bytes, to tell gzip */
+	while (have < 2 && (got = read_some(in, in->zbuf + have, CHUNK - have)) > 0)
+		have += (size_t)got;
+	if (got < 0 && have < 2)
+		return -1;
+	if (have >= 2 && in->zbuf[0] == 0x1f && in->zbuf[1] == 0x8b) {
+		memset(&in->zs, 0, sizeof(in->zs));
+		if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK) {
+			pgs_err("cannot read '%s': zlib did not start", path);
+			return -1;
+		}
+		in->gz = 1;
+		in->zend = 0;
+		in->zs.next_in = in->zbuf;
+		in->zs.avail_in = (uInt)have;
+	} else {
+		memcpy(in->buf, in->zbuf, have);
+		in->end = have;
+		if (have == 0)
+			in->eof = 1;
+	}
 	return 1;
+}
+
+/* Inflate some gzip data into buf[end, cap - 1): 1 got some, 0 clean eof, -1 error. */
+static int
+fill_gz(pgs_input *in)
+{
+	size_t room = in->cap - in->end - 1, made;
+	ssize_t got;
+	int zr;
+
+	for (;;) {
+		if (in->zs.avail_in == 0) {
+			if ((got = read_some(in, in->zbuf, CHUNK)) < 0)
+				return -1;
+			if (got == 0) {
+				if (in->zend)
+					return 0;
+				pgs_err("read error on '%s': truncated gzip data", in->name);
+				return -1;
+			}
+			in->zs.next_in = in->zbuf;
+			in->zs.avail_in = (uInt)got;
+		}
+		/* gzip allows members one after another */
+		if (in->zend && inflateReset(&in->zs) != Z_OK) {
+			pgs_err("read error on '%s': zlib failed", in->name);
+			return -1;
+		}
+		in->zend = 0;
+		in->zs.next_out = (Bytef *)in->buf + in->end;
+		in->zs.avail_out = (uInt)room;
+		zr = inflate(&in->zs, Z_NO_FLUSH);
+		made = room - in->zs.avail_out;
+		in->end += made;
+		if (zr == Z_STREAM_END)
+			in->zend = 1;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			pgs_err("read error on '%s': %s", in->name, in->zs.msg ? in->zs.msg : "bad gzip data");
+			return -1;
+		}
+		if (made > 0)
+			return 1;
+	}
 }
 
 /* Read more bytes into the buffer; 1 got some, 0 eof, -1 error. */
 static int
 fill(pgs_input *in)
 {
-	int got, zerr;
-	const char *msg;
+	ssize_t got;
 
 	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
@@ -123,30 +215,12 @@ fill(pgs_input *in)
 		in->cap *= 2;
 		in->buf = pgs_xrealloc(in->buf, in->cap);
 	}
-	got = gzread(in->gz, in->buf + in->end, (unsigned)(in->cap - in->end - 1));
-	if (got < 0) {
-		msg = gzerror(in->gz, &zerr);
-		if (zerr == Z_ERRNO)
-			pgs_err_errno("read error on '%s'", in->name);
-		else
-			pgs_err("read error on '%s': %s", in->name, msg);
+	if (in->gz)
+		return fill_gz(in);
+	if ((got = read_some(in, in->buf + in->end, in->cap - in->end - 1)) < 0)
 		return -1;
-	}
-	if (got == 0) {
-		msg = gzerror(in->gz, &zerr);
-		if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
-			pgs_err("read error on '%s': %s", in->name, msg);
-			return -1;
-		}
-		/* Z_BUF_ERROR at eof: a gzip stream cut short */
-		if (zerr == Z_BUF_ERROR) {
-			pgs_err("read error on '%s': truncated gzip data", in->name);
-			return -1;
-		}
-		return 0;
-	}
 	in->end += (size_t)got;
-	return 1;
+	return got > 0;
 }
 
 int
@@ -218,9 +292,9 @@ pgs_input_close(pgs_input *in)
 {
 	if (!in)
 		return;
-	if (in->gz)
-		gzclose(in->gz);
+	close_current(in);
 	free(in->buf);
+	free(in->zbuf);
 	free(in);
 }
 
@@ -242,6 +316,9 @@ struct pgs_rows {
 	json_t *pool[POOL]; /* rows returned earlier, to read later ones into (pgs_json_reread) */
 	size_t npool, next; /* next: where to look for a free one first */
 	int reuse;          /* < 0: rows to go before trying that again */
+	int take_windows;   /* the caller takes window markers (pgs_rows_windows) */
+	long since_window;  /* data lines (incl. rejected) since the last window marker */
+	int in_windows;     /* this file's stream has had a window marker */
 };
 
 pgs_rows *
@@ -288,8 +365,49 @@ check_marker(pgs_rows *r, json_t *end)
 		    (long long)json_integer_value(jrows), r->since_mark);
 		return -1;
 	}
+	if (r->in_windows && r->since_window > 0) {
+		pgs_err("%s:%ld: %ld rows after the last window marker: upstream truncated",
+		    pgs_input_name(r->in), pgs_input_lineno(r->in), r->since_window);
+		return -1;
+	}
 	r->since_mark = 0;
+	r->since_window = 0;
+	r->in_windows = 0;
 	r->file_state = MARK_CLOSED;
+	return 0;
+}
+
+/* A window marker {"pgs_window":{"from":D,"to":D,"rows":N,...}}: its dates, and its
+ * count of the data lines since the previous one. */
+static int
+check_window(pgs_rows *r, json_t *w)
+{
+	json_t *jrows = json_object_get(w, "rows");
+	const char *from = json_string_value(json_object_get(w, "from"));
+	const char *to = json_string_value(json_object_get(w, "to"));
+	long a, b;
+
+	if (!r->take_windows) {
+		pgs_err("%s:%ld: a window marker (the stream of pgs-extract --windows), which %s takes only"
+		    " with --windows", pgs_input_name(r->in), pgs_input_lineno(r->in), pgs_prog);
+		return -1;
+	}
+	if (!json_is_integer(jrows) || !from || !to || pgs_date_parse(from, &a) < 0 ||
+	    pgs_date_parse(to, &b) < 0 || a > b) {
+		pgs_err("%s:%ld: bad window marker: want from and to dates and a row count",
+		    pgs_input_name(r->in), pgs_input_lineno(r->in));
+		return -1;
+	}
+	if (json_integer_value(jrows) != r->since_window) {
+		pgs_err("%s:%ld: window marker of %s..%s says %lld rows but %ld arrived: upstream truncated",
+		    pgs_input_name(r->in), pgs_input_lineno(r->in), from, to,
+		    (long long)json_integer_value(jrows), r->since_window);
+		return -1;
+	}
+	r->since_window = 0;
+	r->in_windows = 1;
+	if (r->file_state == MARK_CLOSED)
+		r->file_state = MARK_OPEN;
 	return 0;
 }
 
@@ -346,6 +464,8 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 			r->started = 1;
 			r->file_state = MARK_NONE;
 			r->since_mark = 0;
+			r->since_window = 0;
+			r->in_windows = 0;
 		}
 		if (len == 0 || strspn(line, " \t") == len)
 			continue;
@@ -355,6 +475,7 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 			obj = pgs_json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!obj || !json_is_object(obj)) {
 			r->since_mark++;
+			r->since_window++;
 			if (r->file_state == MARK_CLOSED)
 				r->file_state = MARK_OPEN;
 			if (pgs_reject(pgs_input_name(r->in), pgs_input_lineno(r->in), line,
@@ -374,7 +495,16 @@ pgs_rows_next(pgs_rows *r, json_t **row)
 				return PGS_ROWS_FATAL;
 			continue;
 		}
+		if ((end = json_object_get(obj, "pgs_window")) && json_object_size(obj) == 1) {
+			int bad = check_window(r, end);
+
+			if (!bad)
+				*row = json_incref(end);
+			json_decref(obj);
+			return bad ? PGS_ROWS_FATAL : PGS_ROWS_WINDOW;
+		}
 		r->since_mark++;
+		r->since_window++;
 		if (r->file_state == MARK_CLOSED)
 			r->file_state = MARK_OPEN;
 		r->rows++;
@@ -407,6 +537,12 @@ int
 pgs_rows_marked(const pgs_rows *r)
 {
 	return r->started && r->all_marked;
+}
+
+void
+pgs_rows_windows(pgs_rows *r)
+{
+	r->take_windows = 1;
 }
 
 long
@@ -663,12 +799,50 @@ pgs_emit_end(long rows, long rejects, json_t *extra)
 }
 
 int
+pgs_emit_window(const char *from, const char *to, long rows, long rejects)
+{
+	json_t *o = json_pack("{s:{s:s, s:s, s:I, s:I}}", "pgs_window", "from", from, "to", to,
+	    "rows", (json_int_t)rows, "rejects", (json_int_t)rejects);
+	int r = o ? pgs_emit(o) : -1;
+
+	json_decref(o);
+	if (r == 0 && fflush_unlocked(stdout) != 0) {
+		if (!out_errno)
+			out_errno = errno ? errno : EIO;
+		r = -1;
+	}
+	return r;
+}
+
+int
+pgs_pass_window(json_t *w, long rows_out, struct pgs_window_mark *m)
+{
+	json_t *jr = json_object_get(w, "rejects");
+	long in = json_is_integer(jr) && json_integer_value(jr) > 0 ? (long)json_integer_value(jr) : 0;
+	long mine = pgs_reject_count() - m->rejects_at;
+	int r = pgs_emit_window(json_string_value(json_object_get(w, "from")),
+	    json_string_value(json_object_get(w, "to")), rows_out - m->rows_at, in + mine);
+
+	m->rows_at = rows_out;
+	m->rejects_at += mine;
+	return r;
+}
+
+int
 pgs_rows_vouch(int got, const pgs_rows *in, long rows_out)
 {
 	if (got == PGS_ROWS_END && pgs_rows_marked(in) &&
 	    pgs_emit_end(rows_out, pgs_reject_count(), NULL) < 0)
 		return PGS_ROWS_FATAL;
 	return got;
+}
+
+int
+pgs_out_reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
 int

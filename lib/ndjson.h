@@ -40,7 +40,7 @@ int pgs_input_new_file(const pgs_input *in);
 void pgs_input_close(pgs_input *in);
 
 typedef struct pgs_rows pgs_rows;
-enum { PGS_ROWS_ROW = 1, PGS_ROWS_END = 0, PGS_ROWS_FATAL = -1 };
+enum { PGS_ROWS_WINDOW = 2, PGS_ROWS_ROW = 1, PGS_ROWS_END = 0, PGS_ROWS_FATAL = -1 };
 
 pgs_rows *pgs_rows_open(char **names, int n);
 /*
@@ -52,6 +52,30 @@ pgs_rows *pgs_rows_open(char **names, int n);
  * ignored.
  */
 int pgs_rows_next(pgs_rows *r, json_t **row);
+/*
+ * Window streams (pgs-extract --windows): the rows of several windows, each
+ * followed by {"pgs_window":{"from":D,"to":D,"rows":N,"rejects":R}}, N the
+ * data lines since the previous window marker (checked like an end
+ * marker's count), R the rejects of that window in the stages so far; one
+ * end marker after the last window.  After pgs_rows_windows(), pgs_rows_next()
+ * returns PGS_ROWS_WINDOW at each window marker, with *row a new reference to
+ * its inner object; without it a window marker is fatal.  Rows after the
+ * last window marker of a stream are a truncation.
+ */
+void pgs_rows_windows(pgs_rows *r);
+/* A filter's bookkeeping of the window in progress (zeroed at the start). */
+struct pgs_window_mark {
+	long rows_at, rejects_at;   /* rows written and rejects at the previous marker */
+};
+/*
+ * Pass the window marker w (from pgs_rows_next) on: the rows written since
+ * the previous marker (rows_out is every row written so far), its rejects
+ * plus this tool's since then; then stdout is flushed, so that the window's
+ * rows reach the next stage now.  0, or -1 on a write error.
+ */
+int pgs_pass_window(json_t *w, long rows_out, struct pgs_window_mark *m);
+/* Write a window marker of from..to, rows and rejects, and flush stdout.  0 or -1. */
+int pgs_emit_window(const char *from, const char *to, long rows, long rejects);
 /* Position of the row just returned, for reject messages. */
 const char *pgs_rows_name(const pgs_rows *r);
 long pgs_rows_lineno(const pgs_rows *r);
@@ -115,6 +139,9 @@ int pgs_emit_end(long rows, long rejects, json_t *extra);
  * the marker could not be written.
  */
 int pgs_rows_vouch(int got, const pgs_rows *in, long rows_out);
+/* 1 when stdout is a pipe whose reader has gone (a write would fail with
+ * EPIPE): a window stream whose consumer died stops before its next commit. */
+int pgs_out_reader_gone(void);
 /* Flush and close stdout; -1 after reporting a write error. */
 int pgs_out_close(void);
 

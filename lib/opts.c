@@ -1,7 +1,9 @@
 /* opts.c — the options path of every tool (see opts.h). */
 #include "opts.h"
 
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +269,66 @@ pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto)
 	if (*dfrom > *dto)
 		return pgs_usage_error("--from %s is after --to %s", from, to);
 	return 0;
+}
+
+int
+pgs_opt_windows(const char *path, pgs_window_list *out, size_t *n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL, *tab;
+	size_t cap = 0, have = 0;
+	ssize_t len;
+	long a, b, last = LONG_MIN, lineno = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!f) {
+		pgs_err_errno("cannot open '%s'", path);
+		return PGS_EXIT_FAIL;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		tab = strchr(line, '\t');
+		if (tab)
+			*tab++ = '\0';
+		if (!tab || strlen(line) != 10 || strlen(tab) != 10 || pgs_date_parse(line, &a) < 0 ||
+		    pgs_date_parse(tab, &b) < 0 || a > b) {
+			rc = pgs_usage_error("%s:%ld: want FROM<TAB>TO (YYYY-MM-DD, FROM not after TO)",
+			    path, lineno);
+			break;
+		}
+		if (a <= last) {
+			rc = pgs_usage_error("%s:%ld: window %s..%s does not come after the one before it",
+			    path, lineno, line, tab);
+			break;
+		}
+		last = b;
+		if (*n == have) {
+			have = have ? 2 * have : 64;
+			*out = pgs_xrealloc(*out, have * sizeof(**out));
+		}
+		memcpy((*out)[*n][0], line, 11);
+		memcpy((*out)[*n][1], tab, 11);
+		(*n)++;
+	}
+	if (rc == 0 && ferror(f)) {
+		pgs_err_errno("cannot read '%s'", path);
+		rc = PGS_EXIT_FAIL;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 const char *

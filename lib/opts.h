@@ -106,6 +106,15 @@ int pgs_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * PGS_EXIT_USAGE after a usage error: a bad date, or FROM after TO.
  */
 int pgs_opt_window(const char *from, const char *to, long *dfrom, long *dto);
+/* The windows of a --windows FILE: [i][0] from, [i][1] to, YYYY-MM-DD. */
+typedef char (*pgs_window_list)[2][11];
+/*
+ * Read a --windows FILE: FROM<TAB>TO lines (what pgs-checkpoint plan
+ * prints), ascending and not overlapping, into a new array *out of *n.
+ * Returns 0, PGS_EXIT_USAGE after a usage error naming the line, or
+ * PGS_EXIT_FAIL when the file cannot be read (reported).
+ */
+int pgs_opt_windows(const char *path, pgs_window_list *out, size_t *n);
 /* The store URI: the option value when given, else $PGS_STORE, else "sqlite:pgs.db". */
 const char *pgs_default_store(const char *opt);
 

@@ -35,7 +35,7 @@ static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "
 
 enum {
 	OPT_JOB, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
-	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER,
+	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER, OPT_STREAM,
 };
 
 /* The options each command takes (bit i: the option OPT_JOB + i, in the order of parse_args). */
@@ -43,7 +43,7 @@ enum {
 static const unsigned cmd_opts[NCMD] = {
 	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
 	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST) | BIT(OPT_LEDGER),
-	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS),
+	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS) | BIT(OPT_STREAM),
 	[CMD_FAIL] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_ERROR),
 	[CMD_STATUS] = BIT(OPT_JOB) | BIT(OPT_JSON),
 	[CMD_LIST] = BIT(OPT_JSON),
@@ -54,7 +54,7 @@ struct opts {
 	int cmd;
 	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
-	int json, no_stats, ledger;
+	int json, no_stats, ledger, stream;
 };
 
 struct job {
@@ -69,6 +69,7 @@ static const char *const synopsis[] = {
 	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
 	"[--config-digest HEX]",
 	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
+	"pgs-checkpoint done --job J --stream",
 	"pgs-checkpoint fail --job J --from D --to D --error MSG",
 	"pgs-checkpoint status --job J [--json]",
 	"pgs-checkpoint list [--json]",
@@ -92,7 +93,9 @@ help(FILE *f)
 	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
-	    "          --no-stats marks the days done without reading stdin\n"
+	    "          --no-stats marks the days done without reading stdin;\n"
+	    "          --stream: every statistics line of pgs-write --windows, each window\n"
+	    "          recorded as its line arrives (done, or refused), then copied to stdout\n"
 	    "  fail    record a failed attempt with its error\n"
 	    "  status  batches, days, rows, rate and ETA of job J; --json for machines\n"
 	    "  list    every job in the state directory with its state; --json: one object a job\n"
@@ -1038,6 +1041,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_FLAG(0, "no-stats", &o->no_stats),
 		PGS_OPT_STRING(0, "config-digest", &o->config),
 		PGS_OPT_FLAG(0, "ledger", &o->ledger),
+		PGS_OPT_FLAG(0, "stream", &o->stream),
 		PGS_OPT_END(),
 	};
 	int r, c;
@@ -1060,9 +1064,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	/* an option the command does not honour is an error, not ignored */
 	const int given[] = { !!o->job, !!o->from, !!o->to, !!bd, !!o->store, !!o->table,
-	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger };   /* in the order of opts[] and OPT_ */
+	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger, o->stream };   /* in the order of opts[] and OPT_ */
 
-	for (c = OPT_JOB; c <= OPT_LEDGER; c++)
+	for (c = OPT_JOB; c <= OPT_STREAM; c++)
 		if (given[c] && !(cmd_opts[o->cmd] & BIT(c)))
 			return pgs_usage_error("%s does not take --%s", cmd, opts[c].name);
 	if (o->cmd != CMD_LIST) {
@@ -1071,7 +1075,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		if (!good_job_name(o->job, strlen(o->job)))
 			return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job);
 	}
-	if (cmd_opts[o->cmd] & BIT(OPT_FROM)) {
+	if (o->stream && (o->from || o->to || o->no_stats))
+		return pgs_usage_error("done --stream takes the windows from the statistics lines:"
+		    " no --from, --to or --no-stats");
+	if ((cmd_opts[o->cmd] & BIT(OPT_FROM)) && !o->stream) {
 		if (!o->from || !o->to)
 			return pgs_usage_error("%s: --from and --to are required", cmd);
 		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0)
@@ -1115,6 +1122,72 @@ check_batch(const struct job *j, const struct opts *o, int loaded)
 	return PGS_EXIT_OK;
 }
 
+/*
+ * done --stream: a statistics line at a time, as pgs-write --windows
+ * prints them; each window is recorded under the job's lock (taken and
+ * released per line: parallel workers share the job), then the line is
+ * copied to stdout for the pipeline's progress.  A refused window is
+ * recorded as refused and the stream goes on.  The exit status: 0, 4 when
+ * a window was refused or a dry run, 3 at the first line that could not
+ * be recorded (the lines after it are not read).
+ */
+static int
+cmd_done_stream(const char *dir, struct opts *o)
+{
+	pgs_input *in;
+	struct pgs_stats st;
+	struct job j = { .lockfd = -1 };
+	char *line, why[256];
+	size_t len;
+	int r, ex = PGS_EXIT_OK, e, loaded;
+
+	if (isatty(STDIN_FILENO))
+		return pgs_usage_error("done --stream reads pgs-write's statistics lines from standard input,"
+		    " a terminal here");
+	in = pgs_input_open(NULL, 0);
+	while ((r = pgs_input_line(in, &line, &len)) > 0) {
+		if (strspn(line, " \t") == len)
+			continue;
+		if (pgs_stats_parse(line, len, &st, why, sizeof(why)) < 0 || !st.from[0] || !st.to[0]) {
+			pgs_err("bad statistics line on standard input: %s", st.from[0] && st.to[0] ? why
+			    : "no from and to");
+			ex = PGS_EXIT_FAIL;
+			break;
+		}
+		/* the pipeline that reads the copies has gone: record nothing more */
+		if (pgs_out_reader_gone()) {
+			pgs_err("%s..%s: the reader of standard output has gone: not recorded", st.from, st.to);
+			ex = PGS_EXIT_FAIL;
+			break;
+		}
+		o->from = st.from;
+		o->to = st.to;
+		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0 ||
+		    job_lock(&j, dir, o->job, 0) < 0 || (loaded = job_load(&j)) < 0) {
+			ex = PGS_EXIT_FAIL;
+			break;
+		}
+		if ((e = check_batch(&j, o, loaded)) == PGS_EXIT_OK)
+			e = cmd_done(&j, o, STATS_OK, &st, why);
+		job_free(&j);
+		if (e == PGS_EXIT_FAIL || (e == PGS_EXIT_GUARD && !st.dry_run && !st.refused[0])) {
+			ex = e;
+			break;
+		}
+		if (e != PGS_EXIT_OK)
+			ex = PGS_EXIT_GUARD;
+		if (pgs_out_write(line, len) < 0 || pgs_out_write("\n", 1) < 0 || fflush(stdout) != 0) {
+			ex = PGS_EXIT_FAIL;
+			break;
+		}
+	}
+	if (r < 0)
+		ex = PGS_EXIT_FAIL;
+	job_free(&j);
+	pgs_input_close(in);
+	return ex;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1131,6 +1204,10 @@ main(int argc, char **argv)
 	ex = PGS_EXIT_FAIL;
 	if (o.cmd == CMD_LIST) {
 		ex = cmd_list(&o);
+		goto out;
+	}
+	if (o.cmd == CMD_DONE && o.stream) {
+		ex = (dir = state_dir()) ? cmd_done_stream(dir, &o) : PGS_EXIT_FAIL;
 		goto out;
 	}
 	/* read the statistics before locking: upstream may still be writing */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "contig.h"
+#include "dates.h"
 #include "formats.h"
 #include "hashmap.h"
 #include "http.h"
@@ -43,6 +44,9 @@ struct extract {
 	struct pgs_strlist maps;         /* --map COL=field (nbacom-csv) */
 	struct pgs_strlist games;        /* --games FILE: schedules */
 	struct pgs_strlist header_files; /* --http-headers FILE */
+	const char *windows_file;        /* --windows FILE */
+	pgs_window_list windows;         /* its windows, in order */
+	size_t nwindows;
 	struct pgs_http_given http_given;
 	int allow_missing;
 	struct pgs_common co;
@@ -68,6 +72,7 @@ static const char *const synopsis[] = {
 	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
 	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
 	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	"pgs-extract --windows FILE --source URI... [--only-source NAME] [--rejects FILE]",
 	NULL,
 };
 
@@ -91,6 +96,10 @@ help(FILE *f)
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
+	    "  --windows FILE      a window stream from store sources: for each FROM<TAB>TO line of FILE\n"
+	    "                      (ascending, not overlapping: pgs-checkpoint plan's output), its rows\n"
+	    "                      and a window marker; for pgs-write --windows (one process per stage\n"
+	    "                      for a whole backfill instead of per batch)\n"
 	    "  --http-timeout S    one HTTP attempt, in seconds (default 120, or PGS_HTTP_TIMEOUT)\n"
 	    "  --http-connect-timeout S  the connect, in seconds (default 10)\n"
 	    "  --http-retries N    retries after a 429, 5xx, timeout or cut transfer (default 5)\n"
@@ -373,11 +382,23 @@ check_http_source(struct extract *x, const char *s)
 
 /* Check the options that depend on each other; 0 or an exit status. */
 static int
-check_options(struct extract *x)
+check_options(struct extract *x, int nfiles)
 {
 	int i, r, store = 0, http = 0;
 	char why[256];
 
+	if (x->windows_file) {
+		if (x->from_s || x->to_s)
+			return pgs_usage_error("--windows replaces --from and --to");
+		if (x->sources.n == 0)
+			return pgs_usage_error("--windows needs a store --source (sqlite:PATH, postgres://…, bigquery://…)");
+		for (i = 0; i < x->sources.n; i++)
+			if (!pgs_store_is_uri(x->sources.v[i]))
+				return pgs_usage_error("--windows reads store sources only, not '%s'", x->sources.v[i]);
+		if (nfiles > 0)
+			return pgs_usage_error("--windows reads store sources only, not FILE operands");
+		return pgs_opt_windows(x->windows_file, &x->windows, &x->nwindows);
+	}
 	if ((r = pgs_opt_window(x->from_s, x->to_s, &x->from, &x->to)) != 0)
 		return r;
 	for (i = 0; i < x->sources.n; i++) {
@@ -426,6 +447,7 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_CALLBACK(0, "http-header", opt_header),
 		PGS_OPT_LIST(0, "http-headers", &x->header_files),
 		PGS_OPT_FLAG(0, "allow-missing", &x->allow_missing),
+		PGS_OPT_STRING(0, "windows", &x->windows_file),
 		PGS_OPT_END(),
 	};
 	int i, r;
@@ -439,7 +461,7 @@ parse_args(int argc, char **argv, struct extract *x)
 	for (i = 0; i < x->header_files.n; i++)
 		if (pgs_http_headers_load(&x->headers, x->header_files.v[i]) < 0)
 			return PGS_EXIT_FAIL;
-	r = check_options(x);
+	r = check_options(x, argc - optind);
 	return r ? r : -1;
 }
 
@@ -466,6 +488,45 @@ setup(struct extract *x)
 	return 0;
 }
 
+/*
+ * --windows: each window's rows from every store source, then its marker
+ * (flushed: the next stage gets a window as soon as it is read).  The
+ * stores are opened once.  0, or -1 (reported).
+ */
+static int
+read_windows_stream(struct extract *x)
+{
+	pgs_store **st = pgs_xcalloc((size_t)x->sources.n, sizeof(*st));
+	long rows_at = 0, rejects_at = 0;
+	int i, rc = 0;
+
+	for (i = 0; rc == 0 && i < x->sources.n; i++)
+		if (!(st[i] = pgs_store_open(x->sources.v[i], PGS_STORE_RO, NULL)))
+			rc = -1;
+	for (size_t k = 0; rc == 0 && k < x->nwindows; k++) {
+		x->from_s = x->windows[k][0];
+		x->to_s = x->windows[k][1];
+		pgs_date_parse(x->from_s, &x->from);
+		pgs_date_parse(x->to_s, &x->to);
+		for (i = 0; rc == 0 && i < x->sources.n; i++) {
+			x->io.input = x->sources.v[i];
+			rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source, store_row, x);
+		}
+		if (rc == 0 && pgs_emit_window(x->from_s, x->to_s, x->rows - rows_at,
+		    pgs_reject_count() - rejects_at) < 0)
+			rc = -1;
+		rows_at = x->rows;
+		rejects_at = pgs_reject_count();
+	}
+	for (i = 0; i < x->sources.n; i++)
+		pgs_store_close(st[i]);
+	free(st);
+	/* the end marker names the whole span */
+	x->from_s = x->nwindows ? x->windows[0][0] : NULL;
+	x->to_s = x->nwindows ? x->windows[x->nwindows - 1][1] : NULL;
+	return rc;
+}
+
 /* Read everything, then the end marker.  The exit status. */
 static int
 run(struct extract *x, char **files, int nfiles)
@@ -474,7 +535,7 @@ run(struct extract *x, char **files, int nfiles)
 	int ok;
 
 	pgs_out_init();
-	ok = read_inputs(x, files, nfiles) == 0;
+	ok = (x->windows_file ? read_windows_stream(x) : read_inputs(x, files, nfiles)) == 0;
 	if (ok) {
 		extra = json_pack("{s:s?, s:s?}", "from", x->from_s, "to", x->to_s);
 		ok = pgs_emit_end(x->rows, pgs_reject_count(), extra) == 0;
@@ -502,6 +563,7 @@ cleanup(struct extract *x)
 	free(x->maps.v);
 	free(x->games.v);
 	free(x->header_files.v);
+	free(x->windows);
 }
 
 int

@@ -58,6 +58,7 @@ struct ctx {
 	long rows_out, counts[4]; /* counts by enum pgs_reg_status */
 	struct game game;
 	pgs_buf out;              /* an output line */
+	struct pgs_window_mark mark;  /* window streams: the window in progress */
 };
 
 /* The command line, as given. */
@@ -427,7 +428,17 @@ resolve_stream(struct ctx *c, pgs_rows *rows)
 	json_t *row;
 	int got, r;
 
-	while ((got = pgs_rows_next(rows, &row)) == PGS_ROWS_ROW) {
+	while ((got = pgs_rows_next(rows, &row)) > 0) {
+		if (got == PGS_ROWS_WINDOW) {
+			/* the window's rows, and what was learned from them, are
+			 * out before its marker vouches for them */
+			r = (c->game.n > 0 && finish_game(c) < 0) || flush(c) < 0 ||
+			    pgs_pass_window(row, c->rows_out, &c->mark) < 0 ? -1 : 0;
+			json_decref(row);
+			if (r < 0)
+				return PGS_ROWS_FATAL;
+			continue;
+		}
 		if (load_registry(c) < 0) {
 			json_decref(row);
 			return PGS_ROWS_FATAL;
@@ -521,6 +532,7 @@ main(int argc, char **argv)
 	}
 
 	rows = pgs_rows_open(argv + optind, argc - optind);
+	pgs_rows_windows(rows);
 	pgs_out_init();
 	got = resolve_stream(&c, rows);
 	/* What was learned from a stream cut short is left out: the batch will be run again. */

@@ -85,6 +85,7 @@ struct run {
 	pgs_summary *sum;
 	pgs_contig games;
 	long rows_out;
+	struct pgs_window_mark mark;  /* window streams: the window in progress */
 };
 
 static int
@@ -128,8 +129,12 @@ transform(struct run *r)
 	json_t *row;
 	int got, bad;
 
-	while ((got = pgs_rows_next(r->in, &row)) == PGS_ROWS_ROW) {
-		bad = take_row(r, row);
+	while ((got = pgs_rows_next(r->in, &row)) > 0) {
+		/* a window marker ends the game in progress: no game spans windows */
+		if (got == PGS_ROWS_WINDOW)
+			bad = finish_game(r) < 0 || pgs_pass_window(row, r->rows_out, &r->mark) < 0 ? -1 : 0;
+		else
+			bad = take_row(r, row);
 		json_decref(row);
 		if (bad < 0)
 			return PGS_ROWS_FATAL;
@@ -224,6 +229,7 @@ main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o)) >= 0 || (rc = setup(&o, &run, &lt)) != 0)
 		goto out;
 	run.in = pgs_rows_open(argv + optind, argc - optind);
+	pgs_rows_windows(run.in);
 	pgs_out_init();
 	got = transform(&run);
 	got = pgs_rows_vouch(got, run.in, run.rows_out);

@@ -22,7 +22,9 @@
 #include "window.h"
 
 struct opts {
-	const char *store, *from, *to, *table, *source, *run_id, *config;
+	const char *store, *from, *to, *table, *source, *run_id, *config, *windows_file;
+	pgs_window_list windows;   /* --windows FILE */
+	size_t nwindows;
 	double allow_shrink;
 	int no_end_marker, dry_run;
 	long long run_started_us;
@@ -33,6 +35,7 @@ static const char *const synopsis[] = {
 	"pgs-write --store URI --from D --to D [--table T] [--source NAME] [--allow-shrink PCT]",
 	"[--no-end-marker] [--dry-run] [--run-id ID] [--run-started TS] [--config-digest HEX]",
 	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	"pgs-write --store URI --windows FILE [the same options but --from and --to] [FILE...]",
 	NULL,
 };
 
@@ -46,6 +49,8 @@ help(FILE *f)
 	    "  --store URI         sqlite:PATH, postgres://… or bigquery://PROJECT/DATASET\n"
 	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
 	    "  --from D, --to D    the window, inclusive YYYY-MM-DD (required)\n"
+	    "  --windows FILE      instead: a window stream (pgs-extract --windows with the same FILE):\n"
+	    "                      each window of FILE written at its marker, one statistics line each\n"
 	    "  --table T           player_game_summary (default) or raw_boxscores\n"
 	    "  --source NAME       raw_boxscores: replace only this source's rows\n"
 	    "                      (default: every source present in the input)\n"
@@ -108,6 +113,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "run-id", &o->run_id),
 		PGS_OPT_STRING(0, "run-started", &started),
 		PGS_OPT_STRING(0, "config-digest", &o->config),
+		PGS_OPT_STRING(0, "windows", &o->windows_file),
 		PGS_OPT_END(),
 	};
 	long dfrom, dto;
@@ -120,9 +126,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->config = getenv("PGS_CONFIG_DIGEST");
 	if ((rc = pgs_parse_options(argc, argv, &tool, opts, &o->co, o)) >= 0)
 		return rc;
-	if (!o->from || !o->to)
+	if (o->windows_file && (o->from || o->to))
+		return pgs_usage_error("--windows replaces --from and --to");
+	if (!o->windows_file && (!o->from || !o->to))
 		return pgs_usage_error("--from and --to are required");
-	if (pgs_opt_window(o->from, o->to, &dfrom, &dto) != 0)
+	if (!o->windows_file && pgs_opt_window(o->from, o->to, &dfrom, &dto) != 0)
 		return PGS_EXIT_USAGE;
 	if (strcmp(o->table, PGS_TABLE_SUMMARY) != 0 && strcmp(o->table, PGS_TABLE_RAW) != 0)
 		return pgs_usage_error("bad --table '%s': want %s or %s", o->table,
@@ -136,6 +144,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pgs_usage_error("bad --run-started '%s': want microseconds since the epoch"
 		    " or YYYY-MM-DDTHH:MM:SSZ", started);
 	o->store = pgs_default_store(o->store);
+	if (o->windows_file && (rc = pgs_opt_windows(o->windows_file, &o->windows, &o->nwindows)) != 0)
+		return rc;
 	return -1;
 }
 
@@ -152,24 +162,32 @@ stage_row(pgs_window *w, pgs_rows *rows, json_t *row)
 	return r;
 }
 
+/* The statistics line of the window from..to; upstream: the rejects of its
+ * window marker (a window stream), or -1. */
 static int
-print_stats(const struct opts *o, const struct pgs_write_stats *s, long long ms, const char *refused)
+print_stats(const struct opts *o, const char *from, const char *to, const struct pgs_write_stats *s,
+    long long ms, const char *refused, long rejected, long upstream)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "table", o->table, "from", o->from, "to", o->to, "rows_in", (json_int_t)s->rows_in,
+	    "table", o->table, "from", from, "to", to, "rows_in", (json_int_t)s->rows_in,
 	    "inserted", (json_int_t)s->inserted, "updated", (json_int_t)s->updated,
 	    "unchanged", (json_int_t)s->unchanged, "deleted", (json_int_t)s->deleted,
 	    "ms", (json_int_t)ms);
 	int r;
 
-	if (pgs_reject_count() > 0)
-		json_object_set_new(j, "rejected", json_integer(pgs_reject_count()));
+	if (rejected > 0)
+		json_object_set_new(j, "rejected", json_integer(rejected));
+	if (upstream > 0)
+		json_object_set_new(j, "rejected_upstream", json_integer(upstream));
 	if (o->dry_run)
 		json_object_set_new(j, "dry_run", json_true());
 	if (refused)
 		json_object_set_new(j, "refused", json_string(refused));
 	r = pgs_emit(j);
 	json_decref(j);
+	/* a window stream's reader (pgs-checkpoint) records each window as it lands */
+	if (r == 0 && upstream >= 0 && fflush(stdout) != 0)
+		r = -1;
 	return r;
 }
 
@@ -183,25 +201,121 @@ default_run_id(void)
 	return pgs_xasprintf("%s-%ld-%lld", host, (long)getpid(), pgs_now_us() / 1000000);
 }
 
+/* The write of one window, from the first row after the previous marker to its own. */
+struct win {
+	const char *from, *to;
+	pgs_window *w;
+	pgs_sha256 *h;
+	long long t0;
+	long rejects_at;
+};
+
+/*
+ * Fault hook for the tests: PGS_FAULT_FAIL_WINDOW=D fails the write of the
+ * window that starts on D as a store error would (exit 3, nothing of that
+ * window committed; in a window stream, the windows before it are).
+ */
+static int
+fault_fails(const char *from)
+{
+	const char *d = getenv("PGS_FAULT_FAIL_WINDOW");
+
+	if (!d || strcmp(d, from) != 0)
+		return 0;
+	pgs_err("store: disk I/O error (simulated)");
+	return 1;
+}
+
+static int
+win_begin(struct win *v, pgs_store *st, struct pgs_write_opts *wo, const char *from, const char *to)
+{
+	wo->from = v->from = from;
+	wo->to = v->to = to;
+	v->t0 = pgs_mono_ms();
+	v->rejects_at = pgs_reject_count();
+	if (!(v->w = pgs_window_begin(st, wo)))
+		return -1;
+	v->h = pgs_sha256_new();
+	return 0;
+}
+
+/*
+ * Commit the window and print its statistics line.  Returns the window's
+ * exit status (0, 1 rows rejected, 4 refused) or PGS_EXIT_FAIL (reported);
+ * *committed tells whether it was committed.
+ */
+static int
+win_commit(struct win *v, const struct opts *o, long upstream, int *committed)
+{
+	struct pgs_write_stats stats = { 0 };
+	long rejected = pgs_reject_count() - v->rejects_at;
+	char digest[65];
+	int r;
+
+	pgs_sha256_final_hex(v->h, digest);
+	v->h = NULL;
+	if (fault_fails(v->from))
+		return PGS_EXIT_FAIL;
+	/* a window stream whose reader (the pipeline's recorder) died: the
+	 * pipeline is gone, and this window would be committed for nobody */
+	if (upstream >= 0 && pgs_out_reader_gone()) {
+		pgs_err("window %s..%s: the reader of the statistics has gone: not written", v->from, v->to);
+		return PGS_EXIT_FAIL;
+	}
+	r = pgs_window_commit(v->w, digest, &stats);   /* frees the window */
+	v->w = NULL;
+	*committed = r == PGS_WRITE_OK && !o->dry_run;
+	if (r == PGS_WRITE_FAIL)
+		return PGS_EXIT_FAIL;
+	if (print_stats(o, v->from, v->to, &stats, pgs_mono_ms() - v->t0,
+	    r == PGS_WRITE_SHRINK ? "shrink" : r == PGS_WRITE_FENCED ? "fenced" : NULL, rejected,
+	    upstream) < 0)
+		return PGS_EXIT_FAIL;
+	return r != PGS_WRITE_OK ? PGS_EXIT_GUARD : rejected > 0 || upstream > 0 ? PGS_EXIT_REJECTS
+	    : PGS_EXIT_OK;
+}
+/* A window marker: it must be the next window of --windows. */
+static int
+check_window_marker(const struct opts *o, size_t k, json_t *m, long *upstream)
+{
+	const char *from = json_string_value(json_object_get(m, "from"));
+	const char *to = json_string_value(json_object_get(m, "to"));
+	json_t *jr = json_object_get(m, "rejects");
+
+	if (k >= o->nwindows) {
+		pgs_err("a marker of window %s..%s after the last window of '%s'", from, to,
+		    o->windows_file);
+		return -1;
+	}
+	if (strcmp(from, o->windows[k][0]) != 0 || strcmp(to, o->windows[k][1]) != 0) {
+		pgs_err("a marker of window %s..%s where '%s' has %s..%s next", from, to,
+		    o->windows_file, o->windows[k][0], o->windows[k][1]);
+		return -1;
+	}
+	*upstream = json_is_integer(jr) && json_integer_value(jr) > 0 ? (long)json_integer_value(jr) : 0;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o;
 	struct pgs_write_opts wo;
-	struct pgs_write_stats stats = { 0 };
+	struct win v = { 0 };
 	pgs_store *st = NULL;
-	pgs_window *w = NULL;
 	pgs_rows *rows = NULL;
-	pgs_sha256 *h = NULL;
 	json_t *row;
-	char digest[65], *run_id = NULL;
-	long long t0 = pgs_mono_ms(), t_open;
-	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, usage;
+	char *run_id = NULL;
+	long long t_open;
+	long upstream = -1;
+	size_t k = 0;
+	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, ncommitted = 0, worst = PGS_EXIT_OK, usage;
 
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
 	if ((r = parse_args(argc, argv, &o)) >= 0)
 		return r;
+	v.t0 = pgs_mono_ms();
 	argi = optind;
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		return PGS_EXIT_FAIL;
@@ -215,49 +329,82 @@ main(int argc, char **argv)
 	}
 	pgs_info("store '%s' opened and its schema checked in %.2f ms", pgs_store_name(st),
 	    (double)(pgs_now_us() - t_open) / 1000.0);
-	wo = (struct pgs_write_opts){ .table = o.table, .from = o.from, .to = o.to,
-		.source = o.source, .allow_shrink = o.allow_shrink, .dry_run = o.dry_run,
-		.run_id = o.run_id, .run_started_us = o.run_started_us, .config = o.config };
-	if (!(w = pgs_window_begin(st, &wo)))
-		goto out;
-
+	wo = (struct pgs_write_opts){ .table = o.table, .source = o.source,
+		.allow_shrink = o.allow_shrink, .dry_run = o.dry_run, .run_id = o.run_id,
+		.run_started_us = o.run_started_us, .config = o.config };
 	rows = pgs_rows_open(argv + argi, argc - argi);
-	h = pgs_sha256_new();
-	while ((r = pgs_rows_next(rows, &row)) == PGS_ROWS_ROW) {
-		pgs_sha256_update(h, pgs_rows_text(rows), strlen(pgs_rows_text(rows)));
-		pgs_sha256_update(h, "\n", 1);
-		r = stage_row(w, rows, row);
+	if (o.windows_file)
+		pgs_rows_windows(rows);
+	if ((o.windows_file ? o.nwindows > 0 && win_begin(&v, st, &wo, o.windows[0][0], o.windows[0][1])
+	    : win_begin(&v, st, &wo, o.from, o.to)) < 0)
+		goto out;
+	while ((r = pgs_rows_next(rows, &row)) > 0) {
+		if (r == PGS_ROWS_WINDOW) {
+			/* --windows: this window is complete; commit it and start the next */
+			r = check_window_marker(&o, k, row, &upstream);
+			json_decref(row);
+			if (r < 0)
+				break;
+			if ((r = win_commit(&v, &o, upstream, &committed)) == PGS_EXIT_FAIL)
+				goto out;   /* reported: the store's word is the last */
+			ncommitted += committed;
+			worst = r > worst ? r : worst;
+			if (++k < o.nwindows && win_begin(&v, st, &wo, o.windows[k][0], o.windows[k][1]) < 0) {
+				r = -1;
+				break;
+			}
+			continue;
+		}
+		if (!v.w) {
+			pgs_err("rows after the last window of '%s'", o.windows_file);
+			json_decref(row);
+			r = -1;
+			break;
+		}
+		pgs_sha256_update(v.h, pgs_rows_text(rows), strlen(pgs_rows_text(rows)));
+		pgs_sha256_update(v.h, "\n", 1);
+		r = stage_row(v.w, rows, row);
 		json_decref(row);
 		if (r < 0)
 			break;
 	}
-	pgs_sha256_final_hex(h, digest);
 	if (r < 0) {
-		pgs_err("nothing written");
+		pgs_err(ncommitted ? "nothing more written (%d windows were committed before)"
+		    : "nothing written", ncommitted);
 		goto out;
 	}
 	if (!pgs_rows_marked(rows) && !o.no_end_marker) {
 		pgs_err("input has no end marker: upstream truncated or hand-made (use --no-end-marker)");
 		goto out;
 	}
-
-	r = pgs_window_commit(w, digest, &stats);
-	w = NULL;
-	if (r == PGS_WRITE_FAIL)
+	if (o.windows_file) {
+		if (k < o.nwindows) {
+			pgs_err("the input ended before the marker of window %s..%s: upstream truncated",
+			    o.windows[k][0], o.windows[k][1]);
+			goto out;
+		}
+		ex = worst;
 		goto out;
-	committed = r == PGS_WRITE_OK && !o.dry_run;
-	print_stats(&o, &stats, pgs_mono_ms() - t0, r == PGS_WRITE_SHRINK ? "shrink" :
-	    r == PGS_WRITE_FENCED ? "fenced" : NULL);
-	ex = r != PGS_WRITE_OK ? PGS_EXIT_GUARD : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	}
+	if ((ex = win_commit(&v, &o, -1, &committed)) == PGS_EXIT_FAIL)
+		goto out;
+	if (ex == PGS_EXIT_OK && pgs_reject_count() > 0)
+		ex = PGS_EXIT_REJECTS;
 out:
-	pgs_window_abort(w);
+	pgs_window_abort(v.w);
+	if (v.h) {
+		char unused[65];
+
+		pgs_sha256_final_hex(v.h, unused);
+	}
 	pgs_rows_close(rows);
 	pgs_store_close(st);
 	free(run_id);
+	free(o.windows);
 	if (pgs_rejects_close() < 0)
 		ex = PGS_EXIT_FAIL;
 	if (pgs_out_close() < 0) {
-		if (committed)
+		if (committed || ncommitted)
 			pgs_err("the window was committed; only the statistics line was lost");
 		ex = PGS_EXIT_FAIL;
 	}

@@ -32,7 +32,8 @@ plan() {
 	assert_line --index 0 'usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]'
 	assert_line --index 1 '                      [--config-digest HEX]'
 	assert_line --index 2 '       pgs-checkpoint done --job J --from D --to D [--no-stats]'
-	assert_line --index 5 '       pgs-checkpoint list [--json]'
+	assert_line --index 3 '       pgs-checkpoint done --job J --stream'
+	assert_line --index 6 '       pgs-checkpoint list [--json]'
 	refute_output --partial 'rejects'
 	[ -z "$stderr" ]
 	run --separate-stderr pgs-checkpoint -V
