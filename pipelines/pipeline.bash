@@ -10,7 +10,14 @@
 #   batch_stages FROM TO   run the stages of one batch with standard output
 #                          going to pgs-write's statistics line; set the
 #                          arrays stage_names and stage_status (PIPESTATUS)
-# and sets job, jobs, halt and dry_run before calling run_batches.
+# and sets job, jobs, halt and dry_run before calling run_batches.  A
+# pipeline whose stages can take a window stream also defines
+#   stream_stages WINDOWS  the stages of every window of the file WINDOWS in
+#                          one pipeline (pgs-extract --windows ... pgs-write
+#                          --windows), the statistics lines on standard
+#                          output; sets stage_names and stage_status
+# and sets stream=1: then a run of one batch at a time starts each stage
+# once for all its batches instead of once a batch (run_stream).
 #
 # Per batch the shell forks only the stages and one pgs-checkpoint: counts,
 # dates and times are bash arithmetic ($EPOCHREALTIME), never awk, jq or date.
@@ -493,7 +500,7 @@ remote_lost() {
 run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
 run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
 run_failed=() run_refused=()
-worker="" worker_kind="" batch_slot=""
+worker="" worker_kind="" batch_slot="" stream=0 stream_log=""
 
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
@@ -515,7 +522,12 @@ account() {
 	refused) run_refused+=("$from..$to  $msg") ;;
 	esac
 
-	if [ -s "$log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
+	if [ -n "$stream_log" ]; then
+		# a window stream: what the stages have said since the last window
+		if [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; then
+			show_stream_log
+		fi
+	elif [ -s "$log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
 		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
 		cat "$log" >&2 || true
 	fi
@@ -536,6 +548,169 @@ account() {
 	else
 		printf '%s: %s\n' "$prog" "$l" >&2 || true
 	fi
+}
+
+# ---- window streams ----------------------------------------------------------------
+#
+# One batch at a time, a pipeline that defines stream_stages (stream=1)
+# runs all its batches through one process per stage: pgs-extract --windows
+# reads window after window, each stage passes a window marker on after the
+# window's rows, pgs-write --windows commits each window at its marker (one
+# transaction and ledger entry a window, as a batch of its own) and
+# pgs-checkpoint done --stream records it.  Starting the stages once
+# instead of once a batch is what makes one-day batches cheap.  When a
+# stage fails, the windows recorded so far stay done; the first window
+# without a record is tried again in a stream of its own, so a failure is
+# recorded against the batch that caused it, with its stage's message, as
+# a batch run alone would be; the stream then goes on after it.
+
+# show_stream_log: the lines the stages wrote to the stream's log since the
+# last call, to stderr (a line still being written waits for the next call).
+show_stream_log() {
+	local l
+	while IFS= read -r -u "$stream_logfd" l; do
+		if [ -n "$stream_partial" ]; then
+			l=$stream_partial$l
+			stream_partial=""
+		fi
+		printf '%s\n' "$l" >&2 || true
+	done
+	stream_partial+=$l
+}
+
+# stream_job WINDOWS: stream_stages over WINDOWS, every window recorded
+# (not in a dry run); the recorded statistics lines on standard output, the
+# stages' exit statuses and the recorder's in $tmp/stream.status.
+# shellcheck disable=SC2317 # called through in_group
+stream_job() {
+	local -a rec=(pgs-checkpoint "done" --job "$job" --stream) pst
+	[ "$dry_run" -eq 0 ] || rec=(cat)
+	{
+		local -a stage_names=() stage_status=()
+		stream_stages "$1" </dev/null || true
+		printf '%s\n' "${stage_names[*]}" "${stage_status[*]}" >"$tmp/stream.status"
+	} 2>>"$stream_log" | "${rec[@]}"
+	pst=("${PIPESTATUS[@]}")
+	printf '%s\n' "${pst[1]}" >>"$tmp/stream.status"
+}
+
+# stream_result LINE: batch_job's result line of a recorded statistics line.
+stream_result() {
+	local from to
+	[[ $1 =~ \"from\":\"([0-9-]+)\" ]] && from=${BASH_REMATCH[1]}
+	[[ $1 =~ \"to\":\"([0-9-]+)\" ]] && to=${BASH_REMATCH[1]}
+	status="done" code=0 msg=""
+	parse_stats "$1" || { status=failed code=3 msg="bad statistics line from pgs-write"; }
+	case $1 in
+	*'"refused":"shrink"'*) status=refused code=4 msg="refused by pgs-write's shrink guard (the window would lose rows; see --allow-shrink)" ;;
+	*'"refused":"fenced"'*) status=refused code=4 msg="refused by pgs-write's fencing (a newer run has written these dates)" ;;
+	*'"refused":'*) status=refused code=4 msg="refused by pgs-write" ;;
+	*'"rejected'*) code=1 ;;
+	esac
+	[ "$status" = "done" ] || counts=(0 0 0 0 0)
+	batch_result "$from" "$to"
+}
+
+# run_stream PLAN: every batch of PLAN through window streams (see above);
+# sets halted when --halt-on-error stopped it.
+run_stream() {
+	local -a wins=() snames=() sstatus=()
+	local i=0 first n line res rec_status stage msg status code k
+	local -a counts=()
+	mapfile -t wins <"$1"
+	n=${#wins[@]}
+	stream_log=$tmp/stream.log
+	mkfifo "$tmp/results"
+	while [ "$i" -lt "$n" ]; do
+		first=$i
+		printf '%s\n' "${wins[@]:i}" >"$tmp/windows"
+		: >"$stream_log"
+		: >"$tmp/stream.status"
+		exec {stream_logfd}<"$stream_log"
+		stream_partial=""
+		set -m
+		stream_job "$tmp/windows" >"$tmp/results" </dev/null &
+		worker=$! worker_kind=group
+		set +m
+		exec {res}<"$tmp/results"
+		while IFS= read -r -u "$res" line; do
+			stream_result "$line" >"$tmp/result"
+			read -r line <"$tmp/result" || true
+			account "$line"
+			i=$((i + 1))
+			if [ "$halt" -eq 1 ] && [[ $line != done* ]]; then
+				kill -TERM -- "-$worker" 2>/dev/null || true
+				halted=1
+				break
+			fi
+		done
+		exec {res}<&-
+		wait "$worker" 2>/dev/null || true
+		worker=""
+		{ IFS=' ' read -r -a snames; IFS=' ' read -r -a sstatus; read -r rec_status; } <"$tmp/stream.status" || true
+		if [ "$halted" -eq 1 ] || [ "$i" -ge "$n" ]; then
+			# every window recorded: a stage that says it rejected rows is
+			# heard even when no window's statistics named them
+			[[ " ${sstatus[*]} " != *" 1 "* ]] || run_rejected=$((run_rejected + 1))
+			[ "$quiet" -eq 1 ] || show_stream_log
+			exec {stream_logfd}<&-
+			break
+		fi
+		# the stream stopped before window i: which stage, and what it said
+		stage="" code=3
+		for k in "${!sstatus[@]}"; do
+			if [ "${sstatus[k]}" -ge 2 ] && [ "${sstatus[k]}" -ne 141 ] && [ "${sstatus[k]}" -ne 4 ]; then
+				stage=${snames[k]} code=${sstatus[k]}
+				break
+			fi
+		done
+		if [ "${rec_status:-0}" -ne 0 ] && [ "${rec_status:-0}" -ne 4 ]; then
+			# the checkpoint could not record a window: no use going on
+			show_stream_log
+			exec {stream_logfd}<&-
+			printf '%s: cannot record batches in job '\''%s'\'' (pgs-checkpoint exited %s)\n' \
+				"$prog" "$job" "$rec_status" >&2
+			run_lost=$((run_lost + 1))
+			break
+		fi
+		msg=""
+		if [ -n "$stage" ]; then
+			msg=$(grep "^$stage: " "$stream_log" | tail -n 1 || true)
+			msg=${msg#"$stage: "}
+			[ -n "$msg" ] || msg=$(grep -F "$stage" "$stream_log" | tail -n 1 || true)
+			msg="$stage exited $code${msg:+: $msg}"
+		else
+			msg="the stages stopped before its window was written"
+		fi
+		IFS=$'\t' read -r from to <<<"${wins[i]}"
+		if [ "$i" -gt "$first" ]; then
+			# not the stream's first window: try it again at the head of a stream
+			exec {stream_logfd}<&-
+			[ "$quiet" -eq 1 ] || printf '%s: batch %s..%s: %s; running it again on its own\n' \
+				"$prog" "$from" "$to" "$msg" >&2
+			continue
+		fi
+		# the window failed at the head of its stream: it is the cause
+		show_stream_log
+		exec {stream_logfd}<&-
+		status=failed counts=(0 0 0 0 0)
+		if batch_record "$from" "$to"; then
+			batch_result "$from" "$to" >"$tmp/result"
+			read -r line <"$tmp/result" || true
+			# (its diagnostics are shown: account has no log of it to show)
+			stream_log=""
+			account "$line"
+			stream_log=$tmp/stream.log
+		else
+			run_lost=$((run_lost + 1))
+		fi
+		i=$((i + 1))
+		if [ "$halt" -eq 1 ]; then
+			halted=1
+			break
+		fi
+	done
+	stream_log=""
 }
 
 summary() {
@@ -659,7 +834,9 @@ run_batches() {
 	[ "$verbose" -eq 0 ] || printf '%s: job %s: %d batches, %d days to do\n' "$prog" "$job" \
 		"$batches_total" "$days_total" >&2
 
-	if [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ]; then
+	if [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ] && [ "$stream" -eq 1 ]; then
+		run_stream "$plan"
+	elif [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ]; then
 		# One batch at a time: its files have one name, made once and
 		# overwritten by each batch.  A new file costs ext4 an inode, and in
 		# a directory where many were just deleted (/tmp, after a test

@@ -127,7 +127,9 @@ paused_in_hook() {
 	pgs-sample --seed 7 --scale 0.1 --to 2021-11-07 -o sample >/dev/null
 	pgs-ingest -q --from 2021-10-18 --to 2021-11-07 sample/* >/dev/null
 	shim pgs-write 'sleep 1; exec "$real" "$@"'
-	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 >/dev/null 2>bf.log &
+	# from the sample file: one batch at a time, each in a process group of its own
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 --source sample/sample_2021-22.csv \
+		>/dev/null 2>bf.log &
 	bg=$!
 	for _ in $(seq 200); do
 		! pgrep -s "$bg" -f 'pgs-write --from 2021-10-18' >/dev/null || break
@@ -137,7 +139,7 @@ paused_in_hook() {
 	kill -9 -- "-$bg"
 	wait "$bg" || true
 	pgrep -s "$bg" -f 'pgs-write --from 2021-10-18' >/dev/null
-	run --separate-stderr pgs-backfill --from 2021-10-18 --to 2021-11-07
+	run --separate-stderr pgs-backfill --from 2021-10-18 --to 2021-11-07 --source sample/sample_2021-22.csv
 	assert_success
 	# (the orphan ends with its batch)
 	for _ in $(seq 200); do
@@ -150,6 +152,38 @@ paused_in_hook() {
 	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-18'")" -eq 2 ]
 	run pgs-checkpoint status --job backfill-2021-10-18-2021-11-07 --json
 	[ "$(jq -c '[.batches_done, .days_done, .rows_in, .inserted]' <<<"$output")" = "[3,21,$rows,$rows]" ]
+}
+
+@test "crash: kill -9 of pgs-backfill's process group: its window stream stops by itself at its next window; with the resume, every batch counts once" {
+	pgs-sample --seed 7 --scale 0.1 --to 2021-11-07 -o sample >/dev/null
+	pgs-ingest -q --from 2021-10-18 --to 2021-11-07 sample/* >/dev/null
+	slow_shim pgs-write 1
+	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 --batch-days 1 >/dev/null 2>bf.log &
+	bg=$!
+	for _ in $(seq 200); do
+		! pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null || break
+		sleep 0.05
+	done
+	# the coordinator's group only: the stream runs in a process group of its own
+	kill -9 -- "-$bg"
+	wait "$bg" || true
+	pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null
+	# with nobody reading its results, the orphan stream writes at most the
+	# window in flight and stops (no 21 windows written for nobody)
+	for _ in $(seq 200); do
+		running "$bg" || break
+		sleep 0.05
+	done
+	no_process_left "$bg"
+	bg=""
+	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary'")" -le 1 ]
+	rm -r "$BATS_TEST_TMPDIR/shim"
+	run --separate-stderr pgs-backfill --from 2021-10-18 --to 2021-11-07 --batch-days 1
+	assert_success
+	rows=$(count 'SELECT count(*) FROM player_game_summary')
+	[ "$(count "SELECT count(DISTINCT from_date) FROM pgs_windows WHERE tbl = 'player_game_summary'")" -eq 21 ]
+	run pgs-checkpoint status --job backfill-2021-10-18-2021-11-07 --json
+	[ "$(jq -c '[.batches_done, .days_done, .rows_in]' <<<"$output")" = "[21,21,$rows]" ]
 }
 
 @test "crash: pgs-write killed inside its commit (lock held): nothing of the window, and the next writer gets the lock" {
@@ -182,7 +216,7 @@ paused_in_hook() {
 	assert_line --regexp '^kill 1/3: [0-9]+ ms: '
 	assert_line --regexp '^same table: [0-9]+ lines$'
 	assert_line 'same ledger-coverage: 1 lines'
-	assert_line --regexp '^same job state: \{"batches_total":21,"batches_done":21,'
+	assert_line --regexp '^same job state: \{"batches_total":75,"batches_done":75,'
 	assert_line --regexp '^campaign: [1-3] kills, [0-9]+ runs \([0-9]+ resumes\), seed 7: PASS$'
 	[ ! -e "$BATS_TEST_TMPDIR/c" ]
 }

@@ -31,18 +31,10 @@ ingest_sample() {
 	assert_success
 }
 
-# A pgs-write that fails (exit 3) for the batch starting on $FAIL_FROM.
+# A pgs-write that fails (exit 3) for the batch starting on $FAIL_FROM (its
+# fault hook: in a window stream the windows before it are committed).
 failing_write() {
-	shim pgs-write '
-for a; do
-	if [ "${prev:-}" = --from ] && [ "$a" = "${FAIL_FROM:-}" ]; then
-		cat >/dev/null
-		echo "pgs-write: store: disk I/O error (simulated)" >&2
-		exit 3
-	fi
-	prev=$a
-done
-exec "$real" "$@"'
+	shim pgs-write 'PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 }
 
 # --- usage ------------------------------------------------------------------
@@ -123,10 +115,68 @@ Try 'pgs-backfill --help'."
 	run --separate-stderr pgs-backfill -v --from "$FROM" --to "$TO" --restart --batch-days 10
 	assert_success
 	assert_equal "$(head -n 1 <<<"$stderr")" "pgs-backfill: job $JOB: 3 batches, 21 days to do"
-	[ "$(grep -c '^pgs-extract: [0-9]* rows, 0 rejects$' <<<"$stderr")" -ge 3 ]
+	[ "$(grep -c '^pgs-extract: [0-9]* rows, 0 rejects$' <<<"$stderr")" -ge 1 ]
+	# each window's own commit, shown before its progress line (in a window
+	# stream perhaps also before an earlier window's: the stages run ahead)
+	n=$(grep -c '^' <<<"$stderr")
+	for w in 1:2021-10-18..2021-10-27 2:2021-10-28..2021-11-06 3:2021-11-07..2021-11-07; do
+		c=$(grep -n -m 1 "^pgs-write: window ${w#*:}: apply and commit" <<<"$stderr" | cut -d: -f1)
+		p=$(grep -n -m 1 "^pgs-backfill: ${w%%:*}/3 batches" <<<"$stderr" | cut -d: -f1)
+		[ "${c:-$n}" -lt "${p:-0}" ]
+	done
 }
 
-@test "pgs-backfill --jobs 1: every batch reuses one set of files (no new file a batch); failures are still named" {
+@test "pgs-backfill --jobs 1 on a store: one process a stage for the whole run; a failed batch is retried alone, named, and the stream goes on" {
+	ingest_sample
+	mkdir t
+	for tool in pgs-extract pgs-resolve pgs-transform pgs-checkpoint; do
+		shim "$tool" "echo \"$tool \$*\" >>\"$BATS_TEST_TMPDIR/calls\"; exec \"\$real\" \"\$@\""
+	done
+	shim pgs-write 'echo "pgs-write $*" >>"$BATS_TEST_TMPDIR/calls"
+(cd "$TMPDIR"/pgs-backfill.* && ls | tr "\n" " "; echo) >>"$BATS_TEST_TMPDIR/listing"
+PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --job whole
+	assert_success
+	[[ $stderr == *"21/21 batches  21/21 days"* ]]
+	# the registration pass, then one stream of the 21 windows; one recorder for them all
+	run grep -c '^pgs-extract .*--windows ' calls
+	assert_output 1
+	run grep -c '^pgs-extract ' calls
+	assert_output 2
+	run grep -c '^pgs-write ' calls
+	assert_output 1
+	run grep -c '^pgs-transform' calls
+	assert_output 1
+	run grep -c '^pgs-checkpoint done --job whole --stream$' calls
+	assert_output 1
+	run pgs-checkpoint status --job whole
+	assert_line --index 1 "batches: 21 total, 21 done, 0 failed, 0 pending"
+
+	# a window that fails mid-stream: the windows before it are done, it is
+	# tried again at the head of a stream of its own, recorded failed with its
+	# stage's message, and a third stream does the rest
+	: >calls
+	: >listing
+	FAIL_FROM=2021-10-25 TMPDIR=$BATS_TEST_TMPDIR/t run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --restart
+	assert_failure 3
+	[[ $stderr == *"pgs-backfill: batch 2021-10-25..2021-10-25: pgs-write exited 3: store: disk I/O error (simulated); running it again on its own"* ]]
+	[[ $stderr == *"  failed     2021-10-25..2021-10-25  pgs-write exited 3: store: disk I/O error (simulated)"* ]]
+	[[ $stderr == *"failed batches: 2021-10-25..2021-10-25"* ]]
+	[[ $stderr == *"21/21 batches  21/21 days"*"  1 failed"* ]]
+	run grep -c '^pgs-write ' calls
+	assert_output 3
+	run grep -c '^pgs-checkpoint fail --job backfill-2021-10-18-2021-11-07 --from 2021-10-25 --to 2021-10-25 ' calls
+	assert_output 1
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 21 total, 20 done, 1 failed, 0 pending"
+	# the run's temporary directory at each stream: a few files of its own, none a batch's
+	[ "$(wc -l <listing)" -eq 3 ]
+	[ "$(grep -c '2021-' listing)" -eq 0 ]
+	[ "$(grep -c ' stream.log ' listing)" -eq 3 ]
+	[ -z "$(ls -A t)" ]
+}
+
+@test "pgs-backfill --jobs 1 from files: every batch reuses one set of files (no new file a batch); failures are still named" {
 	ingest_sample
 	mkdir t
 	# what the run's temporary directory holds each time a batch is recorded
@@ -136,7 +186,8 @@ if [ "${1:-}" = done ] || [ "${1:-}" = fail ]; then
 fi
 exec "$real" "$@"'
 	failing_write
-	FAIL_FROM=2021-10-25 TMPDIR=$BATS_TEST_TMPDIR/t run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	FAIL_FROM=2021-10-25 TMPDIR=$BATS_TEST_TMPDIR/t run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 \
+		--source "$SAMPLE/sample_2021-22.csv"
 	assert_failure 3
 	[[ $stderr == *"failed batches: 2021-10-25..2021-10-25"* ]]
 	[[ $stderr == *"pgs-write: store: disk I/O error (simulated)"* ]]
@@ -393,11 +444,11 @@ exec "$real" "$@"'
 	done
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	# one registration pass over the whole range, then one call per batch
+	# one registration pass over the whole range, then one stream of the batches
 	run grep -c "^pgs-resolve .*--register --aliases $PGS_ROOT/pipelines/aliases.csv\$" args.log
-	assert_output 4
+	assert_output 2
 	run grep -c '^pgs-transform $' args.log
-	assert_output 3
+	assert_output 1
 
 	# given ones win, in sequential and in parallel runs alike
 	: >args.log
@@ -456,6 +507,8 @@ clean_dump() {
 
 @test "pgs-backfill: kill -9 of everything several times, resume: same table as an uninterrupted run" {
 	ingest_sample
+	# (a window a little slower: the kills land in the middle of the run)
+	slow_shim pgs-write 0.03
 	for _ in 1 2 3 4 5; do
 		start_backfill --from "$FROM" --to "$TO" --batch-days 1
 		ms=$((300 + RANDOM % 1200))
@@ -464,6 +517,7 @@ clean_dump() {
 		pkill -9 -s "$pid" || true
 		wait "$pid" || true
 	done
+	rm -r "$BATS_TEST_TMPDIR/shim"
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
 	assert_success
 	killed=$(dump_summary "$PGS_STORE")
@@ -506,10 +560,10 @@ clean_dump() {
 
 @test "pgs-backfill: SIGINT to a sequential run stops the batch in flight; a re-run completes" {
 	ingest_sample
-	shim pgs-write 'sleep 0.3; exec "$real" "$@"'
+	slow_shim pgs-write 0.3
 	start_backfill --from "$FROM" --to "$TO" --batch-days 1
 	wait_progress 2
-	kill -INT "$pid"
+	kill -INT "$pid" || { cat "$BATS_TEST_TMPDIR/bf.log"; false; }
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
@@ -524,7 +578,7 @@ clean_dump() {
 
 @test "pgs-backfill 2>&1 | head -n 1: the reader's exit stops the run quietly (141), nothing left running" {
 	ingest_sample
-	shim pgs-write 'sleep 0.2; exec "$real" "$@"'
+	slow_shim pgs-write 0.2
 	set +e
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 2>&1 | head -n 1 >first
 	st=("${PIPESTATUS[@]}")

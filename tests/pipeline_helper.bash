@@ -64,6 +64,19 @@ no_process_left() {
 	fail "processes left running: $left"
 }
 
+# slow_shim TOOL SECONDS: TOOL takes SECONDS longer a batch: at its start,
+# and in a window stream (pgs-backfill's --jobs 1 on a store source, one
+# process a stage for the run) also before each window marker it reads.
+# shellcheck disable=SC2016 # the shim's body is single-quoted on purpose
+slow_shim() {
+	shim "$1" "secs=$2"'
+sleep "$secs"
+[ $# -eq 0 ] || [ "$1" != --help ] || exec "$real" "$@"
+awk -v secs="$secs" '\''/^\{"pgs_window":/ { fflush(); system("sleep " secs) } { print }'\'' | "$real" "$@"
+st=("${PIPESTATUS[@]}")
+exit "${st[1]}"'
+}
+
 # wait_progress N [SECONDS]: until pgs-backfill's progress in bf.log (of
 # start_backfill) reported N batches, at most SECONDS (default 30).
 wait_progress() {
