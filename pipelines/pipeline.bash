@@ -500,7 +500,7 @@ remote_lost() {
 run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
 run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
 run_failed=() run_refused=()
-worker="" worker_kind="" batch_slot="" stream=0 stream_log=""
+worker="" worker_kind="" batch_slot="" stream=0 stream_log="" stream_mode="" stream_to="" stream_pid=""
 
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
@@ -523,10 +523,7 @@ account() {
 	esac
 
 	if [ -n "$stream_log" ]; then
-		# a window stream: what the stages have said since the last window
-		if [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; then
-			show_stream_log
-		fi
+		: # run_stream shows the stream's log as it comes
 	elif [ -s "$log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
 		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
 		cat "$log" >&2 || true
@@ -552,20 +549,28 @@ account() {
 
 # ---- window streams ----------------------------------------------------------------
 #
-# One batch at a time, a pipeline that defines stream_stages (stream=1)
-# runs all its batches through one process per stage: pgs-extract --windows
-# reads window after window, each stage passes a window marker on after the
-# window's rows, pgs-write --windows commits each window at its marker (one
-# transaction and ledger entry a window, as a batch of its own) and
-# pgs-checkpoint done --stream records it.  Starting the stages once
+# A pipeline that defines stream_stages (stream=1) runs its batches through
+# window streams, each stage started once for many batches: pgs-extract
+# --windows reads window after window, each stage passes a window marker on
+# after the window's rows, pgs-write --windows commits each window at its
+# marker (one transaction and ledger entry a window, as a batch of its own)
+# and pgs-checkpoint done --stream records it.  Starting the stages once
 # instead of once a batch is what makes one-day batches cheap.  When a
 # stage fails, the windows recorded so far stay done; the first window
 # without a record is tried again in a stream of its own, so a failure is
 # recorded against the batch that caused it, with its stage's message, as
 # a batch run alone would be; the stream then goes on after it.
+#
+# With --jobs 1 the coordinator runs one stream over the whole plan
+# (run_stream) and accounts for each batch as it is recorded; with --jobs N
+# GNU parallel runs stream_worker over contiguous chunks of the plan, N at
+# a time, and each worker prints batch_job's result line of each batch as
+# it is recorded, its diagnostics in $tmp/FROM.log, as batch_job does.
 
 # show_stream_log: the lines the stages wrote to the stream's log since the
-# last call, to stderr (a line still being written waits for the next call).
+# last call, to stderr, or with stream_to set to the file $tmp/$stream_to.log
+# (a line still being written waits for the next call).
+# shellcheck disable=SC2317 # also called through stream_worker
 show_stream_log() {
 	local l
 	while IFS= read -r -u "$stream_logfd" l; do
@@ -573,28 +578,35 @@ show_stream_log() {
 			l=$stream_partial$l
 			stream_partial=""
 		fi
-		printf '%s\n' "$l" >&2 || true
+		if [ -n "$stream_to" ]; then
+			printf '%s\n' "$l" >>"$tmp/$stream_to.log"
+		else
+			printf '%s\n' "$l" >&2 || true
+		fi
 	done
 	stream_partial+=$l
 }
 
-# stream_job WINDOWS: stream_stages over WINDOWS, every window recorded
-# (not in a dry run); the recorded statistics lines on standard output, the
-# stages' exit statuses and the recorder's in $tmp/stream.status.
-# shellcheck disable=SC2317 # called through in_group
+# stream_job SLOT: stream_stages over the windows of $tmp/SLOT.windows,
+# every window recorded (not in a dry run); the recorded statistics lines
+# on standard output, the stages' exit statuses and the recorder's in
+# $tmp/SLOT.status, their diagnostics in $tmp/SLOT.log.
+# shellcheck disable=SC2317 # called through run_stream
 stream_job() {
+	local slot=$1
 	local -a rec=(pgs-checkpoint "done" --job "$job" --stream) pst
 	[ "$dry_run" -eq 0 ] || rec=(cat)
 	{
 		local -a stage_names=() stage_status=()
-		stream_stages "$1" </dev/null || true
-		printf '%s\n' "${stage_names[*]}" "${stage_status[*]}" >"$tmp/stream.status"
-	} 2>>"$stream_log" | "${rec[@]}"
+		stream_stages "$tmp/$slot.windows" </dev/null || true
+		printf '%s\n' "${stage_names[*]}" "${stage_status[*]}" >"$tmp/$slot.status"
+	} 2>>"$tmp/$slot.log" | "${rec[@]}"
 	pst=("${PIPESTATUS[@]}")
-	printf '%s\n' "${pst[1]}" >>"$tmp/stream.status"
+	printf '%s\n' "${pst[1]}" >>"$tmp/$slot.status"
 }
 
 # stream_result LINE: batch_job's result line of a recorded statistics line.
+# shellcheck disable=SC2317 # also called through stream_worker
 stream_result() {
 	local from to
 	[[ $1 =~ \"from\":\"([0-9-]+)\" ]] && from=${BASH_REMATCH[1]}
@@ -611,47 +623,70 @@ stream_result() {
 	batch_result "$from" "$to"
 }
 
-# run_stream PLAN: every batch of PLAN through window streams (see above);
-# sets halted when --halt-on-error stopped it.
-run_stream() {
-	local -a wins=() snames=() sstatus=()
-	local i=0 first n line res rec_status stage msg status code k
-	local -a counts=()
+# stream_emit LINE: one batch's result line: accounted for by the
+# coordinator (stream_mode coord), or printed by a worker for it.
+# shellcheck disable=SC2317 # also called through stream_worker
+stream_emit() {
+	if [ "$stream_mode" = coord ]; then
+		account "$1"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
+# stream_run PLAN SLOT: every batch of PLAN through window streams, their
+# files $tmp/SLOT.*, each batch's result through stream_emit.  Returns 1
+# when --halt-on-error stopped it, 3 when the checkpoint could not record.
+# shellcheck disable=SC2317 # also called through stream_worker
+stream_run() {
+	local slot=$2 log=$tmp/$2.log
+	local -a wins=() snames=() sstatus=() counts=()
+	local i=0 first n line res rec_status stage msg status code k from to spid
 	mapfile -t wins <"$1"
 	n=${#wins[@]}
-	stream_log=$tmp/stream.log
-	mkfifo "$tmp/results"
+	mkfifo "$tmp/$slot.results"
 	while [ "$i" -lt "$n" ]; do
 		first=$i
-		printf '%s\n' "${wins[@]:i}" >"$tmp/windows"
-		: >"$stream_log"
-		: >"$tmp/stream.status"
-		exec {stream_logfd}<"$stream_log"
+		printf '%s\n' "${wins[@]:i}" >"$tmp/$slot.windows"
+		: >"$log"
+		: >"$tmp/$slot.status"
+		exec {stream_logfd}<"$log"
 		stream_partial=""
+		# a process group of its own: an interrupt stops all of it
 		set -m
-		stream_job "$tmp/windows" >"$tmp/results" </dev/null &
-		worker=$! worker_kind=group
+		stream_job "$slot" >"$tmp/$slot.results" </dev/null &
+		spid=$!
 		set +m
-		exec {res}<"$tmp/results"
+		[ "$stream_mode" = worker ] || worker=$spid worker_kind=group
+		stream_pid=$spid
+		exec {res}<"$tmp/$slot.results"
 		while IFS= read -r -u "$res" line; do
-			stream_result "$line" >"$tmp/result"
-			read -r line <"$tmp/result" || true
-			account "$line"
+			stream_result "$line" >"$tmp/$slot.result"
+			read -r line <"$tmp/$slot.result" || true
+			[ "$stream_mode" = coord ] || stream_to=${wins[i]%%$'\t'*}
+			if [ "$quiet" -eq 0 ] || [[ $line != done* ]]; then
+				show_stream_log
+			fi
+			stream_to=""
+			stream_emit "$line"
 			i=$((i + 1))
 			if [ "$halt" -eq 1 ] && [[ $line != done* ]]; then
-				kill -TERM -- "-$worker" 2>/dev/null || true
-				halted=1
-				break
+				kill -TERM -- "-$spid" 2>/dev/null || true
+				exec {res}<&-
+				wait "$spid" 2>/dev/null || true
+				exec {stream_logfd}<&-
+				return 1
 			fi
 		done
 		exec {res}<&-
-		wait "$worker" 2>/dev/null || true
-		worker=""
-		{ IFS=' ' read -r -a snames; IFS=' ' read -r -a sstatus; read -r rec_status; } <"$tmp/stream.status" || true
-		if [ "$halted" -eq 1 ] || [ "$i" -ge "$n" ]; then
+		wait "$spid" 2>/dev/null || true
+		[ "$stream_mode" = worker ] || worker=""
+		stream_pid=""
+		{ IFS=' ' read -r -a snames; IFS=' ' read -r -a sstatus; read -r rec_status; } <"$tmp/$slot.status" || true
+		if [ "$i" -ge "$n" ]; then
 			# every window recorded: a stage that says it rejected rows is
 			# heard even when no window's statistics named them
-			[[ " ${sstatus[*]} " != *" 1 "* ]] || run_rejected=$((run_rejected + 1))
+			[[ " ${sstatus[*]} " != *" 1 "* ]] || stream_rejected=1
 			[ "$quiet" -eq 1 ] || show_stream_log
 			exec {stream_logfd}<&-
 			break
@@ -670,14 +705,13 @@ run_stream() {
 			exec {stream_logfd}<&-
 			printf '%s: cannot record batches in job '\''%s'\'' (pgs-checkpoint exited %s)\n' \
 				"$prog" "$job" "$rec_status" >&2
-			run_lost=$((run_lost + 1))
-			break
+			return 3
 		fi
 		msg=""
 		if [ -n "$stage" ]; then
-			msg=$(grep "^$stage: " "$stream_log" | tail -n 1 || true)
+			msg=$(grep "^$stage: " "$log" | tail -n 1 || true)
 			msg=${msg#"$stage: "}
-			[ -n "$msg" ] || msg=$(grep -F "$stage" "$stream_log" | tail -n 1 || true)
+			[ -n "$msg" ] || msg=$(grep -F "$stage" "$log" | tail -n 1 || true)
 			msg="$stage exited $code${msg:+: $msg}"
 		else
 			msg="the stages stopped before its window was written"
@@ -691,26 +725,90 @@ run_stream() {
 			continue
 		fi
 		# the window failed at the head of its stream: it is the cause
+		[ "$stream_mode" = coord ] || stream_to=$from
 		show_stream_log
+		stream_to=""
 		exec {stream_logfd}<&-
 		status=failed counts=(0 0 0 0 0)
-		if batch_record "$from" "$to"; then
-			batch_result "$from" "$to" >"$tmp/result"
-			read -r line <"$tmp/result" || true
-			# (its diagnostics are shown: account has no log of it to show)
-			stream_log=""
-			account "$line"
-			stream_log=$tmp/stream.log
-		else
-			run_lost=$((run_lost + 1))
-		fi
+		batch_record "$from" "$to" || return 3
+		batch_result "$from" "$to" >"$tmp/$slot.result"
+		read -r line <"$tmp/$slot.result" || true
+		stream_emit "$line"
 		i=$((i + 1))
-		if [ "$halt" -eq 1 ]; then
-			halted=1
-			break
+		[ "$halt" -eq 0 ] || return 1
+	done
+	return 0
+}
+
+# run_stream PLAN: --jobs 1: every batch of PLAN in window streams run by
+# the coordinator itself, accounted for as each is recorded.
+run_stream() {
+	local st=0
+	stream_mode=coord stream_rejected=0
+	# (account has no log of a batch to show: the stream's is shown as it comes)
+	stream_log=1
+	stream_run "$1" stream || st=$?
+	stream_log=""
+	[ "$stream_rejected" -eq 0 ] || run_rejected=$((run_rejected + 1))
+	case $st in
+	1) halted=1 ;;
+	3) run_lost=$((run_lost + 1)) ;;
+	esac
+}
+
+# stream_worker CHUNK: --jobs N: a worker of GNU parallel over the batches
+# of $tmp/CHUNK.plan, printing their result lines; 1 when a batch did not
+# succeed with --halt-on-error (GNU parallel's --halt counts it), 3 when the
+# checkpoint could not record.
+# shellcheck disable=SC2317 # called through GNU parallel
+stream_worker() {
+	local st=0
+	stream_mode=worker stream_rejected=0 stream_to="" stream_pid=""
+	trap '[ -z "$stream_pid" ] || kill -TERM -- "-$stream_pid" 2>/dev/null; exit 143' TERM
+	trap '[ -z "$stream_pid" ] || kill -TERM -- "-$stream_pid" 2>/dev/null; exit 130' INT
+	stream_run "$tmp/$1.plan" "$1" || st=$?
+	# a stage's "rows were rejected" that no window's statistics named
+	[ "$stream_rejected" -eq 0 ] || printf 'rejected\n'
+	exit "$st"
+}
+
+# run_stream_parallel PLAN: --jobs N over window streams: PLAN cut into
+# contiguous chunks, four a job (so that a chunk of busy days does not
+# keep one worker going long after the others), GNU parallel running N
+# workers at a time; returns GNU parallel's status.
+run_stream_parallel() {
+	local plan=$1 results line n per k=0 c=0 st=0
+	local -a halt_opt=()
+	[ "$halt" -eq 0 ] || halt_opt=(--halt "soon,fail=1")
+	n=$(wc -l <"$plan")
+	per=$(((n + 4 * jobs - 1) / (4 * jobs)))
+	: >"$tmp/chunks"
+	while IFS= read -r line; do
+		if [ $((k % per)) -eq 0 ]; then
+			c=$((c + 1))
+			printf 's%d\n' "$c" >>"$tmp/chunks"
+			: >"$tmp/s$c.plan"
+		fi
+		printf '%s\n' "$line" >>"$tmp/s$c.plan"
+		k=$((k + 1))
+	done <"$plan"
+	export -f stream_worker stream_run stream_job stream_result stream_emit show_stream_log stream_stages \
+		batch_record batch_result day_number parse_stats die
+	export prog tmp job dry_run verbose quiet halt
+	exec {results}< <(PARALLEL_SHELL=bash exec parallel --will-cite -j "$jobs" --line-buffer \
+		--termseq TERM,500,TERM,500,KILL,25 "${halt_opt[@]}" 'set -euo pipefail; stream_worker {}' :::: "$tmp/chunks")
+	worker=$! worker_kind=parallel
+	while IFS= read -r -u "$results" line; do
+		if [ "$line" = rejected ]; then
+			run_rejected=$((run_rejected + 1))
+		else
+			account "$line"
 		fi
 	done
-	stream_log=""
+	exec {results}<&-
+	wait "$worker" || st=$?
+	worker=""
+	return "$st"
 }
 
 summary() {
@@ -836,6 +934,11 @@ run_batches() {
 
 	if [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ] && [ "$stream" -eq 1 ]; then
 		run_stream "$plan"
+	elif [ "${#remote_opts[@]}" -eq 0 ] && [ "$stream" -eq 1 ]; then
+		run_stream_parallel "$plan" || workers_status=$?
+		if [ "$halt" -eq 1 ] && [ "$workers_status" -ne 0 ]; then
+			halted=1
+		fi
 	elif [ "$jobs" -eq 1 ] && [ "${#remote_opts[@]}" -eq 0 ]; then
 		# One batch at a time: its files have one name, made once and
 		# overwritten by each batch.  A new file costs ext4 an inode, and in

@@ -176,6 +176,24 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	[ -z "$(ls -A t)" ]
 }
 
+@test "pgs-backfill --jobs 2 on a store: window streams over chunks of the plan, the table of --jobs 1" {
+	ingest_sample
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --job one
+	assert_success
+	one=$(dump_summary "$PGS_STORE")
+	shim pgs-write 'echo "pgs-write $*" >>"$BATS_TEST_TMPDIR/calls"; exec "$real" "$@"'
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 2 --restart --job two
+	assert_success
+	[[ $stderr == *"21/21 batches  21/21 days"* ]]
+	# about four chunks a job: 21 batches in chunks of 3 (ceil(21 / 8)), 7 streams
+	run grep -c '^pgs-write --windows ' calls
+	assert_output 7
+	[ "$(grep -c ' --from ' calls)" -eq 0 ]
+	[ "$(dump_summary "$PGS_STORE")" = "$one" ]
+	run pgs-checkpoint status --job two
+	assert_line --index 1 "batches: 21 total, 21 done, 0 failed, 0 pending"
+}
+
 @test "pgs-backfill --jobs 1 from files: every batch reuses one set of files (no new file a batch); failures are still named" {
 	ingest_sample
 	mkdir t
