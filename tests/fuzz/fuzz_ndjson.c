@@ -1,5 +1,6 @@
 /* fuzz_ndjson — the NDJSON row reader every filter stage uses (pgs_rows, lib/ndjson.c): gzip
- * detection and inflation, long lines, end markers and their row counts. */
+ * detection and inflation, long lines, end markers and their row counts, and window markers
+ * (an input whose first byte is odd is read as a window stream). */
 #include "fuzz.h"
 #include "ndjson.h"
 
@@ -14,7 +15,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_setup();
 	r = pgs_rows_open(&name, 1);
-	while ((got = pgs_rows_next(r, &row)) == PGS_ROWS_ROW) {
+	if (size > 0 && (data[0] & 1))
+		pgs_rows_windows(r);
+	while ((got = pgs_rows_next(r, &row)) > 0) {
+		if (got == PGS_ROWS_WINDOW) {
+			FUZZ_ASSERT(size > 0 && (data[0] & 1));
+			FUZZ_ASSERT(json_is_string(json_object_get(row, "from")) &&
+			    json_is_string(json_object_get(row, "to")) &&
+			    json_is_integer(json_object_get(row, "rows")));
+			json_decref(row);
+			continue;
+		}
 		FUZZ_ASSERT(json_is_object(row) && pgs_rows_text(r) != NULL);
 		json_decref(row);
 		n++;
