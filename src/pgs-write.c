@@ -306,7 +306,7 @@ main(int argc, char **argv)
 	pgs_rows *rows = NULL;
 	json_t *row;
 	char *run_id = NULL;
-	long long t_open;
+	long long t0 = pgs_mono_ms(), t_open;
 	long upstream = -1;
 	size_t k = 0;
 	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, ncommitted = 0, worst = PGS_EXIT_OK, usage;
@@ -315,7 +315,6 @@ main(int argc, char **argv)
 	pgs_store_hide_secrets(argc, argv);
 	if ((r = parse_args(argc, argv, &o)) >= 0)
 		return r;
-	v.t0 = pgs_mono_ms();
 	argi = optind;
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		return PGS_EXIT_FAIL;
@@ -338,6 +337,8 @@ main(int argc, char **argv)
 	if ((o.windows_file ? o.nwindows > 0 && win_begin(&v, st, &wo, o.windows[0][0], o.windows[0][1])
 	    : win_begin(&v, st, &wo, o.from, o.to)) < 0)
 		goto out;
+	if (!o.windows_file)
+		v.t0 = t0;   /* one window: its ms count the store's opening too, as they always did */
 	while ((r = pgs_rows_next(rows, &row)) > 0) {
 		if (r == PGS_ROWS_WINDOW) {
 			/* --windows: this window is complete; commit it and start the next */
