@@ -224,6 +224,18 @@ parse_stats() {
 
 # ---- one batch ----------------------------------------------------------------
 
+# stage_message STAGE CODE LOG: REPLY = "STAGE exited CODE: " and the stage's
+# own last diagnostic in the file LOG, else the shell's word about it (not
+# found, killed).
+# shellcheck disable=SC2317 # also called through batch_job, remote_batch, stream_worker
+stage_message() {
+	local m
+	m=$(grep "^$1: " "$3" | tail -n 1 || true)
+	m=${m#"$1: "}
+	[ -n "$m" ] || m=$(grep -F "$1" "$3" | tail -n 1 || true)
+	REPLY="$1 exited $2${m:+: $m}"
+}
+
 # batch_job FROM TO: run one batch, record it in the job's checkpoint, and
 # print one result line on standard output:
 #   STATUS FROM TO DAYS ROWS_IN INSERTED UPDATED UNCHANGED DELETED CODE MESSAGE
@@ -282,11 +294,8 @@ batch_run() {
 		esac
 	else
 		status=failed
-		# its own last diagnostic, else the shell's word about it (not found, killed)
-		msg=$(grep "^$stage: " "$base.log" | tail -n 1 || true)
-		msg=${msg#"$stage: "}
-		[ -n "$msg" ] || msg=$(grep -F "$stage" "$base.log" | tail -n 1 || true)
-		msg="$stage exited $code${msg:+: $msg}"
+		stage_message "$stage" "$code" "$base.log"
+		msg=$REPLY
 	fi
 	[ "$status" = "done" ] || counts=(0 0 0 0 0)
 }
@@ -500,7 +509,7 @@ remote_lost() {
 run_batches_n=0 run_days=0 run_rows=0 run_ins=0 run_upd=0 run_unch=0 run_del=0
 run_rejected=0 run_lost=0 batches_total=0 days_total=0 stale_windows=0
 run_failed=() run_refused=()
-worker="" worker_kind="" batch_slot="" stream=0 stream_log="" stream_mode="" stream_to="" stream_pid=""
+worker="" worker_kind="" batch_slot="" stream=0 logs_shown=0 stream_mode="" stream_to="" stream_pid=""
 
 # account LINE: add one result line of batch_job to the totals, show the
 # batch's stage diagnostics, then the progress line.
@@ -522,7 +531,7 @@ account() {
 	refused) run_refused+=("$from..$to  $msg") ;;
 	esac
 
-	if [ -n "$stream_log" ]; then
+	if [ "$logs_shown" -eq 1 ]; then
 		: # run_stream shows the stream's log as it comes
 	elif [ -s "$log" ] && { [ "$quiet" -eq 0 ] || [ "$status" != "done" ]; }; then
 		[ ! -t 2 ] || [ "$quiet" -eq 1 ] || printf '\n' >&2 || true
@@ -707,14 +716,10 @@ stream_run() {
 				"$prog" "$job" "$rec_status" >&2
 			return 3
 		fi
-		msg=""
+		msg="the stages stopped before its window was written"
 		if [ -n "$stage" ]; then
-			msg=$(grep "^$stage: " "$log" | tail -n 1 || true)
-			msg=${msg#"$stage: "}
-			[ -n "$msg" ] || msg=$(grep -F "$stage" "$log" | tail -n 1 || true)
-			msg="$stage exited $code${msg:+: $msg}"
-		else
-			msg="the stages stopped before its window was written"
+			stage_message "$stage" "$code" "$log"
+			msg=$REPLY
 		fi
 		IFS=$'\t' read -r from to <<<"${wins[i]}"
 		if [ "$i" -gt "$first" ]; then
@@ -746,9 +751,9 @@ run_stream() {
 	local st=0
 	stream_mode=coord stream_rejected=0
 	# (account has no log of a batch to show: the stream's is shown as it comes)
-	stream_log=1
+	logs_shown=1
 	stream_run "$1" stream || st=$?
-	stream_log=""
+	logs_shown=0
 	[ "$stream_rejected" -eq 0 ] || run_rejected=$((run_rejected + 1))
 	case $st in
 	1) halted=1 ;;
@@ -793,7 +798,7 @@ run_stream_parallel() {
 		k=$((k + 1))
 	done <"$plan"
 	export -f stream_worker stream_run stream_job stream_result stream_emit show_stream_log stream_stages \
-		batch_record batch_result day_number parse_stats die
+		batch_record batch_result day_number parse_stats die stage_message
 	export prog tmp job dry_run verbose quiet halt
 	exec {results}< <(PARALLEL_SHELL=bash exec parallel --will-cite -j "$jobs" --line-buffer \
 		--termseq TERM,500,TERM,500,KILL,25 "${halt_opt[@]}" 'set -euo pipefail; stream_worker {}' :::: "$tmp/chunks")
@@ -894,11 +899,11 @@ run_remote() {
 	local plan=$1 results v st=0
 	local -a env_opts=() env_set=() try_opts=(--retries 3)
 	[ "$halt" -eq 0 ] || try_opts=(--halt "soon,fail=1")
-	export -f remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die
+	export -f remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die stage_message
 	export prog dry_run verbose halt remote_path pgs_version
 	# the remote wrapper runs the job with $SHELL: bash, found on the host's PATH
 	# (NAME=VALUE in remote_env: that value for the hosts, not the coordinator's)
-	for v in remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die \
+	for v in remote_batch remote_check batch_run batch_result batch_stages day_number parse_stats die stage_message \
 		prog dry_run verbose halt remote_path pgs_version PGS_RUN_ID PGS_RUN_STARTED SHELL "${remote_env[@]}"; do
 		[[ $v != *=* ]] || env_set+=("$v")
 		env_opts+=(--env "${v%%=*}")
@@ -957,7 +962,7 @@ run_batches() {
 		done <"$plan"
 	elif [ "${#remote_opts[@]}" -eq 0 ]; then
 		[ "$halt" -eq 0 ] || halt_opt=(--halt "soon,fail=1")
-		export -f batch_job batch_run batch_record batch_result batch_stages day_number parse_stats die
+		export -f batch_job batch_run batch_record batch_result batch_stages day_number parse_stats die stage_message
 		export prog tmp job dry_run verbose
 		# GNU parallel runs each job in its own process group and stops
 		# them with --termseq when it is interrupted.
