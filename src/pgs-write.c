@@ -387,10 +387,8 @@ main(int argc, char **argv)
 		ex = worst;
 		goto out;
 	}
-	if ((ex = win_commit(&v, &o, -1, &committed)) == PGS_EXIT_FAIL)
-		goto out;
-	if (ex == PGS_EXIT_OK && pgs_reject_count() > 0)
-		ex = PGS_EXIT_REJECTS;
+	/* (its exit status: the window's, rejects included) */
+	ex = win_commit(&v, &o, -1, &committed);
 out:
 	pgs_window_abort(v.w);
 	if (v.h) {
