@@ -7,28 +7,45 @@
  * once as a load job (multipart NDJSON, explicit schema) into a staging
  * table of its own that expires by itself; one query inspects the window
  * against it (counts, the fence, the ledger's version); one multi-statement
- * transaction checks that the ledger did not move since, MERGEs the staged
- * rows into exactly the window's dates (unchanged rows are not rewritten,
- * rows that left the window are deleted by WHEN NOT MATCHED BY SOURCE) and
- * inserts the ledger rows, then COMMITs.  tabledata.insertAll is never used:
+ * transaction checks that the ledger did not move since, bumps the table's
+ * row in pgs_table_versions, deletes the window's rows that changed or left
+ * it, inserts the new and changed ones and the ledger rows, then COMMITs.
+ * Every read of the table names the window's dates, so BigQuery prunes it
+ * to the monthly partitions they touch (a MERGE with WHEN NOT MATCHED BY
+ * SOURCE would read the whole table).  tabledata.insertAll is never used:
  * streamed rows cannot be touched by DML for ~30 minutes, which is how the
  * old backfill lost rows.
  *
- * Concurrency: BigQuery serializes mutating transactions on a table by
- * aborting the loser ("Could not serialize access … due to concurrent
- * update"), and the apply's first statement aborts when an overlapping
- * window was committed since the inspection.  Either way nothing is
- * written and window.c inspects again (backing off from 1 s, doubling).
+ * Concurrency: BigQuery's transactions conflict only when they update or
+ * delete rows of the same table; appends never do.  Two writers of an
+ * overlapping window that holds no rows yet would both only insert, both
+ * pass the ledger check on their snapshots, and both commit.  So every
+ * commit updates its table's row in pgs_table_versions: two overlapping
+ * commits always mutate the same table, and the second fails at COMMIT
+ * ("Could not serialize access … due to concurrent update").  The loser,
+ * like a writer whose ledger check saw an overlapping window committed
+ * since its inspection, writes nothing; window.c inspects again (backing
+ * off from 1 s, doubling), where the fence judges it.
  *
- * Idempotence: jobs.insert carries a client-chosen jobId (a retried POST
- * that already reached the server answers 409 and that job is polled,
- * never run twice); jobs.query carries a requestId.  Every call carries
- * the location.  HTTP 429/5xx and the API's backendError,
- * rateLimitExceeded and internalError are retried with backoff.
+ * Idempotence and retries, as BigQuery's error documentation prescribes:
+ * jobs.insert carries a client-chosen jobId (a retried POST that already
+ * reached the server answers 409 and that job is polled, never run twice);
+ * jobs.query carries a requestId, so an HTTP-level retry (429, 5xx,
+ * backendError, rateLimitExceeded, internalError: lib/http.c and bq_call)
+ * never runs a statement twice.  A job that was created and then failed
+ * (jobBackendError, jobInternalError, jobRateLimitExceeded; a DONE job's
+ * backendError), or was refused because the table's DML queue is full
+ * (resourcesExceeded, "Too many DML statements outstanding"), is run again
+ * as a new job, with a new id, after a backoff from 1 s doubling to 32 s:
+ * the same id would only answer the same failed job.  quotaExceeded is not
+ * retried: the error names the quota.
  *
- * Values travel as named query parameters.  The only names pasted into
- * SQL are compiled in, or the project and dataset, checked against
- * BigQuery's rules for them when the URI is parsed.
+ * Values travel as named query parameters.  Every identifier in the SQL is
+ * quoted with backticks (the ledger has a column named `rows`, a reserved
+ * word in GoogleSQL); the only names pasted into SQL are compiled in, or
+ * the project and dataset, checked against BigQuery's rules for them when
+ * the URI is parsed.  A table that exists already is checked against the
+ * columns pgs writes before the first write to it.
  */
 #include "store.h"
 
@@ -38,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
@@ -55,6 +73,9 @@
 #define PAGE_ROWS "10000"
 #define MAX_API_RETRIES 5
 #define MAX_RACE_RETRIES 8
+#define MAX_JOB_RETRIES 8             /* a failed job run again as a new job */
+#define MAX_JOB_BACKOFF_MS 32000      /* BigQuery's SLA: from 1 s, doubling, up to 32 s */
+#define VERSIONS "pgs_table_versions" /* one row per table: bumped by every window commit */
 
 struct bq_store {
 	pgs_store base;
@@ -64,6 +85,9 @@ struct bq_store {
 	pgs_gauth *auth;
 	pgs_buf name[4];              /* scratch for table names */
 	int staging;
+	long present;                 /* all_tables[k] exists (bit k), after open */
+	long checked;                 /* all_tables[k] was made or checked by this handle */
+	char last[512];               /* the last failed call's reason and message */
 };
 
 struct bq_stage {
@@ -74,10 +98,13 @@ struct bq_stage {
 	char table[64];               /* the staging table */
 	int created, loaded;
 	long long ledger_n;           /* overlapping ledger entries at inspection */
+	long long versions;           /* the table's rows in pgs_table_versions at inspection */
 	pgs_buf line;
 };
 
-enum { BQ_OK = 0, BQ_FAIL = -1, BQ_CONFLICT = 1, BQ_NOTFOUND = 2, BQ_RACE = 3 };
+/* BQ_AGAIN: the job was created and failed, or refused, for a reason that
+ * passes: run it again as a new job (a new jobId or requestId). */
+enum { BQ_OK = 0, BQ_FAIL = -1, BQ_CONFLICT = 1, BQ_NOTFOUND = 2, BQ_RACE = 3, BQ_AGAIN = 4 };
 
 /* ---- small helpers ---- */
 
@@ -121,7 +148,7 @@ esc(const char *s)
 	return r;
 }
 
-/* base + path (printf-style), with the location added to the query. */
+/* base + path (printf-style). */
 static char *
 url(struct bq_store *b, const char *base, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -129,21 +156,43 @@ static char *
 url(struct bq_store *b, const char *base, const char *fmt, ...)
 {
 	pgs_buf u = { 0 };
-	char *tail = NULL, *loc;
+	char *tail = NULL;
 	va_list ap;
 
+	(void)b;
 	va_start(ap, fmt);
 	if (vasprintf(&tail, fmt, ap) < 0)
 		tail = NULL;
 	va_end(ap);
 	pgs_buf_addf(&u, "%s%s", base, tail ? tail : "");
 	free(tail);
-	if (b->location) {
-		loc = esc(b->location);
-		pgs_buf_addf(&u, "%slocation=%s", strchr(u.s, '?') ? "&" : "?", loc);
-		free(loc);
-	}
 	return u.s;
+}
+
+/* A job's URL: API + "/projects/P/<what>/JOB" + query, with location= —
+ * the calls on a job (jobs.get, getQueryResults) take it as a parameter
+ * and find a job outside the US only with it; the others take it in the
+ * body or not at all. */
+static char *
+job_url(struct bq_store *b, const char *what, const char *job, const char *query)
+{
+	char *loc = b->location ? esc(b->location) : NULL, *u;
+
+	u = pgs_xasprintf("%s/projects/%s/%s/%s%s%s%s%s", b->api, b->project, what, job,
+	    query && *query ? "?" : "", query ? query : "", loc ? (query && *query ? "&location=" :
+	    "?location=") : "", loc ? loc : "");
+	free(loc);
+	return u;
+}
+
+/* ---- identifiers ---- */
+
+/* `name`, or alias.`name`, appended to q.  Every identifier pgs sends is
+ * quoted: a column may be a reserved word (`rows`). */
+static void
+qid(pgs_buf *q, const char *alias, const char *name)
+{
+	pgs_buf_addf(q, "%s%s`%s`", alias ? alias : "", alias ? "." : "", name);
 }
 
 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ" from µs since the epoch. */
@@ -172,12 +221,30 @@ api_error(json_t *doc, const char **reason, const char **message)
 	*message = json_string_value(json_object_get(e, "message"));
 }
 
+/* quotaExceeded is not retried: the quota refills on its own schedule (a
+ * day, for most), and BigQuery's message names it. */
+#define QUOTA_HINT "a BigQuery quota is used up (not retried: wait until it refills, or raise it): "
+
+/* An API call that failed for a reason that passes: the same request again. */
 static int
 transient(const char *reason)
 {
 	return reason && (strcmp(reason, "backendError") == 0 ||
-	    strcmp(reason, "rateLimitExceeded") == 0 || strcmp(reason, "internalError") == 0 ||
-	    strcmp(reason, "jobRateLimitExceeded") == 0);
+	    strcmp(reason, "rateLimitExceeded") == 0 || strcmp(reason, "internalError") == 0);
+}
+
+/*
+ * A job that was created and failed for a reason that passes (BigQuery's
+ * error table: "retry the job with a new jobId or requestId"), or that was
+ * refused because its table's DML queue is full: a new job, after a while.
+ */
+static int
+job_again(const char *reason, const char *message)
+{
+	return reason && (strcmp(reason, "jobBackendError") == 0 ||
+	    strcmp(reason, "jobInternalError") == 0 || strcmp(reason, "jobRateLimitExceeded") == 0 ||
+	    (strcmp(reason, "resourcesExceeded") == 0 && message &&
+	    strstr(message, "Too many DML statements outstanding")));
 }
 
 /* Lost a race with a concurrent transaction, or pgs's own version check did. */
@@ -193,8 +260,10 @@ race(const char *message)
  * A 401 refreshes the token once; 429/5xx are retried by lib/http, the
  * API's transient errors here.  BQ_OK with *resp (a new reference, may be
  * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
- * conflict), or BQ_FAIL after reporting; with errmsg, a failure is not
- * reported but its message copied there (errmsg_cap bytes).
+ * conflict), BQ_AGAIN (see job_again), or BQ_FAIL after reporting; with
+ * errmsg, a failure is not reported but its message copied there
+ * (errmsg_cap bytes).  Every failure's reason and message are kept in
+ * b->last.
  */
 static int
 bq_call(struct bq_store *b, const char *method, const char *u, const char *body, size_t bodylen,
@@ -206,7 +275,7 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 	char *shown = pgs_http_redact(u);
 	json_t *doc = NULL;
 	long status = 0;
-	int refreshed = 0, rc = BQ_FAIL;
+	int refreshed = 0, quota, rc = BQ_FAIL;
 
 	*resp = NULL;
 	for (int attempt = 0;; attempt++) {
@@ -241,8 +310,14 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 			rc = BQ_NOTFOUND;
 			goto out;
 		}
+		snprintf(b->last, sizeof(b->last), "%s%s%s", reason ? reason : "", reason ? ": " : "",
+		    message ? message : "no message");
 		if (race(message)) {
 			rc = BQ_RACE;
+			goto out;
+		}
+		if (job_again(reason, message)) {
+			rc = BQ_AGAIN;
 			goto out;
 		}
 		if ((transient(reason) || status == 429 || status >= 500) && attempt < MAX_API_RETRIES) {
@@ -252,8 +327,12 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 		}
 		break;
 	}
+	quota = reason && strcmp(reason, "quotaExceeded") == 0;
 	if (errmsg)
-		snprintf(errmsg, errmsg_cap, "%s", message ? message : "no message");
+		snprintf(errmsg, errmsg_cap, "%s%s", quota ? QUOTA_HINT : "",
+		    message ? message : "no message");
+	else if (quota)
+		pgs_err("store '%s': %s%s", b->base.uri, QUOTA_HINT, message ? message : "no message");
 	else
 		pgs_err("store '%s': %s %s: HTTP %ld%s%s: %s", b->base.uri, method, shown, status,
 		    reason ? " " : "", reason ? reason : "", message ? message : "no message");
@@ -332,32 +411,39 @@ cell_int(json_t *f, size_t i)
 	return s ? atoll(s) : 0;
 }
 
+/* How long before the n-th (from 0) run of a failed job again: 1 s, doubling, up to 32 s. */
+static long
+job_backoff(int n)
+{
+	long ms = 1000L << (n < 6 ? n : 6);
+
+	return ms > MAX_JOB_BACKOFF_MS ? MAX_JOB_BACKOFF_MS : ms;
+}
+
 /*
- * Run sql (GoogleSQL, named parameters ps — stolen) as one job and hand
- * every result row to fn, page by page: memory holds one page.  BQ_OK,
- * BQ_RACE (lost to a concurrent transaction; nothing done), or BQ_FAIL
- * (reported; or fn returned -1).  With errmsg, a failed query is not
- * reported but its message copied there.
+ * One run of sql as one job (a new requestId), its rows handed to fn page
+ * by page.  *delivered counts the rows handed over.  BQ_OK, BQ_RACE,
+ * BQ_AGAIN, or BQ_FAIL (reported unless errmsg; or fn returned -1).
  */
 static int
-bq_query(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, char *errmsg,
-    size_t cap)
+query_once(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, char *errmsg,
+    size_t cap, long *delivered)
 {
 	json_t *req, *resp = NULL, *rows;
 	char request_id[40], *u = NULL, *job = NULL, *tok = NULL;
 	int rc;
 
 	random_hex(request_id, 16);
-	req = json_pack("{s:s, s:b, s:s, s:o, s:s, s:i, s:i}", "query", sql, "useLegacySql", 0,
-	    "parameterMode", "NAMED", "queryParameters", ps ? ps : json_array(), "requestId",
-	    request_id, "maxResults", atoi(PAGE_ROWS), "timeoutMs", 10000);
+	req = json_pack("{s:s, s:b, s:s, s:O, s:s, s:i, s:i}", "query", sql, "useLegacySql", 0,
+	    "parameterMode", "NAMED", "queryParameters", ps, "requestId", request_id,
+	    "maxResults", atoi(PAGE_ROWS), "timeoutMs", 10000);
 	if (b->location)
 		json_object_set_new(req, "location", json_string(b->location));
 	u = url(b, b->api, "/projects/%s/queries", b->project);
 	rc = bq_json(b, "POST", u, req, &resp, errmsg, cap);
 	json_decref(req);
 	free(u);
-	if (rc == BQ_RACE || rc == BQ_FAIL)
+	if (rc == BQ_RACE || rc == BQ_FAIL || rc == BQ_AGAIN)
 		return rc;
 	if (rc != BQ_OK) {
 		if (errmsg)
@@ -373,7 +459,7 @@ bq_query(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, 
 		 * in a 200 answer may be warnings */
 		if (json_is_true(json_object_get(resp, "jobComplete"))) {
 			rows = json_object_get(resp, "rows");
-			for (size_t i = 0; fn && i < json_array_size(rows); i++)
+			for (size_t i = 0; fn && i < json_array_size(rows); i++, (*delivered)++)
 				if (fn(json_object_get(json_array_get(rows, i), "f"), arg) < 0) {
 					rc = BQ_FAIL;
 					goto out;
@@ -392,8 +478,13 @@ bq_query(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, 
 		}
 		json_decref(resp);
 		resp = NULL;
-		u = url(b, b->api, "/projects/%s/queries/%s?maxResults=" PAGE_ROWS "&timeoutMs=10000%s%s",
-		    b->project, job, tok ? "&pageToken=" : "", tok ? tok : "");
+		{
+			char *qs = pgs_xasprintf("maxResults=" PAGE_ROWS "&timeoutMs=10000%s%s",
+			    tok ? "&pageToken=" : "", tok ? tok : "");
+
+			u = job_url(b, "queries", job, qs);
+			free(qs);
+		}
 		rc = bq_json(b, "GET", u, NULL, &resp, errmsg, cap);
 		free(u);
 		if (rc != BQ_OK)
@@ -403,6 +494,45 @@ out:
 	free(tok);
 	free(job);
 	json_decref(resp);
+	return rc;
+}
+
+/*
+ * Run sql (GoogleSQL, named parameters ps — stolen) as one job and hand
+ * every result row to fn, page by page: memory holds one page.  A job that
+ * failed for a reason that passes (BQ_AGAIN) runs again as a new job,
+ * backing off, as long as none of its rows were handed over.  BQ_OK,
+ * BQ_RACE (lost to a concurrent transaction; nothing done), or BQ_FAIL
+ * (reported; or fn returned -1).  With errmsg, a failed query is not
+ * reported but its message copied there.
+ */
+static int
+bq_query(struct bq_store *b, const char *sql, json_t *ps, row_fn fn, void *arg, char *errmsg,
+    size_t cap)
+{
+	long delivered = 0;
+	int rc = BQ_FAIL;
+
+	if (!ps)
+		ps = json_array();
+	for (int n = 0;; n++) {
+		rc = query_once(b, sql, ps, fn, arg, errmsg, cap, &delivered);
+		if (rc != BQ_AGAIN)
+			break;
+		if (delivered > 0 || n + 1 >= MAX_JOB_RETRIES) {
+			if (errmsg)
+				snprintf(errmsg, cap, "the job kept failing (%d runs): %.400s", n + 1, b->last);
+			else
+				pgs_err("store '%s': a query job kept failing (%d runs, each a new job): %s",
+				    b->base.uri, n + 1, b->last);
+			rc = BQ_FAIL;
+			break;
+		}
+		pgs_info("store '%s': the job failed (%s); again as a new job in %ld ms", b->base.uri,
+		    b->last, job_backoff(n));
+		sleep_ms(job_backoff(n));
+	}
+	json_decref(ps);
 	return rc;
 }
 
@@ -433,7 +563,8 @@ bq_exec(struct bq_store *b, const char *what, const char *sql, json_t *ps, char 
 
 /* ---- jobs ---- */
 
-/* Poll job until DONE: BQ_OK, BQ_RACE, or BQ_FAIL (reported). */
+/* Poll job until DONE: BQ_OK, BQ_RACE, BQ_AGAIN (it failed for a reason
+ * that passes: run it again as a new job), or BQ_FAIL (reported). */
 static int
 job_wait(struct bq_store *b, const char *job)
 {
@@ -442,8 +573,8 @@ job_wait(struct bq_store *b, const char *job)
 
 	for (;;) {
 		json_t *resp = NULL, *st, *er;
-		char *u = url(b, b->api, "/projects/%s/jobs/%s", b->project, job);
-		const char *state, *msg;
+		char *u = job_url(b, "jobs", job, NULL);
+		const char *state, *msg, *reason;
 
 		rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0);
 		free(u);
@@ -456,9 +587,17 @@ job_wait(struct bq_store *b, const char *job)
 		if (state && strcmp(state, "DONE") == 0) {
 			er = json_object_get(st, "errorResult");
 			msg = json_string_value(json_object_get(er, "message"));
-			rc = !er ? BQ_OK : race(msg) ? BQ_RACE : BQ_FAIL;
+			reason = json_string_value(json_object_get(er, "reason"));
+			if (er)
+				snprintf(b->last, sizeof(b->last), "%s%s%s", reason ? reason : "",
+				    reason ? ": " : "", msg ? msg : "no message");
+			/* a DONE job's backendError is the job's own failure: only a new job helps */
+			rc = !er ? BQ_OK : race(msg) ? BQ_RACE :
+			    job_again(reason, msg) || transient(reason) ? BQ_AGAIN : BQ_FAIL;
 			if (rc == BQ_FAIL)
-				pgs_err("store '%s': job %s failed: %s", b->base.uri, job, msg ? msg : "no message");
+				pgs_err("store '%s': job %s failed: %s%s", b->base.uri, job,
+				    reason && strcmp(reason, "quotaExceeded") == 0 ? QUOTA_HINT : "",
+				    msg ? msg : "no message");
 			json_decref(resp);
 			return rc;
 		}
@@ -538,6 +677,9 @@ static const struct {
 	    "last_game_date:DATE", "occurrences:INT64", NULL } },
 	{ "player_team_seasons", { "universal_player_id:STRING", "team_abbr:STRING",
 	    "season_year:INT64", NULL } },
+	/* BigQuery's own: the row of a table that every window commit updates (see the top) */
+	{ VERSIONS, { "tbl:STRING", "version:INT64", "run_id:STRING", "committed_at:TIMESTAMP",
+	    NULL } },
 };
 
 static json_t *
@@ -580,35 +722,155 @@ table_def(struct bq_store *b, const char *name)
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names", "player_team_seasons",
+	VERSIONS,
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
-/* Which of the tables exist (bits), from one tables.list; -1 on error. */
+static int
+table_index(const char *name)
+{
+	for (size_t k = 0; k < NTABLES; k++)
+		if (strcmp(name, all_tables[k]) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* Which of the tables exist (bits), from tables.list, page by page (a
+ * dataset may hold more tables than a page); -1 on error. */
 static long
 tables_present(struct bq_store *b)
 {
 	json_t *resp = NULL, *list;
-	char *u = url(b, b->api, "/projects/%s/datasets/%s/tables?maxResults=1000", b->project,
-	    b->dataset);
+	char *u, *tok = NULL;
 	long bits = 0;
-	int rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0);
+	int rc, k;
+
+	do {
+		u = url(b, b->api, "/projects/%s/datasets/%s/tables?maxResults=1000%s%s", b->project,
+		    b->dataset, tok ? "&pageToken=" : "", tok ? tok : "");
+		free(tok);
+		tok = NULL;
+		rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0);
+		free(u);
+		if (rc == BQ_NOTFOUND)
+			return 0;
+		if (rc != BQ_OK)
+			return -1;
+		list = json_object_get(resp, "tables");
+		for (size_t i = 0; i < json_array_size(list); i++) {
+			const char *id = json_string_value(json_object_get(json_object_get(
+			    json_array_get(list, i), "tableReference"), "tableId"));
+
+			if (id && (k = table_index(id)) >= 0)
+				bits |= 1L << k;
+		}
+		if (json_string_value(json_object_get(resp, "nextPageToken")))
+			tok = esc(json_string_value(json_object_get(resp, "nextPageToken")));
+		json_decref(resp);
+		resp = NULL;
+	} while (tok);
+	return bits;
+}
+
+/* A REST type name as GoogleSQL's (tables.get answers INTEGER for INT64, …). */
+static const char *
+std_type(const char *t)
+{
+	static const char *const alias[][2] = { { "INTEGER", "INT64" }, { "FLOAT", "FLOAT64" },
+		{ "BOOLEAN", "BOOL" }, { "RECORD", "STRUCT" } };
+
+	for (size_t i = 0; t && i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcmp(t, alias[i][0]) == 0)
+			return alias[i][1];
+	return t ? t : "?";
+}
+
+/*
+ * An existing table against the columns pgs writes (one tables.get): every
+ * column pgs needs is there with its type and mode, and no column pgs does
+ * not know is REQUIRED (its inserts would fail).  Each difference is named;
+ * 0, or -1 after reporting.
+ */
+static int
+check_table(struct bq_store *b, const char *name)
+{
+	json_t *want = table_def(b, name), *resp = NULL, *have, *wf = NULL, *hf;
+	char *u = url(b, b->api, "/projects/%s/datasets/%s/tables/%s", b->project, b->dataset, name);
+	int rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0), bad = 0;
 
 	free(u);
-	if (rc == BQ_NOTFOUND)
-		return 0;
-	if (rc != BQ_OK)
-		return -1;
-	list = json_object_get(resp, "tables");
-	for (size_t i = 0; i < json_array_size(list); i++) {
-		const char *id = json_string_value(json_object_get(json_object_get(json_array_get(list, i),
-		    "tableReference"), "tableId"));
-
-		for (size_t k = 0; id && k < NTABLES; k++)
-			if (strcmp(id, all_tables[k]) == 0)
-				bits |= 1L << k;
+	if (rc != BQ_OK) {
+		if (rc == BQ_NOTFOUND)
+			pgs_err("store '%s': table %s is gone", b->base.uri, name);
+		goto out;
 	}
+	wf = json_object_get(json_object_get(want, "schema"), "fields");
+	have = json_object_get(json_object_get(resp, "schema"), "fields");
+	for (size_t i = 0; i < json_array_size(wf); i++) {
+		const char *col = json_string_value(json_object_get(json_array_get(wf, i), "name"));
+		const char *wt = json_string_value(json_object_get(json_array_get(wf, i), "type"));
+		const char *wm = json_string_value(json_object_get(json_array_get(wf, i), "mode"));
+		const char *ht = NULL, *hm = NULL;
+		size_t j;
+
+		for (j = 0; j < json_array_size(have); j++) {
+			hf = json_array_get(have, j);
+			if (strcasecmp(json_string_value(json_object_get(hf, "name")) ?: "", col) == 0) {
+				ht = json_string_value(json_object_get(hf, "type"));
+				hm = json_string_value(json_object_get(hf, "mode"));
+				break;
+			}
+		}
+		if (j == json_array_size(have)) {
+			pgs_err("store '%s': table %s has no column %s (%s %s)", b->base.uri, name, col,
+			    wt, wm);
+			bad++;
+		} else if (strcmp(std_type(ht), std_type(wt)) != 0 ||
+		    strcmp(hm ? hm : "NULLABLE", wm) != 0) {
+			pgs_err("store '%s': table %s: column %s is %s %s, pgs writes %s %s", b->base.uri,
+			    name, col, std_type(ht), hm ? hm : "NULLABLE", wt, wm);
+			bad++;
+		}
+	}
+	for (size_t j = 0; j < json_array_size(have); j++) {
+		const char *col = json_string_value(json_object_get(json_array_get(have, j), "name"));
+		const char *hm = json_string_value(json_object_get(json_array_get(have, j), "mode"));
+		size_t i;
+
+		for (i = 0; col && i < json_array_size(wf); i++)
+			if (strcasecmp(json_string_value(json_object_get(json_array_get(wf, i), "name")),
+			    col) == 0)
+				break;
+		if (col && i == json_array_size(wf) && hm && strcmp(hm, "REQUIRED") == 0) {
+			pgs_err("store '%s': table %s: column %s is REQUIRED, and pgs does not write it",
+			    b->base.uri, name, col);
+			bad++;
+		}
+	}
+	if (bad)
+		pgs_err("store '%s': table %s does not have the columns pgs writes; nothing written"
+		    " (a table made by another version or by hand?)", b->base.uri, name);
+	rc = bad ? BQ_FAIL : BQ_OK;
+out:
+	json_decref(want);
 	json_decref(resp);
-	return bits;
+	return rc == BQ_OK ? 0 : -1;
+}
+
+/* Check each of the named tables once per handle, before the first write to it. */
+static int
+check_tables(struct bq_store *b, const char *const *names)
+{
+	int k;
+
+	for (; *names; names++) {
+		if ((k = table_index(*names)) < 0 || (b->checked & (1L << k)))
+			continue;
+		if (check_table(b, *names) < 0)
+			return -1;
+		b->checked |= 1L << k;
+	}
+	return 0;
 }
 
 static int
@@ -621,6 +883,7 @@ create_schema(struct bq_store *b)
 
 	if (have < 0)
 		return -1;
+	b->present = have;
 	if (have == (1L << NTABLES) - 1)
 		return 0;
 	if (have == 0) {
@@ -649,6 +912,10 @@ create_schema(struct bq_store *b)
 		json_decref(resp);
 		if (rc != BQ_OK && rc != BQ_CONFLICT)
 			return -1;
+		/* made here with pgs's columns; one a concurrent first use made is checked */
+		if (rc == BQ_OK)
+			b->checked |= 1L << k;
+		b->present |= 1L << k;
 	}
 	return 0;
 }
@@ -869,16 +1136,16 @@ bq_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doc
 	return 0;
 }
 
-/* The batch into its staging table: one tables.insert, one load job. */
+static int load_job(struct bq_stage *g);
+
+/* The batch into its staging table: one tables.insert, one load job (run
+ * again as a new job when it fails for a reason that passes). */
 static int
 load_stage(struct bq_stage *g)
 {
 	struct bq_store *b = g->b;
-	json_t *def, *meta, *resp = NULL;
-	pgs_buf body = { 0 };
-	char boundary[40], job[48], hex[33], ctype[96], *u, *text;
-	char buf[65536];
-	size_t n;
+	json_t *def, *resp = NULL;
+	char *u;
 	int rc;
 
 	/* the staging table, expiring by itself if this writer dies */
@@ -896,6 +1163,37 @@ load_stage(struct bq_stage *g)
 	if (rc != BQ_OK && rc != BQ_CONFLICT)
 		return -1;
 	g->created = 1;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = load_job(g)) != BQ_AGAIN)
+			break;
+		if (tries + 1 >= MAX_JOB_RETRIES) {
+			pgs_err("store '%s': the load job kept failing (%d jobs): %s", b->base.uri,
+			    tries + 1, b->last);
+			break;
+		}
+		pgs_info("store '%s': the load job failed (%s); again as a new job in %ld ms",
+		    b->base.uri, b->last, job_backoff(tries));
+		sleep_ms(job_backoff(tries));
+	}
+	if (rc != BQ_OK)
+		return -1;
+	g->loaded = 1;
+	return 0;
+}
+
+/* One load job of the batch into the staging table, with a new jobId:
+ * BQ_OK, BQ_AGAIN, or BQ_FAIL (reported). */
+static int
+load_job(struct bq_stage *g)
+{
+	struct bq_store *b = g->b;
+	json_t *meta, *resp = NULL;
+	pgs_buf body = { 0 };
+	char boundary[40], job[48], hex[33], ctype[96], *u, *text;
+	char buf[65536];
+	size_t n;
+	int rc;
 
 	random_hex(hex, 16);
 	snprintf(job, sizeof(job), "pgs_load_%s", hex);
@@ -921,7 +1219,7 @@ load_stage(struct bq_stage *g)
 	if (ferror(g->rows)) {
 		pgs_err_errno("store '%s': reading the batch back", b->base.uri);
 		pgs_buf_free(&body);
-		return -1;
+		return BQ_FAIL;
 	}
 	pgs_buf_addf(&body, "\r\n--%s--\r\n", boundary);
 	snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
@@ -931,12 +1229,12 @@ load_stage(struct bq_stage *g)
 	pgs_buf_free(&body);
 	json_decref(resp);
 	/* 409: an earlier attempt of this very POST reached the server: that job is ours */
+	if (rc == BQ_AGAIN)
+		return BQ_AGAIN;
 	if (rc != BQ_OK && rc != BQ_CONFLICT)
-		return -1;
-	if (job_wait(b, job) != BQ_OK)
-		return -1;
-	g->loaded = 1;
-	return 0;
+		return BQ_FAIL;
+	rc = job_wait(b, job);
+	return rc == BQ_OK || rc == BQ_AGAIN ? rc : BQ_FAIL;
 }
 
 static int
@@ -944,17 +1242,51 @@ bq_lock(pgs_stage *pg)
 {
 	struct bq_stage *g = (struct bq_stage *)pg;
 
+	const char *const tables[] = { g->t->name, "pgs_windows", VERSIONS, NULL };
+
 	/* no lock across jobs: apply checks the ledger's version instead */
+	if (check_tables(g->b, tables) < 0)
+		return -1;
 	return g->loaded ? 0 : load_stage(g);
 }
 
-/* "t.k1 = s.k1 AND …" */
+/* "a.`k1` = b.`k1` AND …" over the table's key. */
 static void
-key_eq(pgs_buf *b, const struct pgs_table *t)
+key_eq(pgs_buf *q, const struct pgs_table *t, const char *a, const char *b)
 {
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(b, "%st.%s = s.%s", k ? " AND " : "", t->f[t->keys[k]].name,
-		    t->f[t->keys[k]].name);
+	for (size_t k = 0; k < t->nkeys; k++) {
+		pgs_buf_adds(q, k ? " AND " : "");
+		qid(q, a, t->f[t->keys[k]].name);
+		pgs_buf_adds(q, " = ");
+		qid(q, b, t->f[t->keys[k]].name);
+	}
+}
+
+/* Every stored column of a row table, quoted, with alias when given. */
+static void
+col_list(pgs_buf *q, const struct pgs_table *t, const char *alias)
+{
+	static const char *const raw_extra[] = { "seq", "doc" };
+
+	for (size_t i = 0; i < t->nf; i++) {
+		pgs_buf_adds(q, i ? ", " : "");
+		qid(q, alias, t->f[i].name);
+	}
+	for (size_t i = 0; t->raw && i < 2; i++) {
+		pgs_buf_adds(q, ", ");
+		qid(q, alias, raw_extra[i]);
+	}
+	pgs_buf_adds(q, ", ");
+	qid(q, alias, "row_digest");
+}
+
+/* The window's rows of T (its scopes), as a FROM item named alias: the
+ * dates spelled out where BigQuery can prune the partitions by them. */
+static void
+window_rows(pgs_buf *q, struct bq_store *b, const struct pgs_table *t, const char *alias)
+{
+	pgs_buf_addf(q, "(SELECT * FROM %s WHERE `game_date` BETWEEN @from AND @to%s) %s",
+	    fq(b, 3, t->name), t->raw ? " AND `source` IN UNNEST(@scopes)" : "", alias);
 }
 
 /* The window's parameters: @from, @to, @scopes, @tbl, @run_id. */
@@ -972,7 +1304,8 @@ window_params(const struct pgs_window_spec *w)
 }
 
 /* The ledger entries overlapping the window, as a WHERE clause. */
-#define OVERLAP "tbl = @tbl AND scope IN UNNEST(@scopes) AND from_date <= @to AND to_date >= @from"
+#define OVERLAP "`tbl` = @tbl AND `scope` IN UNNEST(@scopes) AND `from_date` <= @to" \
+	" AND `to_date` >= @from"
 
 struct inspect_arg {
 	struct pgs_window_state *s;
@@ -1000,6 +1333,7 @@ inspect_row(json_t *f, void *arg)
 		snprintf(s->fence_to, sizeof(s->fence_to), "%s", cell(f, 8) ? cell(f, 8) : "");
 		iso_us(cell_int(f, 9), s->fence_committed_at);
 	}
+	a->g->versions = cell_int(f, 10);
 	return 0;
 }
 
@@ -1009,32 +1343,39 @@ bq_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	struct bq_stage *g = (struct bq_stage *)pg;
 	struct bq_store *b = g->b;
 	const struct pgs_table *t = g->t;
-	const char *T = fq(b, 0, t->name), *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
-	const char *scope = t->raw ? " AND t.source IN UNNEST(@scopes)" : "";
+	const char *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
 	struct inspect_arg a = { s, g };
 	pgs_buf q = { 0 };
 	int rc;
 
-	pgs_buf_addf(&q, "SELECT (SELECT COUNT(*) FROM %s t WHERE t.game_date BETWEEN @from AND @to%s),",
-	    T, scope);
-	pgs_buf_addf(&q, " (SELECT COUNT(*) FROM %s t WHERE t.game_date BETWEEN @from AND @to%s"
-	    " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, scope, S);
-	key_eq(&q, t);
-	pgs_buf_addf(&q, ")), (SELECT COUNTIF(t.%s IS NULL) FROM %s s LEFT JOIN %s t ON ",
-	    t->f[t->keys[0]].name, S, T);
-	key_eq(&q, t);
-	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to), (SELECT COUNTIF(t.row_digest ="
-	    " s.row_digest%s) FROM %s s JOIN %s t ON ", t->raw ? " AND t.seq = s.seq" : "", S, T);
-	key_eq(&q, t);
-	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to), (SELECT COUNT(*) FROM %s WHERE "
-	    OVERLAP ")", L);
+	/* before, deleted, inserted, unchanged: the window's rows against the staged ones */
+	pgs_buf_adds(&q, "SELECT (SELECT COUNT(*) FROM ");
+	window_rows(&q, b, t, "t");
+	pgs_buf_adds(&q, "), (SELECT COUNT(*) FROM ");
+	window_rows(&q, b, t, "t");
+	pgs_buf_addf(&q, " WHERE NOT EXISTS (SELECT 1 FROM %s s WHERE ", S);
+	key_eq(&q, t, "s", "t");
+	pgs_buf_adds(&q, ")), (SELECT COUNTIF(");
+	qid(&q, "t", t->f[t->keys[0]].name);
+	pgs_buf_addf(&q, " IS NULL) FROM %s s LEFT JOIN ", S);
+	window_rows(&q, b, t, "t");
+	pgs_buf_adds(&q, " ON ");
+	key_eq(&q, t, "t", "s");
+	pgs_buf_addf(&q, "), (SELECT COUNTIF(t.`row_digest` = s.`row_digest`%s) FROM %s s JOIN ",
+	    t->raw ? " AND t.`seq` = s.`seq`" : "", S);
+	window_rows(&q, b, t, "t");
+	pgs_buf_adds(&q, " ON ");
+	key_eq(&q, t, "t", "s");
+	pgs_buf_addf(&q, "), (SELECT COUNT(*) FROM %s WHERE " OVERLAP ")", L);
 	/* the fence: the overlapping window of another run that started last */
-	static const char *const fence_cols[] = { "run_id", "run_started_us", "CAST(from_date AS STRING)",
-		"CAST(to_date AS STRING)", "UNIX_MICROS(committed_at)" };
+	static const char *const fence_cols[] = { "`run_id`", "`run_started_us`",
+		"CAST(`from_date` AS STRING)", "CAST(`to_date` AS STRING)",
+		"UNIX_MICROS(`committed_at`)" };
 	for (size_t i = 0; i < 5; i++)
-		pgs_buf_addf(&q, ", (SELECT %s FROM %s WHERE " OVERLAP " AND run_id != @run_id"
-		    " AND run_started_us IS NOT NULL ORDER BY run_started_us DESC LIMIT 1)",
+		pgs_buf_addf(&q, ", (SELECT %s FROM %s WHERE " OVERLAP " AND `run_id` != @run_id"
+		    " AND `run_started_us` IS NOT NULL ORDER BY `run_started_us` DESC LIMIT 1)",
 		    fence_cols[i], L);
+	pgs_buf_addf(&q, ", (SELECT COUNT(*) FROM %s WHERE `tbl` = @tbl)", fq(b, 3, VERSIONS));
 	rc = bq_query(b, q.s, window_params(pg->w), inspect_row, &a, NULL, 0);
 	pgs_buf_free(&q);
 	return rc == BQ_OK ? 0 : -1;
@@ -1067,6 +1408,30 @@ commit_lock(void)
 	return fd;
 }
 
+/*
+ * The table's row in pgs_table_versions, made once (a job of its own,
+ * outside any transaction: two made at once are harmless, the commit
+ * updates every row of its table).  0, or -1 after reporting.
+ */
+static int
+ensure_version_row(struct bq_stage *g)
+{
+	struct bq_store *b = g->b;
+	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	int rc;
+
+	param(ps, "tbl", "STRING", g->t->name);
+	pgs_buf_addf(&q, "INSERT INTO %s (`tbl`, `version`) SELECT @tbl, 0 FROM UNNEST([1])"
+	    " WHERE NOT EXISTS (SELECT 1 FROM %s WHERE `tbl` = @tbl)", fq(b, 0, VERSIONS),
+	    fq(b, 1, VERSIONS));
+	rc = bq_exec(b, "making the table's version row", q.s, ps, NULL, 0);
+	pgs_buf_free(&q);
+	if (rc == BQ_OK)
+		g->versions = 1;
+	return rc == BQ_OK ? 0 : -1;
+}
+
 static int
 bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
     const struct pgs_ledger_entry *led, size_t nled)
@@ -1075,47 +1440,50 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	struct bq_store *b = g->b;
 	const struct pgs_table *t = g->t;
 	const struct pgs_window_spec *w = pg->w;
-	const char *T = fq(b, 0, t->name), *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
-	json_t *ps = window_params(w);
-	pgs_buf q = { 0 }, cols = { 0 }, scols = { 0 };
+	const char *scope = t->raw ? " AND t.`source` IN UNNEST(@scopes)" : "", *T, *S, *L;
+	json_t *ps;
+	pgs_buf q = { 0 };
 	char name[32], msg[512];
 	long long us;
 	int rc;
 
 	(void)state;
-	for (size_t i = 0; i < t->nf; i++) {
-		pgs_buf_addf(&cols, "%s%s", i ? ", " : "", t->f[i].name);
-		pgs_buf_addf(&scols, "%ss.%s", i ? ", " : "", t->f[i].name);
-	}
-	if (t->raw) {
-		pgs_buf_adds(&cols, ", seq, doc");
-		pgs_buf_adds(&scols, ", s.seq, s.doc");
-	}
-	pgs_buf_adds(&cols, ", row_digest");
-	pgs_buf_adds(&scols, ", s.row_digest");
-
+	if (nled == 0)
+		return 0;       /* no scope, no rows: nothing to delete or record */
+	if (g->versions == 0 && ensure_version_row(g) < 0)
+		return -1;
+	/* the names after ensure_version_row(), which uses the same scratch */
+	T = fq(b, 0, t->name);
+	S = fq(b, 1, g->table);
+	L = fq(b, 2, "pgs_windows");
+	ps = window_params(w);
 	param_int(ps, "ledger_n", g->ledger_n);
 	pgs_buf_addf(&q, "BEGIN TRANSACTION;\n"
 	    "IF (SELECT COUNT(*) FROM %s WHERE " OVERLAP ") != @ledger_n THEN\n"
 	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
 	    "END IF;\n", L);
-	pgs_buf_addf(&q, "MERGE %s t USING %s s ON ", T, S);
-	key_eq(&q, t);
-	/* the window's dates in the condition: BigQuery prunes the target's partitions */
-	pgs_buf_addf(&q, " AND t.game_date BETWEEN @from AND @to\n"
-	    "WHEN MATCHED AND (t.row_digest IS DISTINCT FROM s.row_digest%s) THEN UPDATE SET ",
-	    t->raw ? " OR t.seq IS DISTINCT FROM s.seq" : "");
-	for (size_t i = 0; i < t->nf; i++)
-		if (!is_key(t, i))
-			pgs_buf_addf(&q, "%s = s.%s, ", t->f[i].name, t->f[i].name);
-	if (t->raw)
-		pgs_buf_adds(&q, "seq = s.seq, doc = s.doc, ");
-	pgs_buf_addf(&q, "row_digest = s.row_digest\n"
-	    "WHEN NOT MATCHED BY TARGET THEN INSERT (%s) VALUES (%s)\n"
-	    "WHEN NOT MATCHED BY SOURCE AND t.game_date BETWEEN @from AND @to%s THEN DELETE;\n",
-	    cols.s, scols.s, t->raw ? " AND t.source IN UNNEST(@scopes)" : "");
-	pgs_buf_addf(&q, "INSERT INTO %s (tbl, scope, from_date, to_date, rows, digest, config, run_id,"
-	    " run_started_us, started_at, committed_at) VALUES ", L);
+	/* a mutation of one row every commit of the table makes: overlapping commits conflict */
+	pgs_buf_addf(&q, "UPDATE %s SET `version` = `version` + 1, `run_id` = @run_id,"
+	    " `committed_at` = CURRENT_TIMESTAMP() WHERE `tbl` = @tbl;\n"
+	    "IF @@row_count = 0 THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs_table_versions has no row for this table';\n"
+	    "END IF;\n", fq(b, 3, VERSIONS));
+	/* the window's rows that changed or left it, then the new and changed ones */
+	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @from AND @to%s"
+	    " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, scope, S);
+	key_eq(&q, t, "s", "t");
+	pgs_buf_addf(&q, " AND s.`row_digest` = t.`row_digest`%s);\n",
+	    t->raw ? " AND s.`seq` = t.`seq`" : "");
+	pgs_buf_addf(&q, "INSERT INTO %s (", T);
+	col_list(&q, t, NULL);
+	pgs_buf_adds(&q, ") SELECT ");
+	col_list(&q, t, "s");
+	pgs_buf_addf(&q, " FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE"
+	    " t.`game_date` BETWEEN @from AND @to%s AND ", S, T, scope);
+	key_eq(&q, t, "t", "s");
+	pgs_buf_adds(&q, ");\n");
+	pgs_buf_addf(&q, "INSERT INTO %s (`tbl`, `scope`, `from_date`, `to_date`, `rows`, `digest`,"
+	    " `config`, `run_id`, `run_started_us`, `started_at`, `committed_at`) VALUES ", L);
 	for (size_t i = 0; i < nled; i++) {
 		const struct pgs_ledger_entry *e = &led[i];
 
@@ -1132,17 +1500,13 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 		param_int(ps, name, pgs_timestamp_parse(e->committed_at, &us) == 0 ? us : pgs_now_us());
 	}
 	pgs_buf_adds(&q, ";\nCOMMIT TRANSACTION;\n");
-	param(ps, "digest", "STRING", nled ? led[0].digest : NULL);
-	param(ps, "config", "STRING", nled ? led[0].config : NULL);
+	param(ps, "digest", "STRING", led[0].digest);
+	param(ps, "config", "STRING", led[0].config);
 	if (w->run_started_us > 0)
 		param_int(ps, "run_started_us", w->run_started_us);
 	else
 		param(ps, "run_started_us", "INT64", NULL);
-	if (nled == 0) {
-		/* no scope, no rows: nothing to merge or record */
-		json_decref(ps);
-		rc = BQ_OK;
-	} else {
+	{
 		int lock = commit_lock();
 
 		rc = bq_query(b, q.s, ps, NULL, NULL, msg, sizeof(msg));
@@ -1152,8 +1516,6 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	if (rc == BQ_FAIL)
 		pgs_err("store '%s': writing the window %s..%s: %s", b->base.uri, w->from, w->to, msg);
 	pgs_buf_free(&q);
-	pgs_buf_free(&cols);
-	pgs_buf_free(&scols);
 	return rc == BQ_OK ? 0 : rc == BQ_RACE ? PGS_STORE_RETRY : -1;
 }
 
@@ -1187,8 +1549,9 @@ bq_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
 	param(ps, "to", "DATE", to);
 	param(ps, "source", "STRING", source);
 	/* one partition-pruned query, read page by page */
-	pgs_buf_addf(&q, "SELECT doc FROM %s WHERE game_date BETWEEN @from AND @to"
-	    " AND (@source IS NULL OR source = @source) ORDER BY game_date, game_id, source, seq",
+	pgs_buf_addf(&q, "SELECT `doc` FROM %s WHERE `game_date` BETWEEN @from AND @to"
+	    " AND (@source IS NULL OR `source` = @source)"
+	    " ORDER BY `game_date`, `game_id`, `source`, `seq`",
 	    fq(b, 0, PGS_TABLE_RAW));
 	rc = bq_query(b, q.s, ps, doc_row, &d, NULL, 0);
 	pgs_buf_free(&q);
@@ -1228,10 +1591,11 @@ bq_ledger(pgs_store *st, const char *table, const char *from, const char *to,
 	param(ps, "tbl", "STRING", table);
 	param(ps, "from", "DATE", from);
 	param(ps, "to", "DATE", to);
-	pgs_buf_addf(&q, "SELECT tbl, scope, CAST(from_date AS STRING), CAST(to_date AS STRING), rows,"
-	    " digest, config, run_id, run_started_us, UNIX_MICROS(started_at), UNIX_MICROS(committed_at)"
-	    " FROM %s WHERE tbl = @tbl AND from_date <= @to AND to_date >= @from"
-	    " ORDER BY committed_at, run_id, scope", fq(b, 0, "pgs_windows"));
+	pgs_buf_addf(&q, "SELECT `tbl`, `scope`, CAST(`from_date` AS STRING),"
+	    " CAST(`to_date` AS STRING), `rows`, `digest`, `config`, `run_id`, `run_started_us`,"
+	    " UNIX_MICROS(`started_at`), UNIX_MICROS(`committed_at`)"
+	    " FROM %s WHERE `tbl` = @tbl AND `from_date` <= @to AND `to_date` >= @from"
+	    " ORDER BY `committed_at`, `run_id`, `scope`", fq(b, 0, "pgs_windows"));
 	rc = bq_query(b, q.s, ps, ledger_row, &l, NULL, 0);
 	pgs_buf_free(&q);
 	return rc == BQ_OK ? 0 : -1;
@@ -1267,10 +1631,10 @@ bq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 {
 	struct bq_store *b = (struct bq_store *)st;
 	static const char *const cols[] = {
-		"universal_player_id, player_lookup, player_full_name, first_game_id",
-		"source, source_player_id, universal_player_id",
-		"alias_lookup, universal_player_id, rule",
-		"universal_player_id, team_abbr, season_year",
+		"`universal_player_id`, `player_lookup`, `player_full_name`, `first_game_id`",
+		"`source`, `source_player_id`, `universal_player_id`",
+		"`alias_lookup`, `universal_player_id`, `rule`",
+		"`universal_player_id`, `team_abbr`, `season_year`",
 	};
 	static const char *const tables[] = { "players_registry", "player_source_ids",
 		"player_aliases", "player_team_seasons" };
@@ -1284,7 +1648,7 @@ bq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 			continue;
 		pgs_buf_reset(&q);
 		pgs_buf_addf(&q, "SELECT %s FROM %s%s", cols[a.kind], fq(b, 0, tables[a.kind]),
-		    a.kind == 0 ? " ORDER BY universal_player_id" : "");
+		    a.kind == 0 ? " ORDER BY `universal_player_id`" : "");
 		rc = bq_query(b, q.s, NULL, registry_row, &a, NULL, 0) == BQ_OK ? 0 : -1;
 	}
 	pgs_buf_free(&q);
@@ -1309,6 +1673,13 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 	char msg[512], **counts = NULL;
 	int rc;
 
+	static const char *const tables[] = { "players_registry", "player_source_ids",
+		"player_aliases", "unresolved_player_names", "player_team_seasons", NULL };
+
+	if (check_tables(b, tables) < 0) {
+		json_decref(ps);
+		return -1;
+	}
 	n = n > rb->naliases ? n : rb->naliases;
 	n = n > rb->nunresolved ? n : rb->nunresolved;
 	tmp = pgs_xcalloc(7 * n + 1, sizeof(*tmp));
@@ -1321,10 +1692,10 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 	column(ps, "s_src", rb->source_ids, rb->nsource_ids, 3);
 	column(ps, "s_spid", rb->source_ids + 1, rb->nsource_ids, 3);
 	column(ps, "s_uid", rb->source_ids + 2, rb->nsource_ids, 3);
-	pgs_buf_addf(&q, "IF EXISTS (SELECT 1 FROM %s WHERE universal_player_id IN UNNEST(@p_uid))"
+	pgs_buf_addf(&q, "IF EXISTS (SELECT 1 FROM %s WHERE `universal_player_id` IN UNNEST(@p_uid))"
 	    " OR EXISTS (SELECT 1 FROM UNNEST(@s_src) AS src WITH OFFSET o JOIN %s p"
-	    " ON p.source = src AND p.source_player_id = @s_spid[OFFSET(o)]"
-	    " WHERE p.universal_player_id != @s_uid[OFFSET(o)]) THEN\n"
+	    " ON p.`source` = src AND p.`source_player_id` = @s_spid[OFFSET(o)]"
+	    " WHERE p.`universal_player_id` != @s_uid[OFFSET(o)]) THEN\n"
 	    "  RAISE USING MESSAGE = 'pgs-conflict: a concurrent run registered these players';\n"
 	    "END IF;\n", fq(b, 0, "players_registry"), fq(b, 1, "player_source_ids"));
 	if (rb->nplayers) {
@@ -1336,17 +1707,18 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		column(ps, "p_lookup", tmp + n, rb->nplayers, 1);
 		column(ps, "p_name", tmp + 2 * n, rb->nplayers, 1);
 		column(ps, "p_game", tmp + 3 * n, rb->nplayers, 1);
-		pgs_buf_addf(&q, "INSERT INTO %s (universal_player_id, player_lookup, player_full_name,"
-		    " first_game_id, created_at) SELECT u, @p_lookup[OFFSET(o)], @p_name[OFFSET(o)],"
+		pgs_buf_addf(&q, "INSERT INTO %s (`universal_player_id`, `player_lookup`,"
+		    " `player_full_name`, `first_game_id`, `created_at`) SELECT u, @p_lookup[OFFSET(o)],"
+		    " @p_name[OFFSET(o)],"
 		    " @p_game[OFFSET(o)], CURRENT_TIMESTAMP() FROM UNNEST(@p_uid) AS u WITH OFFSET o;\n",
 		    fq(b, 0, "players_registry"));
 	}
 	if (rb->nsource_ids)
-		pgs_buf_addf(&q, "MERGE %s t USING (SELECT src AS source, @s_spid[OFFSET(o)] AS spid,"
+		pgs_buf_addf(&q, "MERGE %s t USING (SELECT src, @s_spid[OFFSET(o)] AS spid,"
 		    " @s_uid[OFFSET(o)] AS uid FROM UNNEST(@s_src) AS src WITH OFFSET o) n"
-		    " ON t.source = n.source AND t.source_player_id = n.spid"
-		    " WHEN NOT MATCHED THEN INSERT (source, source_player_id, universal_player_id)"
-		    " VALUES (n.source, n.spid, n.uid);\n", fq(b, 0, "player_source_ids"));
+		    " ON t.`source` = n.src AND t.`source_player_id` = n.spid"
+		    " WHEN NOT MATCHED THEN INSERT (`source`, `source_player_id`, `universal_player_id`)"
+		    " VALUES (n.src, n.spid, n.uid);\n", fq(b, 0, "player_source_ids"));
 	if (rb->naliases) {
 		for (i = 0; i < rb->naliases; i++) {
 			tmp[i] = rb->aliases[i].alias_lookup;
@@ -1358,10 +1730,11 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		column(ps, "a_rule", tmp + 2 * n, rb->naliases, 1);
 		/* a newer alias decision replaces the old one; created_at says when first made */
 		pgs_buf_addf(&q, "MERGE %s t USING (SELECT a, @a_uid[OFFSET(o)] AS u, @a_rule[OFFSET(o)] AS r"
-		    " FROM UNNEST(@a_lookup) AS a WITH OFFSET o) n ON t.alias_lookup = n.a"
-		    " WHEN MATCHED THEN UPDATE SET universal_player_id = n.u, rule = n.r"
-		    " WHEN NOT MATCHED THEN INSERT (alias_lookup, universal_player_id, rule, created_at)"
-		    " VALUES (n.a, n.u, n.r, CURRENT_TIMESTAMP());\n", fq(b, 0, "player_aliases"));
+		    " FROM UNNEST(@a_lookup) AS a WITH OFFSET o) n ON t.`alias_lookup` = n.a"
+		    " WHEN MATCHED THEN UPDATE SET `universal_player_id` = n.u, `rule` = n.r"
+		    " WHEN NOT MATCHED THEN INSERT (`alias_lookup`, `universal_player_id`, `rule`,"
+		    " `created_at`) VALUES (n.a, n.u, n.r, CURRENT_TIMESTAMP());\n",
+		    fq(b, 0, "player_aliases"));
 	}
 	if (rb->nunresolved) {
 		counts = pgs_xcalloc(rb->nunresolved, sizeof(*counts));
@@ -1388,13 +1761,13 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		    " @u_name[OFFSET(o)] AS nm, @u_team[OFFSET(o)] AS tm, @u_game[OFFSET(o)] AS g,"
 		    " CAST(@u_date[OFFSET(o)] AS DATE) AS d, @u_count[OFFSET(o)] AS c"
 		    " FROM UNNEST(@u_lookup) AS l WITH OFFSET o) n"
-		    " ON t.player_lookup = n.l AND t.source = n.s"
-		    " WHEN MATCHED THEN UPDATE SET occurrences = t.occurrences + n.c,"
-		    " first_game_id = IF(n.d < t.first_game_date, n.g, t.first_game_id),"
-		    " first_game_date = LEAST(t.first_game_date, n.d),"
-		    " last_game_date = GREATEST(t.last_game_date, n.d)"
-		    " WHEN NOT MATCHED THEN INSERT (player_lookup, source, player_name, team_abbr,"
-		    " first_game_id, first_game_date, last_game_date, occurrences)"
+		    " ON t.`player_lookup` = n.l AND t.`source` = n.s"
+		    " WHEN MATCHED THEN UPDATE SET `occurrences` = t.`occurrences` + n.c,"
+		    " `first_game_id` = IF(n.d < t.`first_game_date`, n.g, t.`first_game_id`),"
+		    " `first_game_date` = LEAST(t.`first_game_date`, n.d),"
+		    " `last_game_date` = GREATEST(t.`last_game_date`, n.d)"
+		    " WHEN NOT MATCHED THEN INSERT (`player_lookup`, `source`, `player_name`, `team_abbr`,"
+		    " `first_game_id`, `first_game_date`, `last_game_date`, `occurrences`)"
 		    " VALUES (n.l, n.s, n.nm, n.tm, n.g, n.d, n.d, n.c);\n",
 		    fq(b, 0, "unresolved_player_names"));
 	}
@@ -1404,8 +1777,8 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		param_array(ps, "ts_year", "INT64", rb->team_seasons + 2, rb->nteam_seasons, 3);
 		pgs_buf_addf(&q, "MERGE %s t USING (SELECT DISTINCT u, @ts_team[OFFSET(o)] AS tm,"
 		    " @ts_year[OFFSET(o)] AS y FROM UNNEST(@ts_uid) AS u WITH OFFSET o) n"
-		    " ON t.universal_player_id = n.u AND t.team_abbr = n.tm AND t.season_year = n.y"
-		    " WHEN NOT MATCHED THEN INSERT (universal_player_id, team_abbr, season_year)"
+		    " ON t.`universal_player_id` = n.u AND t.`team_abbr` = n.tm AND t.`season_year` = n.y"
+		    " WHEN NOT MATCHED THEN INSERT (`universal_player_id`, `team_abbr`, `season_year`)"
 		    " VALUES (n.u, n.tm, n.y);\n", fq(b, 0, "player_team_seasons"));
 	}
 	pgs_buf_adds(&q, "COMMIT TRANSACTION;\n");
@@ -1446,8 +1819,19 @@ bq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	pgs_buf q = { 0 };
 	int rc;
 
-	pgs_buf_addf(&q, "SELECT TO_JSON_STRING(t) FROM %s t ORDER BY %s", fq(b, 0, table),
-	    pgs_store_table_keys(table));
+	const char *k = pgs_store_table_keys(table);
+
+	pgs_buf_addf(&q, "SELECT TO_JSON_STRING(t) FROM %s t ORDER BY ", fq(b, 0, table));
+	/* "a, b" quoted as "t.`a`, t.`b`" */
+	while (k && *k) {
+		size_t n = strcspn(k, ", ");
+
+		pgs_buf_addf(&q, "t.`%.*s`", (int)n, k);
+		k += n;
+		if (*k)
+			pgs_buf_adds(&q, ", ");
+		k += strspn(k, ", ");
+	}
 	rc = bq_query(b, q.s, NULL, json_row, &d, NULL, 0);
 	pgs_buf_free(&q);
 	return rc == BQ_OK ? 0 : -1;
@@ -1497,21 +1881,21 @@ bq_summary_games(pgs_store *st, const char *from, const char *to,
 	pgs_buf q = { 0 };
 	int rc;
 
-#define ACTIVE_AND(cond) "COUNTIF(is_active AND " cond ")"
-	pgs_buf_addf(&q, "SELECT game_id, team_abbr, CAST(MIN(game_date) AS STRING),"
-	    " MIN(opponent_team_abbr), COUNT(*), COUNT(DISTINCT player_lookup), COUNTIF(is_active),"
-	    " " ACTIVE_AND("minutes_played IS NULL") ","
-	    " " ACTIVE_AND("seconds_played > 0") ","
-	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
-	    " IFNULL(SUM(points), 0), IFNULL(MIN(team_points), -1), IFNULL(MAX(team_points), -1),"
-	    " IFNULL(MIN(opponent_points), -1), IFNULL(MAX(opponent_points), -1),"
-	    " IFNULL(SUM(seconds_played), 0), COUNTIF(registry_status = 'unresolved')"
-	    " FROM %s WHERE game_date BETWEEN @from AND @to"
-	    " GROUP BY game_id, team_abbr ORDER BY game_id, team_abbr", fq(b, 0, PGS_TABLE_SUMMARY));
+#define ACTIVE_AND(cond) "COUNTIF(`is_active` AND " cond ")"
+	pgs_buf_addf(&q, "SELECT `game_id`, `team_abbr`, CAST(MIN(`game_date`) AS STRING),"
+	    " MIN(`opponent_team_abbr`), COUNT(*), COUNT(DISTINCT `player_lookup`), COUNTIF(`is_active`),"
+	    " " ACTIVE_AND("`minutes_played` IS NULL") ","
+	    " " ACTIVE_AND("`seconds_played` > 0") ","
+	    " " ACTIVE_AND("`seconds_played` > 0 AND `usage_rate` IS NULL") ","
+	    " " ACTIVE_AND("`fg_attempts` + `ft_attempts` > 0") ","
+	    " " ACTIVE_AND("`fg_attempts` + `ft_attempts` > 0 AND `ts_pct` IS NULL") ","
+	    " " ACTIVE_AND("`fg_attempts` > 0") ","
+	    " " ACTIVE_AND("`fg_attempts` > 0 AND `efg_pct` IS NULL") ","
+	    " IFNULL(SUM(`points`), 0), IFNULL(MIN(`team_points`), -1), IFNULL(MAX(`team_points`), -1),"
+	    " IFNULL(MIN(`opponent_points`), -1), IFNULL(MAX(`opponent_points`), -1),"
+	    " IFNULL(SUM(`seconds_played`), 0), COUNTIF(`registry_status` = 'unresolved')"
+	    " FROM %s WHERE `game_date` BETWEEN @from AND @to"
+	    " GROUP BY `game_id`, `team_abbr` ORDER BY `game_id`, `team_abbr`", fq(b, 0, PGS_TABLE_SUMMARY));
 #undef ACTIVE_AND
 	rc = window_read(b, q.s, from, to, game_row, &a);
 	pgs_buf_free(&q);
@@ -1536,9 +1920,9 @@ bq_raw_dates(pgs_store *st, const char *from, const char *to,
 	pgs_buf q = { 0 };
 	int rc;
 
-	pgs_buf_addf(&q, "SELECT CAST(game_date AS STRING), source, COUNT(*), COUNT(DISTINCT game_id)"
-	    " FROM %s WHERE game_date BETWEEN @from AND @to GROUP BY game_date, source"
-	    " ORDER BY game_date, source", fq(b, 0, PGS_TABLE_RAW));
+	pgs_buf_addf(&q, "SELECT CAST(`game_date` AS STRING), `source`, COUNT(*), COUNT(DISTINCT `game_id`)"
+	    " FROM %s WHERE `game_date` BETWEEN @from AND @to GROUP BY `game_date`, `source`"
+	    " ORDER BY `game_date`, `source`", fq(b, 0, PGS_TABLE_RAW));
 	rc = window_read(b, q.s, from, to, raw_date_row, &a);
 	pgs_buf_free(&q);
 	return rc;
@@ -1563,11 +1947,11 @@ bq_summary_unresolved(pgs_store *st, const char *from, const char *to,
 	pgs_buf q = { 0 };
 	int rc;
 
-	pgs_buf_addf(&q, "SELECT player_lookup, MIN(player_full_name), MIN(team_abbr),"
-	    " CAST(MIN(game_date) AS STRING), CAST(MAX(game_date) AS STRING), COUNT(*),"
-	    " COUNT(DISTINCT team_abbr) FROM %s WHERE game_date BETWEEN @from AND @to"
-	    " AND registry_status = 'unresolved' GROUP BY player_lookup"
-	    " ORDER BY COUNT(*) DESC, player_lookup", fq(b, 0, PGS_TABLE_SUMMARY));
+	pgs_buf_addf(&q, "SELECT `player_lookup`, MIN(`player_full_name`), MIN(`team_abbr`),"
+	    " CAST(MIN(`game_date`) AS STRING), CAST(MAX(`game_date`) AS STRING), COUNT(*),"
+	    " COUNT(DISTINCT `team_abbr`) FROM %s WHERE `game_date` BETWEEN @from AND @to"
+	    " AND `registry_status` = 'unresolved' GROUP BY `player_lookup`"
+	    " ORDER BY COUNT(*) DESC, `player_lookup`", fq(b, 0, PGS_TABLE_SUMMARY));
 	rc = window_read(b, q.s, from, to, unresolved_name_row, &a);
 	pgs_buf_free(&q);
 	return rc;
