@@ -193,3 +193,39 @@ table_of() {
 	[ "$(jq .inserted stats)" -eq "$(grep -vc pgs_end rows.ndjson)" ]
 	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_game_summary game_id | grep -c .)" -eq "$(jq .inserted stats)" ]
 }
+
+# bq API METHOD PATH [JSON]: a call to the emulator's REST API as pgs's token; the body on stdout.
+bq_api() {
+	curl -sS -X "$1" -H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
+		${3:+--data-binary "$3"} "$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test/$2"
+}
+
+@test "bigquery: an existing table whose columns differ is refused before anything is written, each column named (3)" {
+	bq_start
+	S=bigquery://pgs-test/other
+	sample
+	pgs-extract --from 2023-10-24 --to 2023-10-25 sample/* | pgs-resolve --registry "$S" --register |
+		pgs-transform >rows.ndjson
+	# the tables as pgs makes them, then the summary table made again by someone else:
+	# points as text, no minutes_played, and a REQUIRED column pgs does not know
+	pgs-write --store "$S" --from 2023-10-24 --to 2023-10-25 --dry-run rows.ndjson >/dev/null
+	bq_api GET datasets/other/tables/player_game_summary |
+		jq -c '{tableReference, schema: {fields: ([.schema.fields[] | select(.name != "minutes_played")
+		    | if .name == "points" then .type = "STRING" else . end]
+		    + [{name: "owner", type: "STRING", mode: "REQUIRED"}])}}' >theirs.json
+	bq_api DELETE datasets/other/tables/player_game_summary >/dev/null
+	bq_api POST datasets/other/tables "$(cat theirs.json)" | jq -e '.schema.fields | length > 10' >/dev/null
+	before=$(bq_requests | grep -c .)
+	run -3 --separate-stderr pgs-write --store "$S" --from 2023-10-24 --to 2023-10-25 rows.ndjson
+	assert_output ''
+	[[ $stderr == *"table player_game_summary: column points is STRING NULLABLE, pgs writes INT64 NULLABLE"* ]]
+	[[ $stderr == *"table player_game_summary has no column minutes_played (FLOAT64 NULLABLE)"* ]]
+	[[ $stderr == *"table player_game_summary: column owner is REQUIRED, and pgs does not write it"* ]]
+	[[ $stderr == *"does not have the columns pgs writes; nothing written"* ]]
+	# nothing written, nothing staged: no job but reads after the check
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" pgs_windows | grep -c .)" -eq 0 ]
+	[ "$(bq_api GET datasets/other/tables | jq '[.tables[]?.tableReference.tableId | select(startswith("_pgs_stage"))] | length')" -eq 0 ]
+	[ "$(bq_requests | tail -n +$((before + 1)) | jq -s '[.[] | select(.kind != null and .kind != "SELECT")] | length')" -eq 0 ]
+	# the tables pgs made itself pass the same check
+	run -0 --separate-stderr pgs-write --store bigquery://pgs-test/fine --from 2023-10-24 --to 2023-10-25 rows.ndjson
+}
