@@ -55,6 +55,12 @@
 #define PAGE_ROWS "10000"
 #define MAX_API_RETRIES 5
 #define MAX_RACE_RETRIES 8
+/* what a 401 to PGS_BQ_TOKEN's token says (no token in it) */
+#define ENV_TOKEN_REFUSED "the token given in PGS_BQ_TOKEN was refused (HTTP 401): such tokens" \
+	" expire about an hour after they are made. Unset PGS_BQ_TOKEN to let pgs use Application" \
+	" Default Credentials, which it renews itself (run 'gcloud auth application-default login'," \
+	" or set GOOGLE_APPLICATION_CREDENTIALS to a key or credentials file), or give a fresh token" \
+	" ('gcloud auth print-access-token')"
 
 struct bq_store {
 	pgs_store base;
@@ -190,7 +196,8 @@ race(const char *message)
 
 /*
  * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON).
- * A 401 refreshes the token once; 429/5xx are retried by lib/http, the
+ * A 401 refreshes the token once (a 401 to PGS_BQ_TOKEN says how to mend
+ * it: pgs cannot renew that token); 429/5xx are retried by lib/http, the
  * API's transient errors here.  BQ_OK with *resp (a new reference, may be
  * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
  * conflict), or BQ_FAIL after reporting; with errmsg, a failure is not
@@ -228,9 +235,17 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 			rc = BQ_OK;
 			goto out;
 		}
-		if (status == 401 && !refreshed && pgs_gauth_refresh(b->auth) == 0) {
-			refreshed = 1;
-			continue;
+		if (status == 401 && !refreshed) {
+			if (pgs_gauth_refresh(b->auth) == 0) {
+				refreshed = 1;
+				continue;
+			}
+			/* PGS_BQ_TOKEN's, which pgs cannot renew: most likely its hour is up */
+			if (errmsg)
+				snprintf(errmsg, errmsg_cap, "%s", ENV_TOKEN_REFUSED);
+			else
+				pgs_err("store '%s': %s", b->base.uri, ENV_TOKEN_REFUSED);
+			goto out;
 		}
 		api_error(doc, &reason, &message);
 		if (status == 409) {
