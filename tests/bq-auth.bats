@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # $names in single quotes are jq's variables, not the shell's
 # The BigQuery store's credentials, in Application Default Credentials order
 # (lib/gauth.h): gcloud's well-known file, GOOGLE_APPLICATION_CREDENTIALS
 # first, external_account (workload identity federation: file- and
@@ -356,7 +357,8 @@ external_json() {
 		[ -s proxy.port ] && break
 		sleep 0.1
 	done
-	export GCE_METADATA_HOST="127.0.0.1:$(cat proxy.port)"
+	GCE_METADATA_HOST="127.0.0.1:$(cat proxy.port)"
+	export GCE_METADATA_HOST
 	mark
 	run --separate-stderr write m
 	assert_success
