@@ -76,6 +76,12 @@
 #define MAX_JOB_RETRIES 8             /* a failed job run again as a new job */
 #define MAX_JOB_BACKOFF_MS 32000      /* BigQuery's SLA: from 1 s, doubling, up to 32 s */
 #define VERSIONS "pgs_table_versions" /* one row per table: bumped by every window commit */
+/* what a 401 to PGS_BQ_TOKEN's token says (no token in it) */
+#define ENV_TOKEN_REFUSED "the token given in PGS_BQ_TOKEN was refused (HTTP 401): such tokens" \
+	" expire about an hour after they are made. Unset PGS_BQ_TOKEN to let pgs use Application" \
+	" Default Credentials, which it renews itself (run 'gcloud auth application-default login'," \
+	" or set GOOGLE_APPLICATION_CREDENTIALS to a key or credentials file), or give a fresh token" \
+	" ('gcloud auth print-access-token')"
 
 struct bq_store {
 	pgs_store base;
@@ -257,7 +263,8 @@ race(const char *message)
 
 /*
  * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON).
- * A 401 refreshes the token once; 429/5xx are retried by lib/http, the
+ * A 401 refreshes the token once (a 401 to PGS_BQ_TOKEN says how to mend
+ * it: pgs cannot renew that token); 429/5xx are retried by lib/http, the
  * API's transient errors here.  BQ_OK with *resp (a new reference, may be
  * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
  * conflict), BQ_AGAIN (see job_again), or BQ_FAIL after reporting; with
@@ -297,9 +304,17 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 			rc = BQ_OK;
 			goto out;
 		}
-		if (status == 401 && !refreshed && pgs_gauth_refresh(b->auth) == 0) {
-			refreshed = 1;
-			continue;
+		if (status == 401 && !refreshed) {
+			if (pgs_gauth_refresh(b->auth) == 0) {
+				refreshed = 1;
+				continue;
+			}
+			/* PGS_BQ_TOKEN's, which pgs cannot renew: most likely its hour is up */
+			if (errmsg)
+				snprintf(errmsg, errmsg_cap, "%s", ENV_TOKEN_REFUSED);
+			else
+				pgs_err("store '%s': %s", b->base.uri, ENV_TOKEN_REFUSED);
+			goto out;
 		}
 		api_error(doc, &reason, &message);
 		if (status == 409) {

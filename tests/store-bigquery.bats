@@ -13,6 +13,9 @@ setup() {
 	why=$(bq_skip_reason)
 	[ -z "$why" ] || skip "$why"
 	common_setup
+	# no credentials of the machine's: gcloud's well-known file is read from HOME
+	export HOME="$BATS_TEST_TMPDIR/home"
+	unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG GCE_METADATA_HOST
 }
 
 teardown() {

@@ -85,10 +85,11 @@ function onSignals(stop) {
 
 async function bqemu(argv) {
   const prog = 'bqemu';
+  const auth = require('./auth');
   const o = parseArgs(prog, argv,
     ['port', 'port-file', 'log', 'latency-ms', 'data', 'pending-polls', 'fail-rate', 'seed', 'dml-running', 'dml-queue',
-      'max-page-rows', 'location', 'exit-after'],
-    ['fail-next', 'trust-key', 'token', 'refresh-client'], ['strict-auth']);
+      'max-page-rows', 'location', 'exit-after', ...auth.OPTIONS[0]],
+    ['fail-next', 'trust-key', 'token', 'refresh-client', ...auth.OPTIONS[1]], ['strict-auth']);
   if (o.port === undefined) die(prog, "option '--port' is required\nTry 'bqemu --help'.", 2);
   const port = intOpt(prog, o, 'port', 0);
   const config = {};
@@ -127,6 +128,7 @@ async function bqemu(argv) {
     if (!refresh_token) die(prog, `bad --refresh-client '${s}' (want ID:SECRET:REFRESH_TOKEN)`, 2);
     return { client_id, client_secret, refresh_token };
   });
+  Object.assign(config, auth.fromArgs(o, (msg) => die(prog, msg, 2)));
   let server;
   try {
     require.resolve('@duckdb/node-api');

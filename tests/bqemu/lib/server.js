@@ -11,6 +11,7 @@ const { BqError, invalidQuery } = require('./errors');
 const T = require('./types');
 const { Emulator, tableId } = require('./engine');
 const { prng } = require('./prng');
+const auth = require('./auth');
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -20,7 +21,7 @@ function defaults() {
     streamingBufferSeconds: 1800, requestIdTtlMs: 600000, defaultLocation: 'US', strictAuth: false,
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
-    dataDir: null, seed: 1,
+    dataDir: null, seed: 1, ...auth.defaults(),
   };
 }
 
@@ -153,6 +154,7 @@ class Server {
     }
     if ((c.expiredTokens || []).includes(token)) return unauthorized(false);
     const issued = this.emu.tokens.get(token);
+    if (issued) entry.tokenSource = issued.source;
     if (issued && issued.expires < Date.now()) return unauthorized(false);
     if (c.strictAuth && !issued && !(c.tokens || []).includes(token)) return unauthorized(false);
     return null;
@@ -225,6 +227,8 @@ class Server {
     const p = url.pathname.split('/').map((x) => decodeURIComponent(x));
     const q = url.searchParams;
     const ok = (b) => ({ status: 200, body: b });
+    const a = auth.route(this, req, url, body, entry); // STS, IAM Credentials, a URL subject token
+    if (a) return a;
     // /token, /computeMetadata
     if (url.pathname === '/token' && m === 'POST') {
       entry.api = 'oauth.token';
@@ -592,8 +596,9 @@ class Server {
 
   issue(source) {
     const token = 'ya29.bqemu-' + crypto.randomBytes(18).toString('base64url');
-    this.emu.tokens.set(token, { source, expires: Date.now() + 3599 * 1000 });
-    return { access_token: token, expires_in: 3599, token_type: 'Bearer' };
+    const life = Number(this.config.tokenLifetime) || 3599;
+    this.emu.tokens.set(token, { source, expires: Date.now() + life * 1000 });
+    return { access_token: token, expires_in: life, token_type: 'Bearer' };
   }
 
   token(req, body) {
