@@ -87,12 +87,13 @@ async function bqemu(argv) {
   const prog = 'bqemu';
   const o = parseArgs(prog, argv,
     ['port', 'port-file', 'log', 'latency-ms', 'data', 'pending-polls', 'fail-rate', 'seed', 'dml-running', 'dml-queue',
-      'max-page-rows', 'location', 'exit-after'],
+      'max-page-rows', 'location', 'exit-after', 'sql-log'],
     ['fail-next', 'trust-key', 'token', 'refresh-client'], ['strict-auth']);
   if (o.port === undefined) die(prog, "option '--port' is required\nTry 'bqemu --help'.", 2);
   const port = intOpt(prog, o, 'port', 0);
   const config = {};
   if (o.log) config.logFile = o.log;
+  if (o['sql-log']) config.sqlLog = o['sql-log'];
   if (o.data) config.dataDir = o.data;
   if (o.location) config.defaultLocation = o.location;
   if (o['strict-auth']) config.strictAuth = true;
@@ -130,6 +131,7 @@ async function bqemu(argv) {
   let server;
   try {
     require.resolve('@duckdb/node-api');
+    require.resolve('@fivetrandevelopers/zetasql/package.json');
   } catch (e) {
     die(prog, "the npm packages are missing: run 'npm ci' in tests/bqemu (scripts/setup-debian does it)", 3);
   }
