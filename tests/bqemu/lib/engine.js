@@ -68,6 +68,10 @@ class Emulator {
   }
 
   async init() {
+    // The referee: ZetaSQL checks every statement before DuckDB runs it (referee.js).
+    this.referee = new Referee(this, this.config);
+    const refereeUp = this.referee.start();
+    refereeUp.catch(() => {});
     const file = this.config.dataDir ? path.join(this.config.dataDir, 'bqemu.duckdb') : ':memory:';
     if (this.config.dataDir) fs.mkdirSync(this.config.dataDir, { recursive: true });
     this.instance = await duck.DuckDBInstance.create(file);
@@ -77,9 +81,7 @@ class Emulator {
     await this.admin.run(`CREATE OR REPLACE MACRO bq_int64(x) AS CASE WHEN ${numeric} THEN CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE CAST(x AS BIGINT) END`);
     await this.admin.run(`CREATE OR REPLACE MACRO bq_safe_int64(x) AS CASE WHEN ${numeric} THEN TRY_CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE TRY_CAST(x AS BIGINT) END`);
     if (this.config.dataDir) this.loadCatalog();
-    // The referee: ZetaSQL checks every statement before DuckDB runs it (referee.js).
-    this.referee = new Referee(this, this.config);
-    await this.referee.start();
+    await refereeUp;
   }
 
   catalogFile() {

@@ -209,8 +209,9 @@ class Referee {
     this.zs.onExit = (code, sig) => {
       process.stderr.write(`bqemu: ZetaSQL's server exited (${sig || code}); every query now fails\n`);
     };
-    // One warm-up analysis: ZetaSQL builds its function tables on first use.
-    await this.zs.call('parse', { sql_statement: 'SELECT 1', allow_script: true, options: LANGUAGE });
+    // Warm up in the background: ZetaSQL builds its function tables on the
+    // first catalog (a hundred ms or so), while the emulator starts serving.
+    this.catalogId({ name: '', table: [], catalog: [], constant: [] }).catch(() => {});
   }
 
   async stop() {
@@ -521,7 +522,7 @@ class Session {
 
   // ZetaSQL's "Table not found" -> BigQuery's 404 when the emulator agrees the table is missing.
   mapError(e) {
-    const m = /^Table not found: (.+?)(?: at \[\d+:\d+\])?$/.exec(e.message);
+    const m = /^Table not found: ([^;]+?)(?:; Did you mean .*?)?(?: at \[\d+:\d+\])?$/.exec(e.message);
     if (!m) return e;
     const parts = m[1].split('.').flatMap((x) => x.replace(/`/g, '').split('.'));
     const { resolveParts } = require('./engine');
@@ -568,8 +569,8 @@ class Session {
   // CREATE [TEMP] TABLE: remember its columns (temp tables; any table in a dry run).
   noteCreated(stmt, it) {
     const c = findKey(stmt, 'column_definition_list');
-    if (!c || !c.parent || !c.parent.parent || !Array.isArray(c.parent.parent.name_path)) return;
-    const base = c.parent.parent;
+    if (!c || !c.parent || !Array.isArray(c.parent.name_path)) return;
+    const base = c.parent;
     const columns = c.column_definition_list.map((d) => ({ name: d.name, type: typeOfProto(d.type) }));
     const np = base.name_path;
     if (base.create_scope === 'CREATE_TEMP' && np.length === 1) {
@@ -594,9 +595,20 @@ class Session {
       verdict: this.verdict, message: this.message, kinds: this.kinds, text: this.text,
       bytesProcessed: String(this.bytes),
     };
+    const params = Array.isArray(this.q.queryParameters) ? this.q.queryParameters : [];
+    if (params.length) line.parameters = params.map((p) => ({ name: p.name, type: restTypeName(p.parameterType) }));
     if (error && this.verdict === 'accepted') line.jobError = error.message;
     this.ref.log(line);
   }
+}
+
+// A REST parameterType as GoogleSQL spells it: ARRAY<STRING>, STRUCT<a INT64>.
+function restTypeName(pt) {
+  if (!pt) return null;
+  const t = String(pt.type || '').toUpperCase();
+  if (t === 'ARRAY') return `ARRAY<${restTypeName(pt.arrayType)}>`;
+  if (t === 'STRUCT') return `STRUCT<${(pt.structTypes || []).map((f) => `${f.name} ${restTypeName(f.type)}`).join(', ')}>`;
+  return t;
 }
 
 // Statement kinds of a parsed script, in text order, branches and blocks included.

@@ -11,10 +11,42 @@ const path = require('path');
 const { spawn } = require('child_process');
 
 const PKG = path.dirname(require.resolve('@fivetrandevelopers/zetasql/package.json'));
-const SERVER = path.join(PKG, 'lib', 'zetasql', 'remote_server.so');
+// BQEMU_ZETASQL_SERVER overrides the executable (the tests point it at nothing to see a failed start).
+const SERVER = process.env.BQEMU_ZETASQL_SERVER || path.join(PKG, 'lib', 'zetasql', 'remote_server.so');
 const PROTOS = path.join(PKG, 'lib', 'zetasql', 'protos');
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => fs.existsSync(f));
 const START_MS = 10000;
+
+// The service's protos as a protobufjs Root (field names as in the .proto
+// files).  Parsing them takes a few hundred ms, so the parsed form is kept
+// as JSON beside the package (node_modules/.cache) and read from there after.
+let ROOT = null;
+function protoRoot() {
+  if (ROOT) return ROOT;
+  const protobuf = require('protobufjs');
+  const version = require(path.join(PKG, 'package.json')).version;
+  const cache = path.join(PKG, '..', '..', '.cache', 'bqemu', `zetasql-protos-${version}.json`);
+  try {
+    ROOT = protobuf.Root.fromJSON(JSON.parse(fs.readFileSync(cache, 'utf8')));
+    return ROOT;
+  } catch (e) {
+    // not cached yet
+  }
+  const pbDir = path.dirname(require.resolve('protobufjs/package.json'));
+  const root = new protobuf.Root();
+  root.resolvePath = (origin, target) => [PROTOS, pbDir].map((d) => path.join(d, target)).find((f) => fs.existsSync(f)) || target;
+  root.loadSync('local_service.proto', { keepCase: true });
+  try {
+    fs.mkdirSync(path.dirname(cache), { recursive: true });
+    const tmp = `${cache}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(root.toJSON()));
+    fs.renameSync(tmp, cache);
+  } catch (e) {
+    // a read-only node_modules: parse every time
+  }
+  ROOT = root;
+  return ROOT;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -58,6 +90,10 @@ class ZetaSql {
     const [cmd, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', ...argv]] : [argv[0], argv.slice(1)];
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // However the emulator ends (process.exit included), its child goes too.
+    const reap = () => child.kill('SIGTERM');
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
     this.port = port;
     let out = '';
     this.exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve({ code, sig })));
@@ -89,13 +125,20 @@ class ZetaSql {
 
   async connect() {
     const grpc = require('@grpc/grpc-js');
-    const loader = require('@grpc/proto-loader');
-    if (!ZetaSql.proto) {
-      const def = loader.loadSync('local_service.proto', { keepCase: true, oneofs: true, longs: String, enums: String, includeDirs: [PROTOS] });
-      ZetaSql.proto = grpc.loadPackageDefinition(def);
+    const root = protoRoot();
+    const methods = {};
+    for (const [name, m] of Object.entries(root.lookupService('zetasql.local_service.ZetaSqlLocalService').methods)) {
+      if (m.requestStream || m.responseStream) continue;
+      const req = root.lookupType(m.requestType);
+      const res = root.lookupType(m.responseType);
+      methods[name[0].toLowerCase() + name.slice(1)] = {
+        path: `/zetasql.local_service.ZetaSqlLocalService/${name}`, requestStream: false, responseStream: false,
+        requestSerialize: (o) => Buffer.from(req.encode(req.fromObject(o)).finish()),
+        responseDeserialize: (b) => res.toObject(res.decode(b), { longs: String, enums: String, oneofs: true }),
+      };
     }
-    const Svc = ZetaSql.proto.zetasql.local_service.ZetaSqlLocalService;
-    this.client = new Svc(`127.0.0.1:${this.port}`, grpc.credentials.createInsecure(),
+    const Client = grpc.makeGenericClientConstructor(methods, 'ZetaSqlLocalService');
+    this.client = new Client(`127.0.0.1:${this.port}`, grpc.credentials.createInsecure(),
       { 'grpc.max_receive_message_length': 256 << 20, 'grpc.max_send_message_length': 256 << 20 });
     await new Promise((resolve, reject) => this.client.waitForReady(Date.now() + START_MS, (e) => (e ? reject(e) : resolve())));
   }
