@@ -554,7 +554,7 @@ SELECT tbl, `rows` FROM nba.ledger'
 	run -0 node -e 'const r = require(process.argv[1]); console.log([...r.FEATURES, ...r.STATEMENT_KINDS].sort().join("\n"))' \
 		"$BQEMU_DIR/lib/referee.js"
 	code=$output
-	run -0 bash -c "grep -o '^- \`\\(FEATURE\\|RESOLVED\\)_[A-Z0-9_]*\`' '$BQEMU_DIR/README.md' | tr -d '\`- ' | sort"
+	run -0 bash -c "grep -o '^- \`\\(FEATURE\\|RESOLVED\\)_[A-Z0-9_]*\`' '$BQEMU_DIR/README.md' | sed 's/[^A-Z0-9_]//g' | sort"
 	[ "$output" = "$code" ]
 	[ "$(grep -c 'FEATURE_' <<<"$code")" -ge 40 ]
 }
@@ -622,7 +622,7 @@ seed_two_months() {
 	child=$(pgrep -P "$emu" -f remote_server)
 	[ -n "$child" ]
 	stop_bqemu
-	! kill -0 "$child" 2>/dev/null
+	run ! kill -0 "$child"
 	# Killed outright (SIGKILL): the kernel tells the child (parent-death signal).
 	rm "$BATS_TEST_TMPDIR/bq.port"
 	start_bqemu
@@ -630,7 +630,7 @@ seed_two_months() {
 	child=$(pgrep -P "$emu" -f remote_server)
 	kill -9 "$emu"
 	timeout 20 tail --pid="$child" -f /dev/null
-	! kill -0 "$child" 2>/dev/null
+	run ! kill -0 "$child"
 	run -3 --separate-stderr env BQEMU_ZETASQL_SERVER=/nonexistent "$BQEMU_DIR/bqemu" --port 0
 	[[ $stderr == *"cannot start: ZetaSQL's server is missing: /nonexistent"* ]]
 }
