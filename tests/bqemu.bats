@@ -476,3 +476,161 @@ seed_six_days() {
 	[ "$(sql 'SELECT COUNT(*) FROM pgs' '[]' '{"defaultDataset":{"projectId":"pgs-test","datasetId":"nba"}}')" = 200 ]
 	[ "$(b '.rows[0].f[0].v')" = '"12"' ]
 }
+
+# ------------------------------------------------------------ the referee (ZetaSQL)
+
+@test "bqemu: the referee refuses a bare reserved keyword as a column with BigQuery's message, and nothing runs; backticks run" {
+	start_bqemu --sql-log "$BATS_TEST_TMPDIR/sql.ndjson"
+	make_pgs_table
+	[ "$(sql 'CREATE TABLE nba.ledger (tbl STRING, `rows` INT64)')" = 200 ]
+	# The INSERT before the bad statement does not run either: the whole script is parsed first.
+	q='SELECT COUNT(*) FROM nba.ledger;
+INSERT INTO nba.ledger (tbl, rows) VALUES ("a", 1);
+SELECT tbl, `rows` FROM nba.ledger'
+	[ "$(sql "$q")" = 400 ]
+	[ "$(b '[.error.errors[0].reason, .error.message]')" = '["invalidQuery","Syntax error: Unexpected keyword ROWS at [2:30]"]' ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.ledger')" = 200 ]
+	[ "$(b '.rows[0].f[0].v')" = '"0"' ]
+	# jobs.insert: the job is DONE with the same errorResult.
+	body=$(jq -nc --arg q 'INSERT INTO nba.ledger (tbl, rows) VALUES ("a", 1)' \
+		'{jobReference: {jobId: "bad-rows", location: "US"}, configuration: {query: {query: $q, useLegacySql: false}}}')
+	[ "$(api POST /jobs "$body")" = 200 ]
+	wait_job bad-rows
+	[ "$(b -c .status.errorResult)" = '{"reason":"invalidQuery","message":"Syntax error: Unexpected keyword ROWS at [1:30]"}' ]
+	# The same with the keyword in backticks runs.
+	[ "$(sql "${q//, rows)/, \`rows\`)}")" = 200 ]
+	[ "$(b -c '.rows')" = '[{"f":[{"v":"a"},{"v":"1"}]}]' ]
+	# The SQL log: one line per job text, its verdict and statement kinds.
+	run -0 jq -c 'select(.text | test("ledger")) | [.verdict, .message, .kinds]' "$BATS_TEST_TMPDIR/sql.ndjson"
+	assert_line --index 0 '["accepted",null,["CREATE_TABLE"]]'
+	assert_line --index 1 '["rejected","Syntax error: Unexpected keyword ROWS at [2:30]",[]]'
+	assert_line --index 3 '["rejected","Syntax error: Unexpected keyword ROWS at [1:30]",[]]'
+	assert_line --index 4 '["accepted",null,["QUERY","INSERT","QUERY"]]'
+}
+
+@test "bqemu: the referee refuses unknown names and type errors at their position, in a script at the script's position" {
+	start_bqemu
+	make_pgs_table
+	[ "$(sql 'SELECT nosuch FROM nba.pgs')" = 400 ]
+	[ "$(b .error.message)" = '"Unrecognized name: nosuch at [1:8]"' ]
+	[ "$(sql 'SELECT points FROM nba.pgs WHERE player_lookup = 3')" = 400 ]
+	[ "$(b .error.message)" = '"No matching signature for operator = for argument types: STRING, INT64. Supported signature: ANY = ANY at [1:34]"' ]
+	# The second statement of a script, an IF condition, a RAISE message: positions in the whole text.
+	[ "$(sql $'SELECT 1;\n  SELECT nosuch FROM nba.pgs')" = 400 ]
+	[ "$(b .error.message)" = '"Unrecognized name: nosuch at [2:10]"' ]
+	[ "$(sql $'DECLARE n INT64 DEFAULT 1;\nIF n > nope THEN SELECT 1; END IF')" = 400 ]
+	[ "$(b .error.message)" = '"Unrecognized name: nope at [2:8]"' ]
+	[ "$(sql $'SELECT 1;\nRAISE USING MESSAGE = CONCAT("x", missing)')" = 400 ]
+	[ "$(b .error.message)" = '"Unrecognized name: missing at [2:35]"' ]
+	# A missing table is BigQuery's 404, not ZetaSQL's message.
+	[ "$(sql 'SELECT 1 FROM nba.nope')" = 404 ]
+	[ "$(b .error.message)" = '"Not found: Table pgs-test:nba.nope was not found in location US"' ]
+	# Names resolve the GoogleSQL ways (temp tables and variables included).
+	q=$'DECLARE d DATE DEFAULT "2024-01-01";\nCREATE TEMP TABLE w AS SELECT game_date FROM `pgs-test.nba.pgs`;\n'
+	q+='SELECT COUNT(*) FROM w, pgs-test.nba.pgs p, `pgs-test`.nba.pgs q, `nba.pgs` r, nba.pgs s WHERE w.game_date = d'
+	[ "$(sql "$q")" = 200 ]
+	[ "$(sql 'SELECT COUNT(*) FROM pgs' '[]' '{"defaultDataset":{"projectId":"pgs-test","datasetId":"nba"}}')" = 200 ]
+}
+
+@test "bqemu: the referee checks parameters' types (named and positional) and BigQuery's system variables" {
+	start_bqemu
+	make_pgs_table
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs WHERE game_date = @d' "[$(param d INT64 3)]")" = 400 ]
+	[ "$(b .error.message)" = '"No matching signature for operator = for argument types: DATE, INT64. Supported signature: ANY = ANY at [1:36]"' ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs WHERE game_date = @d' "[$(param d DATE 2024-01-02)]")" = 200 ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs WHERE player_lookup IN UNNEST(@p)' "[$(param p ARRAY INT64 1 2)]")" = 400 ]
+	[ "$(b .error.message)" = '"No matching signature for operator IN UNNEST for argument types: STRING, ARRAY<INT64> at [1:50]"' ]
+	pos='{"parameterMode":"POSITIONAL","queryParameters":[{"parameterType":{"type":"DATE"},"parameterValue":{"value":"2024-01-02"}},{"parameterType":{"type":"STRING"},"parameterValue":{"value":"a"}}]}'
+	[ "$(sql $'SELECT COUNT(*) FROM nba.pgs WHERE game_date = ?;\nSELECT ? = player_lookup FROM nba.pgs' '[]' "$pos")" = 200 ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs WHERE player_lookup = ?' '[]' "$pos")" = 400 ]
+	[ "$(b .error.message)" = '"No matching signature for operator = for argument types: STRING, DATE. Supported signature: ANY = ANY at [1:36]"' ]
+	[ "$(sql 'SELECT @@project_id, @@row_count, @@script.job_id, @@time_zone')" = 200 ]
+	[ "$(sql 'SELECT @@nope')" = 400 ]
+	[ "$(b .error.message)" = '"Unrecognized name: @@nope at [1:8]"' ]
+}
+
+@test "bqemu: the language features README names are the ones the referee sends" {
+	bqemu_ready || skip "the BigQuery emulator needs node and its npm packages"
+	run -0 node -e 'const r = require(process.argv[1]); console.log([...r.FEATURES, ...r.STATEMENT_KINDS].sort().join("\n"))' \
+		"$BQEMU_DIR/lib/referee.js"
+	code=$output
+	run -0 bash -c "grep -o '^- \`\\(FEATURE\\|RESOLVED\\)_[A-Z0-9_]*\`' '$BQEMU_DIR/README.md' | sed 's/[^A-Z0-9_]//g' | sort"
+	[ "$output" = "$code" ]
+	[ "$(grep -c 'FEATURE_' <<<"$code")" -ge 40 ]
+}
+
+# A monthly partitioned table: January (12 rows, as seed_six_days) and February (3 rows).
+# Bytes by BigQuery's data size rules: game_date 8, player_lookup 2 + length, points 8,
+# minutes 8, tags 2 + length per element, NULL 0.
+#   January:  game_date 96, player_lookup 36, points 96, tags 18 (all columns 246)
+#   February: game_date 24, player_lookup 15, points 24, minutes 24, tags 21
+seed_two_months() {
+	seed_six_days
+	for d in 1 2 3; do
+		printf '{"game_date":"2024-02-0%s","player_lookup":"ccc","points":%s,"minutes":1.5,"tags":["yy","z"]}\n' "$d" "$d"
+	done >"$BATS_TEST_TMPDIR/feb.ndjson"
+	[ "$(load seed2 pgs WRITE_APPEND "$SCHEMA" "$BATS_TEST_TMPDIR/feb.ndjson")" = 200 ] && wait_job seed2
+}
+
+@test "bqemu: totalBytesProcessed: columns read, partitions pruned by parameters, DML on a window, dry run = real run" {
+	start_bqemu
+	make_pgs_table
+	seed_two_months
+	week="[$(param from DATE 2024-01-02),$(param to DATE 2024-01-08)]"
+	# (a) a full scan of two columns
+	[ "$(sql 'SELECT player_lookup, points FROM nba.pgs')" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 171 ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs')" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 0 ]
+	# (b) one week by parameters reads its month only (game_date and points of January)
+	q='SELECT SUM(points) FROM nba.pgs WHERE game_date BETWEEN @from AND @to'
+	[ "$(sql "$q" "$week")" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 192 ]
+	[ "$(sql 'SELECT SUM(points) FROM nba.pgs WHERE game_date >= "2024-02-01" AND game_date < @to' "$week")" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 0 ]
+	[ "$(sql 'SELECT SUM(points) FROM nba.pgs WHERE game_date IN ("2024-02-03") OR points > 0')" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 240 ] # an OR prunes nothing
+	# (d) a dry run answers the bytes (and the schema) without running anything
+	d='DELETE FROM nba.pgs WHERE game_date BETWEEN @from AND @to'
+	[ "$(sql "$d" "$week" '{"dryRun":true}')" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 342 ]
+	[ "$(sql "$q" "$week" '{"dryRun":true}')" = 200 ]
+	[ "$(b -c '[.totalBytesProcessed, .schema.fields]')" = '["192",[{"name":"f0_","type":"INTEGER","mode":"NULLABLE"}]]' ]
+	[ "$(sql 'SELECT COUNT(*) FROM nba.pgs')" = 200 ]
+	[ "$(b -r '.rows[0].f[0].v')" = 15 ]
+	# (c) DELETE on a window: q' (game_date of January) + t' (every column of January)
+	[ "$(sql "$d" "$week")" = 200 ]
+	[ "$(b -c '[.totalBytesProcessed, .numDmlAffectedRows]')" = '["342","10"]' ]
+	# INSERT ... SELECT: q' only, the February columns it reads
+	[ "$(sql 'INSERT INTO nba.pgs (game_date, player_lookup, points) SELECT game_date, player_lookup, points FROM nba.pgs WHERE game_date BETWEEN "2024-02-01" AND "2024-02-07"')" = 200 ]
+	[ "$(b -c '[.totalBytesProcessed, .numDmlAffectedRows]')" = '["63","3"]' ]
+	# A script is the sum of its statements, an IF condition's subquery included (16: the game_date
+	# of the 2 rows left in January; 36: every player_lookup); jobs.get says the same.
+	s=$'IF (SELECT COUNT(*) FROM nba.pgs WHERE game_date = @from) = 0 THEN\n  SELECT player_lookup FROM nba.pgs;\nEND IF'
+	body=$(jq -nc --arg q "$s" --argjson p "$week" \
+		'{jobReference: {jobId: "bytes-script", location: "US"}, configuration: {query: {query: $q, useLegacySql: false, queryParameters: $p}}}')
+	[ "$(api POST /jobs "$body")" = 200 ]
+	wait_job bytes-script
+	[ "$(b -c '[.statistics.totalBytesProcessed, .statistics.query.totalBytesProcessed, .status.errorResult]')" = '["52","52",null]' ]
+	[ "$(api GET '/queries/bytes-script?location=US')" = 200 ]
+	[ "$(b -r .totalBytesProcessed)" = 52 ]
+}
+
+@test "bqemu: the ZetaSQL server is the emulator's child: gone when it stops or is killed; no server, no emulator (exit 3)" {
+	start_bqemu
+	emu=$(cat "$BATS_TEST_TMPDIR/bq.pid")
+	child=$(pgrep -P "$emu" -f remote_server)
+	[ -n "$child" ]
+	stop_bqemu
+	run ! kill -0 "$child"
+	# Killed outright (SIGKILL): the kernel tells the child (parent-death signal).
+	rm "$BATS_TEST_TMPDIR/bq.port"
+	start_bqemu
+	emu=$(cat "$BATS_TEST_TMPDIR/bq.pid")
+	child=$(pgrep -P "$emu" -f remote_server)
+	kill -9 "$emu"
+	timeout 20 tail --pid="$child" -f /dev/null
+	run ! kill -0 "$child"
+	run -3 --separate-stderr env BQEMU_ZETASQL_SERVER=/nonexistent "$BQEMU_DIR/bqemu" --port 0
+	[[ $stderr == *"cannot start: ZetaSQL's server is missing: /nonexistent"* ]]
+}

@@ -7,6 +7,8 @@
 #   bq_fresh NAME        print the URI of a new dataset NAME (made on first write)
 #   bq_skip_reason       why the emulator cannot run here, or nothing
 #   bq_requests          the emulator's request log (NDJSON), so far
+# PGS_BQ_SQL_LOG=FILE appends every SQL text the emulator receives, with
+# ZetaSQL's verdict, to FILE (bqemu --sql-log), to collect what pgs sends.
 
 BQEMU=${PGS_BQEMU:-$PGS_ROOT/tests/bqemu/bqemu}
 
@@ -19,7 +21,8 @@ bq_skip_reason() {
 bq_start() {
 	local i
 	BQ_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pgs-bq.XXXXXX")
-	"$BQEMU" --port 0 --port-file "$BQ_DIR/port" --log "$BQ_DIR/requests.ndjson" "$@" \
+	"$BQEMU" --port 0 --port-file "$BQ_DIR/port" --log "$BQ_DIR/requests.ndjson" \
+		${PGS_BQ_SQL_LOG:+--sql-log "$PGS_BQ_SQL_LOG"} "$@" \
 		>"$BQ_DIR/emu.log" 2>&1 &
 	echo $! >"$BQ_DIR/pid"
 	for i in $(seq 1 100); do

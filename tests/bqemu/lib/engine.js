@@ -12,6 +12,7 @@ const { BqError, invalidQuery, notFound } = require('./errors');
 const T = require('./types');
 const S = require('./sql');
 const { RowError, canonicalObject } = require('./rows');
+const { Referee } = require('./referee');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now();
@@ -67,6 +68,10 @@ class Emulator {
   }
 
   async init() {
+    // The referee: ZetaSQL checks every statement before DuckDB runs it (referee.js).
+    this.referee = new Referee(this, this.config);
+    const refereeUp = this.referee.start();
+    refereeUp.catch(() => {});
     const file = this.config.dataDir ? path.join(this.config.dataDir, 'bqemu.duckdb') : ':memory:';
     if (this.config.dataDir) fs.mkdirSync(this.config.dataDir, { recursive: true });
     this.instance = await duck.DuckDBInstance.create(file);
@@ -76,6 +81,7 @@ class Emulator {
     await this.admin.run(`CREATE OR REPLACE MACRO bq_int64(x) AS CASE WHEN ${numeric} THEN CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE CAST(x AS BIGINT) END`);
     await this.admin.run(`CREATE OR REPLACE MACRO bq_safe_int64(x) AS CASE WHEN ${numeric} THEN TRY_CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) ELSE TRY_CAST(x AS BIGINT) END`);
     if (this.config.dataDir) this.loadCatalog();
+    await refereeUp;
   }
 
   catalogFile() {
@@ -344,7 +350,10 @@ class Emulator {
     const job = this.newJob(p, ref, 'QUERY', jobConf);
     this.runQuery(job, qconf).catch((e) => {
       job.error = fromDuck(e);
-    }).finally(() => this.finishJob(job));
+    }).finally(() => {
+      if (job.referee) job.referee.finish(job.error); // its bytes, its SQL log line
+      this.finishJob(job);
+    });
     return job;
   }
 
@@ -416,6 +425,8 @@ class Emulator {
   // ------------------------------------------------------------ query jobs
 
   async runQuery(job, q) {
+    job.referee = this.referee.session(job, q);
+    await job.referee.parse(); // a syntax error anywhere: nothing runs
     const stmts = S.parseScript(q.query);
     const isScript = stmts.length > 1 || stmts[0].type !== 'sql';
     job.statementType = isScript ? 'SCRIPT' : S.statementKind(stmts[0].toks);
@@ -455,6 +466,7 @@ class Emulator {
       const conn = await this.instance.connect();
       try {
         const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: fault === 'conflict', latencyPending: hasTxn });
+        it.referee = job.referee;
         try {
           await it.run(stmts);
           if (it.txn) {
@@ -829,6 +841,7 @@ class Interpreter {
   }
 
   async exec(s) {
+    if (this.referee) await this.referee.statement(this, s);
     switch (s.type) {
       case 'sql': return this.execSql(s);
       case 'declare': {
@@ -1021,6 +1034,7 @@ class Interpreter {
 
   // Evaluate an expression (tokens) to {value, type, sqlType, bqType}.
   async evaluate(toks, bqType) {
+    if (toks && this.referee) await this.referee.expression(this, toks);
     const ctx = this.context();
     let sql;
     if (toks) {
@@ -1350,4 +1364,4 @@ function partitionSpec(toks, [s, e], columns) {
   throw bad();
 }
 
-module.exports = { Emulator, tableId, duckTable, fromDuck, resolveParts };
+module.exports = { Emulator, tableId, duckTable, fromDuck, resolveParts, prepareParams };

@@ -88,12 +88,13 @@ async function bqemu(argv) {
   const auth = require('./auth');
   const o = parseArgs(prog, argv,
     ['port', 'port-file', 'log', 'latency-ms', 'data', 'pending-polls', 'fail-rate', 'seed', 'dml-running', 'dml-queue',
-      'max-page-rows', 'location', 'exit-after', ...auth.OPTIONS[0]],
+      'max-page-rows', 'location', 'exit-after', 'sql-log', ...auth.OPTIONS[0]],
     ['fail-next', 'trust-key', 'token', 'refresh-client', ...auth.OPTIONS[1]], ['strict-auth']);
   if (o.port === undefined) die(prog, "option '--port' is required\nTry 'bqemu --help'.", 2);
   const port = intOpt(prog, o, 'port', 0);
   const config = {};
   if (o.log) config.logFile = o.log;
+  if (o['sql-log']) config.sqlLog = o['sql-log'];
   if (o.data) config.dataDir = o.data;
   if (o.location) config.defaultLocation = o.location;
   if (o['strict-auth']) config.strictAuth = true;
@@ -132,6 +133,7 @@ async function bqemu(argv) {
   let server;
   try {
     require.resolve('@duckdb/node-api');
+    require.resolve('@fivetrandevelopers/zetasql/package.json');
   } catch (e) {
     die(prog, "the npm packages are missing: run 'npm ci' in tests/bqemu (scripts/setup-debian does it)", 3);
   }

@@ -21,7 +21,7 @@ function defaults() {
     streamingBufferSeconds: 1800, requestIdTtlMs: 600000, defaultLocation: 'US', strictAuth: false,
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
-    dataDir: null, seed: 1, ...auth.defaults(),
+    dataDir: null, seed: 1, sqlLog: null, ...auth.defaults(),
   };
 }
 
@@ -85,6 +85,7 @@ class Server {
   async stop() {
     await new Promise((r) => this.http.close(r));
     if (typeof this.http.closeAllConnections === 'function') this.http.closeAllConnections();
+    if (this.emu.referee) await this.emu.referee.stop();
     if (this.logStream) await new Promise((r) => this.logStream.end(r));
   }
 
@@ -421,7 +422,7 @@ class Server {
       defaultDataset: b.defaultDataset,
     };
     if (b.dryRun) {
-      return { jobId: null, kind: 'DRY_RUN', out: { status: 200, body: this.dryRun(proj, b, qconf) } };
+      return { jobId: null, kind: 'DRY_RUN', out: { status: 200, body: await this.dryRun(proj, b, qconf) } };
     }
     const job = this.emu.startQuery(proj, { location: b.location }, qconf, { query: qconf, dryRun: false, labels: b.labels });
     const timeout = b.timeoutMs !== undefined ? Number(b.timeoutMs) : 10000;
@@ -439,13 +440,15 @@ class Server {
     return { jobId: job.jobId, kind: job.statementType, statements: job.statements, out: res };
   }
 
-  dryRun(proj, b) {
-    const S = require('./sql');
-    const stmts = S.parseScript(b.query);
-    return {
+  // A dry run: the referee's verdict and bytes, nothing run (referee.js).
+  async dryRun(proj, b, qconf) {
+    const d = await this.emu.referee.dryRun(proj, qconf, b.location);
+    const body = {
       kind: 'bigquery#queryResponse', jobReference: { projectId: proj, location: b.location || this.config.defaultLocation },
-      jobComplete: true, totalBytesProcessed: '0', cacheHit: false, statementType: stmts.length > 1 ? 'SCRIPT' : S.statementKind(stmts[0].toks || []),
+      jobComplete: true, totalBytesProcessed: d.bytes, cacheHit: false, statementType: d.statementType,
     };
+    if (d.schema) body.schema = { fields: d.schema };
+    return body;
   }
 
   // jobs.query / getQueryResults body for job (an HTTP error for a failed job).
@@ -477,7 +480,7 @@ class Server {
     } else {
       body.totalRows = '0';
     }
-    body.totalBytesProcessed = '0';
+    body.totalBytesProcessed = job.bytesProcessed || '0';
     body.cacheHit = false;
     if (job.numDmlAffectedRows !== undefined) {
       body.numDmlAffectedRows = job.numDmlAffectedRows;
@@ -508,11 +511,16 @@ class Server {
     entry.jobId = ref.jobId;
     if (conf.query) {
       this.checkQueryConfig(conf.query);
-      if (conf.dryRun) return { status: 200, body: { kind: 'bigquery#job', status: { state: 'DONE' }, statistics: { totalBytesProcessed: '0' }, configuration: conf } };
       const qconf = {
         query: conf.query.query, useLegacySql: false, parameterMode: conf.query.parameterMode,
         queryParameters: conf.query.queryParameters, defaultDataset: conf.query.defaultDataset,
       };
+      if (conf.dryRun) {
+        const d = await this.emu.referee.dryRun(proj, qconf, ref.location);
+        const qs = { totalBytesProcessed: d.bytes, totalBytesBilled: '0', cacheHit: false, statementType: d.statementType };
+        if (d.schema) qs.schema = { fields: d.schema };
+        return { status: 200, body: { kind: 'bigquery#job', status: { state: 'DONE' }, statistics: { totalBytesProcessed: d.bytes, query: qs }, configuration: conf } };
+      }
       const job = this.emu.startQuery(proj, ref, qconf, conf);
       entry.jobId = job.jobId;
       await new Promise((r) => setImmediate(r));
@@ -560,8 +568,9 @@ class Server {
     if (complete) {
       r.statistics.endTime = job.endTime;
       if (job.type === 'QUERY') {
-        r.statistics.totalBytesProcessed = '0';
-        const qs = { totalBytesProcessed: '0', totalBytesBilled: '0', cacheHit: false, statementType: job.statementType, totalSlotMs: '0' };
+        const bytes = job.bytesProcessed || '0';
+        r.statistics.totalBytesProcessed = bytes;
+        const qs = { totalBytesProcessed: bytes, totalBytesBilled: '0', cacheHit: false, statementType: job.statementType, totalSlotMs: '0' };
         if (job.numDmlAffectedRows !== undefined) {
           qs.numDmlAffectedRows = job.numDmlAffectedRows;
           qs.dmlStats = dmlStats(job.dml);
