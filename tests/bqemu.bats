@@ -634,3 +634,24 @@ seed_two_months() {
 	run -3 --separate-stderr env BQEMU_ZETASQL_SERVER=/nonexistent "$BQEMU_DIR/bqemu" --port 0
 	[[ $stderr == *"cannot start: ZetaSQL's server is missing: /nonexistent"* ]]
 }
+
+@test "bqemu: a MERGE with WHEN NOT MATCHED BY SOURCE reads the target partitions ON leaves and those its clause's condition leaves; unconditional, all" {
+	start_bqemu
+	make_pgs_table
+	seed_two_months
+	week="[$(param from DATE 2024-01-02),$(param to DATE 2024-01-08)]"
+	m="MERGE nba.pgs t USING (SELECT DATE '2024-01-03' AS d, 'aaa' AS p) s"
+	m+=" ON t.player_lookup = s.p AND t.game_date = s.d AND t.game_date BETWEEN @from AND @to"
+	# bytes(w): the dry run's bytes of the MERGE with clause w
+	bytes() {
+		[ "$(sql "$m $1" "$week" '{"dryRun":true}')" = 200 ]
+		b -r .totalBytesProcessed
+	}
+	# January only: q' (game_date 96 + player_lookup 36) + t' (every column of January, 246)
+	[ "$(bytes 'WHEN MATCHED THEN DELETE')" = 378 ]
+	[ "$(bytes 'WHEN NOT MATCHED BY SOURCE AND t.game_date BETWEEN @from AND @to THEN DELETE')" = 378 ]
+	# the clause's own condition adds February: q' 120 + 51, t' 246 + 108
+	[ "$(bytes 'WHEN NOT MATCHED BY SOURCE AND t.game_date > "2024-01-31" THEN DELETE')" = 525 ]
+	# unconditional: every target row may be deleted, every partition is read
+	[ "$(bytes 'WHEN NOT MATCHED BY SOURCE THEN DELETE')" = 525 ]
+}

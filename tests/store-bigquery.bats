@@ -235,3 +235,39 @@ bq_api() {
 	# the tables pgs made itself pass the same check
 	run -0 --separate-stderr pgs-write --store bigquery://pgs-test/fine --from 2023-10-24 --to 2023-10-25 rows.ndjson
 }
+
+# The referee's SQL log (tests/bqemu --sql-log) as "DATASET KIND BYTES" lines, one per job.
+bytes_by_job() {
+	jq -r '"\(.text | capture("`pgs-test\\.(?<d>[a-z]+)\\.").d) \(.kinds[0]) \(.bytesProcessed)"' sql.log
+}
+
+@test "bigquery: a one-week rewrite reads only the months it touches: the same bytes on three seasons as on those two months alone" {
+	export PGS_BQ_SQL_LOG=$BATS_TEST_TMPDIR/sql.log
+	bq_start
+	pgs-sample --seed 5 --scale 0.5 --from 2021-10-01 --to 2024-05-01 -o sample >/dev/null
+	pgs-extract sample/* | pgs-resolve --registry sqlite:reg.db --register | pgs-transform >all.nd
+	grep -v pgs_end all.nd | jq -c 'select(.game_date >= "2022-11-01" and .game_date <= "2022-12-31")' >two.nd
+	pgs-write --store bigquery://pgs-test/seasons --from 2021-10-01 --to 2024-05-01 --run-id load all.nd >/dev/null
+	pgs-write --store bigquery://pgs-test/months --from 2022-11-01 --to 2022-12-31 --run-id load --no-end-marker \
+		two.nd >/dev/null
+	# the week across the two months, a third of its rows changed
+	grep -v pgs_end all.nd | jq -c 'select(.game_date >= "2022-11-28" and .game_date <= "2022-12-04")
+	    | if (.player_lookup | test("^[a-h]")) then .plus_minus = ((.plus_minus // 0) + 1) else . end' >week.nd
+	: >sql.log
+	for d in seasons months; do
+		run -0 --separate-stderr pgs-write --store "bigquery://pgs-test/$d" --from 2022-11-28 --to 2022-12-04 \
+			--run-id week --no-end-marker week.nd
+		[ "$(jq .updated <<<"$output")" -gt 100 ]
+	done
+	bytes_by_job >jobs
+	# the inspection (a query) and the commit (a script): each once per dataset, the same bytes
+	[ "$(grep -c '^seasons QUERY ' jobs)" -eq 1 ]
+	[ "$(grep -c '^seasons BEGIN ' jobs)" -eq 1 ]
+	[ "$(grep '^seasons ' jobs | cut -d' ' -f2-)" = "$(grep '^months ' jobs | cut -d' ' -f2-)" ]
+	# and much less than the whole table (a third of whose rows are in those two months)
+	whole=$(curl -sS -H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
+		--data-binary '{"query":"SELECT * FROM `pgs-test.seasons.player_game_summary`","useLegacySql":false,"dryRun":true}' \
+		"$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test/queries" | jq -r .totalBytesProcessed)
+	commit=$(awk '$1 == "seasons" && $2 == "BEGIN" { print $3 }' jobs)
+	[ "$whole" -gt $((2 * commit)) ]
+}

@@ -223,7 +223,13 @@ function collectScans(root) {
     if (o.resolved_merge_stmt_node) {
       const m = o.resolved_merge_stmt_node;
       const on = conjuncts(m.merge_expr);
-      target = scan(m.table_scan, on, { target: true, access: m.column_access_list });
+      // WHEN NOT MATCHED BY SOURCE acts on exactly the target rows the ON condition does not
+      // match, so ON cannot prune the target then: it reads the union of the partitions ON
+      // leaves and those each such clause's own condition leaves; an unconditional one, all.
+      const nmbs = (m.when_clause_list || []).filter((w) => w.match_type === 'NOT_MATCHED_BY_SOURCE');
+      const alts = nmbs.length === 0 ? null
+        : nmbs.some((w) => !w.match_expr) ? [[]] : [on].concat(nmbs.map((w) => conjuncts(w.match_expr)));
+      target = scan(m.table_scan, on, { target: true, access: m.column_access_list, alts });
       mutating = (m.when_clause_list || []).some((w) => w.action_type === 'UPDATE' || w.action_type === 'DELETE');
       walk(m.from_scan, on);
       for (const [key, v] of Object.entries(m)) if (key !== 'table_scan' && key !== 'from_scan') walk(v, []);
@@ -284,6 +290,13 @@ function partitionSql(tab, s, vctx) {
   return conds.join(' AND ');
 }
 
+// The partitions any of several predicates selects ('TRUE', null for none, or an OR).
+function anyOf(preds) {
+  if (preds.includes('TRUE')) return 'TRUE';
+  const live = preds.filter((p) => p !== null);
+  return live.length === 0 ? null : live.map((p) => `(${p})`).join(' OR ');
+}
+
 async function sumSizes(conn, tab, columns, preds) {
   const live = preds.filter((p) => p !== null);
   if (columns.length === 0 || live.length === 0) return 0;
@@ -317,7 +330,8 @@ async function scanBytes(emu, root, refs, vctx, conn) {
       if (s.target && Array.isArray(s.access) && s.access.length === cols.length) {
         cols = cols.filter((_, k) => /READ/.test(String(s.access[k])));
       }
-      const pred = partitionSql(tab, s, vctx);
+      const pred = s.alts ? anyOf(s.alts.map((conj) => partitionSql(tab, Object.assign({}, s, { conj }), vctx)))
+        : partitionSql(tab, s, vctx);
       let g = byTable.get(s.id);
       if (!g) byTable.set(s.id, g = { tab, cols: new Map(), preds: [] });
       for (const col of cols) g.cols.set(col.name, col);
