@@ -120,6 +120,7 @@ bench: all
 	tests/bqemu/setup || echo "bench: no npm packages: the DuckDB peer is skipped"
 	tests/bench/run
 	tests/bench/realdata
+	tests/bench/bq-bytes
 
 # The pipelines go beside the tools; what they source and read goes to
 # DATADIR, whose path is written into each installed pipeline.
