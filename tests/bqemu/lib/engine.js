@@ -751,7 +751,9 @@ function bindParam(ptype, pvalue, label) {
 
 function scalarParam(t, pvalue, label) {
   if (!pvalue || pvalue.value === undefined || pvalue.value === null) return null;
-  const v = pvalue.value;
+  // Google's JSON parser takes a number or a boolean for the proto's string
+  // field (the Node client sends them so); objects and arrays are refused.
+  const v = typeof pvalue.value === 'number' || typeof pvalue.value === 'boolean' ? String(pvalue.value) : pvalue.value;
   if (typeof v !== 'string') {
     throw paramError(`Invalid value at 'query_parameters.parameter_value.value' (TYPE_STRING), ${JSON.stringify(v)} (parameter ${label})`);
   }
