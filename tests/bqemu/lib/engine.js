@@ -12,6 +12,7 @@ const { BqError, invalidQuery, notFound } = require('./errors');
 const T = require('./types');
 const S = require('./sql');
 const { RowError, canonicalObject } = require('./rows');
+const { Conflicts, conflictError, isDuckConflict } = require('./conflicts');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now();
@@ -30,15 +31,6 @@ function duckTable(p, d, t) {
 
 function sameLocation(a, b) {
   return String(a).toLowerCase() === String(b).toLowerCase();
-}
-
-function conflictError(tbl) {
-  return new BqError('invalidQuery',
-    `Could not serialize access to table ${tableId(tbl.projectId, tbl.datasetId, tbl.tableId)} due to concurrent update`);
-}
-
-function isDuckConflict(e) {
-  return /conflict/i.test(e && e.message ? e.message : '');
 }
 
 // A DuckDB error -> a BigQuery error (first line of DuckDB's message).
@@ -60,7 +52,7 @@ class Emulator {
     this.projects = new Map();
     this.jobs = new Map();
     this.requestIds = new Map();
-    this.clock = 0;
+    this.conflicts = new Conflicts(this);
     this.dml = new Map(); // table id -> {running, queue: [job]}
     this.waiting = [];
     this.tokens = new Map();
@@ -303,6 +295,7 @@ class Emulator {
       projectId: p, jobId, location, type, configuration, state: 'PENDING', error: null,
       creationTime: String(now()), startTime: null, endTime: null, result: null, statementType: null,
       dml: null, statements: [], hiddenPolls: this.config.pendingPolls || 0, done: null, tables: [],
+      latencyMs: this.config.latencyMs || 0, // as set when the job was created
     };
     job.done = new Promise((r) => { resolve = r; });
     job.finish = resolve;
@@ -451,10 +444,11 @@ class Emulator {
     try {
       job.state = 'RUNNING';
       job.startTime = String(now());
-      if (!hasTxn) await sleep(this.config.latencyMs);
+      if (!hasTxn) await sleep(job.latencyMs);
       const conn = await this.instance.connect();
       try {
         const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: fault === 'conflict', latencyPending: hasTxn });
+        job.statements = it.kinds; // live: /_emu/jobs shows how far a running script got
         try {
           await it.run(stmts);
           if (it.txn) {
@@ -494,7 +488,7 @@ class Emulator {
     if (fault instanceof BqError) throw fault;
     job.state = 'RUNNING';
     job.startTime = String(now());
-    await sleep(this.config.latencyMs);
+    await sleep(job.latencyMs);
     const fmt = String(load.sourceFormat || 'CSV').toUpperCase();
     if (fmt !== 'NEWLINE_DELIMITED_JSON') throw new BqError('invalid', `Unsupported by the BigQuery emulator: sourceFormat ${fmt} (use NEWLINE_DELIMITED_JSON)`);
     const dest = load.destinationTable || {};
@@ -562,7 +556,7 @@ class Emulator {
         await conn.run('ROLLBACK').catch(() => {});
         throw e;
       }
-      if (write === 'WRITE_TRUNCATE') tbl.lastMutation = ++this.clock;
+      if (write === 'WRITE_TRUNCATE') this.conflicts.replaced(tbl);
       tbl.lastModifiedTime = String(now());
       job.loadStats.outputRows = String(rows.length);
       job.tables.push(tableId(p, d, t));
@@ -630,6 +624,25 @@ class Emulator {
       `SELECT ${cols} FROM ${duckTable(tbl.projectId, tbl.datasetId, tbl.tableId)} ORDER BY rowid LIMIT ${Number(limit)} OFFSET ${Number(offset)}`);
     return { types: r.columnTypes(), rows: r.getRows() };
   }
+}
+
+// {inserted, updated, deleted} of a DML statement's DuckDB result (MERGE
+// returns one merge_action row per row it touched).
+function dmlCounts(st, r) {
+  const c = { inserted: 0, updated: 0, deleted: 0 };
+  if (st.kind === 'MERGE') {
+    for (const row of r.getRows()) {
+      if (row[0] === 'INSERT') c.inserted++;
+      else if (row[0] === 'UPDATE') c.updated++;
+      else if (row[0] === 'DELETE') c.deleted++;
+    }
+  } else {
+    const n = Number(r.rowsChanged);
+    if (st.kind === 'INSERT') c.inserted = n;
+    else if (st.kind === 'UPDATE') c.updated = n;
+    else c.deleted = n;
+  }
+  return c;
 }
 
 function etag(s) {
@@ -862,7 +875,7 @@ class Interpreter {
         this.kinds.push('BEGIN_TRANSACTION');
         if (this.txn) throw invalidQuery(`Transaction is already in progress${T.at(s.tok)}`);
         await this.conn.run('BEGIN TRANSACTION');
-        this.txn = { start: this.emu.clock, mutated: new Map() };
+        this.txn = this.emu.conflicts.begin();
         return undefined;
       case 'commit': return this.commit(s);
       case 'rollback':
@@ -915,26 +928,23 @@ class Interpreter {
     if (!this.txn) throw invalidQuery(`There is no active transaction to commit${T.at(s.tok)}`);
     if (this.latencyPending) {
       this.latencyPending = false;
-      await sleep(this.emu.config.latencyMs);
+      await sleep(this.job.latencyMs);
     }
     const txn = this.txn;
-    for (const tbl of txn.mutated.values()) {
-      if (tbl.lastMutation > txn.start) {
-        await this.rollback();
-        throw conflictError(tbl);
-      }
+    const loser = this.emu.conflicts.loser(txn);
+    if (loser) {
+      await this.rollback();
+      throw conflictError(loser);
     }
-    const seq = ++this.emu.clock;
-    for (const tbl of txn.mutated.values()) {
-      tbl.lastMutation = seq;
-      tbl.lastModifiedTime = String(now());
-    }
+    const undo = this.emu.conflicts.committing(txn, String(now()));
     try {
       await this.conn.run('COMMIT');
     } catch (e) {
+      undo();
       this.txn = null;
-      if (isDuckConflict(e)) throw conflictError([...txn.mutated.values()][0]);
-      throw e;
+      const tbl = [...txn.mutated.values(), ...txn.touched.values()][0];
+      if (isDuckConflict(e) && tbl) throw conflictError(tbl);
+      throw fromDuck(e);
     }
     this.txn = null;
   }
@@ -1101,36 +1111,32 @@ class Interpreter {
         if (isDuckConflict(e) && tbl) throw conflictError(tbl);
         throw fromDuck(e);
       }
-      if (this.txn && st.mutating && tbl) this.txn.mutated.set(tableId(tbl.projectId, tbl.datasetId, tbl.tableId), tbl);
+      if (this.txn && tbl) this.txn.touched.set(tableId(tbl.projectId, tbl.datasetId, tbl.tableId), tbl);
     } else {
-      // Outside a transaction BigQuery retries a conflicting statement up to 3 times.
+      // Outside a transaction: the statement is its own transaction, whose
+      // mutation (if it updated or deleted rows) counts as committed before
+      // DuckDB's COMMIT, so no transaction's COMMIT check slips in between.
+      // BigQuery retries a conflicting statement up to 3 times.
       for (let attempt = 0; ; attempt++) {
+        let undo = null;
         try {
+          await this.conn.run('BEGIN TRANSACTION');
           r = await run();
+          undo = emu.conflicts.autocommit(tbl, dmlCounts(st, r));
+          await this.conn.run('COMMIT');
           break;
         } catch (e) {
+          if (undo) undo();
+          await this.conn.run('ROLLBACK').catch(() => {});
           if (!isDuckConflict(e)) throw fromDuck(e);
           if (attempt >= 3) throw conflictError(tbl);
           await sleep(50 * (attempt + 1));
         }
       }
-      tbl.lastMutation = ++emu.clock;
     }
-    let ins = 0;
-    let upd = 0;
-    let del = 0;
-    if (st.kind === 'MERGE') {
-      for (const row of r.getRows()) {
-        if (row[0] === 'INSERT') ins++;
-        else if (row[0] === 'UPDATE') upd++;
-        else if (row[0] === 'DELETE') del++;
-      }
-    } else {
-      const n = Number(r.rowsChanged);
-      if (st.kind === 'INSERT') ins = n;
-      else if (st.kind === 'UPDATE') upd = n;
-      else del = n;
-    }
+    const { inserted: ins, updated: upd, deleted: del } = dmlCounts(st, r);
+    // In a transaction, a mutation is what the statement did (rows updated or deleted), not its type.
+    if (this.txn) emu.conflicts.statement(this.txn, tbl, { inserted: ins, updated: upd, deleted: del });
     this.dml.insertedRowCount += ins;
     this.dml.updatedRowCount += upd;
     this.dml.deletedRowCount += del;
