@@ -39,11 +39,21 @@ outcomes() {
 	for n in "$@"; do cat "$BATS_TEST_TMPDIR/$n.out"; done | jq -sc '[.[] | .error.message // "ok"] | sort'
 }
 
-# wait_statement KIND: until a running script has started a statement of that kind.
-wait_statement() {
-	until curl -sS "$BQ_URL/_emu/jobs" | jq -e --arg k "$1" '.jobs[] | select(.state == "RUNNING" and any(.statements[]; . == $k))' >/dev/null; do
+# wait_jobs JQ-CONDITION: until a job of /_emu/jobs meets it (a safety net of
+# 30 s fails the test instead of waiting for the emulator's --exit-after).
+wait_jobs() {
+	local _
+	for _ in $(seq 1500); do
+		curl -sS "$BQ_URL/_emu/jobs" | jq -e "any(.jobs[]; $1)" >/dev/null && return 0
 		sleep 0.02
 	done
+	echo "no job with $1" >&2
+	return 1
+}
+
+# wait_statement KIND: until a running script has started a statement of that kind.
+wait_statement() {
+	wait_jobs ".state == \"RUNNING\" and any(.statements[]; . == \"$1\")"
 }
 
 CONFLICT='Could not serialize access to table pgs-test:nba.pgs due to concurrent update'
@@ -149,4 +159,122 @@ CONFLICT='Could not serialize access to table pgs-test:nba.pgs due to concurrent
 	[ "$(b .dmlStats.deletedRowCount)" = '"1"' ]
 	wait "${BG_PIDS[@]}"
 	[ "$(outcomes t2)" = "[\"$CONFLICT\"]" ]
+}
+
+# The jobId of the request with this requestId, from the request log.
+job_of_request() {
+	jq -rs --arg r "$1" '[.[] | select(.requestId == $r) | .jobId] | first' "$BATS_TEST_TMPDIR/bq.log"
+}
+
+ROW='INSERT INTO nba.pgs (game_date, player_lookup, points) VALUES ("2024-01-01", "a", 1)'
+
+@test "job failures: injected by job kind and statement, failed in BigQuery's shapes; the same requestId or jobId gets the same failed job, a new one runs" {
+	start_bqemu
+	make_pgs_table
+	[ "$(emu config '{"jobErrorNext":{"count":1,"reason":"backendError","jobKind":"query","statement":"INSERT"}}')" = 200 ]
+	[ "$(sql 'SELECT 1')" = 200 ]
+	# jobs.query: HTTP 400 jobBackendError; jobs.get: DONE, errorResult backendError
+	[ "$(sql "$ROW" '[]' '{"requestId":"r1"}')" = 400 ]
+	[ "$(b '[.error.code, .error.status, .error.errors[0].reason, .error.message]')" = '[400,"INVALID_ARGUMENT","jobBackendError","Error encountered during execution. Retrying may solve the problem."]' ]
+	job=$(job_of_request r1)
+	wait_job "$job"
+	[ "$(b -c '[.status.state, .status.errorResult.reason]')" = '["DONE","backendError"]' ]
+	[ "$(api GET "/queries/$job?location=US")" = 400 ]
+	[ "$(b '.error.errors[0].reason')" = '"jobBackendError"' ]
+	# the same requestId: the same failed job, not run again; a new one runs
+	[ "$(sql "$ROW" '[]' '{"requestId":"r1"}')" = 400 ]
+	[ "$(jq -sc '[.[] | select(.requestId == "r1") | [.jobId, .replayed // false, .status]]' "$BATS_TEST_TMPDIR/bq.log")" = "[[\"$job\",false,400],[\"$job\",true,400]]" ]
+	[ "$(count nba.pgs)" = 0 ]
+	[ "$(sql "$ROW" '[]' '{"requestId":"r2"}')" = 200 ]
+	[ "$(count nba.pgs)" = 1 ]
+	# jobs.insert of a script: internalError; the same jobId is 409 and jobs.get shows the same failure
+	[ "$(emu config '{"jobErrorNext":[{"count":1,"reason":"internalError","jobKind":"script"}]}')" = 200 ]
+	script=$(jq -nc --arg q "BEGIN TRANSACTION; $ROW; COMMIT TRANSACTION;" \
+		'{jobReference: {jobId: "s1", location: "US"}, configuration: {query: {query: $q, useLegacySql: false}}}')
+	[ "$(api POST /jobs "$script")" = 200 ]
+	wait_job s1
+	[ "$(b .status.errorResult.reason)" = '"internalError"' ]
+	[[ $(b -r .status.errorResult.message) == "An internal error occurred and the request could not be completed."* ]]
+	[ "$(api GET /queries/s1?location=US)" = 400 ]
+	[ "$(b '[.error.code, .error.errors[0].reason]')" = '[400,"jobInternalError"]' ]
+	[ "$(api POST /jobs "$script")" = 409 ]
+	[ "$(b '.error.errors[0].reason')" = '"duplicate"' ]
+	wait_job s1
+	[ "$(b .status.errorResult.reason)" = '"internalError"' ]
+	[ "$(api POST /jobs "${script/\"s1\"/\"s2\"}")" = 200 ]
+	wait_job s2
+	[ "$(b .status.errorResult)" = null ]
+	[ "$(count nba.pgs)" = 2 ]
+	# a load: rateLimitExceeded (jobs.get), and nothing loaded
+	[ "$(emu config '{"jobErrorNext":{"count":1,"reason":"rateLimitExceeded","jobKind":"load"}}')" = 200 ]
+	printf '%s\n' '{"game_date":"2024-01-02","player_lookup":"b","points":2}' >"$BATS_TEST_TMPDIR/one.ndjson"
+	[ "$(load l1 pgs WRITE_APPEND '[{"name":"game_date","type":"DATE","mode":"REQUIRED"},{"name":"player_lookup","type":"STRING","mode":"REQUIRED"},{"name":"points","type":"INT64"}]' "$BATS_TEST_TMPDIR/one.ndjson")" = 200 ]
+	wait_job l1
+	[ "$(b '[.status.errorResult.reason, .statistics.load.outputRows]')" = '["rateLimitExceeded",null]' ]
+	[[ $(b -r .status.errorResult.message) == "Job exceeded rate limits:"* ]]
+	[ "$(count nba.pgs)" = 2 ]
+	# quotaExceeded names its quota: HTTP 403 on jobs.query
+	[ "$(emu config '{"jobErrorNext":{"count":1,"reason":"quotaExceeded","quota":"queryBytes"}}')" = 200 ]
+	[ "$(sql 'SELECT 1')" = 403 ]
+	[ "$(b '[.error.errors[0].reason, .error.message]')" = '["quotaExceeded","Quota exceeded: Your project exceeded quota for free query bytes scanned. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas"]' ]
+	# when "after": the job ran (its row landed) and says it failed
+	[ "$(emu config '{"jobErrorNext":{"count":1,"when":"after"}}')" = 200 ]
+	[ "$(sql "$ROW")" = 400 ]
+	[ "$(b '.error.errors[0].reason')" = '"jobBackendError"' ]
+	[ "$(count nba.pgs)" = 3 ]
+	# a bad setting is refused by the control call
+	[ "$(emu config '{"jobErrorNext":{"jobKind":"nope"}}')" = 400 ]
+	[ "$(emu config '{"jobErrorNext":{"reason":"quotaExceeded","quota":"nope"}}')" = 400 ]
+}
+
+@test "job failures: a full DML queue fails the job at once: 400 resourcesExceeded, and jobs.get shows it DONE with that errorResult" {
+	start_bqemu --latency-ms 800 --dml-running 1 --dml-queue 0
+	make_pgs_table
+	sql_bg first 'UPDATE nba.pgs SET points = 1 WHERE TRUE'
+	wait_jobs '.statementType == "UPDATE" and .state == "RUNNING"'
+	[ "$(sql 'DELETE FROM nba.pgs WHERE TRUE' '[]' '{"requestId":"second"}')" = 400 ]
+	[ "$(b '[.error.code, .error.status, .error.errors[0].reason, .error.message]')" = '[400,"INVALID_ARGUMENT","resourcesExceeded","Resources exceeded during query execution: Too many DML statements outstanding against table pgs-test:nba.pgs, limit is 0."]' ]
+	wait_job "$(job_of_request second)"
+	[ "$(b '[.status.state, .status.errorResult.reason]')" = '["DONE","resourcesExceeded"]' ]
+	wait "${BG_PIDS[@]}"
+	[ "$(outcomes first)" = '["ok"]' ]
+}
+
+@test "quota: more than 5 table updates in 10 s on one table: 403 rateLimitExceeded on the API call, the job's errorResult for a load or DDL; DML counts but is never refused" {
+	start_bqemu
+	make_pgs_table
+	msg='Exceeded rate limits: too many table update operations for this table. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas'
+	[ "$(api POST /datasets/nba/tables '{"tableReference":{"tableId":"t"},"schema":{"fields":[{"name":"n","type":"INTEGER"}]}}')" = 200 ]
+	for i in 1 2 3 4; do [ "$(api PATCH /datasets/nba/tables/t "{\"description\":\"v$i\"}")" = 200 ]; done
+	[ "$(api PATCH /datasets/nba/tables/t '{"description":"v5"}')" = 403 ]
+	[ "$(b '[.error.code, .error.status, .error.errors[0].reason, .error.message]')" = "[403,\"PERMISSION_DENIED\",\"rateLimitExceeded\",\"$msg\"]" ]
+	[ "$(api PUT /datasets/nba/tables/t '{"description":"v5"}')" = 403 ]
+	# DML is not subject to it
+	[ "$(sql 'INSERT INTO nba.t (n) VALUES (1)')" = 200 ]
+	# a load job is created, then fails; a DDL query fails as a job too (jobs.query: 400 jobRateLimitExceeded)
+	printf '{"n":2}\n' >"$BATS_TEST_TMPDIR/n.ndjson"
+	[ "$(load tl t WRITE_APPEND '[{"name":"n","type":"INTEGER"}]' "$BATS_TEST_TMPDIR/n.ndjson")" = 200 ]
+	wait_job tl
+	[ "$(b -c '[.status.errorResult.reason, .status.errorResult.message]')" = "[\"rateLimitExceeded\",\"$msg\"]" ]
+	[ "$(sql 'ALTER TABLE nba.t SET OPTIONS (description = "x")')" = 400 ]
+	[ "$(b '[.error.errors[0].reason, .error.message]')" = "[\"jobRateLimitExceeded\",\"$msg\"]" ]
+	[ "$(count nba.t)" = 1 ]
+	# other tables are not affected
+	[ "$(api PATCH /datasets/nba/tables/pgs '{"description":"ok"}')" = 200 ]
+	# the window slides (lowered here to 5 per 0.3 s): past it, updates go through again
+	[ "$(emu config '{"tableUpdateRate":{"operations":5,"seconds":0.3}}')" = 200 ]
+	sleep 0.4
+	[ "$(api PATCH /datasets/nba/tables/t '{"description":"later"}')" = 200 ]
+	# off
+	[ "$(emu config '{"tableUpdateRate":null}')" = 200 ]
+	for i in 1 2 3 4 5 6; do [ "$(api PATCH /datasets/nba/tables/t "{\"description\":\"w$i\"}")" = 200 ]; done
+	[ "$(emu config '{"tableUpdateRate":{"operations":0}}')" = 400 ]
+}
+
+@test "quota: an injected quotaExceeded on an API call names its quota (HTTP 403)" {
+	start_bqemu
+	[ "$(emu config '{"failNext":[{"status":403,"count":1,"reason":"quotaExceeded","quota":"tableUpdates","path":"/datasets"}]}')" = 200 ]
+	[ "$(api GET /datasets)" = 403 ]
+	[ "$(b '[.error.code, .error.errors[0].reason, .error.message]')" = '[403,"quotaExceeded","Quota exceeded: Your table exceeded quota for imports or query appends per table. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas"]' ]
+	[ "$(api GET /datasets)" = 200 ]
 }

@@ -13,6 +13,8 @@ const T = require('./types');
 const S = require('./sql');
 const { RowError, canonicalObject } = require('./rows');
 const { Conflicts, conflictError, isDuckConflict } = require('./conflicts');
+const jobfaults = require('./jobfaults');
+const { TableUpdates } = require('./quota');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now();
@@ -53,6 +55,7 @@ class Emulator {
     this.jobs = new Map();
     this.requestIds = new Map();
     this.conflicts = new Conflicts(this);
+    this.tableUpdates = new TableUpdates(config); // 5 metadata updates per 10 s per table (lib/quota.js)
     this.dml = new Map(); // table id -> {running, queue: [job]}
     this.waiting = [];
     this.tokens = new Map();
@@ -319,16 +322,15 @@ class Emulator {
     clearTimeout(timer);
   }
 
-  // Job-level injected faults, consumed by jobs that start.
-  takeJobFault(job, mutating) {
+  // Job-level injected faults, consumed by jobs that start: {error, when}
+  // (lib/jobfaults.js), {conflict: true}, or null.
+  takeJobFault(job, kind, statements, mutating) {
     const c = this.config;
-    if (c.jobErrorNext && c.jobErrorNext.count > 0) {
-      c.jobErrorNext.count--;
-      return new BqError(c.jobErrorNext.reason || 'backendError', c.jobErrorNext.message || 'Error encountered during execution. Retrying may solve the problem.');
-    }
+    const f = jobfaults.take(c, kind, statements);
+    if (f) return f;
     if (mutating && c.serializationConflictNext > 0) {
       c.serializationConflictNext--;
-      return 'conflict';
+      return { conflict: true };
     }
     return null;
   }
@@ -438,8 +440,9 @@ class Emulator {
       }
     }
     const ids = [...mutated].sort();
-    const fault = this.takeJobFault(job, ids.length > 0);
-    if (fault instanceof BqError) throw fault;
+    const kinds = S.flatten(stmts).map((s) => S.statementKind(s.toks));
+    const fault = this.takeJobFault(job, isScript || hasTxn ? 'script' : 'query', kinds, ids.length > 0);
+    if (fault && fault.error && fault.when === 'before') throw fault.error;
     await this.admit(job, ids);
     try {
       job.state = 'RUNNING';
@@ -447,7 +450,7 @@ class Emulator {
       if (!hasTxn) await sleep(job.latencyMs);
       const conn = await this.instance.connect();
       try {
-        const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: fault === 'conflict', latencyPending: hasTxn });
+        const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: Boolean(fault && fault.conflict), latencyPending: hasTxn });
         job.statements = it.kinds; // live: /_emu/jobs shows how far a running script got
         try {
           await it.run(stmts);
@@ -464,6 +467,7 @@ class Emulator {
         job.statements = it.kinds;
         if (!isScript && it.lastDml) job.numDmlAffectedRows = String(it.rowCount === null ? 0 : it.rowCount);
         else if (it.dmlRan) job.numDmlAffectedRows = String(it.dml.insertedRowCount + it.dml.updatedRowCount + it.dml.deletedRowCount);
+        if (fault && fault.error) throw fault.error; // when: "after": it ran, and says it failed
       } finally {
         conn.closeSync();
       }
@@ -484,8 +488,8 @@ class Emulator {
   }
 
   async runLoad(job, load, data) {
-    const fault = this.takeJobFault(job, false);
-    if (fault instanceof BqError) throw fault;
+    const fault = this.takeJobFault(job, 'load', ['LOAD'], false);
+    if (fault && fault.error && fault.when === 'before') throw fault.error;
     job.state = 'RUNNING';
     job.startTime = String(now());
     await sleep(job.latencyMs);
@@ -505,6 +509,7 @@ class Emulator {
     if (!tbl && !columns) throw new BqError('invalid', 'No schema specified on job or table.');
     if (load.autodetect && !columns && !tbl) throw new BqError('invalid', 'Unsupported by the BigQuery emulator: schema autodetection');
     if (tbl && columns && write !== 'WRITE_TRUNCATE') checkSameSchema(tbl, columns);
+    this.tableUpdates.check(tableId(p, d, t)); // a load writing a table is a table update operation
     const useCols = columns || tbl.columns;
     // Read and check every row before touching the table: a bad row loads nothing.
     const text = data.toString('utf8');
@@ -560,6 +565,8 @@ class Emulator {
       tbl.lastModifiedTime = String(now());
       job.loadStats.outputRows = String(rows.length);
       job.tables.push(tableId(p, d, t));
+      this.tableUpdates.take(tableId(p, d, t), false);
+      if (fault && fault.error) throw fault.error; // when: "after": loaded, and says it failed
     } finally {
       conn.closeSync();
     }
@@ -606,9 +613,13 @@ class Emulator {
     spec.description = body.description;
     spec.labels = body.labels;
     spec.requirePartitionFilter = body.requirePartitionFilter;
+    const id = tableId(ref.projectId || p, d, ref.tableId);
+    this.tableUpdates.check(id); // tables.insert: HTTP 403 rateLimitExceeded past the rate
     const conn = await this.instance.connect();
     try {
-      return await this.createTable(conn, ref.projectId || p, d, ref.tableId, spec, {});
+      const tbl = await this.createTable(conn, ref.projectId || p, d, ref.tableId, spec, {});
+      this.tableUpdates.take(id, false);
+      return tbl;
     } finally {
       conn.closeSync();
     }
@@ -1146,6 +1157,7 @@ class Interpreter {
     if (tbl) {
       tbl.lastModifiedTime = String(now());
       const id = tableId(tbl.projectId, tbl.datasetId, tbl.tableId);
+      emu.tableUpdates.take(id, false); // DML counts toward the table update rate, never refused by it
       if (!this.job.tables.includes(id)) this.job.tables.push(id);
     }
   }
@@ -1214,6 +1226,7 @@ class Interpreter {
         if (d.ifExists) return;
         emu.needTable(p, ds, t, this.job.location);
       }
+      emu.tableUpdates.take(tableId(p, ds, t), true); // DDL: a table update operation
       for (const a of d.actions) {
         if (a.type === 'options') {
           Object.assign(tbl, tableOptions(await this.optionValues(a.options, ctx)));
@@ -1255,7 +1268,11 @@ class Interpreter {
     const spec = Object.assign({ columns }, tableOptions(o));
     if (d.partitionBy) Object.assign(spec, partitionSpec(st.translator.toks, d.partitionBy, columns));
     if (d.clusterBy) spec.clustering = { fields: d.clusterBy.map((c) => c.name) };
+    // DDL that creates or replaces the table is a table update operation (not
+    // a CREATE … IF NOT EXISTS that found it).
+    if (!(existed && d.ifNotExists)) emu.tableUpdates.check(tableId(p, ds, t));
     await emu.createTable(this.conn, p, ds, t, spec, { ifNotExists: d.ifNotExists, orReplace: d.orReplace, location: this.job.location });
+    if (!(existed && d.ifNotExists)) emu.tableUpdates.take(tableId(p, ds, t), false);
     if (querySql && !(existed && d.ifNotExists)) {
       await this.query(ctx, `INSERT INTO ${duckTable(p, ds, t)} ${querySql}`).catch((e) => { throw fromDuck(e); });
     }

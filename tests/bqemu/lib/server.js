@@ -11,6 +11,8 @@ const { BqError, invalidQuery } = require('./errors');
 const T = require('./types');
 const { Emulator, tableId } = require('./engine');
 const { prng } = require('./prng');
+const jobfaults = require('./jobfaults');
+const quota = require('./quota');
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -20,7 +22,7 @@ function defaults() {
     streamingBufferSeconds: 1800, requestIdTtlMs: 600000, defaultLocation: 'US', strictAuth: false,
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
-    dataDir: null, seed: 1,
+    dataDir: null, seed: 1, tableUpdateRate: Object.assign({}, quota.DEFAULT),
   };
 }
 
@@ -40,8 +42,17 @@ const FAULTS = {
   504: ['backendError', 'DEADLINE_EXCEEDED', 'Deadline exceeded.'],
 };
 
-function faultBody(status) {
-  const [reason, st, message] = FAULTS[status] || ['backendError', 'UNKNOWN', `Injected HTTP ${status}`];
+// The body of an injected HTTP fault; f.reason / f.message / f.quota (a
+// failNext entry's) override the status's usual reason and message (e.g.
+// {"status":403,"reason":"quotaExceeded","quota":"queryBytes"}).
+function faultBody(status, f) {
+  let [reason, st, message] = FAULTS[status] || ['backendError', 'UNKNOWN', `Injected HTTP ${status}`];
+  if (f && f.reason) {
+    reason = f.reason;
+    message = f.message || (reason === 'quotaExceeded' ? jobfaults.quotaMessage(f.quota) : message);
+  } else if (f && f.message) {
+    message = f.message;
+  }
   return { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: st } };
 }
 
@@ -118,7 +129,7 @@ class Server {
     for (const f of c.failNext || []) {
       if ((f.count === undefined || f.count > 0) && matches(f)) {
         if (f.count !== undefined) f.count--;
-        return { status: Number(f.status || 503), retryAfter: f.retryAfter, when: f.when || 'before' };
+        return { status: Number(f.status || 503), retryAfter: f.retryAfter, when: f.when || 'before', reason: f.reason, message: f.message, quota: f.quota };
       }
     }
     const r = c.failRate;
@@ -135,7 +146,7 @@ class Server {
   sendFault(res, fault) {
     const headers = {};
     if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
-    this.send(res, fault.status, faultBody(fault.status), headers);
+    this.send(res, fault.status, faultBody(fault.status, fault), headers);
   }
 
   // Bearer token check: null when accepted, else the 401 body.
@@ -350,9 +361,10 @@ class Server {
         return { status: 204, body: null };
       }
       if (m === 'PATCH' || m === 'PUT') {
-        entry.api = 'tables.patch';
+        entry.api = m === 'PUT' ? 'tables.update' : 'tables.patch';
         const tbl = emu.needTable(proj, d, t);
         const b = this.json(body);
+        emu.tableUpdates.take(tableId(proj, d, t), true); // HTTP 403 rateLimitExceeded past the rate
         for (const k of ['expirationTime', 'description', 'labels', 'friendlyName', 'requirePartitionFilter']) if (b[k] !== undefined) tbl[k] = b[k];
         tbl.lastModifiedTime = String(Date.now());
         emu.saveCatalog();
@@ -451,7 +463,7 @@ class Server {
     if (kind === 'bigquery#getQueryResultsResponse') body.etag = crypto.createHash('md5').update(job.jobId).digest('base64');
     if (!complete) return { status: 200, body };
     if (job.error) {
-      const e = job.error;
+      const e = jobfaults.resultsError(job.error);
       const b = e.body();
       if (e.errors) b.error.errors = e.errors.map((x) => Object.assign({ domain: 'global' }, x));
       return { status: e.code, body: b };
@@ -684,6 +696,8 @@ class Server {
         const b = this.json(body);
         for (const [k, v] of Object.entries(b)) {
           if (!CONFIG_KEYS.has(k)) throw new BqError('invalid', `unknown config key ${k}`);
+          if (k === 'jobErrorNext') jobfaults.validate(v);
+          if (k === 'tableUpdateRate') quota.validate(v);
           c[k] = v;
           if (k === 'seed') this.rand = prng(Number(v));
         }
@@ -762,6 +776,7 @@ const APIS = [
   ['GET', /\/tables\/[^/]+$/, 'tables.get'],
   ['DELETE', /\/tables\/[^/]+$/, 'tables.delete'],
   ['PATCH', /\/tables\/[^/]+$/, 'tables.patch'],
+  ['PUT', /\/tables\/[^/]+$/, 'tables.update'],
   ['GET', /\/tables\/[^/]+\/data$/, 'tabledata.list'],
   ['POST', /\/tables\/[^/]+\/insertAll$/, 'tabledata.insertAll'],
 ];
