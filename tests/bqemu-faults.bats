@@ -278,3 +278,85 @@ ROW='INSERT INTO nba.pgs (game_date, player_lookup, points) VALUES ("2024-01-01"
 	[ "$(b '[.error.code, .error.errors[0].reason, .error.message]')" = '[403,"quotaExceeded","Quota exceeded: Your table exceeded quota for imports or query appends per table. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas"]' ]
 	[ "$(api GET /datasets)" = 200 ]
 }
+
+# all_pages PATH QUERY ARRAY FIELD: every page of a list (following
+# nextPageToken) with QUERY (e.g. maxResults=4; maxResults=0 is the default
+# page), appending each item's FIELD to $BATS_TEST_TMPDIR/pages.
+all_pages() {
+	local tok='' sep='?'
+	[[ $1 == *'?'* ]] && sep='&'
+	while :; do
+		[ "$(api GET "$1$sep$2${tok:+&pageToken=$tok}")" = 200 ] || return 1
+		b -r "$3[]? | $4" >>"$BATS_TEST_TMPDIR/pages"
+		tok=$(b -r '.nextPageToken // empty')
+		[ -n "$tok" ] || return 0
+	done
+}
+
+@test "lists: tables.list, datasets.list and jobs.list page by maxResults and pageToken (nextPageToken, totalItems), every item once" {
+	start_bqemu
+	[ "$(emu config '{"listPageSize":4}')" = 200 ]
+	for d in d3 d1 d2 d5 d4 d6; do [ "$(api POST /datasets "{\"datasetReference\":{\"datasetId\":\"$d\"}}")" = 200 ]; done
+	N='"schema":{"fields":[{"name":"n","type":"INTEGER"}]}'
+	for t in $(seq 1 11); do [ "$(api POST /datasets/d1/tables "{\"tableReference\":{\"tableId\":\"t$(printf %02d "$t")\"},$N}")" = 200 ]; done
+	# the default page (lowered to 4 here): 11 tables in 3 pages, in ID order, totalItems on each
+	[ "$(api GET /datasets/d1/tables)" = 200 ]
+	[ "$(b '[(.tables | length), .totalItems, (.nextPageToken != null), .tables[0].tableReference.tableId]')" = '[4,11,true,"t01"]' ]
+	: >"$BATS_TEST_TMPDIR/pages"
+	all_pages /datasets/d1/tables maxResults=0 .tables .tableReference.tableId
+	[ "$(paste -sd, "$BATS_TEST_TMPDIR/pages")" = t01,t02,t03,t04,t05,t06,t07,t08,t09,t10,t11 ]
+	# maxResults overrides it; a table created between pages is listed once, in its place
+	[ "$(api GET '/datasets/d1/tables?maxResults=5')" = 200 ]
+	tok=$(b -r .nextPageToken)
+	[ "$(api POST /datasets/d1/tables '{"tableReference":{"tableId":"t00"},"schema":{"fields":[{"name":"n","type":"INTEGER"}]}}')" = 200 ]
+	[ "$(api POST /datasets/d1/tables '{"tableReference":{"tableId":"t055"},"schema":{"fields":[{"name":"n","type":"INTEGER"}]}}')" = 200 ]
+	[ "$(api GET "/datasets/d1/tables?maxResults=5&pageToken=$tok")" = 200 ]
+	[ "$(b -c '[[.tables[].tableReference.tableId], .totalItems]')" = '[["t055","t06","t07","t08","t09"],13]' ]
+	# a last page has no nextPageToken; a token of another list, or a bad maxResults, is 400
+	[ "$(api GET '/datasets/d1/tables?maxResults=20')" = 200 ]
+	[ "$(b '[(.tables | length), .nextPageToken]')" = '[13,null]' ]
+	[ "$(api GET "/datasets/d2/tables?pageToken=$tok")" = 400 ]
+	[ "$(api GET '/datasets/d1/tables?maxResults=-1')" = 400 ]
+	# datasets: no totalItems
+	: >"$BATS_TEST_TMPDIR/pages"
+	all_pages /datasets 'maxResults=4' .datasets .datasetReference.datasetId
+	[ "$(paste -sd, "$BATS_TEST_TMPDIR/pages")" = d1,d2,d3,d4,d5,d6 ]
+	[ "$(api GET /datasets)" = 200 ]
+	[ "$(b '[(.datasets | length), .totalItems, (.nextPageToken != null)]')" = '[4,null,true]' ]
+	# jobs: newest first
+	for i in 1 2 3 4 5 6; do [ "$(sql "SELECT $i" '[]' "{\"requestId\":\"q$i\"}")" = 200 ]; done
+	: >"$BATS_TEST_TMPDIR/pages"
+	all_pages '/jobs?stateFilter=done' 'maxResults=4' .jobs .jobReference.jobId
+	jq -rs '[.[] | select(.requestId) | .jobId] | reverse | .[]' "$BATS_TEST_TMPDIR/bq.log" >"$BATS_TEST_TMPDIR/want"
+	diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/pages"
+	[ "$(api GET '/jobs?maxResults=2')" = 200 ]
+	[ "$(b '[(.jobs | length), .jobs[0].state, (.nextPageToken != null)]')" = '[2,"DONE",true]' ]
+	[ "$(api GET '/jobs?stateFilter=running')" = 200 ]
+	[ "$(b '.jobs | length')" = 0 ]
+}
+
+@test "client: Google's Node client (@google-cloud/bigquery) runs dataset, table, load, parameterized queries, a transaction and paging unchanged" {
+	start_bqemu --strict-auth
+	[ -f "$BQEMU_DIR/node_modules/@google-cloud/bigquery/package.json" ] || skip "@google-cloud/bigquery is not installed (tests/bqemu/setup)"
+	printf '%s\n' '{"game_date":"2024-01-01","player":"a","points":10,"minutes":30.5}' \
+		'{"game_date":"2024-01-02","player":"a","points":5,"minutes":12}' \
+		'{"game_date":"2024-01-02","player":"b","points":7}' \
+		'{"game_date":"2024-01-03","player":"b","points":1}' >"$BATS_TEST_TMPDIR/games.ndjson"
+	# credentials as on a Compute Engine VM: the metadata server is the emulator
+	GCE_METADATA_HOST="127.0.0.1:$BQ_PORT" METADATA_SERVER_DETECTION=assume-present \
+		run -0 --separate-stderr node "$BQEMU_DIR/client-check.js" "$BQ_URL" "$BQ_PROJECT" "$BATS_TEST_TMPDIR/games.ndjson"
+	[ "$stderr" = '' ]
+	[ "$output" = 'dataset: client_ds
+table: games game_date DATE,STRING,INTEGER,FLOAT
+load: DONE 4 rows
+query: a=15/30.5 b=7/null
+positional: [{"n":42,"s":"x"}]
+transaction: [{"n":3,"pts":110}]
+paged: 1,10,99 in 3 pages
+tables: extra_a,extra_b,games in 2 pages' ]
+	# what it sent: a metadata token, then every call with it; the load as a multipart upload
+	run -0 jq -sc '[.[] | .api] | unique' "$BATS_TEST_TMPDIR/bq.log"
+	[ "$output" = '["datasets.insert","jobs.get","jobs.getQueryResults","jobs.insert","jobs.insert(upload)","jobs.query","metadata","tables.get","tables.insert","tables.list"]' ]
+	[ "$(jq -sc '[.[] | select(.api != "metadata") | [.status, .token]] | unique | length' "$BATS_TEST_TMPDIR/bq.log")" = 1 ]
+	[ "$(jq -sc '[.[] | select(.api == "jobs.insert(upload)") | .query]' "$BATS_TEST_TMPDIR/bq.log")" = '[["uploadType"]]' ]
+}

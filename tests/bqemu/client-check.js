@@ -63,8 +63,29 @@ async function main() {
   });
   say('transaction', txn);
 
-  const [tables] = await ds.getTables();
-  say('tables', tables.map((t) => t.id));
+  // jobs.insert, then getQueryResults page by page (the client follows pageToken)
+  const [job] = await bq.createQueryJob({
+    query: 'SELECT player, points FROM client_ds.games WHERE points > @min ORDER BY points', params: { min: 0 },
+  });
+  const paged = [];
+  let pages = 0;
+  for (let opts = { maxResults: 1, autoPaginate: false }; opts; pages++) {
+    const [rows, next] = await job.getQueryResults(opts);
+    paged.push(...rows.map((r) => r.points));
+    opts = next;
+  }
+  say('paged', `${paged.join(',')} in ${pages} pages`);
+
+  // tables.list page by page
+  for (const name of ['extra_b', 'extra_a']) await ds.createTable(name, { schema: [{ name: 'n', type: 'INTEGER' }] });
+  const ids = [];
+  pages = 0;
+  for (let opts = { maxResults: 2, autoPaginate: false }; opts; pages++) {
+    const [tables, next] = await ds.getTables(opts);
+    ids.push(...tables.map((t) => t.id));
+    opts = next;
+  }
+  say('tables', `${ids.join(',')} in ${pages} pages`);
 }
 
 main().catch((e) => {

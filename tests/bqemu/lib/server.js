@@ -13,6 +13,7 @@ const { Emulator, tableId } = require('./engine');
 const { prng } = require('./prng');
 const jobfaults = require('./jobfaults');
 const quota = require('./quota');
+const lists = require('./lists');
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -22,7 +23,7 @@ function defaults() {
     streamingBufferSeconds: 1800, requestIdTtlMs: 600000, defaultLocation: 'US', strictAuth: false,
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
-    dataDir: null, seed: 1, tableUpdateRate: Object.assign({}, quota.DEFAULT),
+    dataDir: null, seed: 1, tableUpdateRate: Object.assign({}, quota.DEFAULT), listPageSize: null,
   };
 }
 
@@ -276,8 +277,12 @@ class Server {
     }
     if (R(['jobs']) && m === 'GET') {
       entry.api = 'jobs.list';
-      const jobs = [...emu.jobs.values()].filter((j) => j.projectId === proj).map((j) => this.jobResource(j, false));
-      return ok({ kind: 'bigquery#jobList', jobs });
+      return ok(lists.jobList(proj, [...emu.jobs.values()], q, this.config, (j) => {
+        const r = this.jobResource(j, false);
+        r.state = r.status.state;
+        if (r.status.errorResult) r.errorResult = r.status.errorResult;
+        return r;
+      }));
     }
     if (R(['jobs', '*']) && m === 'GET') {
       entry.api = 'jobs.get';
@@ -293,10 +298,7 @@ class Server {
     }
     if (R(['datasets']) && m === 'GET') {
       entry.api = 'datasets.list';
-      const list = [...emu.projectOf(proj).values()].map((ds) => ({
-        kind: 'bigquery#dataset', id: `${proj}:${ds.datasetId}`, datasetReference: { projectId: proj, datasetId: ds.datasetId }, location: ds.location,
-      }));
-      return ok({ kind: 'bigquery#datasetList', etag: '', datasets: list });
+      return ok(lists.datasetList(proj, emu.projectOf(proj).values(), q, this.config));
     }
     if (R(['datasets']) && m === 'POST') {
       entry.api = 'datasets.insert';
@@ -335,11 +337,11 @@ class Server {
       if (m === 'GET') {
         entry.api = 'tables.list';
         const ds = emu.needDataset(proj, d);
-        const tables = [...ds.tables.values()].filter((t) => emu.table(proj, d, t.tableId)).map((t) => ({
+        const live = [...ds.tables.values()].filter((t) => emu.table(proj, d, t.tableId));
+        return ok(lists.tableList(proj, d, live, q, this.config, (t) => ({
           kind: 'bigquery#table', id: tableId(proj, d, t.tableId), tableReference: { projectId: proj, datasetId: d, tableId: t.tableId }, type: 'TABLE',
           timePartitioning: t.timePartitioning, clustering: t.clustering, creationTime: t.creationTime, expirationTime: t.expirationTime,
-        }));
-        return ok({ kind: 'bigquery#tableList', etag: '', tables, totalItems: tables.length });
+        })));
       }
       if (m === 'POST') {
         entry.api = 'tables.insert';
@@ -698,6 +700,7 @@ class Server {
           if (!CONFIG_KEYS.has(k)) throw new BqError('invalid', `unknown config key ${k}`);
           if (k === 'jobErrorNext') jobfaults.validate(v);
           if (k === 'tableUpdateRate') quota.validate(v);
+          if (k === 'listPageSize' && v !== null && !(Number.isInteger(v) && v >= 1)) throw new BqError('invalid', 'listPageSize: a whole number >= 1, or null');
           c[k] = v;
           if (k === 'seed') this.rand = prng(Number(v));
         }
