@@ -360,3 +360,34 @@ tables: extra_a,extra_b,games in 2 pages' ]
 	[ "$(jq -sc '[.[] | select(.api != "metadata") | [.status, .token]] | unique | length' "$BATS_TEST_TMPDIR/bq.log")" = 1 ]
 	[ "$(jq -sc '[.[] | select(.api == "jobs.insert(upload)") | .query]' "$BATS_TEST_TMPDIR/bq.log")" = '[["uploadType"]]' ]
 }
+
+@test "uploads: a resumable load upload in chunks (308 with the bytes kept, a status query, a chunk resent), then the job" {
+	start_bqemu
+	make_pgs_table
+	for d in 1 2 3 4 5 6 7 8 9; do printf '{"game_date":"2024-01-0%s","player_lookup":"r","points":%s}\n' "$d" "$d"; done >"$BATS_TEST_TMPDIR/r.ndjson"
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/r.ndjson")
+	meta='{"jobReference":{"jobId":"res1","location":"US"},"configuration":{"load":{"sourceFormat":"NEWLINE_DELIMITED_JSON",
+		"destinationTable":{"projectId":"pgs-test","datasetId":"nba","tableId":"pgs"},"writeDisposition":"WRITE_APPEND"}}}'
+	run -0 curl -sS -D - -o /dev/null -H "Authorization: Bearer $BQ_TOKEN" -H 'Content-Type: application/json' \
+		--data-binary "$meta" "$BQ_URL/upload/bigquery/v2/projects/$BQ_PROJECT/jobs?uploadType=resumable"
+	assert_line --index 0 --partial ' 200 '
+	loc=$(sed -n 's/^Location: \(.*\)\r$/\1/p' <<<"$output")
+	[[ $loc == "$BQ_URL/upload/bigquery/v2/projects/$BQ_PROJECT/jobs?uploadType=resumable&upload_id="* ]]
+	head -c 100 "$BATS_TEST_TMPDIR/r.ndjson" >"$BATS_TEST_TMPDIR/c1"
+	tail -c +101 "$BATS_TEST_TMPDIR/r.ndjson" >"$BATS_TEST_TMPDIR/c2"
+	put() { # CONTENT-RANGE FILE
+		curl -sS -D "$BATS_TEST_TMPDIR/h" -o "$BQ_BODY" -w '%{http_code}' -X PUT -H "Authorization: Bearer $BQ_TOKEN" \
+			-H "Content-Range: $1" --data-binary @"$2" "$loc"
+	}
+	[ "$(put 'bytes 0-99/*' "$BATS_TEST_TMPDIR/c1")" = 308 ]
+	grep -q '^Range: bytes=0-99' "$BATS_TEST_TMPDIR/h"
+	# a chunk that does not continue where the upload is: 308 with what was kept
+	[ "$(put "bytes 150-$((size - 1))/$size" <(tail -c +151 "$BATS_TEST_TMPDIR/r.ndjson"))" = 308 ]
+	grep -q '^Range: bytes=0-99' "$BATS_TEST_TMPDIR/h"
+	[ "$(put 'bytes */*' /dev/null)" = 308 ]
+	[ "$(put "bytes 100-$((size - 1))/$size" "$BATS_TEST_TMPDIR/c2")" = 200 ]
+	[ "$(b '[.jobReference.jobId, .configuration.jobType]')" = '["res1","LOAD"]' ]
+	wait_job res1
+	[ "$(b '[.status.errorResult, .statistics.load.outputRows]')" = '[null,"9"]' ]
+	[ "$(count '`pgs-test.nba.pgs` WHERE player_lookup = "r"')" = 9 ]
+}

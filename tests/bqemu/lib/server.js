@@ -14,6 +14,7 @@ const { prng } = require('./prng');
 const jobfaults = require('./jobfaults');
 const quota = require('./quota');
 const lists = require('./lists');
+const { Resumable } = require('./resumable');
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -73,6 +74,7 @@ class Server {
     this.seq = 0;
     this.logStream = null;
     this.rand = prng(this.config.seed);
+    this.resumable = new Resumable();
   }
 
   async start(port, host) {
@@ -256,7 +258,7 @@ class Server {
     const R = (pattern) => rest.length === pattern.length && pattern.every((x, k) => x === '*' || x === rest[k]);
     const emu = this.emu;
     if (up) {
-      if (R(['jobs']) && m === 'POST') {
+      if (R(['jobs']) && (m === 'POST' || m === 'PUT')) {
         entry.api = 'jobs.insert(upload)';
         return this.upload(req, url, body, proj, entry);
       }
@@ -533,9 +535,36 @@ class Server {
     throw new BqError('invalid', 'Unsupported by the BigQuery emulator: this job type (only query and multipart load jobs)');
   }
 
+  // A load job's metadata and data: start it; returns () => its job resource.
+  startUpload(proj, meta, data, entry) {
+    const conf = meta.configuration || {};
+    if (!conf.load) throw new BqError('invalid', 'Upload job has no configuration.load');
+    const ref = Object.assign({}, meta.jobReference || {});
+    entry.jobId = ref.jobId;
+    entry.kind = 'LOAD';
+    const job = this.emu.startLoad(proj, ref, conf.load, conf, data);
+    entry.jobId = job.jobId;
+    return () => this.jobResource(job, false);
+  }
+
   async upload(req, url, body, proj, entry) {
     const type = url.searchParams.get('uploadType');
-    if (type !== 'multipart') throw new BqError('invalid', `Unsupported by the BigQuery emulator: uploadType=${type} (use multipart)`);
+    if (type === 'resumable') {
+      if (req.method === 'POST') {
+        const meta = this.json(body);
+        if (!(meta.configuration || {}).load) throw new BqError('invalid', 'Upload job has no configuration.load');
+        const base = `http://${req.headers.host || '127.0.0.1:' + this.port}`;
+        return { status: 200, body: null, headers: { Location: this.resumable.start(proj, meta, base) } };
+      }
+      const out = await this.resumable.put(proj, url.searchParams.get('upload_id'), req.headers, body,
+        async (p, meta, data) => {
+          const resource = this.startUpload(p, meta, data, entry);
+          await new Promise((r) => setImmediate(r));
+          return resource;
+        });
+      return out;
+    }
+    if (type !== 'multipart') throw new BqError('invalid', `Unsupported by the BigQuery emulator: uploadType=${type} (use multipart or resumable)`);
     const ct = req.headers['content-type'] || '';
     const bm = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
     if (!/^multipart\/related/i.test(ct) || !bm) throw new BqError('invalid', 'Upload needs Content-Type multipart/related with a boundary');
@@ -763,6 +792,7 @@ const APIS = [
   ['POST', /^\/token$/, 'oauth.token'],
   ['GET', /^\/computeMetadata\/v1\//, 'metadata'],
   ['POST', /^\/upload\/bigquery\/v2\/projects\/[^/]+\/jobs$/, 'jobs.insert(upload)'],
+  ['PUT', /^\/upload\/bigquery\/v2\/projects\/[^/]+\/jobs$/, 'jobs.insert(upload)'],
   ['POST', /\/projects\/[^/]+\/queries$/, 'jobs.query'],
   ['GET', /\/projects\/[^/]+\/queries\/[^/]+$/, 'jobs.getQueryResults'],
   ['POST', /\/projects\/[^/]+\/jobs$/, 'jobs.insert'],
