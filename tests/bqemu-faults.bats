@@ -391,3 +391,34 @@ tables: extra_a,extra_b,games in 2 pages' ]
 	[ "$(b '[.status.errorResult, .statistics.load.outputRows]')" = '[null,"9"]' ]
 	[ "$(count '`pgs-test.nba.pgs` WHERE player_lookup = "r"')" = 9 ]
 }
+
+# Two rows of player_game_summary for each player 1..10 of one five-day window (FROM, a YYYY-MM prefix).
+pgs_rows() {
+	jq -cn --arg m "$1" 'range(1; 11) as $i | ($i % 5 + 1) as $d |
+	    {player_lookup: "player\($i)", universal_player_id: "player\($i)_001", player_full_name: "Player \($i)",
+	     game_id: "\($m | gsub("-"; ""))0\($d)_BOS_NYK", game_date: "\($m)-0\($d)", season_year: 2023,
+	     game_type: "regular", team_abbr: "NYK", opponent_team_abbr: "BOS", home_game: true, points: 10,
+	     minutes_played: 30.5, seconds_played: 1830, is_active: true, player_status: "active",
+	     sources_seen: ["bbref"], quality_issues: [], processed_at: "2023-11-14T22:13:20Z"}'
+	printf '{"pgs_end":{"tool":"test","rows":10}}\n'
+}
+
+@test "pgs probe: two pgs-write of one empty window at once must not both land it (fails until lib/store_bq.c closes the race)" {
+	[ "${PGS_BQ_RACE_PROBE:-}" = 1 ] || skip "set PGS_BQ_RACE_PROBE=1: pgs's window commit is still racy on an empty window (see tests/bqemu/README.md, Serialization conflicts)"
+	command -v pgs-write >/dev/null || skip "pgs-write is not built (make)"
+	start_bqemu --latency-ms 1500
+	export PGS_BQ_ENDPOINT=$BQ_URL PGS_BQ_TOKEN=$BQ_TOKEN PGS_STORE=bigquery://pgs-test/race
+	pgs_rows 2023-10 >a.m
+	pgs_rows 2023-11 >b.m
+	run -0 --separate-stderr pgs-write --from 2023-10-01 --to 2023-10-05 a.m
+	pgs-write --from 2023-11-01 --to 2023-11-05 b.m >o1 2>e1 &
+	p1=$!
+	pgs-write --from 2023-11-01 --to 2023-11-05 b.m >o2 2>e2 &
+	p2=$!
+	s1=0 s2=0
+	wait $p1 || s1=$?
+	wait $p2 || s2=$?
+	echo "exits $s1 $s2" >&3
+	[ "$(count '`pgs-test.race.player_game_summary` WHERE game_date >= "2023-11-01"')" = 10 ]
+	[ "$(count '`pgs-test.race.pgs_windows`')" = 2 ]
+}

@@ -763,6 +763,7 @@ class Server {
           }
           this.emu.jobs.clear();
           this.emu.requestIds.clear();
+          this.emu.tableUpdates.ops.clear();
         }
         return ok({ ok: true });
       }
