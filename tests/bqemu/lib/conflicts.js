@@ -68,9 +68,10 @@ class Conflicts {
     return this.committing({ mutated: new Map([[tableId(tbl), tbl]]) }, String(Date.now()));
   }
 
-  // A load or TRUNCATE-like write outside a transaction that replaced rows.
-  replaced(tbl) {
-    tbl.lastMutation = ++this.clock;
+  // A WRITE_TRUNCATE load is about to commit: it replaces the table's rows,
+  // a mutation however many there were. Returns the undo for a failed COMMIT.
+  replacing(tbl) {
+    return this.committing({ mutated: new Map([[tableId(tbl), tbl]]) }, String(Date.now()));
   }
 
   // Before COMMIT: the first table this transaction mutated that someone else

@@ -553,15 +553,18 @@ class Emulator {
         throw new BqError('duplicate', `Already Exists: Table ${tableId(p, d, t)}`);
       }
       await conn.run('BEGIN TRANSACTION');
+      let undo = null;
       try {
         if (write === 'WRITE_TRUNCATE') await conn.run(`DELETE FROM ${duckTable(p, d, t)}`);
         await insertJsonRows(conn, tbl, rows);
+        // WRITE_TRUNCATE replaces the rows: a committed mutation (before DuckDB's COMMIT, see lib/conflicts.js)
+        if (write === 'WRITE_TRUNCATE') undo = this.conflicts.replacing(tbl);
         await conn.run('COMMIT');
       } catch (e) {
+        if (undo) undo();
         await conn.run('ROLLBACK').catch(() => {});
         throw e;
       }
-      if (write === 'WRITE_TRUNCATE') this.conflicts.replaced(tbl);
       tbl.lastModifiedTime = String(now());
       job.loadStats.outputRows = String(rows.length);
       job.tables.push(tableId(p, d, t));
