@@ -144,3 +144,20 @@ make_pgs_table() {
 		PARTITION BY DATE_TRUNC(game_date, MONTH) CLUSTER BY player_lookup
 		OPTIONS (description = "test table")')" = 200 ] || return 1
 }
+
+# sql_bg NAME SQL [PARAMS] [EXTRA]: jobs.query in the background; the body goes
+# to $BATS_TEST_TMPDIR/NAME.out, the curl pid onto BG_PIDS (wait "${BG_PIDS[@]}").
+BG_PIDS=()
+sql_bg() {
+	query_body "$2" "${3:-}" "${4:-}" >"$BATS_TEST_TMPDIR/$1.in"
+	curl -sS -o "$BATS_TEST_TMPDIR/$1.out" -H "Authorization: Bearer $BQ_TOKEN" -H 'Content-Type: application/json' \
+		--data-binary @"$BATS_TEST_TMPDIR/$1.in" "$BQ_API/queries" &
+	BG_PIDS+=($!)
+}
+
+# jobs_overlapped STATEMENT-TYPE: every job of that type ran while all the
+# others did (each started before any ended), from the emulator's job times.
+jobs_overlapped() {
+	curl -sS "$BQ_URL/_emu/jobs" | jq -e --arg t "$1" '[.jobs[] | select(.statementType == $t)] |
+		length >= 2 and (map(.startTime | tonumber) | max) < (map(.endTime | tonumber) | min)' >/dev/null
+}

@@ -13,6 +13,9 @@ const T = require('./types');
 const S = require('./sql');
 const { RowError, canonicalObject } = require('./rows');
 const { Referee } = require('./referee');
+const { Conflicts, conflictError, isDuckConflict } = require('./conflicts');
+const jobfaults = require('./jobfaults');
+const { TableUpdates } = require('./quota');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now();
@@ -31,15 +34,6 @@ function duckTable(p, d, t) {
 
 function sameLocation(a, b) {
   return String(a).toLowerCase() === String(b).toLowerCase();
-}
-
-function conflictError(tbl) {
-  return new BqError('invalidQuery',
-    `Could not serialize access to table ${tableId(tbl.projectId, tbl.datasetId, tbl.tableId)} due to concurrent update`);
-}
-
-function isDuckConflict(e) {
-  return /conflict/i.test(e && e.message ? e.message : '');
 }
 
 // A DuckDB error -> a BigQuery error (first line of DuckDB's message).
@@ -61,7 +55,8 @@ class Emulator {
     this.projects = new Map();
     this.jobs = new Map();
     this.requestIds = new Map();
-    this.clock = 0;
+    this.conflicts = new Conflicts(this);
+    this.tableUpdates = new TableUpdates(config); // 5 metadata updates per 10 s per table (lib/quota.js)
     this.dml = new Map(); // table id -> {running, queue: [job]}
     this.waiting = [];
     this.tokens = new Map();
@@ -309,6 +304,7 @@ class Emulator {
       projectId: p, jobId, location, type, configuration, state: 'PENDING', error: null,
       creationTime: String(now()), startTime: null, endTime: null, result: null, statementType: null,
       dml: null, statements: [], hiddenPolls: this.config.pendingPolls || 0, done: null, tables: [],
+      latencyMs: this.config.latencyMs || 0, // as set when the job was created
     };
     job.done = new Promise((r) => { resolve = r; });
     job.finish = resolve;
@@ -332,16 +328,15 @@ class Emulator {
     clearTimeout(timer);
   }
 
-  // Job-level injected faults, consumed by jobs that start.
-  takeJobFault(job, mutating) {
+  // Job-level injected faults, consumed by jobs that start: {error, when}
+  // (lib/jobfaults.js), {conflict: true}, or null.
+  takeJobFault(job, kind, statements, mutating) {
     const c = this.config;
-    if (c.jobErrorNext && c.jobErrorNext.count > 0) {
-      c.jobErrorNext.count--;
-      return new BqError(c.jobErrorNext.reason || 'backendError', c.jobErrorNext.message || 'Error encountered during execution. Retrying may solve the problem.');
-    }
+    const f = jobfaults.take(c, kind, statements);
+    if (f) return f;
     if (mutating && c.serializationConflictNext > 0) {
       c.serializationConflictNext--;
-      return 'conflict';
+      return { conflict: true };
     }
     return null;
   }
@@ -456,17 +451,19 @@ class Emulator {
       }
     }
     const ids = [...mutated].sort();
-    const fault = this.takeJobFault(job, ids.length > 0);
-    if (fault instanceof BqError) throw fault;
+    const kinds = S.flatten(stmts).map((s) => S.statementKind(s.toks));
+    const fault = this.takeJobFault(job, isScript || hasTxn ? 'script' : 'query', kinds, ids.length > 0);
+    if (fault && fault.error && fault.when === 'before') throw fault.error;
     await this.admit(job, ids);
     try {
       job.state = 'RUNNING';
       job.startTime = String(now());
-      if (!hasTxn) await sleep(this.config.latencyMs);
+      if (!hasTxn) await sleep(job.latencyMs);
       const conn = await this.instance.connect();
       try {
-        const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: fault === 'conflict', latencyPending: hasTxn });
+        const it = new Interpreter(this, job, conn, params, defaults, { forceConflict: Boolean(fault && fault.conflict), latencyPending: hasTxn });
         it.referee = job.referee;
+        job.statements = it.kinds; // live: /_emu/jobs shows how far a running script got
         try {
           await it.run(stmts);
           if (it.txn) {
@@ -482,6 +479,7 @@ class Emulator {
         job.statements = it.kinds;
         if (!isScript && it.lastDml) job.numDmlAffectedRows = String(it.rowCount === null ? 0 : it.rowCount);
         else if (it.dmlRan) job.numDmlAffectedRows = String(it.dml.insertedRowCount + it.dml.updatedRowCount + it.dml.deletedRowCount);
+        if (fault && fault.error) throw fault.error; // when: "after": it ran, and says it failed
       } finally {
         conn.closeSync();
       }
@@ -502,11 +500,11 @@ class Emulator {
   }
 
   async runLoad(job, load, data) {
-    const fault = this.takeJobFault(job, false);
-    if (fault instanceof BqError) throw fault;
+    const fault = this.takeJobFault(job, 'load', ['LOAD'], false);
+    if (fault && fault.error && fault.when === 'before') throw fault.error;
     job.state = 'RUNNING';
     job.startTime = String(now());
-    await sleep(this.config.latencyMs);
+    await sleep(job.latencyMs);
     const fmt = String(load.sourceFormat || 'CSV').toUpperCase();
     if (fmt !== 'NEWLINE_DELIMITED_JSON') throw new BqError('invalid', `Unsupported by the BigQuery emulator: sourceFormat ${fmt} (use NEWLINE_DELIMITED_JSON)`);
     const dest = load.destinationTable || {};
@@ -523,6 +521,7 @@ class Emulator {
     if (!tbl && !columns) throw new BqError('invalid', 'No schema specified on job or table.');
     if (load.autodetect && !columns && !tbl) throw new BqError('invalid', 'Unsupported by the BigQuery emulator: schema autodetection');
     if (tbl && columns && write !== 'WRITE_TRUNCATE') checkSameSchema(tbl, columns);
+    this.tableUpdates.check(tableId(p, d, t)); // a load writing a table is a table update operation
     const useCols = columns || tbl.columns;
     // Read and check every row before touching the table: a bad row loads nothing.
     const text = data.toString('utf8');
@@ -566,18 +565,23 @@ class Emulator {
         throw new BqError('duplicate', `Already Exists: Table ${tableId(p, d, t)}`);
       }
       await conn.run('BEGIN TRANSACTION');
+      let undo = null;
       try {
         if (write === 'WRITE_TRUNCATE') await conn.run(`DELETE FROM ${duckTable(p, d, t)}`);
         await insertJsonRows(conn, tbl, rows);
+        // WRITE_TRUNCATE replaces the rows: a committed mutation (before DuckDB's COMMIT, see lib/conflicts.js)
+        if (write === 'WRITE_TRUNCATE') undo = this.conflicts.replacing(tbl);
         await conn.run('COMMIT');
       } catch (e) {
+        if (undo) undo();
         await conn.run('ROLLBACK').catch(() => {});
         throw e;
       }
-      if (write === 'WRITE_TRUNCATE') tbl.lastMutation = ++this.clock;
       tbl.lastModifiedTime = String(now());
       job.loadStats.outputRows = String(rows.length);
       job.tables.push(tableId(p, d, t));
+      this.tableUpdates.take(tableId(p, d, t), false);
+      if (fault && fault.error) throw fault.error; // when: "after": loaded, and says it failed
     } finally {
       conn.closeSync();
     }
@@ -624,9 +628,13 @@ class Emulator {
     spec.description = body.description;
     spec.labels = body.labels;
     spec.requirePartitionFilter = body.requirePartitionFilter;
+    const id = tableId(ref.projectId || p, d, ref.tableId);
+    this.tableUpdates.check(id); // tables.insert: HTTP 403 rateLimitExceeded past the rate
     const conn = await this.instance.connect();
     try {
-      return await this.createTable(conn, ref.projectId || p, d, ref.tableId, spec, {});
+      const tbl = await this.createTable(conn, ref.projectId || p, d, ref.tableId, spec, {});
+      this.tableUpdates.take(id, false);
+      return tbl;
     } finally {
       conn.closeSync();
     }
@@ -642,6 +650,25 @@ class Emulator {
       `SELECT ${cols} FROM ${duckTable(tbl.projectId, tbl.datasetId, tbl.tableId)} ORDER BY rowid LIMIT ${Number(limit)} OFFSET ${Number(offset)}`);
     return { types: r.columnTypes(), rows: r.getRows() };
   }
+}
+
+// {inserted, updated, deleted} of a DML statement's DuckDB result (MERGE
+// returns one merge_action row per row it touched).
+function dmlCounts(st, r) {
+  const c = { inserted: 0, updated: 0, deleted: 0 };
+  if (st.kind === 'MERGE') {
+    for (const row of r.getRows()) {
+      if (row[0] === 'INSERT') c.inserted++;
+      else if (row[0] === 'UPDATE') c.updated++;
+      else if (row[0] === 'DELETE') c.deleted++;
+    }
+  } else {
+    const n = Number(r.rowsChanged);
+    if (st.kind === 'INSERT') c.inserted = n;
+    else if (st.kind === 'UPDATE') c.updated = n;
+    else c.deleted = n;
+  }
+  return c;
 }
 
 function etag(s) {
@@ -763,7 +790,9 @@ function bindParam(ptype, pvalue, label) {
 
 function scalarParam(t, pvalue, label) {
   if (!pvalue || pvalue.value === undefined || pvalue.value === null) return null;
-  const v = pvalue.value;
+  // Google's JSON parser takes a number or a boolean for the proto's string
+  // field (the Node client sends them so); objects and arrays are refused.
+  const v = typeof pvalue.value === 'number' || typeof pvalue.value === 'boolean' ? String(pvalue.value) : pvalue.value;
   if (typeof v !== 'string') {
     throw paramError(`Invalid value at 'query_parameters.parameter_value.value' (TYPE_STRING), ${JSON.stringify(v)} (parameter ${label})`);
   }
@@ -873,7 +902,7 @@ class Interpreter {
         this.kinds.push('BEGIN_TRANSACTION');
         if (this.txn) throw invalidQuery(`Transaction is already in progress${T.at(s.tok)}`);
         await this.conn.run('BEGIN TRANSACTION');
-        this.txn = { start: this.emu.clock, mutated: new Map() };
+        this.txn = this.emu.conflicts.begin();
         return undefined;
       case 'commit': return this.commit(s);
       case 'rollback':
@@ -926,26 +955,23 @@ class Interpreter {
     if (!this.txn) throw invalidQuery(`There is no active transaction to commit${T.at(s.tok)}`);
     if (this.latencyPending) {
       this.latencyPending = false;
-      await sleep(this.emu.config.latencyMs);
+      await sleep(this.job.latencyMs);
     }
     const txn = this.txn;
-    for (const tbl of txn.mutated.values()) {
-      if (tbl.lastMutation > txn.start) {
-        await this.rollback();
-        throw conflictError(tbl);
-      }
+    const loser = this.emu.conflicts.loser(txn);
+    if (loser) {
+      await this.rollback();
+      throw conflictError(loser);
     }
-    const seq = ++this.emu.clock;
-    for (const tbl of txn.mutated.values()) {
-      tbl.lastMutation = seq;
-      tbl.lastModifiedTime = String(now());
-    }
+    const undo = this.emu.conflicts.committing(txn, String(now()));
     try {
       await this.conn.run('COMMIT');
     } catch (e) {
+      undo();
       this.txn = null;
-      if (isDuckConflict(e)) throw conflictError([...txn.mutated.values()][0]);
-      throw e;
+      const tbl = [...txn.mutated.values(), ...txn.touched.values()][0];
+      if (isDuckConflict(e) && tbl) throw conflictError(tbl);
+      throw fromDuck(e);
     }
     this.txn = null;
   }
@@ -1113,36 +1139,32 @@ class Interpreter {
         if (isDuckConflict(e) && tbl) throw conflictError(tbl);
         throw fromDuck(e);
       }
-      if (this.txn && st.mutating && tbl) this.txn.mutated.set(tableId(tbl.projectId, tbl.datasetId, tbl.tableId), tbl);
+      if (this.txn && tbl) this.txn.touched.set(tableId(tbl.projectId, tbl.datasetId, tbl.tableId), tbl);
     } else {
-      // Outside a transaction BigQuery retries a conflicting statement up to 3 times.
+      // Outside a transaction: the statement is its own transaction, whose
+      // mutation (if it updated or deleted rows) counts as committed before
+      // DuckDB's COMMIT, so no transaction's COMMIT check slips in between.
+      // BigQuery retries a conflicting statement up to 3 times.
       for (let attempt = 0; ; attempt++) {
+        let undo = null;
         try {
+          await this.conn.run('BEGIN TRANSACTION');
           r = await run();
+          undo = emu.conflicts.autocommit(tbl, dmlCounts(st, r));
+          await this.conn.run('COMMIT');
           break;
         } catch (e) {
+          if (undo) undo();
+          await this.conn.run('ROLLBACK').catch(() => {});
           if (!isDuckConflict(e)) throw fromDuck(e);
           if (attempt >= 3) throw conflictError(tbl);
           await sleep(50 * (attempt + 1));
         }
       }
-      tbl.lastMutation = ++emu.clock;
     }
-    let ins = 0;
-    let upd = 0;
-    let del = 0;
-    if (st.kind === 'MERGE') {
-      for (const row of r.getRows()) {
-        if (row[0] === 'INSERT') ins++;
-        else if (row[0] === 'UPDATE') upd++;
-        else if (row[0] === 'DELETE') del++;
-      }
-    } else {
-      const n = Number(r.rowsChanged);
-      if (st.kind === 'INSERT') ins = n;
-      else if (st.kind === 'UPDATE') upd = n;
-      else del = n;
-    }
+    const { inserted: ins, updated: upd, deleted: del } = dmlCounts(st, r);
+    // In a transaction, a mutation is what the statement did (rows updated or deleted), not its type.
+    if (this.txn) emu.conflicts.statement(this.txn, tbl, { inserted: ins, updated: upd, deleted: del });
     this.dml.insertedRowCount += ins;
     this.dml.updatedRowCount += upd;
     this.dml.deletedRowCount += del;
@@ -1152,6 +1174,7 @@ class Interpreter {
     if (tbl) {
       tbl.lastModifiedTime = String(now());
       const id = tableId(tbl.projectId, tbl.datasetId, tbl.tableId);
+      emu.tableUpdates.take(id, false); // DML counts toward the table update rate, never refused by it
       if (!this.job.tables.includes(id)) this.job.tables.push(id);
     }
   }
@@ -1220,6 +1243,7 @@ class Interpreter {
         if (d.ifExists) return;
         emu.needTable(p, ds, t, this.job.location);
       }
+      emu.tableUpdates.take(tableId(p, ds, t), true); // DDL: a table update operation
       for (const a of d.actions) {
         if (a.type === 'options') {
           Object.assign(tbl, tableOptions(await this.optionValues(a.options, ctx)));
@@ -1261,7 +1285,11 @@ class Interpreter {
     const spec = Object.assign({ columns }, tableOptions(o));
     if (d.partitionBy) Object.assign(spec, partitionSpec(st.translator.toks, d.partitionBy, columns));
     if (d.clusterBy) spec.clustering = { fields: d.clusterBy.map((c) => c.name) };
+    // DDL that creates or replaces the table is a table update operation (not
+    // a CREATE … IF NOT EXISTS that found it).
+    if (!(existed && d.ifNotExists)) emu.tableUpdates.check(tableId(p, ds, t));
     await emu.createTable(this.conn, p, ds, t, spec, { ifNotExists: d.ifNotExists, orReplace: d.orReplace, location: this.job.location });
+    if (!(existed && d.ifNotExists)) emu.tableUpdates.take(tableId(p, ds, t), false);
     if (querySql && !(existed && d.ifNotExists)) {
       await this.query(ctx, `INSERT INTO ${duckTable(p, ds, t)} ${querySql}`).catch((e) => { throw fromDuck(e); });
     }

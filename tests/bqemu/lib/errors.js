@@ -13,7 +13,7 @@ const STATUS_OF_REASON = {
   quotaExceeded: [403, 'PERMISSION_DENIED'],
   notFound: [404, 'NOT_FOUND'],
   duplicate: [409, 'ALREADY_EXISTS'],
-  rateLimitExceeded: [429, 'RESOURCE_EXHAUSTED'],
+  rateLimitExceeded: [403, 'PERMISSION_DENIED'], // BigQuery's Error messages table (HTTP 429 faults have their own body)
   backendError: [500, 'INTERNAL'],
   internalError: [500, 'INTERNAL'],
   unavailable: [503, 'UNAVAILABLE'],

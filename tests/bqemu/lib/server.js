@@ -12,6 +12,10 @@ const T = require('./types');
 const { Emulator, tableId } = require('./engine');
 const { prng } = require('./prng');
 const auth = require('./auth');
+const jobfaults = require('./jobfaults');
+const quota = require('./quota');
+const lists = require('./lists');
+const { Resumable } = require('./resumable');
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
@@ -22,6 +26,7 @@ function defaults() {
     failNext: [], failRate: null, unauthorizedNext: 0, serializationConflictNext: 0, jobErrorNext: null,
     tokens: [], expiredTokens: [], trustKeys: [], refreshClients: [], tokenAudience: null,
     dataDir: null, seed: 1, sqlLog: null, ...auth.defaults(),
+    tableUpdateRate: Object.assign({}, quota.DEFAULT), listPageSize: null,
   };
 }
 
@@ -41,8 +46,17 @@ const FAULTS = {
   504: ['backendError', 'DEADLINE_EXCEEDED', 'Deadline exceeded.'],
 };
 
-function faultBody(status) {
-  const [reason, st, message] = FAULTS[status] || ['backendError', 'UNKNOWN', `Injected HTTP ${status}`];
+// The body of an injected HTTP fault; f.reason / f.message / f.quota (a
+// failNext entry's) override the status's usual reason and message (e.g.
+// {"status":403,"reason":"quotaExceeded","quota":"queryBytes"}).
+function faultBody(status, f) {
+  let [reason, st, message] = FAULTS[status] || ['backendError', 'UNKNOWN', `Injected HTTP ${status}`];
+  if (f && f.reason) {
+    reason = f.reason;
+    message = f.message || (reason === 'quotaExceeded' ? jobfaults.quotaMessage(f.quota) : message);
+  } else if (f && f.message) {
+    message = f.message;
+  }
   return { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: st } };
 }
 
@@ -62,6 +76,7 @@ class Server {
     this.seq = 0;
     this.logStream = null;
     this.rand = prng(this.config.seed);
+    this.resumable = new Resumable();
   }
 
   async start(port, host) {
@@ -120,7 +135,7 @@ class Server {
     for (const f of c.failNext || []) {
       if ((f.count === undefined || f.count > 0) && matches(f)) {
         if (f.count !== undefined) f.count--;
-        return { status: Number(f.status || 503), retryAfter: f.retryAfter, when: f.when || 'before' };
+        return { status: Number(f.status || 503), retryAfter: f.retryAfter, when: f.when || 'before', reason: f.reason, message: f.message, quota: f.quota };
       }
     }
     const r = c.failRate;
@@ -137,7 +152,7 @@ class Server {
   sendFault(res, fault) {
     const headers = {};
     if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
-    this.send(res, fault.status, faultBody(fault.status), headers);
+    this.send(res, fault.status, faultBody(fault.status, fault), headers);
   }
 
   // Bearer token check: null when accepted, else the 401 body.
@@ -249,7 +264,7 @@ class Server {
     const R = (pattern) => rest.length === pattern.length && pattern.every((x, k) => x === '*' || x === rest[k]);
     const emu = this.emu;
     if (up) {
-      if (R(['jobs']) && m === 'POST') {
+      if (R(['jobs']) && (m === 'POST' || m === 'PUT')) {
         entry.api = 'jobs.insert(upload)';
         return this.upload(req, url, body, proj, entry);
       }
@@ -270,8 +285,12 @@ class Server {
     }
     if (R(['jobs']) && m === 'GET') {
       entry.api = 'jobs.list';
-      const jobs = [...emu.jobs.values()].filter((j) => j.projectId === proj).map((j) => this.jobResource(j, false));
-      return ok({ kind: 'bigquery#jobList', jobs });
+      return ok(lists.jobList(proj, [...emu.jobs.values()], q, this.config, (j) => {
+        const r = this.jobResource(j, false);
+        r.state = r.status.state;
+        if (r.status.errorResult) r.errorResult = r.status.errorResult;
+        return r;
+      }));
     }
     if (R(['jobs', '*']) && m === 'GET') {
       entry.api = 'jobs.get';
@@ -287,10 +306,7 @@ class Server {
     }
     if (R(['datasets']) && m === 'GET') {
       entry.api = 'datasets.list';
-      const list = [...emu.projectOf(proj).values()].map((ds) => ({
-        kind: 'bigquery#dataset', id: `${proj}:${ds.datasetId}`, datasetReference: { projectId: proj, datasetId: ds.datasetId }, location: ds.location,
-      }));
-      return ok({ kind: 'bigquery#datasetList', etag: '', datasets: list });
+      return ok(lists.datasetList(proj, emu.projectOf(proj).values(), q, this.config));
     }
     if (R(['datasets']) && m === 'POST') {
       entry.api = 'datasets.insert';
@@ -329,11 +345,11 @@ class Server {
       if (m === 'GET') {
         entry.api = 'tables.list';
         const ds = emu.needDataset(proj, d);
-        const tables = [...ds.tables.values()].filter((t) => emu.table(proj, d, t.tableId)).map((t) => ({
+        const live = [...ds.tables.values()].filter((t) => emu.table(proj, d, t.tableId));
+        return ok(lists.tableList(proj, d, live, q, this.config, (t) => ({
           kind: 'bigquery#table', id: tableId(proj, d, t.tableId), tableReference: { projectId: proj, datasetId: d, tableId: t.tableId }, type: 'TABLE',
           timePartitioning: t.timePartitioning, clustering: t.clustering, creationTime: t.creationTime, expirationTime: t.expirationTime,
-        }));
-        return ok({ kind: 'bigquery#tableList', etag: '', tables, totalItems: tables.length });
+        })));
       }
       if (m === 'POST') {
         entry.api = 'tables.insert';
@@ -355,9 +371,10 @@ class Server {
         return { status: 204, body: null };
       }
       if (m === 'PATCH' || m === 'PUT') {
-        entry.api = 'tables.patch';
+        entry.api = m === 'PUT' ? 'tables.update' : 'tables.patch';
         const tbl = emu.needTable(proj, d, t);
         const b = this.json(body);
+        emu.tableUpdates.take(tableId(proj, d, t), true); // HTTP 403 rateLimitExceeded past the rate
         for (const k of ['expirationTime', 'description', 'labels', 'friendlyName', 'requirePartitionFilter']) if (b[k] !== undefined) tbl[k] = b[k];
         tbl.lastModifiedTime = String(Date.now());
         emu.saveCatalog();
@@ -458,7 +475,7 @@ class Server {
     if (kind === 'bigquery#getQueryResultsResponse') body.etag = crypto.createHash('md5').update(job.jobId).digest('base64');
     if (!complete) return { status: 200, body };
     if (job.error) {
-      const e = job.error;
+      const e = jobfaults.resultsError(job.error);
       const b = e.body();
       if (e.errors) b.error.errors = e.errors.map((x) => Object.assign({ domain: 'global' }, x));
       return { status: e.code, body: b };
@@ -531,9 +548,36 @@ class Server {
     throw new BqError('invalid', 'Unsupported by the BigQuery emulator: this job type (only query and multipart load jobs)');
   }
 
+  // A load job's metadata and data: start it; returns () => its job resource.
+  startUpload(proj, meta, data, entry) {
+    const conf = meta.configuration || {};
+    if (!conf.load) throw new BqError('invalid', 'Upload job has no configuration.load');
+    const ref = Object.assign({}, meta.jobReference || {});
+    entry.jobId = ref.jobId;
+    entry.kind = 'LOAD';
+    const job = this.emu.startLoad(proj, ref, conf.load, conf, data);
+    entry.jobId = job.jobId;
+    return () => this.jobResource(job, false);
+  }
+
   async upload(req, url, body, proj, entry) {
     const type = url.searchParams.get('uploadType');
-    if (type !== 'multipart') throw new BqError('invalid', `Unsupported by the BigQuery emulator: uploadType=${type} (use multipart)`);
+    if (type === 'resumable') {
+      if (req.method === 'POST') {
+        const meta = this.json(body);
+        if (!(meta.configuration || {}).load) throw new BqError('invalid', 'Upload job has no configuration.load');
+        const base = `http://${req.headers.host || '127.0.0.1:' + this.port}`;
+        return { status: 200, body: null, headers: { Location: this.resumable.start(proj, meta, base) } };
+      }
+      const out = await this.resumable.put(proj, url.searchParams.get('upload_id'), req.headers, body,
+        async (p, meta, data) => {
+          const resource = this.startUpload(p, meta, data, entry);
+          await new Promise((r) => setImmediate(r));
+          return resource;
+        });
+      return out;
+    }
+    if (type !== 'multipart') throw new BqError('invalid', `Unsupported by the BigQuery emulator: uploadType=${type} (use multipart or resumable)`);
     const ct = req.headers['content-type'] || '';
     const bm = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
     if (!/^multipart\/related/i.test(ct) || !bm) throw new BqError('invalid', 'Upload needs Content-Type multipart/related with a boundary');
@@ -698,6 +742,9 @@ class Server {
         const b = this.json(body);
         for (const [k, v] of Object.entries(b)) {
           if (!CONFIG_KEYS.has(k)) throw new BqError('invalid', `unknown config key ${k}`);
+          if (k === 'jobErrorNext') jobfaults.validate(v);
+          if (k === 'tableUpdateRate') quota.validate(v);
+          if (k === 'listPageSize' && v !== null && !(Number.isInteger(v) && v >= 1)) throw new BqError('invalid', 'listPageSize: a whole number >= 1, or null');
           c[k] = v;
           if (k === 'seed') this.rand = prng(Number(v));
         }
@@ -731,6 +778,7 @@ class Server {
           }
           this.emu.jobs.clear();
           this.emu.requestIds.clear();
+          this.emu.tableUpdates.ops.clear();
         }
         return ok({ ok: true });
       }
@@ -760,6 +808,7 @@ const APIS = [
   ['POST', /^\/token$/, 'oauth.token'],
   ['GET', /^\/computeMetadata\/v1\//, 'metadata'],
   ['POST', /^\/upload\/bigquery\/v2\/projects\/[^/]+\/jobs$/, 'jobs.insert(upload)'],
+  ['PUT', /^\/upload\/bigquery\/v2\/projects\/[^/]+\/jobs$/, 'jobs.insert(upload)'],
   ['POST', /\/projects\/[^/]+\/queries$/, 'jobs.query'],
   ['GET', /\/projects\/[^/]+\/queries\/[^/]+$/, 'jobs.getQueryResults'],
   ['POST', /\/projects\/[^/]+\/jobs$/, 'jobs.insert'],
@@ -776,6 +825,7 @@ const APIS = [
   ['GET', /\/tables\/[^/]+$/, 'tables.get'],
   ['DELETE', /\/tables\/[^/]+$/, 'tables.delete'],
   ['PATCH', /\/tables\/[^/]+$/, 'tables.patch'],
+  ['PUT', /\/tables\/[^/]+$/, 'tables.update'],
   ['GET', /\/tables\/[^/]+\/data$/, 'tabledata.list'],
   ['POST', /\/tables\/[^/]+\/insertAll$/, 'tabledata.insertAll'],
 ];
