@@ -94,6 +94,7 @@ struct bq_store {
 	long present;                 /* all_tables[k] exists (bit k), after open */
 	long checked;                 /* all_tables[k] was made or checked by this handle */
 	char last[512];               /* the last failed call's reason and message */
+	long versioned;               /* all_tables[k] has its row in pgs_table_versions (bit k) */
 };
 
 struct bq_stage {
@@ -1424,27 +1425,41 @@ commit_lock(void)
 }
 
 /*
- * The table's row in pgs_table_versions, made once (a job of its own,
- * outside any transaction: two made at once are harmless, the commit
- * updates every row of its table).  0, or -1 after reporting.
+ * Table's row in pgs_table_versions, made once (a job of its own, outside
+ * any transaction: two made at once are harmless, a commit updates every
+ * row of its table).  0, or -1 after reporting.
  */
 static int
-ensure_version_row(struct bq_stage *g)
+ensure_version_row(struct bq_store *b, const char *table)
 {
-	struct bq_store *b = g->b;
-	json_t *ps = json_array();
+	json_t *ps;
 	pgs_buf q = { 0 };
-	int rc;
+	int k = table_index(table), rc;
 
-	param(ps, "tbl", "STRING", g->t->name);
+	if (k >= 0 && (b->versioned & (1L << k)))
+		return 0;
+	ps = json_array();
+	param(ps, "tbl", "STRING", table);
 	pgs_buf_addf(&q, "INSERT INTO %s (`tbl`, `version`) SELECT @tbl, 0 FROM UNNEST([1])"
 	    " WHERE NOT EXISTS (SELECT 1 FROM %s WHERE `tbl` = @tbl)", fq(b, 0, VERSIONS),
 	    fq(b, 1, VERSIONS));
 	rc = bq_exec(b, "making the table's version row", q.s, ps, NULL, 0);
 	pgs_buf_free(&q);
-	if (rc == BQ_OK)
-		g->versions = 1;
+	if (rc == BQ_OK && k >= 0)
+		b->versioned |= 1L << k;
 	return rc == BQ_OK ? 0 : -1;
+}
+
+/* The statements that bump table's version inside a transaction (the
+ * parameter @vtbl names it): any two transactions that do conflict. */
+static void
+bump_version(pgs_buf *q, struct bq_store *b)
+{
+	pgs_buf_addf(q, "UPDATE %s SET `version` = `version` + 1, `run_id` = @run_id,"
+	    " `committed_at` = CURRENT_TIMESTAMP() WHERE `tbl` = @vtbl;\n"
+	    "IF @@row_count = 0 THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs_table_versions has no row for this table';\n"
+	    "END IF;\n", fq(b, 3, VERSIONS));
 }
 
 static int
@@ -1465,7 +1480,9 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	(void)state;
 	if (nled == 0)
 		return 0;       /* no scope, no rows: nothing to delete or record */
-	if (g->versions == 0 && ensure_version_row(g) < 0)
+	if (g->versions > 0 && table_index(t->name) >= 0)
+		b->versioned |= 1L << table_index(t->name);
+	if (ensure_version_row(b, t->name) < 0)
 		return -1;
 	/* the names after ensure_version_row(), which uses the same scratch */
 	T = fq(b, 0, t->name);
@@ -1478,11 +1495,8 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
 	    "END IF;\n", L);
 	/* a mutation of one row every commit of the table makes: overlapping commits conflict */
-	pgs_buf_addf(&q, "UPDATE %s SET `version` = `version` + 1, `run_id` = @run_id,"
-	    " `committed_at` = CURRENT_TIMESTAMP() WHERE `tbl` = @tbl;\n"
-	    "IF @@row_count = 0 THEN\n"
-	    "  RAISE USING MESSAGE = 'pgs_table_versions has no row for this table';\n"
-	    "END IF;\n", fq(b, 3, VERSIONS));
+	bump_version(&q, b);
+	param(ps, "vtbl", "STRING", t->name);
 	/* the window's rows that changed or left it, then the new and changed ones */
 	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @from AND @to%s"
 	    " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, scope, S);
@@ -1691,7 +1705,7 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 	static const char *const tables[] = { "players_registry", "player_source_ids",
 		"player_aliases", "unresolved_player_names", "player_team_seasons", NULL };
 
-	if (check_tables(b, tables) < 0) {
+	if (check_tables(b, tables) < 0 || ensure_version_row(b, "players_registry") < 0) {
 		json_decref(ps);
 		return -1;
 	}
@@ -1713,6 +1727,12 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 	    " WHERE p.`universal_player_id` != @s_uid[OFFSET(o)]) THEN\n"
 	    "  RAISE USING MESSAGE = 'pgs-conflict: a concurrent run registered these players';\n"
 	    "END IF;\n", fq(b, 0, "players_registry"), fq(b, 1, "player_source_ids"));
+	/* inserts alone never conflict on BigQuery: two runs registering the same new
+	 * players would both commit; the registry's version row makes them conflict, and
+	 * the loser, run again, meets the check above */
+	bump_version(&q, b);
+	param(ps, "vtbl", "STRING", "players_registry");
+	param(ps, "run_id", "STRING", NULL);
 	if (rb->nplayers) {
 		for (i = 0; i < rb->nplayers; i++) {
 			tmp[n + i] = rb->players[i].lookup;
