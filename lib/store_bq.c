@@ -1490,6 +1490,15 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	L = fq(b, 2, "pgs_windows");
 	ps = window_params(w);
 	param_int(ps, "ledger_n", g->ledger_n);
+	/*
+	 * A job reported failed is run again as a new job (bq_query); should the
+	 * failed one have committed after all, its ledger row (this run, this
+	 * commit time to the microsecond) says so, and nothing is written twice.
+	 */
+	pgs_buf_addf(&q, "IF EXISTS (SELECT 1 FROM %s WHERE `tbl` = @tbl AND `run_id` = @run_id"
+	    " AND `committed_at` = TIMESTAMP_MICROS(@committed0)) THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs-landed: this commit is in the ledger already';\n"
+	    "END IF;\n", L);
 	pgs_buf_addf(&q, "BEGIN TRANSACTION;\n"
 	    "IF (SELECT COUNT(*) FROM %s WHERE " OVERLAP ") != @ledger_n THEN\n"
 	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
@@ -1541,6 +1550,11 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 		rc = bq_query(b, q.s, ps, NULL, NULL, msg, sizeof(msg));
 		if (lock >= 0)
 			close(lock);
+	}
+	if (rc == BQ_FAIL && strstr(msg, "pgs-landed:")) {
+		pgs_info("store '%s': the window %s..%s was committed by a job reported failed",
+		    b->base.uri, w->from, w->to);
+		rc = BQ_OK;
 	}
 	if (rc == BQ_FAIL)
 		pgs_err("store '%s': writing the window %s..%s: %s", b->base.uri, w->from, w->to, msg);

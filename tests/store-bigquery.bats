@@ -271,3 +271,78 @@ bytes_by_job() {
 	commit=$(awk '$1 == "seasons" && $2 == "BEGIN" { print $3 }' jobs)
 	[ "$whole" -gt $((2 * commit)) ]
 }
+
+# emu_config JSON: set the emulator's control settings (tests/bqemu/README.md, Control API).
+emu_config() {
+	curl -sS -f -X POST -H 'Content-Type: application/json' --data-binary "$1" \
+		"http://127.0.0.1:$BQ_PORT/_emu/config" >/dev/null
+}
+
+@test "bigquery: jobs that failed after they were made (jobBackendError, jobInternalError, a DONE load's rateLimitExceeded) run again as new jobs; the table is SQLite's" {
+	bq_start
+	S=bigquery://pgs-test/again
+	sample
+	pgs-ingest -q --store "$S" sample/*
+	pgs-ingest -q --store sqlite:ref.db sample/*
+	pgs-backfill -q --store sqlite:ref.db --from 2023-10-24 --to 2023-11-06 --batch-days 7
+	# two scripts (the registry's, then a commit) and a query fail as jobs, a load as a DONE job
+	emu_config '{"jobErrorNext":[{"reason":"backendError","jobKind":"script","count":2},
+	    {"reason":"internalError","jobKind":"query","statement":"SELECT","count":1},
+	    {"reason":"rateLimitExceeded","jobKind":"load","count":1}]}'
+	run -0 --separate-stderr pgs-backfill -v --store "$S" --from 2023-10-24 --to 2023-11-06 --batch-days 7
+	diff <(table_of sqlite:ref.db) <(table_of "$S")
+	# every injected failure happened (each count used up) and was followed by a new job: three
+	# failed jobs.query answers, and no requestId sent twice
+	curl -sS "http://127.0.0.1:$BQ_PORT/_emu/config" | jq -e '[.jobErrorNext[].count] == [0, 0, 0]' >/dev/null
+	[ "$(bq_requests | jq -s '[.[] | select(.api == "jobs.query" and .status == 400)] | length')" -eq 3 ]
+	bq_requests | jq -s -e '[.[] | select(.api == "jobs.query" and .requestId != null) | .requestId]
+	    | length == (unique | length)' >/dev/null
+}
+
+@test "bigquery: a full DML queue makes writers wait and try again as new jobs, not fail" {
+	bq_start --latency-ms 800
+	emu_config '{"dmlRunning":1,"dmlQueue":0}'
+	S=bigquery://pgs-test/queue
+	summary_rows() { # DAY: ten summary rows of 2023-10-DAY
+		jq -cn --arg d "$1" 'range(10) as $i | {player_lookup: "p\($i)", universal_player_id: "p\($i)_001",
+		    player_full_name: "P \($i)", game_id: "202310\($d)_BOS_NYK", game_date: "2023-10-\($d)",
+		    season_year: 2023, game_type: "regular", team_abbr: "NYK", opponent_team_abbr: "BOS",
+		    home_game: true, points: 10, minutes_played: 30.5, seconds_played: 1830, is_active: true,
+		    player_status: "active", sources_seen: ["bbref"], quality_issues: [],
+		    processed_at: "2023-11-14T22:13:20Z"}'
+	}
+	pids=()
+	for d in 11 12 13 14; do
+		summary_rows "$d" >"d$d.nd"
+		pgs-write -v --store "$S" --from "2023-10-$d" --to "2023-10-$d" --no-end-marker "d$d.nd" \
+			>"out$d" 2>"err$d" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" player_game_summary game_id | grep -c .)" -eq 40 ]
+	# some were refused by the queue and tried again
+	cat err* | grep -q 'Too many DML statements outstanding.*again as a new job'
+}
+
+@test "bigquery: quotaExceeded is not retried: exit 3, the quota named" {
+	bq_start
+	S=bigquery://pgs-test/quota
+	sample
+	emu_config '{"jobErrorNext":{"reason":"quotaExceeded","quota":"partitionModifications","jobKind":"script"}}'
+	run -3 --separate-stderr pgs-ingest --store "$S" sample/*
+	[[ $stderr == *"a BigQuery quota is used up (not retried: wait until it refills, or raise it): Quota exceeded"* ]]
+	[[ $stderr == *"partition modifications"* ]]
+	[ "$(bq_requests | jq -s '[.[] | select(.kind == "SCRIPT")] | length')" -eq 1 ]
+}
+
+@test "bigquery: a commit whose job is reported failed after it committed is not written twice" {
+	bq_start
+	S=bigquery://pgs-test/landed
+	sample
+	emu_config '{"jobErrorNext":{"reason":"backendError","jobKind":"script","count":1,"when":"after"}}'
+	run -0 --separate-stderr pgs-ingest -v --store "$S" --from 2023-10-24 --to 2023-10-30 sample/*
+	[[ $stderr == *"was committed by a job reported failed"* ]]
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" pgs_windows | grep -c .)" -eq 1 ]
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" raw_boxscores game_id | grep -c .)" -eq \
+		"$(pgs-extract --from 2023-10-24 --to 2023-10-30 sample/* | grep -vc pgs_end)" ]
+}
