@@ -347,3 +347,16 @@ emu_config() {
 	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" "$S" raw_boxscores game_id | grep -c .)" -eq \
 		"$(pgs-extract --from 2023-10-24 --to 2023-10-30 sample/* | grep -vc pgs_end)" ]
 }
+
+@test "bigquery: table update rate limits (403 rateLimitExceeded) are waited out; a quotaExceeded answer to an API call is exit 3 naming the quota" {
+	bq_start
+	sample
+	emu_config '{"failNext":[{"status":403,"reason":"rateLimitExceeded","count":2,"path":"/tables","method":"POST",
+	    "message":"Exceeded rate limits: too many table update operations for this table."}]}'
+	run -0 --separate-stderr pgs-ingest --store bigquery://pgs-test/rate --from 2023-10-24 --to 2023-10-26 sample/*
+	[ "$(bq_requests | jq -s '[.[] | select(.fault == 403)] | length')" -eq 2 ]
+	emu_config '{"failNext":[{"status":403,"reason":"quotaExceeded","quota":"tableUpdates","path":"/tables","method":"POST"}]}'
+	run -3 --separate-stderr pgs-ingest --store bigquery://pgs-test/rate --from 2023-10-27 --to 2023-10-28 sample/*
+	[[ $stderr == *"a BigQuery quota is used up (not retried: wait until it refills, or raise it): Quota exceeded: Your table exceeded quota for imports or query appends per table."* ]]
+	[ "$(bq_requests | jq -s '[.[] | select(.fault == 403)] | length')" -eq 3 ]
+}
