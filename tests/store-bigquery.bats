@@ -360,3 +360,21 @@ emu_config() {
 	[[ $stderr == *"a BigQuery quota is used up (not retried: wait until it refills, or raise it): Quota exceeded: Your table exceeded quota for imports or query appends per table."* ]]
 	[ "$(bq_requests | jq -s '[.[] | select(.fault == 403)] | length')" -eq 3 ]
 }
+
+@test "bigquery: every SQL text an ingest, a --jobs 2 backfill, a dry run, a validation, a plan and an extract send passes the GoogleSQL referee" {
+	export PGS_BQ_SQL_LOG=$BATS_TEST_TMPDIR/sql.log
+	bq_start
+	S=bigquery://pgs-test/texts
+	sample
+	run -0 --separate-stderr pgs-ingest --store "$S" sample/*
+	run -0 --separate-stderr pgs-backfill --store "$S" --from 2023-10-24 --to 2023-11-06 --jobs 2 --batch-days 3
+	run -0 --separate-stderr pgs-backfill --store "$S" --from 2023-10-24 --to 2023-11-06 --dry-run --restart
+	run -0 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-11-06
+	run -0 --separate-stderr pgs-checkpoint plan --job j --from 2023-10-24 --to 2023-11-06 --store "$S"
+	run -0 --separate-stderr pgs-extract --source "$S" --from 2023-10-24 --to 2023-10-30
+	# each text was analyzed statement by statement against the dataset's tables, and accepted
+	[ "$(jq -s '[.[] | select(.verdict != "accepted")] | length' sql.log)" -eq 0 ]
+	# the shapes: numbered parameters and staging names aside, about 25 distinct texts
+	[ "$(jq -r '.text | gsub("_pgs_stage_[0-9a-f]+"; "S") | gsub("@[a-z_]+[0-9]+"; "@n")
+	    | gsub("(, )?\\(@tbl, @n[^)]*\\)"; "")' sql.log | sort -u | grep -c .)" -ge 20 ]
+}
