@@ -168,6 +168,23 @@ job_of_request() {
 
 ROW='INSERT INTO nba.pgs (game_date, player_lookup, points) VALUES ("2024-01-01", "a", 1)'
 
+@test "conflicts: a restart with --data keeps the commit clock: a table mutated before it takes transactions after it" {
+	mkdir "$BATS_TEST_TMPDIR/data"
+	start_bqemu --data "$BATS_TEST_TMPDIR/data"
+	seed
+	[ "$(sql 'BEGIN TRANSACTION; UPDATE nba.state SET n = n + 1 WHERE k = "runs"; COMMIT TRANSACTION;')" = 200 ]
+	# a table made afterwards saves the catalog, the state table's last mutation in it
+	[ "$(sql 'CREATE TABLE nba.later (k STRING)')" = 200 ]
+	stop_bqemu
+	rm "$BATS_TEST_TMPDIR/bq.port"
+	start_bqemu --data "$BATS_TEST_TMPDIR/data"
+	[ "$(sql 'BEGIN TRANSACTION; UPDATE nba.state SET n = n + 1 WHERE k = "runs"; COMMIT TRANSACTION;')" = 200 ]
+	[ "$(sql 'SELECT n FROM nba.state')" = 200 ]
+	[ "$(b -r '.rows[0].f[0].v')" = 2 ]
+	# the catalog is replaced whole, never left half-written
+	[ ! -e "$BATS_TEST_TMPDIR/data/catalog.json.tmp" ]
+}
+
 @test "job failures: injected by job kind and statement, failed in BigQuery's shapes; the same requestId or jobId gets the same failed job, a new one runs" {
 	start_bqemu
 	make_pgs_table

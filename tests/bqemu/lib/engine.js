@@ -95,6 +95,13 @@ class Emulator {
       ds.tables = tables;
       this.projectOf(ds.projectId).set(ds.datasetId, ds);
     }
+    // the commit clock goes on from where it was: a table's lastMutation is a reading of it, and a
+    // clock restarted at 0 would make every transaction on such a table look begun before it
+    let clock = Number(saved.clock) || 0;
+    for (const p of this.projects.values()) {
+      for (const ds of p.values()) for (const t of ds.tables.values()) clock = Math.max(clock, t.lastMutation || 0);
+    }
+    this.conflicts.clock = clock;
   }
 
   saveCatalog() {
@@ -107,7 +114,16 @@ class Emulator {
         }));
       }
     }
-    fs.writeFileSync(this.catalogFile(), JSON.stringify({ datasets }));
+    // atomically: a crash mid-write must not leave half a catalog for the next start
+    const tmp = `${this.catalogFile()}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeFileSync(fd, JSON.stringify({ clock: this.conflicts.clock, datasets }));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.catalogFile());
   }
 
   projectOf(p) {
