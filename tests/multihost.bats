@@ -361,7 +361,8 @@ exec "$real" "$@"'
 	grep -q "^pgs-backfill: [0-9]* batches gave no result (re-run to retry them)$" bf.log
 	run pgs-checkpoint status --job "$JOB" --json
 	done_before=$(jq .batches_done <<<"$output")
-	[ "$done_before" -ge 2 ] && [ "$done_before" -lt "$BATCHES" ]
+	[ "$done_before" -ge 2 ]
+	[ "$done_before" -lt "$BATCHES" ]
 	# the ledger stays the truth: the lost batches are planned again
 	ssh_restart h2
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days "$DAYS" --jobs 2 \
@@ -384,7 +385,9 @@ exec "$real" "$@"'
 		[ -z "$on1" ] || [ -z "$on2" ] || break
 		sleep 0.1
 	done
-	[ -n "$on1" ] && [ -n "$on2" ] && [ -n "$procs" ]
+	[ -n "$on1" ]
+	[ -n "$on2" ]
+	[ -n "$procs" ]
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?

@@ -562,7 +562,8 @@ clean_dump() {
 	grep -q "^pgs-backfill: summary of job $JOB" bf.log
 	run pgs-checkpoint status --job "$JOB" --json
 	done_before=$(jq .days_done <<<"$output")
-	[ "$done_before" -ge 4 ] && [ "$done_before" -lt 21 ]
+	[ "$done_before" -ge 4 ]
+	[ "$done_before" -lt 21 ]
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 4
 	assert_success
@@ -571,7 +572,8 @@ clean_dump() {
 	[[ $stderr =~ batches\ +([0-9]+)\ of\ ([0-9]+)\ run,\ 0\ failed ]]
 	redone=${BASH_REMATCH[1]}
 	[ "${BASH_REMATCH[2]}" -eq "$redone" ]
-	[ "$redone" -le "$((21 - done_before))" ] && [ "$redone" -ge "$((21 - done_before - 4))" ]
+	[ "$redone" -le "$((21 - done_before))" ]
+	[ "$redone" -ge "$((21 - done_before - 4))" ]
 	rm -r "$BATS_TEST_TMPDIR/shim"
 	[ "$(dump_summary "$PGS_STORE")" = "$(clean_dump --from "$FROM" --to "$TO" --batch-days 1 --jobs 4)" ]
 }
@@ -597,15 +599,20 @@ clean_dump() {
 @test "pgs-backfill 2>&1 | head -n 1: the reader's exit stops the run quietly (141), nothing left running" {
 	ingest_sample
 	slow_shim pgs-write 0.2
+	# every process of the run inherits fd 9, the write end of the witness's
+	# pipe: the witness's cat ends when the last of them has exited
+	exec 9> >(exec cat >witness)
+	witness=$!
 	set +e
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 2>&1 | head -n 1 >first
 	st=("${PIPESTATUS[@]}")
 	set -e
+	exec 9>&-
+	wait "$witness"
 	[ "${st[0]}" -eq 141 ]
 	[ "${st[1]}" -eq 0 ]
 	run cat first
 	assert_output --regexp '^pgs-backfill: 1/21 batches  1/21 days  [0-9]+ rows  [0-9]+ rows/s  eta [0-9:]+$'
-	sleep 0.5
 	[ -z "$(pgrep -f "pgs-.*$BATS_TEST_TMPDIR" || true)" ]
 }
 

@@ -57,8 +57,10 @@ setup() {
 	# (-o all: install what is built; never rebuild bin/ under a running suite)
 	run make -C "$PGS_ROOT" -s -o all install PREFIX="$prefix"
 	assert_success
-	[ -x "$prefix/bin/pgs-backfill" ] && [ -x "$prefix/bin/pgs-checkpoint" ]
-	[ -f "$prefix/share/pgs/pipeline.bash" ] && [ -f "$prefix/share/pgs/aliases.csv" ]
+	[ -x "$prefix/bin/pgs-backfill" ]
+	[ -x "$prefix/bin/pgs-checkpoint" ]
+	[ -f "$prefix/share/pgs/pipeline.bash" ]
+	[ -f "$prefix/share/pgs/aliases.csv" ]
 	[ ! -e "$prefix/bin/pipeline.bash" ]
 	cmp "$PGS_ROOT/pipelines/aliases.csv" "$prefix/share/pgs/aliases.csv"
 

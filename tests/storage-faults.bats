@@ -255,7 +255,9 @@ fill() {
 	assert_success
 	[ "${#lines[@]}" -gt 10 ]
 	run --separate-stderr as_user pgs-validate --store "sqlite:$PUB/pgs.db" --from 2021-10-18 --to 2021-10-31
-	[ "$status" -le 4 ] && [ "$status" -ne 3 ] && [ "$status" -ne 2 ]
+	[ "$status" -le 4 ]
+	[ "$status" -ne 3 ]
+	[ "$status" -ne 2 ]
 	[ -n "$output" ]
 	cmp before.db "$PUB/pgs.db"
 }
@@ -302,7 +304,8 @@ fill() {
 	assert_success
 	[ "${#lines[@]}" -gt 10 ]
 	run --separate-stderr as_user pgs-validate --store "sqlite:$PUB/pgs.db" --from 2021-10-18 --to 2021-10-31
-	[ "$status" -ne 3 ] && [ "$status" -ne 2 ]
+	[ "$status" -ne 3 ]
+	[ "$status" -ne 2 ]
 	[ -z "$(ls "$PUB"/pgs.db-* 2>/dev/null)" ]
 }
 
@@ -334,7 +337,8 @@ fill() {
 	run -3 --separate-stderr pgs-backfill --store sqlite:notdb "${WINDOW[@]}"
 	[[ $stderr == *"$msg"* ]]
 	cmp before notdb
-	[ ! -e notdb-wal ] && [ ! -e notdb-journal ]
+	[ ! -e notdb-wal ]
+	[ ! -e notdb-journal ]
 	# a damaged one (cut short) says so too
 	head -c 8192 "$DB" >cut.db
 	run -3 --separate-stderr pgs-extract --source sqlite:cut.db --from 2021-10-20 --to 2021-10-20

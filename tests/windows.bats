@@ -181,7 +181,8 @@ Try 'pgs-extract --help'."
 	run -4 --separate-stderr pgs-write --windows wins shrunk
 	[ "${#lines[@]}" -eq 3 ]
 	[[ ${lines[0]} == *'"refused":"shrink"'* ]]
-	[[ ${lines[1]} != *refused* ]] && [[ ${lines[2]} != *refused* ]]
+	[[ ${lines[1]} != *refused* ]]
+	[[ ${lines[2]} != *refused* ]]
 	# a window whose marker carries rejects of the stages before
 	sed '0,/"rejects":0}}/s//"rejects":2}}/' sum >rejected
 	run -1 --separate-stderr pgs-write --windows wins rejected
