@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "ledger.h"
 #include "dates.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -393,63 +394,6 @@ record_failure(struct job *j, const struct opts *o, const char *status, const ch
 
 /* ---- plan ---- */
 
-/* The ledger windows of one table, as plan weighs them. */
-struct window {
-	long a, b;
-	long rows;
-	char started[40];    /* when its writer began (summary windows: what it may have read) */
-	char committed[40];
-	int other_config;    /* made under a configuration other than --config-digest */
-};
-
-struct windows {
-	struct window *w;
-	size_t n, cap;
-	const char *config;  /* --config-digest, or NULL: any configuration will do */
-};
-
-static int
-ledger_window(const struct pgs_ledger_entry *e, void *arg)
-{
-	struct windows *ws = arg;
-	struct window *w;
-	long a, b;
-
-	if (pgs_date_parse(e->from, &a) < 0 || pgs_date_parse(e->to, &b) < 0 || a > b)
-		return 0;
-	if (ws->n == ws->cap) {
-		ws->cap = ws->cap ? 2 * ws->cap : 64;
-		ws->w = pgs_xrealloc(ws->w, ws->cap * sizeof(*ws->w));
-	}
-	w = &ws->w[ws->n++];
-	w->a = a;
-	w->b = b;
-	w->rows = e->rows;
-	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
-	snprintf(w->started, sizeof(w->started), "%s", e->started_at ? e->started_at : w->committed);
-	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
-	return 0;
-}
-
-enum { WIN_UNSEEN, WIN_GOOD, WIN_OTHER_CONFIG, WIN_RAW_NEWER };
-
-/*
- * Is summary window w still good: same configuration, and no raw window of
- * its dates committed after its writer began (a raw landing that committed
- * while the summary was being made may not have been read by it)?  The
- * times are the writers' clocks, UTC ISO-8601, so they compare as strings.
- */
-static int
-judge(const struct window *w, const struct windows *raw)
-{
-	if (w->other_config)
-		return WIN_OTHER_CONFIG;
-	for (size_t i = 0; i < raw->n; i++)
-		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->started) > 0)
-			return WIN_RAW_NEWER;
-	return WIN_GOOD;
-}
-
 /* What plan took from the ledger that the state did not have: the windows
  * of a batch whose write committed but whose done never happened (killed
  * in between), or of a lost state file. */
@@ -459,42 +403,35 @@ struct adopted {
 
 /*
  * The summary days of [from, to] that the ledger says are done: those whose
- * latest window is good (judge).  A day no window covers is not done: the
- * ledger, not the state file, is the truth about the table.  stale[0] and
- * stale[1] count the latest windows made under another configuration and
- * those older than raw rows landed since; ad the good windows with days
+ * latest window is good (lib/ledger.h).  A day no window covers is not done:
+ * the ledger, not the state file, is the truth about the table.  stale[0]
+ * and stale[1] count the latest windows made under another configuration
+ * and those older than raw rows landed since; ad the good windows with days
  * that were not done in old.
  */
 static int
 ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, struct pgs_days *done,
     long stale[2], struct adopted *ad)
 {
-	struct windows sum = { .config = o->config }, raw = { 0 };
+	struct pgs_ledger l;
 	long n = o->dto - o->dfrom + 1, *latest = NULL, d, i;
 	unsigned char *verdict = NULL, *taken = NULL;
 	int rc = -1;
 
-	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, ledger_window, &sum) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_window, &raw) < 0)
+	if (pgs_ledger_load(&l, st, o->from, o->to, o->config) < 0)
 		goto out;
-	latest = pgs_xmalloc((size_t)n * sizeof(*latest));
-	for (d = 0; d < n; d++)
-		latest[d] = -1;
-	/* oldest commit first: a later window over the same day replaces an older one */
-	for (i = 0; i < (long)sum.n; i++)
-		for (d = sum.w[i].a > o->dfrom ? sum.w[i].a : o->dfrom; d <= sum.w[i].b && d <= o->dto; d++)
-			latest[d - o->dfrom] = i;
-	verdict = pgs_xcalloc(sum.n + 1, 1);
-	taken = pgs_xcalloc(sum.n + 1, 1);
+	latest = pgs_ledger_latest(&l, o->dfrom, o->dto);
+	verdict = pgs_xcalloc(l.nsum + 1, 1);   /* PGS_WIN_* + 1: 0 is not judged yet */
+	taken = pgs_xcalloc(l.nsum + 1, 1);
 	for (d = 0; d < n; d++) {
 		if ((i = latest[d]) < 0)
 			continue;
-		if (verdict[i] == WIN_UNSEEN) {
-			verdict[i] = (unsigned char)judge(&sum.w[i], &raw);
-			if (verdict[i] != WIN_GOOD)
-				stale[verdict[i] == WIN_OTHER_CONFIG ? 0 : 1]++;
+		if (verdict[i] == 0) {
+			verdict[i] = (unsigned char)(pgs_ledger_judge(&l, (size_t)i) + 1);
+			if (verdict[i] != PGS_WIN_GOOD + 1)
+				stale[verdict[i] == PGS_WIN_OTHER_CONFIG + 1 ? 0 : 1]++;
 		}
-		if (verdict[i] != WIN_GOOD)
+		if (verdict[i] != PGS_WIN_GOOD + 1)
 			continue;
 		pgs_days_add(done, o->dfrom + d, o->dfrom + d);
 		if (pgs_days_count(old, o->dfrom + d, o->dfrom + d))
@@ -503,7 +440,7 @@ ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, str
 		if (!taken[i]) {
 			taken[i] = 1;
 			ad->batches++;
-			ad->rows += sum.w[i].rows;
+			ad->rows += l.sum[i].rows;
 		}
 	}
 	rc = 0;
@@ -511,8 +448,7 @@ out:
 	free(latest);
 	free(verdict);
 	free(taken);
-	free(sum.w);
-	free(raw.w);
+	pgs_ledger_free(&l);
 	return rc;
 }
 
