@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -866,38 +867,10 @@ bad:
 int
 pgs_validate_save(const char *path, const char *text, size_t len, const char *what)
 {
-	char *tmp = pgs_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666), rc = -1;
-	size_t off = 0;
-	ssize_t n;
+	char why[PATH_MAX + 128];
 
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
+	if (pgs_write_atomic(path, text, len, NULL, why, sizeof(why)) == 0)
+		return 0;
 	pgs_err("cannot write %s '%s': %s", what, path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	return rc;
+	return -1;
 }
