@@ -60,7 +60,7 @@ struct opts {
 
 static const char *const synopsis[] = {
 	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
-	"[--config-digest HEX]",
+	"[--config-digest HEX] [--name PROG]",
 	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
 	"pgs-checkpoint done --job J --stream",
 	"pgs-checkpoint fail --job J --from D --to D --error MSG",
@@ -83,7 +83,8 @@ help(FILE *f)
 	    "          done when its latest window was made under --config-digest HEX (when\n"
 	    "          given) and no raw rows of its dates were landed after it; for\n"
 	    "          --table raw_boxscores its windows count as done; --ledger is --store\n"
-	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
+	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines;\n"
+	    "          --name PROG words its messages as PROG's (a pipeline that plans)\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
 	    "          --no-stats marks the days done without reading stdin;\n"
@@ -227,6 +228,8 @@ plan_store(struct pgs_job *j, const struct opts *o)
 	j->s.done = done;
 	if (ad.days > 0)
 		adopt(j, &ad);
+	/* for pgs-run's progress and summary */
+	json_object_set_new(j->s.obj, "stale_windows", json_integer(stale[0] + stale[1]));
 	if (stale[0] + stale[1] > 0)
 		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
 		    "%ld older than raw rows landed since): their days are planned again",
@@ -253,6 +256,7 @@ cmd_plan(struct pgs_job *j, const struct opts *o)
 	j->s.to = o->dto;
 	j->s.batch_days = o->batch_days;
 	j->s.table = json_string_value(json_object_get(j->s.obj, "table"));
+	json_object_del(j->s.obj, "stale_windows");
 	if (o->store && (r = plan_store(j, o)) != 0)
 		return r;
 	if (pgs_job_save(j) < 0)
@@ -616,6 +620,15 @@ cmd_reset(struct pgs_job *j)
 
 /* ---- options ---- */
 
+/* --name PROG: messages (usage errors included) name PROG, the pipeline that runs this one */
+static int
+opt_name(void *ctx, const char *arg)
+{
+	(void)ctx;
+	pgs_prog = arg;
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -633,6 +646,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "config-digest", &o->config),
 		PGS_OPT_FLAG(0, "ledger", &o->ledger),
 		PGS_OPT_FLAG(0, "stream", &o->stream),
+		PGS_OPT_CALLBACK(0, "name", opt_name),
 		PGS_OPT_END(),
 	};
 	int r, c;
