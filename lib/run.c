@@ -257,12 +257,16 @@ pgs_run_lost_hosts(const char *joblog, size_t len, const char *prog, pgs_buf *ou
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *f[9], *q = p, *a, *b;
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p), i, k = 0, hl;
+		int missing;
 
 		/* Seq Host Starttime JobRuntime Send Receive Exitval Signal Command */
 		for (f[k++] = q; k < 9 && (q = memchr(q, '\t', (size_t)(p + l - q))); f[k++] = ++q)
 			;
 		p += l + 1;
-		if (k < 9 || f[0][0] < '0' || f[0][0] > '9' || strncmp(f[6], "255\t", 4) != 0)
+		if (k < 9 || f[0][0] < '0' || f[0][0] > '9')
+			continue;
+		missing = strncmp(f[6], "127\t", 4) == 0;   /* no pgs-run there */
+		if (!missing && strncmp(f[6], "255\t", 4) != 0)
 			continue;
 		a = opt_date(f[8], (size_t)(p - 1 - f[8]), "--from");
 		b = opt_date(f[8], (size_t)(p - 1 - f[8]), "--to");
@@ -275,10 +279,13 @@ pgs_run_lost_hosts(const char *joblog, size_t len, const char *prog, pgs_buf *ou
 			;
 		hl = (size_t)(f[1] + hl - q);
 		for (i = 0; i < hosts.n; i++)
-			if (strlen(hosts.v[i]) == hl && memcmp(hosts.v[i], q, hl) == 0)
+			if (strlen(hosts.v[i]) == hl + 1 && memcmp(hosts.v[i], q, hl) == 0 &&
+			    hosts.v[i][hl] == (missing ? '?' : '!'))
 				break;
 		if (i == hosts.n) {
-			list_add(&hosts, pgs_xstrndup(q, hl));
+			char *h = pgs_xasprintf("%.*s%c", (int)hl, q, missing ? '?' : '!');
+
+			list_add(&hosts, h);
 			list_add(&lists, pgs_xstrdup(""));
 		}
 		char *more = pgs_xasprintf("%s %.10s..%.10s", lists.v[i], a, b);
@@ -286,9 +293,16 @@ pgs_run_lost_hosts(const char *joblog, size_t len, const char *prog, pgs_buf *ou
 		free(lists.v[i]);
 		lists.v[i] = more;
 	}
-	for (size_t i = 0; i < hosts.n; i++)
-		pgs_buf_addf(out, "%s: host %s was lost or could not be reached (ssh exited 255); no result for:%s\n",
-		    prog, hosts.v[i], lists.v[i]);
+	for (size_t i = 0; i < hosts.n; i++) {
+		size_t hl = strlen(hosts.v[i]) - 1;
+
+		if (hosts.v[i][hl] == '?')
+			pgs_buf_addf(out, "%s: host %.*s: 'pgs-run' not found on PATH (--remote-path DIR names the "
+			    "directory of the pgs tools there); no result for:%s\n", prog, (int)hl, hosts.v[i], lists.v[i]);
+		else
+			pgs_buf_addf(out, "%s: host %.*s was lost or could not be reached (ssh exited 255); no result "
+			    "for:%s\n", prog, (int)hl, hosts.v[i], lists.v[i]);
+	}
 	list_free(&hosts);
 	list_free(&lists);
 	return tries;

@@ -104,8 +104,10 @@ int pgs_run_end(const struct pgs_run_totals *t, const char *prog, int halted, pg
  * GNU parallel's --joblog text: for every try that ended with ssh's 255
  * (the host was lost or could not be reached), the line
  * "PROG: host H was lost or could not be reached (ssh exited 255); no result for: F..T ..."
- * one a host, into out; the batches are read from the job's command
- * (--from F --to T).  Returns the number of such tries.
+ * one a host, into out, and for every try that ended with 127 (no pgs-run
+ * there) "PROG: host H: 'pgs-run' not found on PATH (...); no result for: ...";
+ * the batches are read from the job's command (--from F --to T).  Returns
+ * the number of such tries.
  */
 long pgs_run_lost_hosts(const char *joblog, size_t len, const char *prog, pgs_buf *out);
 

@@ -60,7 +60,7 @@ struct opts {
 
 static const char *const synopsis[] = {
 	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
-	"[--config-digest HEX] [--name PROG]",
+	"[--config-digest HEX]",
 	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
 	"pgs-checkpoint done --job J --stream",
 	"pgs-checkpoint fail --job J --from D --to D --error MSG",
@@ -83,8 +83,7 @@ help(FILE *f)
 	    "          done when its latest window was made under --config-digest HEX (when\n"
 	    "          given) and no raw rows of its dates were landed after it; for\n"
 	    "          --table raw_boxscores its windows count as done; --ledger is --store\n"
-	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines;\n"
-	    "          --name PROG words its messages as PROG's (a pipeline that plans)\n"
+	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
 	    "          --no-stats marks the days done without reading stdin;\n"
@@ -620,15 +619,6 @@ cmd_reset(struct pgs_job *j)
 
 /* ---- options ---- */
 
-/* --name PROG: messages (usage errors included) name PROG, the pipeline that runs this one */
-static int
-opt_name(void *ctx, const char *arg)
-{
-	(void)ctx;
-	pgs_prog = arg;
-	return 0;
-}
-
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -646,7 +636,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "config-digest", &o->config),
 		PGS_OPT_FLAG(0, "ledger", &o->ledger),
 		PGS_OPT_FLAG(0, "stream", &o->stream),
-		PGS_OPT_CALLBACK(0, "name", opt_name),
 		PGS_OPT_END(),
 	};
 	int r, c;

@@ -64,10 +64,10 @@ struct run {
 static volatile sig_atomic_t stop_sig;   /* the signal that stops the run, or 0 */
 
 static const char *const synopsis[] = {
-	"pgs-run [--job J] [--name PROG] [--jobs N] [--windows] [--halt-on-error] [--dry-run]",
+	"pgs-run [--job J] [--jobs N] [--windows] [--halt-on-error] [--dry-run]",
 	"[--sshlogin LOGIN]... [--sshloginfile FILE] [--remote-path DIR] [--same-file FILE]...",
 	"-- STAGE [ARG...] [| STAGE [ARG...]]... < PLAN",
-	"pgs-run --worker [--job J] [--name PROG] (--plan FILE | --from D --to D) [--windows]",
+	"pgs-run --worker [--job J] (--plan FILE | --from D --to D) [--windows]",
 	"[--halt-on-error] [--dry-run] [--same-version V] [--same-file FILE=SHA256]... -- STAGES",
 	NULL,
 };
@@ -86,7 +86,6 @@ help(FILE *f)
 	    "--job nothing is recorded and there is no summary: each statistics line goes to\n"
 	    "standard output, and only a batch written is a progress line (pgs-ingest FILE).\n"
 	    "\n"
-	    "  --name PROG          the name of the run's messages (default pgs-run)\n"
 	    "  --jobs N             N workers at once, through GNU parallel (default 1)\n"
 	    "  --windows            the stages take a window stream ({})\n"
 	    "  --halt-on-error      stop at the first batch that fails or is refused\n"
@@ -826,7 +825,9 @@ worker(struct run *r)
 	char why[600];
 	int rc;
 
-	r->host = getenv("PARALLEL_SSHHOST");
+	/* on a host (the coordinator asks for its version there): its name */
+	if (r->o.same_version)
+		r->host = getenv("PARALLEL_SSHHOST") ? getenv("PARALLEL_SSHHOST") : "localhost";
 	if (r->o.plan) {
 		if ((rc = pgs_opt_windows(r->o.plan, &w, &n)) != 0)
 			return rc;
@@ -1221,15 +1222,6 @@ coordinate(struct run *r)
 
 /* ---- options ---- */
 
-/* --name PROG: messages (usage errors included) name PROG, the pipeline that runs this one */
-static int
-opt_name(void *ctx, const char *arg)
-{
-	(void)ctx;
-	pgs_prog = arg;
-	return 0;
-}
-
 static int
 parse_args(int argc, char **argv, struct run *r)
 {
@@ -1237,7 +1229,6 @@ parse_args(int argc, char **argv, struct run *r)
 	const char *jobs = NULL;
 	const struct pgs_option opts[] = {
 		PGS_OPT_STRING(0, "job", &o->job),
-		PGS_OPT_CALLBACK(0, "name", opt_name),
 		PGS_OPT_STRING(0, "jobs", &jobs),
 		PGS_OPT_FLAG(0, "windows", &o->windows),
 		PGS_OPT_FLAG(0, "halt-on-error", &o->halt),

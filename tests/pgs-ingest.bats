@@ -125,9 +125,9 @@ Try 'pgs-ingest --help'."
 	run -2 --separate-stderr pgs-ingest
 	[[ $stderr == *"no SOURCE given"* ]]
 	run -2 --separate-stderr pgs-ingest --from 2021-02-30 x.csv
-	[[ $stderr == *"bad --from '2021-02-30' (want YYYY-MM-DD)"* ]]
+	[[ $stderr == *"pgs-ingest: bad --from '2021-02-30': want YYYY-MM-DD"* ]]
 	run -2 --separate-stderr pgs-ingest --from "$TO" --to "$FROM" x.csv
-	[[ $stderr == *"--to $FROM is before --from $TO"* ]]
+	[[ $stderr == *"--from $TO is after --to $FROM"* ]]
 }
 
 # --- files ----------------------------------------------------------------------
