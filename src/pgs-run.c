@@ -68,7 +68,7 @@ static const char *const synopsis[] = {
 	"[--sshlogin LOGIN]... [--sshloginfile FILE] [--remote-path DIR] [--same-file FILE]...",
 	"-- STAGE [ARG...] [| STAGE [ARG...]]... < PLAN",
 	"pgs-run --worker [--job J] (--plan FILE | --from D --to D) [--windows]",
-	"[--halt-on-error] [--dry-run] [--same-version V] [--same-file FILE=SHA256]... -- STAGES",
+	"[--halt-on-error] [--dry-run] [--same-version V] [--same-file FILE=SHA256]... [--remote-path DIR]",
 	NULL,
 };
 
@@ -828,6 +828,13 @@ worker(struct run *r)
 	/* on a host (the coordinator asks for its version there): its name */
 	if (r->o.same_version)
 		r->host = getenv("PARALLEL_SSHHOST") ? getenv("PARALLEL_SSHHOST") : "localhost";
+	/* --remote-path: the pgs tools there come first */
+	if (r->o.remote_path) {
+		char *path = pgs_xasprintf("%s:%s", r->o.remote_path, getenv("PATH") ? getenv("PATH") : "");
+
+		setenv("PATH", path, 1);
+		free(path);
+	}
 	if (r->o.plan) {
 		if ((rc = pgs_opt_windows(r->o.plan, &w, &n)) != 0)
 			return rc;
@@ -982,6 +989,10 @@ parallel_argv(struct run *r, const char *input, int remote)
 
 		a[n++] = pgs_xstrdup("--same-version");
 		a[n++] = pgs_xstrdup(PGS_VERSION);
+		if (r->o.remote_path) {
+			a[n++] = pgs_xstrdup("--remote-path");
+			a[n++] = pgs_xstrdup(r->o.remote_path);
+		}
 		for (int i = 0; i < r->o.same_file.n; i++) {
 			file_sha256(r->o.same_file.v[i], sum);
 			a[n++] = pgs_xstrdup("--same-file");
@@ -1254,7 +1265,7 @@ parse_args(int argc, char **argv, struct run *r)
 		return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job);
 	if (jobs && ((o->jobs = pgs_parse_count(jobs)) < 1 || o->jobs > 100000))
 		return pgs_usage_error("bad --jobs '%s' (want a positive integer)", jobs);
-	if (o->remote_path && !o->sshlogin.n && !o->sshloginfile)
+	if (o->remote_path && !o->sshlogin.n && !o->sshloginfile && !o->worker)
 		return pgs_usage_error("--remote-path needs --sshlogin or --sshloginfile");
 	if (o->worker) {
 		if (!o->plan == !(o->from && o->to))
@@ -1272,6 +1283,17 @@ parse_args(int argc, char **argv, struct run *r)
 	return parse_stages(r, argc - optind, argv + optind);
 }
 
+static void
+free_stages(struct run *r)
+{
+	for (size_t i = 0; i < r->nstages; i++) {
+		for (char **p = r->stage[i]; *p; p++)
+			free(*p);
+		free(r->stage[i]);
+	}
+	r->nstages = 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1284,8 +1306,10 @@ main(int argc, char **argv)
 	r.logfd = -1;
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
-	if ((ex = parse_args(argc, argv, &r)) >= 0)
-		goto out;
+	if ((ex = parse_args(argc, argv, &r)) >= 0) {
+		free_stages(&r);
+		return ex;   /* (after --help or --version, stdout is closed and checked) */
+	}
 	/* the run began before its plan: PGS_RUN_STARTED, µs since the epoch or ISO-8601 */
 	if (t0 && *t0 && strspn(t0, "0123456789") == strlen(t0))
 		r.t0_ms = atoll(t0) / 1000;
@@ -1301,11 +1325,7 @@ out:
 	if (r.logfd >= 0)
 		close(r.logfd);
 	remove_tmp(r.tmp);
-	for (size_t i = 0; i < r.nstages; i++) {
-		for (char **p = r.stage[i]; *p; p++)
-			free(*p);
-		free(r.stage[i]);
-	}
+	free_stages(&r);
 	free(r.o.sshlogin.v);
 	free(r.o.same_file.v);
 	pgs_run_totals_free(&r.t);
