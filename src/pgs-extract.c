@@ -74,7 +74,7 @@ static const char *const synopsis[] = {
 	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
 	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
 	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
-	"pgs-extract --windows FILE --source URI... [--only-source NAME] [--rejects FILE]",
+	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
 };
 
@@ -98,7 +98,8 @@ help(FILE *f)
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
-	    "  --windows FILE      a window stream from store sources: for each FROM<TAB>TO line of FILE\n"
+	    "  --windows FILE      a window stream from store sources (default: $PGS_SOURCE, else the\n"
+	    "                      store $PGS_STORE): for each FROM<TAB>TO line of FILE\n"
 	    "                      (ascending, not overlapping: pgs-checkpoint plan's output), its rows\n"
 	    "                      and a window marker; for pgs-write --windows (one process per stage\n"
 	    "                      for a whole backfill instead of per batch)\n"
@@ -402,8 +403,15 @@ check_options(struct extract *x, int nfiles)
 	if (x->windows_file) {
 		if (x->from_s || x->to_s)
 			return pgs_usage_error("--windows replaces --from and --to");
-		if (x->sources.n == 0)
-			return pgs_usage_error("--windows needs a store --source (sqlite:PATH, postgres://…, bigquery://…)");
+		if (x->sources.n == 0) {
+			/* the store of the environment, which keeps a password off command
+			 * lines: $PGS_SOURCE, else the store ($PGS_STORE, else sqlite:pgs.db) */
+			const char *env = getenv("PGS_SOURCE");
+
+			x->sources.v = pgs_xcalloc(2, sizeof(*x->sources.v));
+			x->sources.v[0] = env && *env ? env : pgs_default_store(NULL);
+			x->sources.n = 1;
+		}
 		for (i = 0; i < x->sources.n; i++)
 			if (!pgs_store_is_uri(x->sources.v[i]))
 				return pgs_usage_error("--windows reads store sources only, not '%s'", x->sources.v[i]);

@@ -657,7 +657,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
  * secret: they travel on ssh's command line), the store without its
  * password, and the stages. */
 static const char *const carried[] = {
-	"PGS_RUN_STAGES", "PGS_STORE", "PGS_RUN_ID", "PGS_RUN_STARTED", "PGS_CONFIG_DIGEST",
+	"PGS_RUN_STAGES", "PGS_STORE", "PGS_SOURCE", "PGS_RUN_ID", "PGS_RUN_STARTED", "PGS_CONFIG_DIGEST",
 	"SOURCE_DATE_EPOCH", "PGS_BQ_ENDPOINT", "PGS_BUSY_TIMEOUT_MS", "PGS_FAULT_COMMIT_SLEEP_MS",
 	"PGS_HTTP_TIMEOUT", "PGS_HTTP_CONNECT_TIMEOUT", "PGS_HTTP_LOW_SPEED_TIME", "PGS_HTTP_RETRIES",
 	"PGS_HTTP_BACKOFF_MS", "PGS_HTTP_USER_AGENT", NULL,
@@ -1056,14 +1056,16 @@ run_parallel(struct run *r, const pgs_window_list w, size_t n, int remote)
 	setenv("PGS_RUN_STAGES", json, 1);
 	free(json);
 	if (remote) {
-		/* the hosts get the store without its password: each finds its own */
-		const char *s = getenv("PGS_STORE");
+		/* the hosts get the store and source without their passwords: each finds its own */
+		for (const char *const *var = (const char *const[]){ "PGS_STORE", "PGS_SOURCE", NULL }; *var; var++) {
+			const char *s = getenv(*var);
 
-		if (s) {
-			char *bare = pgs_store_strip_secrets(s);
+			if (s) {
+				char *bare = pgs_store_strip_secrets(s);
 
-			setenv("PGS_STORE", bare, 1);
-			free(bare);
+				setenv(*var, bare, 1);
+				free(bare);
+			}
 		}
 		setenv("PARALLEL_SHELL", "bash", 1);
 		setenv("SHELL", "bash", 1);

@@ -196,7 +196,7 @@ run_procs() {
 	# what was seen: the ssh command lines with the variables, the hosts' stages
 	grep -q 'GNU_Parallel_worker' cmdlines
 	tr -d ' ' <cmdlines | grep -q "$(hex "schema=mh$BATS_TEST_NUMBER")"
-	grep -q "/pgs-write --from .* --run-id $JOB-" cmdlines
+	grep -q "/pgs-write --windows .* --run-id $JOB-" cmdlines
 	grep -qx "PGPASSFILE=$BATS_FILE_TMPDIR/pgpass" hostenv
 	grep -q '^PGS_STORE=postgres://pgs@127.0.0.1:' hostenv
 	# and the password nowhere in them, plain or encoded
@@ -289,10 +289,11 @@ Try 'pgs-backfill --help'."
 @test "multihost: a failed batch on a host does not stop the others (3, named); --halt-on-error starts no other" {
 	ingest_sample
 	# pgs-write fails for the batch that starts on the date in the file fail_from
+	# (a host's batch is a window stream of one window)
 	echo 2021-10-24 >"$BATS_TEST_TMPDIR/fail_from"
 	remote_tool pgs-write '
 for a; do
-	if [ "${prev:-}" = --from ] && [ "$a" = "$(cat '"$BATS_TEST_TMPDIR"'/fail_from)" ]; then
+	if [ "${prev:-}" = --windows ] && [ "$(cut -f1 "$a")" = "$(cat '"$BATS_TEST_TMPDIR"'/fail_from)" ]; then
 		cat >/dev/null
 		echo "pgs-write: store: disk I/O error (simulated)" >&2
 		exit 3
