@@ -12,7 +12,10 @@
  *    "totals":{"batches":N, "days":N, "rows_in":N, "inserted":N, "updated":N,
  *              "unchanged":N, "deleted":N, "ms":N},
  *    "batches":{"F..T":{"from":D, "to":D, "status":"failed"|"refused",
- *                       "attempts":N, "last_error":S, "failed_at":ISO}, ...}}
+ *                       "attempts":N, "last_error":S, "failed_at":ISO}, ...},
+ *    "stale_windows":N}
+ * ("stale_windows": the ledger windows the last plan --store found stale,
+ * for pgs-run's progress and summary.)
  * "done" is the set of days done, as merged ranges: the truth of the plan.
  * "totals" adds up the batches done; "batches" keeps the batches whose last
  * attempt failed or was refused (status "done" records, with their counts,
