@@ -609,14 +609,18 @@ batch_attempt(struct pgs_job *j, const char *from, const char *to)
 }
 
 int
-pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *status,
+pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *refused,
     const char *error)
 {
 	json_t *b = batch_attempt(j, from, to);
 	char now[32];
 
 	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(b, "status", json_string(status));
+	json_object_set_new(b, "status", json_string(refused ? "refused" : "failed"));
+	if (refused)
+		json_object_set_new(b, "refused", json_string(refused));
+	else
+		json_object_del(b, "refused");
 	json_object_set_new(b, "failed_at", json_string(now));
 	json_object_set_new(b, "last_error", json_string(error));
 	return pgs_job_save(j);

@@ -133,8 +133,10 @@ int pgs_job_check_batch(const struct pgs_job *j, const char *from, const char *t
  * (NULL: no statistics).  Days done already are not counted again. */
 int pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, long dto,
     const struct pgs_stats *st);
-/* Record a failed attempt of [from, to] (status "failed" or "refused") with its error, and save. */
-int pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *status,
+/* Record a failed attempt of [from, to] with its error, and save; refused: the
+ * guard that refused it ("shrink", "fenced", ...: status "refused"), or NULL
+ * (status "failed"). */
+int pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *refused,
     const char *error);
 
 #endif

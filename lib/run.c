@@ -42,6 +42,7 @@ pgs_batch_from_stats(struct pgs_batch *b, const char *line, size_t len, char *wh
 	if (st.refused[0]) {
 		b->status = PGS_BATCH_REFUSED;
 		b->code = 4;
+		snprintf(b->refused, sizeof(b->refused), "%s", st.refused);
 		pgs_refusal_message(st.refused, b->msg, sizeof(b->msg));
 		return 0;
 	}

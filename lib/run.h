@@ -26,6 +26,7 @@ struct pgs_batch {
 	int code;                /* 0; 1 rows were rejected; 4 refused; else the failing stage's status */
 	long counts[5];          /* rows_in, inserted, updated, unchanged, deleted: 0 unless done */
 	char msg[600];           /* why it failed or was refused; "" when done */
+	char refused[16];        /* the guard that refused it ("shrink", "fenced"), or "" */
 };
 
 /* The batch [from, to] as done with no counts yet (days set); -1 on a bad date. */

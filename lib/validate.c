@@ -106,6 +106,7 @@ struct month {
 struct day {
 	long sum_rows, raw_rows;
 	pgs_buf sources;            /* "bbref,nbacom" */
+	int gap;                    /* raw_without_summary or stale_summary: to build again */
 };
 
 struct team {
@@ -554,6 +555,7 @@ raw_summary_checks(struct ctx *c)
 			json_array_append_new(src, json_stringn(p, n));
 			p += n + (p[n] == ',');
 		}
+		d->gap = 1;
 		fail(c, C_RAW_NO_SUMMARY, m, json_pack("{s:s, s:I, s:o}", "date", date, "raw_rows",
 		    (json_int_t)d->raw_rows, "sources", src),
 		    "%s: %ld raw rows (%s) but no summary rows", date, d->raw_rows, d->sources.s);
@@ -587,6 +589,7 @@ stale_checks(struct ctx *c)
 			st[s].list = json_array();
 		}
 		json_array_append_new(st[s].list, json_string(date));
+		c->d[i].gap = 1;
 		st[s].last = (long)i;
 		if (st[s].dates == 1 || strcmp(l->raw[r].committed, l->raw[st[s].raw].committed) > 0)
 			st[s].raw = r;
@@ -637,6 +640,29 @@ unresolved_check(struct ctx *c)
 }
 
 /* ---- the report ---- */
+
+/* The dates to build again (raw rows without a summary, or a stale one),
+ * as [[FROM, TO], ...] ranges of consecutive days. */
+static json_t *
+gaps_json(const struct ctx *c)
+{
+	json_t *a = json_array();
+	char from[11], to[11];
+
+	for (size_t i = 0; i < c->nd; i++) {
+		size_t j = i;
+
+		if (!c->d[i].gap)
+			continue;
+		while (j + 1 < c->nd && c->d[j + 1].gap)
+			j++;
+		date_str(c->dfrom + (long)i, from);
+		date_str(c->dfrom + (long)j, to);
+		json_array_append_new(a, json_pack("[s, s]", from, to));
+		i = j;
+	}
+	return a;
+}
 
 static json_t *
 month_json(const struct ctx *c, const struct month *m)
@@ -732,6 +758,7 @@ report(struct ctx *c, const char *store)
 	json_object_set_new(r, "months", months);
 	json_object_set_new(r, "checks", chk);
 	json_object_set_new(r, "failures", by_check(c->failures));
+	json_object_set_new(r, "gaps", gaps_json(c));
 	json_object_set_new(r, "unresolved", json_incref(c->unres));
 	return r;
 }

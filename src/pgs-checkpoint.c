@@ -330,7 +330,7 @@ cmd_done(struct pgs_job *j, const struct opts *o, int got, const struct pgs_stat
 			else
 				snprintf(msg, sizeof(msg), "bad statistics line on standard input: %s", why);
 			pgs_err("%s..%s: %s: not marking it done", o->from, o->to, msg);
-			pgs_job_failed(j, o->from, o->to, "failed", msg);
+			pgs_job_failed(j, o->from, o->to, NULL, msg);
 			return PGS_EXIT_FAIL;
 		}
 		if (st->dry_run) {
@@ -339,7 +339,7 @@ cmd_done(struct pgs_job *j, const struct opts *o, int got, const struct pgs_stat
 		}
 		if (st->refused[0]) {
 			pgs_err("the write of %s..%s was refused (%s): not marking it done", o->from, o->to, st->refused);
-			pgs_job_failed(j, o->from, o->to, "refused", pgs_refusal_message(st->refused, msg, sizeof(msg)));
+			pgs_job_failed(j, o->from, o->to, st->refused, pgs_refusal_message(st->refused, msg, sizeof(msg)));
 			return PGS_EXIT_GUARD;
 		}
 		if ((st->from[0] && strcmp(st->from, o->from) != 0) || (st->to[0] && strcmp(st->to, o->to) != 0)) {
@@ -405,10 +405,11 @@ progress(const struct pgs_state *s, struct progress *p)
 			p->deleted += jlong(b, "deleted");
 			p->days_run += e - a + 1;
 		} else if (pgs_days_count(&s->done, a, e) < e - a + 1) {
-			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:s, s:I, s:O}",
+			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:s, s:I, s:O, s:O}",
 			    "from", json_object_get(b, "from"), "to", json_object_get(b, "to"), "status", st,
 			    "attempts", (json_int_t)jlong(b, "attempts"),
-			    "error", json_object_get(b, "last_error") ? json_object_get(b, "last_error") : json_null()));
+			    "error", json_object_get(b, "last_error") ? json_object_get(b, "last_error") : json_null(),
+			    "refused", json_object_get(b, "refused") ? json_object_get(b, "refused") : json_null()));
 		}
 	}
 	for (long d = s->from; d <= s->to; d += s->batch_days) {
@@ -811,7 +812,7 @@ main(int argc, char **argv)
 		break;
 	case CMD_FAIL:
 		if ((ex = pgs_job_check_batch(&j, o.from, o.to, o.dfrom, o.dto)) == PGS_EXIT_OK)
-			ex = pgs_job_failed(&j, o.from, o.to, "failed", o.error) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+			ex = pgs_job_failed(&j, o.from, o.to, NULL, o.error) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 		break;
 	case CMD_STATUS:
 		if (!loaded) {

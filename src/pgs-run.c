@@ -428,7 +428,8 @@ record(struct run *r, const struct pgs_batch *b, const char *stats, size_t len)
 		rc = pgs_job_done(&j, b->from, b->to, a, e,
 		    stats && pgs_stats_parse(stats, len, &st, why, sizeof(why)) == 0 ? &st : NULL);
 	else
-		rc = pgs_job_failed(&j, b->from, b->to, b->status == PGS_BATCH_REFUSED ? "refused" : "failed", b->msg);
+		rc = pgs_job_failed(&j, b->from, b->to, b->status == PGS_BATCH_REFUSED ?
+		    (b->refused[0] ? b->refused : "refused") : NULL, b->msg);
 out:
 	(void)loaded;
 	pgs_job_free(&j);
@@ -901,9 +902,11 @@ worker_line(struct run *r, const char *line, size_t len)
 		char why[256];
 
 		stext = json_dumps(stats, JSON_COMPACT);
-		if (b.status == PGS_BATCH_DONE && stext &&
-		    pgs_batch_from_stats(&s, stext, strlen(stext), why, sizeof(why)) == 0)
-			memcpy(b.counts, s.counts, sizeof(b.counts));
+		if (stext && pgs_batch_from_stats(&s, stext, strlen(stext), why, sizeof(why)) == 0) {
+			if (b.status == PGS_BATCH_DONE)
+				memcpy(b.counts, s.counts, sizeof(b.counts));
+			memcpy(b.refused, s.refused, sizeof(b.refused));
+		}
 	}
 	/* -v says where each batch ran, first among its diagnostics */
 	if (VERBOSE && (host = json_string_value(json_object_get(o, "host"))))

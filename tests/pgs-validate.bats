@@ -179,6 +179,8 @@ game_of() {
 	[ "$(jq -r '.failures[0].message' <<<"$output")" = \
 		"2021-10-25..2021-10-31: summary started $sum_at, but raw rows of 1 of its dates (2021-10-27) landed after that (bbref, $raw_at)" ]
 	[ "$(jq '.months[0].date_failures' <<<"$output")" -eq 1 ]
+	# the dates to build again
+	[ "$(jq -c .gaps <<<"$output")" = '[["2021-10-27","2021-10-27"]]' ]
 
 	# backfilling that window again makes it current
 	run -0 --separate-stderr pgs-backfill --from 2021-10-25 --to 2021-10-31 --restart
