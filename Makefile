@@ -24,6 +24,7 @@ PKGS_pgs-resolve   := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-transform := jansson zlib libutf8proc
 PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
+PKGS_pgs-run       := jansson zlib $(STORE_PKGS)
 PKGS_pgs-sample    := none
 PKGS_pgs-http-get  := jansson zlib
 PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)
@@ -173,7 +174,7 @@ FUZZ_CFLAGS    = $(filter-out -Werror,$(WARN)) -g -O1 $(FUZZ_SAN) -Ilib -Itests/
 FUZZ_NAMES    := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 FUZZ_LIB_OBJ  := $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(LIB_SRC))
-FUZZ_DEPS     := tests/fuzz/fuzz.h $(wildcard lib/*.h) lib/http.c src/pgs-checkpoint.c
+FUZZ_DEPS     := tests/fuzz/fuzz.h $(wildcard lib/*.h) lib/http.c
 REPLAY_BINS   := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_NAMES))
 
 $(FUZZ_DIR)/lib/%.o: lib/%.c $(wildcard lib/*.h)

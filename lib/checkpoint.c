@@ -1,8 +1,17 @@
 /* checkpoint.c — a job's state and pgs-write's statistics line, checked. */
 #include "checkpoint.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dates.h"
 #include "store.h"
@@ -318,4 +327,336 @@ pgs_stats_parse(const char *line, size_t len, struct pgs_stats *st, char *why, s
 out:
 	json_decref(o);
 	return r;
+}
+
+/* ---- refusals ---- */
+
+const char *
+pgs_refusal_message(const char *refused, char *buf, size_t cap)
+{
+	if (strcmp(refused, "shrink") == 0)
+		snprintf(buf, cap, "refused by pgs-write's shrink guard (the window would lose rows; see --allow-shrink)");
+	else if (strcmp(refused, "fenced") == 0)
+		snprintf(buf, cap, "refused by pgs-write's fencing (a newer run has written these dates)");
+	else if (*refused)
+		snprintf(buf, cap, "refused by pgs-write (%s)", refused);
+	else
+		snprintf(buf, cap, "refused by pgs-write");
+	return buf;
+}
+
+/* ---- a job's files ---- */
+
+static int
+mkdirs(const char *path)
+{
+	char *p = pgs_xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			pgs_err("cannot create state directory '%s': %s", p, strerror(errno));
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+char *
+pgs_state_dir(void)
+{
+	const char *v = getenv("PGS_STATE_DIR");
+
+	if (v && *v)
+		return pgs_xstrdup(v);
+	v = getenv("XDG_STATE_HOME");
+	if (v && *v)
+		return pgs_xasprintf("%s/pgs", v);
+	v = getenv("HOME");
+	if (v && *v)
+		return pgs_xasprintf("%s/.local/state/pgs", v);
+	pgs_err("no state directory: set PGS_STATE_DIR, XDG_STATE_HOME or HOME");
+	return NULL;
+}
+
+int
+pgs_job_name_ok(const char *s, size_t len)
+{
+	return len > 0 && s[0] != '.' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") >= len;
+}
+
+void
+pgs_job_free(struct pgs_job *j)
+{
+	if (j->lockfd >= 0)
+		close(j->lockfd); /* releases the flock */
+	if (j->loaded)
+		pgs_state_free(&j->s);
+	free(j->dir);
+	free(j->path);
+	free(j->lockpath);
+	memset(j, 0, sizeof(*j));
+	j->lockfd = -1;
+}
+
+int
+pgs_job_lock(struct pgs_job *j, const char *dir, const char *name, int shared)
+{
+	memset(j, 0, sizeof(*j));
+	j->lockfd = -1;
+	j->name = name;
+	j->dir = pgs_xstrdup(dir);
+	j->path = pgs_xasprintf("%s/%s.json", dir, name);
+	j->lockpath = pgs_xasprintf("%s/%s.lock", dir, name);
+	if (!shared && mkdirs(dir) < 0)
+		return -1;
+	j->lockfd = open(j->lockpath, (shared ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0644);
+	if (j->lockfd < 0) {
+		if (shared && errno == ENOENT)
+			return 0; /* never written: nothing to wait for */
+		pgs_err("cannot open lock '%s': %s", j->lockpath, strerror(errno));
+		return -1;
+	}
+	while (flock(j->lockfd, shared ? LOCK_SH : LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			pgs_err("cannot lock '%s': %s", j->lockpath, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The whole file into b: 0, 1 when it does not exist, -1 with why. */
+static int
+read_file(const char *path, pgs_buf *b, char *why, size_t whylen)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 1 : pgs_fail(why, whylen, "%s", strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pgs_fail(why, whylen, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		pgs_buf_add(b, chunk, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+int
+pgs_job_load(struct pgs_job *j)
+{
+	pgs_buf b = { 0 };
+	char why[256];
+	int r;
+
+	r = read_file(j->path, &b, why, sizeof(why));
+	if (r == 0)
+		r = pgs_state_parse(b.s ? b.s : "", b.len, j->name, &j->s, why, sizeof(why)) < 0 ? -1 : 0;
+	pgs_buf_free(&b);
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		pgs_err("%s: bad state file (%s); 'pgs-checkpoint reset --job %s' starts the job over "
+		    "(with --store, windows in the store's ledger stay done)", j->path, why, j->name);
+		return -1;
+	}
+	j->loaded = 1;
+	return 1;
+}
+
+/*
+ * Fault hooks for the crash tests: PGS_FAULT_STATE_RENAME_MS pauses after the
+ * new state is written and synced but before it replaces the old one,
+ * PGS_FAULT_STATE_RENAMED_MS right after the rename; both with the job's lock
+ * held, so a test can kill the recorder there.  Announced on stderr.
+ */
+static void
+fault_sleep(const char *tmp, int renamed)
+{
+	const char *var = renamed ? "PGS_FAULT_STATE_RENAMED_MS" : "PGS_FAULT_STATE_RENAME_MS";
+	const char *e = getenv(var);
+	long ms = e && *e ? pgs_parse_count(e) : 0;
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: fault: sleeping %ld ms %s '%s' (%s)\n", pgs_prog, ms,
+	    renamed ? "after renaming" : "before renaming", tmp, var);
+	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Remove the temporary files of earlier saves of this job that never got
+ * renamed (their writer was killed).  Only a holder of the exclusive lock
+ * writes one, and that is us now, so every one there is an orphan.
+ */
+static void
+remove_orphans(const struct pgs_job *j)
+{
+	char *prefix = pgs_xasprintf("%s.json.tmp.", j->name), *path;
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	DIR *d = opendir(j->dir);
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, plen) != 0 || strlen(e->d_name) != plen + 6)
+			continue;
+		path = pgs_xasprintf("%s/%s", j->dir, e->d_name);
+		if (unlink(path) == 0)
+			pgs_info("removed '%s', left by an interrupted update", path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+}
+
+int
+pgs_job_save(struct pgs_job *j)
+{
+	char now[32], why[PATH_MAX + 256], *text;
+	int rc;
+
+	pgs_now_iso(now, sizeof(now));
+	json_object_set_new(j->s.obj, "updated_at", json_string(now));
+	json_object_set_new(j->s.obj, "updated_us", json_integer(pgs_now_us()));
+	text = pgs_state_dump(&j->s);
+	remove_orphans(j);
+	/* (the text ends in a newline: a file of lines) */
+	text = pgs_xrealloc(text, strlen(text) + 2);
+	strcat(text, "\n");
+	/* No fsync of the directory: after a power cut the state may be one
+	 * update behind (the old file or the new, never half of one), which
+	 * plan --store takes from the ledger again; it would cost a batch
+	 * more than everything else the checkpoint does. */
+	if ((rc = pgs_write_atomic(j->path, text, strlen(text), fault_sleep, why, sizeof(why))) < 0)
+		pgs_err("%s", why);
+	free(text);
+	return rc;
+}
+
+json_t *
+pgs_job_totals(struct pgs_job *j)
+{
+	json_t *totals = json_object_get(j->s.obj, "totals");
+
+	if (!totals) {
+		totals = json_object();
+		json_object_set_new(j->s.obj, "totals", totals);
+	}
+	return totals;
+}
+
+void
+pgs_job_add_total(json_t *totals, const char *k, long n)
+{
+	json_object_set_new(totals, k, json_integer(json_integer_value(json_object_get(totals, k)) + n));
+}
+
+int
+pgs_job_check_batch(const struct pgs_job *j, const char *from, const char *to, long dfrom, long dto)
+{
+	if (!j->loaded) {
+		pgs_err("no such job '%s' (no state at %s): 'pgs-checkpoint plan' creates it", j->name, j->path);
+		return 3;
+	}
+	if (dfrom < j->s.from || dto > j->s.to) {
+		pgs_err("%s..%s is outside job '%s' (%s..%s): not recorded", from, to, j->name,
+		    json_string_value(json_object_get(j->s.obj, "from")),
+		    json_string_value(json_object_get(j->s.obj, "to")));
+		return 4;
+	}
+	return 0;
+}
+
+/* The record of batch [from, to], created on its first attempt; attempts + 1. */
+static json_t *
+batch_attempt(struct pgs_job *j, const char *from, const char *to)
+{
+	json_t *batches = json_object_get(j->s.obj, "batches"), *b;
+	char *key = pgs_xasprintf("%s..%s", from, to);
+
+	b = json_object_get(batches, key);
+	if (!b) {
+		b = json_pack("{s:s, s:s, s:i}", "from", from, "to", to, "attempts", 0);
+		json_object_set_new(batches, key, b);
+	}
+	free(key);
+	json_object_set_new(b, "attempts",
+	    json_integer(json_integer_value(json_object_get(b, "attempts")) + 1));
+	return b;
+}
+
+int
+pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *refused,
+    const char *error)
+{
+	json_t *b = batch_attempt(j, from, to);
+	char now[32];
+
+	pgs_now_iso(now, sizeof(now));
+	json_object_set_new(b, "status", json_string(refused ? "refused" : "failed"));
+	if (refused)
+		json_object_set_new(b, "refused", json_string(refused));
+	else
+		json_object_del(b, "refused");
+	json_object_set_new(b, "failed_at", json_string(now));
+	json_object_set_new(b, "last_error", json_string(error));
+	return pgs_job_save(j);
+}
+
+int
+pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, long dto,
+    const struct pgs_stats *st)
+{
+	static const char *const keep[] = { "rows_in", "inserted", "updated", "unchanged", "deleted", "ms" };
+	char *key;
+	json_t *totals;
+
+	/* A batch done leaves only its days and its counts in the totals: the
+	 * state stays small, so a done costs the same at the last of 944
+	 * batches as at the first.  Batches not done keep their record. */
+	key = pgs_xasprintf("%s..%s", from, to);
+	json_object_del(json_object_get(j->s.obj, "batches"), key);
+	free(key);
+	/* Days done already were counted when they were done: a second writer
+	 * of the same batch (an orphan of a killed run finishing its batch
+	 * while the resumed run redoes it) must not count them twice. */
+	if (pgs_days_count(&j->s.done, dfrom, dto) == dto - dfrom + 1) {
+		pgs_info("%s..%s was done already: its counts are not added again", from, to);
+		return pgs_job_save(j);
+	}
+	pgs_days_add(&j->s.done, dfrom, dto);
+	totals = pgs_job_totals(j);
+	pgs_job_add_total(totals, "batches", 1);
+	pgs_job_add_total(totals, "days", dto - dfrom + 1);
+	if (st) {
+		const long vals[] = { st->rows_in, st->inserted, st->updated, st->unchanged, st->deleted, st->ms };
+
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (vals[i] >= 0)
+				pgs_job_add_total(totals, keep[i], vals[i]);
+	}
+	return pgs_job_save(j);
 }

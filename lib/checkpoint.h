@@ -2,7 +2,8 @@
  * checkpoint.h — a pgs-checkpoint job's state and pgs-write's statistics
  * line, parsed and checked in one place, so that a truncated or hand-edited
  * state file or a garbage statistics line is refused with a reason instead
- * of being half-used.
+ * of being half-used; and the job's files (lock, load, atomic save) and
+ * what recording a batch does to them, for pgs-checkpoint and pgs-run.
  *
  * A job's state is one JSON object:
  *   {"job":J, "from":D, "to":D, "batch_days":N, "table":T,
@@ -11,7 +12,10 @@
  *    "totals":{"batches":N, "days":N, "rows_in":N, "inserted":N, "updated":N,
  *              "unchanged":N, "deleted":N, "ms":N},
  *    "batches":{"F..T":{"from":D, "to":D, "status":"failed"|"refused",
- *                       "attempts":N, "last_error":S, "failed_at":ISO}, ...}}
+ *                       "attempts":N, "last_error":S, "failed_at":ISO}, ...},
+ *    "stale_windows":N}
+ * ("stale_windows": the ledger windows the last plan --store found stale,
+ * for pgs-run's progress and summary.)
  * "done" is the set of days done, as merged ranges: the truth of the plan.
  * "totals" adds up the batches done; "batches" keeps the batches whose last
  * attempt failed or was refused (status "done" records, with their counts,
@@ -79,5 +83,60 @@ struct pgs_stats {
  * optionally ms, dry_run, refused, table, from and to.
  */
 int pgs_stats_parse(const char *line, size_t len, struct pgs_stats *st, char *why, size_t whylen);
+
+/* The words for a refusal of pgs-write ("shrink", "fenced", ...), the one
+ * wording of pgs-checkpoint and pgs-run; into buf, which is returned. */
+const char *pgs_refusal_message(const char *refused, char *buf, size_t cap);
+
+/*
+ * ---- a job's files ----
+ *
+ * State lives in DIR/JOB.json (pgs_state_dir: $PGS_STATE_DIR, else
+ * $XDG_STATE_HOME/pgs, else ~/.local/state/pgs).  Every update holds
+ * flock(DIR/JOB.lock) and replaces the file atomically (pgs_write_atomic),
+ * so parallel writers can share one job and a crash leaves the old state or
+ * the new, never half of one.  Functions that fail report why (pgs_err) and
+ * return -1; a struct pgs_job is freed (and its lock released) by
+ * pgs_job_free, whatever happened.
+ */
+struct pgs_job {
+	const char *name;        /* borrowed */
+	char *dir, *path, *lockpath;
+	int lockfd;              /* -1 when not locked */
+	int loaded;              /* s holds the state read from path */
+	struct pgs_state s;
+};
+
+#define PGS_JOB_INIT { .lockfd = -1 }
+
+/* The state directory, a new string; NULL after reporting that none is set. */
+char *pgs_state_dir(void);
+/* Is name a good job name: letters, digits, '.', '_' and '-', not starting with '.'. */
+int pgs_job_name_ok(const char *name, size_t len);
+/* Lock job name in dir, shared for reading (a job never written: nothing to wait for). */
+int pgs_job_lock(struct pgs_job *j, const char *dir, const char *name, int shared);
+/* Load the locked job's state: 1 loaded, 0 none, -1 bad (reported, with the way out). */
+int pgs_job_load(struct pgs_job *j);
+/* Replace the state file (updated_at set). */
+int pgs_job_save(struct pgs_job *j);
+void pgs_job_free(struct pgs_job *j);
+
+/* The job's totals object, created on first use; borrowed. */
+json_t *pgs_job_totals(struct pgs_job *j);
+/* Add n to totals[k]. */
+void pgs_job_add_total(json_t *totals, const char *k, long n);
+
+/* Is [dfrom, dto] a batch of the loaded job j: 0, or an exit status after
+ * reporting (3 no such job, 4 outside its range). */
+int pgs_job_check_batch(const struct pgs_job *j, const char *from, const char *to, long dfrom, long dto);
+/* Record batch [from, to] done and save: its days, and its counts from st
+ * (NULL: no statistics).  Days done already are not counted again. */
+int pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, long dto,
+    const struct pgs_stats *st);
+/* Record a failed attempt of [from, to] with its error, and save; refused: the
+ * guard that refused it ("shrink", "fenced", ...: status "refused"), or NULL
+ * (status "failed"). */
+int pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *refused,
+    const char *error);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * fmt_bbref_csv.c — format "bbref-csv": basketball-reference box-score rows as
- * the derived CSV of shared/data/SOURCES.md §1b, one row per player listed
+ * a CSV derived from its box-score pages (Starters, Bench, Did Not Play and
+ * the rest), one row per player listed
  * in a game.  Columns are found by header name, so reordered or extra
  * columns are fine; the percentage columns are not carried (pgs-transform
  * recomputes them).

@@ -1,6 +1,6 @@
 /*
  * fmt_nbacom_csv.c — format "nbacom-csv": NBA.com's player box-score export
- * (shared/data/SOURCES.md §2), one row per player who played:
+ * (the "player box scores" page), one row per player who played:
  *
  *   Player,Team,Opponent,Date,Result,Minutes,Points,FGM,FGA,FG%,3PM,3PA,3P%,
  *   FTM,FTA,FT%,OREB,DREB,REB,AST,TO,STL,BLK,PF,+/-,SPI

@@ -1,6 +1,7 @@
 /*
  * fmt_nbastats_v3.c — format "nbastats-v3": stats.nba.com boxscoretraditionalv3
- * JSON (shared/data/SOURCES.md §3), one game per document.
+ * JSON (homeTeam and awayTeam, each with its players and their statistics),
+ * one game per document.
  *
  * A document may be one line or pretty-printed over many, and an input may
  * hold several (one per line, as an API dump does).  Lines are accumulated

@@ -9,7 +9,7 @@
  * tell, e.g. a pretty-printed JSON document) when --format is absent, opens a
  * reader for that input, hands it every line, and finishes it at the end of
  * the input.  The reader
- * turns lines into raw rows (SPEC "Raw row") and passes each to io->row;
+ * turns lines into raw rows (MANUAL "Raw row") and passes each to io->row;
  * lines it cannot turn into a row it rejects itself (pgs_reject with the
  * input name and line number).  Checking a row against the contract,
  * filtering by date and keeping games contiguous is the driver's job, so

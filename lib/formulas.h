@@ -1,5 +1,5 @@
 /*
- * formulas.h — the efficiency fields of a summary row (SPEC "Summary row").
+ * formulas.h — the efficiency fields of a summary row (eFG%, TS%, usage: MANUAL "Output fields").
  *
  * Each pgs_*_pct / pgs_usage_rate returns 1 and sets *out when the value is defined, 0 when it
  * is undefined (the row field is null; *out is left alone). A true 0 stays 0.0 and is defined.

@@ -1,6 +1,7 @@
 /*
  * names.h — player name normalization: the one function every source uses to turn a
- * display name into player_lookup (SPEC "Rules that the old system got wrong").
+ * display name into player_lookup, so that "Nikola Jokić", "Nikola Jokic" and
+ * "NIKOLA JOKIC" are one player.
  *
  * Ownership: the caller owns every buffer; nothing is allocated that outlives a call.
  * Both functions are thread-safe and never print or exit.

@@ -14,6 +14,7 @@
 enum {
 	VAL_REJECTS = 0x10000,
 	VAL_MAX_REJECTS,
+	VAL_NAME,
 	VAL_TOOL = 0x20000,   /* + the option's index in the tool's table */
 };
 
@@ -29,6 +30,7 @@ static const struct {
 	{ "verbose", 'v', 0, NULL, "also progress and counts on stderr" },
 	{ "help", 'h', 0, NULL, "print this help and exit" },
 	{ "version", 'V', 0, NULL, "print the version and exit" },
+	{ "name", VAL_NAME, 0, "PROG", "word messages as PROG's (a pipeline that runs this tool)" },
 };
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
 
@@ -183,6 +185,9 @@ set_common(int c, const char *arg, struct pgs_common *co)
 		return 0;
 	case VAL_REJECTS:
 		co->rejects = arg;
+		return 0;
+	case VAL_NAME:
+		pgs_prog = arg;
 		return 0;
 	case VAL_MAX_REJECTS:
 		if ((co->max_rejects = pgs_parse_count(arg)) < 0)

@@ -5,6 +5,7 @@
  * explained the same way everywhere:
  *
  *	-h, --help  -V, --version  -q, --quiet  -v, --verbose     every tool
+ *	--name PROG   messages as PROG's (a pipeline running it)  every tool
  *	--rejects FILE  --max-rejects N                           tools that read rows
  *
  * A tool describes itself once (struct pgs_tool: its SYNOPSIS lines, as in

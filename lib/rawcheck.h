@@ -1,5 +1,5 @@
 /*
- * rawcheck.h — is a JSON object a valid raw row (SPEC "Raw row")?
+ * rawcheck.h — is a JSON object a valid raw row (MANUAL "Raw row", "Row contracts")?
  *
  * Shared by every stage that reads raw rows, so the contract is checked the
  * same way everywhere: pgs-extract on every row it emits, pgs-transform

@@ -1,7 +1,7 @@
 /*
  * registry.h — the player registry as pgs-resolve sees it: an in-memory cache
  * of the store's players_registry, player_source_ids and player_aliases, and
- * the resolution rules (SPEC "pgs-resolve", MANUAL "pgs-resolve").
+ * the resolution rules (MANUAL "pgs-resolve": how a row is resolved).
  *
  * The cache is store-neutral: it is filled once by pgs_registry_load() through
  * lib/store.h, so every backend reuses it, and afterwards a row costs no store

@@ -1,4 +1,4 @@
-/* schema.c — the field tables of SPEC's raw and summary rows. */
+/* schema.c — the field tables of the raw and summary rows (MANUAL "Rows"). */
 #include "schema.h"
 
 #include <string.h>

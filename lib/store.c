@@ -44,11 +44,13 @@ secret_param(const char *k, size_t n)
 	return 0;
 }
 
-char *
-pgs_store_redact(const char *uri)
+/* uri with its password and secret parameters shown as "***" (strip 0) or left out (strip 1). */
+static char *
+rewrite_secrets(const char *uri, int strip)
 {
 	pgs_buf b = { 0 };
 	const char *p = uri, *scheme_end = strstr(uri, "://"), *q, *at, *colon, *slash;
+	int kept = 0;
 
 	if (scheme_end) {
 		/* authority: user[:password]@host — the password goes */
@@ -63,7 +65,8 @@ pgs_store_redact(const char *uri)
 			colon = memchr(p, ':', (size_t)(at - p));
 			if (colon) {
 				pgs_buf_add(&b, p, (size_t)(colon - p));
-				pgs_buf_adds(&b, ":***");
+				if (!strip)
+					pgs_buf_adds(&b, ":***");
 			} else
 				pgs_buf_add(&b, p, (size_t)(at - p));
 			p = at;
@@ -80,19 +83,36 @@ pgs_store_redact(const char *uri)
 		const char *k = p + 1, *eq, *end = k + strcspn(k, "&#");
 
 		eq = memchr(k, '=', (size_t)(end - k));
-		pgs_buf_add(&b, p, 1);
 		if (eq && secret_param(k, (size_t)(eq - k))) {
-			pgs_buf_add(&b, k, (size_t)(eq - k) + 1);
-			pgs_buf_adds(&b, "***");
-		} else
+			if (!strip) {
+				pgs_buf_add(&b, p, 1);
+				pgs_buf_add(&b, k, (size_t)(eq - k) + 1);
+				pgs_buf_adds(&b, "***");
+			}
+		} else {
+			pgs_buf_adds(&b, strip ? (kept ? "&" : "?") : (char[]){ *p, '\0' });
 			pgs_buf_add(&b, k, (size_t)(end - k));
+			kept++;
+		}
 		p = end;
 		if (*p == '#') {
 			pgs_buf_adds(&b, p);
 			break;
 		}
 	}
-	return b.s;
+	return b.s ? b.s : pgs_xstrdup("");
+}
+
+char *
+pgs_store_redact(const char *uri)
+{
+	return rewrite_secrets(uri, 0);
+}
+
+char *
+pgs_store_strip_secrets(const char *uri)
+{
+	return rewrite_secrets(uri, 1);
 }
 
 void

@@ -53,6 +53,9 @@ int pgs_store_is_uri(const char *s);
 /* A new string: uri with any password (user:PASS@, password=…) or token
  * replaced by "***".  For messages about a URI that was not opened. */
 char *pgs_store_redact(const char *uri);
+/* A new string: uri without its password and without the parameters that
+ * hold secrets, for a host that finds its own (a ~/.pgpass, PGPASSWORD ...). */
+char *pgs_store_strip_secrets(const char *uri);
 
 /*
  * Keep a password given on the command line out of `ps`: every argument

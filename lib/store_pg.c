@@ -20,6 +20,7 @@
  * Names are pasted into SQL only when compiled in, or quoted by
  * PQescapeIdentifier (the schema); every value is a parameter.
  */
+#include "sql.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -173,55 +174,6 @@ array_lit(pgs_buf *b, const char *const *v, size_t n, size_t stride)
 
 /* ---- schema ---- */
 
-static const char *
-sql_type(enum pgs_ftype t)
-{
-	switch (t) {
-	case PGS_T_INT:
-		return "bigint";
-	case PGS_T_BOOL:
-		return "boolean";
-	case PGS_T_REAL:
-		return "double precision";
-	case PGS_T_DATE:
-		return "date";
-	case PGS_T_JSON:
-		return "jsonb";
-	default:
-		return "text";
-	}
-}
-
-static const char *
-key_name(const struct pgs_table *t, size_t k)
-{
-	return t->f[t->keys[k]].name;
-}
-
-static void
-table_ddl(pgs_buf *b, const struct pgs_table *t, const char *prefix, const char *name, int pk)
-{
-	pgs_buf_addf(b, "CREATE %sTABLE IF NOT EXISTS %s (", prefix, name);
-	for (size_t i = 0; i < t->nf; i++) {
-		int key = 0;
-
-		for (size_t k = 0; k < t->nkeys; k++)
-			key |= (size_t)t->keys[k] == i;
-		pgs_buf_addf(b, "%s %s%s, ", t->f[i].name, sql_type(t->f[i].type),
-		    key && pk ? " NOT NULL" : "");
-	}
-	if (t->raw)
-		pgs_buf_adds(b, "seq bigint, doc json, ");
-	pgs_buf_adds(b, "row_digest text");
-	if (pk) {
-		pgs_buf_adds(b, ", PRIMARY KEY (");
-		for (size_t k = 0; k < t->nkeys; k++)
-			pgs_buf_addf(b, "%s%s", k ? ", " : "", key_name(t, k));
-		pgs_buf_adds(b, ")");
-	}
-	pgs_buf_adds(b, ");\n");
-}
-
 static const char registry_ddl[] =
     "CREATE TABLE IF NOT EXISTS pgs_windows (id bigserial PRIMARY KEY, tbl text NOT NULL,"
     " scope text NOT NULL, from_date date NOT NULL, to_date date NOT NULL, rows bigint,"
@@ -295,8 +247,8 @@ create_schema(struct pg_store *s, const char *quoted)
 	pgs_buf_addf(&b, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d);"
 	    " CREATE SCHEMA IF NOT EXISTS %s; SET LOCAL search_path TO %s;\n",
 	    (int)0x70677300, LOCK_DDL, quoted, quoted);
-	table_ddl(&b, sum, "", sum->name, 1);
-	table_ddl(&b, raw, "", raw->name, 1);
+	pgs_sql_table_ddl(&b, &pgs_sql_postgres, sum, "", sum->name, 1);
+	pgs_sql_table_ddl(&b, &pgs_sql_postgres, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
@@ -441,24 +393,6 @@ pg_close(pgs_store *st)
 /* ---- window write ---- */
 
 static void
-col_list(pgs_buf *b, const struct pgs_table *t, const char *prefix)
-{
-	for (size_t i = 0; i < t->nf; i++)
-		pgs_buf_addf(b, "%s%s%s", i ? ", " : "", prefix, t->f[i].name);
-	if (t->raw)
-		pgs_buf_addf(b, ", %sseq, %sdoc", prefix, prefix);
-	pgs_buf_addf(b, ", %srow_digest", prefix);
-}
-
-static void
-key_eq(pgs_buf *b, const struct pgs_table *t, const char *a, const char *bb)
-{
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(b, "%s%s.%s = %s.%s", k ? " AND " : "", a, key_name(t, k), bb,
-		    key_name(t, k));
-}
-
-static void
 pg_stage_end(pgs_stage *pg)
 {
 	struct pg_stage *g = (struct pg_stage *)pg;
@@ -497,12 +431,12 @@ pg_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	g->t = w->t;
 	s->staging = 1;
 	pgs_buf_adds(&b, "DROP TABLE IF EXISTS pg_temp.pgs_stage; ");
-	table_ddl(&b, w->t, "TEMP ", "pgs_stage", 0);
+	pgs_sql_table_ddl(&b, &pgs_sql_postgres, w->t, "TEMP ", "pgs_stage", 0);
 	if (pg_exec(s, "staging", b.s) < 0)
 		goto fail;
 	pgs_buf_reset(&b);
 	pgs_buf_adds(&b, "COPY pg_temp.pgs_stage (");
-	col_list(&b, w->t, "");
+	pgs_sql_cols(&b, w->t, "");
 	pgs_buf_adds(&b, ") FROM STDIN");
 	res = PQexec(s->conn, b.s);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -609,8 +543,7 @@ copy_end(struct pg_stage *g)
 		pgs_buf b = { 0 };
 
 		pgs_buf_adds(&b, "CREATE INDEX ON pg_temp.pgs_stage (");
-		for (size_t k = 0; k < g->t->nkeys; k++)
-			pgs_buf_addf(&b, "%s%s", k ? ", " : "", key_name(g->t, k));
+		pgs_sql_keys(&b, g->t);
 		pgs_buf_adds(&b, "); ANALYZE pg_temp.pgs_stage");
 		rc = pg_exec(g->s, "staging", b.s);
 		pgs_buf_free(&b);
@@ -691,7 +624,7 @@ pg_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	p[2] = scopes_lit(&sc, w);
 	pgs_buf_adds(&b, "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS"
 	    " (SELECT 1 FROM pg_temp.pgs_stage s WHERE ");
-	key_eq(&b, t, "t", "s");
+	pgs_sql_key_eq(&b, t, "t", "s");
 	pgs_buf_addf(&b, ")) FROM %s t WHERE game_date BETWEEN $1 AND $2%s", t->name, scope);
 	if (!(res = pg_run(g->s, "counting", b.s, t->raw ? 3 : 2, p, NULL)))
 		goto out;
@@ -702,9 +635,9 @@ pg_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "SELECT count(*) FILTER (WHERE t.%s IS NULL), count(*) FILTER (WHERE"
 	    " t.row_digest IS NOT DISTINCT FROM s.row_digest%s) FROM pg_temp.pgs_stage s"
-	    " LEFT JOIN %s t ON ", key_name(t, 0), t->raw ? " AND t.seq IS NOT DISTINCT FROM s.seq" : "",
+	    " LEFT JOIN %s t ON ", pgs_sql_key(t, 0), t->raw ? " AND t.seq IS NOT DISTINCT FROM s.seq" : "",
 	    t->name);
-	key_eq(&b, t, "t", "s");
+	pgs_sql_key_eq(&b, t, "t", "s");
 	if (!(res = pg_run(g->s, "counting", b.s, 0, NULL, NULL)))
 		goto out;
 	s->inserted = atol(PQgetvalue(res, 0, 0));
@@ -758,12 +691,11 @@ pg_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	(void)state;   /* the advisory locks held since lock() keep it true */
 	/* upsert: rows whose digest is the same are not rewritten (processed_at stays) */
 	pgs_buf_addf(&b, "INSERT INTO %s AS t (", t->name);
-	col_list(&b, t, "");
+	pgs_sql_cols(&b, t, "");
 	pgs_buf_adds(&b, ") SELECT ");
-	col_list(&b, t, "");
+	pgs_sql_cols(&b, t, "");
 	pgs_buf_adds(&b, " FROM pg_temp.pgs_stage ON CONFLICT (");
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(&b, "%s%s", k ? ", " : "", key_name(t, k));
+	pgs_sql_keys(&b, t);
 	pgs_buf_adds(&b, ") DO UPDATE SET ");
 	for (size_t i = 0; i < t->nf; i++) {
 		int key = 0;
@@ -787,7 +719,7 @@ pg_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	pgs_buf_addf(&b, "DELETE FROM %s t WHERE game_date BETWEEN $1 AND $2%s"
 	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name,
 	    t->raw ? " AND source = ANY ($3::text[])" : "");
-	key_eq(&b, t, "t", "s");
+	pgs_sql_key_eq(&b, t, "t", "s");
 	pgs_buf_adds(&b, ")");
 	p[0] = w->from;
 	p[1] = w->to;

@@ -41,6 +41,7 @@
  * in (lib/schema.c and the constants below), never input; every value is
  * bound.
  */
+#include "sql.h"
 #include "store.h"
 
 #include <errno.h>
@@ -176,42 +177,6 @@ rollback(struct sq_store *s)
 
 /* ---- schema ---- */
 
-static const char *
-sql_type(enum pgs_ftype t)
-{
-	switch (t) {
-	case PGS_T_INT:
-	case PGS_T_BOOL:
-		return "INTEGER";
-	case PGS_T_REAL:
-		return "REAL";
-	default:
-		return "TEXT";
-	}
-}
-
-static const char *
-key_name(const struct pgs_table *t, size_t k)
-{
-	return t->f[t->keys[k]].name;
-}
-
-/* "CREATE [TEMP] TABLE NAME (cols..., PRIMARY KEY (...))" for a target or its stage. */
-static void
-table_ddl(pgs_buf *b, const struct pgs_table *t, const char *prefix, const char *name)
-{
-	pgs_buf_addf(b, "CREATE %sTABLE IF NOT EXISTS %s (", prefix, name);
-	for (size_t i = 0; i < t->nf; i++)
-		pgs_buf_addf(b, "%s %s, ", t->f[i].name, sql_type(t->f[i].type));
-	if (t->raw)
-		pgs_buf_adds(b, "seq INTEGER, doc TEXT, ");
-	pgs_buf_adds(b, "row_digest TEXT, PRIMARY KEY (");
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(b, "%s%s", k ? ", " : "", key_name(t, k));
-	/* the stage is one b-tree in key order: no rowid table beside the key index */
-	pgs_buf_adds(b, *prefix ? ")) WITHOUT ROWID;\n" : "));\n");
-}
-
 static const char registry_ddl[] =
     "CREATE TABLE IF NOT EXISTS pgs_windows (tbl TEXT NOT NULL, scope TEXT NOT NULL,"
     " from_date TEXT NOT NULL, to_date TEXT NOT NULL, rows INTEGER, digest TEXT, config TEXT,"
@@ -314,8 +279,8 @@ create_schema(struct sq_store *s)
 	/* IMMEDIATE so concurrent first uses create it once, one after the other */
 	if (begin_immediate(s) < 0)
 		return -1;
-	table_ddl(&b, sum, "", sum->name);
-	table_ddl(&b, raw, "", raw->name);
+	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, sum, "", sum->name, 1);
+	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
 	if (sq_exec(s, b.s) < 0)
 		goto out;
@@ -572,25 +537,6 @@ sq_close(pgs_store *st)
 /* ---- window write ---- */
 
 static void
-col_list(pgs_buf *b, const struct pgs_table *t, const char *prefix)
-{
-	for (size_t i = 0; i < t->nf; i++)
-		pgs_buf_addf(b, "%s%s%s", i ? ", " : "", prefix, t->f[i].name);
-	if (t->raw)
-		pgs_buf_addf(b, ", %sseq, %sdoc", prefix, prefix);
-	pgs_buf_addf(b, ", %srow_digest", prefix);
-}
-
-/* "a.k1 = b.k1 AND a.k2 = b.k2" */
-static void
-key_eq(pgs_buf *b, const struct pgs_table *t, const char *a, const char *bb)
-{
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(b, "%s%s.%s = %s.%s", k ? " AND " : "", a, key_name(t, k), bb,
-		    key_name(t, k));
-}
-
-static void
 drop_stage(struct sq_store *s)
 {
 	sqlite3_exec(s->db, "DROP TABLE IF EXISTS temp.pgs_stage;"
@@ -631,13 +577,13 @@ sq_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	g->t = t;
 	s->staging = 1;
 	drop_stage(s);
-	table_ddl(&b, t, "TEMP ", "pgs_stage");
+	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, t, "TEMP ", "pgs_stage", 1);
 	pgs_buf_adds(&b, "CREATE TEMP TABLE pgs_scope (source TEXT PRIMARY KEY);");
 	if (sq_exec(s, b.s) < 0)
 		goto fail;
 	pgs_buf_reset(&b);
 	pgs_buf_adds(&b, "INSERT INTO temp.pgs_stage (");
-	col_list(&b, t, "");
+	pgs_sql_cols(&b, t, "");
 	pgs_buf_adds(&b, ") VALUES (");
 	n = t->nf + (t->raw ? 3 : 1);
 	for (size_t i = 0; i < n; i++)
@@ -772,7 +718,7 @@ sq_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	/* the window now: its rows, and those the batch does not have */
 	pgs_buf_adds(&b, "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM temp.pgs_stage s"
 	    " WHERE ");
-	key_eq(&b, t, "t", "s");
+	pgs_sql_key_eq(&b, t, "t", "s");
 	pgs_buf_addf(&b, ")), 0) FROM main.%s t WHERE game_date BETWEEN ?1 AND ?2%s", t->name, scope);
 	if (ints_query(g, b.s, v, 2) < 0)
 		goto out;
@@ -782,8 +728,8 @@ sq_inspect(pgs_stage *pg, struct pgs_window_state *s)
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "SELECT coalesce(sum(t.%s IS NULL), 0), coalesce(sum(t.row_digest IS"
 	    " s.row_digest%s), 0) FROM temp.pgs_stage s LEFT JOIN main.%s t ON ",
-	    key_name(t, 0), t->raw ? " AND t.seq IS s.seq" : "", t->name);
-	key_eq(&b, t, "t", "s");
+	    pgs_sql_key(t, 0), t->raw ? " AND t.seq IS s.seq" : "", t->name);
+	pgs_sql_key_eq(&b, t, "t", "s");
 	if (ints_query(g, b.s, v, 2) < 0)
 		goto out;
 	s->inserted = v[0];
@@ -837,12 +783,11 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 		goto deleted;
 	/* upsert: rows whose digest is the same are not rewritten (processed_at stays) */
 	pgs_buf_addf(&b, "INSERT INTO main.%s (", t->name);
-	col_list(&b, t, "");
+	pgs_sql_cols(&b, t, "");
 	pgs_buf_adds(&b, ") SELECT ");
-	col_list(&b, t, "");
+	pgs_sql_cols(&b, t, "");
 	pgs_buf_adds(&b, " FROM temp.pgs_stage WHERE true ON CONFLICT (");
-	for (size_t k = 0; k < t->nkeys; k++)
-		pgs_buf_addf(&b, "%s%s", k ? ", " : "", key_name(t, k));
+	pgs_sql_keys(&b, t);
 	pgs_buf_adds(&b, ") DO UPDATE SET ");
 	for (size_t i = 0; i < t->nf; i++) {
 		int key = 0;
@@ -869,7 +814,7 @@ deleted:
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "DELETE FROM main.%s WHERE game_date BETWEEN ?1 AND ?2%s"
 	    " AND NOT EXISTS (SELECT 1 FROM temp.pgs_stage s WHERE ", t->name, scope);
-	key_eq(&b, t, t->name, "s");
+	pgs_sql_key_eq(&b, t, t->name, "s");
 	pgs_buf_adds(&b, ")");
 	if (!(st = sq_prep(s, b.s)))
 		goto out;

@@ -1,6 +1,6 @@
 /*
- * sumcheck.h — is a JSON object a valid summary row (SPEC "Summary row", the
- * table player_game_summary)?
+ * sumcheck.h — is a JSON object a valid summary row (MANUAL "Summary row",
+ * the table player_game_summary)?
  *
  * The other half of the row contracts (lib/rawcheck.h has the raw one), for
  * every boundary that takes summary rows: pgs-write before it lands one,

@@ -1,6 +1,6 @@
 /*
  * summary.h — the per-game computation of pgs-transform: raw rows of one game
- * in, one summary row per player out (SPEC "Summary row").  Store-neutral and
+ * in, one summary row per player out (MANUAL "Summary row").  Store-neutral and
  * independent of how rows arrive, so it can be tested directly.
  *
  * Use: pgs_summary_new(); for every raw row of a game pgs_summary_add(); then

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *pgs_prog = "pgs";
 int pgs_verbosity = 1;
@@ -372,6 +373,68 @@ pgs_mkdir_p(const char *dir)
 			break;
 	}
 	free(path);
+	return rc;
+}
+
+/* Write all of buf to fd: 0, or -1 with errno set (a short write goes on, to learn why). */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+pgs_write_atomic(const char *path, const char *text, size_t len,
+    void (*hook)(const char *tmp, int renamed), char *why, size_t whylen)
+{
+	char *tmp = pgs_xasprintf("%s.tmp.XXXXXX", path);
+	int fd, rc = -1, e;
+
+	if ((fd = mkstemp(tmp)) < 0) {
+		e = errno;
+		pgs_fail(why, whylen, "cannot create '%s': %s", tmp, strerror(e));
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	if (fchmod(fd, 0644) < 0 || write_all(fd, text, len) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (hook)
+		hook(tmp, 0);
+	if (rename(tmp, path) < 0) {
+		e = errno;
+		pgs_fail(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+		goto out;
+	}
+	if (hook)
+		hook(tmp, 1);
+	rc = 0;
+	goto done;
+fail:
+	pgs_fail(why, whylen, "cannot write '%s': %s", tmp, strerror(e));
+out:
+	unlink(tmp);
+	errno = e;
+done:
+	free(tmp);
 	return rc;
 }
 

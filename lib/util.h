@@ -92,6 +92,19 @@ size_t pgs_rank(const char *const *names, size_t n, const char *s,
 /* mkdir -p: dir and its missing parents.  0, or -1 after reporting. */
 int pgs_mkdir_p(const char *dir);
 
+/*
+ * Replace the file path by text atomically: a temporary file beside it
+ * (PATH.tmp.XXXXXX, mode 0644) written, fsynced and renamed over path, so a
+ * reader sees the old file or the new, never half of one.  hook, when not
+ * NULL, is called with the temporary file's name just before the rename
+ * (renamed 0) and just after it (renamed 1): the crash tests' fault points.
+ * No fsync of the directory: after a power cut the file may be the old one.
+ * 0, or -1 with errno set and why saying which step failed ("cannot write
+ * 'PATH.tmp.XXXXXX': ..."); the temporary file is removed.
+ */
+int pgs_write_atomic(const char *path, const char *text, size_t len,
+    void (*hook)(const char *tmp, int renamed), char *why, size_t whylen);
+
 /* Parse a non-negative decimal integer option value; -1 when not a number. */
 long pgs_parse_count(const char *s);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "ledger.h"
 #include "util.h"
 
 /* ---- the store's validation reads ---- */
@@ -104,15 +106,12 @@ struct month {
 struct day {
 	long sum_rows, raw_rows;
 	pgs_buf sources;            /* "bbref,nbacom" */
+	int gap;                    /* raw_without_summary or stale_summary: to build again */
 };
 
 struct team {
 	struct pgs_game_stats s;    /* its strings point into the copies below */
 	char *game_id, *team, *date, *opp;
-};
-
-struct lentry {
-	char from[11], to[11], committed[32], scope[64];
 };
 
 struct ctx {
@@ -127,8 +126,7 @@ struct ctx {
 	long games, team_games, rows, active, raw_rows, unresolved;
 	long nfail[NCHECKS];
 	json_t *failures, *unres;
-	struct lentry *sum, *raw;
-	size_t nsum, nraw, sumcap, rawcap;
+	struct pgs_ledger ledger;
 	int bad;                    /* a row the checks cannot place (reported) */
 };
 
@@ -435,48 +433,6 @@ on_raw_date(const struct pgs_raw_date *r, void *arg)
 	return 0;
 }
 
-static void
-copy_str(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-static int
-on_ledger(const struct pgs_ledger_entry *e, void *arg, struct lentry **v, size_t *n, size_t *cap)
-{
-	struct lentry *x;
-
-	(void)arg;
-	if (!e->from || !e->to || !e->committed_at)
-		return 0;
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 64;
-		*v = pgs_xrealloc(*v, *cap * sizeof(**v));
-	}
-	x = &(*v)[(*n)++];
-	copy_str(x->from, sizeof(x->from), e->from);
-	copy_str(x->to, sizeof(x->to), e->to);
-	copy_str(x->committed, sizeof(x->committed), e->committed_at);
-	copy_str(x->scope, sizeof(x->scope), e->scope);
-	return 0;
-}
-
-static int
-on_sum_ledger(const struct pgs_ledger_entry *e, void *arg)
-{
-	struct ctx *c = arg;
-
-	return on_ledger(e, arg, &c->sum, &c->nsum, &c->sumcap);
-}
-
-static int
-on_raw_ledger(const struct pgs_ledger_entry *e, void *arg)
-{
-	struct ctx *c = arg;
-
-	return on_ledger(e, arg, &c->raw, &c->nraw, &c->rawcap);
-}
-
 static int
 on_unresolved(const struct pgs_unresolved_name *u, void *arg)
 {
@@ -599,6 +555,7 @@ raw_summary_checks(struct ctx *c)
 			json_array_append_new(src, json_stringn(p, n));
 			p += n + (p[n] == ',');
 		}
+		d->gap = 1;
 		fail(c, C_RAW_NO_SUMMARY, m, json_pack("{s:s, s:I, s:o}", "date", date, "raw_rows",
 		    (json_int_t)d->raw_rows, "sources", src),
 		    "%s: %ld raw rows (%s) but no summary rows", date, d->raw_rows, d->sources.s);
@@ -607,66 +564,54 @@ raw_summary_checks(struct ctx *c)
 	}
 }
 
-/* The latest committed entry of v covering day; -1 when none. */
-static long
-latest_covering(const struct lentry *v, size_t n, const char *day)
-{
-	long best = -1;
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].from, day) <= 0 && strcmp(v[i].to, day) >= 0 &&
-		    (best < 0 || strcmp(v[i].committed, v[best].committed) > 0))
-			best = (long)i;
-	return best;
-}
-
 struct stale {
 	long first, last, dates, raw;   /* day indexes, count, the latest raw entry */
 	json_t *list;                   /* the stale dates */
 };
 
+/* The summary windows with stale days (lib/ledger.h: the meaning plan uses). */
 static void
 stale_checks(struct ctx *c)
 {
-	struct stale *st = c->nsum ? pgs_xcalloc(c->nsum, sizeof(*st)) : NULL;
+	const struct pgs_ledger *l = &c->ledger;
+	struct stale *st = l->nsum ? pgs_xcalloc(l->nsum, sizeof(*st)) : NULL;
+	long *latest = pgs_ledger_latest(l, c->dfrom, c->dto);
 	char date[11], first[11], last[11], span[24];
 
 	for (size_t i = 0; i < c->nd; i++) {
-		long s, r;
+		long s = latest[i], r;
 
-		if (c->d[i].raw_rows == 0)
+		if (s < 0 || (r = pgs_ledger_newer_raw(l, (size_t)s, c->dfrom + (long)i, c->dfrom + (long)i)) < 0)
 			continue;
 		date_str(c->dfrom + (long)i, date);
-		s = latest_covering(c->sum, c->nsum, date);
-		r = latest_covering(c->raw, c->nraw, date);
-		if (s < 0 || r < 0 || strcmp(c->raw[r].committed, c->sum[s].committed) <= 0)
-			continue;
 		if (st[s].dates++ == 0) {
 			st[s].first = (long)i;
 			st[s].list = json_array();
 		}
 		json_array_append_new(st[s].list, json_string(date));
+		c->d[i].gap = 1;
 		st[s].last = (long)i;
-		if (st[s].dates == 1 || strcmp(c->raw[r].committed, c->raw[st[s].raw].committed) > 0)
+		if (st[s].dates == 1 || strcmp(l->raw[r].committed, l->raw[st[s].raw].committed) > 0)
 			st[s].raw = r;
 		month_of(c, date)->date_failures++;
 	}
-	for (size_t s = 0; s < c->nsum; s++) {
-		const struct lentry *e = &c->sum[s], *r;
+	for (size_t s = 0; s < l->nsum; s++) {
+		const struct pgs_lwin *e = &l->sum[s], *r;
 
 		if (st[s].dates == 0)
 			continue;
-		r = &c->raw[st[s].raw];
+		r = &l->raw[st[s].raw];
 		date_str(c->dfrom + st[s].first, first);
 		date_str(c->dfrom + st[s].last, last);
 		snprintf(span, sizeof(span), strcmp(first, last) == 0 ? "%s" : "%s..%s", first, last);
-		fail(c, C_STALE, month_of(c, first), json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:s}",
-		    "from", e->from, "to", e->to, "committed_at", e->committed,
+		fail(c, C_STALE, month_of(c, first), json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:s, s:s}",
+		    "from", e->from, "to", e->to, "started_at", e->started, "committed_at", e->committed,
 		    "stale_dates", (json_int_t)st[s].dates, "first_date", first, "last_date", last,
 		    "dates", st[s].list, "raw_source", r->scope, "raw_committed_at", r->committed),
-		    "%s..%s: summary committed %s, but raw rows of %ld of its dates (%s) landed later "
-		    "(%s, %s)", e->from, e->to, e->committed, st[s].dates, span, r->scope, r->committed);
+		    "%s..%s: summary started %s, but raw rows of %ld of its dates (%s) landed after that "
+		    "(%s, %s)", e->from, e->to, e->started, st[s].dates, span, r->scope, r->committed);
 	}
+	free(latest);
 	free(st);
 }
 
@@ -695,6 +640,29 @@ unresolved_check(struct ctx *c)
 }
 
 /* ---- the report ---- */
+
+/* The dates to build again (raw rows without a summary, or a stale one),
+ * as [[FROM, TO], ...] ranges of consecutive days. */
+static json_t *
+gaps_json(const struct ctx *c)
+{
+	json_t *a = json_array();
+	char from[11], to[11];
+
+	for (size_t i = 0; i < c->nd; i++) {
+		size_t j = i;
+
+		if (!c->d[i].gap)
+			continue;
+		while (j + 1 < c->nd && c->d[j + 1].gap)
+			j++;
+		date_str(c->dfrom + (long)i, from);
+		date_str(c->dfrom + (long)j, to);
+		json_array_append_new(a, json_pack("[s, s]", from, to));
+		i = j;
+	}
+	return a;
+}
 
 static json_t *
 month_json(const struct ctx *c, const struct month *m)
@@ -790,6 +758,7 @@ report(struct ctx *c, const char *store)
 	json_object_set_new(r, "months", months);
 	json_object_set_new(r, "checks", chk);
 	json_object_set_new(r, "failures", by_check(c->failures));
+	json_object_set_new(r, "gaps", gaps_json(c));
 	json_object_set_new(r, "unresolved", json_incref(c->unres));
 	return r;
 }
@@ -834,8 +803,7 @@ ctx_free(struct ctx *c)
 		pgs_buf_free(&c->d[i].sources);
 	free(c->d);
 	free(c->m);
-	free(c->sum);
-	free(c->raw);
+	pgs_ledger_free(&c->ledger);
 	json_decref(c->failures);
 	json_decref(c->unres);
 }
@@ -851,8 +819,7 @@ pgs_validate_run(pgs_store *st, const struct pgs_validate_opts *o)
 		goto out;
 	game_done(&c);
 	if (pgs_store_raw_dates(st, o->from, o->to, on_raw_date, &c) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, on_sum_ledger, &c) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, on_raw_ledger, &c) < 0 ||
+	    pgs_ledger_load(&c.ledger, st, o->from, o->to, NULL) < 0 ||
 	    pgs_store_summary_unresolved(st, o->from, o->to, on_unresolved, &c) < 0)
 		goto out;
 	month_checks(&c);
@@ -927,38 +894,10 @@ bad:
 int
 pgs_validate_save(const char *path, const char *text, size_t len, const char *what)
 {
-	char *tmp = pgs_xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666), rc = -1;
-	size_t off = 0;
-	ssize_t n;
+	char why[PATH_MAX + 128];
 
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
+	if (pgs_write_atomic(path, text, len, NULL, why, sizeof(why)) == 0)
+		return 0;
 	pgs_err("cannot write %s '%s': %s", what, path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-out:
-	free(tmp);
-	return rc;
+	return -1;
 }

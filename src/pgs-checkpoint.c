@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "ledger.h"
 #include "dates.h"
 #include "ndjson.h"
 #include "opts.h"
@@ -55,14 +56,6 @@ struct opts {
 	const char *job, *from, *to, *store, *table, *error, *config;
 	long dfrom, dto, batch_days;
 	int json, no_stats, ledger, stream;
-};
-
-struct job {
-	const char *name;
-	char *dir, *path, *lockpath;
-	int lockfd;
-	int loaded;         /* s holds the state read from path */
-	struct pgs_state s;
 };
 
 static const char *const synopsis[] = {
@@ -111,344 +104,7 @@ static const struct pgs_tool tool = {
 	0,
 };
 
-/* ---- the job's files ---- */
-
-static int
-mkdirs(const char *path)
-{
-	char *p = pgs_xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			pgs_err("cannot create state directory '%s': %s", p, strerror(errno));
-			rc = -1;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
-static char *
-state_dir(void)
-{
-	const char *v = getenv("PGS_STATE_DIR");
-
-	if (v && *v)
-		return pgs_xstrdup(v);
-	v = getenv("XDG_STATE_HOME");
-	if (v && *v)
-		return pgs_xasprintf("%s/pgs", v);
-	v = getenv("HOME");
-	if (v && *v)
-		return pgs_xasprintf("%s/.local/state/pgs", v);
-	pgs_err("no state directory: set PGS_STATE_DIR, XDG_STATE_HOME or HOME");
-	return NULL;
-}
-
-static void
-job_free(struct job *j)
-{
-	if (j->lockfd >= 0)
-		close(j->lockfd); /* releases the flock */
-	if (j->loaded)
-		pgs_state_free(&j->s);
-	free(j->dir);
-	free(j->path);
-	free(j->lockpath);
-	memset(j, 0, sizeof(*j));
-	j->lockfd = -1;
-}
-
-/* Lock job name in dir (shared for reading): 0, or -1 reported. */
-static int
-job_lock(struct job *j, const char *dir, const char *name, int shared)
-{
-	memset(j, 0, sizeof(*j));
-	j->name = name;
-	j->dir = pgs_xstrdup(dir);
-	j->path = pgs_xasprintf("%s/%s.json", dir, name);
-	j->lockpath = pgs_xasprintf("%s/%s.lock", dir, name);
-	if (!shared && mkdirs(dir) < 0)
-		return -1;
-	j->lockfd = open(j->lockpath, (shared ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0644);
-	if (j->lockfd < 0) {
-		if (shared && errno == ENOENT)
-			return 0; /* never written: nothing to wait for */
-		pgs_err("cannot open lock '%s': %s", j->lockpath, strerror(errno));
-		return -1;
-	}
-	while (flock(j->lockfd, shared ? LOCK_SH : LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			pgs_err("cannot lock '%s': %s", j->lockpath, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The whole file into b: 0, 1 when it does not exist, -1 with why. */
-static int
-read_file(const char *path, pgs_buf *b, char *why, size_t whylen)
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? 1 : pgs_fail(why, whylen, "%s", strerror(errno));
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			pgs_fail(why, whylen, "%s", strerror(errno));
-			close(fd);
-			return -1;
-		}
-		pgs_buf_add(b, chunk, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
-
-/* Load the locked job's state: 1 loaded, 0 none, -1 bad (reported, with the way out). */
-static int
-job_load(struct job *j)
-{
-	pgs_buf b = { 0 };
-	char why[256];
-	int r;
-
-	r = read_file(j->path, &b, why, sizeof(why));
-	if (r == 0)
-		r = pgs_state_parse(b.s ? b.s : "", b.len, j->name, &j->s, why, sizeof(why)) < 0 ? -1 : 0;
-	pgs_buf_free(&b);
-	if (r == 1)
-		return 0;
-	if (r < 0) {
-		pgs_err("%s: bad state file (%s); 'pgs-checkpoint reset --job %s' starts the job over "
-		    "(with --store, windows in the store's ledger stay done)", j->path, why, j->name);
-		return -1;
-	}
-	j->loaded = 1;
-	return 1;
-}
-
-/* Write all of buf to fd: 0, or -1 with errno set (a short write goes on, to learn why). */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Fault hooks for the crash tests: PGS_FAULT_STATE_RENAME_MS pauses after the
- * new state is written and synced but before it replaces the old one,
- * PGS_FAULT_STATE_RENAMED_MS right after the rename; both with the job's lock
- * held, so a test can kill pgs-checkpoint there.  Announced on stderr.
- */
-static void
-fault_sleep(const char *var, const char *where, const char *tmp)
-{
-	const char *e = getenv(var);
-	long ms = e && *e ? pgs_parse_count(e) : 0;
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	fprintf(stderr, "%s: fault: sleeping %ld ms %s '%s' (%s)\n", pgs_prog, ms, where, tmp, var);
-	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/*
- * Remove the temporary files of earlier saves of this job that never got
- * renamed (their writer was killed).  Only a holder of the exclusive lock
- * writes one, and that is us now, so every one there is an orphan.
- */
-static void
-remove_orphans(const struct job *j)
-{
-	char *prefix = pgs_xasprintf("%s.json.tmp.", j->name), *path;
-	size_t plen = strlen(prefix);
-	struct dirent *e;
-	DIR *d = opendir(j->dir);
-
-	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, plen) != 0 || strlen(e->d_name) != plen + 6)
-			continue;
-		path = pgs_xasprintf("%s/%s", j->dir, e->d_name);
-		if (unlink(path) == 0)
-			pgs_info("removed '%s', left by an interrupted update", path);
-		free(path);
-	}
-	if (d)
-		closedir(d);
-	free(prefix);
-}
-
-/* Replace the state file atomically: temp file, fsync, rename. */
-static int
-job_save(struct job *j)
-{
-	char *tmp = pgs_xasprintf("%s.tmp.XXXXXX", j->path), *text, now[32];
-	size_t len;
-	int fd, rc = -1;
-
-	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(j->s.obj, "updated_at", json_string(now));
-	json_object_set_new(j->s.obj, "updated_us", json_integer(pgs_now_us()));
-	text = pgs_state_dump(&j->s);
-	len = strlen(text);
-	remove_orphans(j);
-	if ((fd = mkstemp(tmp)) < 0) {
-		pgs_err("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, text, len) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    fsync(fd) < 0) {
-		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
-		close(fd);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		pgs_err("cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fault_sleep("PGS_FAULT_STATE_RENAME_MS", "before renaming", tmp);
-	if (rename(tmp, j->path) < 0) {
-		pgs_err("cannot rename '%s' to '%s': %s", tmp, j->path, strerror(errno));
-		goto out;
-	}
-	fault_sleep("PGS_FAULT_STATE_RENAMED_MS", "after renaming", tmp);
-	/* No fsync of the directory: after a power cut the state may be one
-	 * update behind (the old file or the new, never half of one), which
-	 * plan --store takes from the ledger again; it would cost a batch
-	 * more than everything else the checkpoint does. */
-	free(tmp);
-	tmp = NULL;
-	rc = 0;
-out:
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	free(text);
-	return rc;
-}
-
-/* The record of batch [from, to], created on its first attempt; attempts + 1. */
-static json_t *
-batch_attempt(struct job *j, const struct opts *o)
-{
-	json_t *batches = json_object_get(j->s.obj, "batches"), *b;
-	char *key = pgs_xasprintf("%s..%s", o->from, o->to);
-
-	b = json_object_get(batches, key);
-	if (!b) {
-		b = json_pack("{s:s, s:s, s:i}", "from", o->from, "to", o->to, "attempts", 0);
-		json_object_set_new(batches, key, b);
-	}
-	free(key);
-	json_object_set_new(b, "attempts",
-	    json_integer(json_integer_value(json_object_get(b, "attempts")) + 1));
-	return b;
-}
-
-/* Record a failed (or refused) attempt of the batch. */
-static int
-record_failure(struct job *j, const struct opts *o, const char *status, const char *error)
-{
-	json_t *b = batch_attempt(j, o);
-	char now[32];
-
-	pgs_now_iso(now, sizeof(now));
-	json_object_set_new(b, "status", json_string(status));
-	json_object_set_new(b, "failed_at", json_string(now));
-	json_object_set_new(b, "last_error", json_string(error));
-	return job_save(j);
-}
-
 /* ---- plan ---- */
-
-/* The ledger windows of one table, as plan weighs them. */
-struct window {
-	long a, b;
-	long rows;
-	char started[40];    /* when its writer began (summary windows: what it may have read) */
-	char committed[40];
-	int other_config;    /* made under a configuration other than --config-digest */
-};
-
-struct windows {
-	struct window *w;
-	size_t n, cap;
-	const char *config;  /* --config-digest, or NULL: any configuration will do */
-};
-
-static int
-ledger_window(const struct pgs_ledger_entry *e, void *arg)
-{
-	struct windows *ws = arg;
-	struct window *w;
-	long a, b;
-
-	if (pgs_date_parse(e->from, &a) < 0 || pgs_date_parse(e->to, &b) < 0 || a > b)
-		return 0;
-	if (ws->n == ws->cap) {
-		ws->cap = ws->cap ? 2 * ws->cap : 64;
-		ws->w = pgs_xrealloc(ws->w, ws->cap * sizeof(*ws->w));
-	}
-	w = &ws->w[ws->n++];
-	w->a = a;
-	w->b = b;
-	w->rows = e->rows;
-	snprintf(w->committed, sizeof(w->committed), "%s", e->committed_at ? e->committed_at : "");
-	snprintf(w->started, sizeof(w->started), "%s", e->started_at ? e->started_at : w->committed);
-	w->other_config = ws->config && (!e->config || strcmp(e->config, ws->config) != 0);
-	return 0;
-}
-
-enum { WIN_UNSEEN, WIN_GOOD, WIN_OTHER_CONFIG, WIN_RAW_NEWER };
-
-/*
- * Is summary window w still good: same configuration, and no raw window of
- * its dates committed after its writer began (a raw landing that committed
- * while the summary was being made may not have been read by it)?  The
- * times are the writers' clocks, UTC ISO-8601, so they compare as strings.
- */
-static int
-judge(const struct window *w, const struct windows *raw)
-{
-	if (w->other_config)
-		return WIN_OTHER_CONFIG;
-	for (size_t i = 0; i < raw->n; i++)
-		if (raw->w[i].a <= w->b && raw->w[i].b >= w->a && strcmp(raw->w[i].committed, w->started) > 0)
-			return WIN_RAW_NEWER;
-	return WIN_GOOD;
-}
 
 /* What plan took from the ledger that the state did not have: the windows
  * of a batch whose write committed but whose done never happened (killed
@@ -459,42 +115,35 @@ struct adopted {
 
 /*
  * The summary days of [from, to] that the ledger says are done: those whose
- * latest window is good (judge).  A day no window covers is not done: the
- * ledger, not the state file, is the truth about the table.  stale[0] and
- * stale[1] count the latest windows made under another configuration and
- * those older than raw rows landed since; ad the good windows with days
+ * latest window is good (lib/ledger.h).  A day no window covers is not done:
+ * the ledger, not the state file, is the truth about the table.  stale[0]
+ * and stale[1] count the latest windows made under another configuration
+ * and those older than raw rows landed since; ad the good windows with days
  * that were not done in old.
  */
 static int
 ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, struct pgs_days *done,
     long stale[2], struct adopted *ad)
 {
-	struct windows sum = { .config = o->config }, raw = { 0 };
+	struct pgs_ledger l;
 	long n = o->dto - o->dfrom + 1, *latest = NULL, d, i;
 	unsigned char *verdict = NULL, *taken = NULL;
 	int rc = -1;
 
-	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, o->from, o->to, ledger_window, &sum) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_window, &raw) < 0)
+	if (pgs_ledger_load(&l, st, o->from, o->to, o->config) < 0)
 		goto out;
-	latest = pgs_xmalloc((size_t)n * sizeof(*latest));
-	for (d = 0; d < n; d++)
-		latest[d] = -1;
-	/* oldest commit first: a later window over the same day replaces an older one */
-	for (i = 0; i < (long)sum.n; i++)
-		for (d = sum.w[i].a > o->dfrom ? sum.w[i].a : o->dfrom; d <= sum.w[i].b && d <= o->dto; d++)
-			latest[d - o->dfrom] = i;
-	verdict = pgs_xcalloc(sum.n + 1, 1);
-	taken = pgs_xcalloc(sum.n + 1, 1);
+	latest = pgs_ledger_latest(&l, o->dfrom, o->dto);
+	verdict = pgs_xcalloc(l.nsum + 1, 1);   /* PGS_WIN_* + 1: 0 is not judged yet */
+	taken = pgs_xcalloc(l.nsum + 1, 1);
 	for (d = 0; d < n; d++) {
 		if ((i = latest[d]) < 0)
 			continue;
-		if (verdict[i] == WIN_UNSEEN) {
-			verdict[i] = (unsigned char)judge(&sum.w[i], &raw);
-			if (verdict[i] != WIN_GOOD)
-				stale[verdict[i] == WIN_OTHER_CONFIG ? 0 : 1]++;
+		if (verdict[i] == 0) {
+			verdict[i] = (unsigned char)(pgs_ledger_judge(&l, (size_t)i) + 1);
+			if (verdict[i] != PGS_WIN_GOOD + 1)
+				stale[verdict[i] == PGS_WIN_OTHER_CONFIG + 1 ? 0 : 1]++;
 		}
-		if (verdict[i] != WIN_GOOD)
+		if (verdict[i] != PGS_WIN_GOOD + 1)
 			continue;
 		pgs_days_add(done, o->dfrom + d, o->dfrom + d);
 		if (pgs_days_count(old, o->dfrom + d, o->dfrom + d))
@@ -503,7 +152,7 @@ ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, str
 		if (!taken[i]) {
 			taken[i] = 1;
 			ad->batches++;
-			ad->rows += sum.w[i].rows;
+			ad->rows += l.sum[i].rows;
 		}
 	}
 	rc = 0;
@@ -511,8 +160,7 @@ out:
 	free(latest);
 	free(verdict);
 	free(taken);
-	free(sum.w);
-	free(raw.w);
+	pgs_ledger_free(&l);
 	return rc;
 }
 
@@ -527,28 +175,25 @@ ledger_day(const struct pgs_ledger_entry *e, void *arg)
 	return 0;
 }
 
-static void add_total(json_t *totals, const char *k, long n);
-static json_t *job_totals(struct job *j);
-
 /* Days the ledger has and the state had not: their windows' batches, days
  * and rows go into the totals (rows_ledger says how many rows of rows_in
  * came that way: their inserted/updated split died with their done). */
 static void
-adopt(struct job *j, const struct adopted *ad)
+adopt(struct pgs_job *j, const struct adopted *ad)
 {
-	json_t *totals = job_totals(j);
+	json_t *totals = pgs_job_totals(j);
 
-	add_total(totals, "batches", ad->batches);
-	add_total(totals, "days", ad->days);
-	add_total(totals, "rows_in", ad->rows);
-	add_total(totals, "rows_ledger", ad->rows);
+	pgs_job_add_total(totals, "batches", ad->batches);
+	pgs_job_add_total(totals, "days", ad->days);
+	pgs_job_add_total(totals, "rows_in", ad->rows);
+	pgs_job_add_total(totals, "rows_ledger", ad->rows);
 }
 
 /* The done days with --store: for the summary table the ledger decides every
  * day of [from, to]; for raw rows its windows are added to the state's.
  * 0, or an exit status (2 when the store is not a store URI at all). */
 static int
-plan_store(struct job *j, const struct opts *o)
+plan_store(struct pgs_job *j, const struct opts *o)
 {
 	struct pgs_days done = { 0 };
 	struct adopted ad = { 0, 0, 0 };
@@ -582,6 +227,8 @@ plan_store(struct job *j, const struct opts *o)
 	j->s.done = done;
 	if (ad.days > 0)
 		adopt(j, &ad);
+	/* for pgs-run's progress and summary */
+	json_object_set_new(j->s.obj, "stale_windows", json_integer(stale[0] + stale[1]));
 	if (stale[0] + stale[1] > 0)
 		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
 		    "%ld older than raw rows landed since): their days are planned again",
@@ -590,7 +237,7 @@ plan_store(struct job *j, const struct opts *o)
 }
 
 static int
-cmd_plan(struct job *j, const struct opts *o)
+cmd_plan(struct pgs_job *j, const struct opts *o)
 {
 	const char *table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
 	char a[11], b[11];
@@ -608,9 +255,10 @@ cmd_plan(struct job *j, const struct opts *o)
 	j->s.to = o->dto;
 	j->s.batch_days = o->batch_days;
 	j->s.table = json_string_value(json_object_get(j->s.obj, "table"));
+	json_object_del(j->s.obj, "stale_windows");
 	if (o->store && (r = plan_store(j, o)) != 0)
 		return r;
-	if (job_save(j) < 0)
+	if (pgs_job_save(j) < 0)
 		return PGS_EXIT_FAIL;
 	/* Each batch minus its done days: a batch half done by an earlier
 	 * slicing runs only its missing days, so nothing is redone or skipped. */
@@ -669,33 +317,11 @@ read_stats(struct pgs_stats *st, char *why, size_t whylen)
 	return res;
 }
 
-static void
-add_total(json_t *totals, const char *k, long n)
-{
-	json_object_set_new(totals, k, json_integer(json_integer_value(json_object_get(totals, k)) + n));
-}
-
-/* The job's totals object, created on first use. */
-static json_t *
-job_totals(struct job *j)
-{
-	json_t *totals = json_object_get(j->s.obj, "totals");
-
-	if (!totals) {
-		totals = json_object();
-		json_object_set_new(j->s.obj, "totals", totals);
-	}
-	return totals;
-}
-
 /* Mark the batch done, after checking what pgs-write said about it (got: read_stats). */
 static int
-cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *st, const char *why)
+cmd_done(struct pgs_job *j, const struct opts *o, int got, const struct pgs_stats *st, const char *why)
 {
-	static const char *const keep[] = { "rows_in", "inserted", "updated", "unchanged", "deleted", "ms" };
-	const long vals[] = { st->rows_in, st->inserted, st->updated, st->unchanged, st->deleted, st->ms };
-	char msg[320], *key;
-	json_t *totals;
+	char msg[320];
 
 	if (!o->no_stats) {
 		if (got != STATS_OK) {
@@ -704,7 +330,7 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 			else
 				snprintf(msg, sizeof(msg), "bad statistics line on standard input: %s", why);
 			pgs_err("%s..%s: %s: not marking it done", o->from, o->to, msg);
-			record_failure(j, o, "failed", msg);
+			pgs_job_failed(j, o->from, o->to, NULL, msg);
 			return PGS_EXIT_FAIL;
 		}
 		if (st->dry_run) {
@@ -712,14 +338,8 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 			return PGS_EXIT_GUARD;
 		}
 		if (st->refused[0]) {
-			if (strcmp(st->refused, "shrink") == 0)
-				snprintf(msg, sizeof(msg), "refused by pgs-write's shrink guard (the window would lose rows; see --allow-shrink)");
-			else if (strcmp(st->refused, "fenced") == 0)
-				snprintf(msg, sizeof(msg), "refused by pgs-write's fencing (a newer run has written these dates)");
-			else
-				snprintf(msg, sizeof(msg), "refused by pgs-write (%s)", st->refused);
 			pgs_err("the write of %s..%s was refused (%s): not marking it done", o->from, o->to, st->refused);
-			record_failure(j, o, "refused", msg);
+			pgs_job_failed(j, o->from, o->to, st->refused, pgs_refusal_message(st->refused, msg, sizeof(msg)));
 			return PGS_EXIT_GUARD;
 		}
 		if ((st->from[0] && strcmp(st->from, o->from) != 0) || (st->to[0] && strcmp(st->to, o->to) != 0)) {
@@ -733,27 +353,8 @@ cmd_done(struct job *j, const struct opts *o, int got, const struct pgs_stats *s
 			return PGS_EXIT_FAIL;
 		}
 	}
-	/* A batch done leaves only its days and its counts in the totals: the
-	 * state stays small, so a done costs the same at the last of 944
-	 * batches as at the first.  Batches not done keep their record. */
-	key = pgs_xasprintf("%s..%s", o->from, o->to);
-	json_object_del(json_object_get(j->s.obj, "batches"), key);
-	free(key);
-	/* Days done already were counted when they were done: a second writer
-	 * of the same batch (an orphan of a killed run finishing its batch
-	 * while the resumed run redoes it) must not count them twice. */
-	if (pgs_days_count(&j->s.done, o->dfrom, o->dto) == o->dto - o->dfrom + 1) {
-		pgs_info("%s..%s was done already: its counts are not added again", o->from, o->to);
-		return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
-	}
-	pgs_days_add(&j->s.done, o->dfrom, o->dto);
-	totals = job_totals(j);
-	add_total(totals, "batches", 1);
-	add_total(totals, "days", o->dto - o->dfrom + 1);
-	for (size_t i = 0; !o->no_stats && i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (vals[i] >= 0)
-			add_total(totals, keep[i], vals[i]);
-	return job_save(j) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+	return pgs_job_done(j, o->from, o->to, o->dfrom, o->dto, o->no_stats ? NULL : st) < 0 ?
+	    PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
 /* ---- status and list ---- */
@@ -804,10 +405,11 @@ progress(const struct pgs_state *s, struct progress *p)
 			p->deleted += jlong(b, "deleted");
 			p->days_run += e - a + 1;
 		} else if (pgs_days_count(&s->done, a, e) < e - a + 1) {
-			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:s, s:I, s:O}",
+			json_array_append_new(p->failed, json_pack("{s:O, s:O, s:s, s:I, s:O, s:O}",
 			    "from", json_object_get(b, "from"), "to", json_object_get(b, "to"), "status", st,
 			    "attempts", (json_int_t)jlong(b, "attempts"),
-			    "error", json_object_get(b, "last_error") ? json_object_get(b, "last_error") : json_null()));
+			    "error", json_object_get(b, "last_error") ? json_object_get(b, "last_error") : json_null(),
+			    "refused", json_object_get(b, "refused") ? json_object_get(b, "refused") : json_null()));
 		}
 	}
 	for (long d = s->from; d <= s->to; d += s->batch_days) {
@@ -844,7 +446,7 @@ rate_json(double v)
 
 /* The job's state as one JSON object (status --json, list --json); a new reference. */
 static json_t *
-status_json(const struct job *j, const struct progress *p)
+status_json(const struct pgs_job *j, const struct progress *p)
 {
 	json_t *out, *obj = j->s.obj, *up = json_object_get(obj, "updated_at");
 
@@ -877,7 +479,7 @@ print_json(json_t *o)
 }
 
 static int
-cmd_status(struct job *j, const struct opts *o)
+cmd_status(struct pgs_job *j, const struct opts *o)
 {
 	struct progress p;
 	json_t *f;
@@ -930,13 +532,6 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-good_job_name(const char *s, size_t len)
-{
-	return len > 0 && s[0] != '.' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-") >= len;
-}
-
 /* The jobs of the state directory, sorted; *n set.  NULL with *n 0 when there is none. */
 static char **
 job_names(const char *dir, size_t *n, int *err)
@@ -956,7 +551,7 @@ job_names(const char *dir, size_t *n, int *err)
 	}
 	while ((e = readdir(d))) {
 		len = strlen(e->d_name);
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || !good_job_name(e->d_name, len - 5))
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 || !pgs_job_name_ok(e->d_name, len - 5))
 			continue;
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -974,10 +569,10 @@ job_names(const char *dir, size_t *n, int *err)
 static int
 cmd_list(const struct opts *o)
 {
-	char *dir = state_dir(), **names;
+	char *dir = pgs_state_dir(), **names;
 	size_t n = 0, i, w = 3;
 	int err = !dir, r;
-	struct job j = { .lockfd = -1 };
+	struct pgs_job j = PGS_JOB_INIT;
 	struct progress p;
 
 	names = dir ? job_names(dir, &n, &err) : NULL;
@@ -985,9 +580,9 @@ cmd_list(const struct opts *o)
 		if (strlen(names[i]) > w)
 			w = strlen(names[i]);
 	for (i = 0; i < n; i++) {
-		r = job_lock(&j, dir, names[i], 1);
+		r = pgs_job_lock(&j, dir, names[i], 1);
 		if (r == 0)
-			r = job_load(&j);
+			r = pgs_job_load(&j);
 		if (r > 0) {
 			const char *up = json_string_value(json_object_get(j.s.obj, "updated_at"));
 
@@ -1004,7 +599,7 @@ cmd_list(const struct opts *o)
 		}
 		if (r < 0)
 			err = 1;
-		job_free(&j);
+		pgs_job_free(&j);
 		free(names[i]);
 	}
 	free(names);
@@ -1014,7 +609,7 @@ cmd_list(const struct opts *o)
 
 /* Remove the state without reading it, so that a corrupt file can be reset too. */
 static int
-cmd_reset(struct job *j)
+cmd_reset(struct pgs_job *j)
 {
 	if (unlink(j->path) < 0 && errno != ENOENT) {
 		pgs_err("cannot remove '%s': %s", j->path, strerror(errno));
@@ -1072,7 +667,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->cmd != CMD_LIST) {
 		if (!o->job)
 			return pgs_usage_error("%s: --job is required", cmd);
-		if (!good_job_name(o->job, strlen(o->job)))
+		if (!pgs_job_name_ok(o->job, strlen(o->job)))
 			return pgs_usage_error("bad --job '%s': want letters, digits, '.', '_' and '-'", o->job);
 	}
 	if (o->stream && (o->from || o->to || o->no_stats))
@@ -1105,23 +700,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-/* done and fail need the job, and days inside its range. */
-static int
-check_batch(const struct job *j, const struct opts *o, int loaded)
-{
-	if (!loaded) {
-		pgs_err("no such job '%s' (no state at %s): 'pgs-checkpoint plan' creates it", o->job, j->path);
-		return PGS_EXIT_FAIL;
-	}
-	if (o->dfrom < j->s.from || o->dto > j->s.to) {
-		pgs_err("%s..%s is outside job '%s' (%s..%s): not recorded", o->from, o->to, o->job,
-		    json_string_value(json_object_get(j->s.obj, "from")),
-		    json_string_value(json_object_get(j->s.obj, "to")));
-		return PGS_EXIT_GUARD;
-	}
-	return PGS_EXIT_OK;
-}
-
 /*
  * done --stream: a statistics line at a time, as pgs-write --windows
  * prints them; each window is recorded under the job's lock (taken and
@@ -1136,7 +714,7 @@ cmd_done_stream(const char *dir, struct opts *o)
 {
 	pgs_input *in;
 	struct pgs_stats st;
-	struct job j = { .lockfd = -1 };
+	struct pgs_job j = PGS_JOB_INIT;
 	char *line, why[256];
 	size_t len;
 	int r, ex = PGS_EXIT_OK, e, loaded;
@@ -1163,13 +741,13 @@ cmd_done_stream(const char *dir, struct opts *o)
 		o->from = st.from;
 		o->to = st.to;
 		if (pgs_opt_window(o->from, o->to, &o->dfrom, &o->dto) != 0 ||
-		    job_lock(&j, dir, o->job, 0) < 0 || (loaded = job_load(&j)) < 0) {
+		    pgs_job_lock(&j, dir, o->job, 0) < 0 || (loaded = pgs_job_load(&j)) < 0) {
 			ex = PGS_EXIT_FAIL;
 			break;
 		}
-		if ((e = check_batch(&j, o, loaded)) == PGS_EXIT_OK)
+		if ((e = pgs_job_check_batch(&j, o->from, o->to, o->dfrom, o->dto)) == PGS_EXIT_OK)
 			e = cmd_done(&j, o, STATS_OK, &st, why);
-		job_free(&j);
+		pgs_job_free(&j);
 		if (e == PGS_EXIT_FAIL || (e == PGS_EXIT_GUARD && !st.dry_run && !st.refused[0])) {
 			ex = e;
 			break;
@@ -1183,7 +761,7 @@ cmd_done_stream(const char *dir, struct opts *o)
 	}
 	if (r < 0)
 		ex = PGS_EXIT_FAIL;
-	job_free(&j);
+	pgs_job_free(&j);
 	pgs_input_close(in);
 	return ex;
 }
@@ -1192,7 +770,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	struct job j = { .lockfd = -1 };
+	struct pgs_job j = PGS_JOB_INIT;
 	struct pgs_stats stats;
 	char why[256] = "", *dir = NULL;
 	int loaded = 0, got = STATS_NONE, ex = PGS_EXIT_FAIL;
@@ -1207,7 +785,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (o.cmd == CMD_DONE && o.stream) {
-		ex = (dir = state_dir()) ? cmd_done_stream(dir, &o) : PGS_EXIT_FAIL;
+		ex = (dir = pgs_state_dir()) ? cmd_done_stream(dir, &o) : PGS_EXIT_FAIL;
 		goto out;
 	}
 	/* read the statistics before locking: upstream may still be writing */
@@ -1216,25 +794,25 @@ main(int argc, char **argv)
 		    " here; --no-stats marks the days done without one");
 		goto out;
 	}
-	if (!(dir = state_dir()) || job_lock(&j, dir, o.job, o.cmd == CMD_STATUS) < 0)
+	if (!(dir = pgs_state_dir()) || pgs_job_lock(&j, dir, o.job, o.cmd == CMD_STATUS) < 0)
 		goto out;
 	if (o.cmd == CMD_RESET) {
 		ex = cmd_reset(&j);
 		goto out;
 	}
-	if ((loaded = job_load(&j)) < 0)
+	if ((loaded = pgs_job_load(&j)) < 0)
 		goto out;
 	switch (o.cmd) {
 	case CMD_PLAN:
 		ex = cmd_plan(&j, &o);
 		break;
 	case CMD_DONE:
-		if ((ex = check_batch(&j, &o, loaded)) == PGS_EXIT_OK)
+		if ((ex = pgs_job_check_batch(&j, o.from, o.to, o.dfrom, o.dto)) == PGS_EXIT_OK)
 			ex = cmd_done(&j, &o, got, &stats, why);
 		break;
 	case CMD_FAIL:
-		if ((ex = check_batch(&j, &o, loaded)) == PGS_EXIT_OK)
-			ex = record_failure(&j, &o, "failed", o.error) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+		if ((ex = pgs_job_check_batch(&j, o.from, o.to, o.dfrom, o.dto)) == PGS_EXIT_OK)
+			ex = pgs_job_failed(&j, o.from, o.to, NULL, o.error) < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 		break;
 	case CMD_STATUS:
 		if (!loaded) {
@@ -1245,7 +823,7 @@ main(int argc, char **argv)
 		break;
 	}
 out:
-	job_free(&j);
+	pgs_job_free(&j);
 	free(dir);
 	if (pgs_close_stream(stdout, "stdout") < 0)
 		ex = PGS_EXIT_FAIL;

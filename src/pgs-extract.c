@@ -49,6 +49,8 @@ struct extract {
 	size_t nwindows;
 	struct pgs_http_given http_given;
 	int allow_missing;
+	int span;                        /* --span: the first and last game_date, not the rows */
+	char first[11], last[11];
 	struct pgs_common co;
 	/* what they make */
 	pgs_http_headers headers;
@@ -71,8 +73,8 @@ static const char *const synopsis[] = {
 	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
 	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
 	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
-	"[--rejects FILE] [--max-rejects N] [FILE...]",
-	"pgs-extract --windows FILE --source URI... [--only-source NAME] [--rejects FILE]",
+	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
+	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
 };
 
@@ -96,7 +98,8 @@ help(FILE *f)
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
-	    "  --windows FILE      a window stream from store sources: for each FROM<TAB>TO line of FILE\n"
+	    "  --windows FILE      a window stream from store sources (default: $PGS_SOURCE, else the\n"
+	    "                      store $PGS_STORE): for each FROM<TAB>TO line of FILE\n"
 	    "                      (ascending, not overlapping: pgs-checkpoint plan's output), its rows\n"
 	    "                      and a window marker; for pgs-write --windows (one process per stage\n"
 	    "                      for a whole backfill instead of per batch)\n"
@@ -105,7 +108,9 @@ help(FILE *f)
 	    "  --http-retries N    retries after a 429, 5xx, timeout or cut transfer (default 5)\n"
 	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
 	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
-	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n",
+	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
+	    "  --span              instead of the rows, one line FIRST<TAB>LAST: the first and last\n"
+	    "                      game_date of the rows (nothing when there are none)\n",
 	    pgs_format_names());
 }
 
@@ -192,7 +197,15 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		    json_string_value(json_object_get(row, "team_abbr")), gid);
 		goto out;
 	}
-	if ((x->doc ? pgs_emit_text(x->doc, x->doclen) : pgs_emit(row)) < 0)
+	if (x->span) {
+		const char *d = json_string_value(json_object_get(row, "game_date"));
+
+		if (!x->first[0] || strcmp(d, x->first) < 0)
+			snprintf(x->first, sizeof(x->first), "%s", d);
+		if (strcmp(d, x->last) > 0)
+			snprintf(x->last, sizeof(x->last), "%s", d);
+		x->rows++;
+	} else if ((x->doc ? pgs_emit_text(x->doc, x->doclen) : pgs_emit(row)) < 0)
 		r = -1; /* pgs_out_close() reports the write error */
 	else
 		x->rows++;
@@ -390,8 +403,15 @@ check_options(struct extract *x, int nfiles)
 	if (x->windows_file) {
 		if (x->from_s || x->to_s)
 			return pgs_usage_error("--windows replaces --from and --to");
-		if (x->sources.n == 0)
-			return pgs_usage_error("--windows needs a store --source (sqlite:PATH, postgres://…, bigquery://…)");
+		if (x->sources.n == 0) {
+			/* the store of the environment, which keeps a password off command
+			 * lines: $PGS_SOURCE, else the store ($PGS_STORE, else sqlite:pgs.db) */
+			const char *env = getenv("PGS_SOURCE");
+
+			x->sources.v = pgs_xcalloc(2, sizeof(*x->sources.v));
+			x->sources.v[0] = env && *env ? env : pgs_default_store(NULL);
+			x->sources.n = 1;
+		}
 		for (i = 0; i < x->sources.n; i++)
 			if (!pgs_store_is_uri(x->sources.v[i]))
 				return pgs_usage_error("--windows reads store sources only, not '%s'", x->sources.v[i]);
@@ -448,6 +468,7 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_LIST(0, "http-headers", &x->header_files),
 		PGS_OPT_FLAG(0, "allow-missing", &x->allow_missing),
 		PGS_OPT_STRING(0, "windows", &x->windows_file),
+		PGS_OPT_FLAG(0, "span", &x->span),
 		PGS_OPT_END(),
 	};
 	int i, r;
@@ -536,7 +557,10 @@ run(struct extract *x, char **files, int nfiles)
 
 	pgs_out_init();
 	ok = (x->windows_file ? read_windows_stream(x) : read_inputs(x, files, nfiles)) == 0;
-	if (ok) {
+	if (ok && x->span) {
+		if (x->rows > 0 && printf("%s\t%s\n", x->first, x->last) < 0)
+			ok = 0;
+	} else if (ok) {
 		extra = json_pack("{s:s?, s:s?}", "from", x->from_s, "to", x->to_s);
 		ok = pgs_emit_end(x->rows, pgs_reject_count(), extra) == 0;
 		json_decref(extra);

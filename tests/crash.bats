@@ -151,7 +151,11 @@ paused_in_hook() {
 	rows=$(count 'SELECT count(*) FROM player_game_summary')
 	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-18'")" -eq 2 ]
 	run pgs-checkpoint status --job backfill-2021-10-18-2021-11-07 --json
-	[ "$(jq -c '[.batches_done, .days_done, .rows_in, .inserted]' <<<"$output")" = "[3,21,$rows,$rows]" ]
+	# (the orphan's write is in the ledger, not in the state: the coordinator
+	# that would have recorded it is gone; the resume's write of the same
+	# batch is the one counted, its rows perhaps unchanged by then)
+	[ "$(jq -c '[.batches_done, .days_done, .rows_in]' <<<"$output")" = "[3,21,$rows]" ]
+	[ "$(jq '.inserted + .updated' <<<"$output")" -le "$rows" ]
 }
 
 @test "crash: kill -9 of pgs-backfill's process group: its window stream stops by itself at its next window; with the resume, every batch counts once" {

@@ -115,8 +115,8 @@ split_examples() {
 	assert_equal "$(cat "$work/example-01.section")" "pgs-extract"
 }
 
-@test "README.md and MANUAL.md stand alone: they never point at ../shared" {
-	run grep -nE '\.\./shared|shared/(data|SPEC)' "$PGS_ROOT/README.md" "$PGS_ROOT/MANUAL.md"
+@test "README.md and MANUAL.md stand alone: they never point at ../shared, SPEC or SOURCES.md" {
+	run grep -nE '\.\./shared|shared/(data|SPEC)|\bSPEC\b|SOURCES\.md' "$PGS_ROOT/README.md" "$PGS_ROOT/MANUAL.md"
 	assert_failure 1
 	assert_output ""
 }

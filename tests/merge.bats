@@ -80,7 +80,7 @@ check_merge() {
 	    WHERE universal_player_id IS NOT NULL GROUP BY 1
 	    HAVING count(DISTINCT player_lookup) > 1 OR count(DISTINCT player_full_name) > 1)")" 0
 	assert_equal "$(sql "SELECT count(*) FROM player_game_summary WHERE universal_player_id IS NULL")" 0
-	# every name variant pair of SOURCES.md: one universal id, one lookup
+	# every name variant pair the two real sources print differently: one universal id, one lookup
 	jq -r '[.source, .player_name, .universal_player_id // "null", .player_lookup] | @tsv' resolved.ndjson |
 		sort -u >uids.tsv
 	for pair in "Nikola Jokić|Nikola Jokic" "Marcus Morris|Marcus Morris Sr." "A.J. Green|AJ Green" \
@@ -107,7 +107,7 @@ check_merge() {
 @test "bbref + NBA.com 2023-24 merged WITHOUT an aliases file: the box score finds the nicknames; the same table" {
 	merge
 	check_merge
-	# the two nicknames of SOURCES.md, each decided by its first game that shows it
+	# the two nicknames of the real sources, each decided by its first game that shows it
 	assert_equal "$(sql "SELECT alias_lookup, universal_player_id, rule FROM player_aliases
 	    WHERE rule LIKE 'box-score%' ORDER BY 1" | sed 's/ fields=.*//' | paste -sd' ')" \
 		"matthurt|matthewhurt_001|box-score game=20240129_SAC_MEM team=MEM sources=nbacom,bbref natewilliams|jeenathanwilliams_001|box-score game=20231025_HOU_ORL team=HOU sources=nbacom,bbref"

@@ -65,10 +65,11 @@ setup() {
 	PGS_STORE=$(pg_fresh "mh$BATS_TEST_NUMBER")
 	# the store's URI carries the password: the coordinator's own
 	[[ $PGS_STORE == *":$PG_PASSWORD@"* ]]
-	# every tool on the hosts, through wrappers a test may slow down
+	# every tool on the hosts, through wrappers a test may slow down; pgs-run
+	# runs the stages there
 	RBIN=$BATS_TEST_TMPDIR/rbin
 	mkdir -p "$RBIN"
-	for t in pgs-extract pgs-resolve pgs-transform pgs-write; do
+	for t in pgs-extract pgs-resolve pgs-transform pgs-write pgs-run; do
 		remote_tool "$t" 'exec "$real" "$@"'
 	done
 }
@@ -195,7 +196,7 @@ run_procs() {
 	# what was seen: the ssh command lines with the variables, the hosts' stages
 	grep -q 'GNU_Parallel_worker' cmdlines
 	tr -d ' ' <cmdlines | grep -q "$(hex "schema=mh$BATS_TEST_NUMBER")"
-	grep -q "/pgs-write --from .* --run-id $JOB-" cmdlines
+	grep -q "/pgs-write --windows .* --run-id $JOB-" cmdlines
 	grep -qx "PGPASSFILE=$BATS_FILE_TMPDIR/pgpass" hostenv
 	grep -q '^PGS_STORE=postgres://pgs@127.0.0.1:' hostenv
 	# and the password nowhere in them, plain or encoded
@@ -253,24 +254,30 @@ Try 'pgs-backfill --help'."
 	# no --remote-path: the hosts' PATH has no pgs (unless pgs is installed there)
 	if ! ssh -F "$SSH_CONFIG" h1 'command -v pgs-extract' >/dev/null; then
 		run -3 --separate-stderr pgs-backfill "${range[@]}" --sshlogin "$(ssh_login h1)"
-		[[ $stderr == *"failed     $FROM..2021-10-19  host h1: 'pgs-extract' not found on PATH (--remote-path DIR names the directory of the pgs tools there)"* ]]
+		[[ $stderr == *"pgs-backfill: host h1: 'pgs-run' not found on PATH (--remote-path DIR names the directory of the pgs tools there); no result for: $FROM..2021-10-19"* ]]
+		[[ $stderr == *"pgs-backfill: 2 batches gave no result (re-run to retry them)"* ]]
 	fi
+	# pgs-run there, a stage missing
+	mv "$RBIN/pgs-extract" "$RBIN/pgs-extract.away"
+	run -3 --separate-stderr pgs-backfill "${range[@]}" --sshlogin "$(ssh_login h1)" --remote-path "$RBIN"
+	[[ $stderr == *"failed     $FROM..2021-10-19  host h1: 'pgs-extract' not found on PATH (--remote-path DIR names the directory of the pgs tools there)"* ]]
+	mv "$RBIN/pgs-extract.away" "$RBIN/pgs-extract"
 	remote_tool pgs-write '[ "$1" != --version ] || { echo "pgs-write 0.0.1"; exit 0; }; exec "$real" "$@"'
 	run -3 --separate-stderr pgs-backfill "${range[@]}" --sshloginfile "$HOSTS" --remote-path "$RBIN"
 	v=$(pgs-checkpoint --version)
 	[[ $stderr == *"failed     $FROM..2021-10-19  host h"[12]": pgs 0.0.1 there, ${v##* } on the coordinator: every host needs the same version"* ]]
 	[[ $stderr == *"batches    2 of 2 run, 2 failed, 0 refused"* ]]
 	remote_tool pgs-write 'exec "$real" "$@"'
-	# a sha256sum first on the hosts' PATH that sees another file
-	printf '#!/bin/sh\necho 0000  -\n' >"$RBIN/sha256sum"
-	chmod +x "$RBIN/sha256sum"
-	run -3 --separate-stderr pgs-backfill "${range[@]}" --sshloginfile "$HOSTS" --remote-path "$RBIN"
-	[[ $stderr == *"failed     $FROM..2021-10-19  host h"[12]": the aliases file '$PGS_ROOT/pipelines/aliases.csv' is missing there or differs from the coordinator's (every host needs the same file at the same path)"* ]]
+	# the aliases file changed on the hosts after the coordinator read it
+	cp "$PGS_ROOT/pipelines/aliases.csv" my.csv
+	remote_tool pgs-run 'echo "Nate Williams,Jeenathan Williams" >>'"$BATS_TEST_TMPDIR/my.csv"'; exec "$real" "$@"'
+	run -3 --separate-stderr pgs-backfill "${range[@]}" --sshloginfile "$HOSTS" --remote-path "$RBIN" --aliases my.csv
+	[[ $stderr == *"failed     $FROM..2021-10-19  host h"[12]": the file '$BATS_TEST_TMPDIR/my.csv' is missing there or differs from the coordinator's (every host needs the same file at the same path)"* ]]
 	[[ $stderr == *"batches    2 of 2 run, 2 failed, 0 refused"* ]]
 	[ "$(pg_sql "SELECT count(*) FROM mh$BATS_TEST_NUMBER.player_game_summary")" -eq 0 ]
 	# the same files and version: the batches run; a relative --lines file
 	# is looked for at its absolute path (a host starts in its home directory)
-	rm "$RBIN/sha256sum"
+	remote_tool pgs-run 'exec "$real" "$@"'
 	: >lines.ndjson
 	run --separate-stderr pgs-backfill "${range[@]}" --sshloginfile "$HOSTS" --remote-path "$RBIN" --lines lines.ndjson
 	assert_success
@@ -282,10 +289,11 @@ Try 'pgs-backfill --help'."
 @test "multihost: a failed batch on a host does not stop the others (3, named); --halt-on-error starts no other" {
 	ingest_sample
 	# pgs-write fails for the batch that starts on the date in the file fail_from
+	# (a host's batch is a window stream of one window)
 	echo 2021-10-24 >"$BATS_TEST_TMPDIR/fail_from"
 	remote_tool pgs-write '
 for a; do
-	if [ "${prev:-}" = --from ] && [ "$a" = "$(cat '"$BATS_TEST_TMPDIR"'/fail_from)" ]; then
+	if [ "${prev:-}" = --windows ] && [ "$(cut -f1 "$a")" = "$(cat '"$BATS_TEST_TMPDIR"'/fail_from)" ]; then
 		cat >/dev/null
 		echo "pgs-write: store: disk I/O error (simulated)" >&2
 		exit 3
@@ -361,7 +369,8 @@ exec "$real" "$@"'
 	grep -q "^pgs-backfill: [0-9]* batches gave no result (re-run to retry them)$" bf.log
 	run pgs-checkpoint status --job "$JOB" --json
 	done_before=$(jq .batches_done <<<"$output")
-	[ "$done_before" -ge 2 ] && [ "$done_before" -lt "$BATCHES" ]
+	[ "$done_before" -ge 2 ]
+	[ "$done_before" -lt "$BATCHES" ]
 	# the ledger stays the truth: the lost batches are planned again
 	ssh_restart h2
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days "$DAYS" --jobs 2 \
@@ -384,7 +393,9 @@ exec "$real" "$@"'
 		[ -z "$on1" ] || [ -z "$on2" ] || break
 		sleep 0.1
 	done
-	[ -n "$on1" ] && [ -n "$on2" ] && [ -n "$procs" ]
+	[ -n "$on1" ]
+	[ -n "$on2" ]
+	[ -n "$procs" ]
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?

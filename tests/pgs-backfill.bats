@@ -59,7 +59,7 @@ Try 'pgs-backfill --help'."
 	run -2 --separate-stderr pgs-backfill --from "$FROM"
 	[[ $stderr == *"--from and --to are required"* ]]
 	run -2 --separate-stderr pgs-backfill --from 2021-13-01 --to "$TO"
-	[[ $stderr == *"bad --from '2021-13-01' (want YYYY-MM-DD)"* ]]
+	[[ $stderr == *"pgs-backfill: bad --from '2021-13-01': want YYYY-MM-DD"* ]]
 	# the calendar, in bash: no 29 February in 2021, one in 2024, none in 1900
 	run -2 --separate-stderr pgs-backfill --from 2021-02-29 --to "$TO"
 	[[ $stderr == *"bad --from '2021-02-29'"* ]]
@@ -67,7 +67,7 @@ Try 'pgs-backfill --help'."
 	run -2 --separate-stderr pgs-backfill --from "$FROM" --to 2021-11-31
 	[[ $stderr == *"bad --to '2021-11-31'"* ]]
 	run -2 --separate-stderr pgs-backfill --from "$TO" --to "$FROM"
-	[[ $stderr == *"--to $FROM is before --from $TO"* ]]
+	[[ $stderr == *"--from $TO is after --to $FROM"* ]]
 	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --jobs 0
 	[[ $stderr == *"bad --jobs '0'"* ]]
 	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days x
@@ -129,7 +129,7 @@ Try 'pgs-backfill --help'."
 @test "pgs-backfill --jobs 1 on a store: one process a stage for the whole run; a failed batch is retried alone, named, and the stream goes on" {
 	ingest_sample
 	mkdir t
-	for tool in pgs-extract pgs-resolve pgs-transform pgs-checkpoint; do
+	for tool in pgs-extract pgs-resolve pgs-transform pgs-checkpoint pgs-run; do
 		shim "$tool" "echo \"$tool \$*\" >>\"$BATS_TEST_TMPDIR/calls\"; exec \"\$real\" \"\$@\""
 	done
 	shim pgs-write 'echo "pgs-write $*" >>"$BATS_TEST_TMPDIR/calls"
@@ -138,7 +138,8 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --job whole
 	assert_success
 	[[ $stderr == *"21/21 batches  21/21 days"* ]]
-	# the registration pass, then one stream of the 21 windows; one recorder for them all
+	# the registration pass, then one stream of the 21 windows; pgs-run, which
+	# records them all, and no other recorder
 	run grep -c '^pgs-extract .*--windows ' calls
 	assert_output 1
 	run grep -c '^pgs-extract ' calls
@@ -147,8 +148,10 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	assert_output 1
 	run grep -c '^pgs-transform' calls
 	assert_output 1
-	run grep -c '^pgs-checkpoint done --job whole --stream$' calls
+	run grep -c '^pgs-run .*--job whole .*--windows -- pgs-extract ' calls
 	assert_output 1
+	run grep -c '^pgs-checkpoint done' calls
+	assert_output 0
 	run pgs-checkpoint status --job whole
 	assert_line --index 1 "batches: 21 total, 21 done, 0 failed, 0 pending"
 
@@ -165,14 +168,13 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	[[ $stderr == *"21/21 batches  21/21 days"*"  1 failed"* ]]
 	run grep -c '^pgs-write ' calls
 	assert_output 3
-	run grep -c '^pgs-checkpoint fail --job backfill-2021-10-18-2021-11-07 --from 2021-10-25 --to 2021-10-25 ' calls
-	assert_output 1
 	run pgs-checkpoint status --job "$JOB"
 	assert_line --index 1 "batches: 21 total, 20 done, 1 failed, 0 pending"
+	assert_line --index 6 "failed:  2021-10-25..2021-10-25 after 1 attempt(s): pgs-write exited 3: store: disk I/O error (simulated)"
 	# the run's temporary directory at each stream: a few files of its own, none a batch's
 	[ "$(wc -l <listing)" -eq 3 ]
 	[ "$(grep -c '2021-' listing)" -eq 0 ]
-	[ "$(grep -c ' stream.log ' listing)" -eq 3 ]
+	[ "$(grep -c '\bstream\.log ' listing)" -eq 3 ]
 	[ -z "$(ls -A t)" ]
 }
 
@@ -197,22 +199,19 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 @test "pgs-backfill --jobs 1 from files: every batch reuses one set of files (no new file a batch); failures are still named" {
 	ingest_sample
 	mkdir t
-	# what the run's temporary directory holds each time a batch is recorded
-	shim pgs-checkpoint '
-if [ "${1:-}" = done ] || [ "${1:-}" = fail ]; then
-	(cd "$TMPDIR"/pgs-backfill.* && ls | tr "\n" " "; echo) >>"$BATS_TEST_TMPDIR/listing"
-fi
-exec "$real" "$@"'
-	failing_write
+	# what the run's temporary directory holds each time a batch starts
+	shim pgs-write '(cd "$TMPDIR"/pgs-backfill.* && ls | tr "\n" " "; echo) >>"$BATS_TEST_TMPDIR/listing"
+PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	FAIL_FROM=2021-10-25 TMPDIR=$BATS_TEST_TMPDIR/t run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 \
 		--source "$SAMPLE/sample_2021-22.csv"
 	assert_failure 3
 	[[ $stderr == *"failed batches: 2021-10-25..2021-10-25"* ]]
 	[[ $stderr == *"pgs-write: store: disk I/O error (simulated)"* ]]
-	# 21 records, the directory the same at each: one.log, one.stats, and the run's own files
+	# 21 batches, the directory the same at each: one.log (the stages' diagnostics;
+	# their statistics come through a pipe) and the run's own files
 	[ "$(wc -l <listing)" -eq 21 ]
 	[ "$(sort -u listing | wc -l)" -eq 1 ]
-	[[ " $(head -n 1 listing) " == *" one.log one.stats "* ]]
+	[[ " $(head -n 1 listing) " == *" one.log "* ]]
 	[ "$(grep -c '2021-' listing)" -eq 0 ]
 	# and the run removed it
 	[ -z "$(ls -A t)" ]
@@ -304,7 +303,7 @@ exec "$real" "$@"'
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --prefer bbref
 	assert_success
-	[[ $stderr == *"pgs-checkpoint: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed since): their days are planned again"* ]]
+	[[ $stderr == *"pgs-backfill: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed since): their days are planned again"* ]]
 	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days  "*"  3 stale windows redone"* ]]
 	[[ $stderr == *"  stale      3 ledger windows redone"* ]]
 	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
@@ -562,7 +561,8 @@ clean_dump() {
 	grep -q "^pgs-backfill: summary of job $JOB" bf.log
 	run pgs-checkpoint status --job "$JOB" --json
 	done_before=$(jq .days_done <<<"$output")
-	[ "$done_before" -ge 4 ] && [ "$done_before" -lt 21 ]
+	[ "$done_before" -ge 4 ]
+	[ "$done_before" -lt 21 ]
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --jobs 4
 	assert_success
@@ -571,7 +571,8 @@ clean_dump() {
 	[[ $stderr =~ batches\ +([0-9]+)\ of\ ([0-9]+)\ run,\ 0\ failed ]]
 	redone=${BASH_REMATCH[1]}
 	[ "${BASH_REMATCH[2]}" -eq "$redone" ]
-	[ "$redone" -le "$((21 - done_before))" ] && [ "$redone" -ge "$((21 - done_before - 4))" ]
+	[ "$redone" -le "$((21 - done_before))" ]
+	[ "$redone" -ge "$((21 - done_before - 4))" ]
 	rm -r "$BATS_TEST_TMPDIR/shim"
 	[ "$(dump_summary "$PGS_STORE")" = "$(clean_dump --from "$FROM" --to "$TO" --batch-days 1 --jobs 4)" ]
 }
@@ -597,15 +598,20 @@ clean_dump() {
 @test "pgs-backfill 2>&1 | head -n 1: the reader's exit stops the run quietly (141), nothing left running" {
 	ingest_sample
 	slow_shim pgs-write 0.2
+	# every process of the run inherits fd 9, the write end of the witness's
+	# pipe: the witness's cat ends when the last of them has exited
+	exec 9> >(exec cat >witness)
+	witness=$!
 	set +e
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 2>&1 | head -n 1 >first
 	st=("${PIPESTATUS[@]}")
 	set -e
+	exec 9>&-
+	wait "$witness"
 	[ "${st[0]}" -eq 141 ]
 	[ "${st[1]}" -eq 0 ]
 	run cat first
 	assert_output --regexp '^pgs-backfill: 1/21 batches  1/21 days  [0-9]+ rows  [0-9]+ rows/s  eta [0-9:]+$'
-	sleep 0.5
 	[ -z "$(pgrep -f "pgs-.*$BATS_TEST_TMPDIR" || true)" ]
 }
 

@@ -165,7 +165,8 @@ served() {
 	wait "$first"
 	assert_output ""
 	[ "$stderr" = "pgs-daily: 2021-10-21: already running (another pgs-daily holds $PGS_STATE_DIR/daily.lock); this run did nothing; log: $LOG" ]
-	[ ! -s first.out ] && [ ! -s first.err ]
+	[ ! -s first.out ]
+	[ ! -s first.err ]
 	[ "$(sql "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
 	grep -q 'already running' "$LOG"
 }

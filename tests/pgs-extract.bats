@@ -30,7 +30,7 @@ marker() {
 	run --separate-stderr pgs-extract --help
 	assert_success
 	assert_line --index 0 'usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
-	assert_line --index 3 '                   [--rejects FILE] [--max-rejects N] [FILE...]'
+	assert_line --index 3 '                   [--rejects FILE] [--max-rejects N] [--span] [FILE...]'
 	assert_output --partial 'bbref-csv, nbacom-csv, nbastats-v3, raw'
 	assert_equal "$stderr" ""
 }
@@ -107,6 +107,19 @@ marker() {
 	# diacritics kept; source ids carried
 	run jq -r 'select(.source_player_id == "jokicni01") | "\(.player_name) \(.source) \(.source_game_id) \(.starter)"' out.ndjson
 	assert_output 'Nikola Jokić bbref 202310240DEN true'
+}
+
+@test "--span prints the first and last game_date of the rows instead of them; nothing when there are none" {
+	first=$(jq -r 'select(.game_date) | .game_date' "$GOLDEN" | sort | head -n 1)
+	last=$(jq -r 'select(.game_date) | .game_date' "$GOLDEN" | sort | tail -n 1)
+	run -0 --separate-stderr pgs-extract --span "$CSV"
+	assert_output "$first	$last"
+	assert_equal "$stderr" ""
+	# pgs output reads back the same (pgs-ingest takes a window from it)
+	run -0 --separate-stderr pgs-extract --span "$GOLDEN"
+	assert_output "$first	$last"
+	run -0 --separate-stderr pgs-extract --span --from 2099-01-01 "$CSV"
+	assert_output ""
 }
 
 @test "gz input equals plain input" {

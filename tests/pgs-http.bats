@@ -133,12 +133,12 @@ rows() {
 }
 
 @test "a 429 waits for Retry-After, then succeeds" {
-	local t0=$SECONDS
 	run --separate-stderr pgs-http-get -v "$BASE/fault/429/$F"
 	assert_success
 	assert_equal "$output" "$(cat "$WWW/$F")"
 	assert_equal "${stderr_lines[0]}" "pgs-http-get: GET $BASE/fault/429/$F: HTTP 429 Too Many Requests; retry 1 of 5 in 1000 ms"
-	[ $((SECONDS - t0)) -ge 1 ]
+	# the server answers a retry that comes before Retry-After with a 429 again
+	assert_equal "$(stats ".hits[\"/fault/429/$F\"]")" 2
 }
 
 @test "a dropped connection is retried" {
@@ -189,11 +189,11 @@ rows() {
 }
 
 @test "a stalled response fails within the timeout" {
-	local t0=$SECONDS
+	# "Operation timed out" is the client's own timer: the server would have
+	# closed the connection only after 30 s ("transfer closed ...")
 	run --separate-stderr -3 pgs-http-get --timeout 1 --retries 1 "$BASE/fault/stall/$F"
 	assert_output ""
 	stderr_matches 0 "pgs-http-get: GET $BASE/fault/stall/$F: Operation timed out after [0-9]+ milliseconds with $SENT out of $SIZE bytes received \(gave up after 1 retry\)"
-	[ $((SECONDS - t0)) -le 6 ]
 	# PGS_HTTP_TIMEOUT says the same
 	PGS_HTTP_TIMEOUT=0.5 PGS_HTTP_RETRIES=0 run --separate-stderr -3 pgs-http-get "$BASE/fault/stall/$F"
 	[[ $stderr == *"Operation timed out"* ]]
@@ -359,12 +359,11 @@ no_marker() {
 }
 
 @test "pgs-extract over HTTP: a stalled response fails (3) within the timeout, no end marker" {
-	local t0=$SECONDS
+	# timed out by the client's timer, not cut by the server's close after 30 s
 	run --separate-stderr -3 pgs-extract --http-timeout 1 --http-retries 1 --games "$GAMES_CSV" \
 		--source "$BASE/fault/stall/{season_end}/{game_id}.json"
 	assert_output ""
 	[[ $stderr == "pgs-extract: GET $BASE/fault/stall/2022/0052100101.json: Operation timed out after "*" (gave up after 1 retry)" ]]
-	[ $((SECONDS - t0)) -le 6 ]
 	# the environment says the same when the option is not given
 	PGS_HTTP_TIMEOUT=0.5 PGS_HTTP_RETRIES=0 run --separate-stderr -3 pgs-extract --games "$GAMES_CSV" \
 		--source "$BASE/fault/stall/{season_end}/{game_id}.json"

@@ -125,9 +125,9 @@ Try 'pgs-ingest --help'."
 	run -2 --separate-stderr pgs-ingest
 	[[ $stderr == *"no SOURCE given"* ]]
 	run -2 --separate-stderr pgs-ingest --from 2021-02-30 x.csv
-	[[ $stderr == *"bad --from '2021-02-30' (want YYYY-MM-DD)"* ]]
+	[[ $stderr == *"pgs-ingest: bad --from '2021-02-30': want YYYY-MM-DD"* ]]
 	run -2 --separate-stderr pgs-ingest --from "$TO" --to "$FROM" x.csv
-	[[ $stderr == *"--to $FROM is before --from $TO"* ]]
+	[[ $stderr == *"--from $TO is after --to $FROM"* ]]
 }
 
 # --- files ----------------------------------------------------------------------
@@ -257,10 +257,12 @@ Try 'pgs-ingest --help'."
 	wait "$pid" || true
 	done_days "$JOB" >done_before
 	ndone=$(wc -l <done_before)
-	[ "$ndone" -ge 3 ] && [ "$ndone" -lt 10 ]
+	[ "$ndone" -ge 3 ]
+	[ "$ndone" -lt 10 ]
 	# the days done are in the table, and only whole days are
 	landed=$(count "SELECT count(DISTINCT game_date) FROM raw_boxscores")
-	[ "$landed" -ge "$ndone" ] && [ "$landed" -le $((ndone + 1)) ]
+	[ "$landed" -ge "$ndone" ]
+	[ "$landed" -le $((ndone + 1)) ]
 
 	# the same job from the plain path: only the days not done are fetched
 	run --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job "$JOB" "$DAYS"

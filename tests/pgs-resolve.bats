@@ -72,7 +72,7 @@ box() {
 # BOX_FIELDS: the fields the box-score rule compares, as its alias rule names them.
 BOX_FIELDS=minutes,points,total_rebounds,assists,fg_makes,fg_attempts,three_pt_makes,three_pt_attempts,ft_makes,ft_attempts,steals,blocks,turnovers,personal_fouls
 
-# The name pairs of SOURCES.md section 2: bbref name|bbref id|team|NBA.com name|status|alias rule.
+# The names NBA.com prints differently from bbref: bbref name|bbref id|team|NBA.com name|status|alias rule.
 pairs() {
 	cat <<-'EOF'
 	Nikola Jokić|jokicni01|DEN|Nikola Jokic|new|
@@ -884,7 +884,7 @@ pgs-resolve: in.ndjson:6: player_name '---' has no letters or digits"
 @test "pgs-resolve: real NBA.com 2023-24 rows join the bbref players: every name pair one uid, >= 99.5% resolved" {
 	require_data
 	pgs-extract "$PGS_DATA/bbref_parminpatel28/derived/bbref_player_box_2023-24.csv.gz" >bbref.ndjson
-	# the export's TO/STL/BLK columns hold steals/blocks/turnovers (SOURCES.md section 2)
+	# the export's TO/STL/BLK columns hold steals/blocks/turnovers (a known quirk of that export)
 	pgs-extract --format nbacom-csv --map TO=steals --map STL=blocks --map BLK=turnovers \
 	    "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" >nbacom.ndjson
 	run --separate-stderr bash -c 'pgs-resolve --register bbref.ndjson >/dev/null'

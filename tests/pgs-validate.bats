@@ -173,11 +173,14 @@ game_of() {
 	[ "$(jq -c '[.failures[] | .check]' <<<"$output")" = '["stale_summary"]' ]
 	[ "$(jq -c '.failures[0] | [.month, .from, .to, .stale_dates, .first_date, .last_date, .dates, .raw_source]' \
 		<<<"$output")" = '["2021-10","2021-10-25","2021-10-31",1,"2021-10-27","2021-10-27",["2021-10-27"],"bbref"]' ]
-	sum_at=$(sql "SELECT committed_at FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-25'")
+	sum_at=$(sql "SELECT started_at FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-25'")
 	raw_at=$(sql "SELECT max(committed_at) FROM pgs_windows WHERE tbl = 'raw_boxscores'")
+	[ "$(jq -r '.failures[0].started_at' <<<"$output")" = "$sum_at" ]
 	[ "$(jq -r '.failures[0].message' <<<"$output")" = \
-		"2021-10-25..2021-10-31: summary committed $sum_at, but raw rows of 1 of its dates (2021-10-27) landed later (bbref, $raw_at)" ]
+		"2021-10-25..2021-10-31: summary started $sum_at, but raw rows of 1 of its dates (2021-10-27) landed after that (bbref, $raw_at)" ]
 	[ "$(jq '.months[0].date_failures' <<<"$output")" -eq 1 ]
+	# the dates to build again
+	[ "$(jq -c .gaps <<<"$output")" = '[["2021-10-27","2021-10-27"]]' ]
 
 	# backfilling that window again makes it current
 	run -0 --separate-stderr pgs-backfill --from 2021-10-25 --to 2021-10-31 --restart

@@ -12,7 +12,8 @@ Paths (the query string is ignored when matching, so ?token=... is free):
   /FILE                    the file
   /fault/500once/FILE      500 the first time per path, then the file
   /fault/503/FILE          always 503
-  /fault/429/FILE          429 with Retry-After: 1 the first time, then the file
+  /fault/429/FILE          429 with Retry-After: 1 the first time, then the file; a retry
+                           sooner than Retry-After says gets a 429 again (and counts a hit)
   /fault/404/FILE          404
   /fault/stall/FILE        headers and half the body, then silence (30 s), then close
   /fault/cut/FILE          full Content-Length, half the body, close
@@ -35,6 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 STATS = {"connections": 0, "requests": 0, "hits": {}, "last": {}, "headers": {}}
+# when each /fault/429 path last answered 429: a client that retries before
+# its Retry-After has passed is answered 429 again
+SLOWED = {}
 ROOT = "."
 
 
@@ -74,6 +78,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/reset":
             with LOCK:
                 STATS.update(connections=0, requests=0, hits={}, last={}, headers={})
+                SLOWED.clear()
             return self.send_body(200, b"{}")
         with LOCK:
             STATS["requests"] += 1
@@ -95,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_body(500, b'{"error":"boom"}')
         if fault == "503":
             return self.send_body(503, b'{"error":"unavailable"}')
-        if fault == "429" and n == 1:
+        if fault == "429" and (n == 1 or time.monotonic() - SLOWED[path] < 1.0):
+            SLOWED[path] = time.monotonic()
             return self.send_body(429, b'{"error":"slow down"}', extra={"Retry-After": "1"})
         if fault == "drop" and n == 1:
             self.close_connection = True

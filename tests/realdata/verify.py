@@ -2,7 +2,7 @@
 """Independent check of a backfilled player_game_summary against the real
 basketball-reference box scores in ../shared/data.
 
-It recomputes every SPEC field straight from the CSV files with Python's own
+It recomputes every summary field straight from the CSV files with Python's own
 unicodedata/csv/hashlib — sharing no code with pgs — and compares it with the
 table row by row.  Exit 0 when every row is present once and every field
 agrees (within rounding); 1 with a report of the first differences otherwise.

@@ -30,7 +30,7 @@ static const struct {
 	int line;
 	const char *name, *want;	/* want NULL: expect -1 */
 } lookup_cases[] = {
-	/* the SPEC examples */
+	/* the contract's examples: accents, suffixes, initials */
 	{ __LINE__, "Nikola Jokić", "nikolajokic" },
 	{ __LINE__, "Kelly Oubre Jr.", "kellyoubrejr" },
 	{ __LINE__, "P.J. Tucker", "pjtucker" },

@@ -39,7 +39,7 @@ parse(const struct pgs_tool *t, struct got *g, struct pgs_common *co, const char
 	char *argv[16];
 	int argc = 0, rc;
 	const struct pgs_option opts[] = {
-		PGS_OPT_STRING('n', "name", &g->name),
+		PGS_OPT_STRING('n', "nick", &g->name),
 		PGS_OPT_LIST(0, "tag", &g->tags),
 		PGS_OPT_FLAG(0, "flag", &g->flag),
 		PGS_OPT_CALLBACK(0, "level", on_level),
@@ -66,7 +66,7 @@ test_parse(void)
 	int left;
 
 	{
-		const char *w[] = { "--name", "x", "--tag", "a", "--flag", "--tag=b", "-q", "in.ndjson", NULL };
+		const char *w[] = { "--nick", "x", "--tag", "a", "--flag", "--tag=b", "-q", "in.ndjson", NULL };
 
 		CHECK_INT(parse(&tool, &g, &co, w, &left), -1);
 		CHECK_STR(g.name, "x");
@@ -82,7 +82,7 @@ test_parse(void)
 		free(g.tags.v);
 	}
 	{
-		const char *w[] = { "-n", "y", "--name", "z", "--rejects", "r.ndjson", "--max-rejects", "3", "-v",
+		const char *w[] = { "-n", "y", "--nick", "z", "--rejects", "r.ndjson", "--max-rejects", "3", "-v",
 			"--level", "hi", NULL };
 
 		CHECK_INT(parse(&tool, &g, &co, w, &left), -1);
