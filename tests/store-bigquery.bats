@@ -260,16 +260,17 @@ bytes_by_job() {
 			--run-id week --no-end-marker week.nd
 		[ "$(jq .updated <<<"$output")" -gt 100 ]
 	done
-	bytes_by_job >jobs
+	bytes_by_job >jobs.txt
 	# the inspection (a query) and the commit (a script): each once per dataset, the same bytes
-	[ "$(grep -c '^seasons QUERY ' jobs)" -eq 1 ]
-	[ "$(grep -c '^seasons TRANSACTION ' jobs)" -eq 1 ]
-	[ "$(grep '^seasons ' jobs | cut -d' ' -f2-)" = "$(grep '^months ' jobs | cut -d' ' -f2-)" ]
+	[ "$(grep -c '^seasons QUERY ' jobs.txt)" -eq 1 ]
+	[ "$(grep -c '^seasons TRANSACTION ' jobs.txt)" -eq 1 ]
+	[ "$(grep '^seasons ' jobs.txt | cut -d' ' -f2-)" = "$(grep '^months ' jobs.txt | cut -d' ' -f2-)" ]
 	# and much less than the whole table (a third of whose rows are in those two months)
+	# shellcheck disable=SC2016 # backticks in single quotes are BigQuery names, not shell
 	whole=$(curl -sS -H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
 		--data-binary '{"query":"SELECT * FROM `pgs-test.seasons.player_game_summary`","useLegacySql":false,"dryRun":true}' \
 		"$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test/queries" | jq -r .totalBytesProcessed)
-	commit=$(awk '$1 == "seasons" && $2 == "TRANSACTION" { print $3 }' jobs)
+	commit=$(awk '$1 == "seasons" && $2 == "TRANSACTION" { print $3 }' jobs.txt)
 	[ "$whole" -gt $((2 * commit)) ]
 }
 
