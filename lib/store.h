@@ -276,6 +276,25 @@ struct pgs_store_ops {
 	    const struct pgs_ledger_entry *ledger, size_t nledger);
 	void (*stage_end)(pgs_stage *sg);
 
+	/*
+	 * Group commit (optional; NULL where one transaction a window is as
+	 * cheap: every store but BigQuery, whose jobs cost a second each).
+	 * Several consecutive windows of the summary table, each begun and
+	 * staged as above (their stages open at once on one handle), written
+	 * in one transaction:
+	 *   group_lock: load every stage (once, whatever the retries);
+	 *   group_inspect: fill states[i] for window i, in one read;
+	 *   group_apply: apply the windows whose ok[i] is set — as apply does
+	 *     one, with led[i] (nled[i] entries) — and COMMIT, all or nothing;
+	 *     PGS_STORE_RETRY as apply (window.c inspects the group again).
+	 * Windows are ascending and do not overlap.
+	 */
+	int (*group_lock)(pgs_stage *const *sgs, size_t n);
+	int (*group_inspect)(pgs_stage *const *sgs, size_t n, struct pgs_window_state *states);
+	int (*group_apply)(pgs_stage *const *sgs, size_t n, const int *ok,
+	    const struct pgs_window_state *states, const struct pgs_ledger_entry *const *led,
+	    const size_t *nled);
+
 	/* Raw rows of [from, to] (and source when not NULL), ordered by
 	 * game_date, game_id, source and landing order: fn gets each row's
 	 * stored text. */
