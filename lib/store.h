@@ -300,7 +300,7 @@ struct pgs_store_ops {
 	 * stored text. */
 	int (*raw_read)(pgs_store *st, const char *from, const char *to, const char *source,
 	    int (*fn)(const char *doc, size_t len, void *arg), void *arg);
-	/* Ledger entries of table overlapping [from, to], oldest commit first. */
+	/* Ledger entries of table ("*": of every table) overlapping [from, to], oldest commit first. */
 	int (*ledger)(pgs_store *st, const char *table, const char *from, const char *to,
 	    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);
 
@@ -356,7 +356,7 @@ struct pgs_stage {
 int pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
     int (*fn)(json_t *row, const char *doc, size_t len, void *arg), void *arg);
 
-/* Call fn for each ledger entry of table overlapping [from, to] (NULL: any),
+/* Call fn for each ledger entry of table ("*": every table) overlapping [from, to] (NULL: any),
  * oldest commit first.  The entry is borrowed for the call. */
 int pgs_store_ledger(pgs_store *st, const char *table, const char *from, const char *to,
     int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);

@@ -2004,7 +2004,7 @@ bq_ledger(pgs_store *st, const char *table, const char *from, const char *to,
 	pgs_buf_addf(&q, "SELECT `tbl`, `scope`, CAST(`from_date` AS STRING),"
 	    " CAST(`to_date` AS STRING), `rows`, `digest`, `config`, `run_id`, `run_started_us`,"
 	    " UNIX_MICROS(`started_at`), UNIX_MICROS(`committed_at`)"
-	    " FROM %s WHERE `tbl` = @tbl AND `from_date` <= @to AND `to_date` >= @from"
+	    " FROM %s WHERE (`tbl` = @tbl OR @tbl = '*') AND `from_date` <= @to AND `to_date` >= @from"
 	    " ORDER BY `committed_at`, `run_id`, `scope`", fq(b, 0, "pgs_windows"));
 	rc = bq_query(b, q.s, ps, ledger_row, &l, NULL, 0);
 	pgs_buf_free(&q);
