@@ -28,6 +28,7 @@ struct pgs_http {
 	long retry_after_s;      /* -1: none */
 	char encoding[32];
 	char reason[64];
+	char location[2048];     /* Location (a resumable upload's session) */
 	int too_big;
 	int retries;
 	uint64_t rng;
@@ -239,7 +240,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* a new response (after a redirect or a 100): forget the previous one's headers */
 		h->retry_after_s = -1;
-		h->encoding[0] = h->reason[0] = '\0';
+		h->encoding[0] = h->reason[0] = h->location[0] = '\0';
 		v = memchr(p, ' ', n);
 		if (v && (v = memchr(v + 1, ' ', (size_t)(p + n - v - 1)))) {
 			for (len = (size_t)(p + n - v - 1); len && isspace((unsigned char)v[len]); len--)
@@ -248,6 +249,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		}
 	} else if ((v = header_value(p, n, "Content-Encoding", &len))) {
 		copy_value(h->encoding, sizeof h->encoding, v, len);
+	} else if ((v = header_value(p, n, "Location", &len))) {
+		copy_value(h->location, sizeof h->location, v, len);
 	} else if ((v = header_value(p, n, "Retry-After", &len))) {
 		copy_value(tmp, sizeof tmp, v, len);
 		if (len && strspn(tmp, "0123456789") == strlen(tmp)) {
@@ -341,6 +344,12 @@ pgs_http_free(pgs_http *h)
 	curl_slist_free_all(h->headers);
 	pgs_buf_free(&h->raw);
 	free(h);
+}
+
+const char *
+pgs_http_location(const pgs_http *h)
+{
+	return h->location;
 }
 
 int

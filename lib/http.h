@@ -136,6 +136,10 @@ struct pgs_http_req {
 /* 0 with the answer's body (NUL-terminated) and *status, or -1 after reporting. */
 int pgs_http_request(pgs_http *h, const struct pgs_http_req *r, pgs_buf *body, long *status);
 
+/* The Location header of the last answer ("" when it had none): the session
+ * URL of a resumable upload.  Owned by h, valid until the next request. */
+const char *pgs_http_location(const pgs_http *h);
+
 /* Retries spent by the last pgs_http_get(), for statistics. */
 int pgs_http_retries(const pgs_http *h);
 /* Change the client's missing_ok from now on: a tool that mixes template URLs

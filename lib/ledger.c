@@ -39,20 +39,17 @@ add(const struct pgs_ledger_entry *e, const char *config, struct pgs_lwin **v, s
 	return 0;
 }
 
+/* An entry of either table: one read of the ledger (on BigQuery, a job: a second or more). */
 static int
-on_sum(const struct pgs_ledger_entry *e, void *arg)
+on_entry(const struct pgs_ledger_entry *e, void *arg)
 {
 	struct pgs_ledger *l = arg;
 
-	return add(e, l->config, &l->sum, &l->nsum, &l->sumcap);
-}
-
-static int
-on_raw(const struct pgs_ledger_entry *e, void *arg)
-{
-	struct pgs_ledger *l = arg;
-
-	return add(e, NULL, &l->raw, &l->nraw, &l->rawcap);
+	if (strcmp(e->table, PGS_TABLE_SUMMARY) == 0)
+		return add(e, l->config, &l->sum, &l->nsum, &l->sumcap);
+	if (strcmp(e->table, PGS_TABLE_RAW) == 0)
+		return add(e, NULL, &l->raw, &l->nraw, &l->rawcap);
+	return 0;
 }
 
 int
@@ -61,8 +58,7 @@ pgs_ledger_load(struct pgs_ledger *l, pgs_store *st, const char *from, const cha
 {
 	memset(l, 0, sizeof(*l));
 	l->config = config;
-	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, from, to, on_sum, l) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_RAW, from, to, on_raw, l) < 0)
+	if (pgs_store_ledger(st, "*", from, to, on_entry, l) < 0)
 		return -1;
 	return 0;
 }

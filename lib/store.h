@@ -276,12 +276,31 @@ struct pgs_store_ops {
 	    const struct pgs_ledger_entry *ledger, size_t nledger);
 	void (*stage_end)(pgs_stage *sg);
 
+	/*
+	 * Group commit (optional; NULL where one transaction a window is as
+	 * cheap: every store but BigQuery, whose jobs cost a second each).
+	 * Several consecutive windows of the summary table, each begun and
+	 * staged as above (their stages open at once on one handle), written
+	 * in one transaction:
+	 *   group_lock: load every stage (once, whatever the retries);
+	 *   group_inspect: fill states[i] for window i, in one read;
+	 *   group_apply: apply the windows whose ok[i] is set — as apply does
+	 *     one, with led[i] (nled[i] entries) — and COMMIT, all or nothing;
+	 *     PGS_STORE_RETRY as apply (window.c inspects the group again).
+	 * Windows are ascending and do not overlap.
+	 */
+	int (*group_lock)(pgs_stage *const *sgs, size_t n);
+	int (*group_inspect)(pgs_stage *const *sgs, size_t n, struct pgs_window_state *states);
+	int (*group_apply)(pgs_stage *const *sgs, size_t n, const int *ok,
+	    const struct pgs_window_state *states, const struct pgs_ledger_entry *const *led,
+	    const size_t *nled);
+
 	/* Raw rows of [from, to] (and source when not NULL), ordered by
 	 * game_date, game_id, source and landing order: fn gets each row's
 	 * stored text. */
 	int (*raw_read)(pgs_store *st, const char *from, const char *to, const char *source,
 	    int (*fn)(const char *doc, size_t len, void *arg), void *arg);
-	/* Ledger entries of table overlapping [from, to], oldest commit first. */
+	/* Ledger entries of table ("*": of every table) overlapping [from, to], oldest commit first. */
 	int (*ledger)(pgs_store *st, const char *table, const char *from, const char *to,
 	    int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);
 
@@ -337,7 +356,7 @@ struct pgs_stage {
 int pgs_store_raw_read(pgs_store *st, const char *from, const char *to, const char *source,
     int (*fn)(json_t *row, const char *doc, size_t len, void *arg), void *arg);
 
-/* Call fn for each ledger entry of table overlapping [from, to] (NULL: any),
+/* Call fn for each ledger entry of table ("*": every table) overlapping [from, to] (NULL: any),
  * oldest commit first.  The entry is borrowed for the call. */
 int pgs_store_ledger(pgs_store *st, const char *table, const char *from, const char *to,
     int (*fn)(const struct pgs_ledger_entry *e, void *arg), void *arg);

@@ -76,6 +76,8 @@
 #define MAX_JOB_RETRIES 8             /* a failed job run again as a new job */
 #define MAX_JOB_BACKOFF_MS 32000      /* BigQuery's SLA: from 1 s, doubling, up to 32 s */
 #define VERSIONS "pgs_table_versions" /* one row per table: bumped by every window commit */
+/* a load's data up to this size goes in one multipart request; more, resumable */
+#define UPLOAD_MULTIPART_MAX (5L << 20)
 /* what a 401 to PGS_BQ_TOKEN's token says (no token in it) */
 #define ENV_TOKEN_REFUSED "the token given in PGS_BQ_TOKEN was refused (HTTP 401): such tokens" \
 	" expire about an hour after they are made. Unset PGS_BQ_TOKEN to let pgs use Application" \
@@ -90,7 +92,6 @@ struct bq_store {
 	pgs_http *http;
 	pgs_gauth *auth;
 	pgs_buf name[4];              /* scratch for table names */
-	int staging;
 	long present;                 /* all_tables[k] exists (bit k), after open */
 	long checked;                 /* all_tables[k] was made or checked by this handle */
 	char last[512];               /* the last failed call's reason and message */
@@ -263,7 +264,8 @@ race(const char *message)
 }
 
 /*
- * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON).
+ * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON);
+ * extra is one more header line, or NULL.
  * A 401 refreshes the token once (a 401 to PGS_BQ_TOKEN says how to mend
  * it: pgs cannot renew that token); 429/5xx are retried by lib/http, the
  * API's transient errors here.  BQ_OK with *resp (a new reference, may be
@@ -275,10 +277,10 @@ race(const char *message)
  */
 static int
 bq_call(struct bq_store *b, const char *method, const char *u, const char *body, size_t bodylen,
-    const char *ctype, json_t **resp, char *errmsg, size_t errmsg_cap)
+    const char *ctype, const char *extra, json_t **resp, char *errmsg, size_t errmsg_cap)
 {
 	pgs_buf ans = { 0 }, auth = { 0 }, ct = { 0 };
-	const char *hdrs[3] = { NULL, NULL, NULL }, *reason = NULL, *message = NULL, *tok;
+	const char *hdrs[4] = { NULL, NULL, NULL, NULL }, *reason = NULL, *message = NULL, *tok;
 	struct pgs_http_req r = { method, u, hdrs, body, bodylen, 1 };
 	char *shown = pgs_http_redact(u);
 	json_t *doc = NULL;
@@ -294,7 +296,8 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 		pgs_buf_reset(&ct);
 		pgs_buf_addf(&ct, "Content-Type: %s", ctype ? ctype : "application/json; charset=UTF-8");
 		hdrs[0] = auth.s;
-		hdrs[1] = body ? ct.s : NULL;
+		hdrs[1] = body ? ct.s : extra;
+		hdrs[2] = body ? extra : NULL;
 		if (pgs_http_request(b->http, &r, &ans, &status) < 0)
 			goto out;
 		json_decref(doc);
@@ -368,7 +371,7 @@ bq_json(struct bq_store *b, const char *method, const char *u, json_t *req, json
     char *errmsg, size_t cap)
 {
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	int rc = bq_call(b, method, u, text, text ? strlen(text) : 0, NULL, resp, errmsg, cap);
+	int rc = bq_call(b, method, u, text, text ? strlen(text) : 0, NULL, NULL, resp, errmsg, cap);
 
 	free(text);
 	return rc;
@@ -1055,7 +1058,6 @@ bq_stage_end(pgs_stage *pg)
 	}
 	if (g->rows)
 		fclose(g->rows);
-	g->b->staging = 0;
 	pgs_buf_free(&g->line);
 	free(g);
 }
@@ -1067,16 +1069,13 @@ bq_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	struct bq_stage *g;
 	char hex[33];
 
-	if (b->staging) {
-		pgs_err("store '%s': a window write is already open on this handle", st->uri);
-		return NULL;
-	}
+	/* stages are independent (a file each, a staging table each): a group
+	 * commit holds several open on one handle */
 	g = pgs_xcalloc(1, sizeof(*g));
 	g->base.st = st;
 	g->base.w = w;
 	g->b = b;
 	g->t = w->t;
-	b->staging = 1;
 	random_hex(hex, 12);
 	snprintf(g->table, sizeof(g->table), "_pgs_stage_%s", hex);
 	if (!(g->rows = tmpfile())) {
@@ -1152,63 +1151,51 @@ bq_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doc
 	return 0;
 }
 
-static int load_job(struct bq_stage *g);
-
-/* The batch into its staging table: one tables.insert, one load job (run
- * again as a new job when it fails for a reason that passes). */
+/*
+ * The staged rows of the files (a window's each), as the data of a load
+ * job, into body: the rows of file k get a field "_w":k first when with_w
+ * (a group's staging table says whose window each row is).  0, or -1 after
+ * reporting.
+ */
 static int
-load_stage(struct bq_stage *g)
+stage_body(struct bq_store *b, FILE *const *files, size_t n, int with_w, pgs_buf *body)
 {
-	struct bq_store *b = g->b;
-	json_t *def, *resp = NULL;
-	char *u;
-	int rc;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 
-	/* the staging table, expiring by itself if this writer dies */
-	def = table_def(b, g->t->name);
-	json_object_set_new(json_object_get(def, "tableReference"), "tableId", json_string(g->table));
-	json_object_del(def, "timePartitioning");
-	json_object_del(def, "clustering");
-	json_object_set_new(def, "expirationTime", json_sprintf("%lld",
-	    pgs_now_us() / 1000 + STAGE_TTL_MS));
-	u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
-	rc = bq_json(b, "POST", u, def, &resp, NULL, 0);
-	free(u);
-	json_decref(def);
-	json_decref(resp);
-	if (rc != BQ_OK && rc != BQ_CONFLICT)
-		return -1;
-	g->created = 1;
-
-	for (int tries = 0;; tries++) {
-		if ((rc = load_job(g)) != BQ_AGAIN)
-			break;
-		if (tries + 1 >= MAX_JOB_RETRIES) {
-			pgs_err("store '%s': the load job kept failing (%d jobs): %s", b->base.uri,
-			    tries + 1, b->last);
-			break;
+	for (size_t k = 0; k < n; k++) {
+		rewind(files[k]);
+		while ((len = getline(&line, &cap, files[k])) > 0) {
+			if (with_w) {
+				pgs_buf_addf(body, "{\"_w\":%zu,", k);
+				pgs_buf_add(body, line + 1, (size_t)len - 1);
+			} else
+				pgs_buf_add(body, line, (size_t)len);
 		}
-		pgs_info("store '%s': the load job failed (%s); again as a new job in %ld ms",
-		    b->base.uri, b->last, job_backoff(tries));
-		sleep_ms(job_backoff(tries));
+		if (ferror(files[k])) {
+			pgs_err_errno("store '%s': reading the batch back", b->base.uri);
+			free(line);
+			return -1;
+		}
 	}
-	if (rc != BQ_OK)
-		return -1;
-	g->loaded = 1;
+	free(line);
 	return 0;
 }
 
-/* One load job of the batch into the staging table, with a new jobId:
- * BQ_OK, BQ_AGAIN, or BQ_FAIL (reported). */
+/*
+ * One load job of rows (NDJSON) into table, whose schema is fields (stolen),
+ * with a new jobId.  Up to UPLOAD_MULTIPART_MAX bytes in one multipart
+ * request; more through a resumable upload (a session, then the rows in one
+ * PUT), as Google's upload documentation advises for larger data.  BQ_OK,
+ * BQ_AGAIN, or BQ_FAIL (reported).
+ */
 static int
-load_job(struct bq_stage *g)
+load_job(struct bq_store *b, const char *table, json_t *fields, const pgs_buf *rows)
 {
-	struct bq_store *b = g->b;
 	json_t *meta, *resp = NULL;
 	pgs_buf body = { 0 };
-	char boundary[40], job[48], hex[33], ctype[96], *u, *text;
-	char buf[65536];
-	size_t n;
+	char boundary[40], job[48], hex[33], ctype[96], hdr[64], *u, *text, *session;
 	int rc;
 
 	random_hex(hex, 16);
@@ -1216,32 +1203,43 @@ load_job(struct bq_stage *g)
 	meta = json_pack("{s:{s:s, s:s}, s:{s:{s:s, s:{s:o}, s:{s:s, s:s, s:s}, s:s, s:s}}}",
 	    "jobReference", "projectId", b->project, "jobId", job,
 	    "configuration", "load", "sourceFormat", "NEWLINE_DELIMITED_JSON",
-	    "schema", "fields", row_fields(g->t),
-	    "destinationTable", "projectId", b->project, "datasetId", b->dataset, "tableId", g->table,
+	    "schema", "fields", fields,
+	    "destinationTable", "projectId", b->project, "datasetId", b->dataset, "tableId", table,
 	    "writeDisposition", "WRITE_TRUNCATE", "createDisposition", "CREATE_NEVER");
 	if (b->location)
 		json_object_set_new(json_object_get(meta, "jobReference"), "location",
 		    json_string(b->location));
 	text = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
-	random_hex(hex, 16);
-	snprintf(boundary, sizeof(boundary), "pgs%s", hex);
-	pgs_buf_addf(&body, "--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
-	    "--%s\r\nContent-Type: application/octet-stream\r\n\r\n", boundary, text, boundary);
-	free(text);
-	rewind(g->rows);
-	while ((n = fread(buf, 1, sizeof(buf), g->rows)) > 0)
-		pgs_buf_add(&body, buf, n);
-	if (ferror(g->rows)) {
-		pgs_err_errno("store '%s': reading the batch back", b->base.uri);
-		pgs_buf_free(&body);
-		return BQ_FAIL;
+	if (rows->len <= UPLOAD_MULTIPART_MAX) {
+		random_hex(hex, 16);
+		snprintf(boundary, sizeof(boundary), "pgs%s", hex);
+		pgs_buf_addf(&body, "--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
+		    "--%s\r\nContent-Type: application/octet-stream\r\n\r\n", boundary, text, boundary);
+		pgs_buf_add(&body, rows->s, rows->len);
+		pgs_buf_addf(&body, "\r\n--%s--\r\n", boundary);
+		snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
+		u = url(b, b->upload, "/projects/%s/jobs?uploadType=multipart", b->project);
+		rc = bq_call(b, "POST", u, body.s, body.len, ctype, NULL, &resp, NULL, 0);
+		free(u);
+	} else {
+		snprintf(hdr, sizeof(hdr), "X-Upload-Content-Length: %zu", rows->len);
+		u = url(b, b->upload, "/projects/%s/jobs?uploadType=resumable", b->project);
+		rc = bq_call(b, "POST", u, text, strlen(text), NULL, hdr, &resp, NULL, 0);
+		free(u);
+		json_decref(resp);
+		resp = NULL;
+		session = rc == BQ_OK ? pgs_xstrdup(pgs_http_location(b->http)) : NULL;
+		if (session && !*session) {
+			pgs_err("store '%s': a resumable upload was answered without its session",
+			    b->base.uri);
+			rc = BQ_FAIL;
+		} else if (session)
+			rc = bq_call(b, "PUT", session, rows->s, rows->len, "application/octet-stream",
+			    NULL, &resp, NULL, 0);
+		free(session);
 	}
-	pgs_buf_addf(&body, "\r\n--%s--\r\n", boundary);
-	snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
-	u = url(b, b->upload, "/projects/%s/jobs?uploadType=multipart", b->project);
-	rc = bq_call(b, "POST", u, body.s, body.len, ctype, &resp, NULL, 0);
-	free(u);
+	free(text);
 	pgs_buf_free(&body);
 	json_decref(resp);
 	/* 409: an earlier attempt of this very POST reached the server: that job is ours */
@@ -1251,6 +1249,63 @@ load_job(struct bq_stage *g)
 		return BQ_FAIL;
 	rc = job_wait(b, job);
 	return rc == BQ_OK || rc == BQ_AGAIN ? rc : BQ_FAIL;
+}
+
+/*
+ * The staging table (named table, the rows of t, "_w" too when with_w),
+ * expiring by itself should this writer die, then the rows of the files
+ * loaded into it: one tables.insert, one load job (run again as a new job
+ * when it fails for a reason that passes).  *created is set once the table
+ * is made.  0, or -1 after reporting.
+ */
+static int
+load_stage(struct bq_store *b, const struct pgs_table *t, const char *table, FILE *const *files,
+    size_t n, int with_w, int *created)
+{
+	json_t *def, *fields, *resp = NULL;
+	pgs_buf rows = { 0 };
+	char *u;
+	int rc = BQ_FAIL;
+
+	def = table_def(b, t->name);
+	json_object_set_new(json_object_get(def, "tableReference"), "tableId", json_string(table));
+	json_object_del(def, "timePartitioning");
+	json_object_del(def, "clustering");
+	json_object_set_new(def, "expirationTime", json_sprintf("%lld",
+	    pgs_now_us() / 1000 + STAGE_TTL_MS));
+	if (with_w)
+		json_array_append_new(json_object_get(json_object_get(def, "schema"), "fields"),
+		    field("_w", "INT64", "REQUIRED"));
+	fields = json_deep_copy(json_object_get(json_object_get(def, "schema"), "fields"));
+	u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
+	rc = bq_json(b, "POST", u, def, &resp, NULL, 0);
+	free(u);
+	json_decref(def);
+	json_decref(resp);
+	if (rc != BQ_OK && rc != BQ_CONFLICT)
+		goto out;
+	*created = 1;
+	if (stage_body(b, files, n, with_w, &rows) < 0) {
+		rc = BQ_FAIL;
+		goto out;
+	}
+	for (int tries = 0;; tries++) {
+		if ((rc = load_job(b, table, json_deep_copy(fields), &rows)) != BQ_AGAIN)
+			break;
+		if (tries + 1 >= MAX_JOB_RETRIES) {
+			pgs_err("store '%s': the load job kept failing (%d jobs): %s", b->base.uri,
+			    tries + 1, b->last);
+			rc = BQ_FAIL;
+			break;
+		}
+		pgs_info("store '%s': the load job failed (%s); again as a new job in %ld ms",
+		    b->base.uri, b->last, job_backoff(tries));
+		sleep_ms(job_backoff(tries));
+	}
+out:
+	json_decref(fields);
+	pgs_buf_free(&rows);
+	return rc == BQ_OK ? 0 : -1;
 }
 
 static int
@@ -1263,7 +1318,10 @@ bq_lock(pgs_stage *pg)
 	/* no lock across jobs: apply checks the ledger's version instead */
 	if (check_tables(g->b, tables) < 0)
 		return -1;
-	return g->loaded ? 0 : load_stage(g);
+	if (!g->loaded && load_stage(g->b, g->t, g->table, &g->rows, 1, 0, &g->created) < 0)
+		return -1;
+	g->loaded = 1;
+	return 0;
 }
 
 /* "a.`k1` = b.`k1` AND …" over the table's key. */
@@ -1562,6 +1620,315 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	return rc == BQ_OK ? 0 : rc == BQ_RACE ? PGS_STORE_RETRY : -1;
 }
 
+/* ---- group commit: several windows of the summary table, one transaction ---- */
+
+/*
+ * The group's windows as parameters: @g_from, @g_to (the span: every read
+ * of the table names it, so BigQuery prunes by it), @w_from and @w_to (each
+ * window, ARRAY<DATE>), @d_date and @d_w (every date of a window and that
+ * window's index: the equi-join that gives a table row its window), @tbl,
+ * @run_id.  Only the windows with ok[i] set (every one when ok is NULL),
+ * in their order; @d_w says each date's window by its index among all n.
+ */
+static json_t *
+group_params(pgs_stage *const *sgs, size_t n, const int *ok)
+{
+	json_t *ps = json_array();
+	const char **wf = pgs_xcalloc(n + 1, sizeof(*wf)), **wt = pgs_xcalloc(n + 1, sizeof(*wt));
+	json_t *dd = json_array(), *dw = json_array();
+	size_t m = 0;
+	long d0, d1;
+	char day[11], num[24];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_window_spec *w = sgs[i]->w;
+
+		if (ok && !ok[i])
+			continue;
+		wf[m] = w->from;
+		wt[m] = w->to;
+		if (pgs_date_parse(w->from, &d0) == 0 && pgs_date_parse(w->to, &d1) == 0)
+			for (long d = d0; d <= d1; d++) {
+				pgs_date_format(d, day);
+				snprintf(num, sizeof(num), "%zu", i);
+				json_array_append_new(dd, json_pack("{s:s}", "value", day));
+				json_array_append_new(dw, json_pack("{s:s}", "value", num));
+			}
+		m++;
+	}
+	param(ps, "g_from", "DATE", m ? wf[0] : "1970-01-01");
+	param(ps, "g_to", "DATE", m ? wt[m - 1] : "1970-01-01");
+	param_array(ps, "w_from", "DATE", wf, m, 1);
+	param_array(ps, "w_to", "DATE", wt, m, 1);
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:o}}", "name", "d_date",
+	    "parameterType", "type", "ARRAY", "arrayType", "type", "DATE", "parameterValue",
+	    "arrayValues", dd));
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:o}}", "name", "d_w",
+	    "parameterType", "type", "ARRAY", "arrayType", "type", "INT64", "parameterValue",
+	    "arrayValues", dw));
+	param(ps, "tbl", "STRING", sgs[0]->w->t->name);
+	param(ps, "run_id", "STRING", sgs[0]->w->run_id);
+	free(wf);
+	free(wt);
+	return ps;
+}
+
+/* The group's table rows with their window's index, as the FROM item tw. */
+static void
+group_rows(pgs_buf *q, struct bq_store *b, const struct pgs_table *t)
+{
+	pgs_buf_addf(q, "(SELECT t.*, @d_w[OFFSET(j)] AS `_w` FROM %s t JOIN UNNEST(@d_date) AS d"
+	    " WITH OFFSET j ON t.`game_date` = d WHERE t.`game_date` BETWEEN @g_from AND @g_to)",
+	    fq(b, 3, t->name));
+}
+
+struct group_arg {
+	pgs_stage *const *sgs;
+	size_t n;
+	struct pgs_window_state *states;
+};
+
+/* One row of the group's inspection: (kind, window, n, run, started, from, to, committed). */
+static int
+group_row(json_t *f, void *arg)
+{
+	struct group_arg *a = arg;
+	const char *kind = cell(f, 0);
+	long long i = cell_int(f, 1), n = cell_int(f, 2);
+	struct pgs_window_state *s;
+
+	if (!kind)
+		return 0;
+	if (strcmp(kind, "versions") == 0) {
+		((struct bq_stage *)a->sgs[0])->versions = n;
+		return 0;
+	}
+	if (i < 0 || (size_t)i >= a->n)
+		return 0;
+	s = &a->states[i];
+	if (strcmp(kind, "before") == 0)
+		s->before = (long)n;
+	else if (strcmp(kind, "deleted") == 0)
+		s->deleted = (long)n;
+	else if (strcmp(kind, "inserted") == 0)
+		s->inserted = (long)n;
+	else if (strcmp(kind, "unchanged") == 0)
+		s->unchanged = (long)n;
+	else if (strcmp(kind, "ledger") == 0) {
+		((struct bq_stage *)a->sgs[i])->ledger_n = n;
+		snprintf(s->version, sizeof(s->version), "%lld", n);
+	} else if (strcmp(kind, "fence") == 0 && cell(f, 3)) {
+		s->has_fence = 1;
+		snprintf(s->fence_run_id, sizeof(s->fence_run_id), "%s", cell(f, 3));
+		s->fence_run_started_us = cell_int(f, 4);
+		snprintf(s->fence_from, sizeof(s->fence_from), "%s", cell(f, 5) ? cell(f, 5) : "");
+		snprintf(s->fence_to, sizeof(s->fence_to), "%s", cell(f, 6) ? cell(f, 6) : "");
+		iso_us(cell_int(f, 7), s->fence_committed_at);
+	}
+	return 0;
+}
+
+/* The kinds of the inspection, one UNION ALL branch each, all with the same columns. */
+#define GROUP_NULLS "CAST(NULL AS STRING), CAST(NULL AS INT64), CAST(NULL AS STRING)," \
+	" CAST(NULL AS STRING), CAST(NULL AS INT64)"
+/* the ledger's windows of the summary table that overlap window i, as "l" beside "f"/"i" */
+#define GROUP_LEDGER "FROM UNNEST(@w_from) AS f WITH OFFSET i CROSS JOIN (SELECT * FROM %s" \
+	" WHERE `tbl` = @tbl AND `scope` = '*' AND `from_date` <= @g_to AND `to_date` >= @g_from) l" \
+	" WHERE l.`from_date` <= @w_to[OFFSET(i)] AND l.`to_date` >= f"
+
+static int
+bq_group_lock(pgs_stage *const *sgs, size_t n)
+{
+	struct bq_stage *g = (struct bq_stage *)sgs[0];
+	const char *const tables[] = { g->t->name, "pgs_windows", VERSIONS, NULL };
+	FILE **files;
+	int rc;
+
+	if (g->loaded)
+		return 0;
+	if (check_tables(g->b, tables) < 0)
+		return -1;
+	files = pgs_xcalloc(n + 1, sizeof(*files));
+	for (size_t i = 0; i < n; i++)
+		files[i] = ((struct bq_stage *)sgs[i])->rows;
+	/* one staging table for the group, the first window's: its stage_end drops it */
+	rc = load_stage(g->b, g->t, g->table, files, n, 1, &g->created);
+	free(files);
+	if (rc < 0)
+		return -1;
+	g->loaded = 1;
+	return 0;
+}
+
+static int
+bq_group_inspect(pgs_stage *const *sgs, size_t n, struct pgs_window_state *states)
+{
+	struct bq_stage *g = (struct bq_stage *)sgs[0];
+	struct bq_store *b = g->b;
+	const struct pgs_table *t = g->t;
+	const char *S = fq(b, 1, g->table), *L = fq(b, 2, "pgs_windows");
+	struct group_arg a = { sgs, n, states };
+	pgs_buf q = { 0 };
+	int rc;
+
+	pgs_buf_adds(&q, "WITH tw AS ");
+	group_rows(&q, b, t);
+	pgs_buf_addf(&q, ", s AS (SELECT * FROM %s)\n", S);
+	pgs_buf_adds(&q, "SELECT 'before', tw.`_w`, COUNT(*), " GROUP_NULLS " FROM tw GROUP BY tw.`_w`\n");
+	pgs_buf_adds(&q, "UNION ALL SELECT 'deleted', tw.`_w`, COUNT(*), " GROUP_NULLS
+	    " FROM tw LEFT JOIN s ON ");
+	key_eq(&q, t, "s", "tw");
+	pgs_buf_addf(&q, " WHERE s.`%s` IS NULL GROUP BY tw.`_w`\n", t->f[t->keys[0]].name);
+	pgs_buf_addf(&q, "UNION ALL SELECT 'inserted', s.`_w`, COUNTIF(tw.`%s` IS NULL), " GROUP_NULLS
+	    " FROM s LEFT JOIN tw ON ", t->f[t->keys[0]].name);
+	key_eq(&q, t, "tw", "s");
+	pgs_buf_adds(&q, " GROUP BY s.`_w`\n");
+	pgs_buf_adds(&q, "UNION ALL SELECT 'unchanged', s.`_w`, COUNTIF(tw.`row_digest` = s.`row_digest`), "
+	    GROUP_NULLS " FROM s JOIN tw ON ");
+	key_eq(&q, t, "tw", "s");
+	pgs_buf_adds(&q, " GROUP BY s.`_w`\n");
+	pgs_buf_addf(&q, "UNION ALL SELECT 'ledger', i, COUNT(*), " GROUP_NULLS " " GROUP_LEDGER
+	    " GROUP BY i\n", L);
+	/* the fence: per window, the overlapping window of another run that started last */
+	pgs_buf_addf(&q, "UNION ALL SELECT 'fence', i, NULL, run_id, run_started_us, from_date, to_date,"
+	    " committed FROM (SELECT i, l.`run_id` AS run_id, l.`run_started_us` AS run_started_us,"
+	    " CAST(l.`from_date` AS STRING) AS from_date, CAST(l.`to_date` AS STRING) AS to_date,"
+	    " UNIX_MICROS(l.`committed_at`) AS committed, ROW_NUMBER() OVER (PARTITION BY i"
+	    " ORDER BY l.`run_started_us` DESC) AS rn " GROUP_LEDGER " AND l.`run_id` != @run_id"
+	    " AND l.`run_started_us` IS NOT NULL) WHERE rn = 1\n", L);
+	pgs_buf_addf(&q, "UNION ALL SELECT 'versions', -1, COUNT(*), " GROUP_NULLS
+	    " FROM %s WHERE `tbl` = @tbl", fq(b, 3, VERSIONS));
+	rc = bq_query(b, q.s, group_params(sgs, n, NULL), group_row, &a, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+/* An ARRAY<type> parameter of the values of the windows with ok set. */
+static void
+param_ok(json_t *ps, const char *name, const char *type, const char *const *v, size_t n,
+    const int *ok)
+{
+	const char **sel = pgs_xcalloc(n + 1, sizeof(*sel));
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (ok[i])
+			sel[m++] = v[i];
+	param_array(ps, name, type, sel, m, 1);
+	free(sel);
+}
+
+static int
+bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
+    const struct pgs_window_state *states, const struct pgs_ledger_entry *const *led,
+    const size_t *nled)
+{
+	struct bq_stage *g = (struct bq_stage *)sgs[0];
+	struct bq_store *b = g->b;
+	const struct pgs_table *t = g->t;
+	const struct pgs_ledger_entry *e0 = NULL;
+	char **col[4], msg[512];
+	const char *T, *S, *L;
+	long long us, nsum = 0;
+	json_t *ps;
+	pgs_buf q = { 0 };
+	size_t i;
+	int rc;
+
+	(void)states;
+	for (i = 0; i < n && !e0; i++)
+		if (ok[i] && nled[i] == 1)
+			e0 = led[i];
+	if (!e0)
+		return 0;       /* nothing to write */
+	if (g->versions > 0 && table_index(t->name) >= 0)
+		b->versioned |= 1L << table_index(t->name);
+	if (ensure_version_row(b, t->name) < 0)
+		return -1;
+	T = fq(b, 0, t->name);
+	S = fq(b, 1, g->table);
+	L = fq(b, 2, "pgs_windows");
+	/* per accepted window: its staging index, rows, digest, start, overlapping entries */
+	for (int c = 0; c < 4; c++)
+		col[c] = pgs_xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		col[0][i] = pgs_xasprintf("%zu", i);
+		col[1][i] = pgs_xasprintf("%ld", led[i][0].rows);
+		col[2][i] = pgs_xstrdup(led[i][0].digest ? led[i][0].digest : "");
+		col[3][i] = pgs_xasprintf("%lld", pgs_timestamp_parse(led[i][0].started_at, &us) == 0 ?
+		    us : pgs_now_us());
+		nsum += ((struct bq_stage *)sgs[i])->ledger_n;
+	}
+	ps = group_params(sgs, n, ok);
+	param_ok(ps, "a_w", "INT64", (const char *const *)col[0], n, ok);
+	param_ok(ps, "a_rows", "INT64", (const char *const *)col[1], n, ok);
+	param_ok(ps, "a_digest", "STRING", (const char *const *)col[2], n, ok);
+	param_ok(ps, "a_started", "INT64", (const char *const *)col[3], n, ok);
+	param_int(ps, "ledger_n", nsum);
+	param_int(ps, "committed", pgs_timestamp_parse(e0->committed_at, &us) == 0 ? us : pgs_now_us());
+	param(ps, "config", "STRING", e0->config);
+	if (sgs[0]->w->run_started_us > 0)
+		param_int(ps, "run_started_us", sgs[0]->w->run_started_us);
+	else
+		param(ps, "run_started_us", "INT64", NULL);
+	param(ps, "vtbl", "STRING", t->name);
+
+	/* a job reported failed that committed after all: its ledger rows say so */
+	pgs_buf_addf(&q, "IF EXISTS (SELECT 1 FROM %s WHERE `tbl` = @tbl AND `run_id` = @run_id"
+	    " AND `committed_at` = TIMESTAMP_MICROS(@committed)) THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs-landed: this commit is in the ledger already';\n"
+	    "END IF;\n", L);
+	/* entries are only ever added: the same sum means no window changed since */
+	pgs_buf_addf(&q, "BEGIN TRANSACTION;\n"
+	    "IF (SELECT COUNT(*) " GROUP_LEDGER ") != @ledger_n THEN\n"
+	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
+	    "END IF;\n", L);
+	bump_version(&q, b);
+	/* the accepted windows' rows that changed or left them; a refused window's stay */
+	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @g_from AND @g_to"
+	    " AND t.`game_date` IN UNNEST(@d_date) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, S);
+	key_eq(&q, t, "s", "t");
+	pgs_buf_adds(&q, " AND s.`row_digest` = t.`row_digest`);\n");
+	pgs_buf_addf(&q, "INSERT INTO %s (", T);
+	col_list(&q, t, NULL);
+	pgs_buf_adds(&q, ") SELECT ");
+	col_list(&q, t, "s");
+	pgs_buf_addf(&q, " FROM %s s WHERE s.`_w` IN UNNEST(@a_w) AND NOT EXISTS (SELECT 1 FROM %s t"
+	    " WHERE t.`game_date` BETWEEN @g_from AND @g_to AND ", S, T);
+	key_eq(&q, t, "t", "s");
+	pgs_buf_adds(&q, ");\n");
+	pgs_buf_addf(&q, "INSERT INTO %s (`tbl`, `scope`, `from_date`, `to_date`, `rows`, `digest`,"
+	    " `config`, `run_id`, `run_started_us`, `started_at`, `committed_at`)"
+	    " SELECT @tbl, '*', f, @w_to[OFFSET(i)], @a_rows[OFFSET(i)], @a_digest[OFFSET(i)], @config,"
+	    " @run_id, @run_started_us, TIMESTAMP_MICROS(@a_started[OFFSET(i)]),"
+	    " TIMESTAMP_MICROS(@committed) FROM UNNEST(@w_from) AS f WITH OFFSET i;\n"
+	    "COMMIT TRANSACTION;\n", L);
+	{
+		int lock = commit_lock();
+
+		rc = bq_query(b, q.s, ps, NULL, NULL, msg, sizeof(msg));
+		if (lock >= 0)
+			close(lock);
+	}
+	if (rc == BQ_FAIL && strstr(msg, "pgs-landed:")) {
+		pgs_info("store '%s': the windows %s..%s were committed by a job reported failed",
+		    b->base.uri, sgs[0]->w->from, sgs[n - 1]->w->to);
+		rc = BQ_OK;
+	}
+	if (rc == BQ_FAIL)
+		pgs_err("store '%s': writing the windows %s..%s: %s", b->base.uri, sgs[0]->w->from,
+		    sgs[n - 1]->w->to, msg);
+	for (int c = 0; c < 4; c++) {
+		for (i = 0; i < n; i++)
+			free(col[c][i]);
+		free(col[c]);
+	}
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : rc == BQ_RACE ? PGS_STORE_RETRY : -1;
+}
+
 /* ---- reading ---- */
 
 struct doc_arg {
@@ -1637,7 +2004,7 @@ bq_ledger(pgs_store *st, const char *table, const char *from, const char *to,
 	pgs_buf_addf(&q, "SELECT `tbl`, `scope`, CAST(`from_date` AS STRING),"
 	    " CAST(`to_date` AS STRING), `rows`, `digest`, `config`, `run_id`, `run_started_us`,"
 	    " UNIX_MICROS(`started_at`), UNIX_MICROS(`committed_at`)"
-	    " FROM %s WHERE `tbl` = @tbl AND `from_date` <= @to AND `to_date` >= @from"
+	    " FROM %s WHERE (`tbl` = @tbl OR @tbl = '*') AND `from_date` <= @to AND `to_date` >= @from"
 	    " ORDER BY `committed_at`, `run_id`, `scope`", fq(b, 0, "pgs_windows"));
 	rc = bq_query(b, q.s, ps, ledger_row, &l, NULL, 0);
 	pgs_buf_free(&q);
@@ -1657,43 +2024,50 @@ registry_row(json_t *f, void *arg)
 {
 	struct reg_arg *a = arg;
 
-	switch (a->kind) {
+	/* (kind, then the kind's columns from 1) */
+	switch ((int)cell_int(f, 0)) {
 	case 0:
-		return a->cb->player(cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), a->arg);
+		return a->cb->player ? a->cb->player(cell(f, 1), cell(f, 2), cell(f, 3), cell(f, 4),
+		    a->arg) : 0;
 	case 1:
-		return a->cb->source_id(cell(f, 0), cell(f, 1), cell(f, 2), a->arg);
+		return a->cb->source_id ? a->cb->source_id(cell(f, 1), cell(f, 2), cell(f, 3), a->arg) : 0;
 	case 2:
-		return a->cb->alias(cell(f, 0), cell(f, 1), cell(f, 2), a->arg);
+		return a->cb->alias ? a->cb->alias(cell(f, 1), cell(f, 2), cell(f, 3), a->arg) : 0;
 	default:
-		return a->cb->team_season(cell(f, 0), cell(f, 1), (int)cell_int(f, 2), a->arg);
+		return a->cb->team_season ? a->cb->team_season(cell(f, 1), cell(f, 2),
+		    (int)cell_int(f, 3), a->arg) : 0;
 	}
 }
 
+/* The registry's four tables in one query (a job: a second or more on
+ * BigQuery), as rows (kind, four columns as text), the players by id. */
 static int
 bq_registry_load(pgs_store *st, const struct pgs_registry_cb *cb, void *arg)
 {
 	struct bq_store *b = (struct bq_store *)st;
 	static const char *const cols[] = {
 		"`universal_player_id`, `player_lookup`, `player_full_name`, `first_game_id`",
-		"`source`, `source_player_id`, `universal_player_id`",
-		"`alias_lookup`, `universal_player_id`, `rule`",
-		"`universal_player_id`, `team_abbr`, `season_year`",
+		"`source`, `source_player_id`, `universal_player_id`, NULL",
+		"`alias_lookup`, `universal_player_id`, `rule`, NULL",
+		"`universal_player_id`, `team_abbr`, CAST(`season_year` AS STRING), NULL",
 	};
 	static const char *const tables[] = { "players_registry", "player_source_ids",
 		"player_aliases", "player_team_seasons" };
 	const int want[] = { !!cb->player, !!cb->source_id, !!cb->alias, !!cb->team_season };
 	struct reg_arg a = { cb, arg, 0 };
 	pgs_buf q = { 0 };
-	int rc = 0;
+	int rc, n = 0;
 
-	for (a.kind = 0; a.kind < 4 && rc == 0; a.kind++) {
-		if (!want[a.kind])
+	for (int k = 0; k < 4; k++) {
+		if (!want[k])
 			continue;
-		pgs_buf_reset(&q);
-		pgs_buf_addf(&q, "SELECT %s FROM %s%s", cols[a.kind], fq(b, 0, tables[a.kind]),
-		    a.kind == 0 ? " ORDER BY `universal_player_id`" : "");
-		rc = bq_query(b, q.s, NULL, registry_row, &a, NULL, 0) == BQ_OK ? 0 : -1;
+		pgs_buf_addf(&q, "%sSELECT %d AS k, %s FROM %s", n++ ? " UNION ALL " : "", k, cols[k],
+		    fq(b, 0, tables[k]));
 	}
+	if (!n)
+		return 0;
+	pgs_buf_adds(&q, " ORDER BY 1, 2");
+	rc = bq_query(b, q.s, NULL, registry_row, &a, NULL, 0) == BQ_OK ? 0 : -1;
 	pgs_buf_free(&q);
 	return rc;
 }
@@ -2020,6 +2394,9 @@ const struct pgs_store_ops pgs_store_bq_ops = {
 	.inspect = bq_inspect,
 	.apply = bq_apply,
 	.stage_end = bq_stage_end,
+	.group_lock = bq_group_lock,
+	.group_inspect = bq_group_inspect,
+	.group_apply = bq_group_apply,
 	.raw_read = bq_raw_read,
 	.ledger = bq_ledger,
 	.registry_load = bq_registry_load,

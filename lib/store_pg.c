@@ -858,7 +858,7 @@ pg_ledger(pgs_store *st, const char *table, const char *from, const char *to,
 	    " to_char(from_date, 'YYYY-MM-DD'), to_char(to_date, 'YYYY-MM-DD'), rows, digest, config,"
 	    " run_id, run_started_us, " "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
 	    " to_char(committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-	    " FROM pgs_windows WHERE tbl = $1 AND from_date <= $3 AND to_date >= $2"
+	    " FROM pgs_windows WHERE (tbl = $1 OR $1 = '*') AND from_date <= $3 AND to_date >= $2"
 	    " ORDER BY committed_at, id", 3, p, ledger_row, &l);
 }
 

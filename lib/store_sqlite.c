@@ -901,7 +901,7 @@ sq_ledger(pgs_store *st, const char *table, const char *from, const char *to,
 	int rc, r = 0;
 
 	q = sq_prep(s, "SELECT tbl, scope, from_date, to_date, rows, digest, config, run_id,"
-	    " run_started_us, started_at, committed_at FROM pgs_windows WHERE tbl = ?1"
+	    " run_started_us, started_at, committed_at FROM pgs_windows WHERE (tbl = ?1 OR ?1 = '*')"
 	    " AND from_date <= ?3 AND to_date >= ?2 ORDER BY committed_at, rowid");
 	if (!q)
 		return -1;

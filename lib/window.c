@@ -561,29 +561,65 @@ guards(const pgs_window *w, const struct pgs_window_state *s, const struct pgs_w
 	return PGS_WRITE_OK;
 }
 
-enum pgs_write_result
-pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *stats)
+/* The window is staged whole: its scopes are final (the sources of the batch,
+ * sorted), its statistics start.  Returns its ledger entries, to fill. */
+static struct pgs_ledger_entry *
+window_close(pgs_window *w, struct pgs_write_stats *stats)
 {
-	const struct pgs_store_ops *ops = w->st->ops;
-	struct pgs_window_state s;
-	struct pgs_ledger_entry *led = NULL;
-	enum pgs_write_result rc = PGS_WRITE_FAIL;
-	char now[32];
-	long backoff = ops->retry_ms > 0 ? ops->retry_ms : 50;
-	int r = -1;
-
 	memset(stats, 0, sizeof(*stats));
 	stats->rows_in = stats->after = w->staged;
 	if (w->rehashed)
 		pgs_warn("%ld rows came with a data_hash that is not their content's; stored with"
 		    " the hash of their content", w->rehashed);
-	/* from here on the scopes are final: the sources of the batch, sorted */
 	w->scope_names = pgs_xcalloc(w->nscopes + 1, sizeof(*w->scope_names));
 	for (size_t i = 0; i < w->nscopes; i++)
 		w->scope_names[i] = w->scopes[i].name;
 	w->spec.scopes = w->scope_names;
 	w->spec.nscopes = w->nscopes;
-	led = pgs_xcalloc(w->nscopes + 1, sizeof(*led));
+	return pgs_xcalloc(w->nscopes + 1, sizeof(struct pgs_ledger_entry));
+}
+
+/* What the window's commit would do, from the store's state of it. */
+static void
+window_stats(const pgs_window *w, const struct pgs_window_state *s, struct pgs_write_stats *stats)
+{
+	stats->before = s->before;
+	stats->inserted = s->inserted;
+	stats->unchanged = s->unchanged;
+	stats->updated = w->staged - s->inserted - s->unchanged;
+	stats->deleted = s->deleted;
+}
+
+/* The window's ledger entries, one a scope, committed at now. */
+static void
+window_ledger(const pgs_window *w, const char *digest, const char *now, struct pgs_ledger_entry *led)
+{
+	for (size_t i = 0; i < w->nscopes; i++)
+		led[i] = (struct pgs_ledger_entry){ .table = w->t->name,
+			.scope = w->scopes[i].name, .from = w->from, .to = w->to,
+			.rows = w->scopes[i].rows, .digest = digest, .config = w->config,
+			.run_id = w->run_id, .run_started_us = w->spec.run_started_us,
+			.started_at = w->started_at, .committed_at = now };
+}
+
+/* Jittered: writers that collided spread out instead of colliding again. */
+static void
+backoff_sleep(long *backoff)
+{
+	sleep_ms(*backoff / 2 + rand() % (*backoff + 1));
+	*backoff = *backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : *backoff * 2;
+}
+
+enum pgs_write_result
+pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *stats)
+{
+	const struct pgs_store_ops *ops = w->st->ops;
+	struct pgs_window_state s;
+	struct pgs_ledger_entry *led = window_close(w, stats);
+	enum pgs_write_result rc = PGS_WRITE_FAIL;
+	char now[32];
+	long backoff = ops->retry_ms > 0 ? ops->retry_ms : 50;
+	int r = -1;
 
 	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
 		long long t0 = pgs_mono_ms(), t1, t2;
@@ -601,21 +637,12 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 		t2 = pgs_mono_ms();
 		pgs_info("window %s..%s: %ld rows staged in %lld ms; lock %lld ms, inspect %lld ms",
 		    w->from, w->to, w->staged, t0 - w->begun_ms, t1 - t0, t2 - t1);
-		stats->before = s.before;
-		stats->inserted = s.inserted;
-		stats->unchanged = s.unchanged;
-		stats->updated = w->staged - s.inserted - s.unchanged;
-		stats->deleted = s.deleted;
+		window_stats(w, &s, stats);
 		if ((rc = guards(w, &s, stats)) != PGS_WRITE_OK || w->dry_run)
 			goto out;
 		fault_sleep();
 		pgs_now_iso(now, sizeof(now));
-		for (size_t i = 0; i < w->nscopes; i++)
-			led[i] = (struct pgs_ledger_entry){ .table = w->t->name,
-				.scope = w->scopes[i].name, .from = w->from, .to = w->to,
-				.rows = w->scopes[i].rows, .digest = digest, .config = w->config,
-				.run_id = w->run_id, .run_started_us = w->spec.run_started_us,
-				.started_at = w->started_at, .committed_at = now };
+		window_ledger(w, digest, now, led);
 		t0 = pgs_mono_ms();
 		r = ops->apply(w->sg, &s, led, w->nscopes);
 		pgs_info("window %s..%s: apply and commit %lld ms", w->from, w->to, pgs_mono_ms() - t0);
@@ -624,9 +651,7 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 		/* a concurrent writer changed the window between inspect and apply */
 		pgs_info("window %s..%s changed under the write (attempt %d); again", w->from, w->to,
 		    attempt);
-		/* jittered: writers that collided spread out instead of colliding again */
-		sleep_ms(backoff / 2 + rand() % (backoff + 1));
-		backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+		backoff_sleep(&backoff);
 	}
 	if (r == PGS_STORE_RETRY)
 		pgs_err("store '%s': the window %s..%s kept changing under the write (%d attempts);"
@@ -635,5 +660,92 @@ pgs_window_commit(pgs_window *w, const char *digest, struct pgs_write_stats *sta
 out:
 	free(led);
 	window_free(w);   /* stage_end rolls back whatever is still open */
+	return rc;
+}
+
+/* ---- group commit ---- */
+
+int
+pgs_window_groups(const pgs_store *st, const char *table)
+{
+	return st->ops->group_apply != NULL && (!table || strcmp(table, PGS_TABLE_SUMMARY) == 0);
+}
+
+enum pgs_write_result
+pgs_window_commit_group(pgs_window **ws, size_t n, const char *const *digests,
+    struct pgs_write_stats *stats, enum pgs_write_result *res)
+{
+	const struct pgs_store_ops *ops = n ? ws[0]->st->ops : NULL;
+	struct pgs_window_state *states = pgs_xcalloc(n + 1, sizeof(*states));
+	struct pgs_ledger_entry **led = pgs_xcalloc(n + 1, sizeof(*led));
+	size_t *nled = pgs_xcalloc(n + 1, sizeof(*nled));
+	pgs_stage **sgs = pgs_xcalloc(n + 1, sizeof(*sgs));
+	int *ok = pgs_xcalloc(n + 1, sizeof(*ok));
+	enum pgs_write_result rc = PGS_WRITE_FAIL;
+	long backoff = ops && ops->retry_ms > 0 ? ops->retry_ms : 50;
+	char now[32];
+	int r = -1, any;
+
+	for (size_t i = 0; i < n; i++) {
+		led[i] = window_close(ws[i], &stats[i]);
+		sgs[i] = ws[i]->sg;
+		res[i] = PGS_WRITE_FAIL;
+	}
+	if (!n || !pgs_window_groups(ws[0]->st, ws[0]->t->name)) {
+		pgs_err("store '%s' cannot write windows as a group", n ? ws[0]->st->uri : "?");
+		goto out;
+	}
+	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		long long t0 = pgs_mono_ms(), t1;
+
+		memset(states, 0, n * sizeof(*states));
+		if (ops->group_lock(sgs, n) < 0 || ops->group_inspect(sgs, n, states) < 0)
+			goto out;
+		t1 = pgs_mono_ms();
+		pgs_info("group of %zu windows %s..%s: staged and inspected in %lld ms", n, ws[0]->from,
+		    ws[n - 1]->to, t1 - t0);
+		any = 0;
+		for (size_t i = 0; i < n; i++) {
+			window_stats(ws[i], &states[i], &stats[i]);
+			res[i] = guards(ws[i], &states[i], &stats[i]);
+			ok[i] = res[i] == PGS_WRITE_OK && !ws[i]->dry_run;
+			any |= ok[i];
+		}
+		if (!any) {
+			rc = PGS_WRITE_OK;   /* each window has its verdict; nothing to commit */
+			goto out;
+		}
+		fault_sleep();
+		pgs_now_iso(now, sizeof(now));
+		for (size_t i = 0; i < n; i++) {
+			nled[i] = ok[i] ? ws[i]->nscopes : 0;
+			window_ledger(ws[i], digests[i], now, led[i]);
+		}
+		r = ops->group_apply(sgs, n, ok, states, (const struct pgs_ledger_entry *const *)led, nled);
+		pgs_info("group of %zu windows %s..%s: apply and commit %lld ms", n, ws[0]->from,
+		    ws[n - 1]->to, pgs_mono_ms() - t1);
+		if (r != PGS_STORE_RETRY)
+			break;
+		pgs_info("group %s..%s changed under the write (attempt %d); again", ws[0]->from,
+		    ws[n - 1]->to, attempt);
+		backoff_sleep(&backoff);
+	}
+	if (r == PGS_STORE_RETRY)
+		pgs_err("store '%s': the windows %s..%s kept changing under the write (%d attempts);"
+		    " nothing written", ws[0]->st->uri, ws[0]->from, ws[n - 1]->to, MAX_ATTEMPTS);
+	rc = r == 0 ? PGS_WRITE_OK : PGS_WRITE_FAIL;
+out:
+	if (rc == PGS_WRITE_FAIL)
+		for (size_t i = 0; i < n; i++)
+			res[i] = PGS_WRITE_FAIL;
+	for (size_t i = 0; i < n; i++) {
+		free(led[i]);
+		window_free(ws[i]);   /* the first stage drops the group's staging */
+	}
+	free(states);
+	free(led);
+	free(nled);
+	free(sgs);
+	free(ok);
 	return rc;
 }

@@ -70,6 +70,23 @@ int pgs_window_add(pgs_window *w, json_t *row, const char *text, char *why, size
 enum pgs_write_result pgs_window_commit(pgs_window *w, const char *digest,
     struct pgs_write_stats *stats);
 
+/* 1 when the store writes several windows of table (NULL: the summary table)
+ * in one transaction: pgs_window_commit_group() then saves its jobs. */
+int pgs_window_groups(const pgs_store *st, const char *table);
+
+/*
+ * Commit the n windows ws — consecutive, ascending, each staged whole, on
+ * one store that groups (pgs_window_groups) — in one transaction, each with
+ * its own guards (res[i]: PGS_WRITE_OK, or refused: SHRINK, FENCED), ledger
+ * entry (digests[i]) and statistics (stats[i]).  A refused window is left
+ * out; the others commit.  Returns PGS_WRITE_OK when the transaction
+ * committed (or had nothing to commit, or a dry run), PGS_WRITE_FAIL
+ * (reported; nothing of the group committed, every res[i] FAIL).  Frees
+ * every window.
+ */
+enum pgs_write_result pgs_window_commit_group(pgs_window **ws, size_t n,
+    const char *const *digests, struct pgs_write_stats *stats, enum pgs_write_result *res);
+
 /* Discard the staged batch and free w (NULL is fine). */
 void pgs_window_abort(pgs_window *w);
 

@@ -509,35 +509,98 @@ setup(struct extract *x)
 	return 0;
 }
 
+/* Windows this close (days between one's end and the next's start) are read
+ * by one query: the rows of the days between cost less than another query
+ * (on BigQuery, a job: a second or more). */
+#define SPAN_GAP_DAYS 7
+
+/* Window k's marker, after its rows; the next window's dates become current. */
+static int
+window_done(struct extract *x, size_t k, long *rows_at, long *rejects_at)
+{
+	if (pgs_emit_window(x->windows[k][0], x->windows[k][1], x->rows - *rows_at,
+	    pgs_reject_count() - *rejects_at) < 0)
+		return -1;
+	*rows_at = x->rows;
+	*rejects_at = pgs_reject_count();
+	if (k + 1 < x->nwindows) {
+		x->from_s = x->windows[k + 1][0];
+		x->to_s = x->windows[k + 1][1];
+		pgs_date_parse(x->from_s, &x->from);
+		pgs_date_parse(x->to_s, &x->to);
+	}
+	return 0;
+}
+
+/* A run of windows read by one query, its rows cut into windows as they come. */
+struct span {
+	struct extract *x;
+	size_t k, end;              /* the current window; one past the run's last */
+	long rows_at, rejects_at;
+};
+
+/* A row of the run's query (ordered by game_date): the windows before its
+ * date are complete; a row between two windows belongs to neither. */
+static int
+span_row(json_t *row, const char *doc, size_t len, void *arg)
+{
+	struct span *sp = arg;
+	struct extract *x = sp->x;
+	const char *d = json_string_value(json_object_get(row, "game_date"));
+
+	while (d && sp->k < sp->end && strcmp(d, x->windows[sp->k][1]) > 0)
+		if (window_done(x, sp->k++, &sp->rows_at, &sp->rejects_at) < 0)
+			return -1;
+	if (d && (sp->k == sp->end || strcmp(d, x->windows[sp->k][0]) < 0))
+		return 0;
+	return store_row(row, doc, len, x);
+}
+
 /*
- * --windows: each window's rows from every store source, then its marker
- * (flushed: the next stage gets a window as soon as it is read).  The
- * stores are opened once.  0, or -1 (reported).
+ * --windows: each window's rows, then its marker (flushed: the next stage
+ * gets a window as soon as it is read).  The stores are opened once.  One
+ * store source: one query for each run of windows close together, its rows
+ * cut into windows by their dates.  Several: each window's rows from every
+ * source in turn, one query each.  0, or -1 (reported).
  */
 static int
 read_windows_stream(struct extract *x)
 {
 	pgs_store **st = pgs_xcalloc((size_t)x->sources.n, sizeof(*st));
-	long rows_at = 0, rejects_at = 0;
+	struct span sp = { x, 0, 0, 0, 0 };
+	long d0, d1;
 	int i, rc = 0;
 
 	for (i = 0; rc == 0 && i < x->sources.n; i++)
 		if (!(st[i] = pgs_store_open(x->sources.v[i], PGS_STORE_RO, NULL)))
 			rc = -1;
-	for (size_t k = 0; rc == 0 && k < x->nwindows; k++) {
-		x->from_s = x->windows[k][0];
-		x->to_s = x->windows[k][1];
+	if (x->nwindows) {
+		x->from_s = x->windows[0][0];
+		x->to_s = x->windows[0][1];
 		pgs_date_parse(x->from_s, &x->from);
 		pgs_date_parse(x->to_s, &x->to);
-		for (i = 0; rc == 0 && i < x->sources.n; i++) {
-			x->io.input = x->sources.v[i];
-			rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source, store_row, x);
+	}
+	while (rc == 0 && sp.k < x->nwindows) {
+		if (x->sources.n == 1) {
+			/* the run: the next windows, each within SPAN_GAP_DAYS of the one before */
+			for (sp.end = sp.k + 1; sp.end < x->nwindows; sp.end++)
+				if (pgs_date_parse(x->windows[sp.end - 1][1], &d0) < 0 ||
+				    pgs_date_parse(x->windows[sp.end][0], &d1) < 0 ||
+				    d1 - d0 - 1 > SPAN_GAP_DAYS)
+					break;
+			x->io.input = x->sources.v[0];
+			rc = pgs_store_raw_read(st[0], x->windows[sp.k][0], x->windows[sp.end - 1][1],
+			    x->only_source, span_row, &sp);
+		} else {
+			sp.end = sp.k + 1;
+			for (i = 0; rc == 0 && i < x->sources.n; i++) {
+				x->io.input = x->sources.v[i];
+				rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source,
+				    store_row, x);
+			}
 		}
-		if (rc == 0 && pgs_emit_window(x->from_s, x->to_s, x->rows - rows_at,
-		    pgs_reject_count() - rejects_at) < 0)
-			rc = -1;
-		rows_at = x->rows;
-		rejects_at = pgs_reject_count();
+		while (rc == 0 && sp.k < sp.end)
+			rc = window_done(x, sp.k++, &sp.rows_at, &sp.rejects_at);
 	}
 	for (i = 0; i < x->sources.n; i++)
 		pgs_store_close(st[i]);

@@ -274,6 +274,138 @@ win_commit(struct win *v, const struct opts *o, long upstream, int *committed)
 	return r != PGS_WRITE_OK ? PGS_EXIT_GUARD : rejected > 0 || upstream > 0 ? PGS_EXIT_REJECTS
 	    : PGS_EXIT_OK;
 }
+/*
+ * Group commit (a store whose window write costs jobs, not milliseconds:
+ * BigQuery).  Complete windows wait in a group; the group is written in
+ * one transaction when it holds PGS_GROUP_MB of input or began
+ * PGS_GROUP_SECONDS ago (at a window's end), and when the input ends —
+ * also when it ends cut short: the windows whose markers came are
+ * complete.  Each window keeps its verdict, ledger entry and statistics
+ * line; a crash redoes at most the group in flight.
+ */
+struct group {
+	struct win *v;
+	long *upstream, *rejected;
+	char (*digest)[65];
+	size_t n, cap;
+	long long bytes, t0;
+	long long max_bytes, max_ms;
+};
+
+static void
+group_init(struct group *g)
+{
+	const char *mb = getenv("PGS_GROUP_MB"), *sec = getenv("PGS_GROUP_SECONDS");
+	double x;
+
+	memset(g, 0, sizeof(*g));
+	g->max_bytes = 32LL << 20;
+	g->max_ms = 10000;
+	if (mb && *mb && (x = atof(mb)) > 0)
+		g->max_bytes = (long long)(x * (1 << 20));
+	if (sec && *sec && (x = atof(sec)) >= 0)
+		g->max_ms = (long long)(x * 1000);
+}
+
+static void
+group_free(struct group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		pgs_window_abort(g->v[i].w);
+	free(g->v);
+	free(g->upstream);
+	free(g->rejected);
+	free(g->digest);
+}
+
+/* The complete window v joins the group (v is moved there). */
+static void
+group_add(struct group *g, struct win *v, long upstream, long long bytes)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 16;
+		g->v = pgs_xrealloc(g->v, g->cap * sizeof(*g->v));
+		g->upstream = pgs_xrealloc(g->upstream, g->cap * sizeof(*g->upstream));
+		g->rejected = pgs_xrealloc(g->rejected, g->cap * sizeof(*g->rejected));
+		g->digest = pgs_xrealloc(g->digest, g->cap * sizeof(*g->digest));
+	}
+	if (g->n == 0) {
+		g->t0 = v->t0;
+		g->bytes = 0;
+	}
+	g->rejected[g->n] = pgs_reject_count() - v->rejects_at;
+	pgs_sha256_final_hex(v->h, g->digest[g->n]);
+	v->h = NULL;
+	g->upstream[g->n] = upstream;
+	g->v[g->n++] = *v;
+	memset(v, 0, sizeof(*v));
+	g->bytes += bytes;
+}
+
+static int
+group_full(const struct group *g)
+{
+	return g->n > 0 && (g->bytes >= g->max_bytes || pgs_mono_ms() - g->t0 >= g->max_ms);
+}
+
+/*
+ * Write the group's windows (the first k of them when a fault hook fails
+ * window k: those commit, then the failure), print their statistics lines.
+ * The group's worst exit status (0, 1, 4), or PGS_EXIT_FAIL (reported; the
+ * group's windows not committed).  *committed counts the windows committed.
+ */
+static int
+group_flush(struct group *g, const struct opts *o, int *committed)
+{
+	struct pgs_write_stats *stats;
+	enum pgs_write_result *res, r;
+	pgs_window **ws;
+	const char **digests;
+	size_t n = g->n, k;
+	int worst = PGS_EXIT_OK, fail = 0, ex;
+
+	if (n == 0)
+		return PGS_EXIT_OK;
+	for (k = 0; k < n && !fault_fails(g->v[k].from); k++)
+		;
+	fail = k < n;
+	if (pgs_out_reader_gone()) {
+		pgs_err("windows %s..%s: the reader of the statistics has gone: not written",
+		    g->v[0].from, g->v[n - 1].to);
+		return PGS_EXIT_FAIL;
+	}
+	stats = pgs_xcalloc(n, sizeof(*stats));
+	res = pgs_xcalloc(n, sizeof(*res));
+	ws = pgs_xcalloc(n, sizeof(*ws));
+	digests = pgs_xcalloc(n, sizeof(*digests));
+	for (size_t i = 0; i < k; i++) {
+		ws[i] = g->v[i].w;
+		g->v[i].w = NULL;   /* the group commit frees them */
+		digests[i] = g->digest[i];
+	}
+	r = k ? pgs_window_commit_group(ws, k, digests, stats, res) : PGS_WRITE_OK;
+	for (size_t i = 0; r == PGS_WRITE_OK && i < k; i++) {
+		*committed += res[i] == PGS_WRITE_OK && !o->dry_run;
+		if (print_stats(o, g->v[i].from, g->v[i].to, &stats[i], pgs_mono_ms() - g->v[i].t0,
+		    res[i] == PGS_WRITE_SHRINK ? "shrink" : res[i] == PGS_WRITE_FENCED ? "fenced" : NULL,
+		    g->rejected[i], g->upstream[i]) < 0) {
+			r = PGS_WRITE_FAIL;
+			break;
+		}
+		ex = res[i] != PGS_WRITE_OK ? PGS_EXIT_GUARD : g->rejected[i] > 0 || g->upstream[i] > 0 ?
+		    PGS_EXIT_REJECTS : PGS_EXIT_OK;
+		worst = ex > worst ? ex : worst;
+	}
+	free(stats);
+	free(res);
+	free(ws);
+	free(digests);
+	for (size_t i = 0; i < n; i++)
+		pgs_window_abort(g->v[i].w);   /* the windows after a failed one */
+	g->n = 0;
+	return r != PGS_WRITE_OK || fail ? PGS_EXIT_FAIL : worst;
+}
+
 /* A window marker: it must be the next window of --windows. */
 static int
 check_window_marker(const struct opts *o, size_t k, json_t *m, long *upstream)
@@ -302,14 +434,17 @@ main(int argc, char **argv)
 	struct opts o;
 	struct pgs_write_opts wo;
 	struct win v = { 0 };
+	struct group grp;
 	pgs_store *st = NULL;
 	pgs_rows *rows = NULL;
 	json_t *row;
 	char *run_id = NULL;
 	long long t0 = pgs_mono_ms(), t_open;
+	long long wbytes = 0;
 	long upstream = -1;
 	size_t k = 0;
 	int argi, r, ex = PGS_EXIT_FAIL, committed = 0, ncommitted = 0, worst = PGS_EXIT_OK, usage;
+	int grouping = 0;
 
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
@@ -319,6 +454,7 @@ main(int argc, char **argv)
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		return PGS_EXIT_FAIL;
 	pgs_out_init();
+	group_init(&grp);
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
 	t_open = pgs_now_us();
@@ -334,6 +470,7 @@ main(int argc, char **argv)
 	rows = pgs_rows_open(argv + argi, argc - argi);
 	if (o.windows_file)
 		pgs_rows_windows(rows);
+	grouping = o.windows_file && pgs_window_groups(st, o.table);
 	if ((o.windows_file ? o.nwindows > 0 && win_begin(&v, st, &wo, o.windows[0][0], o.windows[0][1])
 	    : win_begin(&v, st, &wo, o.from, o.to)) < 0)
 		goto out;
@@ -346,9 +483,16 @@ main(int argc, char **argv)
 			json_decref(row);
 			if (r < 0)
 				break;
-			if ((r = win_commit(&v, &o, upstream, &committed)) == PGS_EXIT_FAIL)
+			if (grouping) {
+				group_add(&grp, &v, upstream, wbytes);
+				wbytes = 0;
+				r = group_full(&grp) ? group_flush(&grp, &o, &ncommitted) : PGS_EXIT_OK;
+			} else {
+				r = win_commit(&v, &o, upstream, &committed);
+				ncommitted += committed;
+			}
+			if (r == PGS_EXIT_FAIL)
 				goto out;   /* reported: the store's word is the last */
-			ncommitted += committed;
 			worst = r > worst ? r : worst;
 			if (++k < o.nwindows && win_begin(&v, st, &wo, o.windows[k][0], o.windows[k][1]) < 0) {
 				r = -1;
@@ -362,12 +506,20 @@ main(int argc, char **argv)
 			r = -1;
 			break;
 		}
+		wbytes += (long long)strlen(pgs_rows_text(rows)) + 1;
 		pgs_sha256_update(v.h, pgs_rows_text(rows), strlen(pgs_rows_text(rows)));
 		pgs_sha256_update(v.h, "\n", 1);
 		r = stage_row(v.w, rows, row);
 		json_decref(row);
 		if (r < 0)
 			break;
+	}
+	/* the windows whose markers came are complete, whatever follows */
+	if (grouping && grp.n > 0) {
+		if ((ex = group_flush(&grp, &o, &ncommitted)) == PGS_EXIT_FAIL)
+			goto out;
+		worst = ex > worst ? ex : worst;
+		ex = PGS_EXIT_FAIL;
 	}
 	if (r < 0) {
 		pgs_err(ncommitted ? "nothing more written (%d windows were committed before)"
@@ -390,6 +542,7 @@ main(int argc, char **argv)
 	/* (its exit status: the window's, rejects included) */
 	ex = win_commit(&v, &o, -1, &committed);
 out:
+	group_free(&grp);
 	pgs_window_abort(v.w);
 	if (v.h) {
 		char unused[65];
