@@ -50,7 +50,7 @@ windows_of() {
 	before=$(njobs)
 	run -0 --separate-stderr pgs-backfill --store "$S" --from 2023-10-24 --to 2023-11-20 --batch-days 1
 	daily=$(($(njobs) - before))
-	jobs_by_kind >&3
+	jobs_by_kind | sed "s/^/# /" >&3
 	diff <(table_of sqlite:ref.db) <(table_of "$S")
 	# 28 windows in the ledger, each with the digest of its own input, as the SQLite run's
 	[ "$(windows_of "$S" | grep -c .)" -eq 28 ]
@@ -61,7 +61,7 @@ windows_of() {
 	run -0 --separate-stderr pgs-backfill --store bigquery://pgs-test/weekly --from 2023-10-24 --to 2023-11-20 \
 		--batch-days 7
 	weekly=$(($(njobs) - before))
-	echo "jobs: $daily for 28 one-day batches, $weekly for 4 weekly ones" >&3
+	echo "# jobs: $daily for 28 one-day batches, $weekly for 4 weekly ones" >&3
 	[ "$daily" -le "$weekly" ]
 	[ "$daily" -le 15 ]
 }
