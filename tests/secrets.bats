@@ -222,7 +222,7 @@ assert_no_secret_in() {
 	[ -e started ]
 	tr '\0' ' ' </proc/$daily/cmdline >daily.argv
 	for p in $(pgrep -g "$(ps -o pgid= $daily)" || true); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" || true
 		echo
 	done >>daily.argv
 	touch release
