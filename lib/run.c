@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +95,14 @@ last_line(const char *log, size_t len, const char *stage, int own, const char **
 void
 pgs_run_stage_message(const char *stage, int code, const char *log, size_t len, char *out, size_t cap)
 {
-	const char *at = NULL;
+	const char *at = NULL, *sig = code > 128 && code < 128 + 65 ? sigabbrev_np(code - 128) : NULL;
 	size_t n = 0;
 
+	/* killed: by whom is not known, but not what it was doing (its last words are older) */
+	if (sig) {
+		snprintf(out, cap, "%s was killed (SIG%s)", stage, sig);
+		return;
+	}
 	if (last_line(log, len, stage, 1, &at, &n)) {
 		at += strlen(stage) + 2;
 		n -= strlen(stage) + 2;

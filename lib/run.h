@@ -52,8 +52,9 @@ int pgs_run_cause(const int *status, size_t n);
 /*
  * "STAGE exited CODE: MESSAGE" into out: MESSAGE is the stage's own last
  * diagnostic in log (its last line "STAGE: ...", without the prefix), else
- * the last line that names STAGE (the shell's "not found", "Killed"), else
- * nothing ("STAGE exited CODE").
+ * the last line that names STAGE ("not found"), else nothing ("STAGE exited
+ * CODE").  A stage killed by a signal (CODE 128 + N) is "STAGE was killed
+ * (SIGKILL)".
  */
 void pgs_run_stage_message(const char *stage, int code, const char *log, size_t len,
     char *out, size_t cap);

@@ -44,7 +44,7 @@ test_cause(void)
 	const int ok[] = { 0, 1, 0, 0 }, pipe_only[] = { 0, 141, 0, 0 }, first[] = { 3, 3, 3, 3 };
 	char msg[256];
 	const char *log = "pgs-extract: 10 rows\npgs-write: store: disk I/O error (simulated)\n"
-	    "pgs-write: nothing written\nbash: pgs-transform: Killed\n";
+	    "pgs-write: nothing written\npgs-transform: not found: x\n";
 
 	/* the first that failed by itself; a SIGPIPE only lost its reader; 4 comes with a line */
 	CHECK_INT(pgs_run_cause(killed_reader, 4), 1);
@@ -52,11 +52,14 @@ test_cause(void)
 	CHECK_INT(pgs_run_cause(refused, 4), -1);
 	CHECK_INT(pgs_run_cause(ok, 4), -1);
 	CHECK_INT(pgs_run_cause(pipe_only, 4), 1);
-	/* the stage's own last word, else a line naming it, else nothing */
+	/* the stage's own last word, else a line naming it, else nothing; a
+	 * signal in words, not its older last word */
 	pgs_run_stage_message("pgs-write", 3, log, strlen(log), msg, sizeof(msg));
 	CHECK_STR(msg, "pgs-write exited 3: nothing written");
-	pgs_run_stage_message("pgs-transform", 137, log, strlen(log), msg, sizeof(msg));
-	CHECK_STR(msg, "pgs-transform exited 137: bash: pgs-transform: Killed");
+	pgs_run_stage_message("pgs-write", 137, log, strlen(log), msg, sizeof(msg));
+	CHECK_STR(msg, "pgs-write was killed (SIGKILL)");
+	pgs_run_stage_message("pgs-transform", 143, log, strlen(log), msg, sizeof(msg));
+	CHECK_STR(msg, "pgs-transform was killed (SIGTERM)");
 	pgs_run_stage_message("pgs-resolve", 3, log, strlen(log), msg, sizeof(msg));
 	CHECK_STR(msg, "pgs-resolve exited 3");
 }
