@@ -11,8 +11,8 @@
  * the plan; with --sshlogin/--sshloginfile it runs them on other hosts, one
  * batch a job.  A worker records nothing: it prints each batch's outcome as
  * one JSON line, and the coordinator records it.  The rules (outcomes,
- * messages, totals, exit status) are lib/run.c's; this file holds the
- * processes.
+ * messages, totals, exit status) are lib/run.c's, the process groups,
+ * spawning, signals and stopping lib/proc.c's; this file ties them to a run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,11 +30,11 @@
 #include "dates.h"
 #include "hash.h"
 #include "opts.h"
+#include "proc.h"
 #include "run.h"
 #include "store.h"
 #include "util.h"
 
-#define MAXSTAGES 16
 #define QUIET (pgs_verbosity == 0)
 #define VERBOSE (pgs_verbosity >= 2)
 
@@ -50,7 +48,7 @@ struct opts {
 /* One run: its options, stages, files and totals. */
 struct run {
 	struct opts o;
-	char **stage[MAXSTAGES];     /* argv of each stage, NULL-terminated, placeholders unreplaced */
+	char **stage[PGS_MAXSTAGES];     /* argv of each stage, NULL-terminated, placeholders unreplaced */
 	size_t nstages;
 	char *tmp;                   /* the run's temporary directory */
 	int logfd;                   /* the stages' diagnostics: written by them, read here */
@@ -60,8 +58,6 @@ struct run {
 	int stage_rejected;          /* a stage said it rejected rows (exit 1) */
 	const char *host;            /* a worker on a host: its name */
 };
-
-static volatile sig_atomic_t stop_sig;   /* the signal that stops the run, or 0 */
 
 static const char *const synopsis[] = {
 	"pgs-run [--job J] [--jobs N] [--windows] [--halt-on-error] [--dry-run]",
@@ -105,73 +101,6 @@ static const struct pgs_tool tool = {
 	"result or could not be recorded, 4 a guard refused a batch; 128+N after signal N",
 	0,
 };
-
-/* ---- signals ---- */
-
-static void
-on_signal(int sig)
-{
-	if (!stop_sig)
-		stop_sig = sig;
-}
-
-/* INT, TERM and PIPE stop the run: a blocked read or wait returns EINTR. */
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static const char *
-sig_name(int sig)
-{
-	return sig == SIGINT ? "INT" : sig == SIGTERM ? "TERM" : sig == SIGPIPE ? "PIPE" : "?";
-}
-
-/* ---- the temporary directory ---- */
-
-static char *
-make_tmp(const char *name)
-{
-	const char *d = getenv("TMPDIR");
-	char *t = pgs_xasprintf("%s/%s.XXXXXX", d && *d ? d : "/tmp", name);
-
-	if (!mkdtemp(t)) {
-		pgs_err("cannot create a temporary directory '%s': %s", t, strerror(errno));
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
-static void
-remove_tmp(char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-
-	if (!dir)
-		return;
-	if ((d = opendir(dir))) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-				char *p = pgs_xasprintf("%s/%s", dir, e->d_name);
-
-				unlink(p);
-				free(p);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-}
 
 static char *
 tmp_path(const struct run *r, const char *file)
@@ -223,7 +152,7 @@ to_stderr(const char *s, size_t n)
 		ssize_t w = write(STDERR_FILENO, s, n);
 
 		if (w < 0) {
-			if (errno == EINTR && !stop_sig)
+			if (errno == EINTR && !pgs_stop_signal())
 				continue;
 			return;
 		}
@@ -233,14 +162,6 @@ to_stderr(const char *s, size_t n)
 }
 
 /* ---- the stages ---- */
-
-struct pipeline {
-	pid_t pid[MAXSTAGES];
-	int status[MAXSTAGES];       /* as the shell says it: the exit code, or 128 + the signal */
-	size_t n;
-	pid_t pgid;
-	FILE *out;                   /* the last stage's standard output */
-};
 
 /* The stages of argv[0..argc) split at "|" arguments; 0, or a usage error. */
 static int
@@ -253,8 +174,8 @@ parse_stages(struct run *r, int argc, char **argv)
 			continue;
 		if (i == start)
 			return pgs_usage_error("an empty stage: want STAGE [ARG...] [| STAGE [ARG...]]... after --");
-		if (r->nstages == MAXSTAGES)
-			return pgs_usage_error("more than %d stages", MAXSTAGES);
+		if (r->nstages == PGS_MAXSTAGES)
+			return pgs_usage_error("more than %d stages", PGS_MAXSTAGES);
 		r->stage[r->nstages] = pgs_xcalloc((size_t)(i - start + 1), sizeof(char *));
 		for (int k = start; k < i; k++)
 			r->stage[r->nstages][k - start] = pgs_xstrdup(argv[k]);
@@ -286,123 +207,29 @@ fill(const char *arg, const char *windows, const char *from, const char *to)
 	return b.s ? b.s : pgs_xstrdup("");
 }
 
-/*
- * Start the stages in a process group of their own (an interrupt stops all
- * of it), standard input /dev/null, standard error the log, each stage's
- * output the next one's input, the last one's read by us (p->out).
- */
+/* The stages, their placeholders filled, into a pipeline of their own. */
 static int
-pipeline_start(struct run *r, struct pipeline *p, const char *windows, const char *from, const char *to)
+pipeline_start(struct run *r, struct pgs_pipeline *p, const char *windows, const char *from, const char *to)
 {
-	int in = open("/dev/null", O_RDONLY | O_CLOEXEC), fds[2];
+	char **argv[PGS_MAXSTAGES];
+	int rc;
 
-	memset(p, 0, sizeof(*p));
-	if (in < 0) {
-		pgs_err("cannot open /dev/null: %s", strerror(errno));
-		return -1;
-	}
 	for (size_t i = 0; i < r->nstages; i++) {
-		pid_t pid;
+		size_t n = 0;
 
-		if (pipe2(fds, O_CLOEXEC) < 0) {
-			pgs_err("cannot make a pipe: %s", strerror(errno));
-			close(in);
-			return -1;
-		}
-		if ((pid = fork()) < 0) {
-			pgs_err("cannot start '%s': %s", r->stage[i][0], strerror(errno));
-			close(in);
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-		if (pid == 0) {
-			size_t n = 0;
-			char **argv;
-
-			setpgid(0, p->pgid);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGPIPE, SIG_DFL);
-			if (dup2(in, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(r->logfd, 2) < 0)
-				_exit(126);
-			while (r->stage[i][n])
-				n++;
-			argv = pgs_xcalloc(n + 1, sizeof(*argv));
-			for (size_t k = 0; k < n; k++)
-				argv[k] = fill(r->stage[i][k], windows, from, to);
-			execvp(argv[0], argv);
-			dprintf(2, "%s: %s\n", argv[0], errno == ENOENT ? "command not found" : strerror(errno));
-			_exit(errno == ENOENT ? 127 : 126);
-		}
-		if (!p->pgid)
-			p->pgid = pid;
-		setpgid(pid, p->pgid);
-		p->pid[p->n++] = pid;
-		close(in);
-		close(fds[1]);
-		in = fds[0];
+		while (r->stage[i][n])
+			n++;
+		argv[i] = pgs_xcalloc(n + 1, sizeof(char *));
+		for (size_t k = 0; k < n; k++)
+			argv[i][k] = fill(r->stage[i][k], windows, from, to);
 	}
-	if (!(p->out = fdopen(in, "r"))) {
-		close(in);
-		return -1;
+	rc = pgs_pipeline_start(p, argv, r->nstages, r->logfd);
+	for (size_t i = 0; i < r->nstages; i++) {
+		for (char **q = argv[i]; *q; q++)
+			free(*q);
+		free(argv[i]);
 	}
-	return 0;
-}
-
-static int
-shell_status(int st)
-{
-	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-}
-
-/* Wait for every stage: their statuses in p->status. */
-static void
-pipeline_wait(struct pipeline *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		int st;
-
-		while (p->pid[i] > 0 && waitpid(p->pid[i], &st, 0) < 0 && errno == EINTR)
-			;
-		p->status[i] = shell_status(st);
-		p->pid[i] = 0;
-	}
-	if (p->out)
-		fclose(p->out);
-	p->out = NULL;
-}
-
-/* Stop every process of the pipeline (TERM, KILL after a second) and reap the stages. */
-static void
-pipeline_stop(struct pipeline *p)
-{
-	struct timespec ts = { 0, 20 * 1000000L };
-	size_t left;
-
-	if (p->out)
-		fclose(p->out);
-	p->out = NULL;
-	kill(-p->pgid, SIGTERM);
-	for (int t = 0; t < 100; t++) {
-		left = 0;
-		for (size_t i = 0; i < p->n; i++) {
-			int st;
-
-			if (p->pid[i] > 0 && waitpid(p->pid[i], &st, WNOHANG) == p->pid[i]) {
-				p->status[i] = shell_status(st);
-				p->pid[i] = 0;
-			}
-			left += p->pid[i] > 0;
-		}
-		if (!left)
-			break;
-		if (t == 50)
-			kill(-p->pgid, SIGKILL);
-		nanosleep(&ts, NULL);
-	}
-	kill(-p->pgid, SIGKILL);
-	pipeline_wait(p);
+	return rc;
 }
 
 /* ---- where a batch's outcome goes ---- */
@@ -555,7 +382,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 	char *wfile = tmp_path(r, "stream.windows"), *line = NULL;
 	size_t i = 0, cap = 0, first;
 	pgs_buf log = { 0 };
-	struct pipeline p;
+	struct pgs_pipeline p;
 	ssize_t len;
 	int rc = RUN_OK;
 
@@ -572,7 +399,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 
 			errno = 0;
 			if ((len = getline(&line, &cap, p.out)) < 0) {
-				if (errno == EINTR && !stop_sig) {
+				if (errno == EINTR && !pgs_stop_signal()) {
 					clearerr(p.out);
 					continue;
 				}
@@ -597,12 +424,12 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 			if (r->o.halt && b.status != PGS_BATCH_DONE && rc == RUN_OK)
 				rc = RUN_HALTED;
 		}
-		if (rc != RUN_OK || stop_sig) {
-			pipeline_stop(&p);
+		if (rc != RUN_OK || pgs_stop_signal()) {
+			pgs_pipeline_stop(&p);
 			rc = rc == RUN_OK ? RUN_STOPPED : rc;
 			break;
 		}
-		pipeline_wait(&p);
+		pgs_pipeline_wait(&p);
 		for (size_t k = 0; k < p.n; k++)
 			if (p.status[k] == 1)
 				r->stage_rejected = 1;
@@ -696,7 +523,7 @@ stages_from_env(struct run *r)
 	json_t *a = s ? json_loads(s, 0, NULL) : NULL, *argv, *v;
 	size_t i, k;
 
-	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > MAXSTAGES) {
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > PGS_MAXSTAGES) {
 		json_decref(a);
 		return pgs_usage_error("--worker: no stages (PGS_RUN_STAGES)");
 	}
@@ -863,8 +690,8 @@ worker(struct run *r)
 	free(w);
 	if (r->stage_rejected && rc == RUN_OK && (printf("{\"rejected\":true}\n") < 0 || fflush(stdout) != 0))
 		rc = RUN_STOPPED;
-	if (stop_sig)
-		return 128 + stop_sig;
+	if (pgs_stop_signal())
+		return 128 + pgs_stop_signal();
 	return rc == RUN_HALTED ? 1 : rc == RUN_STOPPED ? PGS_EXIT_FAIL : 0;
 }
 
@@ -1014,6 +841,85 @@ parallel_argv(struct run *r, const char *input, int remote)
 	return a;
 }
 
+/* GNU parallel's input: the plan's contiguous chunks, in order, a file
+ * each (local), or the plan itself, a batch a job (hosts).  0, or -1. */
+static int
+write_input(struct run *r, const char *input, const pgs_window_list w, size_t n, int remote)
+{
+	size_t per = remote ? 1 : pgs_run_chunk_size(n, r->o.jobs);
+	FILE *in = fopen(input, "w");
+
+	if (!in) {
+		pgs_err("cannot create '%s': %s", input, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0, c = 0; i < n; i += per, c++) {
+		char *name, *path;
+
+		if (remote) {
+			fprintf(in, "%s\t%s\n", w[i][0], w[i][1]);
+			continue;
+		}
+		name = pgs_xasprintf("s%zu.plan", c + 1);
+		path = tmp_path(r, name);
+		if (write_windows(path, w, i, i + per < n ? i + per : n) < 0) {
+			free(name);
+			free(path);
+			fclose(in);
+			return -1;
+		}
+		fprintf(in, "%s\n", path);
+		free(name);
+		free(path);
+	}
+	return pgs_close_stream(in, input);
+}
+
+/* The workers' environment: their stages; for hosts the store and source
+ * without their passwords (each finds its own), and bash to run them. */
+static void
+worker_env(const struct run *r, int remote)
+{
+	char *json = stages_json(r, remote);
+
+	setenv("PGS_RUN_STAGES", json, 1);
+	free(json);
+	if (!remote)
+		return;
+	for (const char *const *var = (const char *const[]){ "PGS_STORE", "PGS_SOURCE", NULL }; *var; var++) {
+		const char *s = getenv(*var);
+
+		if (s) {
+			char *bare = pgs_store_strip_secrets(s);
+
+			setenv(*var, bare, 1);
+			free(bare);
+		}
+	}
+	setenv("PARALLEL_SHELL", "bash", 1);
+	setenv("SHELL", "bash", 1);
+}
+
+/* The batches of the hosts that were lost, from GNU parallel's job log, on stderr. */
+static void
+say_lost_hosts(const struct run *r)
+{
+	char *log = tmp_path(r, "joblog"), chunk[8192];
+	pgs_buf text = { 0 }, lost = { 0 };
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	while (fd >= 0 && (k = read(fd, chunk, sizeof(chunk))) > 0)
+		pgs_buf_add(&text, chunk, (size_t)k);
+	if (fd >= 0)
+		close(fd);
+	if (text.len && pgs_run_lost_hosts(text.s, text.len, pgs_prog, &lost) > 0)
+		to_stderr(lost.s, lost.len);
+	pgs_buf_free(&text);
+	pgs_buf_free(&lost);
+	free(log);
+}
+
 /*
  * --jobs N or hosts: GNU parallel runs the workers, each worker's outcome
  * lines are recorded and counted here as they come.  Returns GNU parallel's
@@ -1022,80 +928,21 @@ parallel_argv(struct run *r, const char *input, int remote)
 static int
 run_parallel(struct run *r, const pgs_window_list w, size_t n, int remote)
 {
-	char *input = tmp_path(r, remote ? "plan" : "chunks"), **argv = NULL, *json, *line = NULL;
-	size_t per = remote ? n : pgs_run_chunk_size(n, r->o.jobs), cap = 0;
-	FILE *in = fopen(input, "w"), *out = NULL;
-	int fds[2] = { -1, -1 }, st = 0, rc = -1, stopping = 0;
+	char *input = tmp_path(r, remote ? "plan" : "chunks"), **argv = NULL, *line = NULL;
+	size_t cap = 0;
+	FILE *out = NULL;
+	int rc = -1, stopping = 0;
 	ssize_t len;
 	pid_t pid;
 
-	if (!in) {
-		pgs_err("cannot create '%s': %s", input, strerror(errno));
-		free(input);
-		return -1;
-	}
-	/* contiguous chunks of the plan, in order */
-	for (size_t i = 0, c = 0; i < n; i += per, c++) {
-		if (remote) {
-			fprintf(in, "%s\t%s\n", w[i][0], w[i][1]);
-			per = 1;
-			continue;
-		}
-		char *name = pgs_xasprintf("s%zu.plan", c + 1), *path = tmp_path(r, name);
-
-		if (write_windows(path, w, i, i + per < n ? i + per : n) < 0) {
-			free(name);
-			free(path);
-			fclose(in);
-			goto out;
-		}
-		fprintf(in, "%s\n", path);
-		free(name);
-		free(path);
-	}
-	if (pgs_close_stream(in, input) < 0)
+	if (write_input(r, input, w, n, remote) < 0)
 		goto out;
-	json = stages_json(r, remote);
-	setenv("PGS_RUN_STAGES", json, 1);
-	free(json);
-	if (remote) {
-		/* the hosts get the store and source without their passwords: each finds its own */
-		for (const char *const *var = (const char *const[]){ "PGS_STORE", "PGS_SOURCE", NULL }; *var; var++) {
-			const char *s = getenv(*var);
-
-			if (s) {
-				char *bare = pgs_store_strip_secrets(s);
-
-				setenv(*var, bare, 1);
-				free(bare);
-			}
-		}
-		setenv("PARALLEL_SHELL", "bash", 1);
-		setenv("SHELL", "bash", 1);
-	}
+	worker_env(r, remote);
 	argv = parallel_argv(r, input, remote);
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		pgs_err("cannot start GNU parallel: %s", strerror(errno));
+	if ((pid = pgs_spawn_reader(argv, &out)) < 0)
 		goto out;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(fds[1], 1) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		dprintf(2, "%s: cannot run GNU parallel: %s\n", pgs_prog, strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	out = fdopen(fds[0], "r");
-	fds[0] = -1;
 	for (;;) {
-		if (stop_sig && !stopping) {
+		if (pgs_stop_signal() && !stopping) {
 			/* GNU parallel stops each job's process group (--termseq) */
 			kill(pid, SIGTERM);
 			stopping = 1;
@@ -1113,33 +960,12 @@ run_parallel(struct run *r, const pgs_window_list w, size_t n, int remote)
 			stopping = 1;
 		}
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	rc = shell_status(st);
-	if (remote) {
-		char *log = tmp_path(r, "joblog");
-		pgs_buf text = { 0 }, lost = { 0 };
-		int fd = open(log, O_RDONLY | O_CLOEXEC);
-		char chunk[8192];
-		ssize_t k;
-
-		while (fd >= 0 && (k = read(fd, chunk, sizeof(chunk))) > 0)
-			pgs_buf_add(&text, chunk, (size_t)k);
-		if (fd >= 0)
-			close(fd);
-		if (text.len && pgs_run_lost_hosts(text.s, text.len, pgs_prog, &lost) > 0)
-			to_stderr(lost.s, lost.len);
-		pgs_buf_free(&text);
-		pgs_buf_free(&lost);
-		free(log);
-	}
+	rc = pgs_wait_status(pid);
+	if (remote)
+		say_lost_hosts(r);
 out:
 	if (out)
 		fclose(out);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	for (char **p = argv; p && *p; p++)
 		free(*p);
 	free(argv);
@@ -1207,14 +1033,14 @@ coordinate(struct run *r)
 		st = run_parallel(r, w, n, remote);
 		if (st < 0)
 			r->t.lost++;
-		halted = r->o.halt && st != 0 && !stop_sig;
+		halted = r->o.halt && st != 0 && !pgs_stop_signal();
 	}
 	free(w);
 	if (!r->o.job) {
 		/* one write and its statistics line: no summary, the run's status */
 		if (isatty(STDERR_FILENO) && !QUIET && r->t.batches)
 			to_stderr("\n", 1);
-		rc = stop_sig ? 128 + stop_sig : pgs_run_end(&r->t, pgs_prog, halted, &text);
+		rc = pgs_stop_signal() ? 128 + pgs_stop_signal() : pgs_run_end(&r->t, pgs_prog, halted, &text);
 		pgs_buf_free(&text);
 		return rc;
 	}
@@ -1223,12 +1049,12 @@ coordinate(struct run *r)
 			pgs_buf_adds(&text, "\n");
 		pgs_run_summary(&r->t, pgs_prog, r->o.job, r->o.dry_run, elapsed_ms(r), &text);
 	}
-	if (stop_sig) {
+	if (pgs_stop_signal()) {
 		pgs_buf_addf(&text, "%s: interrupted by SIG%s: batches in flight were stopped, nothing "
-		    "half-written; re-run to resume\n", pgs_prog, sig_name(stop_sig));
+		    "half-written; re-run to resume\n", pgs_prog, pgs_signal_name(pgs_stop_signal()));
 		to_stderr(text.s, text.len);
 		pgs_buf_free(&text);
-		return 128 + stop_sig;
+		return 128 + pgs_stop_signal();
 	}
 	rc = pgs_run_end(&r->t, pgs_prog, halted, &text);
 	to_stderr(text.s ? text.s : "", text.len);
@@ -1320,8 +1146,8 @@ main(int argc, char **argv)
 		r.t0_ms = atoll(t0) / 1000;
 	else
 		r.t0_ms = (t0 && pgs_timestamp_parse(t0, &us) == 0 ? us : pgs_now_us()) / 1000;
-	catch_signals();
-	if (!(r.tmp = make_tmp(r.o.worker ? "pgs-batch" : pgs_prog))) {
+	pgs_catch_stops();
+	if (!(r.tmp = pgs_tmpdir_make(r.o.worker ? "pgs-batch" : pgs_prog))) {
 		ex = PGS_EXIT_FAIL;
 		goto out;
 	}
@@ -1329,7 +1155,7 @@ main(int argc, char **argv)
 out:
 	if (r.logfd >= 0)
 		close(r.logfd);
-	remove_tmp(r.tmp);
+	pgs_tmpdir_remove(r.tmp);
 	free_stages(&r);
 	free(r.o.sshlogin.v);
 	free(r.o.same_file.v);
