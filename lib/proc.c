@@ -193,6 +193,79 @@ pgs_spawn_reader(char **argv, FILE **out)
 	return pid;
 }
 
+int
+pgs_stagelog_reset(struct pgs_stagelog *l, const char *path)
+{
+	pgs_stagelog_close(l);
+	l->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	l->off = 0;
+	if (l->fd < 0)
+		pgs_err("cannot create '%s': %s", path, strerror(errno));
+	return l->fd < 0 ? -1 : 0;
+}
+
+void
+pgs_stagelog_take(struct pgs_stagelog *l, pgs_buf *b)
+{
+	char chunk[8192];
+	ssize_t n;
+	size_t start = b->len;
+
+	while ((n = pread(l->fd, chunk, sizeof(chunk), l->off + (off_t)(b->len - start))) > 0)
+		pgs_buf_add(b, chunk, (size_t)n);
+	while (b->len > start && b->s[b->len - 1] != '\n')
+		b->len--;
+	l->off += (off_t)(b->len - start);
+	if (b->s)
+		b->s[b->len] = '\0';
+}
+
+void
+pgs_stagelog_close(struct pgs_stagelog *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+int
+pgs_on_path(const char *cmd)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	for (const char *p = path ? path : ""; ; ) {
+		size_t n = strcspn(p, ":");
+		char *f = pgs_xasprintf("%.*s/%s", (int)n, n ? p : ".", cmd);
+		int ok = access(f, X_OK) == 0;
+
+		free(f);
+		if (ok)
+			return 1;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+char *
+pgs_program_version(const char *cmd)
+{
+	char *c = pgs_xasprintf("'%s' --version 2>/dev/null", cmd), line[256] = "", *sp;
+	FILE *f = popen(c, "r");
+
+	free(c);
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	pclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	sp = strrchr(line, ' ');
+	return line[0] ? pgs_xstrdup(sp ? sp + 1 : line) : NULL;
+}
+
 char *
 pgs_tmpdir_make(const char *name)
 {

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 #define PGS_MAXSTAGES 16
 
 /* One pipeline of stages. */
@@ -42,6 +44,27 @@ void pgs_pipeline_stop(struct pgs_pipeline *p);
 pid_t pgs_spawn_reader(char **argv, FILE **out);
 /* Wait for pid (through EINTR): its shell status. */
 int pgs_wait_status(pid_t pid);
+
+/*
+ * The stages' diagnostics: a file they write (their standard error) and the
+ * coordinator reads as it goes, a batch's lines at a time.
+ */
+struct pgs_stagelog {
+	int fd;                      /* -1 when closed */
+	off_t off;                   /* read up to here */
+};
+
+/* Start the log at path again, empty (a new pipeline writes it): 0, or -1 (reported). */
+int pgs_stagelog_reset(struct pgs_stagelog *l, const char *path);
+/* The complete lines written since the last call (a line still being
+ * written waits for the next), appended to b. */
+void pgs_stagelog_take(struct pgs_stagelog *l, pgs_buf *b);
+void pgs_stagelog_close(struct pgs_stagelog *l);
+
+/* Is cmd a program on PATH (or, with a '/', that file executable)? */
+int pgs_on_path(const char *cmd);
+/* CMD --version: its last word (a new string), or NULL. */
+char *pgs_program_version(const char *cmd);
 
 /* SIGINT, SIGTERM and SIGPIPE stop the run: a blocked read or wait returns
  * EINTR, and pgs_stop_signal() says which came first (0: none). */

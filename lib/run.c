@@ -114,6 +114,37 @@ pgs_run_stage_message(const char *stage, int code, const char *log, size_t len, 
 		snprintf(out, cap, "%s exited %d", stage, code);
 }
 
+char *
+pgs_run_fill(const char *arg, const char *windows, const char *from, const char *to)
+{
+	pgs_buf b = { 0 };
+
+	for (const char *p = arg; *p; ) {
+		if (windows && strncmp(p, "{}", 2) == 0) {
+			pgs_buf_adds(&b, windows);
+			p += 2;
+		} else if (from && strncmp(p, "{from}", 6) == 0) {
+			pgs_buf_adds(&b, from);
+			p += 6;
+		} else if (to && strncmp(p, "{to}", 4) == 0) {
+			pgs_buf_adds(&b, to);
+			p += 4;
+		} else
+			pgs_buf_add(&b, p++, 1);
+	}
+	return b.s ? b.s : pgs_xstrdup("");
+}
+
+long long
+pgs_run_started_ms(const char *t0)
+{
+	long long us;
+
+	if (t0 && *t0 && strspn(t0, "0123456789") == strlen(t0))
+		return atoll(t0) / 1000;
+	return (t0 && pgs_timestamp_parse(t0, &us) == 0 ? us : pgs_now_us()) / 1000;
+}
+
 size_t
 pgs_run_chunk_size(size_t n, long jobs)
 {

@@ -59,6 +59,14 @@ int pgs_run_cause(const int *status, size_t n);
 void pgs_run_stage_message(const char *stage, int code, const char *log, size_t len,
     char *out, size_t cap);
 
+/* A stage's argument with {} replaced by windows, {from} and {to} by the
+ * dates (each only when not NULL); a new string. */
+char *pgs_run_fill(const char *arg, const char *windows, const char *from, const char *to);
+
+/* When the run began, ms since the epoch: started (PGS_RUN_STARTED: µs
+ * since the epoch, or ISO-8601), else now. */
+long long pgs_run_started_ms(const char *started);
+
 /* How many batches a chunk of a plan of n batches holds with jobs workers:
  * about four chunks a worker, so that a chunk of busy days does not keep
  * one worker going long after the others. */

@@ -270,6 +270,49 @@ secret_given(int argc, char **argv)
 	return found;
 }
 
+/* The config file's settings into file (their strings in args): 0 or an exit status. */
+static int
+read_config(const char *conf, struct settings *file, struct pgs_strlist *args)
+{
+	struct pgs_option opts[NOPTS + 1];
+	int rc;
+
+	file->origin = conf;
+	daily_options(file, opts);
+	if ((rc = pgs_opt_config(conf, opts, args)) != 0)
+		return rc;
+	/* parsed as a command line is: after an argv[0] */
+	args->v = pgs_xrealloc(args->v, (size_t)(args->n + 2) * sizeof(*args->v));
+	memmove(args->v + 1, args->v, (size_t)(args->n + 1) * sizeof(*args->v));
+	args->v[0] = pgs_prog;
+	rc = pgs_parse_options(args->n + 1, (char **)args->v, &tool, opts, NULL, file);
+	memmove(args->v, args->v + 1, (size_t)(args->n + 1) * sizeof(*args->v));
+	return rc >= 0 ? rc : 0;
+}
+
+/* The sources (their options after each) and the thresholds, as settings lines. */
+static int
+put_sources(const struct settings *srcs, const struct settings *cli, const struct settings *file)
+{
+	for (size_t i = 0; i < srcs->nsrc; i++) {
+		if (put_redacted("source", srcs->src[i].uri) != 0)
+			return PGS_EXIT_USAGE;
+		for (int k = 0; k < srcs->src[i].opts.n; k++)
+			if (put("source_opt", srcs->src[i].opts.v[k]) != 0)
+				return PGS_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < NTHRESHOLDS; k++) {
+		const char *v = cli->threshold[k] ? cli->threshold[k] : file->threshold[k];
+
+		if (v) {
+			printf("validate_opt\t--%s\n", thresholds[k]);
+			if (put("validate_opt", v) != 0)
+				return PGS_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /*
  * settings: the command line (cli) over the config file's, the days, the
  * state directory and the log, printed.
@@ -277,35 +320,18 @@ secret_given(int argc, char **argv)
 static int
 settings(struct settings *cli, int secret)
 {
-	struct settings file = { 0 }, *srcs;
-	struct pgs_option opts[NOPTS + 1];
+	struct settings file = { 0 };
 	struct pgs_strlist args = { 0 };
 	char *conf = config_path(cli->config), *dir = NULL, *log = NULL, d[11];
-	const char *date, *v;
+	const char *date;
 	long day, back, gap = 0;
 	int rc;
 
-	if (conf) {
-		file.origin = conf;
-		daily_options(&file, opts);
-		if ((rc = pgs_opt_config(conf, opts, &args)) != 0)
-			goto out;
-		args.v = pgs_xrealloc(args.v, (size_t)(args.n + 2) * sizeof(*args.v));
-		memmove(args.v + 1, args.v, (size_t)(args.n + 1) * sizeof(*args.v));
-		args.v[0] = pgs_prog;
-		rc = pgs_parse_options(args.n + 1, (char **)args.v, &tool, opts, NULL, &file);
-		memmove(args.v, args.v + 1, (size_t)(args.n + 1) * sizeof(*args.v));
-		if (rc >= 0)
-			goto out;
-		if (optind < args.n + 1) {
-			rc = pgs_usage_error("%s: a setting without a key: '%s'", conf, args.v[optind - 1]);
-			goto out;
-		}
-	}
+	if (conf && (rc = read_config(conf, &file, &args)) != 0)
+		goto out;
 #define PICK(f) (cli->f ? cli->f : file.f)
 	rc = PGS_EXIT_USAGE;
-	date = PICK(date);
-	if (date && pgs_date_parse(date, &day) < 0) {
+	if ((date = PICK(date)) && pgs_date_parse(date, &day) < 0) {
 		pgs_usage_error("bad --date '%s' (want YYYY-MM-DD)", date);
 		goto out;
 	}
@@ -324,8 +350,7 @@ settings(struct settings *cli, int secret)
 		goto out;
 	rc = PGS_EXIT_USAGE;
 	pgs_date_format(day, d);
-	if (put("day", d) != 0)
-		goto out;
+	put("day", d);
 	pgs_date_format(day - back + 1, d);
 	put("first", d);
 	printf("days_back\t%ld\n", back);
@@ -335,23 +360,9 @@ settings(struct settings *cli, int secret)
 	if (put_redacted("store", pgs_default_store(PICK(store))) != 0 || put("state_dir", dir) != 0 ||
 	    put("log", log) != 0)
 		goto out;
-	printf("lock\t%s/daily.lock\n", dir);
-	printf("verbose\t%d\n", pgs_verbosity >= 2);
-	printf("rerun\t%d\n", secret);
-	srcs = cli->nsrc ? cli : &file;
-	for (size_t i = 0; i < srcs->nsrc; i++) {
-		if (put_redacted("source", srcs->src[i].uri) != 0)
-			goto out;
-		for (int k = 0; k < srcs->src[i].opts.n; k++)
-			if (put("source_opt", srcs->src[i].opts.v[k]) != 0)
-				goto out;
-	}
-	for (size_t k = 0; k < NTHRESHOLDS; k++)
-		if ((v = PICK(threshold[k]))) {
-			printf("validate_opt\t--%s\n", thresholds[k]);
-			if (put("validate_opt", v) != 0)
-				goto out;
-		}
+	printf("lock\t%s/daily.lock\nverbose\t%d\nrerun\t%d\n", dir, pgs_verbosity >= 2, secret);
+	if (put_sources(cli->nsrc ? cli : &file, cli, &file) != 0)
+		goto out;
 #undef PICK
 	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 out:

@@ -51,8 +51,7 @@ struct run {
 	char **stage[PGS_MAXSTAGES];     /* argv of each stage, NULL-terminated, placeholders unreplaced */
 	size_t nstages;
 	char *tmp;                   /* the run's temporary directory */
-	int logfd;                   /* the stages' diagnostics: written by them, read here */
-	off_t logoff;                /* read up to here */
+	struct pgs_stagelog log;     /* the stages' diagnostics: written by them, read here */
 	long long t0_ms;             /* the run's start (PGS_RUN_STARTED), wall clock */
 	struct pgs_run_totals t;
 	int stage_rejected;          /* a stage said it rejected rows (exit 1) */
@@ -108,42 +107,6 @@ tmp_path(const struct run *r, const char *file)
 	return pgs_xasprintf("%s/%s", r->tmp, file);
 }
 
-/* ---- the stages' log ---- */
-
-/* The complete lines the stages wrote to the log since the last call (a
- * line still being written waits for the next), into b. */
-static void
-log_take(struct run *r, pgs_buf *b)
-{
-	char chunk[8192];
-	ssize_t n;
-	size_t start = b->len;
-
-	while ((n = pread(r->logfd, chunk, sizeof(chunk), r->logoff + (off_t)(b->len - start))) > 0)
-		pgs_buf_add(b, chunk, (size_t)n);
-	while (b->len > start && b->s[b->len - 1] != '\n')
-		b->len--;
-	r->logoff += (off_t)(b->len - start);
-	if (b->s)
-		b->s[b->len] = '\0';
-}
-
-/* Start the log again, empty (a new pipeline writes it). */
-static int
-log_reset(struct run *r, const char *file)
-{
-	char *p = tmp_path(r, file);
-
-	if (r->logfd >= 0)
-		close(r->logfd);
-	r->logfd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	r->logoff = 0;
-	if (r->logfd < 0)
-		pgs_err("cannot create '%s': %s", p, strerror(errno));
-	free(p);
-	return r->logfd < 0 ? -1 : 0;
-}
-
 /* Write the text to stderr; a closed stderr is SIGPIPE's business. */
 static void
 to_stderr(const char *s, size_t n)
@@ -185,28 +148,6 @@ parse_stages(struct run *r, int argc, char **argv)
 	return -1;
 }
 
-/* arg with {} replaced by windows, {from} and {to} by the dates; a new string. */
-static char *
-fill(const char *arg, const char *windows, const char *from, const char *to)
-{
-	pgs_buf b = { 0 };
-
-	for (const char *p = arg; *p; ) {
-		if (windows && strncmp(p, "{}", 2) == 0) {
-			pgs_buf_adds(&b, windows);
-			p += 2;
-		} else if (from && strncmp(p, "{from}", 6) == 0) {
-			pgs_buf_adds(&b, from);
-			p += 6;
-		} else if (to && strncmp(p, "{to}", 4) == 0) {
-			pgs_buf_adds(&b, to);
-			p += 4;
-		} else
-			pgs_buf_add(&b, p++, 1);
-	}
-	return b.s ? b.s : pgs_xstrdup("");
-}
-
 /* The stages, their placeholders filled, into a pipeline of their own. */
 static int
 pipeline_start(struct run *r, struct pgs_pipeline *p, const char *windows, const char *from, const char *to)
@@ -221,9 +162,9 @@ pipeline_start(struct run *r, struct pgs_pipeline *p, const char *windows, const
 			n++;
 		argv[i] = pgs_xcalloc(n + 1, sizeof(char *));
 		for (size_t k = 0; k < n; k++)
-			argv[i][k] = fill(r->stage[i][k], windows, from, to);
+			argv[i][k] = pgs_run_fill(r->stage[i][k], windows, from, to);
 	}
-	rc = pgs_pipeline_start(p, argv, r->nstages, r->logfd);
+	rc = pgs_pipeline_start(p, argv, r->nstages, r->log.fd);
 	for (size_t i = 0; i < r->nstages; i++) {
 		for (char **q = argv[i]; *q; q++)
 			free(*q);
@@ -378,7 +319,7 @@ write_windows(const char *path, const pgs_window_list w, size_t i, size_t n)
 static int
 run_windows(struct run *r, const pgs_window_list w, size_t n)
 {
-	const char *logname = r->o.windows ? "stream.log" : "one.log";
+	char *logpath = tmp_path(r, r->o.windows ? "stream.log" : "one.log");
 	char *wfile = tmp_path(r, "stream.windows"), *line = NULL;
 	size_t i = 0, cap = 0, first;
 	pgs_buf log = { 0 };
@@ -388,7 +329,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 
 	while (i < n && rc == RUN_OK) {
 		first = i;
-		if ((r->o.windows && write_windows(wfile, w, i, n) < 0) || log_reset(r, logname) < 0 ||
+		if ((r->o.windows && write_windows(wfile, w, i, n) < 0) || pgs_stagelog_reset(&r->log, logpath) < 0 ||
 		    pipeline_start(r, &p, r->o.windows ? wfile : NULL, w[i][0], w[i][1]) < 0) {
 			rc = RUN_STOPPED;
 			break;
@@ -417,7 +358,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 			}
 			pgs_buf_reset(&log);
 			if (!QUIET || b.status != PGS_BATCH_DONE || r->o.worker)
-				log_take(r, &log);
+				pgs_stagelog_take(&r->log, &log);
 			if (emit(r, &b, line, (size_t)len, log.s, log.len) < 0)
 				rc = RUN_STOPPED;
 			i++;
@@ -443,7 +384,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 		b.status = PGS_BATCH_FAILED;
 		b.code = k >= 0 ? p.status[k] : 3;
 		pgs_buf_reset(&log);
-		log_take(r, &log);
+		pgs_stagelog_take(&r->log, &log);
 		if (k >= 0)
 			pgs_run_stage_message(r->stage[k][0], p.status[k], log.s ? log.s : "", log.len,
 			    b.msg, sizeof(b.msg));
@@ -470,12 +411,13 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 	/* what the stages said after the last window's outcome */
 	if (rc == RUN_OK && !QUIET) {
 		pgs_buf_reset(&log);
-		log_take(r, &log);
+		pgs_stagelog_take(&r->log, &log);
 		to_stderr(log.s ? log.s : "", log.len);
 	}
 	pgs_buf_free(&log);
 	free(line);
 	free(wfile);
+	free(logpath);
 	return rc;
 }
 
@@ -541,80 +483,17 @@ stages_from_env(struct run *r)
 	return -1;
 }
 
-/* Run CMD --version: its last word, a new string, or NULL. */
-static char *
-version_of(const char *cmd)
-{
-	char *c = pgs_xasprintf("'%s' --version 2>/dev/null", cmd), line[256] = "", *sp;
-	FILE *f = popen(c, "r");
-
-	free(c);
-	if (!f)
-		return NULL;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	pclose(f);
-	line[strcspn(line, "\n")] = '\0';
-	sp = strrchr(line, ' ');
-	return line[0] ? pgs_xstrdup(sp ? sp + 1 : line) : NULL;
-}
-
-/* Is cmd a program on PATH? */
-static int
-on_path(const char *cmd)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
-	for (const char *p = path ? path : ""; ; ) {
-		size_t n = strcspn(p, ":");
-		char *f = pgs_xasprintf("%.*s/%s", (int)n, n ? p : ".", cmd);
-		int ok = access(f, X_OK) == 0;
-
-		free(f);
-		if (ok)
-			return 1;
-		if (!p[n])
-			return 0;
-		p += n + 1;
-	}
-}
-
-/* The SHA-256 of a file, or "" when it cannot be read. */
-static void
-file_sha256(const char *path, char out[65])
-{
-	pgs_sha256 *h;
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	out[0] = '\0';
-	if (fd < 0 || !(h = pgs_sha256_new())) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		pgs_sha256_update(h, buf, (size_t)n);
-	close(fd);
-	pgs_sha256_final_hex(h, out);
-	if (n < 0)
-		out[0] = '\0';
-}
-
 /* On a host: why batches cannot run here (a tool not on PATH, another pgs
  * version, a file that is not the coordinator's), into why; 0 when they can. */
 static int
 host_check(const struct run *r, char *why, size_t whylen)
 {
 	for (size_t i = 0; i < r->nstages; i++)
-		if (!on_path(r->stage[i][0]))
+		if (!pgs_on_path(r->stage[i][0]))
 			return pgs_fail(why, whylen, "'%s' not found on PATH (--remote-path DIR names the directory "
 			    "of the pgs tools there)", r->stage[i][0]);
 	for (size_t i = 0; r->o.same_version && i < r->nstages; i++) {
-		char *v = version_of(r->stage[i][0]);
+		char *v = pgs_program_version(r->stage[i][0]);
 		int same = v && strcmp(v, r->o.same_version) == 0;
 
 		if (!same) {
@@ -629,7 +508,7 @@ host_check(const struct run *r, char *why, size_t whylen)
 		const char *f = r->o.same_file.v[i], *eq = strrchr(f, '=');
 		char *path = pgs_xstrndup(f, eq ? (size_t)(eq - f) : strlen(f)), sum[65];
 
-		file_sha256(path, sum);
+		pgs_sha256_file(path, sum);
 		if (!eq || strcmp(sum, eq + 1) != 0) {
 			pgs_fail(why, whylen, "the file '%s' is missing there or differs from the coordinator's "
 			    "(every host needs the same file at the same path)", path);
@@ -824,7 +703,7 @@ parallel_argv(struct run *r, const char *input, int remote)
 			a[n++] = pgs_xstrdup(r->o.remote_path);
 		}
 		for (int i = 0; i < r->o.same_file.n; i++) {
-			file_sha256(r->o.same_file.v[i], sum);
+			pgs_sha256_file(r->o.same_file.v[i], sum);
 			a[n++] = pgs_xstrdup("--same-file");
 			a[n++] = pgs_xasprintf("%s=%s", r->o.same_file.v[i], sum);
 		}
@@ -1129,23 +1008,18 @@ int
 main(int argc, char **argv)
 {
 	struct run r;
-	const char *t0 = getenv("PGS_RUN_STARTED");
-	long long us;
 	int ex;
 
 	memset(&r, 0, sizeof(r));
-	r.logfd = -1;
+	r.log.fd = -1;
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
 	if ((ex = parse_args(argc, argv, &r)) >= 0) {
 		free_stages(&r);
 		return ex;   /* (after --help or --version, stdout is closed and checked) */
 	}
-	/* the run began before its plan: PGS_RUN_STARTED, µs since the epoch or ISO-8601 */
-	if (t0 && *t0 && strspn(t0, "0123456789") == strlen(t0))
-		r.t0_ms = atoll(t0) / 1000;
-	else
-		r.t0_ms = (t0 && pgs_timestamp_parse(t0, &us) == 0 ? us : pgs_now_us()) / 1000;
+	/* the run began before its plan (the pipeline's PGS_RUN_STARTED) */
+	r.t0_ms = pgs_run_started_ms(getenv("PGS_RUN_STARTED"));
 	pgs_catch_stops();
 	if (!(r.tmp = pgs_tmpdir_make(r.o.worker ? "pgs-batch" : pgs_prog))) {
 		ex = PGS_EXIT_FAIL;
@@ -1153,8 +1027,7 @@ main(int argc, char **argv)
 	}
 	ex = r.o.worker ? worker(&r) : coordinate(&r);
 out:
-	if (r.logfd >= 0)
-		close(r.logfd);
+	pgs_stagelog_close(&r.log);
 	pgs_tmpdir_remove(r.tmp);
 	free_stages(&r);
 	free(r.o.sshlogin.v);

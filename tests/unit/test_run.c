@@ -65,6 +65,26 @@ test_cause(void)
 }
 
 static void
+test_fill(void)
+{
+	char *a;
+
+	/* {} the windows file, {from} and {to} one batch's dates; other braces stay */
+	a = pgs_run_fill("--windows={}", "/tmp/w", "2021-10-01", "2021-10-07");
+	CHECK_STR(a, "--windows=/tmp/w");
+	free(a);
+	a = pgs_run_fill("{from}..{to} {x}", NULL, "2021-10-01", "2021-10-07");
+	CHECK_STR(a, "2021-10-01..2021-10-07 {x}");
+	free(a);
+	a = pgs_run_fill("{}", NULL, NULL, NULL);
+	CHECK_STR(a, "{}");
+	free(a);
+	/* the run's start: µs since the epoch, or ISO-8601 */
+	CHECK(pgs_run_started_ms("1700000000123456") == 1700000000123LL);
+	CHECK(pgs_run_started_ms("2023-11-14T22:13:20Z") == 1700000000000LL);
+}
+
+static void
 test_chunks(void)
 {
 	/* about four chunks a worker */
@@ -140,6 +160,7 @@ main(void)
 {
 	test_outcomes();
 	test_cause();
+	test_fill();
 	test_chunks();
 	test_totals();
 	test_lost_hosts();
