@@ -199,7 +199,7 @@ assert_no_secret_in() {
 	grep -q 'pgs-daily' argv.log
 	# none held one, but the first instant of the one run given them on its
 	# command line (its own process, before it runs itself again)
-	if grep -F -e "$SECRET" -e "$token" argv.log | grep -v ' pgs-ingest -q --store '; then
+	if grep -F -e "$SECRET" -e "$token" argv.log | grep -v '/pgs-ingest -q --store '; then
 		fail "a password or a token on a command line (above)"
 	fi
 }
