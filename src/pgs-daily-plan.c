@@ -142,7 +142,7 @@ daily_options(struct settings *s, struct pgs_option o[])
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd);
 	o[n] = (struct pgs_option)PGS_OPT_END();
 }
-#define NOPTS (15 + NTHRESHOLDS)
+#define NOPTS (14 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
 
 static void
 settings_free(struct settings *s)
