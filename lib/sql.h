@@ -1,8 +1,10 @@
 /*
- * sql.h — the SQL text the SQL stores build alike: column lists, key joins
- * and a table's DDL, with what differs between them (column types, the raw
- * table's extra columns, how a stage is kept) in one dialect struct each.
- * A new dialect (BigQuery's, say) is a new struct, not a new copy of the
+ * sql.h — the SQL text the stores build alike: column lists, key joins, a
+ * table's DDL and the validation reads, with what differs between them
+ * (column types, the raw table's extra columns, how a stage is kept, how an
+ * identifier is quoted, a conditional count, a date as text, parameters,
+ * collation) in one dialect struct each: SQLite's, PostgreSQL's and, for the
+ * reads, BigQuery's.  A new dialect is a new struct, not a new copy of the
  * builders.  Only names from the tables' own field lists go into the text:
  * values always travel as bound parameters.
  */
