@@ -322,13 +322,14 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 	char *logpath = tmp_path(r, r->o.windows ? "stream.log" : "one.log");
 	char *wfile = tmp_path(r, "stream.windows"), *line = NULL;
 	size_t i = 0, cap = 0, first;
-	pgs_buf log = { 0 };
+	pgs_buf log = { 0 }, said = { 0 };   /* a window's diagnostics; all the stream's */
 	struct pgs_pipeline p;
 	ssize_t len;
 	int rc = RUN_OK;
 
 	while (i < n && rc == RUN_OK) {
 		first = i;
+		pgs_buf_reset(&said);
 		if ((r->o.windows && write_windows(wfile, w, i, n) < 0) || pgs_stagelog_reset(&r->log, logpath) < 0 ||
 		    pipeline_start(r, &p, r->o.windows ? wfile : NULL, w[i][0], w[i][1]) < 0) {
 			rc = RUN_STOPPED;
@@ -359,6 +360,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 			pgs_buf_reset(&log);
 			if (!QUIET || b.status != PGS_BATCH_DONE || r->o.worker)
 				pgs_stagelog_take(&r->log, &log);
+			pgs_buf_add(&said, log.s ? log.s : "", log.len);
 			if (emit(r, &b, line, (size_t)len, log.s, log.len) < 0)
 				rc = RUN_STOPPED;
 			i++;
@@ -383,10 +385,13 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 		pgs_batch_init(&b, w[i][0], w[i][1]);
 		b.status = PGS_BATCH_FAILED;
 		b.code = k >= 0 ? p.status[k] : 3;
+		/* its words may have come before an earlier window's outcome was read
+		 * (the stage runs ahead of us): all the stream said counts */
 		pgs_buf_reset(&log);
 		pgs_stagelog_take(&r->log, &log);
+		pgs_buf_add(&said, log.s ? log.s : "", log.len);
 		if (k >= 0)
-			pgs_run_stage_message(r->stage[k][0], p.status[k], log.s ? log.s : "", log.len,
+			pgs_run_stage_message(r->stage[k][0], p.status[k], said.s ? said.s : "", said.len,
 			    b.msg, sizeof(b.msg));
 		else
 			snprintf(b.msg, sizeof(b.msg), "the stages stopped before its window was written");
@@ -415,6 +420,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 		to_stderr(log.s ? log.s : "", log.len);
 	}
 	pgs_buf_free(&log);
+	pgs_buf_free(&said);
 	free(line);
 	free(wfile);
 	free(logpath);

@@ -206,6 +206,20 @@ exec "$real" "$@"'
 	assert_line --index 6 "failed:  2021-10-25..2021-10-25 after 1 attempt(s): pgs-write was killed (SIGKILL)"
 }
 
+@test "pgs-backfill: a window that fails mid-stream is named by its stage's words, even when they came before the window ahead of it was recorded" {
+	ingest_sample
+	# pgs-write's statistics held back until it has exited: its error is in
+	# the stages' log before the good windows' lines reach pgs-run
+	shim pgs-write 'PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} "$real" "$@" >"$BATS_TEST_TMPDIR/held"
+st=$?
+cat "$BATS_TEST_TMPDIR/held"
+exit $st'
+	FAIL_FROM=2021-10-25 run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_failure 3
+	[[ $stderr == *"pgs-backfill: batch 2021-10-25..2021-10-25: pgs-write exited 3: store: disk I/O error (simulated); running it again on its own"* ]]
+	[[ $stderr == *"  failed     2021-10-25..2021-10-25  pgs-write exited 3: store: disk I/O error (simulated)"$'\n'* ]]
+}
+
 @test "pgs-backfill --jobs 2 on a store: window streams over chunks of the plan, the table of --jobs 1" {
 	ingest_sample
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --job one
