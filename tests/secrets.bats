@@ -207,14 +207,7 @@ assert_no_secret_in() {
 @test "secrets: pgs-daily given a password and a token on its command line keeps neither in its argv" {
 	token=tok-$RANDOM$RANDOM
 	url="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/days/{date}.ndjson?token=$token"
-	mkdir -p shim
-	cat >shim/pgs-ingest <<-EOF
-	#!/bin/bash
-	touch "$BATS_TEST_TMPDIR/started"
-	for _ in \$(seq 300); do [ -e "$BATS_TEST_TMPDIR/release" ] && break; sleep 0.1; done
-	exec "$PGS_ROOT/pipelines/pgs-ingest" "\$@"
-	EOF
-	chmod +x shim/pgs-ingest
+	hold_ingest
 	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --store "$S" --source "$url" --date 2023-10-29 \
 		--days-back 1 >daily.out 2>daily.err 3>&- &
 	daily=$!
