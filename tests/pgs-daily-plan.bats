@@ -37,7 +37,8 @@ setting() {
 	[ "$(setting log)" = st/daily.log ]
 	[ "$(setting lock)" = st/daily.lock ]
 	[ "$(setting rerun)" = 1 ]
-	[ -d st ] && [ -f st/daily.log ]
+	[ -d st ]
+	[ -f st/daily.log ]
 	# no secret given: no need to run again; the default gap scan is every date
 	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st
 	[ "$(setting rerun)" = 0 ]
