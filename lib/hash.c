@@ -6,8 +6,10 @@
  * pgs-transform; SHA256_Init and friends run the same assembly without it.  They are marked
  * deprecated in 3.0 (not removed): dl_crypto.h switches the attribute off.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dl_crypto.h"   /* libcrypto is loaded on first use */
 
@@ -103,4 +105,26 @@ pgs_sha256_final_hex(pgs_sha256 *h, char out[65])
 	else if (SHA256_Final(md, &h->ctx) == 1 && !h->failed)
 		to_hex(md, sizeof(md), out);
 	free(h);
+}
+
+void
+pgs_sha256_file(const char *path, char out[65])
+{
+	pgs_sha256 *h;
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	out[0] = '\0';
+	if (fd < 0 || !(h = pgs_sha256_new())) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		pgs_sha256_update(h, buf, (size_t)n);
+	close(fd);
+	pgs_sha256_final_hex(h, out);
+	if (n < 0)
+		out[0] = '\0';
 }

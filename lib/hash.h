@@ -21,6 +21,8 @@ typedef struct pgs_sha256 pgs_sha256;
 pgs_sha256 *pgs_sha256_new(void);                 /* NULL on allocation failure */
 void pgs_sha256_update(pgs_sha256 *h, const void *data, size_t len);
 void pgs_sha256_final_hex(pgs_sha256 *h, char out[65]); /* frees h */
+/* The SHA-256 of a file's content, or "" when it cannot be read. */
+void pgs_sha256_file(const char *path, char out[65]);
 
 /*
  * 32-bit FNV-1a of the string s, continuing from h: start with

@@ -1,6 +1,7 @@
 /* opts.c — the options path of every tool (see opts.h). */
 #include "opts.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -249,6 +250,7 @@ pgs_parse_options(int argc, char **argv, const struct pgs_tool *tool,
 		}
 	}
 	opterr = 0;
+	optind = 0;   /* getopt_long starts afresh: a tool may parse twice (a settings file) */
 	while (rc < 0 && (c = getopt_long(argc, argv, shorts.s, longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			rc = bad_option(c, argv, longopts);
@@ -334,6 +336,75 @@ pgs_opt_windows(const char *path, pgs_window_list *out, size_t *n)
 		*n = 0;
 	}
 	return rc;
+}
+
+int
+pgs_opt_config(const char *path, const struct pgs_option *opts, struct pgs_strlist *args)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int rc = 0;
+
+	memset(args, 0, sizeof(*args));
+	if (!f) {
+		pgs_err("cannot read the config file '%s': %s", path, strerror(errno));
+		return PGS_EXIT_FAIL;
+	}
+	while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		char *k = line, *end = line + len, *v = NULL;
+		const struct pgs_option *o;
+		size_t klen;
+
+		lineno++;
+		while (end > k && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		k += strspn(k, " \t");
+		if (!*k || *k == '#')
+			continue;
+		klen = strspn(k, "abcdefghijklmnopqrstuvwxyz-");
+		v = k + klen + strspn(k + klen, " \t");
+		if (klen == 0 || (*v && *v != '=')) {
+			rc = pgs_usage_error("%s:%zu: want 'key = value', not '%s'", path, lineno, k);
+			break;
+		}
+		for (o = opts; o->kind != PGS_OPTK_END; o++)
+			if (strlen(o->name) == klen && strncmp(o->name, k, klen) == 0)
+				break;
+		if (o->kind == PGS_OPTK_END) {
+			rc = pgs_usage_error("%s: unknown setting '%.*s'", path, (int)klen, k);
+			break;
+		}
+		if (*v == '=')
+			v += 1 + strspn(v + 1, " \t");
+		if (takes_arg(o) != (*v != '\0')) {
+			rc = pgs_usage_error("%s:%zu: '%s' %s", path, lineno, o->name,
+			    takes_arg(o) ? "needs a value" : "takes no value");
+			break;
+		}
+		list_add(args, pgs_xasprintf("--%s", o->name));
+		if (*v)
+			list_add(args, pgs_xstrdup(v));
+	}
+	if (rc == 0 && ferror(f)) {
+		pgs_err("cannot read the config file '%s': %s", path, strerror(errno));
+		rc = PGS_EXIT_FAIL;
+	}
+	fclose(f);
+	free(line);
+	if (rc != 0)
+		pgs_opt_config_free(args);
+	return rc;
+}
+
+void
+pgs_opt_config_free(struct pgs_strlist *args)
+{
+	for (int i = 0; i < args->n; i++)
+		free((char *)args->v[i]);
+	free(args->v);
+	memset(args, 0, sizeof(*args));
 }
 
 const char *

@@ -116,6 +116,19 @@ typedef char (*pgs_window_list)[2][11];
  * PGS_EXIT_FAIL when the file cannot be read (reported).
  */
 int pgs_opt_windows(const char *path, pgs_window_list *out, size_t *n);
+/*
+ * Read a settings file into args, as the options it stands for: each line
+ * "key = value" or "key" (a long option without its dashes; the value the
+ * rest of the line, spaces trimmed, no quoting), blank lines and '#'
+ * comments skipped.  A key must be one of opts, with a value when the
+ * option takes one and without when it does not, so that pgs_parse_options()
+ * over args (after an argv[0]) parses the file as it parses a command line.
+ * The strings are new: pgs_opt_config_free(args).  Returns 0,
+ * PGS_EXIT_USAGE after a message naming the file (and line), or
+ * PGS_EXIT_FAIL when the file cannot be read (reported).
+ */
+int pgs_opt_config(const char *path, const struct pgs_option *opts, struct pgs_strlist *args);
+void pgs_opt_config_free(struct pgs_strlist *args);
 /* The store URI: the option value when given, else $PGS_STORE, else "sqlite:pgs.db". */
 const char *pgs_default_store(const char *opt);
 

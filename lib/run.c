@@ -2,6 +2,7 @@
 #include "run.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +95,14 @@ last_line(const char *log, size_t len, const char *stage, int own, const char **
 void
 pgs_run_stage_message(const char *stage, int code, const char *log, size_t len, char *out, size_t cap)
 {
-	const char *at = NULL;
+	const char *at = NULL, *sig = code > 128 && code < 128 + 65 ? sigabbrev_np(code - 128) : NULL;
 	size_t n = 0;
 
+	/* killed: by whom is not known, but not what it was doing (its last words are older) */
+	if (sig) {
+		snprintf(out, cap, "%s was killed (SIG%s)", stage, sig);
+		return;
+	}
 	if (last_line(log, len, stage, 1, &at, &n)) {
 		at += strlen(stage) + 2;
 		n -= strlen(stage) + 2;
@@ -106,6 +112,37 @@ pgs_run_stage_message(const char *stage, int code, const char *log, size_t len, 
 		snprintf(out, cap, "%s exited %d: %.*s", stage, code, (int)n, at);
 	else
 		snprintf(out, cap, "%s exited %d", stage, code);
+}
+
+char *
+pgs_run_fill(const char *arg, const char *windows, const char *from, const char *to)
+{
+	pgs_buf b = { 0 };
+
+	for (const char *p = arg; *p; ) {
+		if (windows && strncmp(p, "{}", 2) == 0) {
+			pgs_buf_adds(&b, windows);
+			p += 2;
+		} else if (from && strncmp(p, "{from}", 6) == 0) {
+			pgs_buf_adds(&b, from);
+			p += 6;
+		} else if (to && strncmp(p, "{to}", 4) == 0) {
+			pgs_buf_adds(&b, to);
+			p += 4;
+		} else
+			pgs_buf_add(&b, p++, 1);
+	}
+	return b.s ? b.s : pgs_xstrdup("");
+}
+
+long long
+pgs_run_started_ms(const char *t0)
+{
+	long long us;
+
+	if (t0 && *t0 && strspn(t0, "0123456789") == strlen(t0))
+		return atoll(t0) / 1000;
+	return (t0 && pgs_timestamp_parse(t0, &us) == 0 ? us : pgs_now_us()) / 1000;
 }
 
 size_t

@@ -52,11 +52,20 @@ int pgs_run_cause(const int *status, size_t n);
 /*
  * "STAGE exited CODE: MESSAGE" into out: MESSAGE is the stage's own last
  * diagnostic in log (its last line "STAGE: ...", without the prefix), else
- * the last line that names STAGE (the shell's "not found", "Killed"), else
- * nothing ("STAGE exited CODE").
+ * the last line that names STAGE ("not found"), else nothing ("STAGE exited
+ * CODE").  A stage killed by a signal (CODE 128 + N) is "STAGE was killed
+ * (SIGKILL)".
  */
 void pgs_run_stage_message(const char *stage, int code, const char *log, size_t len,
     char *out, size_t cap);
+
+/* A stage's argument with {} replaced by windows, {from} and {to} by the
+ * dates (each only when not NULL); a new string. */
+char *pgs_run_fill(const char *arg, const char *windows, const char *from, const char *to);
+
+/* When the run began, ms since the epoch: started (PGS_RUN_STARTED: µs
+ * since the epoch, or ISO-8601), else now. */
+long long pgs_run_started_ms(const char *started);
 
 /* How many batches a chunk of a plan of n batches holds with jobs workers:
  * about four chunks a worker, so that a chunk of busy days does not keep

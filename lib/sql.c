@@ -1,6 +1,8 @@
 /* sql.c — the SQL text of the SQL stores (see sql.h). */
 #include "sql.h"
 
+#include <string.h>
+
 static const char *
 sqlite_type(enum pgs_ftype t)
 {
@@ -37,11 +39,127 @@ postgres_type(enum pgs_ftype t)
 /* SQLite keeps a stage as one b-tree in key order: no rowid table beside the key index. */
 const struct pgs_sql_dialect pgs_sql_sqlite = {
 	sqlite_type, "seq INTEGER, doc TEXT, ", "row_digest TEXT", 0, " WITHOUT ROWID",
+	"", { "sum(CASE WHEN ", " THEN 1 ELSE 0 END)" }, " = 1", { "", "" }, "?1", "?2", "",
 };
 
 const struct pgs_sql_dialect pgs_sql_postgres = {
 	postgres_type, "seq bigint, doc json, ", "row_digest text", 1, "",
+	"", { "count(*) FILTER (WHERE ", ")" }, "", { "to_char(", ", 'YYYY-MM-DD')" }, "$1", "$2",
+	" COLLATE \"C\"",
 };
+
+/* GoogleSQL reserves words such as "rows": every identifier in backticks. */
+const struct pgs_sql_dialect pgs_sql_bigquery = {
+	NULL, NULL, NULL, 0, NULL,
+	"`", { "COUNTIF(", ")" }, "", { "CAST(", " AS STRING)" }, "@from", "@to", "",
+};
+
+/* ---- the validation reads ---- */
+
+/* Append text with every {name} an identifier in the dialect's quotes. */
+static void
+add(pgs_buf *b, const struct pgs_sql_dialect *d, const char *text)
+{
+	for (const char *p = text; *p; ) {
+		const char *close;
+
+		if (*p == '{' && (close = strchr(p, '}'))) {
+			pgs_buf_addf(b, "%s%.*s%s", d->quote, (int)(close - p - 1), p + 1, d->quote);
+			p = close + 1;
+		} else {
+			size_t n = strcspn(p + 1, "{") + 1;
+
+			pgs_buf_add(b, p, n);
+			p += n;
+		}
+	}
+}
+
+/* The rows that meet cond among the active players: ", COUNT_IF(is_active AND cond)". */
+static void
+count_active(pgs_buf *b, const struct pgs_sql_dialect *d, const char *cond)
+{
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, "{is_active}");
+	pgs_buf_adds(b, d->is_true);
+	if (cond) {
+		pgs_buf_adds(b, " AND ");
+		add(b, d, cond);
+	}
+	pgs_buf_adds(b, d->count_if[1]);
+}
+
+static void
+date_text(pgs_buf *b, const struct pgs_sql_dialect *d, const char *expr)
+{
+	pgs_buf_adds(b, d->date_text[0]);
+	add(b, d, expr);
+	pgs_buf_adds(b, d->date_text[1]);
+}
+
+/* " FROM table WHERE game_date BETWEEN from AND to" */
+static void
+window(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	pgs_buf_addf(b, " FROM %s WHERE ", table);
+	add(b, d, "{game_date}");
+	pgs_buf_addf(b, " BETWEEN %s AND %s", d->from, d->to);
+}
+
+void
+pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	/* each rate's denominator, then its NULLs: who counts is decided here */
+	static const char *const counted[] = {
+		"{minutes_played} IS NULL",
+		"{seconds_played} > 0", "{seconds_played} > 0 AND {usage_rate} IS NULL",
+		"{fg_attempts} + {ft_attempts} > 0", "{fg_attempts} + {ft_attempts} > 0 AND {ts_pct} IS NULL",
+		"{fg_attempts} > 0", "{fg_attempts} > 0 AND {efg_pct} IS NULL",
+	};
+
+	add(b, d, "SELECT {game_id}, {team_abbr}, ");
+	date_text(b, d, "min({game_date})");
+	add(b, d, ", min({opponent_team_abbr}), count(*), count(DISTINCT {player_lookup})");
+	count_active(b, d, NULL);
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		count_active(b, d, counted[i]);
+	add(b, d, ", coalesce(sum({points}), 0), coalesce(min({team_points}), -1),"
+	    " coalesce(max({team_points}), -1), coalesce(min({opponent_points}), -1),"
+	    " coalesce(max({opponent_points}), -1), coalesce(sum({seconds_played}), 0), ");
+	pgs_buf_adds(b, d->count_if[0]);
+	add(b, d, "{registry_status} = 'unresolved'");
+	pgs_buf_adds(b, d->count_if[1]);
+	window(b, d, table);
+	add(b, d, " GROUP BY {game_id}, {team_abbr} ORDER BY {game_id}");
+	pgs_buf_adds(b, d->collate);
+	add(b, d, ", {team_abbr}");
+	pgs_buf_adds(b, d->collate);
+}
+
+void
+pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	pgs_buf_adds(b, "SELECT ");
+	date_text(b, d, "{game_date}");
+	add(b, d, ", {source}, count(*), count(DISTINCT {game_id})");
+	window(b, d, table);
+	add(b, d, " GROUP BY {game_date}, {source} ORDER BY {game_date}, {source}");
+	pgs_buf_adds(b, d->collate);
+}
+
+void
+pgs_sql_summary_unresolved(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	add(b, d, "SELECT {player_lookup}, min({player_full_name}), min({team_abbr}), ");
+	date_text(b, d, "min({game_date})");
+	pgs_buf_adds(b, ", ");
+	date_text(b, d, "max({game_date})");
+	add(b, d, ", count(*), count(DISTINCT {team_abbr})");
+	window(b, d, table);
+	add(b, d, " AND {registry_status} = 'unresolved' GROUP BY {player_lookup}"
+	    " ORDER BY count(*) DESC, {player_lookup}");
+	pgs_buf_adds(b, d->collate);
+}
 
 const char *
 pgs_sql_key(const struct pgs_table *t, size_t k)

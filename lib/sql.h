@@ -1,8 +1,10 @@
 /*
- * sql.h — the SQL text the SQL stores build alike: column lists, key joins
- * and a table's DDL, with what differs between them (column types, the raw
- * table's extra columns, how a stage is kept) in one dialect struct each.
- * A new dialect (BigQuery's, say) is a new struct, not a new copy of the
+ * sql.h — the SQL text the stores build alike: column lists, key joins, a
+ * table's DDL and the validation reads, with what differs between them
+ * (column types, the raw table's extra columns, how a stage is kept, how an
+ * identifier is quoted, a conditional count, a date as text, parameters,
+ * collation) in one dialect struct each: SQLite's, PostgreSQL's and, for the
+ * reads, BigQuery's.  A new dialect is a new struct, not a new copy of the
  * builders.  Only names from the tables' own field lists go into the text:
  * values always travel as bound parameters.
  */
@@ -16,14 +18,22 @@
 #include "util.h"
 
 struct pgs_sql_dialect {
+	/* the DDL (NULL in BigQuery's: it makes its tables through its API) */
 	const char *(*type)(enum pgs_ftype t);   /* a column's type */
 	const char *raw_extra;                   /* the raw table's seq and doc columns, ", "-ended */
 	const char *digest_col;                  /* the row digest column */
 	int key_not_null;                        /* key columns NOT NULL when the table has its key */
 	const char *stage_end;                   /* after a stage's column list (its key included) */
+	/* the validation reads */
+	const char *quote;                       /* around every identifier: "" or "`" */
+	const char *count_if[2];                 /* around a condition: the rows that meet it */
+	const char *is_true;                     /* after a boolean column, to make it a condition */
+	const char *date_text[2];                /* around a date: YYYY-MM-DD text */
+	const char *from, *to;                   /* the window's two bound parameters */
+	const char *collate;                     /* after a text key of ORDER BY: bytewise order */
 };
 
-extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres;
+extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres, pgs_sql_bigquery;
 
 /* The name of key column k of t. */
 const char *pgs_sql_key(const struct pgs_table *t, size_t k);
@@ -40,5 +50,17 @@ void pgs_sql_key_eq(pgs_buf *b, const struct pgs_table *t, const char *a, const 
  */
 void pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t,
     const char *prefix, const char *name, int key);
+
+/*
+ * The validation reads of store.h (summary_games, raw_dates,
+ * summary_unresolved): ONE GROUP BY query each over [from, to] of table
+ * (the caller's name for it: BigQuery's is project.dataset-qualified),
+ * its columns in the order of struct pgs_game_stats, pgs_raw_date and
+ * pgs_unresolved_name.  Which rows count for each rate (the active players
+ * that played, shot, ...) is decided here, once for every store.
+ */
+void pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
+void pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
+void pgs_sql_summary_unresolved(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 
 #endif

@@ -341,6 +341,7 @@ struct pgs_store {
 	const struct pgs_store_ops *ops;
 	char *uri;                  /* redacted: for messages */
 	enum pgs_store_mode mode;
+	int writing;                /* windows staged on this handle (window.c) */
 };
 
 /* Every backend's stage starts with this. */

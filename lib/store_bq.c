@@ -67,6 +67,7 @@
 #include "dl_curl.h"
 #include "gauth.h"
 #include "http.h"
+#include "sql.h"
 #include "util.h"
 
 #define STAGE_TTL_MS (3600LL * 1000)  /* a staging table a crash left behind expires */
@@ -1069,8 +1070,8 @@ bq_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	struct bq_stage *g;
 	char hex[33];
 
-	/* stages are independent (a file each, a staging table each): a group
-	 * commit holds several open on one handle */
+	/* window.c allows one window a handle, but a group commit's: each its
+	 * own file, the group one staging table */
 	g = pgs_xcalloc(1, sizeof(*g));
 	g->base.st = st;
 	g->base.w = w;
@@ -2283,46 +2284,30 @@ game_row(json_t *f, void *arg)
 	return a->game(&g, a->arg);
 }
 
-/* A validation query over [from, to]: BQ_OK → 0. */
+/* A validation read: the query of lib/sql.c over [from, to] of the dataset's table, each row to fn. */
 static int
-window_read(struct bq_store *b, const char *sql, const char *from, const char *to, row_fn fn,
-    void *arg)
+window_read(struct bq_store *b, void (*query)(pgs_buf *, const struct pgs_sql_dialect *, const char *),
+    const char *table, const char *from, const char *to, row_fn fn, void *arg)
 {
 	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	int rc;
 
+	query(&q, &pgs_sql_bigquery, fq(b, 0, table));
 	param(ps, "from", "DATE", from);
 	param(ps, "to", "DATE", to);
-	return bq_query(b, sql, ps, fn, arg, NULL, 0) == BQ_OK ? 0 : -1;
+	rc = bq_query(b, q.s, ps, fn, arg, NULL, 0) == BQ_OK ? 0 : -1;
+	pgs_buf_free(&q);
+	return rc;
 }
 
 static int
 bq_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
-	struct bq_store *b = (struct bq_store *)st;
 	struct val_arg a = { .game = fn, .arg = arg };
-	pgs_buf q = { 0 };
-	int rc;
 
-#define ACTIVE_AND(cond) "COUNTIF(`is_active` AND " cond ")"
-	pgs_buf_addf(&q, "SELECT `game_id`, `team_abbr`, CAST(MIN(`game_date`) AS STRING),"
-	    " MIN(`opponent_team_abbr`), COUNT(*), COUNT(DISTINCT `player_lookup`), COUNTIF(`is_active`),"
-	    " " ACTIVE_AND("`minutes_played` IS NULL") ","
-	    " " ACTIVE_AND("`seconds_played` > 0") ","
-	    " " ACTIVE_AND("`seconds_played` > 0 AND `usage_rate` IS NULL") ","
-	    " " ACTIVE_AND("`fg_attempts` + `ft_attempts` > 0") ","
-	    " " ACTIVE_AND("`fg_attempts` + `ft_attempts` > 0 AND `ts_pct` IS NULL") ","
-	    " " ACTIVE_AND("`fg_attempts` > 0") ","
-	    " " ACTIVE_AND("`fg_attempts` > 0 AND `efg_pct` IS NULL") ","
-	    " IFNULL(SUM(`points`), 0), IFNULL(MIN(`team_points`), -1), IFNULL(MAX(`team_points`), -1),"
-	    " IFNULL(MIN(`opponent_points`), -1), IFNULL(MAX(`opponent_points`), -1),"
-	    " IFNULL(SUM(`seconds_played`), 0), COUNTIF(`registry_status` = 'unresolved')"
-	    " FROM %s WHERE `game_date` BETWEEN @from AND @to"
-	    " GROUP BY `game_id`, `team_abbr` ORDER BY `game_id`, `team_abbr`", fq(b, 0, PGS_TABLE_SUMMARY));
-#undef ACTIVE_AND
-	rc = window_read(b, q.s, from, to, game_row, &a);
-	pgs_buf_free(&q);
-	return rc;
+	return window_read((struct bq_store *)st, pgs_sql_summary_games, PGS_TABLE_SUMMARY, from, to, game_row, &a);
 }
 
 static int
@@ -2338,17 +2323,9 @@ static int
 bq_raw_dates(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
 {
-	struct bq_store *b = (struct bq_store *)st;
 	struct val_arg a = { .raw = fn, .arg = arg };
-	pgs_buf q = { 0 };
-	int rc;
 
-	pgs_buf_addf(&q, "SELECT CAST(`game_date` AS STRING), `source`, COUNT(*), COUNT(DISTINCT `game_id`)"
-	    " FROM %s WHERE `game_date` BETWEEN @from AND @to GROUP BY `game_date`, `source`"
-	    " ORDER BY `game_date`, `source`", fq(b, 0, PGS_TABLE_RAW));
-	rc = window_read(b, q.s, from, to, raw_date_row, &a);
-	pgs_buf_free(&q);
-	return rc;
+	return window_read((struct bq_store *)st, pgs_sql_raw_dates, PGS_TABLE_RAW, from, to, raw_date_row, &a);
 }
 
 static int
@@ -2365,19 +2342,10 @@ static int
 bq_summary_unresolved(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
 {
-	struct bq_store *b = (struct bq_store *)st;
 	struct val_arg a = { .unresolved = fn, .arg = arg };
-	pgs_buf q = { 0 };
-	int rc;
 
-	pgs_buf_addf(&q, "SELECT `player_lookup`, MIN(`player_full_name`), MIN(`team_abbr`),"
-	    " CAST(MIN(`game_date`) AS STRING), CAST(MAX(`game_date`) AS STRING), COUNT(*),"
-	    " COUNT(DISTINCT `team_abbr`) FROM %s WHERE `game_date` BETWEEN @from AND @to"
-	    " AND `registry_status` = 'unresolved' GROUP BY `player_lookup`"
-	    " ORDER BY COUNT(*) DESC, `player_lookup`", fq(b, 0, PGS_TABLE_SUMMARY));
-	rc = window_read(b, q.s, from, to, unresolved_name_row, &a);
-	pgs_buf_free(&q);
-	return rc;
+	return window_read((struct bq_store *)st, pgs_sql_summary_unresolved, PGS_TABLE_SUMMARY, from, to,
+	    unresolved_name_row, &a);
 }
 
 static const char *const bq_prefixes[] = { "bigquery://", NULL };

@@ -38,7 +38,6 @@ struct pg_store {
 	pgs_store base;
 	PGconn *conn;
 	char *schema;         /* quoted identifier */
-	int staging;
 };
 
 struct pg_stage {
@@ -407,7 +406,6 @@ pg_stage_end(pgs_stage *pg)
 	}
 	pg_rollback(g->s);
 	PQclear(PQexec(g->s->conn, "DROP TABLE IF EXISTS pg_temp.pgs_stage"));
-	g->s->staging = 0;
 	pgs_buf_free(&g->line);
 	free(g);
 }
@@ -420,16 +418,11 @@ pg_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	pgs_buf b = { 0 };
 	PGresult *res;
 
-	if (s->staging) {
-		pgs_err("store '%s': a window write is already open on this handle", shown(s));
-		return NULL;
-	}
 	g = pgs_xcalloc(1, sizeof(*g));
 	g->base.st = st;
 	g->base.w = w;
 	g->s = s;
 	g->t = w->t;
-	s->staging = 1;
 	pgs_buf_adds(&b, "DROP TABLE IF EXISTS pg_temp.pgs_stage; ");
 	pgs_sql_table_ddl(&b, &pgs_sql_postgres, w->t, "TEMP ", "pgs_stage", 0);
 	if (pg_exec(s, "staging", b.s) < 0)
@@ -1121,31 +1114,30 @@ game_row(PGresult *r, void *arg)
 	return a->game(&g, a->arg);
 }
 
+/* A validation read: the query of lib/sql.c over [from, to], each row to fn. */
+static int
+pg_window_read(pgs_store *st, void (*query)(pgs_buf *, const struct pgs_sql_dialect *, const char *),
+    const char *table, const char *from, const char *to, int (*fn)(PGresult *, void *), void *arg)
+{
+	const char *p[2] = { from, to };
+	pgs_buf b = { 0 };
+	char *what = pgs_xasprintf("reading %s", table);
+	int rc;
+
+	query(&b, &pgs_sql_postgres, table);
+	rc = stream((struct pg_store *)st, what, b.s, 2, p, fn, arg);
+	pgs_buf_free(&b);
+	free(what);
+	return rc;
+}
+
 static int
 pg_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
 	struct val_arg a = { .game = fn, .arg = arg };
-	const char *p[2] = { from, to };
 
-#define ACTIVE_AND(cond) "count(*) FILTER (WHERE is_active AND " cond ")"
-	return stream((struct pg_store *)st, "reading player_game_summary",
-	    "SELECT game_id, team_abbr, to_char(min(game_date), 'YYYY-MM-DD'), min(opponent_team_abbr),"
-	    " count(*), count(DISTINCT player_lookup), count(*) FILTER (WHERE is_active),"
-	    " " ACTIVE_AND("minutes_played IS NULL") ","
-	    " " ACTIVE_AND("seconds_played > 0") ","
-	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
-	    " coalesce(sum(points), 0), coalesce(min(team_points), -1), coalesce(max(team_points), -1),"
-	    " coalesce(min(opponent_points), -1), coalesce(max(opponent_points), -1),"
-	    " coalesce(sum(seconds_played), 0), count(*) FILTER (WHERE registry_status = 'unresolved')"
-	    " FROM player_game_summary WHERE game_date BETWEEN $1 AND $2"
-	    " GROUP BY game_id, team_abbr ORDER BY game_id COLLATE \"C\", team_abbr COLLATE \"C\"",
-	    2, p, game_row, &a);
-#undef ACTIVE_AND
+	return pg_window_read(st, pgs_sql_summary_games, PGS_TABLE_SUMMARY, from, to, game_row, &a);
 }
 
 static int
@@ -1162,12 +1154,8 @@ pg_raw_dates(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
 {
 	struct val_arg a = { .raw = fn, .arg = arg };
-	const char *p[2] = { from, to };
 
-	return stream((struct pg_store *)st, "reading raw_boxscores",
-	    "SELECT to_char(game_date, 'YYYY-MM-DD'), source, count(*), count(DISTINCT game_id)"
-	    " FROM raw_boxscores WHERE game_date BETWEEN $1 AND $2"
-	    " GROUP BY game_date, source ORDER BY game_date, source COLLATE \"C\"", 2, p, raw_date_row, &a);
+	return pg_window_read(st, pgs_sql_raw_dates, PGS_TABLE_RAW, from, to, raw_date_row, &a);
 }
 
 static int
@@ -1185,15 +1173,8 @@ pg_summary_unresolved(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
 {
 	struct val_arg a = { .unresolved = fn, .arg = arg };
-	const char *p[2] = { from, to };
 
-	return stream((struct pg_store *)st, "reading player_game_summary",
-	    "SELECT player_lookup, min(player_full_name), min(team_abbr),"
-	    " to_char(min(game_date), 'YYYY-MM-DD'), to_char(max(game_date), 'YYYY-MM-DD'),"
-	    " count(*), count(DISTINCT team_abbr) FROM player_game_summary"
-	    " WHERE game_date BETWEEN $1 AND $2 AND registry_status = 'unresolved'"
-	    " GROUP BY player_lookup ORDER BY count(*) DESC, player_lookup COLLATE \"C\"",
-	    2, p, unresolved_name_row, &a);
+	return pg_window_read(st, pgs_sql_summary_unresolved, PGS_TABLE_SUMMARY, from, to, unresolved_name_row, &a);
 }
 
 static const char *const pg_prefixes[] = { "postgres://", "postgresql://", NULL };

@@ -60,7 +60,6 @@
 struct sq_store {
 	pgs_store base;
 	sqlite3 *db;
-	int staging;    /* a stage is open on this connection */
 	int busy_ms;    /* the busy timeout */
 };
 
@@ -553,7 +552,6 @@ sq_stage_end(pgs_stage *pg)
 	sqlite3_finalize(g->ins);
 	rollback(g->s);
 	drop_stage(g->s);
-	g->s->staging = 0;
 	free(g);
 }
 
@@ -566,16 +564,11 @@ sq_stage_begin(pgs_store *st, const struct pgs_window_spec *w)
 	pgs_buf b = { 0 };
 	size_t n;
 
-	if (s->staging) {
-		pgs_err("store '%s': a window write is already open on this handle", st->uri);
-		return NULL;
-	}
 	g = pgs_xcalloc(1, sizeof(*g));
 	g->base.st = st;
 	g->base.w = w;
 	g->s = s;
 	g->t = t;
-	s->staging = 1;
 	drop_stage(s);
 	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, t, "TEMP ", "pgs_stage", 1);
 	pgs_buf_adds(&b, "CREATE TEMP TABLE pgs_scope (source TEXT PRIMARY KEY);");
@@ -1211,35 +1204,32 @@ game_row(sqlite3_stmt *q, void *arg)
 	return c->game(&g, c->arg);
 }
 
+/* A validation read: the query of lib/sql.c over [from, to], each row to fn. */
+static int
+sq_window_read(struct sq_store *s, void (*query)(pgs_buf *, const struct pgs_sql_dialect *, const char *),
+    const char *table, const char *from, const char *to, int (*fn)(sqlite3_stmt *, void *), void *arg)
+{
+	pgs_buf b = { 0 };
+	sqlite3_stmt *q;
+	char *what = pgs_xasprintf("reading %s", table);
+	int rc = -1;
+
+	query(&b, &pgs_sql_sqlite, table);
+	if ((q = window_query(s, b.s, from, to)))
+		rc = each_row(s, q, what, fn, arg);
+	pgs_buf_free(&b);
+	free(what);
+	return rc;
+}
+
 static int
 sq_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
-	struct sq_store *s = (struct sq_store *)st;
 	struct sq_cb c = { .game = fn, .arg = arg };
-	sqlite3_stmt *q;
 
-#define ACTIVE_AND(cond) "sum(CASE WHEN is_active = 1 AND " cond " THEN 1 ELSE 0 END)"
-	q = window_query(s, "SELECT game_id, team_abbr, min(game_date), min(opponent_team_abbr),"
-	    " count(*), count(DISTINCT player_lookup),"
-	    " sum(CASE WHEN is_active = 1 THEN 1 ELSE 0 END),"
-	    " " ACTIVE_AND("minutes_played IS NULL") ","
-	    " " ACTIVE_AND("seconds_played > 0") ","
-	    " " ACTIVE_AND("seconds_played > 0 AND usage_rate IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts + ft_attempts > 0 AND ts_pct IS NULL") ","
-	    " " ACTIVE_AND("fg_attempts > 0") ","
-	    " " ACTIVE_AND("fg_attempts > 0 AND efg_pct IS NULL") ","
-	    " coalesce(sum(points), 0), coalesce(min(team_points), -1), coalesce(max(team_points), -1),"
-	    " coalesce(min(opponent_points), -1), coalesce(max(opponent_points), -1),"
-	    " coalesce(sum(seconds_played), 0),"
-	    " sum(CASE WHEN registry_status = 'unresolved' THEN 1 ELSE 0 END)"
-	    " FROM player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
-	    " GROUP BY game_id, team_abbr ORDER BY game_id, team_abbr", from, to);
-#undef ACTIVE_AND
-	if (!q)
-		return -1;
-	return each_row(s, q, "reading player_game_summary", game_row, &c);
+	return sq_window_read((struct sq_store *)st, pgs_sql_summary_games, PGS_TABLE_SUMMARY, from, to,
+	    game_row, &c);
 }
 
 static int
@@ -1255,16 +1245,9 @@ static int
 sq_raw_dates(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_raw_date *d, void *arg), void *arg)
 {
-	struct sq_store *s = (struct sq_store *)st;
 	struct sq_cb c = { .raw = fn, .arg = arg };
-	sqlite3_stmt *q;
 
-	q = window_query(s, "SELECT game_date, source, count(*), count(DISTINCT game_id)"
-	    " FROM raw_boxscores WHERE game_date BETWEEN ?1 AND ?2"
-	    " GROUP BY game_date, source ORDER BY game_date, source", from, to);
-	if (!q)
-		return -1;
-	return each_row(s, q, "reading raw_boxscores", raw_date_row, &c);
+	return sq_window_read((struct sq_store *)st, pgs_sql_raw_dates, PGS_TABLE_RAW, from, to, raw_date_row, &c);
 }
 
 static int
@@ -1281,18 +1264,10 @@ static int
 sq_summary_unresolved(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_unresolved_name *u, void *arg), void *arg)
 {
-	struct sq_store *s = (struct sq_store *)st;
 	struct sq_cb c = { .unresolved = fn, .arg = arg };
-	sqlite3_stmt *q;
 
-	q = window_query(s, "SELECT player_lookup, min(player_full_name), min(team_abbr),"
-	    " min(game_date), max(game_date), count(*), count(DISTINCT team_abbr)"
-	    " FROM player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
-	    " AND registry_status = 'unresolved'"
-	    " GROUP BY player_lookup ORDER BY count(*) DESC, player_lookup", from, to);
-	if (!q)
-		return -1;
-	return each_row(s, q, "reading player_game_summary", unresolved_row, &c);
+	return sq_window_read((struct sq_store *)st, pgs_sql_summary_unresolved, PGS_TABLE_SUMMARY, from, to,
+	    unresolved_row, &c);
 }
 
 static const char *const sq_prefixes[] = { "sqlite:", NULL };

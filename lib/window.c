@@ -61,8 +61,10 @@ window_free(pgs_window *w)
 {
 	if (!w)
 		return;
-	if (w->sg)
+	if (w->sg) {
 		w->st->ops->stage_end(w->sg);
+		w->st->writing--;
+	}
 	for (size_t i = 0; i < w->nscopes; i++)
 		free(w->scopes[i].name);
 	free(w->scopes);
@@ -133,6 +135,12 @@ pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o)
 		pgs_store_readonly(st, "write a window");
 		return NULL;
 	}
+	/* a handle stages one window at a time — but the windows of a group
+	 * commit, on a store that writes them together */
+	if (st->writing && !st->ops->group_apply) {
+		pgs_err("store '%s': a window write is already open on this handle", st->uri);
+		return NULL;
+	}
 	w = pgs_xcalloc(1, sizeof(*w));
 	w->st = st;
 	w->t = t;
@@ -165,6 +173,7 @@ pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o)
 		window_free(w);
 		return NULL;
 	}
+	st->writing++;
 	return w;
 }
 

@@ -54,40 +54,55 @@ common_option() {
 	esac
 }
 
-# hide_secrets VAR:OPTION... -- ARGS...: when one of the OPTIONs (--store,
-# --source) is given a URI with a password (user:PASS@, password=...) in
-# ARGS, run the pipeline again with that URI in the environment variable
-# VAR instead of on its command line, where ps shows it to everyone.
-# Returns when there is nothing to hide.
+# has_secret VALUE: a URI with a password (user:PASS@) or a secret
+# parameter (password=, token=, key= ...), as the tools redact them.
+has_secret() {
+	[[ $1 =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@ ||
+		$1 =~ [?\&\ ](password|pass|token|access_token|key|secret|sslpassword)= ]]
+}
+
+# hide_secrets [--operands] VAR:OPTION... -- ARGS...: when one of the
+# OPTIONs (--store, --source) is given a URI with a secret in ARGS, run the
+# pipeline again with that URI in the environment variable VAR instead of on
+# its command line, where ps shows it to everyone.  With --operands an
+# operand with a secret becomes --source-env PGS_SOURCE_N (first), the URI
+# in that variable.  Returns when there is nothing to hide.
 hide_secrets() {
-	local -a map=() args=()
-	local a name val m moved=0
+	local -a map=() args=() env=()
+	local a name val m moved=0 operands=0 ended=0
+	[ "$1" != --operands ] || { operands=1; shift; }
 	while [ "$1" != -- ]; do
 		map+=("$1")
 		shift
 	done
 	shift
 	while [ $# -gt 0 ]; do
-		a=$1
+		a=$1 name=""
 		shift
-		case $a in
-		--) args+=("$a" "$@"); break ;;
-		--?*=*) name=${a%%=*} val=${a#*=} ;;
-		--?*) [ $# -gt 0 ] || { args+=("$a"); continue; }; name=$a val=$1 ;;
-		*) args+=("$a"); continue ;;
-		esac
+		if [ "$ended" -eq 0 ]; then
+			case $a in
+			--) ended=1 ;;
+			--?*=*) name=${a%%=*} val=${a#*=} ;;
+			--?*) name=$a val=${1-} ;;
+			esac
+		fi
+		if [ -z "$name" ] && [ "$operands" -eq 1 ] && has_secret "$a"; then
+			moved=$((moved + 1))
+			export "PGS_SOURCE_$moved=$a"
+			env+=(--source-env "PGS_SOURCE_$moved")
+			continue
+		fi
 		for m in "${map[@]}"; do
-			if [ "$name" = "${m#*:}" ] &&
-				[[ $val =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:[^/@]*@ || $val == *[?\&\ ]password=* ]]; then
+			if [ -n "$name" ] && [ "$name" = "${m#*:}" ] && has_secret "$val"; then
 				export "${m%%:*}=$val"
-				moved=1
+				moved=$((moved + 1))
 				[ "$a" != "$name" ] || shift
 				continue 2
 			fi
 		done
 		args+=("$a")
 	done
-	[ "$moved" -eq 0 ] || exec "$0" "${args[@]}"
+	[ "$moved" -eq 0 ] || exec "$0" ${env[@]+"${env[@]}"} ${args[@]+"${args[@]}"}
 }
 
 # need_tools TOOL...: every tool must be on PATH.

@@ -71,8 +71,8 @@ struct extract {
 
 static const char *const synopsis[] = {
 	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
-	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
-	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
+	"[--source-env VAR]... [--only-source NAME] [--http-timeout S] [--http-connect-timeout S]",
+	"[--http-retries N] [--http-header H]... [--http-headers FILE] [--allow-missing]",
 	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
 	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
@@ -97,6 +97,8 @@ help(FILE *f)
 	    "                      or an http(s) URL, fetched once, or a template fetched per day of the\n"
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
 	    "                      or per game of --games ({game_id}); repeatable; read before FILE operands\n"
+	    "  --source-env VAR    the --source URI in the environment variable VAR: a URI with a\n"
+	    "                      password or a token stays out of ps; repeatable\n"
 	    "  --only-source NAME  read only rows of this source (bbref, nbacom, ...) from a store source\n"
 	    "  --windows FILE      a window stream from store sources (default: $PGS_SOURCE, else the\n"
 	    "                      store $PGS_STORE): for each FROM<TAB>TO line of FILE\n"
@@ -449,6 +451,23 @@ check_options(struct extract *x, int nfiles)
 	return 0;
 }
 
+/* --source-env VAR: the source is $VAR, off the command line. */
+static int
+opt_source_env(void *ctx, const char *var)
+{
+	struct extract *x = ctx;
+	const char *v = getenv(var);
+	int n = x->sources.n;
+
+	if (!v || !*v)
+		return pgs_usage_error("--source-env %s: the variable is not set", var);
+	x->sources.v = pgs_xrealloc(x->sources.v, (size_t)(n + 2) * sizeof(*x->sources.v));
+	x->sources.v[n] = v;
+	x->sources.v[n + 1] = NULL;
+	x->sources.n = n + 1;
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int
 parse_args(int argc, char **argv, struct extract *x)
@@ -458,6 +477,7 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_STRING(0, "to", &x->to_s),
 		PGS_OPT_CALLBACK(0, "format", opt_format),
 		PGS_OPT_LIST(0, "source", &x->sources),
+		PGS_OPT_CALLBACK(0, "source-env", opt_source_env),
 		PGS_OPT_STRING(0, "only-source", &x->only_source),
 		PGS_OPT_LIST(0, "map", &x->maps),
 		PGS_OPT_LIST(0, "games", &x->games),

@@ -11,8 +11,8 @@
  * the plan; with --sshlogin/--sshloginfile it runs them on other hosts, one
  * batch a job.  A worker records nothing: it prints each batch's outcome as
  * one JSON line, and the coordinator records it.  The rules (outcomes,
- * messages, totals, exit status) are lib/run.c's; this file holds the
- * processes.
+ * messages, totals, exit status) are lib/run.c's, the process groups,
+ * spawning, signals and stopping lib/proc.c's; this file ties them to a run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,11 +30,11 @@
 #include "dates.h"
 #include "hash.h"
 #include "opts.h"
+#include "proc.h"
 #include "run.h"
 #include "store.h"
 #include "util.h"
 
-#define MAXSTAGES 16
 #define QUIET (pgs_verbosity == 0)
 #define VERBOSE (pgs_verbosity >= 2)
 
@@ -50,18 +48,15 @@ struct opts {
 /* One run: its options, stages, files and totals. */
 struct run {
 	struct opts o;
-	char **stage[MAXSTAGES];     /* argv of each stage, NULL-terminated, placeholders unreplaced */
+	char **stage[PGS_MAXSTAGES];     /* argv of each stage, NULL-terminated, placeholders unreplaced */
 	size_t nstages;
 	char *tmp;                   /* the run's temporary directory */
-	int logfd;                   /* the stages' diagnostics: written by them, read here */
-	off_t logoff;                /* read up to here */
+	struct pgs_stagelog log;     /* the stages' diagnostics: written by them, read here */
 	long long t0_ms;             /* the run's start (PGS_RUN_STARTED), wall clock */
 	struct pgs_run_totals t;
 	int stage_rejected;          /* a stage said it rejected rows (exit 1) */
 	const char *host;            /* a worker on a host: its name */
 };
-
-static volatile sig_atomic_t stop_sig;   /* the signal that stops the run, or 0 */
 
 static const char *const synopsis[] = {
 	"pgs-run [--job J] [--jobs N] [--windows] [--halt-on-error] [--dry-run]",
@@ -106,113 +101,10 @@ static const struct pgs_tool tool = {
 	0,
 };
 
-/* ---- signals ---- */
-
-static void
-on_signal(int sig)
-{
-	if (!stop_sig)
-		stop_sig = sig;
-}
-
-/* INT, TERM and PIPE stop the run: a blocked read or wait returns EINTR. */
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-static const char *
-sig_name(int sig)
-{
-	return sig == SIGINT ? "INT" : sig == SIGTERM ? "TERM" : sig == SIGPIPE ? "PIPE" : "?";
-}
-
-/* ---- the temporary directory ---- */
-
-static char *
-make_tmp(const char *name)
-{
-	const char *d = getenv("TMPDIR");
-	char *t = pgs_xasprintf("%s/%s.XXXXXX", d && *d ? d : "/tmp", name);
-
-	if (!mkdtemp(t)) {
-		pgs_err("cannot create a temporary directory '%s': %s", t, strerror(errno));
-		free(t);
-		return NULL;
-	}
-	return t;
-}
-
-static void
-remove_tmp(char *dir)
-{
-	DIR *d;
-	struct dirent *e;
-
-	if (!dir)
-		return;
-	if ((d = opendir(dir))) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-				char *p = pgs_xasprintf("%s/%s", dir, e->d_name);
-
-				unlink(p);
-				free(p);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-	free(dir);
-}
-
 static char *
 tmp_path(const struct run *r, const char *file)
 {
 	return pgs_xasprintf("%s/%s", r->tmp, file);
-}
-
-/* ---- the stages' log ---- */
-
-/* The complete lines the stages wrote to the log since the last call (a
- * line still being written waits for the next), into b. */
-static void
-log_take(struct run *r, pgs_buf *b)
-{
-	char chunk[8192];
-	ssize_t n;
-	size_t start = b->len;
-
-	while ((n = pread(r->logfd, chunk, sizeof(chunk), r->logoff + (off_t)(b->len - start))) > 0)
-		pgs_buf_add(b, chunk, (size_t)n);
-	while (b->len > start && b->s[b->len - 1] != '\n')
-		b->len--;
-	r->logoff += (off_t)(b->len - start);
-	if (b->s)
-		b->s[b->len] = '\0';
-}
-
-/* Start the log again, empty (a new pipeline writes it). */
-static int
-log_reset(struct run *r, const char *file)
-{
-	char *p = tmp_path(r, file);
-
-	if (r->logfd >= 0)
-		close(r->logfd);
-	r->logfd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	r->logoff = 0;
-	if (r->logfd < 0)
-		pgs_err("cannot create '%s': %s", p, strerror(errno));
-	free(p);
-	return r->logfd < 0 ? -1 : 0;
 }
 
 /* Write the text to stderr; a closed stderr is SIGPIPE's business. */
@@ -223,7 +115,7 @@ to_stderr(const char *s, size_t n)
 		ssize_t w = write(STDERR_FILENO, s, n);
 
 		if (w < 0) {
-			if (errno == EINTR && !stop_sig)
+			if (errno == EINTR && !pgs_stop_signal())
 				continue;
 			return;
 		}
@@ -233,14 +125,6 @@ to_stderr(const char *s, size_t n)
 }
 
 /* ---- the stages ---- */
-
-struct pipeline {
-	pid_t pid[MAXSTAGES];
-	int status[MAXSTAGES];       /* as the shell says it: the exit code, or 128 + the signal */
-	size_t n;
-	pid_t pgid;
-	FILE *out;                   /* the last stage's standard output */
-};
 
 /* The stages of argv[0..argc) split at "|" arguments; 0, or a usage error. */
 static int
@@ -253,8 +137,8 @@ parse_stages(struct run *r, int argc, char **argv)
 			continue;
 		if (i == start)
 			return pgs_usage_error("an empty stage: want STAGE [ARG...] [| STAGE [ARG...]]... after --");
-		if (r->nstages == MAXSTAGES)
-			return pgs_usage_error("more than %d stages", MAXSTAGES);
+		if (r->nstages == PGS_MAXSTAGES)
+			return pgs_usage_error("more than %d stages", PGS_MAXSTAGES);
 		r->stage[r->nstages] = pgs_xcalloc((size_t)(i - start + 1), sizeof(char *));
 		for (int k = start; k < i; k++)
 			r->stage[r->nstages][k - start] = pgs_xstrdup(argv[k]);
@@ -264,145 +148,29 @@ parse_stages(struct run *r, int argc, char **argv)
 	return -1;
 }
 
-/* arg with {} replaced by windows, {from} and {to} by the dates; a new string. */
-static char *
-fill(const char *arg, const char *windows, const char *from, const char *to)
-{
-	pgs_buf b = { 0 };
-
-	for (const char *p = arg; *p; ) {
-		if (windows && strncmp(p, "{}", 2) == 0) {
-			pgs_buf_adds(&b, windows);
-			p += 2;
-		} else if (from && strncmp(p, "{from}", 6) == 0) {
-			pgs_buf_adds(&b, from);
-			p += 6;
-		} else if (to && strncmp(p, "{to}", 4) == 0) {
-			pgs_buf_adds(&b, to);
-			p += 4;
-		} else
-			pgs_buf_add(&b, p++, 1);
-	}
-	return b.s ? b.s : pgs_xstrdup("");
-}
-
-/*
- * Start the stages in a process group of their own (an interrupt stops all
- * of it), standard input /dev/null, standard error the log, each stage's
- * output the next one's input, the last one's read by us (p->out).
- */
+/* The stages, their placeholders filled, into a pipeline of their own. */
 static int
-pipeline_start(struct run *r, struct pipeline *p, const char *windows, const char *from, const char *to)
+pipeline_start(struct run *r, struct pgs_pipeline *p, const char *windows, const char *from, const char *to)
 {
-	int in = open("/dev/null", O_RDONLY | O_CLOEXEC), fds[2];
+	char **argv[PGS_MAXSTAGES];
+	int rc;
 
-	memset(p, 0, sizeof(*p));
-	if (in < 0) {
-		pgs_err("cannot open /dev/null: %s", strerror(errno));
-		return -1;
-	}
 	for (size_t i = 0; i < r->nstages; i++) {
-		pid_t pid;
+		size_t n = 0;
 
-		if (pipe2(fds, O_CLOEXEC) < 0) {
-			pgs_err("cannot make a pipe: %s", strerror(errno));
-			close(in);
-			return -1;
-		}
-		if ((pid = fork()) < 0) {
-			pgs_err("cannot start '%s': %s", r->stage[i][0], strerror(errno));
-			close(in);
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-		if (pid == 0) {
-			size_t n = 0;
-			char **argv;
-
-			setpgid(0, p->pgid);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGPIPE, SIG_DFL);
-			if (dup2(in, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(r->logfd, 2) < 0)
-				_exit(126);
-			while (r->stage[i][n])
-				n++;
-			argv = pgs_xcalloc(n + 1, sizeof(*argv));
-			for (size_t k = 0; k < n; k++)
-				argv[k] = fill(r->stage[i][k], windows, from, to);
-			execvp(argv[0], argv);
-			dprintf(2, "%s: %s\n", argv[0], errno == ENOENT ? "command not found" : strerror(errno));
-			_exit(errno == ENOENT ? 127 : 126);
-		}
-		if (!p->pgid)
-			p->pgid = pid;
-		setpgid(pid, p->pgid);
-		p->pid[p->n++] = pid;
-		close(in);
-		close(fds[1]);
-		in = fds[0];
+		while (r->stage[i][n])
+			n++;
+		argv[i] = pgs_xcalloc(n + 1, sizeof(char *));
+		for (size_t k = 0; k < n; k++)
+			argv[i][k] = pgs_run_fill(r->stage[i][k], windows, from, to);
 	}
-	if (!(p->out = fdopen(in, "r"))) {
-		close(in);
-		return -1;
+	rc = pgs_pipeline_start(p, argv, r->nstages, r->log.fd);
+	for (size_t i = 0; i < r->nstages; i++) {
+		for (char **q = argv[i]; *q; q++)
+			free(*q);
+		free(argv[i]);
 	}
-	return 0;
-}
-
-static int
-shell_status(int st)
-{
-	return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-}
-
-/* Wait for every stage: their statuses in p->status. */
-static void
-pipeline_wait(struct pipeline *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		int st;
-
-		while (p->pid[i] > 0 && waitpid(p->pid[i], &st, 0) < 0 && errno == EINTR)
-			;
-		p->status[i] = shell_status(st);
-		p->pid[i] = 0;
-	}
-	if (p->out)
-		fclose(p->out);
-	p->out = NULL;
-}
-
-/* Stop every process of the pipeline (TERM, KILL after a second) and reap the stages. */
-static void
-pipeline_stop(struct pipeline *p)
-{
-	struct timespec ts = { 0, 20 * 1000000L };
-	size_t left;
-
-	if (p->out)
-		fclose(p->out);
-	p->out = NULL;
-	kill(-p->pgid, SIGTERM);
-	for (int t = 0; t < 100; t++) {
-		left = 0;
-		for (size_t i = 0; i < p->n; i++) {
-			int st;
-
-			if (p->pid[i] > 0 && waitpid(p->pid[i], &st, WNOHANG) == p->pid[i]) {
-				p->status[i] = shell_status(st);
-				p->pid[i] = 0;
-			}
-			left += p->pid[i] > 0;
-		}
-		if (!left)
-			break;
-		if (t == 50)
-			kill(-p->pgid, SIGKILL);
-		nanosleep(&ts, NULL);
-	}
-	kill(-p->pgid, SIGKILL);
-	pipeline_wait(p);
+	return rc;
 }
 
 /* ---- where a batch's outcome goes ---- */
@@ -551,17 +319,18 @@ write_windows(const char *path, const pgs_window_list w, size_t i, size_t n)
 static int
 run_windows(struct run *r, const pgs_window_list w, size_t n)
 {
-	const char *logname = r->o.windows ? "stream.log" : "one.log";
+	char *logpath = tmp_path(r, r->o.windows ? "stream.log" : "one.log");
 	char *wfile = tmp_path(r, "stream.windows"), *line = NULL;
 	size_t i = 0, cap = 0, first;
-	pgs_buf log = { 0 };
-	struct pipeline p;
+	pgs_buf log = { 0 }, said = { 0 };   /* a window's diagnostics; all the stream's */
+	struct pgs_pipeline p;
 	ssize_t len;
 	int rc = RUN_OK;
 
 	while (i < n && rc == RUN_OK) {
 		first = i;
-		if ((r->o.windows && write_windows(wfile, w, i, n) < 0) || log_reset(r, logname) < 0 ||
+		pgs_buf_reset(&said);
+		if ((r->o.windows && write_windows(wfile, w, i, n) < 0) || pgs_stagelog_reset(&r->log, logpath) < 0 ||
 		    pipeline_start(r, &p, r->o.windows ? wfile : NULL, w[i][0], w[i][1]) < 0) {
 			rc = RUN_STOPPED;
 			break;
@@ -572,7 +341,7 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 
 			errno = 0;
 			if ((len = getline(&line, &cap, p.out)) < 0) {
-				if (errno == EINTR && !stop_sig) {
+				if (errno == EINTR && !pgs_stop_signal()) {
 					clearerr(p.out);
 					continue;
 				}
@@ -590,19 +359,20 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 			}
 			pgs_buf_reset(&log);
 			if (!QUIET || b.status != PGS_BATCH_DONE || r->o.worker)
-				log_take(r, &log);
+				pgs_stagelog_take(&r->log, &log);
+			pgs_buf_add(&said, log.s ? log.s : "", log.len);
 			if (emit(r, &b, line, (size_t)len, log.s, log.len) < 0)
 				rc = RUN_STOPPED;
 			i++;
 			if (r->o.halt && b.status != PGS_BATCH_DONE && rc == RUN_OK)
 				rc = RUN_HALTED;
 		}
-		if (rc != RUN_OK || stop_sig) {
-			pipeline_stop(&p);
+		if (rc != RUN_OK || pgs_stop_signal()) {
+			pgs_pipeline_stop(&p);
 			rc = rc == RUN_OK ? RUN_STOPPED : rc;
 			break;
 		}
-		pipeline_wait(&p);
+		pgs_pipeline_wait(&p);
 		for (size_t k = 0; k < p.n; k++)
 			if (p.status[k] == 1)
 				r->stage_rejected = 1;
@@ -615,10 +385,13 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 		pgs_batch_init(&b, w[i][0], w[i][1]);
 		b.status = PGS_BATCH_FAILED;
 		b.code = k >= 0 ? p.status[k] : 3;
+		/* its words may have come before an earlier window's outcome was read
+		 * (the stage runs ahead of us): all the stream said counts */
 		pgs_buf_reset(&log);
-		log_take(r, &log);
+		pgs_stagelog_take(&r->log, &log);
+		pgs_buf_add(&said, log.s ? log.s : "", log.len);
 		if (k >= 0)
-			pgs_run_stage_message(r->stage[k][0], p.status[k], log.s ? log.s : "", log.len,
+			pgs_run_stage_message(r->stage[k][0], p.status[k], said.s ? said.s : "", said.len,
 			    b.msg, sizeof(b.msg));
 		else
 			snprintf(b.msg, sizeof(b.msg), "the stages stopped before its window was written");
@@ -643,12 +416,14 @@ run_windows(struct run *r, const pgs_window_list w, size_t n)
 	/* what the stages said after the last window's outcome */
 	if (rc == RUN_OK && !QUIET) {
 		pgs_buf_reset(&log);
-		log_take(r, &log);
+		pgs_stagelog_take(&r->log, &log);
 		to_stderr(log.s ? log.s : "", log.len);
 	}
 	pgs_buf_free(&log);
+	pgs_buf_free(&said);
 	free(line);
 	free(wfile);
+	free(logpath);
 	return rc;
 }
 
@@ -696,7 +471,7 @@ stages_from_env(struct run *r)
 	json_t *a = s ? json_loads(s, 0, NULL) : NULL, *argv, *v;
 	size_t i, k;
 
-	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > MAXSTAGES) {
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > PGS_MAXSTAGES) {
 		json_decref(a);
 		return pgs_usage_error("--worker: no stages (PGS_RUN_STAGES)");
 	}
@@ -714,80 +489,17 @@ stages_from_env(struct run *r)
 	return -1;
 }
 
-/* Run CMD --version: its last word, a new string, or NULL. */
-static char *
-version_of(const char *cmd)
-{
-	char *c = pgs_xasprintf("'%s' --version 2>/dev/null", cmd), line[256] = "", *sp;
-	FILE *f = popen(c, "r");
-
-	free(c);
-	if (!f)
-		return NULL;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	pclose(f);
-	line[strcspn(line, "\n")] = '\0';
-	sp = strrchr(line, ' ');
-	return line[0] ? pgs_xstrdup(sp ? sp + 1 : line) : NULL;
-}
-
-/* Is cmd a program on PATH? */
-static int
-on_path(const char *cmd)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0;
-	for (const char *p = path ? path : ""; ; ) {
-		size_t n = strcspn(p, ":");
-		char *f = pgs_xasprintf("%.*s/%s", (int)n, n ? p : ".", cmd);
-		int ok = access(f, X_OK) == 0;
-
-		free(f);
-		if (ok)
-			return 1;
-		if (!p[n])
-			return 0;
-		p += n + 1;
-	}
-}
-
-/* The SHA-256 of a file, or "" when it cannot be read. */
-static void
-file_sha256(const char *path, char out[65])
-{
-	pgs_sha256 *h;
-	char buf[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	out[0] = '\0';
-	if (fd < 0 || !(h = pgs_sha256_new())) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		pgs_sha256_update(h, buf, (size_t)n);
-	close(fd);
-	pgs_sha256_final_hex(h, out);
-	if (n < 0)
-		out[0] = '\0';
-}
-
 /* On a host: why batches cannot run here (a tool not on PATH, another pgs
  * version, a file that is not the coordinator's), into why; 0 when they can. */
 static int
 host_check(const struct run *r, char *why, size_t whylen)
 {
 	for (size_t i = 0; i < r->nstages; i++)
-		if (!on_path(r->stage[i][0]))
+		if (!pgs_on_path(r->stage[i][0]))
 			return pgs_fail(why, whylen, "'%s' not found on PATH (--remote-path DIR names the directory "
 			    "of the pgs tools there)", r->stage[i][0]);
 	for (size_t i = 0; r->o.same_version && i < r->nstages; i++) {
-		char *v = version_of(r->stage[i][0]);
+		char *v = pgs_program_version(r->stage[i][0]);
 		int same = v && strcmp(v, r->o.same_version) == 0;
 
 		if (!same) {
@@ -802,7 +514,7 @@ host_check(const struct run *r, char *why, size_t whylen)
 		const char *f = r->o.same_file.v[i], *eq = strrchr(f, '=');
 		char *path = pgs_xstrndup(f, eq ? (size_t)(eq - f) : strlen(f)), sum[65];
 
-		file_sha256(path, sum);
+		pgs_sha256_file(path, sum);
 		if (!eq || strcmp(sum, eq + 1) != 0) {
 			pgs_fail(why, whylen, "the file '%s' is missing there or differs from the coordinator's "
 			    "(every host needs the same file at the same path)", path);
@@ -863,8 +575,8 @@ worker(struct run *r)
 	free(w);
 	if (r->stage_rejected && rc == RUN_OK && (printf("{\"rejected\":true}\n") < 0 || fflush(stdout) != 0))
 		rc = RUN_STOPPED;
-	if (stop_sig)
-		return 128 + stop_sig;
+	if (pgs_stop_signal())
+		return 128 + pgs_stop_signal();
 	return rc == RUN_HALTED ? 1 : rc == RUN_STOPPED ? PGS_EXIT_FAIL : 0;
 }
 
@@ -997,7 +709,7 @@ parallel_argv(struct run *r, const char *input, int remote)
 			a[n++] = pgs_xstrdup(r->o.remote_path);
 		}
 		for (int i = 0; i < r->o.same_file.n; i++) {
-			file_sha256(r->o.same_file.v[i], sum);
+			pgs_sha256_file(r->o.same_file.v[i], sum);
 			a[n++] = pgs_xstrdup("--same-file");
 			a[n++] = pgs_xasprintf("%s=%s", r->o.same_file.v[i], sum);
 		}
@@ -1014,6 +726,85 @@ parallel_argv(struct run *r, const char *input, int remote)
 	return a;
 }
 
+/* GNU parallel's input: the plan's contiguous chunks, in order, a file
+ * each (local), or the plan itself, a batch a job (hosts).  0, or -1. */
+static int
+write_input(struct run *r, const char *input, const pgs_window_list w, size_t n, int remote)
+{
+	size_t per = remote ? 1 : pgs_run_chunk_size(n, r->o.jobs);
+	FILE *in = fopen(input, "w");
+
+	if (!in) {
+		pgs_err("cannot create '%s': %s", input, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0, c = 0; i < n; i += per, c++) {
+		char *name, *path;
+
+		if (remote) {
+			fprintf(in, "%s\t%s\n", w[i][0], w[i][1]);
+			continue;
+		}
+		name = pgs_xasprintf("s%zu.plan", c + 1);
+		path = tmp_path(r, name);
+		if (write_windows(path, w, i, i + per < n ? i + per : n) < 0) {
+			free(name);
+			free(path);
+			fclose(in);
+			return -1;
+		}
+		fprintf(in, "%s\n", path);
+		free(name);
+		free(path);
+	}
+	return pgs_close_stream(in, input);
+}
+
+/* The workers' environment: their stages; for hosts the store and source
+ * without their passwords (each finds its own), and bash to run them. */
+static void
+worker_env(const struct run *r, int remote)
+{
+	char *json = stages_json(r, remote);
+
+	setenv("PGS_RUN_STAGES", json, 1);
+	free(json);
+	if (!remote)
+		return;
+	for (const char *const *var = (const char *const[]){ "PGS_STORE", "PGS_SOURCE", NULL }; *var; var++) {
+		const char *s = getenv(*var);
+
+		if (s) {
+			char *bare = pgs_store_strip_secrets(s);
+
+			setenv(*var, bare, 1);
+			free(bare);
+		}
+	}
+	setenv("PARALLEL_SHELL", "bash", 1);
+	setenv("SHELL", "bash", 1);
+}
+
+/* The batches of the hosts that were lost, from GNU parallel's job log, on stderr. */
+static void
+say_lost_hosts(const struct run *r)
+{
+	char *log = tmp_path(r, "joblog"), chunk[8192];
+	pgs_buf text = { 0 }, lost = { 0 };
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	while (fd >= 0 && (k = read(fd, chunk, sizeof(chunk))) > 0)
+		pgs_buf_add(&text, chunk, (size_t)k);
+	if (fd >= 0)
+		close(fd);
+	if (text.len && pgs_run_lost_hosts(text.s, text.len, pgs_prog, &lost) > 0)
+		to_stderr(lost.s, lost.len);
+	pgs_buf_free(&text);
+	pgs_buf_free(&lost);
+	free(log);
+}
+
 /*
  * --jobs N or hosts: GNU parallel runs the workers, each worker's outcome
  * lines are recorded and counted here as they come.  Returns GNU parallel's
@@ -1022,80 +813,21 @@ parallel_argv(struct run *r, const char *input, int remote)
 static int
 run_parallel(struct run *r, const pgs_window_list w, size_t n, int remote)
 {
-	char *input = tmp_path(r, remote ? "plan" : "chunks"), **argv = NULL, *json, *line = NULL;
-	size_t per = remote ? n : pgs_run_chunk_size(n, r->o.jobs), cap = 0;
-	FILE *in = fopen(input, "w"), *out = NULL;
-	int fds[2] = { -1, -1 }, st = 0, rc = -1, stopping = 0;
+	char *input = tmp_path(r, remote ? "plan" : "chunks"), **argv = NULL, *line = NULL;
+	size_t cap = 0;
+	FILE *out = NULL;
+	int rc = -1, stopping = 0;
 	ssize_t len;
 	pid_t pid;
 
-	if (!in) {
-		pgs_err("cannot create '%s': %s", input, strerror(errno));
-		free(input);
-		return -1;
-	}
-	/* contiguous chunks of the plan, in order */
-	for (size_t i = 0, c = 0; i < n; i += per, c++) {
-		if (remote) {
-			fprintf(in, "%s\t%s\n", w[i][0], w[i][1]);
-			per = 1;
-			continue;
-		}
-		char *name = pgs_xasprintf("s%zu.plan", c + 1), *path = tmp_path(r, name);
-
-		if (write_windows(path, w, i, i + per < n ? i + per : n) < 0) {
-			free(name);
-			free(path);
-			fclose(in);
-			goto out;
-		}
-		fprintf(in, "%s\n", path);
-		free(name);
-		free(path);
-	}
-	if (pgs_close_stream(in, input) < 0)
+	if (write_input(r, input, w, n, remote) < 0)
 		goto out;
-	json = stages_json(r, remote);
-	setenv("PGS_RUN_STAGES", json, 1);
-	free(json);
-	if (remote) {
-		/* the hosts get the store and source without their passwords: each finds its own */
-		for (const char *const *var = (const char *const[]){ "PGS_STORE", "PGS_SOURCE", NULL }; *var; var++) {
-			const char *s = getenv(*var);
-
-			if (s) {
-				char *bare = pgs_store_strip_secrets(s);
-
-				setenv(*var, bare, 1);
-				free(bare);
-			}
-		}
-		setenv("PARALLEL_SHELL", "bash", 1);
-		setenv("SHELL", "bash", 1);
-	}
+	worker_env(r, remote);
 	argv = parallel_argv(r, input, remote);
-	if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-		pgs_err("cannot start GNU parallel: %s", strerror(errno));
+	if ((pid = pgs_spawn_reader(argv, &out)) < 0)
 		goto out;
-	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(fds[1], 1) < 0)
-			_exit(126);
-		execvp(argv[0], argv);
-		dprintf(2, "%s: cannot run GNU parallel: %s\n", pgs_prog, strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	out = fdopen(fds[0], "r");
-	fds[0] = -1;
 	for (;;) {
-		if (stop_sig && !stopping) {
+		if (pgs_stop_signal() && !stopping) {
 			/* GNU parallel stops each job's process group (--termseq) */
 			kill(pid, SIGTERM);
 			stopping = 1;
@@ -1113,33 +845,12 @@ run_parallel(struct run *r, const pgs_window_list w, size_t n, int remote)
 			stopping = 1;
 		}
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	rc = shell_status(st);
-	if (remote) {
-		char *log = tmp_path(r, "joblog");
-		pgs_buf text = { 0 }, lost = { 0 };
-		int fd = open(log, O_RDONLY | O_CLOEXEC);
-		char chunk[8192];
-		ssize_t k;
-
-		while (fd >= 0 && (k = read(fd, chunk, sizeof(chunk))) > 0)
-			pgs_buf_add(&text, chunk, (size_t)k);
-		if (fd >= 0)
-			close(fd);
-		if (text.len && pgs_run_lost_hosts(text.s, text.len, pgs_prog, &lost) > 0)
-			to_stderr(lost.s, lost.len);
-		pgs_buf_free(&text);
-		pgs_buf_free(&lost);
-		free(log);
-	}
+	rc = pgs_wait_status(pid);
+	if (remote)
+		say_lost_hosts(r);
 out:
 	if (out)
 		fclose(out);
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
 	for (char **p = argv; p && *p; p++)
 		free(*p);
 	free(argv);
@@ -1207,14 +918,14 @@ coordinate(struct run *r)
 		st = run_parallel(r, w, n, remote);
 		if (st < 0)
 			r->t.lost++;
-		halted = r->o.halt && st != 0 && !stop_sig;
+		halted = r->o.halt && st != 0 && !pgs_stop_signal();
 	}
 	free(w);
 	if (!r->o.job) {
 		/* one write and its statistics line: no summary, the run's status */
 		if (isatty(STDERR_FILENO) && !QUIET && r->t.batches)
 			to_stderr("\n", 1);
-		rc = stop_sig ? 128 + stop_sig : pgs_run_end(&r->t, pgs_prog, halted, &text);
+		rc = pgs_stop_signal() ? 128 + pgs_stop_signal() : pgs_run_end(&r->t, pgs_prog, halted, &text);
 		pgs_buf_free(&text);
 		return rc;
 	}
@@ -1223,12 +934,12 @@ coordinate(struct run *r)
 			pgs_buf_adds(&text, "\n");
 		pgs_run_summary(&r->t, pgs_prog, r->o.job, r->o.dry_run, elapsed_ms(r), &text);
 	}
-	if (stop_sig) {
+	if (pgs_stop_signal()) {
 		pgs_buf_addf(&text, "%s: interrupted by SIG%s: batches in flight were stopped, nothing "
-		    "half-written; re-run to resume\n", pgs_prog, sig_name(stop_sig));
+		    "half-written; re-run to resume\n", pgs_prog, pgs_signal_name(pgs_stop_signal()));
 		to_stderr(text.s, text.len);
 		pgs_buf_free(&text);
-		return 128 + stop_sig;
+		return 128 + pgs_stop_signal();
 	}
 	rc = pgs_run_end(&r->t, pgs_prog, halted, &text);
 	to_stderr(text.s ? text.s : "", text.len);
@@ -1303,33 +1014,27 @@ int
 main(int argc, char **argv)
 {
 	struct run r;
-	const char *t0 = getenv("PGS_RUN_STARTED");
-	long long us;
 	int ex;
 
 	memset(&r, 0, sizeof(r));
-	r.logfd = -1;
+	r.log.fd = -1;
 	pgs_setprog(argv[0]);
 	pgs_store_hide_secrets(argc, argv);
 	if ((ex = parse_args(argc, argv, &r)) >= 0) {
 		free_stages(&r);
 		return ex;   /* (after --help or --version, stdout is closed and checked) */
 	}
-	/* the run began before its plan: PGS_RUN_STARTED, µs since the epoch or ISO-8601 */
-	if (t0 && *t0 && strspn(t0, "0123456789") == strlen(t0))
-		r.t0_ms = atoll(t0) / 1000;
-	else
-		r.t0_ms = (t0 && pgs_timestamp_parse(t0, &us) == 0 ? us : pgs_now_us()) / 1000;
-	catch_signals();
-	if (!(r.tmp = make_tmp(r.o.worker ? "pgs-batch" : pgs_prog))) {
+	/* the run began before its plan (the pipeline's PGS_RUN_STARTED) */
+	r.t0_ms = pgs_run_started_ms(getenv("PGS_RUN_STARTED"));
+	pgs_catch_stops();
+	if (!(r.tmp = pgs_tmpdir_make(r.o.worker ? "pgs-batch" : pgs_prog))) {
 		ex = PGS_EXIT_FAIL;
 		goto out;
 	}
 	ex = r.o.worker ? worker(&r) : coordinate(&r);
 out:
-	if (r.logfd >= 0)
-		close(r.logfd);
-	remove_tmp(r.tmp);
+	pgs_stagelog_close(&r.log);
+	pgs_tmpdir_remove(r.tmp);
 	free_stages(&r);
 	free(r.o.sshlogin.v);
 	free(r.o.same_file.v);

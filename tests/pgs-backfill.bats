@@ -178,6 +178,48 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	[ -z "$(ls -A t)" ]
 }
 
+@test "pgs-backfill: a stage killed (SIGKILL) mid-stream: the same run starts the stream again at that window; every batch done" {
+	ingest_sample
+	# pgs-write killed once, just after the stream's first window was recorded
+	shim pgs-write 'if [ -e "$BATS_TEST_TMPDIR/killed" ]; then exec "$real" "$@"; fi
+touch "$BATS_TEST_TMPDIR/killed"
+"$real" "$@" | { IFS= read -r line; printf "%s\n" "$line"; kill -9 $$; }'
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_success
+	[ -e killed ]
+	[[ $stderr == *"pgs-backfill: batch 2021-10-19..2021-10-19: pgs-write was killed (SIGKILL); running it again on its own"* ]]
+	[[ $stderr == *"  failed     none"* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 21 total, 21 done, 0 failed, 0 pending"
+	[ "$(count "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary'")" -eq 21 ]
+}
+
+@test "pgs-backfill: a batch whose stage was killed is recorded failed in words ('pgs-write was killed (SIGKILL)'); the others go on" {
+	ingest_sample
+	shim pgs-write 'case " $* " in *" --from 2021-10-25 "*) kill -9 $$ ;; esac
+exec "$real" "$@"'
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --source "$SAMPLE/sample_2021-22.csv"
+	assert_failure 3
+	[[ $stderr == *"  failed     2021-10-25..2021-10-25  pgs-write was killed (SIGKILL)"$'\n'* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 21 total, 20 done, 1 failed, 0 pending"
+	assert_line --index 6 "failed:  2021-10-25..2021-10-25 after 1 attempt(s): pgs-write was killed (SIGKILL)"
+}
+
+@test "pgs-backfill: a window that fails mid-stream is named by its stage's words, even when they came before the window ahead of it was recorded" {
+	ingest_sample
+	# pgs-write's statistics held back until it has exited: its error is in
+	# the stages' log before the good windows' lines reach pgs-run
+	shim pgs-write 'PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} "$real" "$@" >"$BATS_TEST_TMPDIR/held"
+st=$?
+cat "$BATS_TEST_TMPDIR/held"
+exit $st'
+	FAIL_FROM=2021-10-25 run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	assert_failure 3
+	[[ $stderr == *"pgs-backfill: batch 2021-10-25..2021-10-25: pgs-write exited 3: store: disk I/O error (simulated); running it again on its own"* ]]
+	[[ $stderr == *"  failed     2021-10-25..2021-10-25  pgs-write exited 3: store: disk I/O error (simulated)"$'\n'* ]]
+}
+
 @test "pgs-backfill --jobs 2 on a store: window streams over chunks of the plan, the table of --jobs 1" {
 	ingest_sample
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1 --job one

@@ -147,14 +147,7 @@ served() {
 # --- one run at a time ------------------------------------------------------------------
 
 @test "two runs at once: the second exits 4 with one 'already running' line; the first finishes" {
-	mkdir -p shim
-	cat >shim/pgs-ingest <<-EOF
-	#!/bin/bash
-	touch "$BATS_TEST_TMPDIR/started"
-	for _ in \$(seq 300); do [ -e "$BATS_TEST_TMPDIR/release" ] && break; sleep 0.1; done
-	exec "$PGS_ROOT/pipelines/pgs-ingest" "\$@"
-	EOF
-	chmod +x shim/pgs-ingest
+	hold_ingest
 	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --date 2021-10-21 --source "$DAYS" >first.out 2>first.err 3>&- &
 	first=$!
 	for _ in $(seq 300); do [ -e started ] && break; sleep 0.1; done

@@ -80,8 +80,11 @@ exit "${st[1]}"'
 # wait_progress N [SECONDS]: until pgs-backfill's progress in bf.log (of
 # start_backfill) reported N batches, at most SECONDS (default 30).
 wait_progress() {
+	local n
 	for _ in $(seq $((${2:-30} * 10))); do
-		[ "$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log")" -lt "$1" ] || return 0
+		# (bf.log may not be there yet: the pipeline has only just been started)
+		n=$(grep -c ' batches  ' "$BATS_TEST_TMPDIR/bf.log" 2>/dev/null) || true
+		[ "${n:-0}" -lt "$1" ] || return 0
 		sleep 0.1
 	done
 	fail "no $1 batches after ${2:-30} s: $(cat "$BATS_TEST_TMPDIR/bf.log")"

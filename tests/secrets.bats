@@ -4,6 +4,7 @@
 # runs that fail.  A real PostgreSQL and the BigQuery emulator are started.
 
 load test_helper
+load http/server
 # shellcheck source=tests/pg/server.bash
 . "$PGS_ROOT/tests/pg/server.bash"
 # shellcheck source=tests/bqemu/server.bash
@@ -13,10 +14,19 @@ setup_file() {
 	PG_SKIP=$(pg_skip_reason)
 	export PG_SKIP
 	[ -n "$PG_SKIP" ] || pg_start
+	# a {date} URL source: a sample league, a file a day, served on loopback
+	local www=$BATS_FILE_TMPDIR/www
+	mkdir -p "$www/days"
+	PATH="$BATS_TEST_DIRNAME/../bin:$PATH" pgs-sample --seed 6 --scale 1 --format raw \
+		--from 2023-10-24 --to 2023-10-31 -o "$BATS_FILE_TMPDIR/league" >/dev/null
+	awk -v dir="$www/days" '{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
+		"$BATS_FILE_TMPDIR"/league/*.ndjson
+	start_test_server "$www"
 }
 
 teardown_file() {
 	pg_stop
+	stop_test_server
 }
 
 setup() {
@@ -41,6 +51,22 @@ watch_titles() {
 		sleep 0.02
 	done >titles.log 2>/dev/null &
 	WATCH_PID=$!
+}
+
+# Record every process's command line (/proc/PID/cmdline, as ps reads it,
+# whole), every 20 ms, until killed: one line "PID ARGS" a process and sample.
+watch_argv() {
+	while :; do
+		ps -e -ww -o pid=,args=
+		sleep 0.02
+	done >argv.log 2>/dev/null &
+	WATCH_PID=$!
+}
+
+stop_watching() {
+	kill "$WATCH_PID"
+	wait "$WATCH_PID" 2>/dev/null || true
+	WATCH_PID=
 }
 
 # No file under the given directories, nor the files given, holds the secret.
@@ -137,4 +163,65 @@ assert_no_secret_in() {
 	PGS_BQ_TOKEN=$SECRET run --separate-stderr pgs-backfill --store bigquery://pgs-test/sec --from 2023-10-01 --to 2023-10-02
 	printf '%s\n%s\n' "$output" "$stderr" >out.3
 	assert_no_secret_in out.* "$PGS_STATE_DIR" "$BQ_DIR/requests.ndjson"
+}
+
+@test "secrets: no process's command line holds a password or a token at any moment (ingest, backfill, daily)" {
+	token=tok-$RANDOM$RANDOM
+	url="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/days/{date}.ndjson?token=$token"
+	watch_argv
+	# given the ways that keep them off command lines: the environment, a config file
+	PGS_STORE=$S PGS_SOURCE=$url run --separate-stderr pgs-ingest -q --from 2023-10-24 --to 2023-10-27 \
+		--source-env PGS_SOURCE
+	assert_success
+	# each commit lingers a little, so the watcher sees every stage at work
+	PGS_FAULT_COMMIT_SLEEP_MS=200 PGS_STORE=$S run --separate-stderr pgs-backfill -q \
+		--from 2023-10-24 --to 2023-10-27 --batch-days 2 --jobs 2
+	assert_success
+	# a URL source: the stages once a batch
+	PGS_STORE=$S PGS_SOURCE=$url run --separate-stderr pgs-backfill -q --from 2023-10-24 --to 2023-10-27 \
+		--batch-days 1 --job from-url
+	assert_success
+	cat >daily.conf <<-EOF
+	store = $S
+	source = $url
+	days-back = 2
+	EOF
+	PGS_FAULT_COMMIT_SLEEP_MS=100 run --separate-stderr pgs-daily --config daily.conf --date 2023-10-29
+	assert_success
+	# on a pipeline's command line: gone when it ran itself again
+	PGS_FAULT_COMMIT_SLEEP_MS=100 run --separate-stderr pgs-ingest -q --store "$S" --from 2023-10-30 \
+		--to 2023-10-31 "$url"
+	assert_success
+	stop_watching
+	# the watcher saw the pipelines' processes: it would have seen a secret
+	grep -q 'pgs-extract .*--source-env PGS_SOURCE' argv.log
+	grep -q 'pgs-write' argv.log
+	grep -q 'pgs-daily' argv.log
+	# none held one, but the first instant of the one run given them on its
+	# command line (its own process, before it runs itself again)
+	if grep -F -e "$SECRET" -e "$token" argv.log | grep -v '/pgs-ingest -q --store '; then
+		fail "a password or a token on a command line (above)"
+	fi
+}
+
+@test "secrets: pgs-daily given a password and a token on its command line keeps neither in its argv" {
+	token=tok-$RANDOM$RANDOM
+	url="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")/days/{date}.ndjson?token=$token"
+	hold_ingest
+	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --store "$S" --source "$url" --date 2023-10-29 \
+		--days-back 1 >daily.out 2>daily.err 3>&- &
+	daily=$!
+	for _ in $(seq 300); do [ -e started ] && break; sleep 0.1; done
+	[ -e started ]
+	tr '\0' ' ' </proc/$daily/cmdline >daily.argv
+	for p in $(pgrep -g "$(ps -o pgid= $daily)" || true); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" || true
+		echo
+	done >>daily.argv
+	touch release
+	wait "$daily"
+	grep -q pgs-daily daily.argv
+	if grep -F -e "$SECRET" -e "$token" daily.argv daily.out daily.err; then
+		fail "a password or a token in pgs-daily's processes or output (above)"
+	fi
 }

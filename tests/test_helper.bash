@@ -28,3 +28,17 @@ require_data() {
 	[ -d "$PGS_DATA/bbref_parminpatel28" ] ||
 		skip "real data not found at $PGS_DATA (present in CI; see README)"
 }
+
+# hold_ingest: a pgs-ingest first on PATH (in ./shim: put it there) that
+# touches ./started, then waits for ./release before it runs the real one:
+# a pgs-daily held mid-run.
+hold_ingest() {
+	mkdir -p "$BATS_TEST_TMPDIR/shim"
+	cat >"$BATS_TEST_TMPDIR/shim/pgs-ingest" <<-EOF
+	#!/bin/bash
+	touch "$BATS_TEST_TMPDIR/started"
+	for _ in \$(seq 300); do [ -e "$BATS_TEST_TMPDIR/release" ] && break; sleep 0.1; done
+	exec "$PGS_ROOT/pipelines/pgs-ingest" "\$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/shim/pgs-ingest"
+}

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "opts.h"
 #include "unit.h"
@@ -145,11 +146,68 @@ test_usage(void)
 	free(text);
 }
 
+/* Write text to a new file; its name, a new string. */
+static char *
+config_file(const char *text)
+{
+	char *path = strdup("/tmp/pgs-test-opts.XXXXXX");
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* A settings file is the options it names, checked against the table. */
+static void
+test_config(void)
+{
+	struct got g = { 0 };
+	const struct pgs_option opts[] = {
+		PGS_OPT_STRING(0, "nick", &g.name),
+		PGS_OPT_FLAG(0, "flag", &g.flag),
+		PGS_OPT_END(),
+	};
+	struct pgs_strlist args;
+	char *f;
+
+	f = config_file("# comment\n\n  nick =  two words  \r\nflag\n");
+	CHECK_INT(pgs_opt_config(f, opts, &args), 0);
+	CHECK_INT(args.n, 3);
+	if (args.n == 3) {
+		CHECK_STR(args.v[0], "--nick");
+		CHECK_STR(args.v[1], "two words");
+		CHECK_STR(args.v[2], "--flag");
+	}
+	pgs_opt_config_free(&args);
+	unlink(f);
+	free(f);
+	fprintf(stderr, "(expected:) ");
+	f = config_file("nick = a\nwhat ever\n");
+	CHECK_INT(pgs_opt_config(f, opts, &args), PGS_EXIT_USAGE);
+	CHECK_INT(args.n, 0);
+	unlink(f);
+	free(f);
+	fprintf(stderr, "(expected:) ");
+	f = config_file("colour = blue\n");
+	CHECK_INT(pgs_opt_config(f, opts, &args), PGS_EXIT_USAGE);
+	unlink(f);
+	free(f);
+	fprintf(stderr, "(expected:) ");
+	f = config_file("flag = yes\n");
+	CHECK_INT(pgs_opt_config(f, opts, &args), PGS_EXIT_USAGE);
+	unlink(f);
+	free(f);
+	fprintf(stderr, "(expected:) ");
+	CHECK_INT(pgs_opt_config("/nonexistent/pgs.conf", opts, &args), PGS_EXIT_FAIL);
+}
+
 int
 main(void)
 {
 	test_parse();
 	test_errors();
 	test_usage();
+	test_config();
 	return unit_report();
 }

@@ -44,7 +44,7 @@ test_cause(void)
 	const int ok[] = { 0, 1, 0, 0 }, pipe_only[] = { 0, 141, 0, 0 }, first[] = { 3, 3, 3, 3 };
 	char msg[256];
 	const char *log = "pgs-extract: 10 rows\npgs-write: store: disk I/O error (simulated)\n"
-	    "pgs-write: nothing written\nbash: pgs-transform: Killed\n";
+	    "pgs-write: nothing written\npgs-transform: not found: x\n";
 
 	/* the first that failed by itself; a SIGPIPE only lost its reader; 4 comes with a line */
 	CHECK_INT(pgs_run_cause(killed_reader, 4), 1);
@@ -52,13 +52,36 @@ test_cause(void)
 	CHECK_INT(pgs_run_cause(refused, 4), -1);
 	CHECK_INT(pgs_run_cause(ok, 4), -1);
 	CHECK_INT(pgs_run_cause(pipe_only, 4), 1);
-	/* the stage's own last word, else a line naming it, else nothing */
+	/* the stage's own last word, else a line naming it, else nothing; a
+	 * signal in words, not its older last word */
 	pgs_run_stage_message("pgs-write", 3, log, strlen(log), msg, sizeof(msg));
 	CHECK_STR(msg, "pgs-write exited 3: nothing written");
-	pgs_run_stage_message("pgs-transform", 137, log, strlen(log), msg, sizeof(msg));
-	CHECK_STR(msg, "pgs-transform exited 137: bash: pgs-transform: Killed");
+	pgs_run_stage_message("pgs-write", 137, log, strlen(log), msg, sizeof(msg));
+	CHECK_STR(msg, "pgs-write was killed (SIGKILL)");
+	pgs_run_stage_message("pgs-transform", 143, log, strlen(log), msg, sizeof(msg));
+	CHECK_STR(msg, "pgs-transform was killed (SIGTERM)");
 	pgs_run_stage_message("pgs-resolve", 3, log, strlen(log), msg, sizeof(msg));
 	CHECK_STR(msg, "pgs-resolve exited 3");
+}
+
+static void
+test_fill(void)
+{
+	char *a;
+
+	/* {} the windows file, {from} and {to} one batch's dates; other braces stay */
+	a = pgs_run_fill("--windows={}", "/tmp/w", "2021-10-01", "2021-10-07");
+	CHECK_STR(a, "--windows=/tmp/w");
+	free(a);
+	a = pgs_run_fill("{from}..{to} {x}", NULL, "2021-10-01", "2021-10-07");
+	CHECK_STR(a, "2021-10-01..2021-10-07 {x}");
+	free(a);
+	a = pgs_run_fill("{}", NULL, NULL, NULL);
+	CHECK_STR(a, "{}");
+	free(a);
+	/* the run's start: µs since the epoch, or ISO-8601 */
+	CHECK(pgs_run_started_ms("1700000000123456") == 1700000000123LL);
+	CHECK(pgs_run_started_ms("2023-11-14T22:13:20Z") == 1700000000000LL);
 }
 
 static void
@@ -137,6 +160,7 @@ main(void)
 {
 	test_outcomes();
 	test_cause();
+	test_fill();
 	test_chunks();
 	test_totals();
 	test_lost_hosts();

@@ -1,9 +1,77 @@
 /* test_sql.c — lib/sql.c: the SQL text both SQL stores build from one table shape. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sql.h"
 #include "unit.h"
+#include "window.h"
+
+/* The validation reads: one builder, each dialect's words, who counts decided once. */
+static void
+test_validation(void)
+{
+	pgs_buf b = { 0 };
+
+	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", sum(CASE WHEN is_active = 1 AND fg_attempts + ft_attempts > 0 AND ts_pct IS NULL "
+	    "THEN 1 ELSE 0 END), ") != NULL);
+	CHECK(strstr(b.s, " FROM player_game_summary WHERE game_date BETWEEN ?1 AND ?2 GROUP BY game_id, "
+	    "team_abbr ORDER BY game_id, team_abbr") != NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_postgres, "player_game_summary");
+	CHECK(strstr(b.s, "SELECT game_id, team_abbr, to_char(min(game_date), 'YYYY-MM-DD'), ") != NULL);
+	CHECK(strstr(b.s, ", count(*) FILTER (WHERE is_active AND seconds_played > 0), ") != NULL);
+	CHECK(strstr(b.s, "ORDER BY game_id COLLATE \"C\", team_abbr COLLATE \"C\"") != NULL);
+	/* BigQuery: every identifier in backticks (GoogleSQL reserves words) */
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_bigquery, "`p.d.player_game_summary`");
+	CHECK(strstr(b.s, ", COUNTIF(`is_active` AND `fg_attempts` > 0 AND `efg_pct` IS NULL), ") != NULL);
+	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved') FROM `p.d.player_game_summary` "
+	    "WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
+	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
+	    "FROM `p.d.raw_boxscores` WHERE `game_date` BETWEEN @from AND @to GROUP BY `game_date`, `source` "
+	    "ORDER BY `game_date`, `source`");
+	pgs_buf_reset(&b);
+	pgs_sql_summary_unresolved(&b, &pgs_sql_postgres, "player_game_summary");
+	CHECK(strstr(b.s, " AND registry_status = 'unresolved' GROUP BY player_lookup ORDER BY count(*) DESC, "
+	    "player_lookup COLLATE \"C\"") != NULL);
+	pgs_buf_free(&b);
+}
+
+/* One window write at a time on a handle, whatever the store: said once, for all. */
+static void
+test_one_write(void)
+{
+	char dir[] = "/tmp/pgs-test-sql.XXXXXX", *uri;
+	struct pgs_write_opts o = { .from = "2021-10-01", .to = "2021-10-02", .allow_shrink = 2 };
+	pgs_store *st;
+	pgs_window *w, *w2;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	uri = pgs_xasprintf("sqlite:%s/s.db", dir);
+	st = pgs_store_open(uri, PGS_STORE_RW, NULL);
+	CHECK(st != NULL);
+	w = st ? pgs_window_begin(st, &o) : NULL;
+	CHECK(w != NULL);
+	fprintf(stderr, "(expected:) ");
+	w2 = w ? pgs_window_begin(st, &o) : NULL;
+	CHECK(w2 == NULL);
+	pgs_window_abort(w);
+	w = st ? pgs_window_begin(st, &o) : NULL;
+	CHECK(w != NULL);
+	pgs_window_abort(w);
+	pgs_store_close(st);
+	free(uri);
+	uri = pgs_xasprintf("rm -rf '%s'", dir);
+	CHECK(system(uri) == 0);
+	free(uri);
+}
 
 int
 main(void)
@@ -44,5 +112,7 @@ main(void)
 	CHECK(strstr(b.s, "PRIMARY KEY") == NULL);
 	CHECK(strstr(b.s, "NOT NULL") == NULL);
 	pgs_buf_free(&b);
+	test_validation();
+	test_one_write();
 	return unit_report();
 }

@@ -1,0 +1,547 @@
+/*
+ * pgs-daily-plan — what a pgs-daily run works on, so that the pipeline is
+ * options and pipes: its settings (the config file and the command line,
+ * checked, with the days worked out in league time), its lock, the gaps it
+ * rebuilds (from pgs-validate --json) and what failed (from pgs-checkpoint
+ * status --json and pgs-validate --json), each as lines for the shell.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "dates.h"
+#include "opts.h"
+#include "store.h"
+#include "util.h"
+
+#define LEAGUE_TZ "America/New_York"
+#define NTHRESHOLDS 8
+
+static const char *const thresholds[NTHRESHOLDS] = {
+	"max-null-minutes", "max-null-usage", "max-null-ts", "max-null-efg",
+	"min-players", "max-players", "seconds-tolerance", "max-unresolved",
+};
+
+struct source {
+	const char *uri;
+	struct pgs_strlist opts;     /* its pgs-ingest options, in order */
+};
+
+/* The settings of one origin: the command line, or the config file. */
+struct settings {
+	const char *origin;          /* NULL: the command line; else the config file's name */
+	const char *date, *days_back, *store, *log, *state_dir, *gap_days, *config, *fd;
+	const char *threshold[NTHRESHOLDS];
+	struct source *src;
+	size_t nsrc, cap;
+};
+
+static const char *const synopsis[] = {
+	"pgs-daily-plan settings [pgs-daily's options]",
+	"pgs-daily-plan lock --fd N",
+	"pgs-daily-plan gaps < REPORT",
+	"pgs-daily-plan why (landing | rebuild) < STATUS",
+	"pgs-daily-plan why validation < REPORT",
+	NULL,
+};
+
+static void
+help(FILE *f)
+{
+	fprintf(f,
+	    "pgs-daily's C half.  settings: the config file and the command line checked\n"
+	    "and merged (the command line wins), the days worked out, the state directory\n"
+	    "and the log made; KEY<TAB>VALUE lines.  lock: take pgs-daily's lock on the open\n"
+	    "file descriptor N (exit 4 when another run holds it).  gaps: the ranges to\n"
+	    "rebuild in pgs-validate --json's report, \"FROM..TO DAYS\" lines.  why: what\n"
+	    "failed, in a job's pgs-checkpoint status --json or a pgs-validate --json report.\n"
+	    "\n");
+}
+
+static const struct pgs_tool tool = {
+	synopsis, help,
+	"0 ok, 2 usage error, 3 failure (a file, the state directory, the log, the input),\n"
+	"4 the lock is held by another run",
+	0,
+};
+
+/* ---- settings ---- */
+
+static int
+opt_source(void *ctx, const char *arg)
+{
+	struct settings *s = ctx;
+
+	s->src = pgs_xgrow(s->src, s->nsrc, &s->cap, sizeof(*s->src));
+	memset(&s->src[s->nsrc], 0, sizeof(*s->src));
+	s->src[s->nsrc++].uri = arg;
+	return 0;
+}
+
+/* An option of the last --source: NAME [ARG]. */
+static int
+source_opt(struct settings *s, const char *name, const char *arg)
+{
+	struct pgs_strlist *l;
+
+	if (s->nsrc == 0)
+		return pgs_usage_error("%s belongs to a --source: give it after one", name);
+	l = &s->src[s->nsrc - 1].opts;
+	l->v = pgs_xrealloc(l->v, (size_t)(l->n + 3) * sizeof(*l->v));
+	l->v[l->n++] = name;
+	if (arg)
+		l->v[l->n++] = arg;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+static int opt_format(void *ctx, const char *a) { return source_opt(ctx, "--format", a); }
+static int opt_map(void *ctx, const char *a) { return source_opt(ctx, "--map", a); }
+static int opt_games(void *ctx, const char *a) { return source_opt(ctx, "--games", a); }
+static int opt_headers(void *ctx, const char *a) { return source_opt(ctx, "--http-headers", a); }
+static int opt_missing(void *ctx, const char *a) { return source_opt(ctx, "--allow-missing", NULL); }
+
+static int
+opt_config(void *ctx, const char *arg)
+{
+	struct settings *s = ctx;
+
+	if (s->origin)
+		return pgs_usage_error("%s: a config file cannot name another (--config)", s->origin);
+	s->config = arg;
+	return 0;
+}
+
+/* pgs-daily's options into s (the last one is the end). */
+static void
+daily_options(struct settings *s, struct pgs_option o[])
+{
+	size_t n = 0;
+
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "date", &s->date);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "days-back", &s->days_back);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "store", &s->store);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "source", opt_source);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "format", opt_format);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "map", opt_map);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "games", opt_games);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK0(0, "allow-missing", opt_missing);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "http-headers", opt_headers);
+	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "config", opt_config);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "log", &s->log);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "state-dir", &s->state_dir);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days);
+	for (size_t k = 0; k < NTHRESHOLDS; k++)
+		o[n++] = (struct pgs_option)PGS_OPT_STRING(0, thresholds[k], &s->threshold[k]);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd);
+	o[n] = (struct pgs_option)PGS_OPT_END();
+}
+#define NOPTS (14 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
+
+static void
+settings_free(struct settings *s)
+{
+	for (size_t i = 0; i < s->nsrc; i++)
+		free(s->src[i].opts.v);
+	free(s->src);
+}
+
+/* A count of days, 1..999999: the value, or -1 after a usage error. */
+static long
+count(const char *name, const char *v)
+{
+	long n = pgs_parse_count(v);
+
+	if (n < 1 || n > 999999) {
+		pgs_usage_error("bad --%s '%s' (want a positive integer)", name, v);
+		return -1;
+	}
+	return n;
+}
+
+/* The config file given, else the first of the default ones that is there; NULL for none. */
+static char *
+config_path(const char *given)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+
+	if (given)
+		return pgs_xstrdup(given);
+	if (xdg && *xdg)
+		p = pgs_xasprintf("%s/pgs/daily.conf", xdg);
+	else if (home && *home)
+		p = pgs_xasprintf("%s/.config/pgs/daily.conf", home);
+	if (p && access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return access("/etc/pgs/daily.conf", F_OK) == 0 ? pgs_xstrdup("/etc/pgs/daily.conf") : NULL;
+}
+
+/* Yesterday in league time, as a day number; -1 after a message. */
+static long
+league_yesterday(void)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (access("/usr/share/zoneinfo/" LEAGUE_TZ, R_OK) != 0) {
+		pgs_err("no time zone data for " LEAGUE_TZ " (install tzdata) to know yesterday; give --date");
+		return -1;
+	}
+	setenv("TZ", LEAGUE_TZ, 1);
+	tzset();
+	localtime_r(&now, &tm);
+	return pgs_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) - 1;
+}
+
+/* The state directory: --state-dir, else as every tool finds it; NULL after a message. */
+static char *
+state_dir(const char *given)
+{
+	const char *e = getenv("PGS_STATE_DIR"), *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+
+	if (given)
+		return pgs_xstrdup(given);
+	if ((e && *e) || (x && *x) || (h && *h))
+		return pgs_state_dir();
+	pgs_err("no state directory: give --state-dir (or set PGS_STATE_DIR or HOME)");
+	return NULL;
+}
+
+/* Make the log's directory and open the log for appending: 0, or -1 after a message. */
+static int
+log_ready(const char *log)
+{
+	char *dir = pgs_xstrdup(log), *slash = strrchr(dir, '/');
+	FILE *f;
+
+	if (slash && slash != dir)
+		*slash = '\0';
+	if ((slash && slash != dir && pgs_mkdir_p(dir) < 0) || !(f = fopen(log, "a"))) {
+		pgs_err("cannot write the log '%s'", log);
+		free(dir);
+		return -1;
+	}
+	fclose(f);
+	free(dir);
+	return 0;
+}
+
+/* A settings line; a value with a line break would split it, and is a usage error. */
+static int
+put(const char *key, const char *value)
+{
+	if (strpbrk(value, "\n\r\t"))
+		return pgs_usage_error("a %s with a tab or line break: '%s'", key, value);
+	printf("%s\t%s\n", key, value);
+	return 0;
+}
+
+static int
+put_redacted(const char *key, const char *value)
+{
+	char *shown = pgs_store_redact(value), *k = pgs_xasprintf("%s_shown", key);
+	int rc = put(key, value) != 0 || put(k, shown) != 0 ? PGS_EXIT_USAGE : 0;
+
+	free(shown);
+	free(k);
+	return rc;
+}
+
+/* Did any argument carry a secret (a password, a token)? */
+static int
+secret_given(int argc, char **argv)
+{
+	int found = 0;
+
+	for (int i = 1; i < argc && !found; i++) {
+		char *shown = pgs_store_redact(argv[i]);
+
+		found = strcmp(shown, argv[i]) != 0;
+		free(shown);
+	}
+	return found;
+}
+
+/* The config file's settings into file (their strings in args): 0 or an exit status. */
+static int
+read_config(const char *conf, struct settings *file, struct pgs_strlist *args)
+{
+	struct pgs_option opts[NOPTS + 1];
+	int rc;
+
+	file->origin = conf;
+	daily_options(file, opts);
+	if ((rc = pgs_opt_config(conf, opts, args)) != 0)
+		return rc;
+	/* parsed as a command line is: after an argv[0] */
+	args->v = pgs_xrealloc(args->v, (size_t)(args->n + 2) * sizeof(*args->v));
+	memmove(args->v + 1, args->v, (size_t)(args->n + 1) * sizeof(*args->v));
+	args->v[0] = pgs_prog;
+	rc = pgs_parse_options(args->n + 1, (char **)args->v, &tool, opts, NULL, file);
+	memmove(args->v, args->v + 1, (size_t)(args->n + 1) * sizeof(*args->v));
+	return rc >= 0 ? rc : 0;
+}
+
+/* The sources (their options after each) and the thresholds, as settings lines. */
+static int
+put_sources(const struct settings *srcs, const struct settings *cli, const struct settings *file)
+{
+	for (size_t i = 0; i < srcs->nsrc; i++) {
+		if (put_redacted("source", srcs->src[i].uri) != 0)
+			return PGS_EXIT_USAGE;
+		for (int k = 0; k < srcs->src[i].opts.n; k++)
+			if (put("source_opt", srcs->src[i].opts.v[k]) != 0)
+				return PGS_EXIT_USAGE;
+	}
+	for (size_t k = 0; k < NTHRESHOLDS; k++) {
+		const char *v = cli->threshold[k] ? cli->threshold[k] : file->threshold[k];
+
+		if (v) {
+			printf("validate_opt\t--%s\n", thresholds[k]);
+			if (put("validate_opt", v) != 0)
+				return PGS_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * settings: the command line (cli) over the config file's, the days, the
+ * state directory and the log, printed.
+ */
+static int
+settings(struct settings *cli, int secret)
+{
+	struct settings file = { 0 };
+	struct pgs_strlist args = { 0 };
+	char *conf = config_path(cli->config), *dir = NULL, *log = NULL, d[11];
+	const char *date;
+	long day, back, gap = 0;
+	int rc;
+
+	if (conf && (rc = read_config(conf, &file, &args)) != 0)
+		goto out;
+#define PICK(f) (cli->f ? cli->f : file.f)
+	rc = PGS_EXIT_USAGE;
+	if ((date = PICK(date)) && pgs_date_parse(date, &day) < 0) {
+		pgs_usage_error("bad --date '%s' (want YYYY-MM-DD)", date);
+		goto out;
+	}
+	if ((back = PICK(days_back) ? count("days-back", PICK(days_back)) : 3) < 0 ||
+	    (PICK(gap_days) && (gap = count("gap-days", PICK(gap_days))) < 0))
+		goto out;
+	rc = PGS_EXIT_FAIL;
+	if ((!date && (day = league_yesterday()) < 0) || !(dir = state_dir(PICK(state_dir))))
+		goto out;
+	if (pgs_mkdir_p(dir) < 0) {
+		pgs_err("cannot create the state directory '%s'", dir);
+		goto out;
+	}
+	log = PICK(log) ? pgs_xstrdup(PICK(log)) : pgs_xasprintf("%s/daily.log", dir);
+	if (log_ready(log) < 0)
+		goto out;
+	rc = PGS_EXIT_USAGE;
+	pgs_date_format(day, d);
+	put("day", d);
+	pgs_date_format(day - back + 1, d);
+	put("first", d);
+	printf("days_back\t%ld\n", back);
+	if (gap)
+		pgs_date_format(day - gap, d);
+	put("scan_from", gap ? d : "1900-01-01");
+	if (put_redacted("store", pgs_default_store(PICK(store))) != 0 || put("state_dir", dir) != 0 ||
+	    put("log", log) != 0)
+		goto out;
+	printf("lock\t%s/daily.lock\nverbose\t%d\nrerun\t%d\n", dir, pgs_verbosity >= 2, secret);
+	if (put_sources(cli->nsrc ? cli : &file, cli, &file) != 0)
+		goto out;
+#undef PICK
+	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+out:
+	pgs_opt_config_free(&args);
+	settings_free(&file);
+	free(conf);
+	free(dir);
+	free(log);
+	return rc;
+}
+
+/* ---- lock ---- */
+
+/* pgs-daily's lock on the open descriptor fd, held while any copy of it is open. */
+static int
+lock(const char *fd)
+{
+	long n = pgs_parse_count(fd);
+
+	if (n < 0 || n > 1023)
+		return pgs_usage_error("bad --fd '%s' (want an open file descriptor)", fd);
+	if (flock((int)n, LOCK_EX | LOCK_NB) == 0)
+		return PGS_EXIT_OK;
+	if (errno == EWOULDBLOCK)
+		return PGS_EXIT_GUARD;
+	pgs_err("cannot lock file descriptor %ld: %s", n, strerror(errno));
+	return PGS_EXIT_FAIL;
+}
+
+/* ---- reading the tools' JSON ---- */
+
+/* The JSON object on standard input (what, for the message); NULL after a message. */
+static json_t *
+read_json(const char *what)
+{
+	json_error_t e;
+	json_t *o = json_loadf(stdin, 0, &e);
+
+	if (!json_is_object(o)) {
+		pgs_err("no %s on standard input: %s", what, o ? "not an object" : e.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* gaps: the report's "gaps", "FROM..TO DAYS" lines. */
+static int
+gaps(void)
+{
+	json_t *r = read_json("pgs-validate --json report"), *g;
+	size_t i;
+	long a, b;
+
+	if (!r)
+		return PGS_EXIT_FAIL;
+	json_array_foreach(json_object_get(r, "gaps"), i, g) {
+		const char *from = json_string_value(json_array_get(g, 0)), *to = json_string_value(json_array_get(g, 1));
+
+		if (!from || !to || pgs_date_parse(from, &a) < 0 || pgs_date_parse(to, &b) < 0 || b < a) {
+			pgs_err("a gap that is not [FROM, TO] in the report");
+			json_decref(r);
+			return PGS_EXIT_FAIL;
+		}
+		printf("%s..%s %ld\n", from, to, b - a + 1);
+	}
+	json_decref(r);
+	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+}
+
+/*
+ * why landing: "FROM[..TO], ... [and N more batches]: ERROR" of the job's
+ * failed batches.  why rebuild: "STATUS<TAB>what became of the rebuild" of
+ * its first failed batch: 4 refused (fencing, another guard), 3 failed.
+ * Nothing when no batch failed.
+ */
+static int
+why_job(int landing)
+{
+	json_t *st = read_json("pgs-checkpoint status --json"), *failed, *f;
+	size_t i, n;
+
+	if (!st)
+		return PGS_EXIT_FAIL;
+	failed = json_object_get(st, "failed");
+	n = json_array_size(failed);
+	f = json_array_get(failed, 0);
+	if (n && landing) {
+		json_array_foreach(failed, i, f) {
+			if (i == 3)
+				break;
+			printf("%s%s", i ? ", " : "", str(f, "from"));
+			if (strcmp(str(f, "from"), str(f, "to")) != 0)
+				printf("..%s", str(f, "to"));
+		}
+		if (n > 3)
+			printf(" and %zu more batches", n - 3);
+		printf(": %s\n", str(json_array_get(failed, 0), "error"));
+	} else if (n && strcmp(str(f, "refused"), "fenced") == 0)
+		printf("4\twas refused by fencing: a later run (a backfill?) committed these days; "
+		    "nothing was overwritten\n");
+	else if (n && *str(f, "refused"))
+		printf("4\twas refused: %s\n", str(f, "error"));
+	else if (n)
+		printf("3\tfailed: %s..%s  %s\n", str(f, "from"), str(f, "to"), str(f, "error"));
+	json_decref(st);
+	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+}
+
+/* why validation: "CHECK MESSAGE [(and N more)]", then "FAIL CHECK MESSAGE" a failure. */
+static int
+why_validation(void)
+{
+	json_t *r = read_json("pgs-validate --json report"), *failures, *f;
+	size_t i, n;
+
+	if (!r)
+		return PGS_EXIT_FAIL;
+	failures = json_object_get(r, "failures");
+	if ((n = json_array_size(failures)) > 0) {
+		f = json_array_get(failures, 0);
+		printf("%s %s", str(f, "check"), str(f, "message"));
+		if (n > 1)
+			printf(" (and %zu more)", n - 1);
+		printf("\n");
+	}
+	json_array_foreach(failures, i, f)
+		printf("FAIL %s %s\n", str(f, "check"), str(f, "message"));
+	json_decref(r);
+	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings cli = { 0 };
+	struct pgs_option opts[NOPTS + 1];
+	const char *cmd, *kind;
+	int rc, secret;
+
+	pgs_setprog(argv[0]);
+	secret = secret_given(argc, argv);
+	pgs_store_hide_secrets(argc, argv);
+	daily_options(&cli, opts);
+	if ((rc = pgs_parse_options(argc, argv, &tool, opts, NULL, &cli)) >= 0)
+		goto out;
+	cmd = optind < argc ? argv[optind] : "";
+	kind = optind + 1 < argc ? argv[optind + 1] : "";
+	rc = PGS_EXIT_USAGE;
+	if (strcmp(cmd, "settings") == 0) {
+		if (optind + 1 < argc)
+			pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
+		else if (cli.fd)
+			pgs_usage_error("--fd is lock's");
+		else
+			rc = settings(&cli, secret);
+	} else if (strcmp(cmd, "lock") == 0) {
+		if (!cli.fd || optind + 1 < argc)
+			pgs_usage_error("want: lock --fd N");
+		else
+			rc = lock(cli.fd);
+	} else if (strcmp(cmd, "gaps") == 0 && optind + 1 == argc)
+		rc = gaps();
+	else if (strcmp(cmd, "why") == 0 && optind + 2 == argc && strcmp(kind, "validation") == 0)
+		rc = why_validation();
+	else if (strcmp(cmd, "why") == 0 && optind + 2 == argc &&
+	    (strcmp(kind, "landing") == 0 || strcmp(kind, "rebuild") == 0))
+		rc = why_job(strcmp(kind, "landing") == 0);
+	else
+		pgs_usage_error("want a command: settings, lock, gaps or why (landing | rebuild | validation)");
+out:
+	settings_free(&cli);
+	return rc;
+}

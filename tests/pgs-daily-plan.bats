@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# pgs-daily-plan, pgs-daily's C half: its settings (the config file under the
+# command line, the days), its lock, and what it reads in the tools' JSON.
+
+load test_helper
+
+setup() {
+	common_setup
+}
+
+# The value of KEY in the settings on standard output ($output).
+setting() {
+	awk -F '\t' -v k="$1" '$1 == k { print $2 }' <<<"$output"
+}
+
+@test "pgs-daily-plan --help, a bad command or option (2)" {
+	run -0 --separate-stderr pgs-daily-plan --help
+	assert_line --index 0 "usage: pgs-daily-plan settings [pgs-daily's options]"
+	run -2 --separate-stderr pgs-daily-plan
+	[[ $stderr == *"want a command: settings, lock, gaps or why"* ]]
+	run -2 --separate-stderr pgs-daily-plan why nothing
+	run -2 --separate-stderr pgs-daily-plan settings --bogus
+	[[ $stderr == "pgs-daily-plan: unknown option '--bogus'"* ]]
+	run -2 --separate-stderr pgs-daily-plan lock
+	[[ $stderr == *"want: lock --fd N"* ]]
+}
+
+@test "settings: the days, the state directory and the log made, the store redacted beside it" {
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --days-back 3 --gap-days 10 \
+		--store 'postgres://u:pw@h/db' --state-dir st
+	[ -z "$stderr" ]
+	[ "$(setting day)" = 2024-03-01 ]
+	[ "$(setting first)" = 2024-02-28 ]
+	[ "$(setting scan_from)" = 2024-02-20 ]
+	[ "$(setting store)" = 'postgres://u:pw@h/db' ]
+	[ "$(setting store_shown)" = 'postgres://u:***@h/db' ]
+	[ "$(setting log)" = st/daily.log ]
+	[ "$(setting lock)" = st/daily.lock ]
+	[ "$(setting rerun)" = 1 ]
+	[ -d st ]
+	[ -f st/daily.log ]
+	# no secret given: no need to run again; the default gap scan is every date
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st
+	[ "$(setting rerun)" = 0 ]
+	[ "$(setting scan_from)" = 1900-01-01 ]
+	[ "$(setting first)" = 2024-02-28 ]
+}
+
+@test "settings: the command line wins over the config file; its --source replaces the file's sources" {
+	cat >daily.conf <<-EOF
+	# a comment
+
+	store = sqlite:conf.db
+	days-back = 2
+	source = https://a.example/{date}.csv?token=t0k
+	format = nbacom-csv
+	map = TO=steals
+	allow-missing
+	min-players = 18
+	EOF
+	run -0 --separate-stderr pgs-daily-plan settings --config daily.conf --date 2024-03-01 --state-dir st \
+		--days-back 1 --max-players 40
+	[ "$(setting store)" = sqlite:conf.db ]
+	[ "$(setting first)" = 2024-03-01 ]
+	[ "$(setting source_shown)" = 'https://a.example/{date}.csv?token=***' ]
+	[ "$(setting source_opt | paste -sd ' ')" = "--format nbacom-csv --map TO=steals --allow-missing" ]
+	[ "$(setting validate_opt | paste -sd ' ')" = "--min-players 18 --max-players 40" ]
+	run -0 --separate-stderr pgs-daily-plan settings --config daily.conf --date 2024-03-01 --state-dir st \
+		--source b.csv --format raw
+	[ "$(setting source)" = b.csv ]
+	[ "$(setting source_opt | paste -sd ' ')" = "--format raw" ]
+}
+
+@test "settings: bad values and config lines are usage errors naming them (2); an unreadable file is 3" {
+	run -2 --separate-stderr pgs-daily-plan settings --date 2021-02-30 --state-dir st
+	[[ $stderr == *"bad --date '2021-02-30' (want YYYY-MM-DD)"* ]]
+	run -2 --separate-stderr pgs-daily-plan settings --gap-days x --state-dir st
+	[[ $stderr == *"bad --gap-days 'x' (want a positive integer)"* ]]
+	run -2 --separate-stderr pgs-daily-plan settings --games g.csv
+	[[ $stderr == *"--games belongs to a --source: give it after one"* ]]
+	printf 'config = other.conf\n' >c.conf
+	run -2 --separate-stderr pgs-daily-plan settings --config c.conf
+	[[ $stderr == *"c.conf: a config file cannot name another (--config)"* ]]
+	printf 'allow-missing = yes\n' >c.conf
+	run -2 --separate-stderr pgs-daily-plan settings --config c.conf
+	[[ $stderr == *"c.conf:1: 'allow-missing' takes no value"* ]]
+	printf 'store\n' >c.conf
+	run -2 --separate-stderr pgs-daily-plan settings --config c.conf
+	[[ $stderr == *"c.conf:1: 'store' needs a value"* ]]
+	run -3 --separate-stderr pgs-daily-plan settings --config missing.conf
+	[[ $stderr == *"cannot read the config file 'missing.conf'"* ]]
+	run -3 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --log /dev/full/x
+	[[ $stderr == *"cannot write the log '/dev/full/x'"* ]]
+}
+
+@test "settings > /dev/full fails (3)" {
+	run -3 --separate-stderr bash -c 'pgs-daily-plan settings --date 2024-03-01 --state-dir st >/dev/full'
+}
+
+@test "lock: taken on an open descriptor, held while it is open: a second one is refused (4)" {
+	run -0 --separate-stderr bash -c 'exec 9>>l; pgs-daily-plan lock --fd 9 && pgs-daily-plan lock --fd 9'
+	# another open file description of the same file: the lock is held
+	run -4 --separate-stderr bash -c 'exec 8>>l 9>>l; pgs-daily-plan lock --fd 8 && pgs-daily-plan lock --fd 9'
+	[ -z "$stderr" ]
+	run -2 --separate-stderr pgs-daily-plan lock --fd x
+	run -3 --separate-stderr pgs-daily-plan lock --fd 57
+}
+
+@test "gaps: the report's ranges with their days; a report that is not JSON is 3" {
+	echo '{"gaps":[["2021-10-20","2021-10-20"],["2021-11-01","2021-11-03"]],"failures":[]}' >r.json
+	run -0 --separate-stderr pgs-daily-plan gaps <r.json
+	assert_output $'2021-10-20..2021-10-20 1\n2021-11-01..2021-11-03 3'
+	echo '{"gaps":[]}' >none.json
+	run -0 --separate-stderr pgs-daily-plan gaps <none.json
+	assert_output ""
+	run -3 --separate-stderr pgs-daily-plan gaps <<<'not json'
+	[[ $stderr == *"no pgs-validate --json report on standard input"* ]]
+	run -3 --separate-stderr pgs-daily-plan gaps <<<'{"gaps":[["2021-10-20"]]}'
+}
+
+@test "why: what failed, from a job's status and a validation report" {
+	cat >st.json <<-'EOF'
+	{"failed":[{"from":"2021-10-19","to":"2021-10-19","error":"pgs-extract exited 3: HTTP 404","refused":null},
+	 {"from":"2021-10-20","to":"2021-10-21","error":"x","refused":null},
+	 {"from":"2021-10-22","to":"2021-10-22","error":"x","refused":null},
+	 {"from":"2021-10-23","to":"2021-10-23","error":"x","refused":null}]}
+	EOF
+	run -0 --separate-stderr pgs-daily-plan why landing <st.json
+	assert_output "2021-10-19, 2021-10-20..2021-10-21, 2021-10-22 and 1 more batches: pgs-extract exited 3: HTTP 404"
+	run -0 --separate-stderr pgs-daily-plan why rebuild <st.json
+	assert_output $'3\tfailed: 2021-10-19..2021-10-19  pgs-extract exited 3: HTTP 404'
+	echo '{"failed":[{"from":"a","to":"b","error":"refused by fencing","refused":"fenced"}]}' >f.json
+	run -0 --separate-stderr pgs-daily-plan why rebuild <f.json
+	assert_output $'4\twas refused by fencing: a later run (a backfill?) committed these days; nothing was overwritten'
+	echo '{"failed":[]}' >none.json
+	run -0 --separate-stderr pgs-daily-plan why landing <none.json
+	assert_output ""
+	echo '{"failures":[{"check":"a","message":"m1"},{"check":"b","message":"m2"}]}' >v.json
+	run -0 --separate-stderr pgs-daily-plan why validation <v.json
+	assert_output $'a m1 (and 1 more)\nFAIL a m1\nFAIL b m2'
+	run -3 --separate-stderr pgs-daily-plan why validation </dev/null
+}
