@@ -229,3 +229,16 @@ bench-parallel: all
 	tests/bench/parallel --latency-ms $(PARALLEL_LATENCY_MS) --jobs $(PARALLEL_JOBS)
 
 .PHONY: bench-parallel
+
+# ---- group commit on PostgreSQL (tests/bench/pg-groups) --------------------------------------
+# make bench-pg-groups [PG_RTT_MS=0,2,10]
+#   the real-data one-day backfill into PostgreSQL through a proxy that delays each round trip
+#   by PG_RTT_MS, one transaction a window (PGS_GROUP_COMMIT=0) against group commit: both wall
+#   times and their ratio, the tables and ledgers compared.  Not part of `make check` (about
+#   6 minutes).
+PG_RTT_MS ?= 0,2,10
+
+bench-pg-groups: all
+	tests/bench/pg-groups --rtt-ms $(PG_RTT_MS)
+
+.PHONY: bench-pg-groups
