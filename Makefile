@@ -142,19 +142,22 @@ FORCE:
 .PHONY: all unit check bench install clean FORCE
 
 # ---- crash campaign (tests/crash/) ---------------------------------------------------------
-# make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres"] [CRASH_DATA=real]
-#   the real-data backfill killed with SIGKILL CRASH_KILLS times and resumed, on each store,
-#   compared with a clean run (tests/crash/campaign --help).  Not part of `make check`;
-#   tests/crash.bats runs a short one.
+# make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres bigquery"]
+#                [CRASH_DATA=real] [CRASH_LATENCY_MS=200]
+#   the real-data backfill killed with SIGKILL CRASH_KILLS times and resumed, on each store
+#   (bigquery: the emulator, every job taking CRASH_LATENCY_MS), compared with a clean run
+#   (tests/crash/campaign --help).  Not part of `make check`; tests/crash.bats runs a short one.
 CRASH_KILLS  ?= 50
 CRASH_SEED   ?=
-CRASH_STORES ?= sqlite postgres
+CRASH_STORES ?= sqlite postgres bigquery
 CRASH_DATA   ?= real
+CRASH_LATENCY_MS ?= 200
 
 crashtest: all
+	$(if $(filter bigquery,$(CRASH_STORES)),tests/bqemu/setup)
 	@for s in $(CRASH_STORES); do \
 		tests/crash/campaign --store $$s --data $(CRASH_DATA) --kills $(CRASH_KILLS) \
-			$(if $(CRASH_SEED),--seed $(CRASH_SEED)) || exit 1; \
+			--latency-ms $(CRASH_LATENCY_MS) $(if $(CRASH_SEED),--seed $(CRASH_SEED)) || exit 1; \
 	done
 
 .PHONY: crashtest
@@ -217,16 +220,32 @@ fuzz-clean:
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-replay fuzz-cli fuzz-clean
 
-# ---- what parallelism buys (tests/bench/parallel) -----------------------------------------
-# make bench-parallel [PARALLEL_LATENCY_MS=1000] [PARALLEL_JOBS=8]
-#   the real-data backfill in 7-day batches into the BigQuery emulator with that latency per
-#   statement, --jobs 1 against --jobs PARALLEL_JOBS: both wall times, their ratio, and the
-#   two tables compared.  Not part of `make check` (it takes about 15 minutes).
+# ---- the warehouse benchmark (tests/bench/parallel) ----------------------------------------
+# make bench-parallel [PARALLEL_LATENCY_MS=1000] [PARALLEL_JOBS=8] [PARALLEL_BATCH_DAYS=1,7]
+#   the real seasons landed and backfilled into the BigQuery emulator with that latency per job,
+#   in batches of each size, --jobs 1 and --jobs PARALLEL_JOBS, and again at 0 ms: wall and CPU
+#   times and the jobs of each kind side by side, the issue's targets, every table and ledger
+#   compared with SQLite's.  Not part of `make check` (about 10 minutes).
 PARALLEL_LATENCY_MS ?= 1000
 PARALLEL_JOBS       ?= 8
+PARALLEL_BATCH_DAYS ?= 1,7
 
 bench-parallel: all
 	tests/bqemu/setup
-	tests/bench/parallel --latency-ms $(PARALLEL_LATENCY_MS) --jobs $(PARALLEL_JOBS)
+	tests/bench/parallel --latency-ms $(PARALLEL_LATENCY_MS) --jobs $(PARALLEL_JOBS) \
+		--batch-days $(PARALLEL_BATCH_DAYS)
 
 .PHONY: bench-parallel
+
+# ---- group commit on PostgreSQL (tests/bench/pg-groups) --------------------------------------
+# make bench-pg-groups [PG_RTT_MS=0,2,10]
+#   the real-data one-day backfill into PostgreSQL through a proxy that delays each round trip
+#   by PG_RTT_MS, one transaction a window (PGS_GROUP_COMMIT=0) against group commit: both wall
+#   times and their ratio, the tables and ledgers compared.  Not part of `make check` (about
+#   6 minutes).
+PG_RTT_MS ?= 0,2,10
+
+bench-pg-groups: all
+	tests/bench/pg-groups --rtt-ms $(PG_RTT_MS)
+
+.PHONY: bench-pg-groups

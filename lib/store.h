@@ -278,7 +278,8 @@ struct pgs_store_ops {
 
 	/*
 	 * Group commit (optional; NULL where one transaction a window is as
-	 * cheap: every store but BigQuery, whose jobs cost a second each).
+	 * cheap: SQLite.  BigQuery's jobs cost a second each, PostgreSQL's
+	 * statements a network round trip each: tests/bench/pg-groups).
 	 * Several consecutive windows of the summary table, each begun and
 	 * staged as above (their stages open at once on one handle), written
 	 * in one transaction:

@@ -236,6 +236,22 @@ paused_in_hook() {
 	assert_line --regexp '^campaign: [1-3] kills, [0-9]+ runs \([0-9]+ resumes\), seed 11: PASS$'
 }
 
+@test "crash campaign (bigquery): 3 SIGKILLs at random moments and resumes end as a clean run" {
+	# shellcheck source=tests/bqemu/server.bash
+	. "$PGS_ROOT/tests/bqemu/server.bash"
+	reason=$(bq_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	run --separate-stderr timeout 600 "$PGS_ROOT/tests/crash/campaign" --store bigquery --data sample --kills 3 --seed 13 \
+		--latency-ms 100 --group-mb 0.3 --dir "$BATS_TEST_TMPDIR/c"
+	[ "$status" -eq 0 ] || fail "exit $status: $output $stderr"
+	assert_line --regexp '^campaign: store bigquery \(100 ms a job\), data sample '
+	assert_line --regexp '^kill 1/3: [0-9]+ ms: '
+	assert_line --regexp '^same table: [0-9]+ lines$'
+	assert_line 'same ledger-coverage: 1 lines'
+	assert_line --regexp '^same job state: \{"batches_total":75,"batches_done":75,'
+	assert_line --regexp '^campaign: 3 kills, [0-9]+ runs \([0-9]+ resumes\), seed 13: PASS$'
+}
+
 @test "crash campaign: its comparison fails when the crashed store lost a row (--tamper)" {
 	run --separate-stderr timeout 600 "$PGS_ROOT/tests/crash/campaign" --store sqlite --data sample --kills 1 --seed 3 \
 		--dir "$BATS_TEST_TMPDIR/c" --tamper
@@ -245,5 +261,5 @@ paused_in_hook() {
 	# kept, to look at
 	[ -d "$BATS_TEST_TMPDIR/c" ]
 	run -2 --separate-stderr "$PGS_ROOT/tests/crash/campaign" --store nope
-	assert_equal "$stderr" "campaign: bad --store 'nope': want sqlite or postgres"
+	assert_equal "$stderr" "campaign: bad --store 'nope': want sqlite, postgres or bigquery"
 }
