@@ -55,6 +55,17 @@ on_raw(const struct pgs_ledger_entry *e, void *arg)
 	return add(e, NULL, &l->raw, &l->nraw, &l->rawcap);
 }
 
+/* A registry change (a first game that moved): it stales the summary like a landing. */
+static int
+on_registry(const struct pgs_ledger_entry *e, void *arg)
+{
+	struct pgs_ledger *l = arg;
+	struct pgs_ledger_entry r = *e;
+
+	r.scope = PGS_LEDGER_REGISTRY;
+	return add(&r, NULL, &l->raw, &l->nraw, &l->rawcap);
+}
+
 int
 pgs_ledger_load(struct pgs_ledger *l, pgs_store *st, const char *from, const char *to,
     const char *config)
@@ -62,7 +73,8 @@ pgs_ledger_load(struct pgs_ledger *l, pgs_store *st, const char *from, const cha
 	memset(l, 0, sizeof(*l));
 	l->config = config;
 	if (pgs_store_ledger(st, PGS_TABLE_SUMMARY, from, to, on_sum, l) < 0 ||
-	    pgs_store_ledger(st, PGS_TABLE_RAW, from, to, on_raw, l) < 0)
+	    pgs_store_ledger(st, PGS_TABLE_RAW, from, to, on_raw, l) < 0 ||
+	    pgs_store_ledger(st, "players_registry", from, to, on_registry, l) < 0)
 		return -1;
 	return 0;
 }

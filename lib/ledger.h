@@ -7,7 +7,11 @@
  * latest commit).  That window is stale for the day when a raw_boxscores
  * window covering the day committed after the summary window's writer
  * began: a landing that committed while the summary was being made may not
- * have been read by it.  A window made under another configuration than the
+ * have been read by it.  So is a window over a day whose summary rows a
+ * registry change concerns: a player's first game moved earlier, and the
+ * rows of the old one called him "new" (ledger entries of table
+ * players_registry; they are listed with the raw windows, their scope
+ * PGS_LEDGER_REGISTRY).  A window made under another configuration than the
  * one asked for is stale too.  The times are the writers' clocks, UTC
  * ISO-8601, so they compare as strings.
  *
@@ -20,6 +24,9 @@
 #include <stddef.h>
 
 #include "store.h"
+
+/* The scope of a registry change among the raw windows. */
+#define PGS_LEDGER_REGISTRY "players_registry"
 
 struct pgs_lwin {
 	long a, b;                  /* its days */

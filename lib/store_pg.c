@@ -1518,6 +1518,32 @@ pg_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		PQclear(res);
 		res = NULL;
 	}
+	if (rb->nfirst_games) {
+		p[0] = column(&col[0], rb->first_games, rb->nfirst_games, 2);
+		p[1] = column(&col[1], rb->first_games + 1, rb->nfirst_games, 2);
+		/* the earliest wins, whichever run saw it first (bytewise, as pgs compares) */
+		if (!(res = pg_run(s, "recording first games", "UPDATE players_registry AS r"
+		    " SET first_game_id = x.g FROM unnest($1::text[], $2::text[]) AS x (u, g)"
+		    " WHERE r.universal_player_id = x.u AND (r.first_game_id IS NULL"
+		    " OR r.first_game_id COLLATE \"C\" > x.g COLLATE \"C\")", 2, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nstale_dates) {
+		char now[32];
+
+		pgs_now_iso(now, sizeof(now));
+		p[0] = column(&col[0], rb->stale_dates, rb->nstale_dates, 1);
+		p[1] = now;
+		if (!(res = pg_run(s, "recording first games", "INSERT INTO pgs_windows (tbl, scope,"
+		    " from_date, to_date, rows, started_at, committed_at) SELECT 'players_registry',"
+		    " 'first_game_id', d::date, d::date, 0, $2::timestamptz, $2::timestamptz"
+		    " FROM unnest($1::text[]) AS x (d)", 2, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
 	if (pg_exec(s, "commit", "COMMIT") < 0)
 		goto out;
 	rc = 0;

@@ -1093,6 +1093,33 @@ sq_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 		if (sq_run(s, q[4]) < 0)
 			goto out;
 	}
+	for (size_t i = 0; i < b->nfirst_games; i++) {
+		sqlite3_stmt *u = sq_prep(s, "UPDATE players_registry SET first_game_id = ?2"
+		    " WHERE universal_player_id = ?1 AND (first_game_id IS NULL OR first_game_id > ?2)");
+
+		if (!u)
+			goto out;
+		bind_text(u, 1, b->first_games[2 * i]);
+		bind_text(u, 2, b->first_games[2 * i + 1]);
+		c = sq_run(s, u);
+		sqlite3_finalize(u);
+		if (c < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < b->nstale_dates; i++) {
+		sqlite3_stmt *u = sq_prep(s, "INSERT INTO pgs_windows (tbl, scope, from_date, to_date,"
+		    " rows, started_at, committed_at) VALUES ('players_registry', 'first_game_id',"
+		    " ?1, ?1, 0, ?2, ?2)");
+
+		if (!u)
+			goto out;
+		bind_text(u, 1, b->stale_dates[i]);
+		bind_text(u, 2, now);
+		c = sq_run(s, u);
+		sqlite3_finalize(u);
+		if (c < 0)
+			goto out;
+	}
 	if (sq_exec(s, "COMMIT") < 0)
 		goto out;
 	rc = 0;

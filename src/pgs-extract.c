@@ -49,6 +49,7 @@ struct extract {
 	size_t nwindows;
 	struct pgs_http_given http_given;
 	int allow_missing;
+	long fetch_around;               /* --fetch-around N */
 	int span;                        /* --span: the first and last game_date, not the rows */
 	char first[11], last[11];
 	struct pgs_common co;
@@ -62,6 +63,11 @@ struct extract {
 	pgs_reader *reader;
 	/* the rows written */
 	long rows;
+	long skipped;                    /* rows dated outside the window, never written */
+	long skipped_fetched;            /* of them, rows of a body fetched for a date of the window */
+	int fetching;                    /* reading such a body */
+	struct { long day, n; } *skipped_days;   /* how many of them each date had */
+	size_t nskipped_days, capskipped_days;
 	pgs_contig order;                /* games must be contiguous */
 	pgs_map players;                 /* (source, team, player) of the current game's rows */
 	pgs_buf key;                     /* scratch for a players key */
@@ -72,7 +78,7 @@ struct extract {
 static const char *const synopsis[] = {
 	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
 	"[--only-source NAME] [--http-timeout S] [--http-connect-timeout S] [--http-retries N]",
-	"[--http-header H]... [--http-headers FILE] [--allow-missing]",
+	"[--http-header H]... [--http-headers FILE] [--allow-missing] [--fetch-around N]",
 	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
 	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
@@ -109,6 +115,8 @@ help(FILE *f)
 	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
 	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
 	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
+	    "  --fetch-around N    a {date} template is fetched for N more days either side of the\n"
+	    "                      window too, for the window's games filed under a neighbouring day\n"
 	    "  --span              instead of the rows, one line FIRST<TAB>LAST: the first and last\n"
 	    "                      game_date of the rows (nothing when there are none)\n",
 	    pgs_format_names());
@@ -161,6 +169,29 @@ player_seen(struct extract *x, json_t *row)
 	return !pgs_map_add(&x->players, pgs_map_key(&x->key, 3, parts));
 }
 
+/* n rows of day number day were skipped: outside the window.  (Also the readers' skip hook.) */
+static void
+skip_rows(long day, long n, void *arg)
+{
+	struct extract *x = arg;
+	size_t i;
+
+	x->skipped += n;
+	/* a row of another date in a body fetched for the window: its own window fetches
+	 * that body too only with --fetch-around reaching this far */
+	if (x->fetching && (day < x->from - x->fetch_around || day > x->to + x->fetch_around))
+		x->skipped_fetched += n;
+	for (i = 0; i < x->nskipped_days && x->skipped_days[i].day != day; i++)
+		;
+	if (i == x->nskipped_days) {
+		x->skipped_days = pgs_xgrow(x->skipped_days, x->nskipped_days, &x->capskipped_days,
+		    sizeof(*x->skipped_days));
+		x->skipped_days[x->nskipped_days++].day = day;
+		x->skipped_days[i].n = 0;
+	}
+	x->skipped_days[i].n += n;
+}
+
 /*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
@@ -175,9 +206,11 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 	int bad, r = 0;
 
 	bad = pgs_raw_check(row, &days, why, sizeof(why));
-	/* outside the window: not ours to judge, even if bad */
-	if (days != LONG_MIN && (days < x->from || days > x->to))
+	/* outside the window: not ours to judge, even if bad, but counted */
+	if (days != LONG_MIN && (days < x->from || days > x->to)) {
+		skip_rows(days, 1, x);
 		goto out;
+	}
 	if (bad) {
 		r = reject_row(x, row, lineno, text, "%s", why);
 		goto out;
@@ -289,8 +322,16 @@ read_http(struct extract *x, const char *tmpl)
 	if (vars == 0)
 		return read_url(x, pgs_xstrdup(tmpl));
 	if (!(vars & PGS_HTTP_VAR_GAME_ID)) {
-		for (day = x->from; rc == 0 && day <= x->to; day++)
+		/* a day's body is fetched for that day: rows of other dates in it are misfiled;
+		 * --fetch-around: the neighbours' bodies too, for the window's games filed there
+		 * (their own rows are the neighbours' windows', skipped but not misfiled) */
+		for (day = x->from - x->fetch_around; rc == 0 && day <= x->to + x->fetch_around; day++) {
+			x->fetching = day >= x->from && day <= x->to;
+			/* a neighbour's body is a courtesy: missing, it takes nothing from the window */
+			pgs_http_set_missing_ok(x->http, x->allow_missing || !x->fetching);
 			rc = read_url(x, pgs_http_expand(tmpl, day, NULL));
+		}
+		x->fetching = 0;
 		return rc;
 	}
 	g = pgs_schedule_window(x->schedule, x->from, x->to, &n);
@@ -363,6 +404,17 @@ opt_retries(void *arg, const char *v)
 	if (n < 0 || n > 100)
 		return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", v);
 	((struct extract *)arg)->http_given.max_retries = (int)n;
+	return 0;
+}
+
+static int
+opt_fetch_around(void *arg, const char *v)
+{
+	long n = pgs_parse_count(v);
+
+	if (n < 0 || n > 7)
+		return pgs_usage_error("bad --fetch-around '%s': want a number of days from 0 to 7", v);
+	((struct extract *)arg)->fetch_around = n;
 	return 0;
 }
 
@@ -464,6 +516,7 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_CALLBACK(0, "http-timeout", opt_timeout),
 		PGS_OPT_CALLBACK(0, "http-connect-timeout", opt_connect_timeout),
 		PGS_OPT_CALLBACK(0, "http-retries", opt_retries),
+		PGS_OPT_CALLBACK(0, "fetch-around", opt_fetch_around),
 		PGS_OPT_CALLBACK(0, "http-header", opt_header),
 		PGS_OPT_LIST(0, "http-headers", &x->header_files),
 		PGS_OPT_FLAG(0, "allow-missing", &x->allow_missing),
@@ -504,7 +557,7 @@ setup(struct extract *x)
 		pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
 	}
 	x->fmt_opts = (struct pgs_fmt_opts){ x->maps.v, x->maps.n, x->schedule };
-	x->io = (struct pgs_fmt_io){ NULL, x->from, x->to, accept_row, x, &x->fmt_opts };
+	x->io = (struct pgs_fmt_io){ NULL, x->from, x->to, accept_row, x, &x->fmt_opts, skip_rows };
 	x->reader = pgs_reader_new(x->format, &x->io);
 	return 0;
 }
@@ -548,11 +601,65 @@ read_windows_stream(struct extract *x)
 	return rc;
 }
 
+/* The dates of the skipped rows, in date order: {"YYYY-MM-DD": rows, ...}. */
+static json_t *
+skipped_dates(struct extract *x)
+{
+	json_t *o = json_object();
+	char d[11];
+
+	for (long prev = LONG_MIN;;) {
+		long best = LONG_MAX, n = 0;
+
+		for (size_t i = 0; i < x->nskipped_days; i++)
+			if (x->skipped_days[i].day > prev && x->skipped_days[i].day < best) {
+				best = x->skipped_days[i].day;
+				n = x->skipped_days[i].n;
+			}
+		if (best == LONG_MAX)
+			return o;
+		pgs_date_format(best, d);
+		json_object_set_new(o, d, json_integer(n));
+		prev = best;
+	}
+}
+
+/* Say on stderr that rows were skipped, and which dates they had (the first few). */
+static void
+warn_skipped(struct extract *x, json_t *dates)
+{
+	pgs_buf b = { 0 };
+	const char *k;
+	json_t *v;
+	int shown = 0;
+
+	json_object_foreach(dates, k, v) {
+		if (shown++ == 5) {
+			pgs_buf_addf(&b, ", and %zu more dates", json_object_size(dates) - 5);
+			break;
+		}
+		pgs_buf_addf(&b, "%s%s: %lld", shown > 1 ? ", " : "", k, (long long)json_integer_value(v));
+	}
+	/* a body fetched for a day of the window that holds rows of another day: those rows
+	 * are lost unless a window of their own day reads this body too; a file read for a
+	 * window holds other windows' rows by design */
+	if (x->skipped_fetched > 0)
+		pgs_warn("%ld rows dated outside the window %s..%s were skipped, %ld of them in the"
+		    " bodies fetched for its dates (%s): the window of their own date does not fetch"
+		    " those bodies, so they are not landed (--fetch-around N fetches the neighbours'"
+		    " too)", x->skipped, x->from_s ? x->from_s : "", x->to_s ? x->to_s : "",
+		    x->skipped_fetched, b.s ? b.s : "");
+	else
+		pgs_info("%ld rows dated outside the window %s..%s were skipped (%s)", x->skipped,
+		    x->from_s ? x->from_s : "", x->to_s ? x->to_s : "", b.s ? b.s : "");
+	pgs_buf_free(&b);
+}
+
 /* Read everything, then the end marker.  The exit status. */
 static int
 run(struct extract *x, char **files, int nfiles)
 {
-	json_t *extra;
+	json_t *extra, *dates = NULL;
 	int ok;
 
 	pgs_out_init();
@@ -562,15 +669,30 @@ run(struct extract *x, char **files, int nfiles)
 			ok = 0;
 	} else if (ok) {
 		extra = json_pack("{s:s?, s:s?}", "from", x->from_s, "to", x->to_s);
+		if (x->skipped > 0) {
+			json_object_set_new(extra, "skipped_out_of_window", json_integer(x->skipped));
+			if (x->skipped_fetched > 0)
+				json_object_set_new(extra, "skipped_misfiled",
+				    json_integer(x->skipped_fetched));
+			json_object_set(extra, "skipped_dates", dates = skipped_dates(x));
+		}
 		ok = pgs_emit_end(x->rows, pgs_reject_count(), extra) == 0;
 		json_decref(extra);
 	}
+	if (ok && x->skipped > 0 && !x->span) {
+		if (!dates)
+			dates = skipped_dates(x);
+		warn_skipped(x, dates);
+	}
+	json_decref(dates);
 	if (pgs_out_close() < 0)
 		ok = 0;
 	if (pgs_rejects_close() < 0)
 		ok = 0;
 	pgs_info("%ld rows, %ld rejects", x->rows, pgs_reject_count());
-	return !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	/* misfiled rows are not landed by any window: like rejects, they make the exit 1 */
+	return !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 || x->skipped_fetched > 0 ?
+	    PGS_EXIT_REJECTS : PGS_EXIT_OK;
 }
 
 static void
@@ -588,6 +710,7 @@ cleanup(struct extract *x)
 	free(x->games.v);
 	free(x->header_files.v);
 	free(x->windows);
+	free(x->skipped_days);
 }
 
 int

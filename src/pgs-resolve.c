@@ -469,12 +469,13 @@ print_stats(struct ctx *c, long long ms)
 		    "registry %ld players, %ld source ids (%ld learned), %ld aliases, "
 		    "%ld team-seasons (%ld learned); %ld distinct names; "
 		    "suffix rule: %ld matched, %ld ambiguous; same-game spelling: %ld matched; "
-		    "box-score rule: %ld matched, %ld tied or shared",
+		    "box-score rule: %ld matched, %ld tied or shared; "
+		    "%ld first games moved earlier",
 		    c->rows_out, ms, c->counts[PGS_REG_RESOLVED], c->counts[PGS_REG_ALIAS],
 		    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
 		    s.source_ids_learned, s.aliases, s.team_seasons, s.team_seasons_learned,
 		    s.names_cached, s.suffix_matched, s.ambiguous, s.game_spelling, s.box_matched,
-		    s.box_refused);
+		    s.box_refused, s.first_games_moved);
 	}
 	if (c->rows_out > 0 && c->counts[PGS_REG_UNRESOLVED] == c->rows_out)
 		pgs_warn("none of the %ld rows resolved: the registry has none of these players"

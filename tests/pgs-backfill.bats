@@ -303,7 +303,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --prefer bbref
 	assert_success
-	[[ $stderr == *"pgs-backfill: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed since): their days are planned again"* ]]
+	[[ $stderr == *"pgs-backfill: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed or first games moved since): their days are planned again"* ]]
 	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days  "*"  3 stale windows redone"* ]]
 	[[ $stderr == *"  stale      3 ledger windows redone"* ]]
 	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
@@ -331,7 +331,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	assert_success
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	[[ $stderr == *"1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed since)"* ]]
+	[[ $stderr == *"1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed or first games moved since)"* ]]
 	[[ $stderr == *"pgs-backfill: 1/1 batches  7/7 days"* ]]
 	run pgs-checkpoint status --job "$JOB"
 	assert_line --index 1 "batches: 3 total, 3 done, 0 failed, 0 pending"
@@ -348,7 +348,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	raw=$(count "SELECT count(*) FROM raw_boxscores WHERE game_date BETWEEN '$FROM' AND '$TO'")
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed since)"* ]]
+	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed or first games moved since)"* ]]
 	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
 }
 
