@@ -54,13 +54,19 @@ void pgs_ledger_free(struct pgs_ledger *l);
  * it, -1 for none: a new array of dto - dfrom + 1 longs. */
 long *pgs_ledger_latest(const struct pgs_ledger *l, long dfrom, long dto);
 
-/* The latest raw window covering a day of [a, b] that committed after
- * summary window s's writer began, or -1: none made s stale there. */
+/* The latest raw window or registry change covering a day of [a, b] that
+ * committed after summary window s's writer began, or -1: none made s stale there. */
 long pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b);
 
 enum { PGS_WIN_GOOD, PGS_WIN_OTHER_CONFIG, PGS_WIN_RAW_NEWER };
 
-/* Summary window s over its whole range: PGS_WIN_GOOD, or why it is stale. */
+/* Summary window s over its whole range: PGS_WIN_GOOD, or why it is stale
+ * (configuration, or raw rows landed since; a registry change stales only its
+ * own days: pgs_ledger_day_stale). */
 int pgs_ledger_judge(const struct pgs_ledger *l, size_t s);
+
+/* 1 when a registry change of day (a first game that moved away from it)
+ * committed after summary window s's writer began: s is stale for that day. */
+int pgs_ledger_day_stale(const struct pgs_ledger *l, size_t s, long day);
 
 #endif

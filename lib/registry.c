@@ -153,8 +153,8 @@ struct pgs_registry {
 	 */
 	struct player **moved;
 	size_t nmoved, capmoved;
-	char (*stale_dates)[11];
-	size_t nstale_dates, capstale_dates;
+	char (*stale_dates)[11]; /* every one of this run; those from stale_saved on not saved yet */
+	size_t nstale_dates, capstale_dates, stale_saved;
 
 	/*
 	 * The run's context, for matching names that differ by a suffix: who was
@@ -1435,15 +1435,15 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 			r->decided[i]->rule };
 	b = (struct pgs_registry_batch){ np, r->npending, r->triples, r->ntriples / 3, al, n,
 		u, r->nunres, r->team_seasons, r->nteam_seasons / 3, NULL, r->nmoved, NULL,
-		r->nstale_dates };
+		r->nstale_dates - r->stale_saved };
 	fg = pgs_xcalloc(2 * r->nmoved + 1, sizeof(*fg));
 	for (i = 0; i < r->nmoved; i++) {
 		fg[2 * i] = r->moved[i]->uid;
 		fg[2 * i + 1] = r->moved[i]->first_game;
 	}
 	sd = pgs_xcalloc(r->nstale_dates + 1, sizeof(*sd));
-	for (i = 0; i < r->nstale_dates; i++)
-		sd[i] = r->stale_dates[i];
+	for (i = r->stale_saved; i < r->nstale_dates; i++)
+		sd[i - r->stale_saved] = r->stale_dates[i];
 	b.first_games = fg;
 	b.stale_dates = sd;
 	rc = pgs_store_registry_write(st, &b);
@@ -1466,7 +1466,7 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 	for (i = 0; i < r->nmoved; i++)
 		r->moved[i]->first_moved = 0;
 	r->nmoved = 0;
-	r->nstale_dates = 0;
+	r->stale_saved = r->nstale_dates;
 	r->ntriples = 0;
 	r->nteam_seasons = 0;
 	r->nunres = 0;
@@ -1478,6 +1478,18 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 		r->decided[i]->saved = 1;
 	r->ndecided = 0;
 	return 0;
+}
+
+size_t
+pgs_registry_nstale_dates(const pgs_registry *r)
+{
+	return r->nstale_dates;
+}
+
+const char *
+pgs_registry_stale_date(const pgs_registry *r, size_t i)
+{
+	return i < r->nstale_dates ? r->stale_dates[i] : NULL;
 }
 
 void

@@ -201,6 +201,11 @@ size_t pgs_registry_pending(const pgs_registry *r);
  * so the caller must not vouch for them. */
 int pgs_registry_flush(pgs_registry *r, pgs_store *st);
 
+/* The dates whose summary rows this run's first-game moves made stale
+ * (YYYY-MM-DD, in the order found): how many, and the i-th (NULL past the end). */
+size_t pgs_registry_nstale_dates(const pgs_registry *r);
+const char *pgs_registry_stale_date(const pgs_registry *r, size_t i);
+
 /* Counters for -v statistics. */
 struct pgs_registry_stats {
 	long players, source_ids, aliases;          /* in the cache */

@@ -143,8 +143,15 @@ ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, str
 			if (verdict[i] != PGS_WIN_GOOD + 1)
 				stale[verdict[i] == PGS_WIN_OTHER_CONFIG + 1 ? 0 : 1]++;
 		}
-		if (verdict[i] != PGS_WIN_GOOD + 1)
+		if ((verdict[i] & 0x7f) != PGS_WIN_GOOD + 1)
 			continue;
+		/* a first game moved away from this day: this day's rows only */
+		if (pgs_ledger_day_stale(&l, (size_t)i, o->dfrom + d)) {
+			if (!(verdict[i] & 0x80))
+				stale[1]++;
+			verdict[i] |= 0x80;   /* counted; still good for its other days */
+			continue;
+		}
 		pgs_days_add(done, o->dfrom + d, o->dfrom + d);
 		if (pgs_days_count(old, o->dfrom + d, o->dfrom + d))
 			continue;

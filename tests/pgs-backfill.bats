@@ -662,3 +662,26 @@ teardown() {
 	assert_failure
 	assert_output ""
 }
+
+# --- order (issue 25) -----------------------------------------------------------
+
+@test "pgs-backfill: a later range backfilled before an earlier one gives the clean run's table and registry: first games move earlier, and the days that called a player new are redone" {
+	pgs-ingest -q --store sqlite:clean.db --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
+	sqlite3 clean.db "VACUUM INTO 'swap.db'"
+	pgs-backfill -q --store sqlite:clean.db --from 2021-10-18 --to 2021-11-07
+	pgs-backfill -q --store sqlite:swap.db --from 2021-10-24 --to 2021-11-07
+	run -0 --separate-stderr pgs-backfill --store sqlite:swap.db --from 2021-10-18 --to 2021-11-01
+	# the days outside the plan that named the players' old first games are redone
+	[[ $stderr == *"pgs-backfill: 2021-10-24: a player's first game moved earlier; its rows there called him new: redoing it"* ]]
+	diff <(dump_summary sqlite:clean.db) <(dump_summary sqlite:swap.db)
+	registry() {
+		sqlite3 "$1" "SELECT universal_player_id, player_lookup, player_full_name, first_game_id
+			FROM players_registry ORDER BY 1"
+	}
+	diff <(registry clean.db) <(registry swap.db)
+	[ "$(sqlite3 swap.db "SELECT count(*) FROM player_game_summary WHERE registry_status = 'new'")" -eq \
+		"$(sqlite3 clean.db "SELECT count(*) FROM player_game_summary WHERE registry_status = 'new'")" ]
+	# nothing is left stale
+	run -0 --separate-stderr pgs-checkpoint plan --job again --from 2021-10-18 --to 2021-11-07 --store sqlite:swap.db
+	[ -z "$output" ]
+}
