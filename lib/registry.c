@@ -937,6 +937,14 @@ register_player(pgs_registry *r, struct lk *lk, const char *name, const char *so
 			uid = NULL;
 		}
 	}
+	/* ids are keys other systems keep: never renumbered, so a namesake met out of
+	 * date order keeps the number of the order he was met in; say so */
+	for (size_t i = 0; i < lk->nplayers && game_id; i++)
+		if (lk->players[i]->first_game && strcmp(lk->players[i]->first_game, game_id) > 0)
+			pgs_warn("registry: %s (first game %s) is numbered after his namesake %s, whose"
+			    " first game %s is later: ids are never renumbered, so a run in date order"
+			    " would have numbered them the other way", uid, game_id, lk->players[i]->uid,
+			    lk->players[i]->first_game);
 	p = player_add(r, uid, lk->s, lk->len, name);
 	free(uid);
 	p->first_game = game_id ? arena_strdup(&r->a, game_id) : NULL;

@@ -46,9 +46,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -424,6 +426,56 @@ sq_diagnose(const char *path, enum pgs_store_mode mode, char *why, size_t len)
 }
 
 /*
+ * PATH-wal and PATH-shm that this user may not write (a read of the store as
+ * another user created them: SQLite gives them the database's mode but the
+ * reader's ownership), in words that name the cause and the fix (into why);
+ * 0 when there are none.  A writer would otherwise fail at its first
+ * statement with "attempt to write a readonly database".
+ */
+static int
+foreign_wal(const char *path, char *why, size_t len)
+{
+	char *f[2] = { pgs_xasprintf("%s-shm", path), pgs_xasprintf("%s-wal", path) };
+	struct stat st[2];
+	int bad[2], r = 0;
+	const struct passwd *pw;
+	char owner[64], me[64];
+
+	for (int i = 0; i < 2; i++)
+		bad[i] = stat(f[i], &st[i]) == 0 && access(f[i], W_OK) < 0;
+	if (bad[0] || bad[1]) {
+		int k = bad[0] ? 0 : 1;
+
+		if ((pw = getpwuid(st[k].st_uid)) != NULL)
+			snprintf(owner, sizeof(owner), "user %s", pw->pw_name);
+		else
+			snprintf(owner, sizeof(owner), "uid %lu", (unsigned long)st[k].st_uid);
+		pw = getpwuid(geteuid());
+		snprintf(me, sizeof(me), "%s", pw ? pw->pw_name : "this user");
+		if (bad[1] && st[1].st_size > 0)
+			r = snprintf(why, len, "'%s%s%s' belong%s to %s, not %s, who may not write %s: a read of"
+			    " the store as %s made them, and the WAL holds %lld bytes of commits not yet in the"
+			    " database, so do not delete it: have %s or root checkpoint it (sqlite3 %s"
+			    " 'PRAGMA wal_checkpoint(TRUNCATE)'), or give the files to %s (chown)",
+			    bad[0] ? f[0] : "", bad[0] && bad[1] ? "' and '" : "", bad[1] ? f[1] : "",
+			    bad[0] && bad[1] ? "" : "s", owner, me, bad[0] && bad[1] ? "them" : "it", owner,
+			    (long long)st[1].st_size, owner, path, me);
+		else
+			r = snprintf(why, len, "'%s%s%s' belong%s to %s, not %s, who may not write %s: a read of"
+			    " the store as %s made them when the store was not open; when no process has it open,"
+			    " delete them (rm '%s-shm' '%s-wal': the WAL is empty, nothing is lost) or give"
+			    " them to %s (chown); readers of other users should share a group with the owner"
+			    " and a group-writable store",
+			    bad[0] ? f[0] : "", bad[0] && bad[1] ? "' and '" : "", bad[1] ? f[1] : "",
+			    bad[0] && bad[1] ? "" : "s", owner, me, bad[0] && bad[1] ? "them" : "it", owner,
+			    path, path, me);
+	}
+	free(f[0]);
+	free(f[1]);
+	return r > 0;
+}
+
+/*
  * A first read of the store, so that a file pgs cannot use fails at open
  * with the reason (not a database, damaged, not writable, a directory
  * SQLite needs to write in) instead of at the first statement.
@@ -468,6 +520,7 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	long busy = DEFAULT_BUSY_MS;
 	int flags = SQLITE_OPEN_NOMUTEX | (mode == PGS_STORE_RO ? SQLITE_OPEN_READONLY
 	    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	char why[PATH_MAX * 4 + 512];
 	int r;
 
 	if (!*path) {
@@ -497,6 +550,10 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	sqlite3_busy_timeout(s->db, s->busy_ms);
 	if (sq_probe(s, path, shown, mode) < 0)
 		goto fail;
+	if (mode == PGS_STORE_RW && foreign_wal(path, why, sizeof(why))) {
+		pgs_err("store '%s': cannot write to it: %s", shown, why);
+		goto fail;
+	}
 	if (mode == PGS_STORE_RO) {
 		/* a file that is not a database fails here, with SQLite's reason */
 		if ((r = schema_present(s)) < 0)
