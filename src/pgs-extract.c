@@ -34,6 +34,25 @@
 #include "store.h"
 #include "util.h"
 
+/* A game's identity for spotting one listed twice under two dates. */
+struct game_print {
+	char gid[64];
+	long day;
+	char pair[16];                   /* the two teams, in order: "BOS NYK" */
+	uint64_t sum;                    /* of its rows' content hashes: order does not matter */
+	long rows;
+};
+
+/* A row of the current game, waiting for the game's end (readers reuse their
+ * row objects: the row is held as the text it is written as). */
+struct held {
+	long lineno;
+	char *text;                      /* the input line (NULL: a store row) */
+	char *out;                       /* the row as it is written */
+	size_t outlen;
+	char date[11];
+};
+
 struct extract {
 	/* options */
 	const char *from_s, *to_s;       /* as given, for the store read and the marker */
@@ -73,6 +92,15 @@ struct extract {
 	pgs_buf key;                     /* scratch for a players key */
 	const char *doc;                 /* the stored text of the store row being read, when */
 	size_t doclen;                   /* it is what pgs_emit() would write (store_row) */
+	/* the current game's rows, held until it ends: a game that repeats the game of
+	 * the day before (the same teams, the same box score) is rejected whole */
+	struct held *held;
+	size_t nheld, capheld;
+	struct game_print cur;           /* the current game's fingerprint so far */
+	struct game_print ref;           /* the same, of a game of the day before (store) */
+	struct game_print *recent;       /* the games of the current and the previous day */
+	size_t nrecent, caprecent;
+	long ref_upto;                   /* the last day read for fingerprints only (store) */
 };
 
 static const char *const synopsis[] = {
@@ -192,6 +220,182 @@ skip_rows(long day, long n, void *arg)
 	x->skipped_days[i].n += n;
 }
 
+/* ---- a game listed twice ---- */
+
+/* The fields of a row that make its box-score line: identical lines hash alike. */
+static const char *const print_fields[] = {
+	"source", "team_abbr", "player_name", "player_status", "minutes", "points", "fg_makes",
+	"fg_attempts", "three_pt_makes", "three_pt_attempts", "ft_makes", "ft_attempts",
+	"offensive_rebounds", "defensive_rebounds", "total_rebounds", "assists", "steals",
+	"blocks", "turnovers", "personal_fouls", "plus_minus",
+};
+
+static uint64_t
+fnv64(const char *s, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The content hash of row's box-score line. */
+static uint64_t
+row_print(json_t *row)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char num[32];
+
+	for (size_t i = 0; i < sizeof(print_fields) / sizeof(print_fields[0]); i++) {
+		json_t *v = json_object_get(row, print_fields[i]);
+		const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			t = num;
+		}
+		h = fnv64(t ? t : "\x01", t ? strlen(t) : 1, h);
+		h = fnv64("\x1f", 1, h);
+	}
+	return h;
+}
+
+/* Start the fingerprint g of the game of row (day its date). */
+static void
+print_start(struct game_print *g, json_t *row, long day)
+{
+	const char *a = json_string_value(json_object_get(row, "away_team_abbr"));
+	const char *h = json_string_value(json_object_get(row, "home_team_abbr"));
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->gid, sizeof(g->gid), "%s", json_string_value(json_object_get(row, "game_id")));
+	g->day = day;
+	if (!a || !h)
+		a = h = "?";
+	if (strcmp(a, h) > 0) {
+		const char *t = a;
+
+		a = h;
+		h = t;
+	}
+	snprintf(g->pair, sizeof(g->pair), "%s %s", a, h);
+}
+
+/* The game of the day before that g repeats, or NULL. */
+static const struct game_print *
+repeated(const struct extract *x, const struct game_print *g)
+{
+	for (size_t i = 0; i < x->nrecent; i++) {
+		const struct game_print *o = &x->recent[i];
+
+		if (o->day == g->day - 1 && o->rows == g->rows && o->sum == g->sum &&
+		    strcmp(o->pair, g->pair) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Remember g; forget the games of days before the day before it. */
+static void
+remember(struct extract *x, const struct game_print *g)
+{
+	size_t k = 0;
+
+	if (g->rows == 0)
+		return;
+	for (size_t i = 0; i < x->nrecent; i++)
+		if (x->recent[i].day >= g->day - 1)
+			x->recent[k++] = x->recent[i];
+	x->nrecent = k;
+	x->recent = pgs_xgrow(x->recent, x->nrecent, &x->caprecent, sizeof(*x->recent));
+	x->recent[x->nrecent++] = *g;
+}
+
+static void
+held_free(struct held *h)
+{
+	free(h->text);
+	free(h->out);
+}
+
+/* Write one held row out (or count it, --span). 0, or -1 on a write error. */
+static int
+emit_row(struct extract *x, const struct held *h)
+{
+	if (x->span) {
+		if (!x->first[0] || strcmp(h->date, x->first) < 0)
+			snprintf(x->first, sizeof(x->first), "%s", h->date);
+		if (strcmp(h->date, x->last) > 0)
+			snprintf(x->last, sizeof(x->last), "%s", h->date);
+	} else if (pgs_emit_text(h->out, h->outlen) < 0)
+		return -1; /* pgs_out_close() reports the write error */
+	x->rows++;
+	return 0;
+}
+
+/* Hold row (of the current game) until the game ends.  0, or -1 for a row that cannot be written. */
+static int
+hold_row(struct extract *x, json_t *row, long lineno, const char *text)
+{
+	struct held *h;
+	pgs_buf b = { 0 };
+
+	if (!x->doc && pgs_json_dump(&b, row) < 0) {
+		pgs_buf_free(&b);
+		return reject_row(x, row, lineno, text, "a number that is not finite");
+	}
+	x->held = pgs_xgrow(x->held, x->nheld, &x->capheld, sizeof(*x->held));
+	h = &x->held[x->nheld++];
+	h->lineno = lineno;
+	h->text = text ? pgs_xstrdup(text) : NULL;
+	h->out = x->doc ? pgs_xstrndup(x->doc, x->doclen) : b.s;
+	h->outlen = x->doc ? x->doclen : b.len;
+	if (!x->doc && !h->out) {
+		h->out = pgs_xstrdup("");
+		h->outlen = 0;
+	}
+	snprintf(h->date, sizeof(h->date), "%s", json_string_value(json_object_get(row, "game_date")));
+	return 0;
+}
+
+/*
+ * The current game has ended: write its rows, or reject them all when it
+ * repeats a game of the day before (the same two teams, every box-score line
+ * the same: a game filed under two dates; the first stays).  0, or -1.
+ */
+static int
+flush_game(struct extract *x)
+{
+	const struct game_print *o = x->nheld ? repeated(x, &x->cur) : NULL;
+	char other[64], day[11];
+	int r = 0;
+
+	if (o) {
+		snprintf(other, sizeof(other), "%s", o->gid);
+		pgs_date_format(o->day, day);
+	}
+	for (size_t i = 0; i < x->nheld; i++) {
+		struct held *h = &x->held[i];
+
+		if (r == 0 && o) {
+			json_t *row = json_loadb(h->out, h->outlen, 0, NULL);
+
+			r = reject_row(x, row, h->lineno, h->text, "duplicate game: %s repeats game %s"
+			    " of %s (the same teams and box score a day apart); the first is kept",
+			    x->cur.gid, other, day);
+			json_decref(row);
+		} else if (r == 0)
+			r = emit_row(x, h);
+		held_free(h);
+	}
+	if (x->nheld && !o)
+		remember(x, &x->cur);
+	x->nheld = 0;
+	memset(&x->cur, 0, sizeof(x->cur));
+	return r;
+}
+
 /*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
@@ -222,6 +426,9 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		goto out;
 	case PGS_CONTIG_NEW:
 		pgs_map_clear(&x->players, NULL);
+		if ((r = flush_game(x)) < 0)
+			goto out;
+		print_start(&x->cur, row, days);
 		break;
 	}
 	if (player_seen(x, row)) {
@@ -230,18 +437,10 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		    json_string_value(json_object_get(row, "team_abbr")), gid);
 		goto out;
 	}
-	if (x->span) {
-		const char *d = json_string_value(json_object_get(row, "game_date"));
-
-		if (!x->first[0] || strcmp(d, x->first) < 0)
-			snprintf(x->first, sizeof(x->first), "%s", d);
-		if (strcmp(d, x->last) > 0)
-			snprintf(x->last, sizeof(x->last), "%s", d);
-		x->rows++;
-	} else if ((x->doc ? pgs_emit_text(x->doc, x->doclen) : pgs_emit(row)) < 0)
-		r = -1; /* pgs_out_close() reports the write error */
-	else
-		x->rows++;
+	/* held until the game ends (memory: one game) */
+	x->cur.sum += row_print(row);
+	x->cur.rows++;
+	r = hold_row(x, row, lineno, text);
 out:
 	json_decref(row);
 	return r;
@@ -266,6 +465,49 @@ store_row(json_t *row, const char *doc, size_t len, void *arg)
 	return r;
 }
 
+/* A stored row of the day before a window: only its game's fingerprint is kept. */
+static int
+ref_row(json_t *row, const char *doc, size_t len, void *arg)
+{
+	struct extract *x = arg;
+	const char *gid = json_string_value(json_object_get(row, "game_id"));
+	long day;
+
+	(void)doc;
+	(void)len;
+	if (gid && pgs_date_parse(json_string_value(json_object_get(row, "game_date")), &day) == 0) {
+		if (strcmp(gid, x->ref.gid) != 0) {
+			remember(x, &x->ref);
+			print_start(&x->ref, row, day);
+		}
+		x->ref.sum += row_print(row);
+		x->ref.rows++;
+	}
+	json_decref(row);
+	return 0;
+}
+
+/*
+ * The games of the day before the window, from store st, for spotting a
+ * window's game that repeats one of them; nothing of them is written.  Not
+ * again when that day was read already (the previous window of a stream).
+ */
+static int
+read_day_before(struct extract *x, pgs_store *st)
+{
+	char day[11];
+	int rc;
+
+	if (x->from == LONG_MIN || x->from - 1 <= x->ref_upto)
+		return 0;
+	pgs_date_format(x->from - 1, day);
+	memset(&x->ref, 0, sizeof(x->ref));
+	rc = pgs_store_raw_read(st, day, day, x->only_source, ref_row, x);
+	remember(x, &x->ref);
+	memset(&x->ref, 0, sizeof(x->ref));
+	return rc;
+}
+
 /* The store's raw_boxscores over [from, to]: one indexed query. */
 static int
 read_store(struct extract *x, const char *uri)
@@ -277,7 +519,9 @@ read_store(struct extract *x, const char *uri)
 	if (!(st = pgs_store_open(uri, PGS_STORE_RO, NULL)))
 		return -1;
 	x->io.input = uri;
-	rc = pgs_store_raw_read(st, x->from_s, x->to_s, x->only_source, store_row, x);
+	rc = read_day_before(x, st);
+	if (rc == 0)
+		rc = pgs_store_raw_read(st, x->from_s, x->to_s, x->only_source, store_row, x);
 	pgs_store_close(st);
 	return rc;
 }
@@ -527,6 +771,7 @@ parse_args(int argc, char **argv, struct extract *x)
 	int i, r;
 
 	x->from = LONG_MIN;
+	x->ref_upto = LONG_MIN;
 	x->to = LONG_MAX;
 	x->http_given = (struct pgs_http_given){ -1, -1, -1 };
 	if ((r = pgs_parse_options(argc, argv, &tool, opts, &x->co, x)) >= 0)
@@ -584,8 +829,13 @@ read_windows_stream(struct extract *x)
 		pgs_date_parse(x->to_s, &x->to);
 		for (i = 0; rc == 0 && i < x->sources.n; i++) {
 			x->io.input = x->sources.v[i];
-			rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source, store_row, x);
+			if ((rc = read_day_before(x, st[i])) == 0)
+				rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source, store_row, x);
 		}
+		/* a game never spans windows */
+		if (rc == 0 && flush_game(x) < 0)
+			rc = -1;
+		x->ref_upto = x->to;
 		if (rc == 0 && pgs_emit_window(x->from_s, x->to_s, x->rows - rows_at,
 		    pgs_reject_count() - rejects_at) < 0)
 			rc = -1;
@@ -664,6 +914,8 @@ run(struct extract *x, char **files, int nfiles)
 
 	pgs_out_init();
 	ok = (x->windows_file ? read_windows_stream(x) : read_inputs(x, files, nfiles)) == 0;
+	if (ok && flush_game(x) < 0)
+		ok = 0;
 	if (ok && x->span) {
 		if (x->rows > 0 && printf("%s\t%s\n", x->first, x->last) < 0)
 			ok = 0;
@@ -711,6 +963,10 @@ cleanup(struct extract *x)
 	free(x->header_files.v);
 	free(x->windows);
 	free(x->skipped_days);
+	for (size_t i = 0; i < x->nheld; i++)
+		held_free(&x->held[i]);
+	free(x->held);
+	free(x->recent);
 }
 
 int
