@@ -1046,9 +1046,10 @@ first_game_seen(pgs_registry *r, struct player *p, const char *game_id)
 {
 	char date[11];
 
-	if (p->first_game && strcmp(game_id, p->first_game) >= 0)
+	/* none known (a player an older pgs registered): it stays unknown, in every run alike */
+	if (!p->first_game || strcmp(game_id, p->first_game) >= 0)
 		return;
-	if (p->first_game && !p->pending && game_date_of(p->first_game, date) == 0) {
+	if (!p->pending && game_date_of(p->first_game, date) == 0) {
 		size_t i;
 
 		for (i = 0; i < r->nstale_dates && strcmp(r->stale_dates[i], date) != 0; i++)

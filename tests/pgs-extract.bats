@@ -148,7 +148,7 @@ marker() {
 	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":6,"rejects":0,"from":"2021-12-19","to":"2022-04-12","skipped_out_of_window":10,"skipped_dates":{"2021-10-20":3,"2021-11-26":1,"2022-05-29":2,"2023-10-24":2,"2023-12-09":2}}'
 	run --separate-stderr pgs-extract --from 2030-01-01 --to 2030-01-02 "$CSV"
 	assert_success
-	assert_output '{"pgs_end":{"tool":"pgs-extract","rows":0,"rejects":0,"from":"2030-01-01","to":"2030-01-02"}}'
+	assert_output '{"pgs_end":{"tool":"pgs-extract","rows":0,"rejects":0,"from":"2030-01-01","to":"2030-01-02","skipped_out_of_window":16,"skipped_dates":{"2021-10-20":3,"2021-11-26":1,"2021-12-19":2,"2021-12-29":1,"2022-02-05":1,"2022-04-12":2,"2022-05-29":2,"2023-10-24":2,"2023-12-09":2}}}'
 }
 
 @test "each kind of bad row is rejected with file:line; good rows flow (exit 1)" {
