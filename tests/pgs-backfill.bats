@@ -667,7 +667,7 @@ teardown() {
 
 @test "pgs-backfill: a later range backfilled before an earlier one gives the clean run's table and registry: first games move earlier, and the days that called a player new are redone" {
 	pgs-ingest -q --store sqlite:clean.db --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
-	sqlite3 clean.db "VACUUM INTO 'swap.db'"
+	pgs-ingest -q --store sqlite:swap.db --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
 	pgs-backfill -q --store sqlite:clean.db --from 2021-10-18 --to 2021-11-07
 	pgs-backfill -q --store sqlite:swap.db --from 2021-10-24 --to 2021-11-07
 	run -0 --separate-stderr pgs-backfill --store sqlite:swap.db --from 2021-10-18 --to 2021-11-01
