@@ -347,19 +347,25 @@ static int
 set_wal(struct sq_store *s)
 {
 	char buf[512];
-	long waited = 0;
+	long long t0 = pgs_mono_ms();
 	int rc;
 
+	/* each try may itself wait up to the busy timeout: the time is counted, not the tries */
 	for (;;) {
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+		if ((rc & 0xff) != SQLITE_BUSY || pgs_mono_ms() - t0 >= s->busy_ms)
 			break;
 		sqlite3_sleep(5);
-		waited += 5;
 	}
 	if (rc == SQLITE_OK)
 		return 0;
-	pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	if ((rc & 0xff) == SQLITE_BUSY)
+		pgs_err("store '%s': cannot switch to WAL mode: another process kept the store busy for"
+		    " %d ms (PGS_BUSY_TIMEOUT_MS; a store in rollback-journal mode is locked by its"
+		    " readers too)", s->base.uri, s->busy_ms);
+	else
+		pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri,
+		    sq_errmsg(s, NULL, buf, sizeof(buf)));
 	return -1;
 }
 

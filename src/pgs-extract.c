@@ -539,6 +539,9 @@ read_url(struct extract *x, char *url)
 	name = pgs_http_redact(url);
 	if ((r = pgs_http_get(x->http, url, &body, NULL)) == 0)
 		r = pgs_reader_buffer(x->reader, name, &body);
+	/* a body holds whole games: its last one goes out now, before the next GET can fail */
+	if (r == 0)
+		r = flush_game(x);
 	x->io.input = NULL; /* it named the body, about to go */
 	pgs_buf_free(&body);
 	free(name);
