@@ -980,27 +980,28 @@ lock_class(const char *table, const char *scope)
 }
 
 /*
- * Who holds one of the advisory locks (cls, days a..z) we could not take:
- * "session PID (STATE for N s, APP at ADDR)" into out, or "another session".
+ * Who holds one of the advisory locks (cls, days a..z) of a window, other
+ * than this session: "session PID (STATE for N s, APP at ADDR)" into out;
+ * 1 when someone does, 0 when nobody (or it cannot be seen).
  */
-static void
+static int
 lock_holder(struct pg_store *s, const char *const *p, char *out, size_t cap)
 {
-	PGresult *res = pg_run(s, "looking for the lock's holder", "SELECT a.pid, coalesce(a.state, '?'),"
+	PGresult *res = PQexecParams(s->conn, "SELECT a.pid, coalesce(a.state, '?'),"
 	    " coalesce(extract(epoch FROM now() - a.state_change)::bigint, 0),"
 	    " coalesce(nullif(a.application_name, ''), '?'), coalesce(host(a.client_addr), 'local')"
 	    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
 	    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.pid <> pg_backend_pid()"
 	    " AND l.classid::bigint = ($1::int::bigint & 4294967295)"
-	    " AND l.objid::bigint BETWEEN $2::bigint AND $3::bigint LIMIT 1", 3, p, NULL);
+	    " AND l.objid::bigint BETWEEN $2::bigint AND $3::bigint LIMIT 1", 3, NULL, p, NULL, NULL, 0);
+	int found = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 
-	if (res && PQntuples(res) == 1)
+	if (found)
 		snprintf(out, cap, "session %s (%s for %s s, %s at %s)", PQgetvalue(res, 0, 0),
 		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
 		    PQgetvalue(res, 0, 4));
-	else
-		snprintf(out, cap, "another session");
 	PQclear(res);
+	return found;
 }
 
 static int
@@ -1028,28 +1029,27 @@ pg_lock(pgs_stage *pg)
 		snprintf(cls, sizeof(cls), "%d", lock_class(w->t->name, w->scopes[i]));
 		snprintf(da, sizeof(da), "%ld", a);
 		snprintf(dz, sizeof(dz), "%ld", z);
-		/* first without waiting, to say whom we wait for (an abandoned session
-		 * keeps its locks until the server ends it: PGS_PG_IDLE_TIMEOUT) */
-		res = pg_run(g->s, "locking the window", "SELECT bool_and(pg_try_advisory_xact_lock($1::int, d))"
-		    " FROM generate_series($2::int, $3::int) AS d", 3, p, NULL);
-		if (!res)
-			return -1;
-		if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-			lock_holder(g->s, p, holder, sizeof(holder));
+		/* -v: whom we are about to wait for (an abandoned session keeps its locks until
+		 * the server ends it: PGS_PG_IDLE_TIMEOUT).  Only looked at, never taken out of
+		 * order: a lock taken ahead of the order would let two writers deadlock */
+		if (pgs_verbosity >= 2 && lock_holder(g->s, p, holder, sizeof(holder)))
 			pgs_info("store '%s': waiting for the lock on %s %s..%s, held by %s; giving up after"
 			    " %ld s (PGS_BUSY_TIMEOUT_MS)", shown(g->s), w->t->name, w->from, w->to, holder,
 			    g->s->busy_ms / 1000);
-		}
-		PQclear(res);
 		res = PQexecParams(g->s->conn, "SELECT count(pg_advisory_xact_lock($1::int, d))"
 		    " FROM generate_series($2::int, $3::int) AS d", 3, NULL, p, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			/* the transaction is aborted: out of it, look at who still holds the lock */
+			if (st && strcmp(st, "55P03") == 0) {
+				pg_rollback(g->s);
+				if (!lock_holder(g->s, p, holder, sizeof(holder)))
+					snprintf(holder, sizeof(holder), "another session");
+			}
 			if (st && strcmp(st, "55P03") == 0)
 				pgs_err("store '%s': gave up after %ld s waiting for the lock on %s %s..%s,"
 				    " held by %s; set PGS_BUSY_TIMEOUT_MS to wait longer", shown(g->s),
-				    g->s->busy_ms / 1000, w->t->name, w->from, w->to,
-				    holder[0] ? holder : "another session");
+				    g->s->busy_ms / 1000, w->t->name, w->from, w->to, holder);
 			else
 				pgs_err("store '%s': locking the window: %s", shown(g->s),
 				    PQresultErrorMessage(res));
