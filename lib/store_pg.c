@@ -48,7 +48,7 @@ struct pg_store {
 	int fd;               /* conn's socket */
 	long answer_s;        /* PGS_PG_TIMEOUT */
 	long busy_ms;         /* PGS_BUSY_TIMEOUT_MS: the longest wait for a lock */
-	char lost[512];       /* set by the watchdog when it gave the connection up */
+	char lost[640];       /* set by the watchdog when it gave the connection up */
 	struct pg_store *next;
 };
 
@@ -102,7 +102,7 @@ static struct {
 	long long since;          /* when the current call began */
 	long long next_probe;
 	int bad;                  /* probes in a row that found the session not working */
-	char last_lost[512];      /* the last reason given, for results that outlive it */
+	char last_lost[640];      /* the last reason given, for results that outlive it */
 } watch = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, NULL, 0, 0, 0, 0, "" };
 
 #define PROBE_CONNECT_TIMEOUT "10"
