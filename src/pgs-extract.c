@@ -465,7 +465,7 @@ store_row(json_t *row, const char *doc, size_t len, void *arg)
 	return r;
 }
 
-/* A stored row of the day before a window: only its game's fingerprint is kept. */
+/* A stored row of the day before a window (borrowed): only its game's fingerprint is kept. */
 static int
 ref_row(json_t *row, const char *doc, size_t len, void *arg)
 {
@@ -483,8 +483,7 @@ ref_row(json_t *row, const char *doc, size_t len, void *arg)
 		x->ref.sum += row_print(row);
 		x->ref.rows++;
 	}
-	json_decref(row);
-	return 0;
+	return 0;   /* row is the store's (borrowed) */
 }
 
 /*
