@@ -47,9 +47,9 @@ struct game_print {
  * row objects: the row is held as the text it is written as). */
 struct held {
 	long lineno;
-	char *text;                      /* the input line (NULL: a store row) */
-	char *out;                       /* the row as it is written */
-	size_t outlen;
+	int has_text;                    /* text is the input line (else: a store row) */
+	pgs_buf text;
+	pgs_buf out;                     /* the row as it is written */
 	char date[11];
 };
 
@@ -94,8 +94,8 @@ struct extract {
 	size_t doclen;                   /* it is what pgs_emit() would write (store_row) */
 	/* the current game's rows, held until it ends: a game that repeats the game of
 	 * the day before (the same teams, the same box score) is rejected whole */
-	struct held *held;
-	size_t nheld, capheld;
+	struct held *held;               /* slots and their buffers are reused game after game */
+	size_t nheld, capheld, held_made;
 	struct game_print cur;           /* the current game's fingerprint so far */
 	struct game_print ref;           /* the same, of a game of the day before (store) */
 	struct game_print *recent;       /* the games of the current and the previous day */
@@ -315,8 +315,8 @@ remember(struct extract *x, const struct game_print *g)
 static void
 held_free(struct held *h)
 {
-	free(h->text);
-	free(h->out);
+	pgs_buf_free(&h->text);
+	pgs_buf_free(&h->out);
 }
 
 /* Write one held row out (or count it, --span). 0, or -1 on a write error. */
@@ -328,7 +328,7 @@ emit_row(struct extract *x, const struct held *h)
 			snprintf(x->first, sizeof(x->first), "%s", h->date);
 		if (strcmp(h->date, x->last) > 0)
 			snprintf(x->last, sizeof(x->last), "%s", h->date);
-	} else if (pgs_emit_text(h->out, h->outlen) < 0)
+	} else if (pgs_emit_text(h->out.s, h->out.len) < 0)
 		return -1; /* pgs_out_close() reports the write error */
 	x->rows++;
 	return 0;
@@ -339,23 +339,24 @@ static int
 hold_row(struct extract *x, json_t *row, long lineno, const char *text)
 {
 	struct held *h;
-	pgs_buf b = { 0 };
 
-	if (!x->doc && pgs_json_dump(&b, row) < 0) {
-		pgs_buf_free(&b);
-		return reject_row(x, row, lineno, text, "a number that is not finite");
-	}
 	x->held = pgs_xgrow(x->held, x->nheld, &x->capheld, sizeof(*x->held));
-	h = &x->held[x->nheld++];
+	if (x->nheld == x->held_made)
+		memset(&x->held[x->held_made++], 0, sizeof(*x->held));
+	h = &x->held[x->nheld];
+	pgs_buf_reset(&h->out);
+	if (x->doc)
+		pgs_buf_add(&h->out, x->doc, x->doclen);
+	else if (pgs_json_dump(&h->out, row) < 0)
+		return reject_row(x, row, lineno, text, "a number that is not finite");
+	pgs_buf_add(&h->out, "", 0);
+	pgs_buf_reset(&h->text);
+	if ((h->has_text = text != NULL))
+		pgs_buf_adds(&h->text, text);
+	pgs_buf_add(&h->text, "", 0);
 	h->lineno = lineno;
-	h->text = text ? pgs_xstrdup(text) : NULL;
-	h->out = x->doc ? pgs_xstrndup(x->doc, x->doclen) : b.s;
-	h->outlen = x->doc ? x->doclen : b.len;
-	if (!x->doc && !h->out) {
-		h->out = pgs_xstrdup("");
-		h->outlen = 0;
-	}
 	snprintf(h->date, sizeof(h->date), "%s", json_string_value(json_object_get(row, "game_date")));
+	x->nheld++;
 	return 0;
 }
 
@@ -379,15 +380,14 @@ flush_game(struct extract *x)
 		struct held *h = &x->held[i];
 
 		if (r == 0 && o) {
-			json_t *row = json_loadb(h->out, h->outlen, 0, NULL);
+			json_t *row = json_loadb(h->out.s, h->out.len, 0, NULL);
 
-			r = reject_row(x, row, h->lineno, h->text, "duplicate game: %s repeats game %s"
+			r = reject_row(x, row, h->lineno, h->has_text ? h->text.s : NULL, "duplicate game: %s repeats game %s"
 			    " of %s (the same teams and box score a day apart); the first is kept",
 			    x->cur.gid, other, day);
 			json_decref(row);
 		} else if (r == 0)
 			r = emit_row(x, h);
-		held_free(h);
 	}
 	if (x->nheld && !o)
 		remember(x, &x->cur);
@@ -965,7 +965,7 @@ cleanup(struct extract *x)
 	free(x->header_files.v);
 	free(x->windows);
 	free(x->skipped_days);
-	for (size_t i = 0; i < x->nheld; i++)
+	for (size_t i = 0; i < x->held_made; i++)
 		held_free(&x->held[i]);
 	free(x->held);
 	free(x->recent);
