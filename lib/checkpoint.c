@@ -323,6 +323,18 @@ pgs_stats_parse(const char *line, size_t len, struct pgs_stats *st, char *why, s
 		pgs_fail(why, whylen, "\"from\" or \"to\" is not a date YYYY-MM-DD");
 		goto out;
 	}
+	/* what upstream skipped: kept in the job's totals, for pgs-daily and status */
+	st->skipped = json_is_integer(v = json_object_get(o, "skipped_out_of_window")) ?
+	    (long)json_integer_value(v) : 0;
+	st->misfiled = json_is_integer(v = json_object_get(o, "skipped_misfiled")) ?
+	    (long)json_integer_value(v) : 0;
+	if (json_is_object(v = json_object_get(o, "skipped_dates"))) {
+		char *t = json_dumps(v, JSON_COMPACT);
+
+		if (t && strlen(t) < sizeof(st->skipped_dates))
+			memcpy(st->skipped_dates, t, strlen(t) + 1);
+		free(t);
+	}
 	r = 0;
 out:
 	json_decref(o);
@@ -626,6 +638,34 @@ pgs_job_failed(struct pgs_job *j, const char *from, const char *to, const char *
 	return pgs_job_save(j);
 }
 
+/* Rows a batch's upstream skipped, into the totals: the counts, and per date
+ * how many (the state's "skipped_dates"), so a daily run can land them with
+ * their own day. */
+static void
+add_skipped(json_t *state, json_t *totals, const struct pgs_stats *st)
+{
+	json_t *dates, *have, *v;
+	const char *k;
+
+	pgs_job_add_total(totals, "skipped_out_of_window", st->skipped);
+	if (st->misfiled > 0)
+		pgs_job_add_total(totals, "skipped_misfiled", st->misfiled);
+	if (!st->skipped_dates[0] || !(dates = json_loads(st->skipped_dates, 0, NULL)))
+		return;
+	/* beside the totals, which hold counts only */
+	if (!json_is_object(have = json_object_get(state, "skipped_dates"))) {
+		have = json_object();
+		json_object_set_new(state, "skipped_dates", have);
+	}
+	json_object_foreach(dates, k, v) {
+		json_t *was = json_object_get(have, k);
+
+		json_object_set_new(have, k, json_integer(json_integer_value(v) +
+		    (was ? json_integer_value(was) : 0)));
+	}
+	json_decref(dates);
+}
+
 int
 pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, long dto,
     const struct pgs_stats *st)
@@ -657,6 +697,8 @@ pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, lo
 		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (vals[i] >= 0)
 				pgs_job_add_total(totals, keep[i], vals[i]);
+		if (st->skipped > 0)
+			add_skipped(j->s.obj, totals, st);
 	}
 	return pgs_job_save(j);
 }

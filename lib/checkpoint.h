@@ -75,6 +75,9 @@ struct pgs_stats {
 	char refused[16];        /* "shrink", "fenced", …; "" when not refused */
 	char table[32];          /* "" when absent */
 	char from[11], to[11];   /* the window written; "" when absent */
+	long skipped;            /* "skipped_out_of_window": rows upstream skipped, 0 when absent */
+	long misfiled;           /* "skipped_misfiled": of them, rows of bodies fetched for the window */
+	char skipped_dates[512]; /* "skipped_dates" as compact JSON ({"D":N,...}), "" when absent */
 };
 
 /*

@@ -13,10 +13,10 @@
 
 #define PGS_DL_PQ_FUNCS(X) \
 	X(PQclear) X(PQconnectdbParams) X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) \
-	X(PQexecParams) X(PQfinish) X(PQfreemem) X(PQgetResult) X(PQgetisnull) X(PQgetlength) \
-	X(PQgetvalue) X(PQntuples) X(PQputCopyData) X(PQputCopyEnd) X(PQresultErrorField) \
+	X(PQbackendPID) X(PQexecParams) X(PQfinish) X(PQfreemem) X(PQgetResult) X(PQgetisnull) X(PQgetlength) \
+	X(PQgetvalue) X(PQlibVersion) X(PQntuples) X(PQputCopyData) X(PQputCopyEnd) X(PQresultErrorField) \
 	X(PQresultErrorMessage) X(PQresultStatus) X(PQsendQueryParams) X(PQsetNoticeProcessor) \
-	X(PQsetSingleRowMode) X(PQstatus) X(PQtransactionStatus)
+	X(PQserverVersion) X(PQsetSingleRowMode) X(PQsocket) X(PQstatus) X(PQtransactionStatus)
 
 struct pgs_dl_pq {
 	PGS_DL_PQ_FUNCS(PGS_DL_MEMBER)
@@ -28,6 +28,7 @@ extern struct pgs_dl_lib pgs_dl_libpq;   /* "libpq.so.5", for a "PostgreSQL stor
 #define pgs_dl_pq_open() pgs_dl_open(&pgs_dl_libpq, NULL)
 
 #define PGS_DL_PQ(f) PGS_DL_CALL(pgs_dl_libpq, pgs_dl_pq, f)
+#define PQbackendPID            PGS_DL_PQ(PQbackendPID)
 #define PQclear                 PGS_DL_PQ(PQclear)
 #define PQconnectdbParams       PGS_DL_PQ(PQconnectdbParams)
 #define PQerrorMessage          PGS_DL_PQ(PQerrorMessage)
@@ -40,6 +41,7 @@ extern struct pgs_dl_lib pgs_dl_libpq;   /* "libpq.so.5", for a "PostgreSQL stor
 #define PQgetisnull             PGS_DL_PQ(PQgetisnull)
 #define PQgetlength             PGS_DL_PQ(PQgetlength)
 #define PQgetvalue              PGS_DL_PQ(PQgetvalue)
+#define PQlibVersion            PGS_DL_PQ(PQlibVersion)
 #define PQntuples               PGS_DL_PQ(PQntuples)
 #define PQputCopyData           PGS_DL_PQ(PQputCopyData)
 #define PQputCopyEnd            PGS_DL_PQ(PQputCopyEnd)
@@ -48,7 +50,9 @@ extern struct pgs_dl_lib pgs_dl_libpq;   /* "libpq.so.5", for a "PostgreSQL stor
 #define PQresultStatus          PGS_DL_PQ(PQresultStatus)
 #define PQsendQueryParams       PGS_DL_PQ(PQsendQueryParams)
 #define PQsetNoticeProcessor    PGS_DL_PQ(PQsetNoticeProcessor)
+#define PQserverVersion         PGS_DL_PQ(PQserverVersion)
 #define PQsetSingleRowMode      PGS_DL_PQ(PQsetSingleRowMode)
+#define PQsocket                PGS_DL_PQ(PQsocket)
 #define PQstatus                PGS_DL_PQ(PQstatus)
 #define PQtransactionStatus     PGS_DL_PQ(PQtransactionStatus)
 

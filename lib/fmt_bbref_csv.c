@@ -348,8 +348,11 @@ bbref_record(struct bbref_reader *r)
 	if (pgs_date_parse(c->f[r->col[C_DATE]], &days) < 0)
 		return pgs_reject(r->io->input, c->lineno, c->text, "bad game_date '%s'",
 		    c->f[r->col[C_DATE]]);
-	if (days < r->io->from || days > r->io->to)
+	if (days < r->io->from || days > r->io->to) {
+		if (r->io->skip)
+			r->io->skip(days, 1, r->io->arg);
 		return 0;
+	}
 	if (make_row(r, days, why, sizeof(why)) < 0)
 		return pgs_reject(r->io->input, c->lineno, c->text, "%s", why);
 	return r->io->row(json_incref(r->obj), c->lineno, c->text, r->io->arg);

@@ -384,8 +384,11 @@ nbacom_record(struct nbacom_reader *r)
 	if (pgs_date_parse_mdy(c->f[r->pos[M_DATE]], &days) < 0)
 		return pgs_reject(r->io->input, c->lineno, c->text, "bad Date '%s': want MM/DD/YYYY",
 		    c->f[r->pos[M_DATE]]);
-	if (days < r->io->from || days > r->io->to)
+	if (days < r->io->from || days > r->io->to) {
+		if (r->io->skip)
+			r->io->skip(days, 1, r->io->arg);
 		return 0;
+	}
 	if (make_row(r, days, &row, why, sizeof(why)) < 0)
 		return pgs_reject(r->io->input, c->lineno, c->text, "%s", why);
 	if (r->nheld > 0 && days != r->day && flush(r) < 0) {

@@ -377,10 +377,14 @@ document(struct v3_reader *r, json_t *doc)
 		    r->first, g.source_id);
 		goto done;
 	}
-	if (g.days < r->io->from || g.days > r->io->to)
-		goto done;
 	home = json_object_get(bst, "homeTeam");
 	away = json_object_get(bst, "awayTeam");
+	if (g.days < r->io->from || g.days > r->io->to) {
+		if (r->io->skip)
+			r->io->skip(g.days, (long)(json_array_size(json_object_get(home, "players")) +
+			    json_array_size(json_object_get(away, "players"))), r->io->arg);
+		goto done;
+	}
 	hcode = pgs_team_tricode(json_string_value(json_object_get(home, "teamTricode")));
 	acode = pgs_team_tricode(json_string_value(json_object_get(away, "teamTricode")));
 	if (!hcode || !acode || strcmp(hcode, acode) == 0)

@@ -44,6 +44,11 @@ struct pgs_fmt_io {
 	int (*row)(json_t *row, long lineno, const char *text, void *arg);
 	void *arg;
 	const struct pgs_fmt_opts *opts;   /* never NULL */
+	/*
+	 * A reader that skips rows dated outside [from, to] early says so here, with arg
+	 * (may be NULL): n rows of day number days, so none is skipped uncounted.
+	 */
+	void (*skip)(long days, long n, void *arg);
 };
 
 /* What detect() says about an input's head. */

@@ -49,6 +49,13 @@ on_entry(const struct pgs_ledger_entry *e, void *arg)
 		return add(e, l->config, &l->sum, &l->nsum, &l->sumcap);
 	if (strcmp(e->table, PGS_TABLE_RAW) == 0)
 		return add(e, NULL, &l->raw, &l->nraw, &l->rawcap);
+	/* a registry change (a first game that moved) stales the summary like a landing */
+	if (strcmp(e->table, "players_registry") == 0) {
+		struct pgs_ledger_entry r = *e;
+
+		r.scope = PGS_LEDGER_REGISTRY;
+		return add(&r, NULL, &l->raw, &l->nraw, &l->rawcap);
+	}
 	return 0;
 }
 
@@ -89,8 +96,10 @@ pgs_ledger_latest(const struct pgs_ledger *l, long dfrom, long dto)
 	return latest;
 }
 
-long
-pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b)
+/* The latest raw window (registry: registry change) covering a day of [a, b]
+ * committed after summary window s's writer began, or -1. */
+static long
+newer(const struct pgs_ledger *l, size_t s, long a, long b, int registry)
 {
 	const char *began = l->sum[s].started;
 	long best = -1;
@@ -98,6 +107,8 @@ pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b)
 	for (size_t i = 0; i < l->nraw; i++) {
 		const struct pgs_lwin *r = &l->raw[i];
 
+		if ((strcmp(r->scope, PGS_LEDGER_REGISTRY) == 0) != registry)
+			continue;
 		if (r->a <= b && r->b >= a && strcmp(r->committed, began) > 0 &&
 		    (best < 0 || strcmp(r->committed, l->raw[best].committed) > 0))
 			best = (long)i;
@@ -105,12 +116,26 @@ pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b)
 	return best;
 }
 
+long
+pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b)
+{
+	long r = newer(l, s, a, b, 0), g = newer(l, s, a, b, 1);
+
+	return r < 0 ? g : g < 0 ? r : strcmp(l->raw[g].committed, l->raw[r].committed) > 0 ? g : r;
+}
+
+int
+pgs_ledger_day_stale(const struct pgs_ledger *l, size_t s, long day)
+{
+	return newer(l, s, day, day, 1) >= 0;
+}
+
 int
 pgs_ledger_judge(const struct pgs_ledger *l, size_t s)
 {
 	if (l->sum[s].other_config)
 		return PGS_WIN_OTHER_CONFIG;
-	if (pgs_ledger_newer_raw(l, s, l->sum[s].a, l->sum[s].b) >= 0)
+	if (newer(l, s, l->sum[s].a, l->sum[s].b, 0) >= 0)
 		return PGS_WIN_RAW_NEWER;
 	return PGS_WIN_GOOD;
 }

@@ -7,7 +7,11 @@
  * latest commit).  That window is stale for the day when a raw_boxscores
  * window covering the day committed after the summary window's writer
  * began: a landing that committed while the summary was being made may not
- * have been read by it.  A window made under another configuration than the
+ * have been read by it.  So is a window over a day whose summary rows a
+ * registry change concerns: a player's first game moved earlier, and the
+ * rows of the old one called him "new" (ledger entries of table
+ * players_registry; they are listed with the raw windows, their scope
+ * PGS_LEDGER_REGISTRY).  A window made under another configuration than the
  * one asked for is stale too.  The times are the writers' clocks, UTC
  * ISO-8601, so they compare as strings.
  *
@@ -20,6 +24,9 @@
 #include <stddef.h>
 
 #include "store.h"
+
+/* The scope of a registry change among the raw windows. */
+#define PGS_LEDGER_REGISTRY "players_registry"
 
 struct pgs_lwin {
 	long a, b;                  /* its days */
@@ -47,13 +54,19 @@ void pgs_ledger_free(struct pgs_ledger *l);
  * it, -1 for none: a new array of dto - dfrom + 1 longs. */
 long *pgs_ledger_latest(const struct pgs_ledger *l, long dfrom, long dto);
 
-/* The latest raw window covering a day of [a, b] that committed after
- * summary window s's writer began, or -1: none made s stale there. */
+/* The latest raw window or registry change covering a day of [a, b] that
+ * committed after summary window s's writer began, or -1: none made s stale there. */
 long pgs_ledger_newer_raw(const struct pgs_ledger *l, size_t s, long a, long b);
 
 enum { PGS_WIN_GOOD, PGS_WIN_OTHER_CONFIG, PGS_WIN_RAW_NEWER };
 
-/* Summary window s over its whole range: PGS_WIN_GOOD, or why it is stale. */
+/* Summary window s over its whole range: PGS_WIN_GOOD, or why it is stale
+ * (configuration, or raw rows landed since; a registry change stales only its
+ * own days: pgs_ledger_day_stale). */
 int pgs_ledger_judge(const struct pgs_ledger *l, size_t s);
+
+/* 1 when a registry change of day (a first game that moved away from it)
+ * committed after summary window s's writer began: s is stale for that day. */
+int pgs_ledger_day_stale(const struct pgs_ledger *l, size_t s, long day);
 
 #endif

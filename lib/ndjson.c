@@ -319,6 +319,7 @@ struct pgs_rows {
 	int take_windows;   /* the caller takes window markers (pgs_rows_windows) */
 	long since_window;  /* data lines (incl. rejected) since the last window marker */
 	int in_windows;     /* this file's stream has had a window marker */
+	json_t *carried;    /* what the upstream markers say was skipped, summed (pgs_rows_carried) */
 };
 
 pgs_rows *
@@ -348,6 +349,42 @@ finish_file(pgs_rows *r)
 	return 0;
 }
 
+/*
+ * Rows an upstream skipped (pgs-extract: dated outside its window) go on
+ * being counted downstream: the counts of the end markers read are summed
+ * here, and every marker written after them carries the sums.
+ */
+static void
+carry(pgs_rows *r, json_t *end)
+{
+	static const char *const counts[] = { "skipped_out_of_window", "skipped_misfiled" };
+	json_t *n = json_object_get(end, "skipped_out_of_window");
+	json_t *dates = json_object_get(end, "skipped_dates"), *v, *have;
+	const char *k;
+
+	if (!json_is_integer(n) || json_integer_value(n) <= 0)
+		return;
+	if (!r->carried)
+		r->carried = json_pack("{s:I, s:{}}", "skipped_out_of_window", (json_int_t)0,
+		    "skipped_dates");
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		json_int_t add = json_integer_value(json_object_get(end, counts[i]));
+
+		if (add <= 0)
+			continue;
+		have = json_object_get(r->carried, counts[i]);
+		json_object_set_new(r->carried, counts[i], json_integer(json_integer_value(have) + add));
+	}
+	have = json_object_get(r->carried, "skipped_dates");
+	json_object_foreach(dates, k, v) {
+		json_t *was = json_object_get(have, k);
+
+		if (json_is_integer(v))
+			json_object_set_new(have, k, json_integer(json_integer_value(v) +
+			    (was ? json_integer_value(was) : 0)));
+	}
+}
+
 static int
 check_marker(pgs_rows *r, json_t *end)
 {
@@ -370,6 +407,7 @@ check_marker(pgs_rows *r, json_t *end)
 		    pgs_input_name(r->in), pgs_input_lineno(r->in), r->since_window);
 		return -1;
 	}
+	carry(r, end);
 	r->since_mark = 0;
 	r->since_window = 0;
 	r->in_windows = 0;
@@ -551,6 +589,12 @@ pgs_rows_count(const pgs_rows *r)
 	return r->rows;
 }
 
+json_t *
+pgs_rows_carried(const pgs_rows *r)
+{
+	return r->carried;
+}
+
 void
 pgs_rows_close(pgs_rows *r)
 {
@@ -558,6 +602,7 @@ pgs_rows_close(pgs_rows *r)
 		return;
 	for (size_t i = 0; i < r->npool; i++)
 		json_decref(r->pool[i]);
+	json_decref(r->carried);
 	pgs_input_close(r->in);
 	free(r);
 }
@@ -831,10 +876,27 @@ pgs_pass_window(json_t *w, long rows_out, struct pgs_window_mark *m)
 int
 pgs_rows_vouch(int got, const pgs_rows *in, long rows_out)
 {
-	if (got == PGS_ROWS_END && pgs_rows_marked(in) &&
-	    pgs_emit_end(rows_out, pgs_reject_count(), NULL) < 0)
-		return PGS_ROWS_FATAL;
-	return got;
+	return pgs_rows_vouch_extra(got, in, rows_out, NULL);
+}
+
+int
+pgs_rows_vouch_extra(int got, const pgs_rows *in, long rows_out, json_t *extra)
+{
+	json_t *all = NULL;
+	int r = 0;
+
+	if (got != PGS_ROWS_END || !pgs_rows_marked(in))
+		return got;
+	if (in->carried || extra) {
+		all = json_object();
+		if (in->carried)
+			json_object_update(all, in->carried);
+		if (extra)
+			json_object_update(all, extra);
+	}
+	r = pgs_emit_end(rows_out, pgs_reject_count(), all);
+	json_decref(all);
+	return r < 0 ? PGS_ROWS_FATAL : got;
 }
 
 int

@@ -85,6 +85,13 @@ const char *pgs_rows_text(const pgs_rows *r);
 int pgs_rows_marked(const pgs_rows *r);
 /* Data rows read so far (markers and rejected lines not counted). */
 long pgs_rows_count(const pgs_rows *r);
+/*
+ * What the end markers read so far say upstream skipped, summed:
+ * {"skipped_out_of_window":N,"skipped_dates":{"YYYY-MM-DD":N,...}}, or
+ * NULL when nothing was (borrowed; lives until pgs_rows_close).  Every end
+ * marker pgs_rows_vouch() writes carries it on.
+ */
+json_t *pgs_rows_carried(const pgs_rows *r);
 void pgs_rows_close(pgs_rows *r);
 
 /*
@@ -139,6 +146,8 @@ int pgs_emit_end(long rows, long rejects, json_t *extra);
  * the marker could not be written.
  */
 int pgs_rows_vouch(int got, const pgs_rows *in, long rows_out);
+/* The same, with the keys of extra (borrowed, may be NULL) added to the marker. */
+int pgs_rows_vouch_extra(int got, const pgs_rows *in, long rows_out, json_t *extra);
 /* 1 when stdout is a pipe whose reader has gone (a write would fail with
  * EPIPE): a window stream whose consumer died stops before its next commit. */
 int pgs_out_reader_gone(void);

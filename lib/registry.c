@@ -83,7 +83,8 @@ struct lk;
 
 struct player {
 	const char *uid, *name;
-	const char *first_game;  /* the game whose row registered him, or NULL */
+	const char *first_game;  /* the earliest game any run saw him in (game_id order), or NULL */
+	int first_moved;         /* first_game moved earlier in this run: to be saved */
 	struct lk *lk;
 	const char *suffix;      /* generational suffix of the name ("jr", "ii"), "" when none;
 	                            set when the player is put in the suffix-free index */
@@ -146,6 +147,16 @@ struct pgs_registry {
 	size_t npending, cappending;
 
 	/*
+	 * Players of the store whose first game this run found to be earlier
+	 * than the store says, and the dates of the games that were their first
+	 * before: summary rows of those dates called them "new" and are stale.
+	 */
+	struct player **moved;
+	size_t nmoved, capmoved;
+	char (*stale_dates)[11]; /* every one of this run; those from stale_saved on not saved yet */
+	size_t nstale_dates, capstale_dates, stale_saved;
+
+	/*
 	 * The run's context, for matching names that differ by a suffix: who was
 	 * seen for which team in which season ("s\x1fTEAM\x1fSEASON\x1fUID"), in
 	 * which team-game ("g\x1fGAME\x1fTEAM\x1fUID"), and which source listed
@@ -175,6 +186,7 @@ struct pgs_registry {
 	long nplayers, nsids, naliases, nnames, registered, learned, suffix_matched, ambiguous;
 	long game_spelling, box_matched, box_refused;
 	long nts_known, nts_learned;
+	long first_moved;
 };
 
 /* Sentinels for names that have no lookup. */
@@ -246,6 +258,8 @@ pgs_registry_free(pgs_registry *r)
 	free(r->unres);
 	free(r->decided);
 	free(r->pending);
+	free(r->moved);
+	free(r->stale_dates);
 	free(r->team_seasons);
 	arena_free(&r->a);
 	free(r);
@@ -923,6 +937,14 @@ register_player(pgs_registry *r, struct lk *lk, const char *name, const char *so
 			uid = NULL;
 		}
 	}
+	/* ids are keys other systems keep: never renumbered, so a namesake met out of
+	 * date order keeps the number of the order he was met in; say so */
+	for (size_t i = 0; i < lk->nplayers && game_id; i++)
+		if (lk->players[i]->first_game && strcmp(lk->players[i]->first_game, game_id) > 0)
+			pgs_warn("registry: %s (first game %s) is numbered after his namesake %s, whose"
+			    " first game %s is later: ids are never renumbered, so a run in date order"
+			    " would have numbered them the other way", uid, game_id, lk->players[i]->uid,
+			    lk->players[i]->first_game);
 	p = player_add(r, uid, lk->s, lk->len, name);
 	free(uid);
 	p->first_game = game_id ? arena_strdup(&r->a, game_id) : NULL;
@@ -1001,9 +1023,54 @@ enum { ROW_LEFT = 0, ROW_DONE };
 /* How a leftover's partner was found (rules 6 and 7). */
 enum { BY_NONE = 0, BY_SPELLING, BY_BOX_SCORE };
 
+/* The date of a canonical game id (YYYYMMDD_…) into out; 0, or -1 when it has none. */
+static int
+game_date_of(const char *game_id, char out[11])
+{
+	for (int i = 0; i < 8; i++)
+		if (game_id[i] < '0' || game_id[i] > '9')
+			return -1;
+	snprintf(out, 11, "%.4s-%.2s-%.2s", game_id, game_id + 4, game_id + 6);
+	return 0;
+}
+
 /*
- * A resolved row: "new" marks the rows of the game that registered the
- * player, in every run (a rerun or a resumed batch must produce the same
+ * A row of p in game_id: the player's first game is the earliest game any
+ * run saw him in, whatever order the runs came in (game ids begin with the
+ * date, so their order is the games' order).  An earlier one than the
+ * registry's replaces it, and the date of the old one is remembered: its
+ * summary rows called him "new" and must be made again.
+ */
+static void
+first_game_seen(pgs_registry *r, struct player *p, const char *game_id)
+{
+	char date[11];
+
+	/* none known (a player an older pgs registered): it stays unknown, in every run alike */
+	if (!p->first_game || strcmp(game_id, p->first_game) >= 0)
+		return;
+	if (!p->pending && game_date_of(p->first_game, date) == 0) {
+		size_t i;
+
+		for (i = 0; i < r->nstale_dates && strcmp(r->stale_dates[i], date) != 0; i++)
+			;
+		if (i == r->nstale_dates) {
+			GROW(r->stale_dates, r->nstale_dates, r->capstale_dates);
+			memcpy(r->stale_dates[r->nstale_dates++], date, 11);
+		}
+	}
+	p->first_game = arena_strdup(&r->a, game_id);
+	if (!p->pending && !p->first_moved) {
+		p->first_moved = 1;
+		GROW(r->moved, r->nmoved, r->capmoved);
+		r->moved[r->nmoved++] = p;
+	}
+	r->first_moved++;
+}
+
+/*
+ * A resolved row: "new" marks the rows of the player's first game (the
+ * earliest any run saw him in), in every run (a rerun or a resumed batch must produce the same
  * rows as the run that first registered him); the row's player joins the
  * run's context; the row takes his canonical lookup and name.
  */
@@ -1013,6 +1080,8 @@ row_done(pgs_registry *r, struct pgs_reg_row *w)
 	const struct player *p = player_get(r, w->res.uid);
 
 	w->state_ = ROW_DONE;
+	if (p && w->ctx.game_id)
+		first_game_seen(r, (struct player *)p, w->ctx.game_id);
 	if (p && w->res.status == PGS_REG_RESOLVED && w->ctx.game_id && p->first_game &&
 	    strcmp(p->first_game, w->ctx.game_id) == 0)
 		w->res.status = PGS_REG_NEW;
@@ -1333,7 +1402,8 @@ pgs_registry_queue_unresolved(pgs_registry *r, const struct pgs_unresolved *u)
 size_t
 pgs_registry_pending(const pgs_registry *r)
 {
-	size_t n = r->npending + r->ntriples / 3 + r->nunres + r->ndecided + r->nteam_seasons / 3;
+	size_t n = r->npending + r->ntriples / 3 + r->nunres + r->ndecided + r->nteam_seasons / 3 +
+	    r->nmoved;
 
 	/* aliases from the file are saved once their target is known */
 	for (size_t i = 0; i < r->nfile_aliases; i++)
@@ -1349,6 +1419,7 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 	struct pgs_unresolved *u;
 	struct pgs_alias_row *al;
 	struct alias *a;
+	const char **fg, **sd;
 	size_t i, n = 0;
 	int rc;
 
@@ -1372,8 +1443,21 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 		al[n++] = (struct pgs_alias_row){ r->decided[i]->lk->s, r->decided[i]->uid,
 			r->decided[i]->rule };
 	b = (struct pgs_registry_batch){ np, r->npending, r->triples, r->ntriples / 3, al, n,
-		u, r->nunres, r->team_seasons, r->nteam_seasons / 3 };
+		u, r->nunres, r->team_seasons, r->nteam_seasons / 3, NULL, r->nmoved, NULL,
+		r->nstale_dates - r->stale_saved };
+	fg = pgs_xcalloc(2 * r->nmoved + 1, sizeof(*fg));
+	for (i = 0; i < r->nmoved; i++) {
+		fg[2 * i] = r->moved[i]->uid;
+		fg[2 * i + 1] = r->moved[i]->first_game;
+	}
+	sd = pgs_xcalloc(r->nstale_dates + 1, sizeof(*sd));
+	for (i = r->stale_saved; i < r->nstale_dates; i++)
+		sd[i - r->stale_saved] = r->stale_dates[i];
+	b.first_games = fg;
+	b.stale_dates = sd;
 	rc = pgs_store_registry_write(st, &b);
+	free(fg);
+	free(sd);
 	free(np);
 	free(u);
 	free(al);
@@ -1388,6 +1472,10 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 	for (i = 0; i < r->npending; i++)
 		r->pending[i]->pending = 0;
 	r->npending = 0;
+	for (i = 0; i < r->nmoved; i++)
+		r->moved[i]->first_moved = 0;
+	r->nmoved = 0;
+	r->stale_saved = r->nstale_dates;
 	r->ntriples = 0;
 	r->nteam_seasons = 0;
 	r->nunres = 0;
@@ -1399,6 +1487,18 @@ pgs_registry_flush(pgs_registry *r, pgs_store *st)
 		r->decided[i]->saved = 1;
 	r->ndecided = 0;
 	return 0;
+}
+
+size_t
+pgs_registry_nstale_dates(const pgs_registry *r)
+{
+	return r->nstale_dates;
+}
+
+const char *
+pgs_registry_stale_date(const pgs_registry *r, size_t i)
+{
+	return i < r->nstale_dates ? r->stale_dates[i] : NULL;
 }
 
 void
@@ -1417,6 +1517,7 @@ pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s)
 	s->box_refused = r->box_refused;
 	s->team_seasons = r->nts_known;
 	s->team_seasons_learned = r->nts_learned;
+	s->first_games_moved = r->first_moved;
 }
 
 /* ---- the aliases file ---- */

@@ -56,6 +56,14 @@
  * Every row that resolves carries the player's canonical lookup and full
  * name (players_registry), whichever spelling it came with.
  *
+ * A player's first game (players_registry.first_game_id) is the earliest
+ * game, in game_id order (the date first), that any run saw a row of him in:
+ * a run that sees an earlier one moves it there, and "new" marks his rows of
+ * that game only.  So the registry and the rows do not depend on the order
+ * in which runs visited the dates.  The dates of the games a move took the
+ * mark from are written to the ledger with the move (table
+ * players_registry), which makes the summary windows of those dates stale.
+ *
  * The context of rule 3b: the team-games are what this run resolved so far;
  * the team-seasons are those too, plus every (uid, team, season) an earlier
  * run resolved, loaded from the store's player_team_seasons and added to at
@@ -193,6 +201,11 @@ size_t pgs_registry_pending(const pgs_registry *r);
  * so the caller must not vouch for them. */
 int pgs_registry_flush(pgs_registry *r, pgs_store *st);
 
+/* The dates whose summary rows this run's first-game moves made stale
+ * (YYYY-MM-DD, in the order found): how many, and the i-th (NULL past the end). */
+size_t pgs_registry_nstale_dates(const pgs_registry *r);
+const char *pgs_registry_stale_date(const pgs_registry *r, size_t i);
+
 /* Counters for -v statistics. */
 struct pgs_registry_stats {
 	long players, source_ids, aliases;          /* in the cache */
@@ -203,6 +216,7 @@ struct pgs_registry_stats {
 	long box_matched, box_refused;              /* rule 7 this run: matched; a line that
 	                                               matched but was tied or shared */
 	long team_seasons, team_seasons_learned;    /* known (store + run), new this run */
+	long first_games_moved;                     /* players seen in a game before their first */
 };
 void pgs_registry_stats(const pgs_registry *r, struct pgs_registry_stats *s);
 

@@ -185,6 +185,15 @@ struct pgs_registry_batch {
 	size_t nunresolved;
 	const char *const *team_seasons;   /* n × {uid, team_abbr, season_year as text} */
 	size_t nteam_seasons;
+	/* players of the store seen in a game before their first_game_id:
+	 * n × {uid, game_id}, set when earlier than the stored one (or it is NULL) */
+	const char *const *first_games;
+	size_t nfirst_games;
+	/* dates whose summary rows named a first game that moved: each gets a
+	 * ledger entry (tbl 'players_registry', scope 'first_game_id', from = to
+	 * = the date, committed now), which makes the summary windows over it stale */
+	const char *const *stale_dates;
+	size_t nstale_dates;
 };
 
 /* Callbacks for registry_load; each returns 0 to go on, -1 to stop.  Any may be NULL. */

@@ -2093,8 +2093,10 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 
 	static const char *const tables[] = { "players_registry", "player_source_ids",
 		"player_aliases", "unresolved_player_names", "player_team_seasons", NULL };
+	static const char *const ledger[] = { "pgs_windows", NULL };
 
-	if (check_tables(b, tables) < 0 || ensure_version_row(b, "players_registry") < 0) {
+	if (check_tables(b, tables) < 0 || (rb->nstale_dates && check_tables(b, ledger) < 0) ||
+	    ensure_version_row(b, "players_registry") < 0) {
 		json_decref(ps);
 		return -1;
 	}
@@ -2204,6 +2206,23 @@ bq_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		    " ON t.`universal_player_id` = n.u AND t.`team_abbr` = n.tm AND t.`season_year` = n.y"
 		    " WHEN NOT MATCHED THEN INSERT (`universal_player_id`, `team_abbr`, `season_year`)"
 		    " VALUES (n.u, n.tm, n.y);\n", fq(b, 0, "player_team_seasons"));
+	}
+	if (rb->nfirst_games) {
+		column(ps, "fg_uid", rb->first_games, rb->nfirst_games, 2);
+		column(ps, "fg_game", rb->first_games + 1, rb->nfirst_games, 2);
+		/* the earliest wins, whichever run saw it first */
+		pgs_buf_addf(&q, "UPDATE %s t SET `first_game_id` = n.g FROM (SELECT u,"
+		    " @fg_game[OFFSET(o)] AS g FROM UNNEST(@fg_uid) AS u WITH OFFSET o) n"
+		    " WHERE t.`universal_player_id` = n.u AND (t.`first_game_id` IS NULL"
+		    " OR t.`first_game_id` > n.g);\n", fq(b, 0, "players_registry"));
+	}
+	if (rb->nstale_dates) {
+		param_array(ps, "sd_date", "DATE", rb->stale_dates, rb->nstale_dates, 1);
+		param_int(ps, "sd_now", pgs_now_us());
+		pgs_buf_addf(&q, "INSERT INTO %s (`tbl`, `scope`, `from_date`, `to_date`, `rows`,"
+		    " `started_at`, `committed_at`) SELECT 'players_registry', 'first_game_id', d, d, 0,"
+		    " TIMESTAMP_MICROS(@sd_now), TIMESTAMP_MICROS(@sd_now) FROM UNNEST(@sd_date) AS d;\n",
+		    fq(b, 0, "pgs_windows"));
 	}
 	pgs_buf_adds(&q, "COMMIT TRANSACTION;\n");
 	msg[0] = '\0';

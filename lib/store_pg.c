@@ -23,10 +23,13 @@
 #include "sql.h"
 #include "store.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -43,6 +46,14 @@ struct pg_store {
 	int copying;          /* its COPY FROM STDIN is open */
 	int next_w;           /* the next stage's window number in it */
 	const struct pgs_table *staged_t;
+	/* the connection's health (see "a server that stops answering") */
+	char *conninfo;       /* for the watchdog's probes */
+	int pid;              /* the server process of conn */
+	int fd;               /* conn's socket */
+	long answer_s;        /* PGS_PG_TIMEOUT */
+	long busy_ms;         /* PGS_BUSY_TIMEOUT_MS: the longest wait for a lock */
+	char lost[640];       /* set by the watchdog when it gave the connection up */
+	struct pg_store *next;
 };
 
 struct pg_stage {
@@ -53,6 +64,323 @@ struct pg_stage {
 	int in_tx;
 	pgs_buf line;
 };
+
+/* The text of a message may end in newlines: strip them in place. */
+static void
+chomp(char *m)
+{
+	size_t n = strlen(m);
+
+	while (n > 0 && m[n - 1] == '\n')
+		m[--n] = '\0';
+}
+
+/* ---- a server that stops answering ----
+ *
+ * TCP keepalives (set at connect) find a peer that vanished, but not a
+ * path that stops forwarding while both ends of the socket stay up: a
+ * proxy that hangs keeps acknowledging, and libpq would wait for the
+ * answer for ever.  So every call that waits on the server runs under a
+ * watchdog thread.  When a call has had no answer for PGS_PG_TIMEOUT
+ * seconds (default 20), the watchdog asks the server over a new
+ * connection (connect_timeout 10 s) what the call's session is doing:
+ * running it, or waiting for a lock, is fine (it asks again later); a
+ * session that is idle, or that waits for what we sent (ClientRead), twice
+ * in a row, or a server that cannot be reached at all, means the
+ * connection is lost.  The watchdog then shuts the socket down: the
+ * waiting call fails at once, and the failure is reported with the
+ * watchdog's reason (exit 3).  The server, for its part, ends a session
+ * left idle in a transaction after PGS_PG_IDLE_TIMEOUT seconds, so the
+ * locks of a writer cut off this way are released within a minute.
+ */
+/* libpq's own function f, not the watched one defined below */
+#define RAW_PQ(f) ((pgs_dl_libpq.state > 0 ? (void)0 : pgs_dl_need(&pgs_dl_libpq)), pgs_dl_pq.p_##f)
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started;
+	struct pg_store *stores;  /* open stores, to find a connection's */
+	struct pg_store *cur;     /* the store inside a waiting call, or NULL */
+	unsigned long seq;        /* calls begun so far */
+	long long since;          /* when the current call began */
+	long long next_probe;
+	int bad;                  /* probes in a row that found the session not working */
+	char last_lost[640];      /* the last reason given, for results that outlive it */
+} watch = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, NULL, 0, 0, 0, 0, "" };
+
+#define PROBE_CONNECT_TIMEOUT "10"
+
+/*
+ * Ask the server, over a new connection, what session pid is doing.
+ * 1 working on our call, 0 not (why says what), -1 the server cannot be
+ * reached (why says why).
+ */
+static int
+probe(const char *conninfo, int pid, char *why, size_t cap)
+{
+	static const char *const keys[] = { "connect_timeout", "dbname", "application_name", NULL };
+	const char *vals[] = { PROBE_CONNECT_TIMEOUT, conninfo, "pgs probe", NULL };
+	char spid[16];
+	const char *p[1] = { spid };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *res = NULL;
+	int r = -1;
+
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		char *m = pgs_xstrdup(c ? PQerrorMessage(c) : "out of memory");
+
+		chomp(m);
+		snprintf(why, cap, "a new connection failed too (%s)", m);
+		free(m);
+		goto out;
+	}
+	snprintf(spid, sizeof(spid), "%d", pid);
+	res = PQexecParams(c, "SELECT coalesce(state, ''), coalesce(wait_event, '')"
+	    " FROM pg_stat_activity WHERE pid = $1", 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(why, cap, "a new connection could not ask about it (%s)",
+		    PQresultErrorMessage(res));
+		chomp(why);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		snprintf(why, cap, "the server has no session %d any more", pid);
+		r = 0;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "ClientRead") == 0) {
+		snprintf(why, cap, "the server's session %d still waits for what was sent", pid);
+		r = 0;
+	} else if (strcmp(PQgetvalue(res, 0, 0), "active") != 0) {
+		snprintf(why, cap, "the server's session %d is '%s': the answer was lost on the way",
+		    pid, PQgetvalue(res, 0, 0));
+		r = 0;
+	} else
+		r = 1;
+out:
+	PQclear(res);
+	if (c)
+		PQfinish(c);
+	return r;
+}
+
+static void *
+watch_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&watch.mu);
+	for (;;) {
+		struct pg_store *s = watch.cur;
+		long long now = pgs_mono_ms(), wait;
+		unsigned long seq = watch.seq;
+		char *conninfo, why[400];
+		int pid, r;
+
+		if (!s) {
+			pthread_cond_wait(&watch.cv, &watch.mu);
+			continue;
+		}
+		if (now < watch.next_probe) {
+			wait = watch.next_probe - now;
+			pthread_mutex_unlock(&watch.mu);
+			usleep((useconds_t)(wait < 250 ? wait : 250) * 1000);
+			pthread_mutex_lock(&watch.mu);
+			continue;
+		}
+		conninfo = pgs_xstrdup(s->conninfo);
+		pid = s->pid;
+		pthread_mutex_unlock(&watch.mu);
+		r = probe(conninfo, pid, why, sizeof(why));
+		free(conninfo);
+		pthread_mutex_lock(&watch.mu);
+		if (watch.cur != s || watch.seq != seq)
+			continue;   /* the answer came meanwhile */
+		now = pgs_mono_ms();
+		if (r == 1) {
+			watch.bad = 0;
+			watch.next_probe = now + s->answer_s * 1000;
+			continue;
+		}
+		if (r == 0 && ++watch.bad < 2) {
+			watch.next_probe = now + 2000;   /* an answer may be on its way: look again */
+			continue;
+		}
+		snprintf(s->lost, sizeof(s->lost), "the server stopped answering: no answer for %lld s,"
+		    " and %s; the connection is given up (PGS_PG_TIMEOUT=%ld)",
+		    (now - watch.since) / 1000, why, s->answer_s);
+		snprintf(watch.last_lost, sizeof(watch.last_lost), "%s", s->lost);
+		shutdown(s->fd, SHUT_RDWR);
+		watch.cur = NULL;
+	}
+	return NULL;
+}
+
+static struct pg_store *
+watch_find(const PGconn *c)
+{
+	struct pg_store *s;
+
+	for (s = watch.stores; s && s->conn != c; s = s->next)
+		;
+	return s;
+}
+
+/* A call that waits on c's server begins; c may be a connection pgs does not watch. */
+static void
+watch_begin(const PGconn *c)
+{
+	struct pg_store *s;
+	pthread_t th;
+
+	pthread_mutex_lock(&watch.mu);
+	if ((s = watch_find(c)) != NULL && s->answer_s > 0 && !s->lost[0]) {
+		if (!watch.started && pthread_create(&th, NULL, watch_main, NULL) == 0) {
+			pthread_detach(th);
+			watch.started = 1;
+		}
+		watch.cur = s;
+		watch.seq++;
+		watch.since = pgs_mono_ms();
+		watch.next_probe = watch.since + s->answer_s * 1000;
+		watch.bad = 0;
+		pthread_cond_signal(&watch.cv);
+	}
+	pthread_mutex_unlock(&watch.mu);
+}
+
+static void
+watch_end(void)
+{
+	pthread_mutex_lock(&watch.mu);
+	watch.cur = NULL;
+	pthread_mutex_unlock(&watch.mu);
+}
+
+static void
+watch_add(struct pg_store *s)
+{
+	pthread_mutex_lock(&watch.mu);
+	s->next = watch.stores;
+	watch.stores = s;
+	pthread_mutex_unlock(&watch.mu);
+}
+
+static void
+watch_remove(struct pg_store *s)
+{
+	pthread_mutex_lock(&watch.mu);
+	for (struct pg_store **pp = &watch.stores; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (watch.cur == s)
+		watch.cur = NULL;
+	pthread_mutex_unlock(&watch.mu);
+}
+
+/*
+ * The calls that wait on the server, under the watchdog.  From here on,
+ * PQexec(...) and the others in this file are these; a message about a
+ * connection the watchdog gave up is its reason, not libpq's "server
+ * closed the connection unexpectedly".
+ */
+static PGresult *
+w_exec(PGconn *c, const char *q)
+{
+	PGresult *r;
+
+	watch_begin(c);
+	r = RAW_PQ(PQexec)(c, q);
+	watch_end();
+	return r;
+}
+
+static PGresult *
+w_exec_params(PGconn *c, const char *q, int n, const Oid *types, const char *const *v,
+    const int *lens, const int *fmts, int rfmt)
+{
+	PGresult *r;
+
+	watch_begin(c);
+	r = RAW_PQ(PQexecParams)(c, q, n, types, v, lens, fmts, rfmt);
+	watch_end();
+	return r;
+}
+
+static PGresult *
+w_get_result(PGconn *c)
+{
+	PGresult *r;
+
+	watch_begin(c);
+	r = RAW_PQ(PQgetResult)(c);
+	watch_end();
+	return r;
+}
+
+static int
+w_put_copy_data(PGconn *c, const char *buf, int n)
+{
+	int r;
+
+	watch_begin(c);
+	r = RAW_PQ(PQputCopyData)(c, buf, n);
+	watch_end();
+	return r;
+}
+
+static int
+w_put_copy_end(PGconn *c, const char *err)
+{
+	int r;
+
+	watch_begin(c);
+	r = RAW_PQ(PQputCopyEnd)(c, err);
+	watch_end();
+	return r;
+}
+
+static char *
+w_error_message(const PGconn *c)
+{
+	struct pg_store *s;
+	char *m;
+
+	pthread_mutex_lock(&watch.mu);
+	s = watch_find(c);
+	m = s && s->lost[0] ? s->lost : RAW_PQ(PQerrorMessage)(c);
+	pthread_mutex_unlock(&watch.mu);
+	return m;
+}
+
+static char *
+w_result_error_message(const PGresult *res)
+{
+	char *m = RAW_PQ(PQresultErrorMessage)(res);
+
+	/* a result made when the socket was shut down has libpq's words for it */
+	pthread_mutex_lock(&watch.mu);
+	if (watch.last_lost[0] && (!res || PQresultStatus(res) == PGRES_FATAL_ERROR) &&
+	    !PQresultErrorField(res, PG_DIAG_SQLSTATE))
+		m = watch.last_lost;
+	pthread_mutex_unlock(&watch.mu);
+	return m;
+}
+
+#undef PQexec
+#undef PQexecParams
+#undef PQgetResult
+#undef PQputCopyData
+#undef PQputCopyEnd
+#undef PQerrorMessage
+#undef PQresultErrorMessage
+#define PQexec w_exec
+#define PQexecParams w_exec_params
+#define PQgetResult w_get_result
+#define PQputCopyData w_put_copy_data
+#define PQputCopyEnd w_put_copy_end
+#define PQerrorMessage w_error_message
+#define PQresultErrorMessage w_result_error_message
 
 /* ---- small helpers ---- */
 
@@ -92,6 +420,15 @@ retryable(const PGresult *res)
 	return st && (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0);
 }
 
+/* 1 when res failed because a lock was not granted within lock_timeout. */
+static int
+lock_timed_out(const PGresult *res)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return st && strcmp(st, "55P03") == 0;
+}
+
 /*
  * Run sql with text parameters; returns the result (caller PQclear()s) when
  * it succeeded, else NULL after reporting (unless *retry is given: then a
@@ -111,8 +448,12 @@ pg_run(struct pg_store *s, const char *what, const char *sql, int n, const char 
 		PQclear(res);
 		return NULL;
 	}
-	pgs_err("store '%s': %s: %s", shown(s), what,
-	    res ? PQresultErrorMessage(res) : conn_msg(s));
+	if (lock_timed_out(res))
+		pgs_err("store '%s': %s: gave up after %ld s waiting for a lock another session holds;"
+		    " set PGS_BUSY_TIMEOUT_MS to wait longer", shown(s), what, s->busy_ms / 1000);
+	else
+		pgs_err("store '%s': %s: %s", shown(s), what,
+		    res ? PQresultErrorMessage(res) : conn_msg(s));
 	PQclear(res);
 	return NULL;
 }
@@ -125,7 +466,10 @@ pg_exec(struct pg_store *s, const char *what, const char *sql)
 	ExecStatusType st = PQresultStatus(res);
 	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
-	if (!ok)
+	if (!ok && lock_timed_out(res))
+		pgs_err("store '%s': %s: gave up after %ld s waiting for a lock another session holds;"
+		    " set PGS_BUSY_TIMEOUT_MS to wait longer", shown(s), what, s->busy_ms / 1000);
+	else if (!ok)
 		pgs_err("store '%s': %s: %s", shown(s), what,
 		    res ? PQresultErrorMessage(res) : conn_msg(s));
 	PQclear(res);
@@ -139,15 +483,6 @@ pg_rollback(struct pg_store *s)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
 }
 
-/* The text of a message may end in newlines: strip them in place. */
-static void
-chomp(char *m)
-{
-	size_t n = strlen(m);
-
-	while (n > 0 && m[n - 1] == '\n')
-		m[--n] = '\0';
-}
 
 /* A text[] literal of n strings (NULL elements allowed), into b. */
 static const char *
@@ -306,14 +641,68 @@ split_schema(const char *uri, char **schema)
 	return b.s;
 }
 
+/* An environment variable of whole units: def when unset; -1 (reported) when bad. */
+static long
+env_count(const char *name, long def)
+{
+	const char *e = getenv(name);
+	long v;
+
+	if (!e || !*e)
+		return def;
+	if ((v = pgs_parse_count(e)) < 0)
+		pgs_err("bad %s '%s': want a whole number", name, e);
+	return v;
+}
+
+/* 1 when the user set the server setting name already (in the URI or PGOPTIONS). */
+static int
+user_set(const char *conninfo, const char *name)
+{
+	const char *o = getenv("PGOPTIONS");
+
+	return strstr(conninfo, name) || (o && strstr(o, name));
+}
+
+/*
+ * The session's limits, so that a client that vanishes or stops answering
+ * never holds locks for long: the server ends a session idle in a
+ * transaction after PGS_PG_IDLE_TIMEOUT s and probes a silent client with
+ * keepalives (about 30 s), and from PostgreSQL 14 on checks for a client
+ * gone during a long statement; a wait for a lock ends after
+ * PGS_BUSY_TIMEOUT_MS.  A setting the user gave (options=-c … in the URI,
+ * or PGOPTIONS) is left alone.
+ */
+static void
+session_limits(pgs_buf *b, const struct pg_store *s, const char *conninfo, long idle_s)
+{
+	if (idle_s > 0 && !user_set(conninfo, "idle_in_transaction_session_timeout"))
+		pgs_buf_addf(b, "SET idle_in_transaction_session_timeout = %ld; ", idle_s * 1000);
+	if (!user_set(conninfo, "lock_timeout"))
+		pgs_buf_addf(b, "SET lock_timeout = %ld; ", s->busy_ms);
+	if (!user_set(conninfo, "tcp_keepalives"))
+		pgs_buf_adds(b, "SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5;"
+		    " SET tcp_keepalives_count = 3; ");
+	if (PQserverVersion(s->conn) >= 140000 && !user_set(conninfo, "client_connection_check_interval"))
+		pgs_buf_adds(b, "SET client_connection_check_interval = 10000; ");
+}
+
 static pgs_store *
 pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 {
-	static const char *const keys[] = { "dbname", "application_name", "fallback_application_name", NULL };
-	const char *vals[4];
+	/*
+	 * Keepalives and timeouts by default; the URI comes after them, so a
+	 * parameter it names wins (connect_timeout=30).  keepalives find a
+	 * server host that vanished while we wait for an answer, tcp_user_timeout
+	 * one that stops acknowledging what we send, both in about 30 s
+	 * instead of the kernel's two hours.
+	 */
+	const char *keys[12], *vals[12];
 	struct pg_store *s = pgs_xcalloc(1, sizeof(*s));
 	char *conninfo, *schema, *quoted = NULL, *sql = NULL;
-	long n;
+	pgs_buf set = { 0 };
+	long n, idle_s;
+	int k = 0;
 
 	s->base.uri = pgs_xstrdup(shown_uri);   /* store.c sets it again; messages need it now */
 	conninfo = split_schema(uri, &schema);
@@ -322,13 +711,34 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 		goto fail;
 	}
 	s->schema = pgs_xstrdup(schema ? schema : "public");
-	vals[0] = conninfo;
-	vals[1] = NULL;
-	vals[2] = "pgs";
-	vals[3] = NULL;
+	if ((s->answer_s = env_count("PGS_PG_TIMEOUT", 20)) < 0 ||
+	    (idle_s = env_count("PGS_PG_IDLE_TIMEOUT", 30)) < 0 ||
+	    (s->busy_ms = env_count("PGS_BUSY_TIMEOUT_MS", 60000)) < 0)
+		goto fail;
 	if (pgs_dl_pq_open() < 0)
 		goto fail;
-	/* expand_dbname: dbname holds the whole URI */
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		keys[k] = "connect_timeout";
+		vals[k++] = "10";
+	}
+	keys[k] = "keepalives";
+	vals[k++] = "1";
+	keys[k] = "keepalives_idle";
+	vals[k++] = "15";
+	keys[k] = "keepalives_interval";
+	vals[k++] = "5";
+	keys[k] = "keepalives_count";
+	vals[k++] = "3";
+	if (PQlibVersion() >= 120000) {
+		keys[k] = "tcp_user_timeout";
+		vals[k++] = "30000";
+	}
+	keys[k] = "dbname";          /* expand_dbname: dbname holds the whole URI */
+	vals[k++] = conninfo;
+	keys[k] = "fallback_application_name";
+	vals[k++] = "pgs";
+	keys[k] = NULL;
+	vals[k] = NULL;
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
 		if (!s->conn)
@@ -342,7 +752,15 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 		}
 		goto fail;
 	}
+	s->pid = PQbackendPID(s->conn);
+	s->fd = PQsocket(s->conn);
+	s->conninfo = conninfo;
+	conninfo = NULL;
+	watch_add(s);
 	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	session_limits(&set, s, s->conninfo, idle_s);
+	if (set.s && pg_exec(s, "opening", set.s) < 0)
+		goto fail;
 	quoted = PQescapeIdentifier(s->conn, s->schema, strlen(s->schema));
 	if (!quoted) {
 		pg_fail(s, "bad schema name");
@@ -364,14 +782,15 @@ pg_open(const char *uri, const char *shown_uri, enum pgs_store_mode mode)
 	if (pg_exec(s, "opening", sql) < 0)
 		goto fail;
 	free(sql);
+	pgs_buf_free(&set);
 	PQfreemem(quoted);
-	free(conninfo);
 	free(schema);
 	free(s->base.uri);
 	s->base.uri = NULL;
 	return &s->base;
 fail:
 	free(sql);
+	pgs_buf_free(&set);
 	if (quoted)
 		PQfreemem(quoted);
 	free(conninfo);
@@ -387,8 +806,10 @@ pg_close(pgs_store *st)
 
 	if (!s)
 		return;
+	watch_remove(s);
 	if (s->conn)
 		PQfinish(s->conn);
+	free(s->conninfo);
 	free(s->schema);
 	free(s->base.uri);
 	free(s);
@@ -581,6 +1002,31 @@ lock_class(const char *table, const char *scope)
 	return (int)pgs_fnv1a(scope, pgs_fnv1a("/", pgs_fnv1a(table, PGS_FNV1A_BASIS)));
 }
 
+/*
+ * Who holds one of the advisory locks (cls, days a..z) of a window, other
+ * than this session: "session PID (STATE for N s, APP at ADDR)" into out;
+ * 1 when someone does, 0 when nobody (or it cannot be seen).
+ */
+static int
+lock_holder(struct pg_store *s, const char *const *p, char *out, size_t cap)
+{
+	PGresult *res = PQexecParams(s->conn, "SELECT a.pid, coalesce(a.state, '?'),"
+	    " coalesce(extract(epoch FROM now() - a.state_change)::bigint, 0),"
+	    " coalesce(nullif(a.application_name, ''), '?'), coalesce(host(a.client_addr), 'local')"
+	    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+	    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.pid <> pg_backend_pid()"
+	    " AND l.classid::bigint = ($1::int::bigint & 4294967295)"
+	    " AND l.objid::bigint BETWEEN $2::bigint AND $3::bigint LIMIT 1", 3, NULL, p, NULL, NULL, 0);
+	int found = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	if (found)
+		snprintf(out, cap, "session %s (%s for %s s, %s at %s)", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+		    PQgetvalue(res, 0, 4));
+	PQclear(res);
+	return found;
+}
+
 static int
 pg_lock(pgs_stage *pg)
 {
@@ -588,8 +1034,9 @@ pg_lock(pgs_stage *pg)
 	const struct pgs_window_spec *w = pg->w;
 	PGresult *res;
 	long a, z;
-	char cls[16], da[16], dz[16];
+	char cls[16], da[16], dz[16], holder[256] = "";
 	const char *p[3] = { cls, da, dz };
+	const char *st;
 
 	if (copy_end(g->s, g->t) < 0)
 		return -1;
@@ -605,10 +1052,33 @@ pg_lock(pgs_stage *pg)
 		snprintf(cls, sizeof(cls), "%d", lock_class(w->t->name, w->scopes[i]));
 		snprintf(da, sizeof(da), "%ld", a);
 		snprintf(dz, sizeof(dz), "%ld", z);
-		res = pg_run(g->s, "locking the window", "SELECT count(pg_advisory_xact_lock($1::int, d))"
-		    " FROM generate_series($2::int, $3::int) AS d", 3, p, NULL);
-		if (!res)
+		/* -v: whom we are about to wait for (an abandoned session keeps its locks until
+		 * the server ends it: PGS_PG_IDLE_TIMEOUT).  Only looked at, never taken out of
+		 * order: a lock taken ahead of the order would let two writers deadlock */
+		if (pgs_verbosity >= 2 && lock_holder(g->s, p, holder, sizeof(holder)))
+			pgs_info("store '%s': waiting for the lock on %s %s..%s, held by %s; giving up after"
+			    " %ld s (PGS_BUSY_TIMEOUT_MS)", shown(g->s), w->t->name, w->from, w->to, holder,
+			    g->s->busy_ms / 1000);
+		res = PQexecParams(g->s->conn, "SELECT count(pg_advisory_xact_lock($1::int, d))"
+		    " FROM generate_series($2::int, $3::int) AS d", 3, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			/* the transaction is aborted: out of it, look at who still holds the lock */
+			if (st && strcmp(st, "55P03") == 0) {
+				pg_rollback(g->s);
+				if (!lock_holder(g->s, p, holder, sizeof(holder)))
+					snprintf(holder, sizeof(holder), "another session");
+			}
+			if (st && strcmp(st, "55P03") == 0)
+				pgs_err("store '%s': gave up after %ld s waiting for the lock on %s %s..%s,"
+				    " held by %s; set PGS_BUSY_TIMEOUT_MS to wait longer", shown(g->s),
+				    g->s->busy_ms / 1000, w->t->name, w->from, w->to, holder);
+			else
+				pgs_err("store '%s': locking the window: %s", shown(g->s),
+				    PQresultErrorMessage(res));
+			PQclear(res);
 			return -1;
+		}
 		PQclear(res);
 	}
 	return 0;
@@ -1353,6 +1823,32 @@ pg_registry_write(pgs_store *st, const struct pgs_registry_batch *rb)
 		    " (universal_player_id, team_abbr, season_year) SELECT u, t, y::integer FROM"
 		    " unnest($1::text[], $2::text[], $3::text[]) AS x (u, t, y) ON CONFLICT DO NOTHING",
 		    3, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nfirst_games) {
+		p[0] = column(&col[0], rb->first_games, rb->nfirst_games, 2);
+		p[1] = column(&col[1], rb->first_games + 1, rb->nfirst_games, 2);
+		/* the earliest wins, whichever run saw it first (bytewise, as pgs compares) */
+		if (!(res = pg_run(s, "recording first games", "UPDATE players_registry AS r"
+		    " SET first_game_id = x.g FROM unnest($1::text[], $2::text[]) AS x (u, g)"
+		    " WHERE r.universal_player_id = x.u AND (r.first_game_id IS NULL"
+		    " OR r.first_game_id COLLATE \"C\" > x.g COLLATE \"C\")", 2, p, NULL)))
+			goto out;
+		PQclear(res);
+		res = NULL;
+	}
+	if (rb->nstale_dates) {
+		char now[32];
+
+		pgs_now_iso(now, sizeof(now));
+		p[0] = column(&col[0], rb->stale_dates, rb->nstale_dates, 1);
+		p[1] = now;
+		if (!(res = pg_run(s, "recording first games", "INSERT INTO pgs_windows (tbl, scope,"
+		    " from_date, to_date, rows, started_at, committed_at) SELECT 'players_registry',"
+		    " 'first_game_id', d::date, d::date, 0, $2::timestamptz, $2::timestamptz"
+		    " FROM unnest($1::text[]) AS x (d)", 2, p, NULL)))
 			goto out;
 		PQclear(res);
 		res = NULL;

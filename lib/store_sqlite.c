@@ -46,9 +46,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -344,19 +346,25 @@ static int
 set_wal(struct sq_store *s)
 {
 	char buf[512];
-	long waited = 0;
+	long long t0 = pgs_mono_ms();
 	int rc;
 
+	/* each try may itself wait up to the busy timeout: the time is counted, not the tries */
 	for (;;) {
 		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY || waited >= s->busy_ms)
+		if ((rc & 0xff) != SQLITE_BUSY || pgs_mono_ms() - t0 >= s->busy_ms)
 			break;
 		sqlite3_sleep(5);
-		waited += 5;
 	}
 	if (rc == SQLITE_OK)
 		return 0;
-	pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri, sq_errmsg(s, NULL, buf, sizeof(buf)));
+	if ((rc & 0xff) == SQLITE_BUSY)
+		pgs_err("store '%s': cannot switch to WAL mode: another process kept the store busy for"
+		    " %d ms (PGS_BUSY_TIMEOUT_MS; a store in rollback-journal mode is locked by its"
+		    " readers too)", s->base.uri, s->busy_ms);
+	else
+		pgs_err("store '%s': cannot switch to WAL mode: %s", s->base.uri,
+		    sq_errmsg(s, NULL, buf, sizeof(buf)));
 	return -1;
 }
 
@@ -423,6 +431,56 @@ sq_diagnose(const char *path, enum pgs_store_mode mode, char *why, size_t len)
 }
 
 /*
+ * PATH-wal and PATH-shm that this user may not write (a read of the store as
+ * another user created them: SQLite gives them the database's mode but the
+ * reader's ownership), in words that name the cause and the fix (into why);
+ * 0 when there are none.  A writer would otherwise fail at its first
+ * statement with "attempt to write a readonly database".
+ */
+static int
+foreign_wal(const char *path, char *why, size_t len)
+{
+	char *f[2] = { pgs_xasprintf("%s-shm", path), pgs_xasprintf("%s-wal", path) };
+	struct stat st[2];
+	int bad[2], r = 0;
+	const struct passwd *pw;
+	char owner[64], me[64];
+
+	for (int i = 0; i < 2; i++)
+		bad[i] = stat(f[i], &st[i]) == 0 && access(f[i], W_OK) < 0;
+	if (bad[0] || bad[1]) {
+		int k = bad[0] ? 0 : 1;
+
+		if ((pw = getpwuid(st[k].st_uid)) != NULL)
+			snprintf(owner, sizeof(owner), "user %s", pw->pw_name);
+		else
+			snprintf(owner, sizeof(owner), "uid %lu", (unsigned long)st[k].st_uid);
+		pw = getpwuid(geteuid());
+		snprintf(me, sizeof(me), "%s", pw ? pw->pw_name : "this user");
+		if (bad[1] && st[1].st_size > 0)
+			r = snprintf(why, len, "'%s%s%s' belong%s to %s, not %s, who may not write %s: a read of"
+			    " the store as %s made them, and the WAL holds %lld bytes of commits not yet in the"
+			    " database, so do not delete it: have %s or root checkpoint it (sqlite3 %s"
+			    " 'PRAGMA wal_checkpoint(TRUNCATE)'), or give the files to %s (chown)",
+			    bad[0] ? f[0] : "", bad[0] && bad[1] ? "' and '" : "", bad[1] ? f[1] : "",
+			    bad[0] && bad[1] ? "" : "s", owner, me, bad[0] && bad[1] ? "them" : "it", owner,
+			    (long long)st[1].st_size, owner, path, me);
+		else
+			r = snprintf(why, len, "'%s%s%s' belong%s to %s, not %s, who may not write %s: a read of"
+			    " the store as %s made them when the store was not open; when no process has it open,"
+			    " delete them (rm '%s-shm' '%s-wal': the WAL is empty, nothing is lost) or give"
+			    " them to %s (chown); readers of other users should share a group with the owner"
+			    " and a group-writable store",
+			    bad[0] ? f[0] : "", bad[0] && bad[1] ? "' and '" : "", bad[1] ? f[1] : "",
+			    bad[0] && bad[1] ? "" : "s", owner, me, bad[0] && bad[1] ? "them" : "it", owner,
+			    path, path, me);
+	}
+	free(f[0]);
+	free(f[1]);
+	return r > 0;
+}
+
+/*
  * A first read of the store, so that a file pgs cannot use fails at open
  * with the reason (not a database, damaged, not writable, a directory
  * SQLite needs to write in) instead of at the first statement.
@@ -467,6 +525,7 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	long busy = DEFAULT_BUSY_MS;
 	int flags = SQLITE_OPEN_NOMUTEX | (mode == PGS_STORE_RO ? SQLITE_OPEN_READONLY
 	    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	char why[PATH_MAX * 4 + 512];
 	int r;
 
 	if (!*path) {
@@ -496,6 +555,10 @@ sq_open(const char *uri, const char *shown, enum pgs_store_mode mode)
 	sqlite3_busy_timeout(s->db, s->busy_ms);
 	if (sq_probe(s, path, shown, mode) < 0)
 		goto fail;
+	if (mode == PGS_STORE_RW && foreign_wal(path, why, sizeof(why))) {
+		pgs_err("store '%s': cannot write to it: %s", shown, why);
+		goto fail;
+	}
 	if (mode == PGS_STORE_RO) {
 		/* a file that is not a database fails here, with SQLite's reason */
 		if ((r = schema_present(s)) < 0)
@@ -1084,6 +1147,33 @@ sq_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 		bind_text(q[4], 2, ts[1]);
 		sqlite3_bind_int64(q[4], 3, season);
 		if (sq_run(s, q[4]) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < b->nfirst_games; i++) {
+		sqlite3_stmt *u = sq_prep(s, "UPDATE players_registry SET first_game_id = ?2"
+		    " WHERE universal_player_id = ?1 AND (first_game_id IS NULL OR first_game_id > ?2)");
+
+		if (!u)
+			goto out;
+		bind_text(u, 1, b->first_games[2 * i]);
+		bind_text(u, 2, b->first_games[2 * i + 1]);
+		c = sq_run(s, u);
+		sqlite3_finalize(u);
+		if (c < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < b->nstale_dates; i++) {
+		sqlite3_stmt *u = sq_prep(s, "INSERT INTO pgs_windows (tbl, scope, from_date, to_date,"
+		    " rows, started_at, committed_at) VALUES ('players_registry', 'first_game_id',"
+		    " ?1, ?1, 0, ?2, ?2)");
+
+		if (!u)
+			goto out;
+		bind_text(u, 1, b->stale_dates[i]);
+		bind_text(u, 2, now);
+		c = sq_run(s, u);
+		sqlite3_finalize(u);
+		if (c < 0)
 			goto out;
 	}
 	if (sq_exec(s, "COMMIT") < 0)

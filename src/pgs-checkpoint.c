@@ -143,8 +143,15 @@ ledger_done(pgs_store *st, const struct opts *o, const struct pgs_days *old, str
 			if (verdict[i] != PGS_WIN_GOOD + 1)
 				stale[verdict[i] == PGS_WIN_OTHER_CONFIG + 1 ? 0 : 1]++;
 		}
-		if (verdict[i] != PGS_WIN_GOOD + 1)
+		if ((verdict[i] & 0x7f) != PGS_WIN_GOOD + 1)
 			continue;
+		/* a first game moved away from this day: this day's rows only */
+		if (pgs_ledger_day_stale(&l, (size_t)i, o->dfrom + d)) {
+			if (!(verdict[i] & 0x80))
+				stale[1]++;
+			verdict[i] |= 0x80;   /* counted; still good for its other days */
+			continue;
+		}
 		pgs_days_add(done, o->dfrom + d, o->dfrom + d);
 		if (pgs_days_count(old, o->dfrom + d, o->dfrom + d))
 			continue;
@@ -231,7 +238,7 @@ plan_store(struct pgs_job *j, const struct opts *o)
 	json_object_set_new(j->s.obj, "stale_windows", json_integer(stale[0] + stale[1]));
 	if (stale[0] + stale[1] > 0)
 		pgs_warn("job %s: %ld ledger windows are stale (%ld made under another configuration, "
-		    "%ld older than raw rows landed since): their days are planned again",
+		    "%ld older than raw rows landed or first games moved since): their days are planned again",
 		    o->job, stale[0] + stale[1], stale[0], stale[1]);
 	return 0;
 }
@@ -466,6 +473,17 @@ status_json(const struct pgs_job *j, const struct progress *p)
 	json_object_set_new(out, "eta_s", p->eta_s < 0 ? json_null() : json_integer((json_int_t)(p->eta_s + 0.5)));
 	json_object_set_new(out, "updated_at", json_is_string(up) ? json_incref(up) : json_null());
 	json_object_set(out, "failed", p->failed);
+	/* rows the batches' upstream skipped (dated outside their windows), per date */
+	{
+		json_t *t = json_object_get(obj, "totals"), *v;
+
+		if (json_is_integer(v = json_object_get(t, "skipped_out_of_window")))
+			json_object_set(out, "skipped_out_of_window", v);
+		if (json_is_integer(v = json_object_get(t, "skipped_misfiled")))
+			json_object_set(out, "skipped_misfiled", v);
+		if (json_is_object(v = json_object_get(obj, "skipped_dates")))
+			json_object_set(out, "skipped_dates", v);
+	}
 	return out;
 }
 

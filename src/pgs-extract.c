@@ -34,6 +34,25 @@
 #include "store.h"
 #include "util.h"
 
+/* A game's identity for spotting one listed twice under two dates. */
+struct game_print {
+	char gid[64];
+	long day;
+	char pair[16];                   /* the two teams, in order: "BOS NYK" */
+	uint64_t sum;                    /* of its rows' content hashes: order does not matter */
+	long rows;
+};
+
+/* A row of the current game, waiting for the game's end (readers reuse their
+ * row objects: the row is held as the text it is written as). */
+struct held {
+	long lineno;
+	int has_text;                    /* text is the input line (else: a store row) */
+	pgs_buf text;
+	pgs_buf out;                     /* the row as it is written */
+	char date[11];
+};
+
 struct extract {
 	/* options */
 	const char *from_s, *to_s;       /* as given, for the store read and the marker */
@@ -49,6 +68,7 @@ struct extract {
 	size_t nwindows;
 	struct pgs_http_given http_given;
 	int allow_missing;
+	long fetch_around;               /* --fetch-around N */
 	int span;                        /* --span: the first and last game_date, not the rows */
 	char first[11], last[11];
 	struct pgs_common co;
@@ -62,17 +82,32 @@ struct extract {
 	pgs_reader *reader;
 	/* the rows written */
 	long rows;
+	long skipped;                    /* rows dated outside the window, never written */
+	long skipped_fetched;            /* of them, rows of a body fetched for a date of the window */
+	int fetching;                    /* reading such a body */
+	struct { long day, n; } *skipped_days;   /* how many of them each date had */
+	size_t nskipped_days, capskipped_days;
 	pgs_contig order;                /* games must be contiguous */
 	pgs_map players;                 /* (source, team, player) of the current game's rows */
 	pgs_buf key;                     /* scratch for a players key */
 	const char *doc;                 /* the stored text of the store row being read, when */
 	size_t doclen;                   /* it is what pgs_emit() would write (store_row) */
+	/* the current game's rows, held until it ends: a game that repeats the game of
+	 * the day before (the same teams, the same box score) is rejected whole */
+	struct held *held;               /* slots and their buffers are reused game after game */
+	size_t nheld, capheld, held_made;
+	struct game_print cur;           /* the current game's fingerprint so far */
+	struct game_print ref;           /* the same, of a game of the day before (store) */
+	struct game_print *recent;       /* the games of the current and the previous day */
+	size_t nrecent, caprecent;
+	long ref_upto;                   /* the last day read for fingerprints only (store) */
 };
 
 static const char *const synopsis[] = {
 	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
 	"[--source-env VAR]... [--only-source NAME] [--http-timeout S] [--http-connect-timeout S]",
 	"[--http-retries N] [--http-header H]... [--http-headers FILE] [--allow-missing]",
+	"[--fetch-around N]",
 	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
 	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
@@ -111,6 +146,8 @@ help(FILE *f)
 	    "  --http-header H     an extra request header 'Name: value'; repeatable\n"
 	    "  --http-headers FILE extra request headers, one per line (for tokens: not in ps)\n"
 	    "  --allow-missing     a 404 or 410 for a templated URL is a day or game without rows\n"
+	    "  --fetch-around N    a {date} template is fetched for N more days either side of the\n"
+	    "                      window too, for the window's games filed under a neighbouring day\n"
 	    "  --span              instead of the rows, one line FIRST<TAB>LAST: the first and last\n"
 	    "                      game_date of the rows (nothing when there are none)\n",
 	    pgs_format_names());
@@ -163,6 +200,205 @@ player_seen(struct extract *x, json_t *row)
 	return !pgs_map_add(&x->players, pgs_map_key(&x->key, 3, parts));
 }
 
+/* n rows of day number day were skipped: outside the window.  (Also the readers' skip hook.) */
+static void
+skip_rows(long day, long n, void *arg)
+{
+	struct extract *x = arg;
+	size_t i;
+
+	x->skipped += n;
+	/* a row of another date in a body fetched for the window: its own window fetches
+	 * that body too only with --fetch-around reaching this far */
+	if (x->fetching && (day < x->from - x->fetch_around || day > x->to + x->fetch_around))
+		x->skipped_fetched += n;
+	for (i = 0; i < x->nskipped_days && x->skipped_days[i].day != day; i++)
+		;
+	if (i == x->nskipped_days) {
+		x->skipped_days = pgs_xgrow(x->skipped_days, x->nskipped_days, &x->capskipped_days,
+		    sizeof(*x->skipped_days));
+		x->skipped_days[x->nskipped_days++].day = day;
+		x->skipped_days[i].n = 0;
+	}
+	x->skipped_days[i].n += n;
+}
+
+/* ---- a game listed twice ---- */
+
+/* The fields of a row that make its box-score line: identical lines hash alike. */
+static const char *const print_fields[] = {
+	"source", "team_abbr", "player_name", "player_status", "minutes", "points", "fg_makes",
+	"fg_attempts", "three_pt_makes", "three_pt_attempts", "ft_makes", "ft_attempts",
+	"offensive_rebounds", "defensive_rebounds", "total_rebounds", "assists", "steals",
+	"blocks", "turnovers", "personal_fouls", "plus_minus",
+};
+
+static uint64_t
+fnv64(const char *s, size_t n, uint64_t h)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The content hash of row's box-score line. */
+static uint64_t
+row_print(json_t *row)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char num[32];
+
+	for (size_t i = 0; i < sizeof(print_fields) / sizeof(print_fields[0]); i++) {
+		json_t *v = json_object_get(row, print_fields[i]);
+		const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+
+		if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+			t = num;
+		}
+		h = fnv64(t ? t : "\x01", t ? strlen(t) : 1, h);
+		h = fnv64("\x1f", 1, h);
+	}
+	return h;
+}
+
+/* Start the fingerprint g of the game of row (day its date). */
+static void
+print_start(struct game_print *g, json_t *row, long day)
+{
+	const char *a = json_string_value(json_object_get(row, "away_team_abbr"));
+	const char *h = json_string_value(json_object_get(row, "home_team_abbr"));
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->gid, sizeof(g->gid), "%s", json_string_value(json_object_get(row, "game_id")));
+	g->day = day;
+	if (!a || !h)
+		a = h = "?";
+	if (strcmp(a, h) > 0) {
+		const char *t = a;
+
+		a = h;
+		h = t;
+	}
+	snprintf(g->pair, sizeof(g->pair), "%s %s", a, h);
+}
+
+/* The game of the day before that g repeats, or NULL. */
+static const struct game_print *
+repeated(const struct extract *x, const struct game_print *g)
+{
+	for (size_t i = 0; i < x->nrecent; i++) {
+		const struct game_print *o = &x->recent[i];
+
+		if (o->day == g->day - 1 && o->rows == g->rows && o->sum == g->sum &&
+		    strcmp(o->pair, g->pair) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Remember g; forget the games of days before the day before it. */
+static void
+remember(struct extract *x, const struct game_print *g)
+{
+	size_t k = 0;
+
+	if (g->rows == 0)
+		return;
+	for (size_t i = 0; i < x->nrecent; i++)
+		if (x->recent[i].day >= g->day - 1)
+			x->recent[k++] = x->recent[i];
+	x->nrecent = k;
+	x->recent = pgs_xgrow(x->recent, x->nrecent, &x->caprecent, sizeof(*x->recent));
+	x->recent[x->nrecent++] = *g;
+}
+
+static void
+held_free(struct held *h)
+{
+	pgs_buf_free(&h->text);
+	pgs_buf_free(&h->out);
+}
+
+/* Write one held row out (or count it, --span). 0, or -1 on a write error. */
+static int
+emit_row(struct extract *x, const struct held *h)
+{
+	if (x->span) {
+		if (!x->first[0] || strcmp(h->date, x->first) < 0)
+			snprintf(x->first, sizeof(x->first), "%s", h->date);
+		if (strcmp(h->date, x->last) > 0)
+			snprintf(x->last, sizeof(x->last), "%s", h->date);
+	} else if (pgs_emit_text(h->out.s, h->out.len) < 0)
+		return -1; /* pgs_out_close() reports the write error */
+	x->rows++;
+	return 0;
+}
+
+/* Hold row (of the current game) until the game ends.  0, or -1 for a row that cannot be written. */
+static int
+hold_row(struct extract *x, json_t *row, long lineno, const char *text)
+{
+	struct held *h;
+
+	x->held = pgs_xgrow(x->held, x->nheld, &x->capheld, sizeof(*x->held));
+	if (x->nheld == x->held_made)
+		memset(&x->held[x->held_made++], 0, sizeof(*x->held));
+	h = &x->held[x->nheld];
+	pgs_buf_reset(&h->out);
+	if (x->doc)
+		pgs_buf_add(&h->out, x->doc, x->doclen);
+	else if (pgs_json_dump(&h->out, row) < 0)
+		return reject_row(x, row, lineno, text, "a number that is not finite");
+	pgs_buf_add(&h->out, "", 0);
+	pgs_buf_reset(&h->text);
+	if ((h->has_text = text != NULL))
+		pgs_buf_adds(&h->text, text);
+	pgs_buf_add(&h->text, "", 0);
+	h->lineno = lineno;
+	snprintf(h->date, sizeof(h->date), "%s", json_string_value(json_object_get(row, "game_date")));
+	x->nheld++;
+	return 0;
+}
+
+/*
+ * The current game has ended: write its rows, or reject them all when it
+ * repeats a game of the day before (the same two teams, every box-score line
+ * the same: a game filed under two dates; the first stays).  0, or -1.
+ */
+static int
+flush_game(struct extract *x)
+{
+	const struct game_print *o = x->nheld ? repeated(x, &x->cur) : NULL;
+	char other[64], day[11];
+	int r = 0;
+
+	if (o) {
+		snprintf(other, sizeof(other), "%s", o->gid);
+		pgs_date_format(o->day, day);
+	}
+	for (size_t i = 0; i < x->nheld; i++) {
+		struct held *h = &x->held[i];
+
+		if (r == 0 && o) {
+			json_t *row = json_loadb(h->out.s, h->out.len, 0, NULL);
+
+			r = reject_row(x, row, h->lineno, h->has_text ? h->text.s : NULL, "duplicate game: %s repeats game %s"
+			    " of %s (the same teams and box score a day apart); the first is kept",
+			    x->cur.gid, other, day);
+			json_decref(row);
+		} else if (r == 0)
+			r = emit_row(x, h);
+	}
+	if (x->nheld && !o)
+		remember(x, &x->cur);
+	x->nheld = 0;
+	memset(&x->cur, 0, sizeof(x->cur));
+	return r;
+}
+
 /*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
@@ -177,9 +413,11 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 	int bad, r = 0;
 
 	bad = pgs_raw_check(row, &days, why, sizeof(why));
-	/* outside the window: not ours to judge, even if bad */
-	if (days != LONG_MIN && (days < x->from || days > x->to))
+	/* outside the window: not ours to judge, even if bad, but counted */
+	if (days != LONG_MIN && (days < x->from || days > x->to)) {
+		skip_rows(days, 1, x);
 		goto out;
+	}
 	if (bad) {
 		r = reject_row(x, row, lineno, text, "%s", why);
 		goto out;
@@ -191,6 +429,9 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		goto out;
 	case PGS_CONTIG_NEW:
 		pgs_map_clear(&x->players, NULL);
+		if ((r = flush_game(x)) < 0)
+			goto out;
+		print_start(&x->cur, row, days);
 		break;
 	}
 	if (player_seen(x, row)) {
@@ -199,18 +440,10 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		    json_string_value(json_object_get(row, "team_abbr")), gid);
 		goto out;
 	}
-	if (x->span) {
-		const char *d = json_string_value(json_object_get(row, "game_date"));
-
-		if (!x->first[0] || strcmp(d, x->first) < 0)
-			snprintf(x->first, sizeof(x->first), "%s", d);
-		if (strcmp(d, x->last) > 0)
-			snprintf(x->last, sizeof(x->last), "%s", d);
-		x->rows++;
-	} else if ((x->doc ? pgs_emit_text(x->doc, x->doclen) : pgs_emit(row)) < 0)
-		r = -1; /* pgs_out_close() reports the write error */
-	else
-		x->rows++;
+	/* held until the game ends (memory: one game) */
+	x->cur.sum += row_print(row);
+	x->cur.rows++;
+	r = hold_row(x, row, lineno, text);
 out:
 	json_decref(row);
 	return r;
@@ -235,6 +468,57 @@ store_row(json_t *row, const char *doc, size_t len, void *arg)
 	return r;
 }
 
+/* A stored row of the day before a window (borrowed): only its game's fingerprint is kept. */
+static int
+ref_row(json_t *row, const char *doc, size_t len, void *arg)
+{
+	struct extract *x = arg;
+	const char *gid = json_string_value(json_object_get(row, "game_id"));
+	long day;
+
+	(void)doc;
+	(void)len;
+	if (gid && pgs_date_parse(json_string_value(json_object_get(row, "game_date")), &day) == 0) {
+		if (strcmp(gid, x->ref.gid) != 0) {
+			remember(x, &x->ref);
+			print_start(&x->ref, row, day);
+		}
+		x->ref.sum += row_print(row);
+		x->ref.rows++;
+	}
+	return 0;   /* row is the store's (borrowed) */
+}
+
+/* The last game read by ref_row is complete. */
+static void
+ref_done(struct extract *x)
+{
+	if (x->ref.rows == 0)
+		return;
+	remember(x, &x->ref);
+	memset(&x->ref, 0, sizeof(x->ref));
+}
+
+/*
+ * The games of the day before the window, from store st, for spotting a
+ * window's game that repeats one of them; nothing of them is written.  Not
+ * again when that day was read already (the previous window of a stream).
+ */
+static int
+read_day_before(struct extract *x, pgs_store *st)
+{
+	char day[11];
+	int rc;
+
+	if (x->from == LONG_MIN || x->from - 1 <= x->ref_upto)
+		return 0;
+	pgs_date_format(x->from - 1, day);
+	memset(&x->ref, 0, sizeof(x->ref));
+	rc = pgs_store_raw_read(st, day, day, x->only_source, ref_row, x);
+	ref_done(x);
+	return rc;
+}
+
 /* The store's raw_boxscores over [from, to]: one indexed query. */
 static int
 read_store(struct extract *x, const char *uri)
@@ -246,7 +530,9 @@ read_store(struct extract *x, const char *uri)
 	if (!(st = pgs_store_open(uri, PGS_STORE_RO, NULL)))
 		return -1;
 	x->io.input = uri;
-	rc = pgs_store_raw_read(st, x->from_s, x->to_s, x->only_source, store_row, x);
+	rc = read_day_before(x, st);
+	if (rc == 0)
+		rc = pgs_store_raw_read(st, x->from_s, x->to_s, x->only_source, store_row, x);
 	pgs_store_close(st);
 	return rc;
 }
@@ -264,6 +550,9 @@ read_url(struct extract *x, char *url)
 	name = pgs_http_redact(url);
 	if ((r = pgs_http_get(x->http, url, &body, NULL)) == 0)
 		r = pgs_reader_buffer(x->reader, name, &body);
+	/* a body holds whole games: its last one goes out now, before the next GET can fail */
+	if (r == 0)
+		r = flush_game(x);
 	x->io.input = NULL; /* it named the body, about to go */
 	pgs_buf_free(&body);
 	free(name);
@@ -291,8 +580,16 @@ read_http(struct extract *x, const char *tmpl)
 	if (vars == 0)
 		return read_url(x, pgs_xstrdup(tmpl));
 	if (!(vars & PGS_HTTP_VAR_GAME_ID)) {
-		for (day = x->from; rc == 0 && day <= x->to; day++)
+		/* a day's body is fetched for that day: rows of other dates in it are misfiled;
+		 * --fetch-around: the neighbours' bodies too, for the window's games filed there
+		 * (their own rows are the neighbours' windows', skipped but not misfiled) */
+		for (day = x->from - x->fetch_around; rc == 0 && day <= x->to + x->fetch_around; day++) {
+			x->fetching = day >= x->from && day <= x->to;
+			/* a neighbour's body is a courtesy: missing, it takes nothing from the window */
+			pgs_http_set_missing_ok(x->http, x->allow_missing || !x->fetching);
 			rc = read_url(x, pgs_http_expand(tmpl, day, NULL));
+		}
+		x->fetching = 0;
 		return rc;
 	}
 	g = pgs_schedule_window(x->schedule, x->from, x->to, &n);
@@ -365,6 +662,17 @@ opt_retries(void *arg, const char *v)
 	if (n < 0 || n > 100)
 		return pgs_usage_error("bad --http-retries '%s': want a number from 0 to 100", v);
 	((struct extract *)arg)->http_given.max_retries = (int)n;
+	return 0;
+}
+
+static int
+opt_fetch_around(void *arg, const char *v)
+{
+	long n = pgs_parse_count(v);
+
+	if (n < 0 || n > 7)
+		return pgs_usage_error("bad --fetch-around '%s': want a number of days from 0 to 7", v);
+	((struct extract *)arg)->fetch_around = n;
 	return 0;
 }
 
@@ -484,6 +792,7 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_CALLBACK(0, "http-timeout", opt_timeout),
 		PGS_OPT_CALLBACK(0, "http-connect-timeout", opt_connect_timeout),
 		PGS_OPT_CALLBACK(0, "http-retries", opt_retries),
+		PGS_OPT_CALLBACK(0, "fetch-around", opt_fetch_around),
 		PGS_OPT_CALLBACK(0, "http-header", opt_header),
 		PGS_OPT_LIST(0, "http-headers", &x->header_files),
 		PGS_OPT_FLAG(0, "allow-missing", &x->allow_missing),
@@ -494,6 +803,7 @@ parse_args(int argc, char **argv, struct extract *x)
 	int i, r;
 
 	x->from = LONG_MIN;
+	x->ref_upto = LONG_MIN;
 	x->to = LONG_MAX;
 	x->http_given = (struct pgs_http_given){ -1, -1, -1 };
 	if ((r = pgs_parse_options(argc, argv, &tool, opts, &x->co, x)) >= 0)
@@ -524,7 +834,7 @@ setup(struct extract *x)
 		pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
 	}
 	x->fmt_opts = (struct pgs_fmt_opts){ x->maps.v, x->maps.n, x->schedule };
-	x->io = (struct pgs_fmt_io){ NULL, x->from, x->to, accept_row, x, &x->fmt_opts };
+	x->io = (struct pgs_fmt_io){ NULL, x->from, x->to, accept_row, x, &x->fmt_opts, skip_rows };
 	x->reader = pgs_reader_new(x->format, &x->io);
 	return 0;
 }
@@ -538,6 +848,10 @@ setup(struct extract *x)
 static int
 window_done(struct extract *x, size_t k, long *rows_at, long *rejects_at)
 {
+	/* a game never spans windows */
+	if (flush_game(x) < 0)
+		return -1;
+	x->ref_upto = x->to;
 	if (pgs_emit_window(x->windows[k][0], x->windows[k][1], x->rows - *rows_at,
 	    pgs_reject_count() - *rejects_at) < 0)
 		return -1;
@@ -571,8 +885,10 @@ span_row(json_t *row, const char *doc, size_t len, void *arg)
 	while (d && sp->k < sp->end && strcmp(d, x->windows[sp->k][1]) > 0)
 		if (window_done(x, sp->k++, &sp->rows_at, &sp->rejects_at) < 0)
 			return -1;
+	/* a row between two windows is only a game of a day before a window */
 	if (d && (sp->k == sp->end || strcmp(d, x->windows[sp->k][0]) < 0))
-		return 0;
+		return ref_row(row, doc, len, x);
+	ref_done(x);
 	return store_row(row, doc, len, x);
 }
 
@@ -609,14 +925,16 @@ read_windows_stream(struct extract *x)
 				    d1 - d0 - 1 > SPAN_GAP_DAYS)
 					break;
 			x->io.input = x->sources.v[0];
-			rc = pgs_store_raw_read(st[0], x->windows[sp.k][0], x->windows[sp.end - 1][1],
-			    x->only_source, span_row, &sp);
+			if ((rc = read_day_before(x, st[0])) == 0)
+				rc = pgs_store_raw_read(st[0], x->windows[sp.k][0],
+				    x->windows[sp.end - 1][1], x->only_source, span_row, &sp);
 		} else {
 			sp.end = sp.k + 1;
 			for (i = 0; rc == 0 && i < x->sources.n; i++) {
 				x->io.input = x->sources.v[i];
-				rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source,
-				    store_row, x);
+				if ((rc = read_day_before(x, st[i])) == 0)
+					rc = pgs_store_raw_read(st[i], x->from_s, x->to_s, x->only_source,
+					    store_row, x);
 			}
 		}
 		while (rc == 0 && sp.k < sp.end)
@@ -631,29 +949,100 @@ read_windows_stream(struct extract *x)
 	return rc;
 }
 
+/* The dates of the skipped rows, in date order: {"YYYY-MM-DD": rows, ...}. */
+static json_t *
+skipped_dates(struct extract *x)
+{
+	json_t *o = json_object();
+	char d[11];
+
+	for (long prev = LONG_MIN;;) {
+		long best = LONG_MAX, n = 0;
+
+		for (size_t i = 0; i < x->nskipped_days; i++)
+			if (x->skipped_days[i].day > prev && x->skipped_days[i].day < best) {
+				best = x->skipped_days[i].day;
+				n = x->skipped_days[i].n;
+			}
+		if (best == LONG_MAX)
+			return o;
+		pgs_date_format(best, d);
+		json_object_set_new(o, d, json_integer(n));
+		prev = best;
+	}
+}
+
+/* Say on stderr that rows were skipped, and which dates they had (the first few). */
+static void
+warn_skipped(struct extract *x, json_t *dates)
+{
+	pgs_buf b = { 0 };
+	const char *k;
+	json_t *v;
+	int shown = 0;
+
+	json_object_foreach(dates, k, v) {
+		if (shown++ == 5) {
+			pgs_buf_addf(&b, ", and %zu more dates", json_object_size(dates) - 5);
+			break;
+		}
+		pgs_buf_addf(&b, "%s%s: %lld", shown > 1 ? ", " : "", k, (long long)json_integer_value(v));
+	}
+	/* a body fetched for a day of the window that holds rows of another day: those rows
+	 * are lost unless a window of their own day reads this body too; a file read for a
+	 * window holds other windows' rows by design */
+	if (x->skipped_fetched > 0)
+		pgs_warn("%ld rows dated outside the window %s..%s were skipped, %ld of them in the"
+		    " bodies fetched for its dates (%s): the window of their own date does not fetch"
+		    " those bodies, so they are not landed (--fetch-around N fetches the neighbours'"
+		    " too)", x->skipped, x->from_s ? x->from_s : "", x->to_s ? x->to_s : "",
+		    x->skipped_fetched, b.s ? b.s : "");
+	else
+		pgs_info("%ld rows dated outside the window %s..%s were skipped (%s)", x->skipped,
+		    x->from_s ? x->from_s : "", x->to_s ? x->to_s : "", b.s ? b.s : "");
+	pgs_buf_free(&b);
+}
+
 /* Read everything, then the end marker.  The exit status. */
 static int
 run(struct extract *x, char **files, int nfiles)
 {
-	json_t *extra;
+	json_t *extra, *dates = NULL;
 	int ok;
 
 	pgs_out_init();
 	ok = (x->windows_file ? read_windows_stream(x) : read_inputs(x, files, nfiles)) == 0;
+	if (ok && flush_game(x) < 0)
+		ok = 0;
 	if (ok && x->span) {
 		if (x->rows > 0 && printf("%s\t%s\n", x->first, x->last) < 0)
 			ok = 0;
 	} else if (ok) {
 		extra = json_pack("{s:s?, s:s?}", "from", x->from_s, "to", x->to_s);
+		if (x->skipped > 0) {
+			json_object_set_new(extra, "skipped_out_of_window", json_integer(x->skipped));
+			if (x->skipped_fetched > 0)
+				json_object_set_new(extra, "skipped_misfiled",
+				    json_integer(x->skipped_fetched));
+			json_object_set(extra, "skipped_dates", dates = skipped_dates(x));
+		}
 		ok = pgs_emit_end(x->rows, pgs_reject_count(), extra) == 0;
 		json_decref(extra);
 	}
+	if (ok && x->skipped > 0 && !x->span) {
+		if (!dates)
+			dates = skipped_dates(x);
+		warn_skipped(x, dates);
+	}
+	json_decref(dates);
 	if (pgs_out_close() < 0)
 		ok = 0;
 	if (pgs_rejects_close() < 0)
 		ok = 0;
 	pgs_info("%ld rows, %ld rejects", x->rows, pgs_reject_count());
-	return !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	/* misfiled rows are not landed by any window: like rejects, they make the exit 1 */
+	return !ok ? PGS_EXIT_FAIL : pgs_reject_count() > 0 || x->skipped_fetched > 0 ?
+	    PGS_EXIT_REJECTS : PGS_EXIT_OK;
 }
 
 static void
@@ -671,6 +1060,11 @@ cleanup(struct extract *x)
 	free(x->games.v);
 	free(x->header_files.v);
 	free(x->windows);
+	free(x->skipped_days);
+	for (size_t i = 0; i < x->held_made; i++)
+		held_free(&x->held[i]);
+	free(x->held);
+	free(x->recent);
 }
 
 int

@@ -453,6 +453,26 @@ resolve_stream(struct ctx *c, pgs_rows *rows)
 	return got;
 }
 
+/*
+ * The dates whose summary rows this run made stale by moving players' first
+ * games earlier, for the end marker ({"stale_dates":[...]}, which
+ * pgs-backfill reads to redo them), or NULL when there are none or nothing
+ * was saved.
+ */
+static json_t *
+stale_dates(const struct ctx *c)
+{
+	size_t n = c->reg && !c->dry_run ? pgs_registry_nstale_dates(c->reg) : 0;
+	json_t *a;
+
+	if (n == 0)
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(pgs_registry_stale_date(c->reg, i)));
+	return json_pack("{s:o}", "stale_dates", a);
+}
+
 /* -v's statistics and the warning of a run that resolved nothing; -1 when
  * the registry could not be read for its sizes (reported) */
 static int
@@ -469,12 +489,13 @@ print_stats(struct ctx *c, long long ms)
 		    "registry %ld players, %ld source ids (%ld learned), %ld aliases, "
 		    "%ld team-seasons (%ld learned); %ld distinct names; "
 		    "suffix rule: %ld matched, %ld ambiguous; same-game spelling: %ld matched; "
-		    "box-score rule: %ld matched, %ld tied or shared",
+		    "box-score rule: %ld matched, %ld tied or shared; "
+		    "%ld first games moved earlier",
 		    c->rows_out, ms, c->counts[PGS_REG_RESOLVED], c->counts[PGS_REG_ALIAS],
 		    c->counts[PGS_REG_NEW], c->counts[PGS_REG_UNRESOLVED], s.players, s.source_ids,
 		    s.source_ids_learned, s.aliases, s.team_seasons, s.team_seasons_learned,
 		    s.names_cached, s.suffix_matched, s.ambiguous, s.game_spelling, s.box_matched,
-		    s.box_refused);
+		    s.box_refused, s.first_games_moved);
 	}
 	if (c->rows_out > 0 && c->counts[PGS_REG_UNRESOLVED] == c->rows_out)
 		pgs_warn("none of the %ld rows resolved: the registry has none of these players"
@@ -503,6 +524,7 @@ main(int argc, char **argv)
 	struct options o = { 0 };
 	struct ctx c = { 0 };
 	pgs_rows *rows = NULL;
+	json_t *extra;
 	long long t0 = pgs_mono_ms();
 	int got, status;
 
@@ -538,7 +560,8 @@ main(int argc, char **argv)
 	/* What was learned from a stream cut short is left out: the batch will be run again. */
 	if (got == PGS_ROWS_END && flush(&c) < 0)
 		got = PGS_ROWS_FATAL;
-	got = pgs_rows_vouch(got, rows, c.rows_out);
+	got = pgs_rows_vouch_extra(got, rows, c.rows_out, extra = stale_dates(&c));
+	json_decref(extra);
 	status = got == PGS_ROWS_END ? (pgs_reject_count() ? PGS_EXIT_REJECTS : PGS_EXIT_OK)
 	    : PGS_EXIT_FAIL;
 	if (pgs_out_close() < 0)

@@ -162,6 +162,10 @@ stage_row(pgs_window *w, pgs_rows *rows, json_t *row)
 	return r;
 }
 
+/* What upstream skipped, from its end marker (pgs_rows_carried): a single
+ * window's statistics line carries it on. */
+static json_t *carried;
+
 /* The statistics line of the window from..to; upstream: the rejects of its
  * window marker (a window stream), or -1. */
 static int
@@ -183,6 +187,8 @@ print_stats(const struct opts *o, const char *from, const char *to, const struct
 		json_object_set_new(j, "dry_run", json_true());
 	if (refused)
 		json_object_set_new(j, "refused", json_string(refused));
+	if (carried && upstream < 0)
+		json_object_update(j, carried);
 	r = pgs_emit(j);
 	json_decref(j);
 	/* a window stream's reader (pgs-checkpoint) records each window as it lands */
@@ -540,6 +546,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* (its exit status: the window's, rejects included) */
+	carried = pgs_rows_carried(rows);
 	ex = win_commit(&v, &o, -1, &committed);
 out:
 	group_free(&grp);

@@ -345,7 +345,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7 --prefer bbref
 	assert_success
-	[[ $stderr == *"pgs-backfill: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed since): their days are planned again"* ]]
+	[[ $stderr == *"pgs-backfill: job $JOB: 3 ledger windows are stale (3 made under another configuration, 0 older than raw rows landed or first games moved since): their days are planned again"* ]]
 	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days  "*"  3 stale windows redone"* ]]
 	[[ $stderr == *"  stale      3 ledger windows redone"* ]]
 	[ "$(dump_summary "$PGS_STORE")" = "$before" ]
@@ -373,7 +373,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	assert_success
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	[[ $stderr == *"1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed since)"* ]]
+	[[ $stderr == *"1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed or first games moved since)"* ]]
 	[[ $stderr == *"pgs-backfill: 1/1 batches  7/7 days"* ]]
 	run pgs-checkpoint status --job "$JOB"
 	assert_line --index 1 "batches: 3 total, 3 done, 0 failed, 0 pending"
@@ -390,7 +390,7 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	raw=$(count "SELECT count(*) FROM raw_boxscores WHERE game_date BETWEEN '$FROM' AND '$TO'")
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed since)"* ]]
+	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed or first games moved since)"* ]]
 	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
 }
 
@@ -703,4 +703,27 @@ teardown() {
 	run grep -r -F "$PG_PASSWORD" cmdlines ingest.out ingest.err bf.out bf.err "$PGS_STATE_DIR"
 	assert_failure
 	assert_output ""
+}
+
+# --- order (issue 25) -----------------------------------------------------------
+
+@test "pgs-backfill: a later range backfilled before an earlier one gives the clean run's table and registry: first games move earlier, and the days that called a player new are redone" {
+	pgs-ingest -q --store sqlite:clean.db --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
+	pgs-ingest -q --store sqlite:swap.db --from "$FROM" --to "$TO" "$SAMPLE"/* >/dev/null
+	pgs-backfill -q --store sqlite:clean.db --from 2021-10-18 --to 2021-11-07
+	pgs-backfill -q --store sqlite:swap.db --from 2021-10-24 --to 2021-11-07
+	run -0 --separate-stderr pgs-backfill --store sqlite:swap.db --from 2021-10-18 --to 2021-11-01
+	# the days outside the plan that named the players' old first games are redone
+	[[ $stderr == *"pgs-backfill: 2021-10-24: a player's first game moved earlier; its rows there called him new: redoing it"* ]]
+	diff <(dump_summary sqlite:clean.db) <(dump_summary sqlite:swap.db)
+	registry() {
+		sqlite3 "$1" "SELECT universal_player_id, player_lookup, player_full_name, first_game_id
+			FROM players_registry ORDER BY 1"
+	}
+	diff <(registry clean.db) <(registry swap.db)
+	[ "$(sqlite3 swap.db "SELECT count(*) FROM player_game_summary WHERE registry_status = 'new'")" -eq \
+		"$(sqlite3 clean.db "SELECT count(*) FROM player_game_summary WHERE registry_status = 'new'")" ]
+	# nothing is left stale
+	run -0 --separate-stderr pgs-checkpoint plan --job again --from 2021-10-18 --to 2021-11-07 --store sqlite:swap.db
+	[ -z "$output" ]
 }

@@ -177,7 +177,7 @@ raw_window() {
 	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE" --config-digest abc123
 	assert_success
 	assert_output $'2023-10-08\t2023-10-14\n2023-10-15\t2023-10-20'
-	assert_equal "$stderr" "pgs-checkpoint: job season: 2 ledger windows are stale (2 made under another configuration, 0 older than raw rows landed since): their days are planned again"
+	assert_equal "$stderr" "pgs-checkpoint: job season: 2 ledger windows are stale (2 made under another configuration, 0 older than raw rows landed or first games moved since): their days are planned again"
 	# without a digest any configuration will do; -q keeps the plan quiet
 	run --separate-stderr pgs-checkpoint -q plan --job other "${R[@]}" --store "$PGS_STORE"
 	assert_output ""
@@ -197,7 +197,7 @@ raw_window() {
 	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE"
 	assert_success
 	assert_output $'2023-10-01\t2023-10-07'
-	assert_equal "$stderr" "pgs-checkpoint: job season: 1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed since): their days are planned again"
+	assert_equal "$stderr" "pgs-checkpoint: job season: 1 ledger windows are stale (0 made under another configuration, 1 older than raw rows landed or first games moved since): their days are planned again"
 	# a state that says done does not outvote the ledger
 	pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 --no-stats
 	run --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --store "$PGS_STORE"

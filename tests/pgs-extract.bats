@@ -145,10 +145,10 @@ marker() {
 	run jq -r 'select(.game_date) | .game_date' <<<"$output"
 	assert_output "$(printf '%s\n' 2021-12-19 2021-12-19 2021-12-29 2022-02-05 2022-04-12 2022-04-12)"
 	run --separate-stderr pgs-extract --from 2021-12-19 --to 2022-04-12 "$CSV"
-	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":6,"rejects":0,"from":"2021-12-19","to":"2022-04-12"}'
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":6,"rejects":0,"from":"2021-12-19","to":"2022-04-12","skipped_out_of_window":10,"skipped_dates":{"2021-10-20":3,"2021-11-26":1,"2022-05-29":2,"2023-10-24":2,"2023-12-09":2}}'
 	run --separate-stderr pgs-extract --from 2030-01-01 --to 2030-01-02 "$CSV"
 	assert_success
-	assert_output '{"pgs_end":{"tool":"pgs-extract","rows":0,"rejects":0,"from":"2030-01-01","to":"2030-01-02"}}'
+	assert_output '{"pgs_end":{"tool":"pgs-extract","rows":0,"rejects":0,"from":"2030-01-01","to":"2030-01-02","skipped_out_of_window":16,"skipped_dates":{"2021-10-20":3,"2021-11-26":1,"2021-12-19":2,"2021-12-29":1,"2022-02-05":1,"2022-04-12":2,"2022-05-29":2,"2023-10-24":2,"2023-12-09":2}}}'
 }
 
 @test "each kind of bad row is rejected with file:line; good rows flow (exit 1)" {
@@ -315,7 +315,7 @@ pgs-extract: $BAD:13: game '20211020_BOS_NYK' is not contiguous: it ended earlie
 	run --separate-stderr pgs-extract --from 2023-01-01 < <(cat "$CSV" "$CSV")
 	# the second copy repeats games already written: rejected, not duplicated
 	assert_failure 1
-	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":4,"rejects":4,"from":"2023-01-01","to":null}'
+	assert_equal "$(marker)" '{"tool":"pgs-extract","rows":4,"rejects":4,"from":"2023-01-01","to":null,"skipped_out_of_window":24,"skipped_dates":{"2021-10-20":6,"2021-11-26":2,"2021-12-19":4,"2021-12-29":2,"2022-02-05":2,"2022-04-12":4,"2022-05-29":4}}'
 	[[ "$stderr" != *":18: "* ]] # line 18 is the repeated header
 	[[ "$stderr" == *"-:34: duplicate row for LeBron James (LAL) in game 20231209_IND_LAL"* ]]
 }
@@ -617,4 +617,38 @@ EOF
 	pgs-extract "$d"/bbref_player_box_202[123]-2[234].csv.gz >bbref.ndjson
 	grep -F -f <(cut -d' ' -f1 v3.sums | sort -u) bbref.ndjson | jq -rs "$sums" >bbref.sums
 	assert_equal "$(cat bbref.sums)" "$(cat v3.sums)"
+}
+
+# --- a game listed under two dates (issue 25) ------------------------------------
+
+@test "a game listed again the next day with the same teams and box score is rejected whole (exit 1); from a store too, across windows" {
+	pgs-sample --seed 7 --scale 0.1 --format raw --from 2021-10-19 --to 2021-10-22 -o sample >/dev/null
+	cat sample/*.ndjson >raw.ndjson
+	game=$(jq -r 'select(.game_date == "2021-10-20") | .game_id' raw.ndjson | head -n 1)
+	n=$(grep -c "\"game_id\":\"$game\"" raw.ndjson)
+	# the same game again under 2021-10-21 (its id says the date too)
+	again=${game/20211020/20211021}
+	{
+		grep -v '"game_date":"2021-10-2[12]"' raw.ndjson
+		grep "\"game_id\":\"$game\"" raw.ndjson | sed "s/$game/$again/; s/2021-10-20/2021-10-21/"
+		grep '"game_date":"2021-10-2[12]"' raw.ndjson
+	} >twice.ndjson
+	run -1 --separate-stderr pgs-extract --format raw twice.ndjson
+	[ "$(grep -c "\"game_id\":\"$again\"" <<<"$output")" -eq 0 ]
+	[ "$(grep -c "\"game_id\":\"$game\"" <<<"$output")" -eq "$n" ]
+	[ "$(grep -c "duplicate game: $again repeats game $game of 2021-10-20 (the same teams and box score a day apart); the first is kept" <<<"$stderr")" -eq "$n" ]
+	# landed in a store (both copies, two days), the windows read from it: each window alone too
+	pgs-write --store sqlite:s.db --table raw_boxscores --from 2021-10-19 --to 2021-10-22 --no-end-marker twice.ndjson >/dev/null
+	run -1 --separate-stderr pgs-extract --source sqlite:s.db --from 2021-10-21 --to 2021-10-21
+	[ "$(grep -c "\"game_id\":\"$again\"" <<<"$output")" -eq 0 ]
+	printf '2021-10-19\t2021-10-20\n2021-10-21\t2021-10-22\n' >windows
+	run -1 --separate-stderr pgs-extract --source sqlite:s.db --windows windows
+	[ "$(grep -c "\"game_id\":\"$again\"" <<<"$output")" -eq 0 ]
+	[ "$(grep -c "\"game_id\":\"$game\"" <<<"$output")" -eq "$n" ]
+	# a real rematch the next day (another box score) is two games
+	grep "\"game_id\":\"$game\"" raw.ndjson | sed "s/$game/$again/; s/2021-10-20/2021-10-21/" |
+		jq -c 'if .turnovers != null then .turnovers += 1 else . end' >rematch.ndjson
+	{ grep "\"game_id\":\"$game\"" raw.ndjson; cat rematch.ndjson; } >both.ndjson
+	run -0 --separate-stderr pgs-extract --format raw both.ndjson
+	[ "$(grep -c "\"game_id\":\"$again\"" <<<"$output")" -eq "$n" ]
 }

@@ -397,7 +397,9 @@ no_marker() {
 	cp "$WWW/days/2021-10-22.ndjson" "$WWW/2021-22/20211022.ndjson"
 	run --separate-stderr pgs-extract --from 2021-10-21 --to 2021-10-22 --source "$BASE/{season}/{yyyymmdd}.ndjson"
 	assert_success
-	assert_equal "$output" "$(cat want)"
+	# the same rows; the file's marker also counts its other days' rows, skipped
+	assert_equal "$(grep -v '^{"pgs_end"' <<<"$output")" "$(grep -v '^{"pgs_end"' want)"
+	assert_equal "$(tail -n 1 <<<"$output")" '{"pgs_end":{"tool":"pgs-extract","rows":426,"rejects":0,"from":"2021-10-21","to":"2021-10-22"}}'
 }
 
 @test "pgs-extract --allow-missing: a 404 day is a day without games (-v says so); without it, exit 3" {

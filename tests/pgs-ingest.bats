@@ -374,3 +374,25 @@ Try 'pgs-ingest --help'."
 	run pgs-checkpoint plan --job mirror --from "$FROM" --to "$TO" --batch-days 1 --table raw_boxscores
 	assert_output $'2021-10-22\t2021-10-22'
 }
+
+# --- rows filed under another day (issue 25) ---------------------------------------
+
+@test "pgs-ingest: a game filed in the next day's body is skipped, counted and named (exit 1); --fetch-around 1 lands it with its own day" {
+	# www/misfiled/: the days, with the first game of 2021-10-20 moved into 2021-10-21's body
+	mkdir -p "$WWW/misfiled"
+	cp "$WWW"/days/*.ndjson "$WWW/misfiled/"
+	game=$(head -n 1 "$WWW/days/2021-10-20.ndjson" | jq -r .game_id)
+	grep "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >>"$WWW/misfiled/2021-10-21.ndjson"
+	grep -v "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >"$WWW/misfiled/2021-10-20.ndjson"
+	n=$(grep -c "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson")
+	run -1 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$BASE/misfiled/{date}.ndjson"
+	[ -z "$output" ]
+	[[ $stderr == *"pgs-extract: $n rows dated outside the window 2021-10-21..2021-10-21 were skipped, $n of them in the bodies fetched for its dates (2021-10-20: $n)"* ]]
+	[ "$(sqlite3 "$(db_of "$PGS_STORE")" "SELECT count(*) FROM raw_boxscores WHERE game_id = '$game'")" -eq 0 ]
+	run -0 --separate-stderr pgs-checkpoint status --job "$JOB" --json
+	[ "$(jq -c '[.skipped_out_of_window, .skipped_misfiled, .skipped_dates]' <<<"$output")" = "[$n,$n,{\"2021-10-20\":$n}]" ]
+	# the neighbours' bodies read too: the game lands on its own day, nothing is lost, exit 0
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --fetch-around 1 --job around "$BASE/misfiled/{date}.ndjson"
+	[ "$(sqlite3 "$(db_of "$PGS_STORE")" "SELECT count(*) FROM raw_boxscores WHERE game_id = '$game'")" -eq "$n" ]
+	diff <(dump_raw "$PGS_STORE") <(dump_raw "$(direct_store)")
+}

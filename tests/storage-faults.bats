@@ -383,3 +383,26 @@ fill() {
 		[ "$(sqlite3 "new$i.db" 'PRAGMA journal_mode')" = wal ]
 	done
 }
+
+@test "storage: -wal and -shm left by another user's read: the owner's writer names the files, their owner and the fix (3), and works once they are gone" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as two users"
+	id nobody >/dev/null 2>&1 && id daemon >/dev/null 2>&1 || skip "needs the users nobody and daemon"
+	runuser -u nobody -- test -x "$PGS_ROOT/bin/pgs-write" || skip "other users cannot run the build in $PGS_ROOT"
+	# a directory both may write, the store nobody's, with no -wal or -shm (as after sqlite3's close)
+	PUB=$(mktemp -d /tmp/pgs-users.XXXXXX)
+	chmod 777 "$PUB"
+	cp "$DB" "$PUB/pgs.db"
+	cp "$NEXT" "$PUB/next.ndjson"
+	chown nobody "$PUB/pgs.db"
+	chmod 644 "$PUB/pgs.db" "$PUB/next.ndjson"
+	# daemon reads it: SQLite makes the WAL files, daemon's
+	run -0 --separate-stderr runuser -u daemon -- "$PGS_ROOT/bin/pgs-extract" --source "sqlite:$PUB/pgs.db" "${WINDOW[@]}"
+	[ "$(stat -c %U "$PUB/pgs.db-shm")" = daemon ]
+	run -3 --separate-stderr runuser -u nobody -- "$PGS_ROOT/bin/pgs-write" --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" "$PUB/next.ndjson"
+	[ -z "$output" ]
+	assert_equal "$stderr" "pgs-write: store 'sqlite:$PUB/pgs.db': cannot write to it: '$PUB/pgs.db-shm' and '$PUB/pgs.db-wal' belong to user daemon, not nobody, who may not write them: a read of the store as user daemon made them when the store was not open; when no process has it open, delete them (rm '$PUB/pgs.db-shm' '$PUB/pgs.db-wal': the WAL is empty, nothing is lost) or give them to nobody (chown); readers of other users should share a group with the owner and a group-writable store"
+	# the fix it names
+	rm "$PUB/pgs.db-shm" "$PUB/pgs.db-wal"
+	run -0 --separate-stderr runuser -u nobody -- "$PGS_ROOT/bin/pgs-write" --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" "$PUB/next.ndjson"
+	[ "$(jq .rows_in <<<"$output")" -eq "$(($(wc -l <"$NEXT") - 1))" ]
+}

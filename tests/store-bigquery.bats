@@ -301,6 +301,22 @@ emu_config() {
 	    | length == (unique | length)' >/dev/null
 }
 
+@test "bigquery: a response that stalls (the proxy forwards, then never answers) is timed out and sent again, not waited for; the table is SQLite's" {
+	bq_start
+	export PGS_HTTP_BACKOFF_MS=50 PGS_HTTP_LOW_SPEED_TIME=1
+	S=bigquery://pgs-test/stall
+	sample
+	pgs-ingest -q --store sqlite:ref.db sample/*
+	pgs-backfill -q --store sqlite:ref.db --from 2023-10-24 --to 2023-11-06 --batch-days 7
+	# the first two POSTs of the ingest and two of the backfill stall after BigQuery acted
+	proxy --plan stall,pass,stall --match '^POST '
+	run -0 --separate-stderr timeout 120 pgs-ingest --store "$S" sample/*
+	curl -sS -X POST "$PGS_BQ_ENDPOINT/_proxy/plan" -d '{"plan":"pass*3,stall,pass,stall","match":"^POST "}' >/dev/null
+	run -0 --separate-stderr timeout 120 pgs-backfill -v --store "$S" --from 2023-10-24 --to 2023-11-06 --batch-days 7
+	[ "$(grep -c '"action":"stall"' proxy.log)" -eq 4 ]
+	diff <(table_of sqlite:ref.db) <(table_of "$S")
+}
+
 @test "bigquery: a full DML queue makes writers wait and try again as new jobs, not fail" {
 	bq_start --latency-ms 800
 	emu_config '{"dmlRunning":1,"dmlQueue":0}'

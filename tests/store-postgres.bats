@@ -18,6 +18,11 @@ teardown_file() {
 	pg_stop
 }
 
+teardown() {
+	[ -z "${proxy:-}" ] || kill "$proxy" 2>/dev/null || true
+	[ -z "${bg:-}" ] || kill -9 "$bg" 2>/dev/null || true
+}
+
 setup() {
 	[ -z "$PG_SKIP" ] || skip "$PG_SKIP"
 	common_setup
@@ -119,4 +124,76 @@ sample() {
 	"$PGS_ROOT/bin-test/pgs-store-dump" "$ref" player_game_summary | jq -c 'del(.processed_at)' >want
 	[ "$(grep -c . want)" -eq 93852 ]
 	diff want got
+}
+
+# --- a network that goes silent (issue 25) --------------------------------------------
+
+# A week of summary rows of the sample, in summary.nd.
+summary_rows() {
+	pgs-sample --seed 2 --scale 1 --from 2023-10-24 --to 2023-10-30 -o sample >/dev/null
+	pgs-ingest -q --store "$S" sample/* >/dev/null
+	pgs-extract --source "$S" --from 2023-10-24 --to 2023-10-30 | pgs-resolve --registry "$S" --register |
+		pgs-transform >summary.nd
+}
+
+# paused_in_hook LOG: until LOG says a fault hook is sleeping (at most 10 s).
+paused_in_hook() {
+	for _ in $(seq 200); do
+		! grep -q 'fault: sleeping' "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	fail "no fault hook announced in $1: $(cat "$1")"
+}
+
+# The server's sessions of this test's schema other than psql's: "STATE" lines.
+sessions() {
+	pg_sql "SELECT state FROM pg_stat_activity WHERE datname = 'pgs' AND usename = 'pgs'
+		AND application_name = 'pgs' AND pid <> pg_backend_pid()"
+}
+
+@test "postgres: a window lock held by an abandoned session: -v names it, the wait gives up after PGS_BUSY_TIMEOUT_MS (3), and the server ends the session after PGS_PG_IDLE_TIMEOUT" {
+	summary_rows
+	# a writer frozen inside its commit, as a client whose network died: its session is idle in transaction
+	PGS_PG_IDLE_TIMEOUT=4 PGS_FAULT_COMMIT_SLEEP_MS=60000 pgs-write --store "$S" --from 2023-10-24 --to 2023-10-30 summary.nd >out 2>err &
+	bg=$!
+	paused_in_hook err
+	kill -STOP "$bg"
+	PGS_BUSY_TIMEOUT_MS=1000 run -3 --separate-stderr pgs-write -v --store "$S" --from 2023-10-24 --to 2023-10-30 summary.nd
+	[ -z "$output" ]
+	[[ $stderr == *"waiting for the lock on player_game_summary 2023-10-24..2023-10-30, held by session "*" (idle in transaction for "*" s, pgs at 127.0.0.1); giving up after 1 s (PGS_BUSY_TIMEOUT_MS)"* ]]
+	[[ $stderr == *"gave up after 1 s waiting for the lock on player_game_summary 2023-10-24..2023-10-30, held by session "*"; set PGS_BUSY_TIMEOUT_MS to wait longer"* ]]
+	# the default wait outlasts the abandoned session: the server ends it and the lock is ours
+	run -0 --separate-stderr pgs-write --store "$S" --from 2023-10-24 --to 2023-10-30 summary.nd
+	[ "$(jq .inserted <<<"$output")" -eq "$(($(wc -l <summary.nd) - 1))" ]
+	kill -9 "$bg"
+	wait "$bg" || true
+	[ "$(pg_sql "SELECT count(*) FROM t$BATS_TEST_NUMBER.pgs_windows WHERE tbl = 'player_game_summary'")" -eq 1 ]
+}
+
+@test "postgres: a proxy that stops forwarding: pgs-write fails (3) within PGS_PG_TIMEOUT and a probe, the server drops the session, and a write after the network returns does not wait for it" {
+	summary_rows
+	"$PGS_ROOT/tests/pg/stallproxy" port "$PG_PORT" &
+	proxy=$!
+	for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
+	via="postgres://pgs:$PG_PASSWORD@127.0.0.1:$(cat port)/pgs?schema=t$BATS_TEST_NUMBER&connect_timeout=2"
+	PGS_PG_TIMEOUT=2 PGS_PG_IDLE_TIMEOUT=3 PGS_FAULT_COMMIT_SLEEP_MS=500 \
+		timeout 60 pgs-write --store "$via" --from 2023-10-24 --to 2023-10-30 summary.nd >out 2>err &
+	bg=$!
+	paused_in_hook err
+	kill -USR1 "$proxy"
+	SECONDS=0
+	st=0
+	wait "$bg" || st=$?
+	[ "$st" -eq 3 ]
+	[ "$SECONDS" -le 10 ]
+	[ ! -s out ]
+	grep -q "the server stopped answering: no answer for [0-9]* s, and a new connection failed too (.*timeout expired); the connection is given up (PGS_PG_TIMEOUT=2)" err
+	# nothing was committed, and the server ended the abandoned session (it was idle in its transaction)
+	for _ in $(seq 100); do [ -z "$(sessions)" ] && break; sleep 0.1; done
+	[ -z "$(sessions)" ]
+	[ "$(pg_sql "SELECT count(*) FROM t$BATS_TEST_NUMBER.player_game_summary")" -eq 0 ]
+	kill -USR2 "$proxy"
+	SECONDS=0
+	run -0 --separate-stderr pgs-write --store "$via" --from 2023-10-24 --to 2023-10-30 summary.nd
+	[ "$SECONDS" -le 5 ]
 }

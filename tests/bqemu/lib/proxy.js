@@ -7,7 +7,7 @@ const http = require('http');
 const fs = require('fs');
 const { prng } = require('./prng');
 
-const ACTION = /^(pass|drop|cut|delay:\d+|[45]\d\d(?::\d+)?)$/;
+const ACTION = /^(pass|drop|cut|stall|delay:\d+|[45]\d\d(?::\d+)?)$/;
 
 // "503,429:2,pass*3,cut" -> [{type, status?, retryAfter?, ms?}, ...]
 function parsePlan(spec) {
@@ -23,7 +23,7 @@ function parsePlan(spec) {
 }
 
 function parseAction(a) {
-  if (a === 'pass' || a === 'drop' || a === 'cut') return { type: a };
+  if (a === 'pass' || a === 'drop' || a === 'cut' || a === 'stall') return { type: a };
   if (a.startsWith('delay:')) return { type: 'delay', ms: Number(a.slice(6)) };
   const [status, retry] = a.split(':');
   const s = { type: 'status', status: Number(status) };
@@ -133,6 +133,8 @@ class Proxy {
       req.socket.destroy();
       return;
     }
+    // the upstream acted, and its answer never comes: the connection stays open, silent
+    if (action.type === 'stall') return;
     const headers = Object.assign({}, up.headers);
     for (const h of ['connection', 'keep-alive', 'transfer-encoding']) delete headers[h];
     headers['content-length'] = up.body.length;
