@@ -7,7 +7,7 @@
 #include "util.h"
 
 int
-pgs_contig_next(pgs_contig *c, const char *gid, char *why, size_t whylen)
+pgs_contig_peek(const pgs_contig *c, const char *gid, char *why, size_t whylen)
 {
 	if (c->current && strcmp(c->current, gid) == 0)
 		return PGS_CONTIG_SAME;
@@ -15,6 +15,16 @@ pgs_contig_next(pgs_contig *c, const char *gid, char *why, size_t whylen)
 		pgs_fail(why, whylen, "game '%s' is not contiguous: it ended earlier in the input", gid);
 		return PGS_CONTIG_BAD;
 	}
+	return PGS_CONTIG_NEW;
+}
+
+int
+pgs_contig_next(pgs_contig *c, const char *gid, char *why, size_t whylen)
+{
+	int r = pgs_contig_peek(c, gid, why, whylen);
+
+	if (r != PGS_CONTIG_NEW)
+		return r;
 	if (c->current) {
 		pgs_map_add(&c->ended, c->current);
 		free(c->current);

@@ -30,6 +30,9 @@ enum { PGS_CONTIG_SAME = 0, PGS_CONTIG_NEW = 1, PGS_CONTIG_BAD = -1 };
  * the current game is unchanged.
  */
 int pgs_contig_next(pgs_contig *c, const char *gid, char *why, size_t whylen);
+/* What pgs_contig_next() would return, without taking the row: a stage that
+ * may still reject the row asks first, so that a rejected row ends no game. */
+int pgs_contig_peek(const pgs_contig *c, const char *gid, char *why, size_t whylen);
 /* The game being read, or NULL. */
 const char *pgs_contig_current(const pgs_contig *c);
 void pgs_contig_free(pgs_contig *c);

@@ -129,6 +129,12 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 	pgs_buf_adds(b, d->count_if[0]);
 	add(b, d, "{registry_status} = 'unresolved'");
 	pgs_buf_adds(b, d->count_if[1]);
+	/* The sources that list only the players who played: NBA.com's player box-score
+	 * export has no DNP or inactive rows; basketball-reference and the stats API list
+	 * the whole team.  pgs-validate holds a game of such rows to a lower minimum. */
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, "{primary_source_used} IN ('nbacom')");
+	pgs_buf_adds(b, d->count_if[1]);
 	window(b, d, table);
 	add(b, d, " GROUP BY {game_id}, {team_abbr} ORDER BY {game_id}");
 	pgs_buf_adds(b, d->collate);

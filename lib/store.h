@@ -227,6 +227,8 @@ struct pgs_game_stats {
 	long opp_points_min, opp_points_max;     /* min/max(opponent_points), -1 when all NULL */
 	long seconds;                   /* sum(seconds_played), 0 when all NULL */
 	long unresolved;                /* registry_status = 'unresolved' */
+	long played_only;               /* primary_source_used a source that lists only the
+	                                   players who played (sql.c: NBA.com's export) */
 };
 
 /* raw_boxscores rows of one date and source. */

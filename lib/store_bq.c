@@ -2293,12 +2293,13 @@ static int
 game_row(json_t *f, void *arg)
 {
 	struct val_arg *a = arg;
-	long v[17];
+	long v[18];
 
-	for (size_t i = 0; i < 17; i++)
+	for (size_t i = 0; i < 18; i++)
 		v[i] = (long)cell_int(f, i + 4);
 	struct pgs_game_stats g = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), v[0], v[1], v[2],
-		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16] };
+		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16],
+		v[17] };
 
 	return a->game(&g, a->arg);
 }

@@ -1288,7 +1288,7 @@ game_row(sqlite3_stmt *q, void *arg)
 		col_long(q, 8), col_long(q, 9), col_long(q, 10), col_long(q, 11),
 		col_long(q, 12), col_long(q, 13), col_long(q, 14), col_long(q, 15),
 		col_long(q, 16), col_long(q, 17), col_long(q, 18), col_long(q, 19),
-		col_long(q, 20),
+		col_long(q, 20), col_long(q, 21),
 	};
 
 	return c->game(&g, c->arg);

@@ -139,6 +139,7 @@ pgs_validate_defaults(struct pgs_validate_opts *o)
 	o->baseline_tolerance = 2;
 	o->min_players = 18;
 	o->max_players = 36;
+	o->min_played = 10;
 	o->seconds_tolerance = 60;
 	o->max_unresolved = 0;
 }
@@ -314,15 +315,17 @@ game_done(struct ctx *c)
 {
 	struct month *m;
 	const char *g;
-	long rows = 0;
+	long rows = 0, played_only = 0, min;
 	int failed = 0;
 
 	if (c->nt == 0)
 		return;
 	g = c->t[0].game_id;
 	m = month_of(c, c->t[0].date);
-	for (size_t i = 0; i < c->nt; i++)
+	for (size_t i = 0; i < c->nt; i++) {
 		rows += c->t[i].s.rows;
+		played_only += c->t[i].s.played_only;
+	}
 	c->games++;
 	if (m)
 		m->games++;
@@ -344,10 +347,15 @@ game_done(struct ctx *c)
 		pgs_buf_free(&b);
 		failed = 1;
 	}
-	if (rows < c->o->min_players || rows > c->o->max_players) {
-		fail(c, C_PLAYERS, m, json_pack("{s:s, s:I}", "game_id", g, "rows", (json_int_t)rows),
-		    "%s: %ld players listed (want %ld..%ld)", g, rows, c->o->min_players,
-		    c->o->max_players);
+	/* a game whose every row comes from a source that lists only the players
+	 * who played has no DNP or inactive rows to count: its own minimum */
+	min = played_only == rows ? c->o->min_played : c->o->min_players;
+	if (rows < min || rows > c->o->max_players) {
+		fail(c, C_PLAYERS, m, json_pack("{s:s, s:I, s:I, s:I, s:b}", "game_id", g,
+		    "rows", (json_int_t)rows, "min", (json_int_t)min, "max",
+		    (json_int_t)c->o->max_players, "played_only", played_only == rows),
+		    "%s: %ld players listed (want %ld..%ld%s)", g, rows, min, c->o->max_players,
+		    played_only == rows ? ": its source lists only the players who played" : "");
 		failed = 1;
 	}
 	for (size_t i = 0; i < c->nt; i++) {
@@ -741,14 +749,14 @@ report(struct ctx *c, const char *store)
 		json_array_append_new(chk, json_pack("{s:s, s:s, s:I, s:s}", "check", checks[k].id,
 		    "status", status, "failures", (json_int_t)c->nfail[k], "what", checks[k].what));
 	}
-	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I}",
+	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I}",
 	    "max_null_minutes_pct", o->max_null_pct[PGS_V_MINUTES],
 	    "max_null_usage_pct", o->max_null_pct[PGS_V_USAGE],
 	    "max_null_ts_pct", o->max_null_pct[PGS_V_TS],
 	    "max_null_efg_pct", o->max_null_pct[PGS_V_EFG],
 	    "baseline_tolerance_pct", o->baseline_tolerance,
 	    "min_players", (json_int_t)o->min_players, "max_players", (json_int_t)o->max_players,
-	    "seconds_tolerance", (json_int_t)o->seconds_tolerance,
+	    "min_played", (json_int_t)o->min_played, "seconds_tolerance", (json_int_t)o->seconds_tolerance,
 	    "max_unresolved", (json_int_t)o->max_unresolved);
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "tool", "pgs-validate", "version", PGS_VERSION, "store", store, "from", o->from,

@@ -27,6 +27,8 @@ struct pgs_validate_opts {
 	double max_null_pct[PGS_V_NCOLS]; /* a month fails above this percent of NULLs */
 	double baseline_tolerance;        /* percent a month's rows may differ from the baseline */
 	long min_players, max_players;    /* rows of a game, both teams together */
+	long min_played;                  /* the same of a game whose sources list only the
+	                                     players who played (NBA.com's export) */
 	long seconds_tolerance;           /* a team's seconds vs 240 min (+25 per overtime) */
 	long max_unresolved;              /* unresolved rows allowed in the window */
 	const json_t *baseline;           /* from pgs_baseline_load(), or NULL (borrowed) */

@@ -21,11 +21,11 @@
 #include "util.h"
 
 #define LEAGUE_TZ "America/New_York"
-#define NTHRESHOLDS 8
+#define NTHRESHOLDS 9
 
 static const char *const thresholds[NTHRESHOLDS] = {
 	"max-null-minutes", "max-null-usage", "max-null-ts", "max-null-efg",
-	"min-players", "max-players", "seconds-tolerance", "max-unresolved",
+	"min-players", "max-players", "min-played", "seconds-tolerance", "max-unresolved",
 };
 
 struct source {

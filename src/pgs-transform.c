@@ -13,6 +13,7 @@
 #include "contig.h"
 #include "lines.h"
 #include "ndjson.h"
+#include "rawcheck.h"
 #include "opts.h"
 #include "rejects.h"
 #include "summary.h"
@@ -106,15 +107,23 @@ finish_game(struct run *r)
 	return pgs_summary_flush(r->sum, write_row, r) < 0 ? -1 : 0;
 }
 
-/* One input row: a new game_id ends the buffered game.  -1 stops the run. */
+/*
+ * One input row: a new game_id ends the buffered game — once the row is
+ * known good: a rejected row (its game_id of another date, say) ends
+ * nothing, and the next row of the game in progress is still its own.
+ * -1 stops the run.
+ */
 static int
 take_row(struct run *r, json_t *row)
 {
 	const char *gid = json_string_value(json_object_get(row, "game_id"));
 	char err[512];
-	int c = gid ? pgs_contig_next(&r->games, gid, err, sizeof(err)) : PGS_CONTIG_SAME;
+	int c = gid ? pgs_contig_peek(&r->games, gid, err, sizeof(err)) : PGS_CONTIG_SAME;
 
-	if (c == PGS_CONTIG_NEW && finish_game(r) < 0)
+	if (c == PGS_CONTIG_NEW && pgs_raw_check(row, NULL, err, sizeof(err)) < 0)
+		c = PGS_CONTIG_BAD;
+	if (c == PGS_CONTIG_NEW && (pgs_contig_next(&r->games, gid, err, sizeof(err)) != PGS_CONTIG_NEW ||
+	    finish_game(r) < 0))
 		return -1;
 	if (c != PGS_CONTIG_BAD && pgs_summary_add(r->sum, row, err, sizeof(err)) == 0)
 		return 0;

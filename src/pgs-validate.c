@@ -20,8 +20,8 @@
 /* The command line, as given; checked by check_args(). */
 struct opts {
 	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
-	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *seconds,
-	    *unresolved;
+	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *min_played,
+	    *seconds, *unresolved;
 	int json;
 	long nlist;
 	struct pgs_validate_opts v;
@@ -62,6 +62,8 @@ help(FILE *f)
 	    "                      rows per month may differ from the baseline by PCT (default 2)\n"
 	    "  --min-players N     rows per game, both teams together (default 18)\n"
 	    "  --max-players N     (default 36)\n"
+	    "  --min-played N      rows of a game whose sources list only the players who\n"
+	    "                      played, NBA.com's export (default 10: five a side)\n"
 	    "  --seconds-tolerance SEC\n"
 	    "                      a team's seconds vs 240 min, +25 per overtime (default 60)\n"
 	    "  --max-unresolved N  unresolved rows allowed in the window (default 0)\n"
@@ -123,6 +125,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "baseline-tolerance", &o->tolerance),
 		PGS_OPT_STRING(0, "min-players", &o->min_players),
 		PGS_OPT_STRING(0, "max-players", &o->max_players),
+		PGS_OPT_STRING(0, "min-played", &o->min_played),
 		PGS_OPT_STRING(0, "seconds-tolerance", &o->seconds),
 		PGS_OPT_STRING(0, "max-unresolved", &o->unresolved),
 		PGS_OPT_END(),
@@ -155,12 +158,16 @@ check_args(struct opts *o)
 	if (parse_pct("--baseline-tolerance", o->tolerance, &v->baseline_tolerance) != 0 ||
 	    parse_num("--min-players", o->min_players, &v->min_players) != 0 ||
 	    parse_num("--max-players", o->max_players, &v->max_players) != 0 ||
+	    parse_num("--min-played", o->min_played, &v->min_played) != 0 ||
 	    parse_num("--seconds-tolerance", o->seconds, &v->seconds_tolerance) != 0 ||
 	    parse_num("--max-unresolved", o->unresolved, &v->max_unresolved) != 0 ||
 	    parse_num("--list", o->list, &o->nlist) != 0)
 		return PGS_EXIT_USAGE;
 	if (v->min_players > v->max_players)
 		return pgs_usage_error("--min-players %ld is above --max-players %ld", v->min_players,
+		    v->max_players);
+	if (v->min_played > v->max_players)
+		return pgs_usage_error("--min-played %ld is above --max-players %ld", v->min_played,
 		    v->max_players);
 	o->store = pgs_default_store(o->store);
 	return 0;

@@ -144,6 +144,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pgs_usage_error("bad --run-started '%s': want microseconds since the epoch"
 		    " or YYYY-MM-DDTHH:MM:SSZ", started);
 	o->store = pgs_default_store(o->store);
+	if (!pgs_store_is_uri(o->store)) {
+		/* said now, though the store is opened only once input comes (it says why) */
+		pgs_store_open(o->store, PGS_STORE_RW, NULL);
+		return PGS_EXIT_USAGE;
+	}
 	if (o->windows_file && (rc = pgs_opt_windows(o->windows_file, &o->windows, &o->nwindows)) != 0)
 		return rc;
 	return -1;
@@ -463,9 +468,22 @@ main(int argc, char **argv)
 	group_init(&grp);
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
+	rows = pgs_rows_open(argv + argi, argc - argi);
+	if (o.windows_file)
+		pgs_rows_windows(rows);
+	/*
+	 * The store is opened once the input has a first line (or is empty with
+	 * its marker, or hand-made): a stage before that failed, or an empty
+	 * pipe, commits nothing and so creates no store.
+	 */
+	r = pgs_rows_next(rows, &row);
+	if (r <= 0 && !pgs_rows_marked(rows) && !o.no_end_marker)
+		goto ended;
 	t_open = pgs_now_us();
 	if (!(st = pgs_store_open(o.store, PGS_STORE_RW, &usage))) {
 		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
+		if (r > 0)
+			json_decref(row);
 		goto out;
 	}
 	pgs_info("store '%s' opened and its schema checked in %.2f ms", pgs_store_name(st),
@@ -473,16 +491,16 @@ main(int argc, char **argv)
 	wo = (struct pgs_write_opts){ .table = o.table, .source = o.source,
 		.allow_shrink = o.allow_shrink, .dry_run = o.dry_run, .run_id = o.run_id,
 		.run_started_us = o.run_started_us, .config = o.config };
-	rows = pgs_rows_open(argv + argi, argc - argi);
-	if (o.windows_file)
-		pgs_rows_windows(rows);
 	grouping = o.windows_file && pgs_window_groups(st, o.table);
 	if ((o.windows_file ? o.nwindows > 0 && win_begin(&v, st, &wo, o.windows[0][0], o.windows[0][1])
-	    : win_begin(&v, st, &wo, o.from, o.to)) < 0)
+	    : win_begin(&v, st, &wo, o.from, o.to)) < 0) {
+		if (r > 0)
+			json_decref(row);
 		goto out;
+	}
 	if (!o.windows_file)
 		v.t0 = t0;   /* one window: its ms count the store's opening too, as they always did */
-	while ((r = pgs_rows_next(rows, &row)) > 0) {
+	for (; r > 0; r = pgs_rows_next(rows, &row)) {
 		if (r == PGS_ROWS_WINDOW) {
 			/* --windows: this window is complete; commit it and start the next */
 			r = check_window_marker(&o, k, row, &upstream);
@@ -520,6 +538,7 @@ main(int argc, char **argv)
 		if (r < 0)
 			break;
 	}
+ended:
 	/* the windows whose markers came are complete, whatever follows */
 	if (grouping && grp.n > 0) {
 		if ((ex = group_flush(&grp, &o, &ncommitted)) == PGS_EXIT_FAIL)
@@ -533,7 +552,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (!pgs_rows_marked(rows) && !o.no_end_marker) {
-		pgs_err("input has no end marker: upstream truncated or hand-made (use --no-end-marker)");
+		pgs_err("input has no end marker: the stage before failed or its output was cut short,"
+		    " so nothing was written (only for input made by hand: --no-end-marker)");
 		goto out;
 	}
 	if (o.windows_file) {

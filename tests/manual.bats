@@ -115,6 +115,39 @@ split_examples() {
 	assert_equal "$(cat "$work/example-01.section")" "pgs-extract"
 }
 
+# The headings of MANUAL.md at a level ("## "), outside code blocks.
+manual_headings() {
+	awk -v level="$1" '/^```/ { code = !code; next } !code && index($0, level) == 1 { print substr($0, length(level) + 1) }' "$PGS_ROOT/MANUAL.md"
+}
+
+# A heading's anchor as GitHub makes it: lowercase, punctuation dropped, spaces as '-'.
+anchor() {
+	tr '[:upper:]' '[:lower:]' <<<"$1" | tr -cd 'a-z0-9 _-' | tr ' ' '-'
+}
+
+@test "MANUAL's contents line links every section, and every link of it goes to a heading" {
+	local contents heading link anchors
+	contents=$(awk '/^Contents:/ { on = 1 } on && /^$/ { exit } on' "$PGS_ROOT/MANUAL.md" | tr '\n' ' ')
+	[ -n "$contents" ] || fail "MANUAL.md has no Contents: line"
+	while IFS= read -r heading; do
+		[[ $contents == *"[$heading](#$(anchor "$heading"))"* ]] ||
+			fail "the contents line has no [$heading](#$(anchor "$heading"))"
+	done < <(manual_headings "## ")
+	anchors=$({ manual_headings "## "; manual_headings "### "; manual_headings "#### "; } |
+		while IFS= read -r heading; do echo "$(anchor "$heading")"; done)
+	for link in $(grep -o '](#[^)]*)' <<<"$contents"); do
+		link=${link#](#}
+		grep -qx -- "${link%)}" <<<"$anchors" || fail "the contents line links #${link%)}, which is no heading"
+	done
+}
+
+@test "MANUAL's exit status table says what a closed pipe gives (141)" {
+	run awk '/^### Exit status/ { on = 1; next } on && /^#/ { exit } on && /^\| 141 \|/' "$PGS_ROOT/MANUAL.md"
+	assert_success
+	assert_output --partial "SIGPIPE"
+	assert_output --partial "pipefail"
+}
+
 @test "README.md and MANUAL.md stand alone: they never point at ../shared, SPEC or SOURCES.md" {
 	run grep -nE '\.\./shared|shared/(data|SPEC)|\bSPEC\b|SOURCES\.md' "$PGS_ROOT/README.md" "$PGS_ROOT/MANUAL.md"
 	assert_failure 1

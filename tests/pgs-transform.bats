@@ -221,6 +221,15 @@ many() {
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "pgs-transform: a rejected row ends no game: the next good rows of its game are taken" {
+	# line 3 says another day's game: a reject for that alone, not the start of a game
+	{ head -2 "$GAME"; sed -n 3p "$GAME" | jq -c '.game_id = "20240111_BOS_NYK"'; sed -n 4,5p "$GAME"; } >rej.ndjson
+	run -1 --separate-stderr pgs-transform --now "$NOW" rej.ndjson
+	assert_equal "$stderr" "pgs-transform: rej.ndjson:3: game_id '20240111_BOS_NYK' does not match date and teams (want 20240110_BOS_NYK)"
+	[ "${#lines[@]}" -eq 4 ]
+	assert_equal "$(jq -r .game_id <<<"$output" | sort -u)" 20240110_BOS_NYK
+}
+
 @test "pgs-transform: the same player twice from one source is rejected" {
 	{ head -2 "$GAME"; sed -n 1p "$GAME"; } > dup.ndjson
 	run -1 --separate-stderr pgs-transform --now "$NOW" dup.ndjson

@@ -114,6 +114,28 @@ game_of() {
 	assert_line "checks: 10 passed, 2 failed (both_teams, players_per_game), 1 skipped"
 }
 
+@test "a game only NBA.com's export lists (no DNP rows) is held to --min-played, not --min-players" {
+	local d=2021-10-25 g n
+	g=$(game_of $d)
+	# the game as that export gives it: only the players who played
+	sql "DELETE FROM player_game_summary WHERE game_id = '$g' AND NOT is_active"
+	n=$(sql "SELECT count(*) FROM player_game_summary WHERE game_id = '$g'")
+	[ "$n" -gt 10 ]
+	# from a source that lists the whole team, n rows are too few for --min-players n+1
+	run -4 --separate-stderr pgs-validate --from $d --to $d --min-players $((n + 1))
+	assert_line "FAIL players_per_game $g: $n players listed (want $((n + 1))..36)"
+	# from NBA.com's export they are all it lists: the game is held to --min-played (10)
+	sql "UPDATE player_game_summary SET primary_source_used = 'nbacom' WHERE game_id = '$g'"
+	run --separate-stderr pgs-validate --from $d --to $d --min-players $((n + 1))
+	refute_line --partial "FAIL players_per_game $g:"
+	run -4 --separate-stderr pgs-validate --from $d --to $d --min-players $((n + 1)) --min-played $((n + 1))
+	assert_line "FAIL players_per_game $g: $n players listed (want $((n + 1))..36: its source lists only the players who played)"
+	run -4 --separate-stderr pgs-validate --from $d --to $d --min-played $((n + 1)) --json
+	assert_equal "$(jq -c --arg g "$g" '.failures[] | select(.game_id == $g) | [.rows, .min, .played_only]' <<<"$output")" \
+		"[$n,$((n + 1)),true]"
+	assert_equal "$(jq .thresholds.min_played <<<"$output")" $((n + 1))
+}
+
 @test "a month's rows halved against a saved baseline: baseline_rows names 2021-11" {
 	run -0 --separate-stderr validate --save-baseline base.json
 	[ "$(jq -c '.months' base.json)" = \
@@ -339,6 +361,8 @@ svg_vs_json() {
 	[[ $stderr == *"bad --min-players 'x': want a count"* ]]
 	run -2 --separate-stderr validate --min-players 40
 	[[ $stderr == *"--min-players 40 is above --max-players 36"* ]]
+	run -2 --separate-stderr validate --min-played 40
+	[[ $stderr == *"--min-played 40 is above --max-players 36"* ]]
 	run -2 --separate-stderr validate --store nosuch:x
 	[[ $stderr == *"unknown store 'nosuch:x'"* ]]
 }

@@ -88,7 +88,28 @@ load_batch() {
 @test "pgs-write: a missing input file fails with 3 and writes nothing" {
 	run -3 --separate-stderr pgs-write "${W[@]}" no-such-file
 	[[ "$stderr" == *"cannot open 'no-such-file'"* ]]
-	[ "$(count)" -eq 0 ]
+	[ ! -e "$DB" ]
+}
+
+@test "pgs-write: an empty input without a marker (the stage before failed) says so, and creates no store" {
+	unset PGS_STORE
+	run -3 --separate-stderr pgs-write "${W[@]}" </dev/null
+	[ -z "$output" ]
+	assert_equal "$stderr" "pgs-write: input has no end marker: the stage before failed or its output was cut short, so nothing was written (only for input made by hand: --no-end-marker)"
+	# the default store, sqlite:pgs.db in the current directory, is not made
+	run compgen -G 'pgs.db*'
+	assert_failure
+	assert_output ""
+	# rows without a marker: the same words, nothing committed
+	summary 1 3 >b.nd
+	run -3 --separate-stderr pgs-write "${W[@]}" b.nd
+	[[ $stderr == "pgs-write: input has no end marker: the stage before failed"* ]]
+	assert_equal "$(count)" 0
+	# an empty input with its marker is a batch: the store is made, the window written
+	run --separate-stderr pgs-write "${W[@]}" <<<'{"pgs_end":{"tool":"test","rows":0}}'
+	assert_success
+	assert_output --partial '"rows_in":0'
+	[ -e pgs.db ]
 }
 
 @test "pgs-write: hand-made input without a marker is accepted with --no-end-marker" {

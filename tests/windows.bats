@@ -154,7 +154,7 @@ Try 'pgs-extract --help'."
 	run -3 --separate-stderr pgs-write --windows wins two
 	[ "${#lines[@]}" -eq 2 ]
 	[[ ${lines[1]} == *'"from":"2021-10-21","to":"2021-10-21"'* ]]
-	[[ $stderr == *"input has no end marker: upstream truncated or hand-made"* ]]
+	[[ $stderr == *"input has no end marker: the stage before failed or its output was cut short"* ]]
 	run count "SELECT count(*) FROM player_game_summary WHERE game_date > '2021-10-21'"
 	assert_output 0
 	run count "SELECT count(*) FROM player_game_summary WHERE game_date <= '2021-10-21'"

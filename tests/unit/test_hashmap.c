@@ -131,6 +131,12 @@ test_contig(void)
 	CHECK_INT(pgs_contig_next(&c, "B", why, sizeof(why)), PGS_CONTIG_SAME);
 	CHECK_INT(pgs_contig_next(&c, "C", why, sizeof(why)), PGS_CONTIG_NEW);
 	CHECK_INT(pgs_contig_next(&c, "B", why, sizeof(why)), PGS_CONTIG_BAD);
+	/* peek says what next would, and takes nothing: a rejected row ends no game */
+	CHECK_INT(pgs_contig_peek(&c, "D", why, sizeof(why)), PGS_CONTIG_NEW);
+	CHECK_STR(pgs_contig_current(&c), "C");
+	CHECK_INT(pgs_contig_peek(&c, "C", why, sizeof(why)), PGS_CONTIG_SAME);
+	CHECK_INT(pgs_contig_peek(&c, "A", why, sizeof(why)), PGS_CONTIG_BAD);
+	CHECK_INT(pgs_contig_next(&c, "C", why, sizeof(why)), PGS_CONTIG_SAME);
 	pgs_contig_free(&c);
 }
 

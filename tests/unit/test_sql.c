@@ -27,8 +27,8 @@ test_validation(void)
 	pgs_buf_reset(&b);
 	pgs_sql_summary_games(&b, &pgs_sql_bigquery, "`p.d.player_game_summary`");
 	CHECK(strstr(b.s, ", COUNTIF(`is_active` AND `fg_attempts` > 0 AND `efg_pct` IS NULL), ") != NULL);
-	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved') FROM `p.d.player_game_summary` "
-	    "WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved'), COUNTIF(`primary_source_used` IN "
+	    "('nbacom')) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
 	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
