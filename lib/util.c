@@ -220,7 +220,8 @@ void
 pgs_buf_add(pgs_buf *b, const char *s, size_t n)
 {
 	pgs_buf_reserve(b, n);
-	memcpy(b->s + b->len, s, n);
+	if (n)   /* s may be NULL when n is 0 (an empty HTTP body) */
+		memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 }

@@ -904,6 +904,7 @@ read_windows_stream(struct extract *x)
 {
 	pgs_store **st = pgs_xcalloc((size_t)x->sources.n, sizeof(*st));
 	struct span sp = { x, 0, 0, 0, 0 };
+	char day_before[11];
 	long d0, d1;
 	int i, rc = 0;
 
@@ -924,10 +925,12 @@ read_windows_stream(struct extract *x)
 				    pgs_date_parse(x->windows[sp.end][0], &d1) < 0 ||
 				    d1 - d0 - 1 > SPAN_GAP_DAYS)
 					break;
+			/* from the day before the run: its games are the reference of a game
+			 * listed twice (span_row hands rows before a window to ref_row) */
 			x->io.input = x->sources.v[0];
-			if ((rc = read_day_before(x, st[0])) == 0)
-				rc = pgs_store_raw_read(st[0], x->windows[sp.k][0],
-				    x->windows[sp.end - 1][1], x->only_source, span_row, &sp);
+			pgs_date_format(x->from - 1, day_before);
+			rc = pgs_store_raw_read(st[0], day_before, x->windows[sp.end - 1][1],
+			    x->only_source, span_row, &sp);
 		} else {
 			sp.end = sp.k + 1;
 			for (i = 0; rc == 0 && i < x->sources.n; i++) {

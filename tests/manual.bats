@@ -129,16 +129,17 @@ anchor() {
 	local contents heading link anchors
 	contents=$(awk '/^Contents:/ { on = 1 } on && /^$/ { exit } on' "$PGS_ROOT/MANUAL.md" | tr '\n' ' ')
 	[ -n "$contents" ] || fail "MANUAL.md has no Contents: line"
+	[ -z "$(manual_headings "## " | sort | uniq -d)" ] || fail "a section heading twice: $(manual_headings "## " | sort | uniq -d)"
 	while IFS= read -r heading; do
 		[[ $contents == *"[$heading](#$(anchor "$heading"))"* ]] ||
 			fail "the contents line has no [$heading](#$(anchor "$heading"))"
 	done < <(manual_headings "## ")
 	anchors=$({ manual_headings "## "; manual_headings "### "; manual_headings "#### "; } |
-		while IFS= read -r heading; do echo "$(anchor "$heading")"; done)
-	for link in $(grep -o '](#[^)]*)' <<<"$contents"); do
+		while IFS= read -r heading; do printf '%s\n' "$(anchor "$heading")"; done)
+	while IFS= read -r link; do
 		link=${link#](#}
 		grep -qx -- "${link%)}" <<<"$anchors" || fail "the contents line links #${link%)}, which is no heading"
-	done
+	done < <(grep -o '](#[^)]*)' <<<"$contents")
 }
 
 @test "MANUAL's exit status table says what a closed pipe gives (141)" {
