@@ -552,8 +552,13 @@ ended:
 		goto out;
 	}
 	if (!pgs_rows_marked(rows) && !o.no_end_marker) {
-		pgs_err("input has no end marker: the stage before failed or its output was cut short,"
-		    " so nothing was written (only for input made by hand: --no-end-marker)");
+		if (ncommitted)
+			pgs_err("input has no end marker: the stage before failed or its output was cut"
+			    " short; the %d windows whose markers came were committed, nothing after them",
+			    ncommitted);
+		else
+			pgs_err("input has no end marker: the stage before failed or its output was cut"
+			    " short, so nothing was written (only for input made by hand: --no-end-marker)");
 		goto out;
 	}
 	if (o.windows_file) {

@@ -270,8 +270,9 @@ external_json() {
 }
 
 @test "bq-auth: tokens that expire during a backfill are renewed before they do: no 401" {
-	# every token lives 4 s; each job takes 300 ms more: the run outlives many tokens
-	emu --token-lifetime 4 --latency-ms 300 --sts-audience "$AUD" --sts-subject-token "$SUBJ" --impersonate "$SA"
+	# every token lives 4 s; each job takes 1 s more: the backfill's writer (one
+	# group: a load, an inspection, a transaction) outlives its first token
+	emu --token-lifetime 4 --latency-ms 1000 --sts-audience "$AUD" --sts-subject-token "$SUBJ" --impersonate "$SA"
 	printf '%s' "$SUBJ" >subject.txt
 	external_json "$(jq -n --arg f "$PWD/subject.txt" '{file: $f}')" \
 		--arg imp "$IAM_URL" '.service_account_impersonation_url = $imp' >ext.json

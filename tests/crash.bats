@@ -164,10 +164,12 @@ paused_in_hook() {
 	slow_shim pgs-write 1
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 --batch-days 1 >/dev/null 2>bf.log &
 	bg=$!
-	for _ in $(seq 200); do
+	# (the stream starts after the plan and the registration pass: seconds under ASan and load)
+	for _ in $(seq 1200); do
 		! pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null || break
 		sleep 0.05
 	done
+	pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null || fail "no window stream after 60 s: $(cat bf.log)"
 	# the coordinator's group only: the stream runs in a process group of its own
 	kill -9 -- "-$bg"
 	wait "$bg" || true
