@@ -622,8 +622,10 @@ job_wait(struct bq_store *b, const char *job)
 			return rc;
 		}
 		json_decref(resp);
+		/* jobs.get has no long poll (load jobs have no getQueryResults): poll
+		 * every half second at most, or each load's end waits for up to 2 s */
 		sleep_ms(wait);
-		wait = wait * 2 > 2000 ? 2000 : wait * 2;
+		wait = wait * 2 > 500 ? 500 : wait * 2;
 	}
 }
 
