@@ -107,8 +107,7 @@ static const char *const synopsis[] = {
 	"pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...",
 	"[--source-env VAR]... [--only-source NAME] [--http-timeout S] [--http-connect-timeout S]",
 	"[--http-retries N] [--http-header H]... [--http-headers FILE] [--allow-missing]",
-	"[--fetch-around N]",
-	"[--rejects FILE] [--max-rejects N] [--span] [FILE...]",
+	"[--fetch-around N] [--rejects FILE] [--max-rejects N] [--span] [FILE...]",
 	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
 	NULL,
 };

@@ -241,7 +241,7 @@ fill() {
 	chmod 777 "$PUB"
 	cp "$PUB/pgs.db" before.db
 	snapshot before.db before
-	run -3 --separate-stderr as_user pgs-write --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" "$NEXT"
+	run -3 --separate-stderr as_user pgs-write --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" <"$NEXT"
 	assert_output ""
 	[[ $stderr == "pgs-write: store 'sqlite:$PUB/pgs.db': cannot write to it: '$PUB/pgs.db' is read-only (Permission denied)"* ]]
 	cmp before.db "$PUB/pgs.db"
@@ -277,7 +277,7 @@ fill() {
 	[[ $stderr == *"cannot read it: $why"* ]]
 	# writing needs the -wal and -shm there too, even with the file writable
 	chown 65534 "$PUB/pgs.db" 2>/dev/null || true
-	run -3 --separate-stderr as_user pgs-write --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" "$NEXT"
+	run -3 --separate-stderr as_user pgs-write --store "sqlite:$PUB/pgs.db" "${WINDOW[@]}" <"$NEXT"
 	assert_equal "$stderr" "pgs-write: store 'sqlite:$PUB/pgs.db': cannot write to it: its directory '$PUB' is not writable (Permission denied), and SQLite must create $PUB/pgs.db-wal and -shm beside the database to write it (SQLite says: attempt to write a readonly database)"
 	# with a -shm there (another process has the store open), it reads
 	chmod 777 "$PUB"
