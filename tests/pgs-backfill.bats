@@ -42,7 +42,7 @@ failing_write() {
 @test "pgs-backfill --help prints the usage block; -V the version" {
 	run --separate-stderr pgs-backfill --help
 	assert_success
-	assert_line --index 0 "Usage: pgs-backfill --from D --to D [OPTIONS]"
+	assert_line --index 0 --partial "Usage: pgs-backfill --from D --to D [--batch-days N] [--jobs N]"
 	assert_output --partial "--batch-days N"
 	assert_output --partial "-q, --quiet"
 	[ -z "$stderr" ]
