@@ -91,7 +91,8 @@ Try 'pgs-backfill --help'."
 	run -3 --separate-stderr pgs-backfill --store sqlite:nosuch.db --from "$FROM" --to "$TO" --restart
 	[[ $stderr == *"store 'sqlite:nosuch.db' not found"* ]]
 	[[ $stderr != *"--restart"* ]]
-	[ ! -e nosuch.db ] && [ ! -e nosuch.db-wal ]
+	[ ! -e nosuch.db ]
+	[ ! -e nosuch.db-wal ]
 	[ ! -e "$PGS_STATE_DIR/$JOB.json" ]
 	# a separate SQLite --source that is missing is named as the source
 	ingest_sample
