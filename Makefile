@@ -1,7 +1,9 @@
-# pgs — plain Makefile.  make [all|unit|check|bench|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|man|completion|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
+MANDIR  ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC      ?= gcc
 PKGS    := jansson libcurl sqlite3 libpq libutf8proc zlib libcrypto
 # libpq, libcurl and libcrypto are compiled against but never linked: lib/dl.c
@@ -124,22 +126,49 @@ bench: all
 	tests/bench/realdata
 	tests/bench/bq-bytes
 
+# The manual pages, made from MANUAL.md by scripts/manpages (pandoc): one a
+# tool and pipeline in section 1, the overview pgs(7).
+PROGRAMS := $(notdir $(TOOLS) $(PIPES))
+VERSION  := $(shell sed -n 's/^\#define PGS_VERSION "\(.*\)"/\1/p' lib/util.h)
+MANPAGES := $(patsubst %,build/man/man1/%.1,$(PROGRAMS)) build/man/man7/pgs.7
+
+man: build/man/.made
+
+build/man/.made: MANUAL.md scripts/manpages lib/util.h
+	scripts/manpages -o build/man -V $(VERSION) $(PROGRAMS)
+	@touch $@
+
+# The bash completion of every tool and pipeline, from the options each
+# takes (a tool's hidden --list-options, a pipeline's --help).
+completion: build/completion/pgs
+
+build/completion/pgs: $(TOOLS) $(PIPES) pipelines/pipeline.bash scripts/completion
+	@mkdir -p $(@D)
+	scripts/completion -o $@ $(TOOLS) $(PIPES)
+
 # The pipelines go beside the tools; what they source and read goes to
-# DATADIR, whose path is written into each installed pipeline.
-install: $(TOOLS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+# DATADIR, whose path is written into each installed pipeline.  The
+# completion is one file, and a link to it by each program's name, the
+# name bash-completion looks for.
+install: $(TOOLS) man completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(COMPDIR)
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
 	for p in $(PIPES); do \
 		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
 		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
 	done
+	install -m 644 $(filter build/man/man1/%,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 build/man/man7/pgs.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 build/completion/pgs $(DESTDIR)$(COMPDIR)/pgs
+	for p in $(PROGRAMS); do ln -sf pgs $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
 
 clean:
 	rm -rf build build-san bin/pgs-* bin-test
 
 FORCE:
-.PHONY: all unit check bench install clean FORCE
+.PHONY: all unit check bench man completion install clean FORCE
 
 # ---- crash campaign (tests/crash/) ---------------------------------------------------------
 # make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres bigquery"]

@@ -214,6 +214,72 @@ common_opt(int c, const char *arg, const struct pgs_tool *tool, struct pgs_commo
 	return (r = set_common(c, arg, co)) == 0 ? -1 : r;
 }
 
+/* Does the usage text name the option --name (not a longer one that starts so)? */
+static int
+documented(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, "--")); p += 2)
+		if (strncmp(p + 2, name, len) == 0 && !strchr("abcdefghijklmnopqrstuvwxyz0123456789-", p[2 + len]))
+			return 1;
+	return 0;
+}
+
+/*
+ * --list-options, hidden: what bash completion offers, made at build time
+ * (scripts/completion) from the table that parses the options, so the two
+ * cannot drift.  One word a line: the subcommands of the synopsis forms
+ * ("pgs-checkpoint plan ..."), then -x and --name of each option the usage
+ * text names (internal ones, which it does not, are left out).
+ */
+static int
+list_options(const struct pgs_tool *tool, const struct pgs_option *opts)
+{
+	const char *const *l, *w;
+	size_t nlen = strcspn(tool->synopsis[0], " "), wlen, len = 0;
+	char *text = NULL;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m) {
+		pgs_err_errno("cannot list the options");
+		return PGS_EXIT_FAIL;
+	}
+	pgs_usage(m, tool);
+	fclose(m);
+	for (l = tool->synopsis; *l; l++) {
+		if (strncmp(*l, tool->synopsis[0], nlen) != 0 || (*l)[nlen] != ' ')
+			continue;
+		w = *l + nlen + 1;
+		wlen = strspn(w, "abcdefghijklmnopqrstuvwxyz-");
+		if (wlen == 0 || *w == '-' || (w[wlen] != ' ' && w[wlen] != '\0'))
+			continue;
+		const char *const *k;   /* a command of two forms is listed once */
+		for (k = tool->synopsis; k < l; k++)
+			if (strncmp(*k, tool->synopsis[0], nlen) == 0 && strncmp(*k + nlen + 1, w, wlen) == 0 &&
+			    ((*k)[nlen + 1 + wlen] == ' ' || (*k)[nlen + 1 + wlen] == '\0'))
+				break;
+		if (k == l)
+			printf("%.*s\n", (int)wlen, w);
+	}
+	for (size_t i = 0; i < NCOMMON; i++) {
+		if (common[i].rows_only && !(tool->flags & PGS_TOOL_ROWS))
+			continue;
+		if (common[i].val < 0x100)
+			printf("-%c\n", common[i].val);
+		printf("--%s\n", common[i].name);
+	}
+	for (const struct pgs_option *o = opts; o->kind != PGS_OPTK_END; o++) {
+		if (!documented(text, o->name))
+			continue;
+		if (o->short_name)
+			printf("-%c\n", o->short_name);
+		printf("--%s\n", o->name);
+	}
+	free(text);
+	return pgs_close_stream(stdout, "stdout") == 0 ? PGS_EXIT_OK : PGS_EXIT_FAIL;
+}
+
 int
 pgs_parse_options(int argc, char **argv, const struct pgs_tool *tool,
     const struct pgs_option *opts, struct pgs_common *co, void *ctx)
@@ -228,6 +294,8 @@ pgs_parse_options(int argc, char **argv, const struct pgs_tool *tool,
 		co->rejects = NULL;
 		co->max_rejects = -1;
 	}
+	if (argc == 2 && strcmp(argv[1], "--list-options") == 0)
+		return list_options(tool, opts);
 	while (opts[nopts].kind != PGS_OPTK_END)
 		nopts++;
 	longopts = pgs_xcalloc(NCOMMON + nopts + 1, sizeof(*longopts));

@@ -25,6 +25,10 @@
  *
  * Messages: an unknown option, a missing argument or a callback's complaint
  * is one line "PROG: ..." and "Try 'PROG --help'." on stderr, exit 2.
+ *
+ * "PROG --list-options", alone, is hidden: the subcommands of the synopsis
+ * and the options of the table that the usage names, one a line, from which
+ * the build makes the bash completion (scripts/completion).
  */
 #ifndef PGS_OPTS_H
 #define PGS_OPTS_H

@@ -129,9 +129,15 @@ start_run() {
 plan() {
 	local job=$1 from=$2 to=$3 st=0
 	shift 3
-	pgs-checkpoint "${q[@]}" plan --name "$prog" --job "$job" --from "$from" --to "$to" "$@" >"$tmp/plan" || st=$?
+	pgs-checkpoint "${q[@]}" plan --name "$prog" --job "$job" --from "$from" --to "$to" "$@" >"$tmp/plan" 2>"$tmp/plan.err" || st=$?
+	cat "$tmp/plan.err" >&2
 	[ "$st" -ne 2 ] || exit 2
-	[ "$st" -eq 0 ] || die "cannot plan job '$job' (--restart starts it over)" 3
+	# --restart is the way out of a state file that does not parse, and of
+	# nothing else (a store that cannot be opened stays so)
+	if [ "$st" -ne 0 ] && grep -q 'bad state file' "$tmp/plan.err"; then
+		die "cannot plan job '$job' (--restart starts it over)" 3
+	fi
+	[ "$st" -eq 0 ] || die "cannot plan job '$job'" 3
 	if ! [ -s "$tmp/plan" ]; then
 		[ "$quiet" -eq 1 ] || printf '%s: job %s: nothing to do (%s..%s already done)\n' "$prog" "$job" "$from" "$to" >&2
 		exit 0

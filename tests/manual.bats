@@ -10,10 +10,11 @@ setup() {
 	common_setup
 }
 
-# Print the synopsis block (the first ``` block after "## TOOL") of MANUAL.md.
+# Print the synopsis block (the first ``` block after "## TOOL", or "### TOOL"
+# for a pipeline) of MANUAL.md.
 manual_synopsis() {
 	awk -v tool="## $1" '
-		$0 == tool { insec = 1; next }
+		$0 == tool || $0 == "#" tool { insec = 1; next }
 		insec && /^## / { exit }
 		insec && /^```/ { if (inblock) exit; inblock = 1; next }
 		inblock { print }
@@ -46,13 +47,33 @@ help_usage() {
 	[ "$n" -ge 6 ] || fail "only $n tools found in bin/"
 }
 
-@test "every pipeline's --help prints its Usage header" {
+@test "every pipeline's --help usage is its MANUAL synopsis, word for word, as a tool's is" {
+	local tool syn help n=0
 	for p in "$PGS_ROOT"/pipelines/pgs-*; do
+		tool=$(basename "$p")
+		syn=$(manual_synopsis "$tool" | squash)
+		[ -n "$syn" ] || fail "MANUAL.md has no synopsis block for $tool"
 		run --separate-stderr "$p" --help
-		[ "$status" -eq 0 ] || fail "$(basename "$p") --help exited $status"
-		[[ "$output" == *"Usage:"* ]] || fail "$(basename "$p") --help has no Usage"
-		grep -q "$(basename "$p")" "$PGS_ROOT/MANUAL.md" || fail "$(basename "$p") missing from MANUAL.md"
+		[ "$status" -eq 0 ] || fail "$tool --help exited $status"
+		[ -z "$stderr" ] || fail "$tool --help wrote to stderr: $stderr"
+		help=$(help_usage "$p" | squash)
+		[[ $help == "Usage: $tool "* ]] || fail "$tool --help does not start with 'Usage: $tool': '$help'"
+		[ "Usage: $syn" = "$help" ] ||
+			fail "$tool: --help and MANUAL.md differ:${NL}  help:   ${help#Usage: }${NL}  MANUAL: $syn"
+		n=$((n + 1))
 	done
+	[ "$n" -ge 3 ] || fail "only $n pipelines found"
+}
+
+@test "the synopsis check can fail: a pipeline whose Usage header lost an option differs from MANUAL" {
+	local fake="$BATS_TEST_TMPDIR/pgs-backfill" syn help
+	sed '2s/ \[--batch-days N\]//' "$PGS_ROOT/pipelines/pgs-backfill" >"$fake"
+	chmod +x "$fake"
+	cp "$PGS_ROOT/pipelines/pipeline.bash" "$BATS_TEST_TMPDIR/"
+	syn=$(manual_synopsis pgs-backfill | squash)
+	help=$(help_usage "$fake" | squash)
+	[[ $help == "Usage: pgs-backfill --from D --to D [--jobs N]"* ]]
+	[ "Usage: $syn" != "$help" ]
 }
 
 # The sections whose every sh example must say what it prints (a "prints"

@@ -42,7 +42,7 @@ failing_write() {
 @test "pgs-backfill --help prints the usage block; -V the version" {
 	run --separate-stderr pgs-backfill --help
 	assert_success
-	assert_line --index 0 "Usage: pgs-backfill --from D --to D [OPTIONS]"
+	assert_line --index 0 --partial "Usage: pgs-backfill --from D --to D [--batch-days N] [--jobs N]"
 	assert_output --partial "--batch-days N"
 	assert_output --partial "-q, --quiet"
 	[ -z "$stderr" ]
@@ -74,10 +74,71 @@ Try 'pgs-backfill --help'."
 	[[ $stderr == *"bad --batch-days 'x'"* ]]
 	run -2 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --store
 	[[ $stderr == *"option '--store' needs a value"* ]]
+	# bad dates are usage errors before a store that is not there is
+	run -2 --separate-stderr pgs-backfill --store sqlite:nosuch.db --from 2021-13-01 --to "$TO"
+	assert_equal "$stderr" "pgs-backfill: bad --from '2021-13-01': want YYYY-MM-DD
+Try 'pgs-backfill --help'."
 	[ ! -e "$PGS_STATE_DIR" ]
 }
 
 # --- a run ----------------------------------------------------------------------
+
+@test "pgs-backfill: a SQLite store that is not there is named as missing, with what lands it (exit 3); no store, no state is made" {
+	run -3 --separate-stderr pgs-backfill --store sqlite:nosuch.db --from "$FROM" --to "$TO"
+	assert_output ""
+	assert_equal "$stderr" "pgs-backfill: store 'sqlite:nosuch.db' not found: land raw box scores in it first (pgs-ingest --store sqlite:nosuch.db FILE...)"
+	# the old hint, --restart, gives the same answer and still makes nothing
+	run -3 --separate-stderr pgs-backfill --store sqlite:nosuch.db --from "$FROM" --to "$TO" --restart
+	[[ $stderr == *"store 'sqlite:nosuch.db' not found"* ]]
+	[[ $stderr != *"--restart"* ]]
+	[ ! -e nosuch.db ]
+	[ ! -e nosuch.db-wal ]
+	[ ! -e "$PGS_STATE_DIR/$JOB.json" ]
+	# a separate SQLite --source that is missing is named as the source
+	ingest_sample
+	run -3 --separate-stderr pgs-backfill --source sqlite:nosource.db --from "$FROM" --to "$TO"
+	assert_equal "$stderr" "pgs-backfill: source 'sqlite:nosource.db' not found"
+	# following the hint works
+	run --separate-stderr pgs-ingest --store sqlite:nosuch.db --from "$FROM" --to "$TO" "$SAMPLE"/*
+	assert_success
+	run --separate-stderr pgs-backfill --store sqlite:nosuch.db --from "$FROM" --to "$TO"
+	assert_success
+	[[ $stderr == *"3/3 batches"* ]]
+}
+
+@test "pgs-backfill: a store that cannot be opened is no job to --restart: the plan's failure gives no such hint" {
+	: >empty.db
+	run -3 --separate-stderr pgs-backfill --store sqlite:empty.db --from "$FROM" --to "$TO"
+	assert_output ""
+	[[ $stderr == *"not a pgs store"* ]]
+	[[ $stderr == *"pgs-backfill: cannot plan job '$JOB'" ]]
+	[[ $stderr != *"--restart"* ]]
+}
+
+@test "pgs-backfill over days with no raw rows at all says so and exits 3 (registering, --no-register, --dry-run); --allow-empty runs them" {
+	ingest_sample
+	local from=2022-10-18 to=2022-10-24 want
+	want="pgs-backfill: no raw rows for $from..$to in the store's raw_boxscores: nothing to backfill; land them first (pgs-ingest --store $PGS_STORE --from $from --to $to SOURCE...), or --allow-empty to empty these days"
+	for opt in --halt-on-error --no-register --dry-run; do
+		run -3 --separate-stderr pgs-backfill --from "$from" --to "$to" "$opt"
+		assert_output ""
+		assert_equal "$stderr" "$want"
+	done
+	# nothing was recorded done: the next run says it again
+	run -3 --separate-stderr pgs-backfill --from "$from" --to "$to"
+	assert_equal "$stderr" "$want"
+	# a range with rows in part of it is a backfill (2021-11-05.. has no games)
+	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO"
+	assert_success
+	# and the way to empty days on purpose (pgs-daily in the off-season)
+	run --separate-stderr pgs-backfill --from "$from" --to "$to" --allow-empty
+	assert_success
+	[[ $stderr == *"1/1 batches  7/7 days  0 rows"* ]]
+	# a --source of files with none of these days: named as the --source
+	local files=("$SAMPLE"/*)
+	run -3 --separate-stderr pgs-backfill --source "${files[0]}" --from 2023-01-01 --to 2023-01-02
+	assert_equal "$stderr" "pgs-backfill: no raw rows for 2023-01-01..2023-01-02 in the --source: nothing to backfill (--allow-empty to empty these days)"
+}
 
 @test "pgs-backfill: one summary row per raw row; progress and summary on stderr only" {
 	ingest_sample
@@ -379,18 +440,20 @@ PGS_FAULT_FAIL_WINDOW=${FAIL_FROM:-} exec "$real" "$@"'
 	assert_line --index 1 "batches: 3 total, 3 done, 0 failed, 0 pending"
 }
 
-@test "pgs-backfill run before its raw rows were landed: after the ingest the re-run fills the table" {
+@test "pgs-backfill run before its raw rows were landed: says so (exit 3), marks nothing done; after the ingest the re-run fills the table" {
 	# the store exists (another season is in it) but has no rows of these weeks yet
 	run --separate-stderr pgs-ingest --from 2021-12-01 --to 2021-12-31 "$SAMPLE"/*
 	assert_success
-	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
-	assert_success
-	[[ $stderr == *"rows       0 in: 0 inserted"* ]]
+	run -3 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
+	assert_output ""
+	[[ $stderr == "pgs-backfill: no raw rows for $FROM..$TO in the store's raw_boxscores: nothing to backfill; land them first"* ]]
+	run pgs-checkpoint status --job "$JOB"
+	assert_line --index 1 "batches: 3 total, 0 done, 0 failed, 3 pending"
 	ingest_sample
 	raw=$(count "SELECT count(*) FROM raw_boxscores WHERE game_date BETWEEN '$FROM' AND '$TO'")
 	run --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 7
 	assert_success
-	[[ $stderr == *"3 ledger windows are stale (0 made under another configuration, 3 older than raw rows landed or first games moved since)"* ]]
+	[[ $stderr == *"pgs-backfill: 3/3 batches  21/21 days"* ]]
 	[ "$(count "SELECT count(*) FROM player_game_summary")" -eq "$raw" ]
 }
 

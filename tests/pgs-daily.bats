@@ -54,7 +54,7 @@ served() {
 
 @test "pgs-daily --help prints its Usage header; usage errors exit 2 and run nothing" {
 	run -0 --separate-stderr pgs-daily --help
-	assert_line --index 0 "Usage: pgs-daily [OPTIONS]"
+	assert_line --index 0 "Usage: pgs-daily [--date D] [--days-back N] [--store URI]"
 	assert_output --partial "--days-back N"
 	run -0 --separate-stderr pgs-daily -V
 	assert_output "pgs-daily $(pgs-validate -V | cut -d' ' -f2)"

@@ -79,7 +79,7 @@ done_days() {
 @test "pgs-ingest --help shows the template options" {
 	run --separate-stderr pgs-ingest --help
 	assert_success
-	assert_line --index 0 "Usage: pgs-ingest [OPTIONS] SOURCE..."
+	assert_line --index 0 --partial "Usage: pgs-ingest [--store URI] [--from D] [--to D]"
 	assert_output --partial "--batch-days N"
 	assert_output --partial "--allow-missing"
 	[ -z "$stderr" ]
