@@ -59,6 +59,8 @@ void pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct
  * pgs_unresolved_name.  Which rows count for each rate (the active players
  * that played, shot, ...) is decided here, once for every store.
  */
+/* The columns summed per team-game, in struct pgs_game_stats' sums order. */
+extern const char *const pgs_sql_game_sums[PGS_GAME_NSUMS];
 void pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 void pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 void pgs_sql_summary_unresolved(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "hashmap.h"
 #include "ledger.h"
 #include "util.h"
 
@@ -71,8 +72,11 @@ static const char *const col_due[PGS_V_NCOLS] = {
 enum {
 	C_NULL_MINUTES, C_NULL_USAGE, C_NULL_TS, C_NULL_EFG, C_BASELINE, C_DUPLICATES,
 	C_BOTH_TEAMS, C_PLAYERS, C_TEAM_POINTS, C_TEAM_SECONDS, C_RAW_NO_SUMMARY, C_STALE,
-	C_UNRESOLVED, NCHECKS
+	C_UNRESOLVED, C_SCHED_GAMES, C_SCHED_DATES, C_SCHED_TOTALS, C_SCHED_MINUTES, NCHECKS
 };
+
+/* The checks that need --schedule: skipped without one. */
+#define SCHEDULE_CHECK(k) ((k) >= C_SCHED_GAMES && (k) <= C_SCHED_MINUTES)
 
 static const struct {
 	const char *id, *what;
@@ -90,6 +94,10 @@ static const struct {
 	{ "raw_without_summary", "dates with raw rows but no summary rows" },
 	{ "stale_summary", "summary windows committed before raw rows of their dates landed" },
 	{ "unresolved_names", "summary rows whose player did not resolve" },
+	{ "schedule_games", "every scheduled game has rows for both teams; every game is scheduled" },
+	{ "schedule_dates", "each game's date and home and road teams are the schedule's" },
+	{ "schedule_totals", "the players' sums of each team-game are the schedule's team totals" },
+	{ "schedule_minutes", "seconds played per team are the schedule's team minutes" },
 };
 
 #define REG_SECONDS (240 * 60)     /* five players, 48 minutes */
@@ -114,8 +122,27 @@ struct team {
 	char *game_id, *team, *date, *opp;
 };
 
+/* A game of the schedule, by its key in the table's form (YYYYMMDD_AWAY_HOME). */
+struct sgame {
+	char key[32], id[16], date[11];
+	const struct pgs_sched_game *g;
+	int seen;                   /* a table game matched it */
+};
+
+/* A table game the schedule does not have under its game_id. */
+struct tgame {
+	char *game_id, date[11], away[8], home[8];
+	long days;
+	int paired;
+};
+
 struct ctx {
 	const struct pgs_validate_opts *o;
+	struct sgame *sg;           /* the schedule's games with teams, and by key */
+	size_t nsg;
+	pgs_map sched;              /* key → index + 1 into sg */
+	struct tgame *tg;           /* table games not in the schedule */
+	size_t ntg, tgcap;
 	long dfrom, dto, m0;
 	struct month *m;
 	size_t nm;
@@ -142,6 +169,8 @@ pgs_validate_defaults(struct pgs_validate_opts *o)
 	o->min_played = 10;
 	o->seconds_tolerance = 60;
 	o->max_unresolved = 0;
+	o->team_turnovers = 6;
+	o->redate_days = 7;
 }
 
 static long
@@ -309,6 +338,263 @@ team_checks(struct ctx *c, struct month *m, const struct team *t, const struct t
 	return failed;
 }
 
+static void date_str(long days, char out[11]);
+
+/* ---- the schedule (--schedule): games, dates, team totals and minutes ---- */
+
+static void
+key_of(char out[32], long days, const char *away, const char *home)
+{
+	char d[11];
+
+	pgs_date_format(days, d);
+	snprintf(out, 32, "%.4s%.2s%.2s_%s_%s", d, d + 5, d + 8, away, home);
+}
+
+/* Index the schedule's games by key; -1 (reported) when one in the window names no teams. */
+static int
+sched_init(struct ctx *c)
+{
+	struct pgs_game_date *all;
+	size_t n, noteams = 0;
+	const char *first = NULL;
+
+	if (!c->o->schedule)
+		return 0;
+	all = pgs_schedule_window(c->o->schedule, LONG_MIN / 2, LONG_MAX / 2, &n);
+	c->sg = n ? pgs_xcalloc(n, sizeof(*c->sg)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_sched_game *g = pgs_schedule_game(c->o->schedule, all[i].id);
+		struct sgame *e;
+
+		if (!g || !g->teams) {
+			if (all[i].days >= c->dfrom && all[i].days <= c->dto && noteams++ == 0)
+				first = all[i].id;
+			continue;
+		}
+		e = &c->sg[c->nsg++];
+		e->g = g;
+		snprintf(e->id, sizeof(e->id), "%s", all[i].id);
+		date_str(g->days, e->date);
+		key_of(e->key, g->days, g->away.abbr, g->home.abbr);
+		pgs_map_put_num(&c->sched, e->key, (long)c->nsg);
+	}
+	free(all);
+	if (noteams) {
+		pgs_err("--schedule: %zu games of the window name no teams (the first: '%s'): want "
+		    "team_abbreviation_home and _road, or TEAM_ABBREVIATION and MATCHUP columns",
+		    noteams, first);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct team *
+team_named(const struct ctx *c, const char *abbr)
+{
+	for (size_t i = 0; i < c->nt; i++)
+		if (strcmp(c->t[i].team, abbr) == 0)
+			return &c->t[i];
+	return NULL;
+}
+
+/* The players' sums of team t against the schedule's side sd; 1 when they differ. */
+static int
+sched_totals(struct ctx *c, struct month *m, const struct sgame *e, const struct team *t,
+    const struct pgs_sched_side *sd)
+{
+	json_t *diff = json_object();
+	pgs_buf b = { 0 };
+	int failed = 0;
+
+	for (int k = 0; k < PGS_TT_N; k++) {
+		long sum = k == PGS_TT_PTS ? t->s.points : t->s.sums[k - 1], want = sd->tot[k];
+
+		if (!(sd->has >> k & 1))
+			continue;
+		/* stats.nba.com's team TOV counts team turnovers, charged to no player */
+		if (k == PGS_TT_TOV ? sum <= want && want - sum <= c->o->team_turnovers : sum == want)
+			continue;
+		json_object_set_new(diff, pgs_team_totals[k], json_pack("{s:I, s:I}", "players",
+		    (json_int_t)sum, "team", (json_int_t)want));
+		pgs_buf_addf(&b, "%s%s %ld vs %ld", b.len ? ", " : "", pgs_team_totals[k], sum, want);
+		failed = 1;
+	}
+	if (failed)
+		fail(c, C_SCHED_TOTALS, m, json_pack("{s:s, s:s, s:s, s:o}", "game_id", t->game_id,
+		    "team_abbr", t->team, "schedule_game_id", e->id, "differences", diff),
+		    "%s %s: the players' sums are not the team's totals (%s): %s (players vs team)",
+		    t->game_id, t->team, e->id, b.s);
+	else
+		json_decref(diff);
+	pgs_buf_free(&b);
+	if (sd->minutes >= 0 && t->s.active > 0 && labs(t->s.seconds - sd->minutes * 60) >
+	    c->o->seconds_tolerance) {
+		fail(c, C_SCHED_MINUTES, m, json_pack("{s:s, s:s, s:s, s:I, s:I}", "game_id",
+		    t->game_id, "team_abbr", t->team, "schedule_game_id", e->id,
+		    "seconds", (json_int_t)t->s.seconds, "expected", (json_int_t)(sd->minutes * 60)),
+		    "%s %s: %ld seconds played, the schedule's team minutes are %ld (%ld s) ±%ld",
+		    t->game_id, t->team, t->s.seconds, sd->minutes, sd->minutes * 60,
+		    c->o->seconds_tolerance);
+		failed = 1;
+	}
+	return failed;
+}
+
+/* The home and road team of the held game: the team whose rows say home_game, else
+ * the game_id's YYYYMMDD_AWAY_HOME. */
+static void
+game_sides(const struct ctx *c, char away[8], char home[8])
+{
+	const char *g = c->t[0].game_id, *u1 = strchr(g, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL;
+
+	away[0] = home[0] = '\0';
+	if (u1 && u2) {
+		snprintf(away, 8, "%.*s", (int)(u2 - u1 - 1), u1 + 1);
+		snprintf(home, 8, "%s", u2 + 1);
+	}
+	if (c->nt == 2 && (c->t[0].s.home > 0) != (c->t[1].s.home > 0)) {
+		int h = c->t[0].s.home > 0 ? 0 : 1;
+
+		snprintf(home, 8, "%s", c->t[h].team);
+		snprintf(away, 8, "%s", c->t[1 - h].team);
+	}
+}
+
+/* The held game against the schedule; 1 when a check failed. */
+static int
+sched_game(struct ctx *c, struct month *m)
+{
+	const char *gid = c->t[0].game_id, *tdate = c->t[0].date;
+	char away[8], home[8];
+	struct sgame *e;
+	struct tgame *u;
+	long i, days;
+	int failed = 0;
+
+	if (!c->o->schedule)
+		return 0;
+	game_sides(c, away, home);
+	if (pgs_map_get_num(&c->sched, gid, &i) < 0) {
+		if (c->ntg == c->tgcap) {
+			c->tgcap = c->tgcap ? 2 * c->tgcap : 64;
+			c->tg = pgs_xrealloc(c->tg, c->tgcap * sizeof(*c->tg));
+		}
+		u = &c->tg[c->ntg++];
+		memset(u, 0, sizeof(*u));
+		u->game_id = pgs_xstrdup(gid);
+		snprintf(u->date, sizeof(u->date), "%.10s", tdate);
+		pgs_date_parse_prefix(tdate, &days);
+		u->days = days;
+		snprintf(u->away, sizeof(u->away), "%s", away);
+		snprintf(u->home, sizeof(u->home), "%s", home);
+		return 0;
+	}
+	e = &c->sg[i - 1];
+	e->seen = 1;
+	if (strncmp(tdate, e->date, 10) != 0) {
+		fail(c, C_SCHED_DATES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+		    "schedule_game_id", e->id, "date", tdate, "schedule_date", e->date),
+		    "game %s is dated %.10s in the table, %s in the schedule (%s)", gid, tdate,
+		    e->date, e->id);
+		failed = 1;
+	}
+	if (c->nt == 2 && *home && strcmp(home, e->g->home.abbr) != 0) {
+		fail(c, C_SCHED_DATES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+		    "schedule_game_id", e->id, "home", home, "schedule_home", e->g->home.abbr),
+		    "game %s has %s at home in the table, %s in the schedule (%s)", gid, home,
+		    e->g->home.abbr, e->id);
+		failed = 1;
+	}
+	for (int h = 0; h < 2; h++) {
+		const struct pgs_sched_side *sd = h ? &e->g->home : &e->g->away;
+		const struct team *t = team_named(c, sd->abbr);
+
+		if (!t) {
+			fail(c, C_SCHED_GAMES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+			    "schedule_game_id", e->id, "date", e->date, "missing", sd->abbr),
+			    "game %s (%s, %s): %s has no rows", gid, e->id, e->date, sd->abbr);
+			failed = 1;
+			continue;
+		}
+		failed |= sched_totals(c, m, e, t, sd);
+	}
+	return failed;
+}
+
+/* 1 when table game u and scheduled game e look like one game re-dated or with its
+ * teams the other way round. */
+static int
+same_game(const struct ctx *c, const struct tgame *u, const struct sgame *e, int swapped)
+{
+	const struct pgs_sched_game *g = e->g;
+
+	if (swapped)
+		return u->days == g->days && strcmp(u->away, g->home.abbr) == 0 &&
+		    strcmp(u->home, g->away.abbr) == 0;
+	return strcmp(u->away, g->away.abbr) == 0 && strcmp(u->home, g->home.abbr) == 0 &&
+	    labs(u->days - g->days) <= c->o->redate_days;
+}
+
+/* After the last game: scheduled games of the window no table game matched, table games
+ * the schedule lacks, and the pairs of them that are one game re-dated. */
+static void
+sched_rest(struct ctx *c)
+{
+	if (!c->o->schedule)
+		return;
+	for (size_t i = 0; i < c->nsg; i++) {
+		struct sgame *e = &c->sg[i];
+		struct tgame *best = NULL;
+		int swapped = 0;
+
+		if (e->seen || e->g->days < c->dfrom || e->g->days > c->dto)
+			continue;
+		for (size_t j = 0; j < c->ntg; j++) {
+			struct tgame *u = &c->tg[j];
+
+			if (!u->paired && same_game(c, u, e, 0) && (!best ||
+			    labs(u->days - e->g->days) < labs(best->days - e->g->days)))
+				best = u;
+		}
+		for (size_t j = 0; !best && j < c->ntg; j++)
+			if (!c->tg[j].paired && same_game(c, &c->tg[j], e, 1)) {
+				best = &c->tg[j];
+				swapped = 1;
+			}
+		if (best && !swapped) {
+			best->paired = e->seen = 1;
+			fail(c, C_SCHED_DATES, month_of(c, best->date), json_pack("{s:s, s:s, s:s, s:s}",
+			    "game_id", best->game_id, "schedule_game_id", e->id, "date", best->date,
+			    "schedule_date", e->date),
+			    "game %s is dated %s in the table, %s in the schedule (%s)", best->game_id,
+			    best->date, e->date, e->id);
+		} else if (best) {
+			best->paired = e->seen = 1;
+			fail(c, C_SCHED_DATES, month_of(c, best->date), json_pack("{s:s, s:s, s:s, s:s}",
+			    "game_id", best->game_id, "schedule_game_id", e->id, "home", best->home,
+			    "schedule_home", e->g->home.abbr),
+			    "game %s has %s at home in the table, %s in the schedule (%s)", best->game_id,
+			    best->home, e->g->home.abbr, e->id);
+		} else {
+			fail(c, C_SCHED_GAMES, month_of(c, e->date), json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			    "game_id", e->key, "schedule_game_id", e->id, "date", e->date,
+			    "away", e->g->away.abbr, "home", e->g->home.abbr),
+			    "game %s (%s, %s at %s, %s) is scheduled but has no rows", e->key, e->id,
+			    e->g->away.abbr, e->g->home.abbr, e->date);
+		}
+	}
+	for (size_t j = 0; j < c->ntg; j++) {
+		struct tgame *u = &c->tg[j];
+
+		if (u->paired)
+			continue;
+		fail(c, C_SCHED_GAMES, month_of(c, u->date), json_pack("{s:s, s:s}", "game_id",
+		    u->game_id, "date", u->date), "game %s (%s) is not in the schedule", u->game_id,
+		    u->date);
+	}
+}
+
 /* The held game is complete: run the game checks, then forget it. */
 static void
 game_done(struct ctx *c)
@@ -366,6 +652,7 @@ game_done(struct ctx *c)
 			other = &c->t[1 - i];
 		failed |= team_checks(c, m, &c->t[i], other);
 	}
+	failed |= sched_game(c, m);
 	if (failed && m)
 		m->game_failures++;
 	for (size_t i = 0; i < c->nt; i++)
@@ -743,6 +1030,9 @@ report(struct ctx *c, const char *store)
 	for (int k = 0; k < NCHECKS; k++) {
 		const char *status = c->nfail[k] ? "fail" : "pass";
 
+		/* the schedule's checks are listed only when one was given */
+		if (SCHEDULE_CHECK(k) && !o->schedule)
+			continue;
 		if (k == C_BASELINE && !o->baseline)
 			status = "skipped";
 		nfailed += c->nfail[k] > 0;
@@ -766,6 +1056,15 @@ report(struct ctx *c, const char *store)
 	    "rows", (json_int_t)c->rows, "active", (json_int_t)c->active,
 	    "raw_rows", (json_int_t)c->raw_rows);
 	json_object_set_new(json_object_get(r, "totals"), "unresolved", json_integer(c->unresolved));
+	if (o->schedule) {
+		long in = 0;
+
+		for (size_t i = 0; i < c->nsg; i++)
+			in += c->sg[i].g->days >= c->dfrom && c->sg[i].g->days <= c->dto;
+		json_object_set_new(json_object_get(r, "totals"), "scheduled_games", json_integer(in));
+		json_object_set_new(th, "team_turnovers", json_integer(o->team_turnovers));
+		json_object_set_new(th, "redate_days", json_integer(o->redate_days));
+	}
 	json_object_set_new(r, "months", months);
 	json_object_set_new(r, "checks", chk);
 	json_object_set_new(r, "failures", by_check(c->failures));
@@ -815,6 +1114,11 @@ ctx_free(struct ctx *c)
 	free(c->d);
 	free(c->m);
 	pgs_ledger_free(&c->ledger);
+	free(c->sg);
+	pgs_map_free(&c->sched, NULL);
+	for (size_t i = 0; i < c->ntg; i++)
+		free(c->tg[i].game_id);
+	free(c->tg);
 	json_decref(c->failures);
 	json_decref(c->unres);
 }
@@ -826,9 +1130,10 @@ pgs_validate_run(pgs_store *st, const struct pgs_validate_opts *o)
 	json_t *r = NULL;
 
 	ctx_init(&c, o);
-	if (pgs_store_summary_games(st, o->from, o->to, on_game, &c) < 0)
+	if (sched_init(&c) < 0 || pgs_store_summary_games(st, o->from, o->to, on_game, &c) < 0)
 		goto out;
 	game_done(&c);
+	sched_rest(&c);
 	if (pgs_store_raw_dates(st, o->from, o->to, on_raw_date, &c) < 0 ||
 	    pgs_ledger_load(&c.ledger, st, o->from, o->to, NULL) < 0 ||
 	    pgs_store_summary_unresolved(st, o->from, o->to, on_unresolved, &c) < 0)

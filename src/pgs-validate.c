@@ -21,7 +21,8 @@
 struct opts {
 	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
 	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *min_played,
-	    *seconds, *unresolved;
+	    *seconds, *unresolved, *turnovers, *redate;
+	struct pgs_strlist schedule;
 	int json;
 	long nlist;
 	struct pgs_validate_opts v;
@@ -29,7 +30,7 @@ struct opts {
 
 static const char *const synopsis[] = {
 	"pgs-validate --store URI --from D --to D [--json] [--baseline FILE]",
-	"[--save-baseline FILE] [--svg FILE] [--list N] [THRESHOLDS]",
+	"[--save-baseline FILE] [--schedule FILE]... [--svg FILE] [--list N] [THRESHOLDS]",
 	NULL,
 };
 
@@ -48,6 +49,11 @@ help(FILE *f)
 	    "  --baseline FILE     compare rows per month with a saved baseline\n"
 	    "  --save-baseline FILE\n"
 	    "                      save this run's rows per month as a baseline\n"
+	    "  --schedule FILE     team game logs (stats.nba.com's shape: one row per team with\n"
+	    "                      TEAM_ABBREVIATION and MATCHUP, or one per game with _home and\n"
+	    "                      _road columns; team totals and minutes when given): every\n"
+	    "                      scheduled game has both teams' rows, on its date, with the\n"
+	    "                      players summing to the team totals; repeatable, merged by game_id\n"
 	    "  --svg FILE          draw rows and NULL rates per month as an SVG picture\n"
 	    "  --list N            failures listed per check in the text (default 10, 0 all)\n"
 	    "\n"
@@ -67,6 +73,10 @@ help(FILE *f)
 	    "  --seconds-tolerance SEC\n"
 	    "                      a team's seconds vs 240 min, +25 per overtime (default 60)\n"
 	    "  --max-unresolved N  unresolved rows allowed in the window (default 0)\n"
+	    "  --team-turnovers N  a schedule's team TOV may exceed the players' sum by N:\n"
+	    "                      turnovers charged to the team, not a player (default 6)\n"
+	    "  --redate-days N     a missing scheduled game and an unscheduled table game of the\n"
+	    "                      same teams up to N days apart are one game re-dated (default 7)\n"
 	    "\n");
 }
 
@@ -117,6 +127,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "baseline", &o->baseline),
 		PGS_OPT_STRING(0, "save-baseline", &o->save_baseline),
 		PGS_OPT_STRING(0, "svg", &o->svg),
+		PGS_OPT_LIST(0, "schedule", &o->schedule),
+		PGS_OPT_STRING(0, "team-turnovers", &o->turnovers),
+		PGS_OPT_STRING(0, "redate-days", &o->redate),
 		PGS_OPT_STRING(0, "list", &o->list),
 		PGS_OPT_STRING(0, "max-null-minutes", &o->null_pct[PGS_V_MINUTES]),
 		PGS_OPT_STRING(0, "max-null-usage", &o->null_pct[PGS_V_USAGE]),
@@ -161,6 +174,8 @@ check_args(struct opts *o)
 	    parse_num("--min-played", o->min_played, &v->min_played) != 0 ||
 	    parse_num("--seconds-tolerance", o->seconds, &v->seconds_tolerance) != 0 ||
 	    parse_num("--max-unresolved", o->unresolved, &v->max_unresolved) != 0 ||
+	    parse_num("--team-turnovers", o->turnovers, &v->team_turnovers) != 0 ||
+	    parse_num("--redate-days", o->redate, &v->redate_days) != 0 ||
 	    parse_num("--list", o->list, &o->nlist) != 0)
 		return PGS_EXIT_USAGE;
 	if (v->min_players > v->max_players)
@@ -306,6 +321,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	pgs_store *st = NULL;
+	pgs_schedule *sched = NULL;
 	json_t *base = NULL, *r = NULL, *nb;
 	pgs_buf svg = { 0 };
 	int ex = PGS_EXIT_FAIL, usage;
@@ -318,6 +334,13 @@ main(int argc, char **argv)
 	if (o.baseline && !(base = pgs_baseline_load(o.baseline)))
 		goto out;
 	o.v.baseline = base;
+	if (o.schedule.n > 0) {
+		sched = pgs_schedule_new();
+		for (int i = 0; i < o.schedule.n; i++)
+			if (pgs_schedule_load(sched, o.schedule.v[i]) < 0)
+				goto out;
+		o.v.schedule = sched;
+	}
 	if (!(st = pgs_store_open(o.store, PGS_STORE_RO, &usage))) {
 		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
@@ -348,6 +371,8 @@ out:
 	pgs_buf_free(&svg);
 	json_decref(r);
 	json_decref(base);
+	pgs_schedule_free(sched);
+	free(o.schedule.v);
 	pgs_store_close(st);
 	if (pgs_out_close() < 0)
 		ex = PGS_EXIT_FAIL;
