@@ -273,6 +273,17 @@ dup_or_empty(const char *s)
 	return pgs_xstrdup(s ? s : "");
 }
 
+/* How far a team's seconds may be from its minutes: --seconds-tolerance, or for a team
+ * whose every row is NBA.com's export (minutes rounded to the whole minute) half a minute
+ * per player who played, what rounding can add up to. */
+static long
+seconds_tolerance(const struct ctx *c, const struct pgs_game_stats *s)
+{
+	long whole = s->played_only == s->rows ? 30 * s->active : 0;
+
+	return whole > c->o->seconds_tolerance ? whole : c->o->seconds_tolerance;
+}
+
 /* Checks of one team's rows; returns 1 when one failed. */
 static int
 team_checks(struct ctx *c, struct month *m, const struct team *t, const struct team *other)
@@ -321,17 +332,19 @@ team_checks(struct ctx *c, struct month *m, const struct team *t, const struct t
 		}
 	}
 	if (s->active > 0) {
+		long tol = seconds_tolerance(c, s);
+
 		ot = s->seconds > REG_SECONDS ?
 		    (s->seconds - REG_SECONDS + OT_SECONDS / 2) / OT_SECONDS : 0;
 		want = REG_SECONDS + ot * OT_SECONDS;
 		off = s->seconds - want;
-		if (labs(off) > c->o->seconds_tolerance) {
+		if (labs(off) > tol) {
 			fail(c, C_TEAM_SECONDS, m, json_pack("{s:s, s:s, s:I, s:I, s:I}", "game_id", g,
 			    "team_abbr", ab, "seconds", (json_int_t)s->seconds,
 			    "expected", (json_int_t)want, "overtimes", (json_int_t)ot),
 			    "%s %s: %ld seconds played, want %ld (%ld min%s) ±%ld", g, ab, s->seconds,
 			    want, want / 60, ot == 0 ? ", regulation" : ot == 1 ? ", 1 overtime" :
-			    ot == 2 ? ", 2 overtimes" : ", 3+ overtimes", c->o->seconds_tolerance);
+			    ot == 2 ? ", 2 overtimes" : ", 3+ overtimes", tol);
 			failed = 1;
 		}
 	}
@@ -429,13 +442,13 @@ sched_totals(struct ctx *c, struct month *m, const struct sgame *e, const struct
 		json_decref(diff);
 	pgs_buf_free(&b);
 	if (sd->minutes >= 0 && t->s.active > 0 && labs(t->s.seconds - sd->minutes * 60) >
-	    c->o->seconds_tolerance) {
+	    seconds_tolerance(c, &t->s)) {
 		fail(c, C_SCHED_MINUTES, m, json_pack("{s:s, s:s, s:s, s:I, s:I}", "game_id",
 		    t->game_id, "team_abbr", t->team, "schedule_game_id", e->id,
 		    "seconds", (json_int_t)t->s.seconds, "expected", (json_int_t)(sd->minutes * 60)),
 		    "%s %s: %ld seconds played, the schedule's team minutes are %ld (%ld s) ±%ld",
 		    t->game_id, t->team, t->s.seconds, sd->minutes, sd->minutes * 60,
-		    c->o->seconds_tolerance);
+		    seconds_tolerance(c, &t->s));
 		failed = 1;
 	}
 	return failed;
