@@ -108,6 +108,8 @@ struct month {
 	long games, rows, active, raw_rows, unresolved;
 	long due[PGS_V_NCOLS], nul[PGS_V_NCOLS];
 	long failures, game_failures, date_failures;
+	long sched_games, sched_failures;   /* --schedule: its games of the month; those
+	                                       missing, partial, unscheduled or misdated */
 	const json_t *base;         /* the baseline's month, or NULL */
 };
 
@@ -239,6 +241,7 @@ fail(struct ctx *c, int k, struct month *m, json_t *extra, const char *fmt, ...)
 	if (m) {
 		json_object_set_new(f, "month", json_string(m->ym));
 		m->failures++;
+		m->sched_failures += k == C_SCHED_GAMES || k == C_SCHED_DATES;
 	}
 	if (extra) {
 		json_object_update(f, extra);
@@ -556,6 +559,12 @@ sched_rest(struct ctx *c)
 {
 	if (!c->o->schedule)
 		return;
+	for (size_t i = 0; i < c->nsg; i++) {
+		struct month *m = month_of(c, c->sg[i].date);
+
+		if (m)
+			m->sched_games++;
+	}
 	for (size_t i = 0; i < c->nsg; i++) {
 		struct sgame *e = &c->sg[i];
 		struct tgame *best = NULL;
@@ -1009,6 +1018,10 @@ month_json(const struct ctx *c, const struct month *m)
 	json_object_set_new(j, "baseline", b);
 	json_object_set_new(j, "game_failures", json_integer(m->game_failures));
 	json_object_set_new(j, "date_failures", json_integer(m->date_failures));
+	if (c->o->schedule) {
+		json_object_set_new(j, "scheduled_games", json_integer(m->sched_games));
+		json_object_set_new(j, "schedule_failures", json_integer(m->sched_failures));
+	}
 	json_object_set_new(j, "failures", json_integer(m->failures));
 	return j;
 }
@@ -1037,7 +1050,7 @@ report(struct ctx *c, const char *store)
 	for (size_t i = 0; i < c->nm; i++) {
 		const struct month *m = &c->m[i];
 
-		if (m->rows || m->raw_rows || m->base)
+		if (m->rows || m->raw_rows || m->base || m->sched_games)
 			json_array_append_new(months, month_json(c, m));
 	}
 	for (int k = 0; k < NCHECKS; k++) {

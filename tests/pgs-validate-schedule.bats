@@ -74,6 +74,17 @@ pick_game() {
 	run -4 --separate-stderr validate --schedule "$SCHED"
 	assert_line --regexp "^FAIL schedule_games game $GAME \\([0-9]+$HOME, $AWAY at $HOME, 2021-10-27\\) is scheduled but has no rows$"
 	assert_line "checks: 15 passed, 1 failed (schedule_games), 1 skipped"
+	# the month's schedule row: in --json and, with its numbers, in the picture
+	run -4 --separate-stderr validate --schedule "$SCHED" --json --svg v.svg
+	jq -e '[.months[] | [.month, .scheduled_games, .schedule_failures]] == [["2021-10", 94, 1], ["2021-11", 28, 0]]' \
+	    <<<"$output" >/dev/null
+	xmllint --noout v.svg
+	grep -q 'data-month="2021-10" data-column="schedule_failures" data-n="1" data-fail="1"' v.svg
+	grep -q 'data-month="2021-11" data-column="schedule_failures" data-n="0" data-fail="0"' v.svg
+	# without --schedule neither (and the game gone without a trace passes)
+	run -0 --separate-stderr validate --json --svg plain.svg
+	jq -e '[.months[] | has("scheduled_games")] == [false, false]' <<<"$output" >/dev/null
+	run -1 grep -q schedule_failures plain.svg
 }
 
 @test "schedule: one player's field goals changed: schedule_totals names the game, team and stat (4)" {
@@ -190,6 +201,11 @@ millxing() {
 	# bbref's TOV is the players' sum; the NBA's counts team turnovers, up to 6 more
 	run -4 --separate-stderr pgs-validate --from 2021-10-01 --to 2024-03-20 "${opts[@]}" --json --team-turnovers 5
 	[ "$(jq '[.failures[] | select(.differences.turnovers)] | length' <<<"$output")" -eq 2 ]
+	# the playoffs against NocturneBear's per-team logs (MATCHUP, MIN 48.0, TOV 11.0): the same findings
+	run -4 --separate-stderr pgs-validate --from 2022-04-16 --to 2022-06-16 \
+	    --schedule "$PGS_DATA/nbastats_nocturnebear/play_off_totals_2010_2024.csv.gz" --list 0
+	assert_equal "$(grep '^FAIL' <<<"$output")" "FAIL schedule_games game 20220428_PHX_NOP (0042100146, PHX at NOP, 2022-04-28) is scheduled but has no rows
+FAIL schedule_totals 20220507_BOS_MIL MIL: the players' sums are not the team's totals (0042100213): personal_fouls 27 vs 26 (players vs team)"
 
 	# spoiled: one team's rows of a game gone, a player's field goals changed, a game moved a day
 	sqlite3 "$BATS_TEST_TMPDIR/real.db" "
