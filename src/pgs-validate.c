@@ -327,8 +327,10 @@ main(int argc, char **argv)
 	int ex = PGS_EXIT_FAIL, usage;
 
 	pgs_setprog(argv[0]);
-	if ((ex = parse_args(argc, argv, &o)) >= 0 || (ex = check_args(&o)) != 0)
+	if ((ex = parse_args(argc, argv, &o)) >= 0 || (ex = check_args(&o)) != 0) {
+		free(o.schedule.v);
 		return ex;
+	}
 	ex = PGS_EXIT_FAIL;
 	pgs_out_init();
 	if (o.baseline && !(base = pgs_baseline_load(o.baseline)))
