@@ -28,7 +28,13 @@ test_validation(void)
 	pgs_sql_summary_games(&b, &pgs_sql_bigquery, "`p.d.player_game_summary`");
 	CHECK(strstr(b.s, ", COUNTIF(`is_active` AND `fg_attempts` > 0 AND `efg_pct` IS NULL), ") != NULL);
 	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved'), COUNTIF(`primary_source_used` IN "
-	    "('nbacom')) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	    "('nbacom')), COUNTIF(`home_game`), coalesce(sum(`fg_makes`), 0), ") != NULL);
+	/* the team-game sums a --schedule holds against the team totals, the last of them */
+	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0) "
+	    "FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", sum(CASE WHEN home_game = 1 THEN 1 ELSE 0 END), coalesce(sum(fg_makes), 0), ") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
 	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
