@@ -264,15 +264,14 @@ pgs_schedule_load(pgs_schedule *s, const char *path)
 			goto out;
 		}
 		/* team logs list a game once per team: the first date stands */
-		slot = pgs_map_slot(&s->days, f[c_id], &added);
-		if (added)
-			*slot = (void *)(intptr_t)days;
-		else
-			pgs_map_get_num(&s->days, f[c_id], &days);
+		pgs_map_get_num(&s->days, f[c_id], &days);
 		if (game_fill(s, &c, f, n, f[c_id], days, &why) < 0) {
 			pgs_err("%s:%ld: game '%s': %s", path, pgs_input_lineno(in), f[c_id], why);
 			goto out;
 		}
+		slot = pgs_map_slot(&s->days, f[c_id], &added);
+		if (added)
+			*slot = (void *)(intptr_t)days;
 	}
 	if (got == 0 && c_id < 0)
 		pgs_err("%s: empty schedule", path);
