@@ -8,6 +8,11 @@
  * them; and a {game_id} URL template fetches the games it lists.  Each file
  * is read once, so a pipe (--games <(…)) serves both.
  *
+ * The same files are pgs-validate's --schedule: when a file names the teams
+ * and their totals, the reader keeps them too (struct pgs_sched_game), so
+ * the table can be held against what the league published.  A value that
+ * is there but not a whole count is an error, never a guess.
+ *
  * Ownership: the schedule owns its ids; pgs_schedule_window() returns an
  * array the caller frees, whose ids live as long as the schedule.
  */

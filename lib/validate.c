@@ -4,7 +4,8 @@
  * name, and the ledger); everything below decides what they mean.
  *
  * Games arrive ordered by game_id, so one game is held at a time and
- * memory is bounded by the window's months and days, not its rows.
+ * memory is bounded by the window's months and days, not its rows (with
+ * --schedule, also by the schedule's games and the table games it lacks).
  */
 #include "validate.h"
 
