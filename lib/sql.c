@@ -41,18 +41,20 @@ postgres_type(enum pgs_ftype t)
 const struct pgs_sql_dialect pgs_sql_sqlite = {
 	sqlite_type, "seq INTEGER, doc TEXT, ", "row_digest TEXT", 0, " WITHOUT ROWID",
 	"", { "sum(CASE WHEN ", " THEN 1 ELSE 0 END)" }, " = 1", { "", "" }, "?1", "?2", "",
+	{ "{quality_issues} LIKE '%\"", "\"%'" }, "json_array_length({sources_seen}) > 1",
 };
 
 const struct pgs_sql_dialect pgs_sql_postgres = {
 	postgres_type, "seq bigint, doc json, ", "row_digest text", 1, "",
 	"", { "count(*) FILTER (WHERE ", ")" }, "", { "to_char(", ", 'YYYY-MM-DD')" }, "$1", "$2",
-	" COLLATE \"C\"",
+	" COLLATE \"C\"", { "{quality_issues} @> '[\"", "\"]'" }, "jsonb_array_length({sources_seen}) > 1",
 };
 
 /* GoogleSQL reserves words such as "rows": every identifier in backticks. */
 const struct pgs_sql_dialect pgs_sql_bigquery = {
 	NULL, NULL, NULL, 0, NULL,
 	"`", { "COUNTIF(", ")" }, "", { "CAST(", " AS STRING)" }, "@from", "@to", "",
+	{ "'", "' IN UNNEST({quality_issues})" }, "ARRAY_LENGTH({sources_seen}) > 1",
 };
 
 /* ---- the validation reads ---- */
@@ -146,6 +148,15 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 	pgs_buf_addf(b, ", %s", d->count_if[0]);
 	add(b, d, "{home_game}");
 	pgs_buf_adds(b, d->is_true);
+	pgs_buf_adds(b, d->count_if[1]);
+	/* the rows merged from several sources, and those whose sources differ on a counted stat */
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, d->multi_source);
+	pgs_buf_adds(b, d->count_if[1]);
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, d->has_issue[0]);
+	pgs_buf_adds(b, "stats_disagree");
+	add(b, d, d->has_issue[1]);
 	pgs_buf_adds(b, d->count_if[1]);
 	for (size_t i = 0; i < PGS_GAME_NSUMS; i++) {
 		char col[64];

@@ -31,6 +31,8 @@ struct pgs_sql_dialect {
 	const char *date_text[2];                /* around a date: YYYY-MM-DD text */
 	const char *from, *to;                   /* the window's two bound parameters */
 	const char *collate;                     /* after a text key of ORDER BY: bytewise order */
+	const char *has_issue[2];                /* around a quality code: the row's quality_issues has it */
+	const char *multi_source;                /* the row's sources_seen lists more than one source */
 };
 
 extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres, pgs_sql_bigquery;

@@ -234,6 +234,8 @@ struct pgs_game_stats {
 	long played_only;               /* primary_source_used a source that lists only the
 	                                   players who played (sql.c: NBA.com's export) */
 	long home;                      /* rows with home_game true */
+	long multi_source;              /* rows whose sources_seen lists more than one source */
+	long stats_disagree;            /* rows with the quality code stats_disagree */
 	long sums[PGS_GAME_NSUMS];      /* sum of each of pgs_sql_game_sums (sql.h), 0 when all NULL */
 };
 

@@ -73,7 +73,7 @@ static const char *const col_due[PGS_V_NCOLS] = {
 enum {
 	C_NULL_MINUTES, C_NULL_USAGE, C_NULL_TS, C_NULL_EFG, C_BASELINE, C_DUPLICATES,
 	C_BOTH_TEAMS, C_PLAYERS, C_TEAM_POINTS, C_TEAM_SECONDS, C_RAW_NO_SUMMARY, C_STALE,
-	C_UNRESOLVED, C_SCHED_GAMES, C_SCHED_DATES, C_SCHED_TOTALS, C_SCHED_MINUTES, NCHECKS
+	C_UNRESOLVED, C_DISAGREE, C_SCHED_GAMES, C_SCHED_DATES, C_SCHED_TOTALS, C_SCHED_MINUTES, NCHECKS
 };
 
 /* The checks that need --schedule: skipped without one. */
@@ -95,6 +95,7 @@ static const struct {
 	{ "raw_without_summary", "dates with raw rows but no summary rows" },
 	{ "stale_summary", "summary windows committed before raw rows of their dates landed" },
 	{ "unresolved_names", "summary rows whose player did not resolve" },
+	{ "source_disagreement", "rows merged from several sources that differ on a counted stat, per month" },
 	{ "schedule_games", "every scheduled game has rows for both teams; every game is scheduled" },
 	{ "schedule_dates", "each game's date and home and road teams are the schedule's" },
 	{ "schedule_totals", "the players' sums of each team-game are the schedule's team totals" },
@@ -109,6 +110,7 @@ struct month {
 	long games, rows, active, raw_rows, unresolved;
 	long due[PGS_V_NCOLS], nul[PGS_V_NCOLS];
 	long failures, game_failures, date_failures;
+	long multi, disagree;       /* rows merged from several sources; those that differ */
 	long sched_games, sched_failures;   /* --schedule: its games of the month; those
 	                                       missing, partial, unscheduled or misdated */
 	const json_t *base;         /* the baseline's month, or NULL */
@@ -172,6 +174,7 @@ pgs_validate_defaults(struct pgs_validate_opts *o)
 	o->min_played = 10;
 	o->seconds_tolerance = 60;
 	o->max_unresolved = 0;
+	o->max_disagree_pct = 5;
 	o->team_turnovers = 6;
 	o->redate_days = 7;
 }
@@ -721,6 +724,8 @@ on_game(const struct pgs_game_stats *s, void *arg)
 	m->rows += s->rows;
 	m->active += s->active;
 	m->unresolved += s->unresolved;
+	m->multi += s->multi_source;
+	m->disagree += s->stats_disagree;
 	m->due[PGS_V_MINUTES] += s->active;
 	m->nul[PGS_V_MINUTES] += s->null_minutes;
 	m->due[PGS_V_USAGE] += s->usage_due;
@@ -785,6 +790,35 @@ month_checks(struct ctx *c)
 			    "%s: %ld of %ld %s have NULL %s (%.*f%% > %g%%)", m->ym, m->nul[k], m->due[k],
 			    col_due[k], col_field[k], p > 0 && p < 0.01 ? 4 : 2, p, c->o->max_null_pct[k]);
 		}
+	}
+}
+
+/* A month's rate of rows whose sources differ on a counted stat is judged from this many
+ * merged rows on (pgs-transform's --max-disagree judges a source pair from 20 players). */
+#define MIN_MERGED 20
+
+static int
+disagree_fails(const struct ctx *c, const struct month *m)
+{
+	return m->multi >= MIN_MERGED && pct(m->disagree, m->multi) > c->o->max_disagree_pct;
+}
+
+/* NBA.com's export landed without its --map (steals, blocks, turnovers swapped) and written
+ * with pgs-transform's --max-disagree lifted: most merged rows carry stats_disagree. */
+static void
+disagree_checks(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nm; i++) {
+		struct month *m = &c->m[i];
+		double p = pct(m->disagree, m->multi);
+
+		if (!disagree_fails(c, m))
+			continue;
+		fail(c, C_DISAGREE, m, json_pack("{s:I, s:I, s:f, s:f}", "n", (json_int_t)m->disagree,
+		    "of", (json_int_t)m->multi, "pct", round_pct(p), "max_pct", c->o->max_disagree_pct),
+		    "%s: %ld of %ld rows merged from several sources differ on a counted stat "
+		    "(stats_disagree, %.2f%% > %g%%): a mislabelled column?", m->ym, m->disagree,
+		    m->multi, p, c->o->max_disagree_pct);
 	}
 }
 
@@ -1003,6 +1037,10 @@ month_json(const struct ctx *c, const struct month *m)
 		    "fail", m->due[k] > 0 && p > c->o->max_null_pct[k]));
 	}
 	json_object_set_new(j, "null", nul);
+	json_object_set_new(j, "disagree", json_pack("{s:I, s:I, s:o, s:b}", "n",
+	    (json_int_t)m->disagree, "of", (json_int_t)m->multi,
+	    "pct", m->multi ? json_real(round_pct(pct(m->disagree, m->multi))) : json_null(),
+	    "fail", disagree_fails(c, m)));
 	if (!m->base) {
 		b = json_null();
 	} else if (!same_span(m, m->base)) {
@@ -1066,7 +1104,7 @@ report(struct ctx *c, const char *store)
 		json_array_append_new(chk, json_pack("{s:s, s:s, s:I, s:s}", "check", checks[k].id,
 		    "status", status, "failures", (json_int_t)c->nfail[k], "what", checks[k].what));
 	}
-	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I}",
+	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
 	    "max_null_minutes_pct", o->max_null_pct[PGS_V_MINUTES],
 	    "max_null_usage_pct", o->max_null_pct[PGS_V_USAGE],
 	    "max_null_ts_pct", o->max_null_pct[PGS_V_TS],
@@ -1074,7 +1112,7 @@ report(struct ctx *c, const char *store)
 	    "baseline_tolerance_pct", o->baseline_tolerance,
 	    "min_players", (json_int_t)o->min_players, "max_players", (json_int_t)o->max_players,
 	    "min_played", (json_int_t)o->min_played, "seconds_tolerance", (json_int_t)o->seconds_tolerance,
-	    "max_unresolved", (json_int_t)o->max_unresolved);
+	    "max_unresolved", (json_int_t)o->max_unresolved, "max_disagree_pct", o->max_disagree_pct);
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "tool", "pgs-validate", "version", PGS_VERSION, "store", store, "from", o->from,
 	    "to", o->to, "ok", nfailed == 0, "failed_checks", (json_int_t)nfailed,
@@ -1170,6 +1208,7 @@ pgs_validate_run(pgs_store *st, const struct pgs_validate_opts *o)
 	raw_summary_checks(&c);
 	stale_checks(&c);
 	unresolved_check(&c);
+	disagree_checks(&c);
 	r = report(&c, pgs_store_name(st));
 out:
 	ctx_free(&c);

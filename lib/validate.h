@@ -32,6 +32,8 @@ struct pgs_validate_opts {
 	                                     players who played (NBA.com's export) */
 	long seconds_tolerance;           /* a team's seconds vs 240 min (+25 per overtime) */
 	long max_unresolved;              /* unresolved rows allowed in the window */
+	double max_disagree_pct;          /* a month fails above this percent of its rows merged
+	                                     from several sources that differ on a counted stat */
 	const json_t *baseline;           /* from pgs_baseline_load(), or NULL (borrowed) */
 	const pgs_schedule *schedule;     /* team game logs to hold the table against, or NULL
 	                                     (borrowed) */

@@ -21,7 +21,7 @@
 struct opts {
 	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
 	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *min_played,
-	    *seconds, *unresolved, *turnovers, *redate;
+	    *seconds, *unresolved, *turnovers, *redate, *disagree;
 	struct pgs_strlist schedule;
 	int json;
 	long nlist;
@@ -40,7 +40,8 @@ help(FILE *f)
 	fprintf(f,
 	    "Check player_game_summary over [--from, --to]: NULL rates per month, duplicate\n"
 	    "keys, rows per month against a baseline, raw dates without summary rows, stale\n"
-	    "summary windows, per-game sanity and unresolved names.  Opens the store read-only.\n"
+	    "summary windows, per-game sanity, unresolved names, sources that disagree, and with\n"
+	    "--schedule the league's own schedule and team totals.  Opens the store read-only.\n"
 	    "\n"
 	    "  --store URI         sqlite:PATH, postgres://... or bigquery://PROJECT/DATASET\n"
 	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
@@ -73,6 +74,8 @@ help(FILE *f)
 	    "  --seconds-tolerance SEC\n"
 	    "                      a team's seconds vs 240 min, +25 per overtime (default 60)\n"
 	    "  --max-unresolved N  unresolved rows allowed in the window (default 0)\n"
+	    "  --max-disagree PCT  rows merged from several sources that differ on a counted\n"
+	    "                      stat (stats_disagree), percent of a month's (default 5)\n"
 	    "  --team-turnovers N  a schedule's team TOV may exceed the players' sum by N:\n"
 	    "                      turnovers charged to the team, not a player (default 6)\n"
 	    "  --redate-days N     a missing scheduled game and an unscheduled table game of the\n"
@@ -141,6 +144,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "min-played", &o->min_played),
 		PGS_OPT_STRING(0, "seconds-tolerance", &o->seconds),
 		PGS_OPT_STRING(0, "max-unresolved", &o->unresolved),
+		PGS_OPT_STRING(0, "max-disagree", &o->disagree),
 		PGS_OPT_END(),
 	};
 
@@ -169,6 +173,7 @@ check_args(struct opts *o)
 		if (parse_pct(pct_opt[k], o->null_pct[k], &v->max_null_pct[k]) != 0)
 			return PGS_EXIT_USAGE;
 	if (parse_pct("--baseline-tolerance", o->tolerance, &v->baseline_tolerance) != 0 ||
+	    parse_pct("--max-disagree", o->disagree, &v->max_disagree_pct) != 0 ||
 	    parse_num("--min-players", o->min_players, &v->min_players) != 0 ||
 	    parse_num("--max-players", o->max_players, &v->max_players) != 0 ||
 	    parse_num("--min-played", o->min_played, &v->min_played) != 0 ||

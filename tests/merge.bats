@@ -139,7 +139,7 @@ check_merge() {
 	# and against the NBA's team logs nothing is missing, re-dated or off
 	run -0 --separate-stderr pgs-validate --from $FROM --to 2024-04-07 \
 	    --schedule "$m/team_game_logs_2023-24.csv.gz" --schedule "$m/box_score_advanced_2023-24.csv.gz"
-	assert_line "checks: 16 passed, 0 failed, 1 skipped"
+	assert_line "checks: 17 passed, 0 failed, 1 skipped"
 }
 
 @test "the NBA.com export landed without its --map (steals, blocks, turnovers swapped): pgs-transform fails loudly (4), nothing is written" {
@@ -156,4 +156,11 @@ check_merge() {
 	printf '%s\n' "$output" >summary.ndjson
 	run -3 --separate-stderr pgs-write --from $FROM --to $TO summary.ndjson
 	assert_equal "$(sql "SELECT count(*) FROM player_game_summary")" 0
+	# written anyway (the threshold lifted): pgs-validate names every month
+	stage summary.ndjson pgs-transform --max-disagree 100 resolved.ndjson
+	stage stats.json pgs-write --from $FROM --to $TO summary.ndjson
+	run -4 --separate-stderr pgs-validate --from $FROM --to $TO
+	assert_line "FAIL source_disagreement 2023-10: 929 of 1171 rows merged from several sources differ on a counted stat (stats_disagree, 79.33% > 5%): a mislabelled column?"
+	[ "$(grep -c '^FAIL source_disagreement 202' <<<"$output")" -eq 6 ]
+	assert_line "checks: 12 passed, 1 failed (source_disagreement), 1 skipped"
 }

@@ -50,7 +50,7 @@ pick_game() {
 	[ "$(wc -l <"$SCHED")" -eq 245 ]
 	run -0 --separate-stderr validate --schedule "$SCHED"
 	[ -z "$stderr" ]
-	assert_line "checks: 16 passed, 0 failed, 1 skipped"
+	assert_line "checks: 17 passed, 0 failed, 1 skipped"
 	refute_output --partial FAIL
 	run -0 --separate-stderr validate --schedule "$SCHED" --json
 	jq -e '.totals.scheduled_games == 122 and .totals.games == 122 and .thresholds.team_turnovers == 6
@@ -68,12 +68,12 @@ pick_game() {
 	run -4 --separate-stderr validate --schedule "$SCHED"
 	assert_line --regexp "^FAIL schedule_games game $GAME \\([0-9]+$HOME, 2021-10-27\\): $AWAY has no rows$"
 	[ -z "$stderr" ]
-	assert_line "checks: 13 passed, 3 failed (both_teams, players_per_game, schedule_games), 1 skipped"
+	assert_line "checks: 14 passed, 3 failed (both_teams, players_per_game, schedule_games), 1 skipped"
 	# the whole game removed: scheduled but no rows
 	sql "DELETE FROM player_game_summary WHERE game_id = '$GAME'"
 	run -4 --separate-stderr validate --schedule "$SCHED"
 	assert_line --regexp "^FAIL schedule_games game $GAME \\([0-9]+$HOME, $AWAY at $HOME, 2021-10-27\\) is scheduled but has no rows$"
-	assert_line "checks: 15 passed, 1 failed (schedule_games), 1 skipped"
+	assert_line "checks: 16 passed, 1 failed (schedule_games), 1 skipped"
 	# the month's schedule row: in --json and, with its numbers, in the picture
 	run -4 --separate-stderr validate --schedule "$SCHED" --json --svg v.svg
 	jq -e '[.months[] | [.month, .scheduled_games, .schedule_failures]] == [["2021-10", 94, 1], ["2021-11", 28, 0]]' \
@@ -108,7 +108,7 @@ pick_game() {
 	sql "UPDATE player_game_summary SET game_id = '$moved', game_date = '2021-10-28' WHERE game_id = '$GAME'"
 	run -4 --separate-stderr validate --schedule "$SCHED"
 	assert_line --regexp "^FAIL schedule_dates game $moved is dated 2021-10-28 in the table, 2021-10-27 in the schedule \\([0-9]+$HOME\\)$"
-	assert_line "checks: 15 passed, 1 failed (schedule_dates), 1 skipped"
+	assert_line "checks: 16 passed, 1 failed (schedule_dates), 1 skipped"
 	refute_output --partial "has no rows"
 	refute_output --partial "not in the schedule"
 	# its date alone changed, its game_id kept: the same finding

@@ -207,3 +207,22 @@ ids() {
 	jq -e --arg g "$game" --arg t "$team" '[.failures[] | select(.check | startswith("schedule_")) | [.game_id, .team_abbr, (.differences | keys)]]
 	    == [[$g, $t, ["fg_attempts", "steals"]]]' <<<"$output" >/dev/null
 }
+
+@test "conformance: pgs-validate counts the rows whose sources disagree alike; above --max-disagree a month fails (4)" {
+	pgs-sample --seed 3 --scale 1 --from 2023-10-24 --to 2023-10-25 --format raw >sample.ndjson
+	# a second source of the same box scores with steals and blocks swapped
+	jq -c '.source = "nbastats" | .steals as $s | .steals = .blocks | .blocks = $s' sample.ndjson >swapped.ndjson
+	for f in sample swapped; do
+		pgs-write --store "$S" --table raw_boxscores --from 2023-10-24 --to 2023-10-25 --no-end-marker "$f.ndjson" >/dev/null
+	done
+	pgs-extract --source "$S" --from 2023-10-24 --to 2023-10-25 | pgs-resolve --register |
+		pgs-transform --max-disagree 100 | pgs-write --store "$S" --from 2023-10-24 --to 2023-10-25 >/dev/null
+	merged=$(jq -s '[.[] | select(.player_status == "active")] | length' sample.ndjson)
+	differ=$(jq -s '[.[] | select(.player_status == "active" and .steals != .blocks)] | length' sample.ndjson)
+	[ "$differ" -gt 20 ]
+	run -4 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-25 --json
+	[ -z "$stderr" ]
+	jq -e --argjson m "$merged" --argjson d "$differ" '.months[0].disagree.of >= $m and .months[0].disagree.n == $d
+	    and [.failures[] | .check] == ["source_disagreement"]' <<<"$output" >/dev/null
+	run -0 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-25 --max-disagree 100
+}
