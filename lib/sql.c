@@ -1,6 +1,7 @@
 /* sql.c — the SQL text of the SQL stores (see sql.h). */
 #include "sql.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *
@@ -40,18 +41,20 @@ postgres_type(enum pgs_ftype t)
 const struct pgs_sql_dialect pgs_sql_sqlite = {
 	sqlite_type, "seq INTEGER, doc TEXT, ", "row_digest TEXT", 0, " WITHOUT ROWID",
 	"", { "sum(CASE WHEN ", " THEN 1 ELSE 0 END)" }, " = 1", { "", "" }, "?1", "?2", "",
+	{ "{quality_issues} LIKE '%\"", "\"%'" }, "json_array_length({sources_seen}) > 1",
 };
 
 const struct pgs_sql_dialect pgs_sql_postgres = {
 	postgres_type, "seq bigint, doc json, ", "row_digest text", 1, "",
 	"", { "count(*) FILTER (WHERE ", ")" }, "", { "to_char(", ", 'YYYY-MM-DD')" }, "$1", "$2",
-	" COLLATE \"C\"",
+	" COLLATE \"C\"", { "{quality_issues} @> '[\"", "\"]'" }, "jsonb_array_length({sources_seen}) > 1",
 };
 
 /* GoogleSQL reserves words such as "rows": every identifier in backticks. */
 const struct pgs_sql_dialect pgs_sql_bigquery = {
 	NULL, NULL, NULL, 0, NULL,
 	"`", { "COUNTIF(", ")" }, "", { "CAST(", " AS STRING)" }, "@from", "@to", "",
+	{ "'", "' IN UNNEST({quality_issues})" }, "ARRAY_LENGTH({sources_seen}) > 1",
 };
 
 /* ---- the validation reads ---- */
@@ -106,6 +109,12 @@ window(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
 	pgs_buf_addf(b, " BETWEEN %s AND %s", d->from, d->to);
 }
 
+const char *const pgs_sql_game_sums[PGS_GAME_NSUMS] = {
+	"fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts", "ft_makes", "ft_attempts",
+	"offensive_rebounds", "defensive_rebounds", "assists", "steals", "blocks", "turnovers",
+	"personal_fouls",
+};
+
 void
 pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
 {
@@ -135,6 +144,26 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 	pgs_buf_addf(b, ", %s", d->count_if[0]);
 	add(b, d, "{primary_source_used} IN ('nbacom')");
 	pgs_buf_adds(b, d->count_if[1]);
+	/* the home rows and the team's sums, held against a schedule's team totals */
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, "{home_game}");
+	pgs_buf_adds(b, d->is_true);
+	pgs_buf_adds(b, d->count_if[1]);
+	/* the rows merged from several sources, and those whose sources differ on a counted stat */
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, d->multi_source);
+	pgs_buf_adds(b, d->count_if[1]);
+	pgs_buf_addf(b, ", %s", d->count_if[0]);
+	add(b, d, d->has_issue[0]);
+	pgs_buf_adds(b, "stats_disagree");
+	add(b, d, d->has_issue[1]);
+	pgs_buf_adds(b, d->count_if[1]);
+	for (size_t i = 0; i < PGS_GAME_NSUMS; i++) {
+		char col[64];
+
+		snprintf(col, sizeof(col), ", coalesce(sum({%s}), 0)", pgs_sql_game_sums[i]);
+		add(b, d, col);
+	}
 	window(b, d, table);
 	add(b, d, " GROUP BY {game_id}, {team_abbr} ORDER BY {game_id}");
 	pgs_buf_adds(b, d->collate);

@@ -31,6 +31,8 @@ struct pgs_sql_dialect {
 	const char *date_text[2];                /* around a date: YYYY-MM-DD text */
 	const char *from, *to;                   /* the window's two bound parameters */
 	const char *collate;                     /* after a text key of ORDER BY: bytewise order */
+	const char *has_issue[2];                /* around a quality code: the row's quality_issues has it */
+	const char *multi_source;                /* the row's sources_seen lists more than one source */
 };
 
 extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres, pgs_sql_bigquery;
@@ -59,6 +61,8 @@ void pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct
  * pgs_unresolved_name.  Which rows count for each rate (the active players
  * that played, shot, ...) is decided here, once for every store.
  */
+/* The columns summed per team-game, in struct pgs_game_stats' sums order. */
+extern const char *const pgs_sql_game_sums[PGS_GAME_NSUMS];
 void pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 void pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 void pgs_sql_summary_unresolved(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);

@@ -211,6 +211,10 @@ struct pgs_registry_cb {
 /* Aggregates of the summary rows of one team in one game.  "active" means
  * is_active = 1; the *_due counts are the active rows where the value can
  * be computed, the null_* counts those of them where it is NULL. */
+/* The counted stats a team-game's rows are summed over, besides points (sql.c's
+ * pgs_sql_game_sums: fg_makes ... personal_fouls, schedule.h's order after PGS_TT_PTS). */
+#define PGS_GAME_NSUMS 13
+
 struct pgs_game_stats {
 	const char *game_id, *team_abbr;
 	const char *game_date;          /* min(game_date) */
@@ -229,6 +233,10 @@ struct pgs_game_stats {
 	long unresolved;                /* registry_status = 'unresolved' */
 	long played_only;               /* primary_source_used a source that lists only the
 	                                   players who played (sql.c: NBA.com's export) */
+	long home;                      /* rows with home_game true */
+	long multi_source;              /* rows whose sources_seen lists more than one source */
+	long stats_disagree;            /* rows with the quality code stats_disagree */
+	long sums[PGS_GAME_NSUMS];      /* sum of each of pgs_sql_game_sums (sql.h), 0 when all NULL */
 };
 
 /* raw_boxscores rows of one date and source. */

@@ -23,12 +23,15 @@ enum {
 	S_PTS, S_FGM, S_FGA, S_FG3M, S_FG3A, S_FTM, S_FTA, S_OREB, S_DREB, S_TREB,
 	S_AST, S_STL, S_BLK, S_TOV, S_PF, S_PM, NSTAT
 };
-static const char *const stat_names[NSTAT] = {
+const char *const pgs_summary_stats[PGS_SUMMARY_NSTATS] = {
 	"points", "fg_makes", "fg_attempts", "three_pt_makes", "three_pt_attempts",
 	"ft_makes", "ft_attempts", "offensive_rebounds", "defensive_rebounds",
 	"total_rebounds", "assists", "steals", "blocks", "turnovers",
 	"personal_fouls", "plus_minus",
 };
+#define stat_names pgs_summary_stats
+_Static_assert(NSTAT == PGS_SUMMARY_NSTATS && S_PM == PGS_SUMMARY_PLUS_MINUS,
+    "summary.h's stat count and plus_minus index are this file's");
 
 /* The input columns this file reads, found in each row by one walk over it (read_columns). */
 enum {
@@ -70,7 +73,10 @@ static const struct {
 	{ PGS_ISSUE_USAGE_IMPLAUSIBLE, "usage_implausible" },
 	{ PGS_ISSUE_TEAM_MINUTES_SHORT, "team_minutes_short" },
 	{ PGS_ISSUE_UNRESOLVED_PLAYER, "unresolved_player" },
+	{ PGS_ISSUE_STATS_DISAGREE, "stats_disagree" },
 };
+
+const char *const pgs_known_sources[] = { "bbref", "nbacom", "nbastats", "sample", NULL };
 
 #define TEAM_SECONDS_FULL (240L * 60L)
 #define LOOKUP_CAP 256
@@ -82,6 +88,7 @@ struct raw {
 	const char *game_id, *source, *lookup, *uid, *team, *status, *name;
 	int rank;            /* index of source in --prefer, or nprefer when not listed */
 	int has_secs;
+	int precise;         /* its minutes are to the second (MM:SS, ISO), not whole minutes */
 	long secs;
 	unsigned has_stat;   /* bit i: stat[i] is not null */
 	long stat[NSTAT];
@@ -97,7 +104,7 @@ struct group {
 	const char *key;     /* universal_player_id, else player_lookup */
 	int alias;           /* merged into another group: skip; -1 when live */
 	/* merged values */
-	int has_secs;
+	int has_secs, secs_precise;
 	long secs;
 	unsigned has_stat;
 	long stat[NSTAT];
@@ -150,6 +157,10 @@ struct pgs_summary {
 	const char **extra_keys;           /* keys passed through into the current row */
 	size_t nextra, capextra;
 	pgs_buf text, seen, issues;        /* the output row's JSON and its two arrays, reused */
+	/* disagreements between sources: per pair of sources (by their index in src) and stat */
+	char *src[PGS_MAX_SOURCES];
+	size_t nsrc;
+	struct pgs_disagree pair[PGS_MAX_SOURCES][PGS_MAX_SOURCES];   /* [a][b], a < b */
 };
 
 static void set_str(pgs_summary *s, int f, const char *v);
@@ -299,6 +310,8 @@ pgs_summary_free(pgs_summary *s)
 	pgs_buf_free(&s->text);
 	pgs_buf_free(&s->seen);
 	pgs_buf_free(&s->issues);
+	for (size_t i = 0; i < s->nsrc; i++)
+		free(s->src[i]);
 	free(s);
 }
 
@@ -433,6 +446,14 @@ read_columns(const pgs_summary *s, struct raw *r)
 	}
 }
 
+/* Minutes printed to the second: "36:16", "PT34M12.00S"; not "36" or "36.0" (whole or decimal
+ * minutes, NBA.com's export rounds to the minute). */
+static int
+minutes_precise(const char *m)
+{
+	return m && (strchr(m, ':') || strchr(m, 'S'));
+}
+
 /* The raw-row contract (pgs_raw_check, the same as pgs-extract's), then the values this stage uses. */
 static int
 check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
@@ -448,6 +469,7 @@ check_row(pgs_summary *s, struct raw *r, char *err, size_t cap)
 	r->status = col_str(r, I_STATUS);
 	r->name = col_str(r, I_NAME);
 	r->has_secs = pgs_parse_minutes(col_str(r, I_MINUTES), &r->secs) == PGS_MIN_OK;
+	r->precise = r->has_secs && minutes_precise(col_str(r, I_MINUTES));
 	read_stats(r);
 	if (read_identity(r, err, cap) < 0)
 		return -1;
@@ -615,6 +637,48 @@ team_of(pgs_summary *s, const char *abbr)
 	return (int)s->nteams++;
 }
 
+/* The index of source name in s->src, added when new; -1 past PGS_MAX_SOURCES. */
+static int
+source_index(pgs_summary *s, const char *name)
+{
+	for (size_t i = 0; i < s->nsrc; i++)
+		if (strcmp(s->src[i], name) == 0)
+			return (int)i;
+	if (s->nsrc == PGS_MAX_SOURCES)
+		return -1;
+	s->src[s->nsrc] = pgs_xstrdup(name);
+	return (int)s->nsrc++;
+}
+
+/* Every pair of the player's rows from two sources: each stat both have, compared; a
+ * counted stat (not plus_minus, which sources round apart) they differ on is a quality code. */
+static void
+count_disagreements(pgs_summary *s, struct group *g)
+{
+	for (int i = g->head; i >= 0; i = s->rows[i].next)
+		for (int j = s->rows[i].next; j >= 0; j = s->rows[j].next) {
+			const struct raw *a = &s->rows[i], *b = &s->rows[j];
+			int ia = source_index(s, a->source), ib = source_index(s, b->source);
+			struct pgs_disagree *p;
+			unsigned both = a->has_stat & b->has_stat;
+
+			if (ia < 0 || ib < 0 || ia == ib)
+				continue;
+			p = ia < ib ? &s->pair[ia][ib] : &s->pair[ib][ia];
+			p->players++;
+			for (int k = 0; k < NSTAT; k++) {
+				if (!(both >> k & 1))
+					continue;
+				p->compared[k]++;
+				if (a->stat[k] == b->stat[k])
+					continue;
+				p->differ[k]++;
+				if (k != S_PTS && k != S_PM)
+					g->issues |= PGS_ISSUE_STATS_DISAGREE;
+			}
+		}
+}
+
 /* Field-by-field merge of one player: the preferred source wins where it has a value. */
 static void
 merge_group(pgs_summary *s, struct group *g)
@@ -626,12 +690,16 @@ merge_group(pgs_summary *s, struct group *g)
 	g->has_stat = 0;
 	g->has_secs = 0;
 	g->issues = 0;
+	count_disagreements(s, g);
 	for (int i = g->head; i >= 0; i = s->rows[i].next) {
 		const struct raw *r = &s->rows[i];
 
 		if (r->has_secs) {
-			if (!g->has_secs) {
+			/* minutes from the most precise source that has them, whatever the
+			 * preference: NBA.com's whole minutes never replace bbref's 36:16 */
+			if (!g->has_secs || (r->precise && !g->secs_precise)) {
 				g->has_secs = 1;
+				g->secs_precise = r->precise;
 				g->secs = r->secs;
 			}
 			lo = nsecs == 0 || r->secs < lo ? r->secs : lo;
@@ -1014,4 +1082,31 @@ pgs_summary_flush(pgs_summary *s, pgs_summary_emit_fn emit, void *arg)
 	}
 	clear_game(s);
 	return out;
+}
+
+int
+pgs_summary_disagreements(pgs_summary *s, int (*fn)(const char *a, const char *b,
+    const struct pgs_disagree *d, void *arg), void *arg, int reset)
+{
+	int rc = 0;
+
+	for (size_t a = 0; a < s->nsrc; a++)
+		for (size_t b = a + 1; b < s->nsrc; b++) {
+			struct pgs_disagree *d = &s->pair[a][b];
+
+			if (d->players > 0 && rc == 0)
+				rc = fn(s->src[a], s->src[b], d, arg);
+			if (reset)
+				memset(d, 0, sizeof(*d));
+		}
+	return rc;
+}
+
+int
+pgs_summary_known_source(const char *name)
+{
+	for (size_t i = 0; pgs_known_sources[i]; i++)
+		if (strcmp(pgs_known_sources[i], name) == 0)
+			return 1;
+	return 0;
 }

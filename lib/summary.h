@@ -38,6 +38,25 @@ enum pgs_issue {
 	PGS_ISSUE_USAGE_IMPLAUSIBLE = 1 << 3,  /* usage_rate > 100 */
 	PGS_ISSUE_TEAM_MINUTES_SHORT = 1 << 4, /* the team's seconds < 240·60 − 60 */
 	PGS_ISSUE_UNRESOLVED_PLAYER = 1 << 5,  /* no universal_player_id / status unresolved */
+	PGS_ISSUE_STATS_DISAGREE = 1 << 6,     /* sources differ on a counted stat other than points */
+};
+
+/* The sources pgs's readers name ("bbref", "nbacom", "nbastats", "sample"), NULL-ended:
+ * the names --prefer accepts. */
+extern const char *const pgs_known_sources[];
+/* 1 when name is one of them. */
+int pgs_summary_known_source(const char *name);
+
+/* Disagreements between two sources over the players both list: players compared, and
+ * per stat (pgs_summary_stats order) the players both have a value for and those whose
+ * values differ. */
+#define PGS_SUMMARY_NSTATS 16
+#define PGS_SUMMARY_PLUS_MINUS 15          /* its index: rounded apart, never a threshold */
+#define PGS_MAX_SOURCES 8
+extern const char *const pgs_summary_stats[PGS_SUMMARY_NSTATS];
+struct pgs_disagree {
+	long players;
+	long compared[PGS_SUMMARY_NSTATS], differ[PGS_SUMMARY_NSTATS];
 };
 
 typedef struct pgs_summary pgs_summary;
@@ -77,5 +96,11 @@ long pgs_summary_flush(pgs_summary *s, pgs_summary_emit_fn emit, void *arg);
  * pointers into one allocation; free(*names) frees both).  Returns the count,
  * or -1 for an empty name or a name given twice. */
 long pgs_summary_parse_prefer(const char *list, const char ***names);
+
+/* Call fn(a, b, counts) for each pair of sources compared since the last reset (a before b
+ * in the order first seen); with reset, start counting again.  Stops at fn's non-zero,
+ * returned. */
+int pgs_summary_disagreements(pgs_summary *s, int (*fn)(const char *a, const char *b,
+    const struct pgs_disagree *d, void *arg), void *arg, int reset);
 
 #endif

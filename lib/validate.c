@@ -4,7 +4,8 @@
  * name, and the ledger); everything below decides what they mean.
  *
  * Games arrive ordered by game_id, so one game is held at a time and
- * memory is bounded by the window's months and days, not its rows.
+ * memory is bounded by the window's months and days, not its rows (with
+ * --schedule, also by the schedule's games and the table games it lacks).
  */
 #include "validate.h"
 
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "hashmap.h"
 #include "ledger.h"
 #include "util.h"
 
@@ -71,8 +73,11 @@ static const char *const col_due[PGS_V_NCOLS] = {
 enum {
 	C_NULL_MINUTES, C_NULL_USAGE, C_NULL_TS, C_NULL_EFG, C_BASELINE, C_DUPLICATES,
 	C_BOTH_TEAMS, C_PLAYERS, C_TEAM_POINTS, C_TEAM_SECONDS, C_RAW_NO_SUMMARY, C_STALE,
-	C_UNRESOLVED, NCHECKS
+	C_UNRESOLVED, C_DISAGREE, C_SCHED_GAMES, C_SCHED_DATES, C_SCHED_TOTALS, C_SCHED_MINUTES, NCHECKS
 };
+
+/* The checks that need --schedule: skipped without one. */
+#define SCHEDULE_CHECK(k) ((k) >= C_SCHED_GAMES && (k) <= C_SCHED_MINUTES)
 
 static const struct {
 	const char *id, *what;
@@ -90,6 +95,11 @@ static const struct {
 	{ "raw_without_summary", "dates with raw rows but no summary rows" },
 	{ "stale_summary", "summary windows committed before raw rows of their dates landed" },
 	{ "unresolved_names", "summary rows whose player did not resolve" },
+	{ "source_disagreement", "rows merged from several sources that differ on a counted stat, per month" },
+	{ "schedule_games", "every scheduled game has rows for both teams; every game is scheduled" },
+	{ "schedule_dates", "each game's date and home and road teams are the schedule's" },
+	{ "schedule_totals", "the players' sums of each team-game are the schedule's team totals" },
+	{ "schedule_minutes", "seconds played per team are the schedule's team minutes" },
 };
 
 #define REG_SECONDS (240 * 60)     /* five players, 48 minutes */
@@ -100,6 +110,9 @@ struct month {
 	long games, rows, active, raw_rows, unresolved;
 	long due[PGS_V_NCOLS], nul[PGS_V_NCOLS];
 	long failures, game_failures, date_failures;
+	long multi, disagree;       /* rows merged from several sources; those that differ */
+	long sched_games, sched_failures;   /* --schedule: its games of the month; those
+	                                       missing, partial, unscheduled or misdated */
 	const json_t *base;         /* the baseline's month, or NULL */
 };
 
@@ -114,8 +127,27 @@ struct team {
 	char *game_id, *team, *date, *opp;
 };
 
+/* A game of the schedule, by its key in the table's form (YYYYMMDD_AWAY_HOME). */
+struct sgame {
+	char key[32], id[16], date[11];
+	const struct pgs_sched_game *g;
+	int seen;                   /* a table game matched it */
+};
+
+/* A table game the schedule does not have under its game_id. */
+struct tgame {
+	char *game_id, date[11], away[8], home[8];
+	long days;
+	int paired;
+};
+
 struct ctx {
 	const struct pgs_validate_opts *o;
+	struct sgame *sg;           /* the schedule's games with teams, and by key */
+	size_t nsg;
+	pgs_map sched;              /* key → index + 1 into sg */
+	struct tgame *tg;           /* table games not in the schedule */
+	size_t ntg, tgcap;
 	long dfrom, dto, m0;
 	struct month *m;
 	size_t nm;
@@ -142,6 +174,9 @@ pgs_validate_defaults(struct pgs_validate_opts *o)
 	o->min_played = 10;
 	o->seconds_tolerance = 60;
 	o->max_unresolved = 0;
+	o->max_disagree_pct = 5;
+	o->team_turnovers = 6;
+	o->redate_days = 7;
 }
 
 static long
@@ -210,6 +245,7 @@ fail(struct ctx *c, int k, struct month *m, json_t *extra, const char *fmt, ...)
 	if (m) {
 		json_object_set_new(f, "month", json_string(m->ym));
 		m->failures++;
+		m->sched_failures += k == C_SCHED_GAMES || k == C_SCHED_DATES;
 	}
 	if (extra) {
 		json_object_update(f, extra);
@@ -242,6 +278,17 @@ static char *
 dup_or_empty(const char *s)
 {
 	return pgs_xstrdup(s ? s : "");
+}
+
+/* How far a team's seconds may be from its minutes: --seconds-tolerance, or for a team
+ * whose every row is NBA.com's export (minutes rounded to the whole minute) half a minute
+ * per player who played, what rounding can add up to. */
+static long
+seconds_tolerance(const struct ctx *c, const struct pgs_game_stats *s)
+{
+	long whole = s->played_only == s->rows ? 30 * s->active : 0;
+
+	return whole > c->o->seconds_tolerance ? whole : c->o->seconds_tolerance;
 }
 
 /* Checks of one team's rows; returns 1 when one failed. */
@@ -292,21 +339,286 @@ team_checks(struct ctx *c, struct month *m, const struct team *t, const struct t
 		}
 	}
 	if (s->active > 0) {
+		long tol = seconds_tolerance(c, s);
+
 		ot = s->seconds > REG_SECONDS ?
 		    (s->seconds - REG_SECONDS + OT_SECONDS / 2) / OT_SECONDS : 0;
 		want = REG_SECONDS + ot * OT_SECONDS;
 		off = s->seconds - want;
-		if (labs(off) > c->o->seconds_tolerance) {
+		if (labs(off) > tol) {
 			fail(c, C_TEAM_SECONDS, m, json_pack("{s:s, s:s, s:I, s:I, s:I}", "game_id", g,
 			    "team_abbr", ab, "seconds", (json_int_t)s->seconds,
 			    "expected", (json_int_t)want, "overtimes", (json_int_t)ot),
 			    "%s %s: %ld seconds played, want %ld (%ld min%s) ±%ld", g, ab, s->seconds,
 			    want, want / 60, ot == 0 ? ", regulation" : ot == 1 ? ", 1 overtime" :
-			    ot == 2 ? ", 2 overtimes" : ", 3+ overtimes", c->o->seconds_tolerance);
+			    ot == 2 ? ", 2 overtimes" : ", 3+ overtimes", tol);
 			failed = 1;
 		}
 	}
 	return failed;
+}
+
+static void date_str(long days, char out[11]);
+
+/* ---- the schedule (--schedule): games, dates, team totals and minutes ---- */
+
+static void
+key_of(char out[32], long days, const char *away, const char *home)
+{
+	char d[11];
+
+	pgs_date_format(days, d);
+	snprintf(out, 32, "%.4s%.2s%.2s_%s_%s", d, d + 5, d + 8, away, home);
+}
+
+/* Index the schedule's games by key; -1 (reported) when one in the window names no teams. */
+static int
+sched_init(struct ctx *c)
+{
+	struct pgs_game_date *all;
+	size_t n, noteams = 0;
+	const char *first = NULL;
+
+	if (!c->o->schedule)
+		return 0;
+	all = pgs_schedule_window(c->o->schedule, LONG_MIN / 2, LONG_MAX / 2, &n);
+	c->sg = n ? pgs_xcalloc(n, sizeof(*c->sg)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_sched_game *g = pgs_schedule_game(c->o->schedule, all[i].id);
+		struct sgame *e;
+
+		if (!g || !g->teams) {
+			if (all[i].days >= c->dfrom && all[i].days <= c->dto && noteams++ == 0)
+				first = all[i].id;
+			continue;
+		}
+		e = &c->sg[c->nsg++];
+		e->g = g;
+		snprintf(e->id, sizeof(e->id), "%s", all[i].id);
+		date_str(g->days, e->date);
+		key_of(e->key, g->days, g->away.abbr, g->home.abbr);
+		pgs_map_put_num(&c->sched, e->key, (long)c->nsg);
+	}
+	free(all);
+	if (noteams) {
+		pgs_err("--schedule: %zu games of the window name no teams (the first: '%s'): want "
+		    "team_abbreviation_home and _road, or TEAM_ABBREVIATION and MATCHUP columns",
+		    noteams, first);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct team *
+team_named(const struct ctx *c, const char *abbr)
+{
+	for (size_t i = 0; i < c->nt; i++)
+		if (strcmp(c->t[i].team, abbr) == 0)
+			return &c->t[i];
+	return NULL;
+}
+
+/* The players' sums of team t against the schedule's side sd; 1 when they differ. */
+static int
+sched_totals(struct ctx *c, struct month *m, const struct sgame *e, const struct team *t,
+    const struct pgs_sched_side *sd)
+{
+	json_t *diff = json_object();
+	pgs_buf b = { 0 };
+	int failed = 0;
+
+	for (int k = 0; k < PGS_TT_N; k++) {
+		long sum = k == PGS_TT_PTS ? t->s.points : t->s.sums[k - 1], want = sd->tot[k];
+
+		if (!(sd->has >> k & 1))
+			continue;
+		/* stats.nba.com's team TOV counts team turnovers, charged to no player */
+		if (k == PGS_TT_TOV ? sum <= want && want - sum <= c->o->team_turnovers : sum == want)
+			continue;
+		json_object_set_new(diff, pgs_team_totals[k], json_pack("{s:I, s:I}", "players",
+		    (json_int_t)sum, "team", (json_int_t)want));
+		pgs_buf_addf(&b, "%s%s %ld vs %ld", b.len ? ", " : "", pgs_team_totals[k], sum, want);
+		failed = 1;
+	}
+	if (failed)
+		fail(c, C_SCHED_TOTALS, m, json_pack("{s:s, s:s, s:s, s:o}", "game_id", t->game_id,
+		    "team_abbr", t->team, "schedule_game_id", e->id, "differences", diff),
+		    "%s %s: the players' sums are not the team's totals (%s): %s (players vs team)",
+		    t->game_id, t->team, e->id, b.s);
+	else
+		json_decref(diff);
+	pgs_buf_free(&b);
+	if (sd->minutes >= 0 && t->s.active > 0 && labs(t->s.seconds - sd->minutes * 60) >
+	    seconds_tolerance(c, &t->s)) {
+		fail(c, C_SCHED_MINUTES, m, json_pack("{s:s, s:s, s:s, s:I, s:I}", "game_id",
+		    t->game_id, "team_abbr", t->team, "schedule_game_id", e->id,
+		    "seconds", (json_int_t)t->s.seconds, "expected", (json_int_t)(sd->minutes * 60)),
+		    "%s %s: %ld seconds played, the schedule's team minutes are %ld (%ld s) ±%ld",
+		    t->game_id, t->team, t->s.seconds, sd->minutes, sd->minutes * 60,
+		    seconds_tolerance(c, &t->s));
+		failed = 1;
+	}
+	return failed;
+}
+
+/* The home and road team of the held game: the team whose rows say home_game, else
+ * the game_id's YYYYMMDD_AWAY_HOME. */
+static void
+game_sides(const struct ctx *c, char away[8], char home[8])
+{
+	const char *g = c->t[0].game_id, *u1 = strchr(g, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL;
+
+	away[0] = home[0] = '\0';
+	if (u1 && u2) {
+		snprintf(away, 8, "%.*s", (int)(u2 - u1 - 1), u1 + 1);
+		snprintf(home, 8, "%s", u2 + 1);
+	}
+	if (c->nt == 2 && (c->t[0].s.home > 0) != (c->t[1].s.home > 0)) {
+		int h = c->t[0].s.home > 0 ? 0 : 1;
+
+		snprintf(home, 8, "%s", c->t[h].team);
+		snprintf(away, 8, "%s", c->t[1 - h].team);
+	}
+}
+
+/* The held game against the schedule; 1 when a check failed. */
+static int
+sched_game(struct ctx *c, struct month *m)
+{
+	const char *gid = c->t[0].game_id, *tdate = c->t[0].date;
+	char away[8], home[8];
+	struct sgame *e;
+	struct tgame *u;
+	long i, days;
+	int failed = 0;
+
+	if (!c->o->schedule)
+		return 0;
+	game_sides(c, away, home);
+	if (pgs_map_get_num(&c->sched, gid, &i) < 0) {
+		if (c->ntg == c->tgcap) {
+			c->tgcap = c->tgcap ? 2 * c->tgcap : 64;
+			c->tg = pgs_xrealloc(c->tg, c->tgcap * sizeof(*c->tg));
+		}
+		u = &c->tg[c->ntg++];
+		memset(u, 0, sizeof(*u));
+		u->game_id = pgs_xstrdup(gid);
+		snprintf(u->date, sizeof(u->date), "%.10s", tdate);
+		pgs_date_parse_prefix(tdate, &days);
+		u->days = days;
+		snprintf(u->away, sizeof(u->away), "%s", away);
+		snprintf(u->home, sizeof(u->home), "%s", home);
+		return 0;
+	}
+	e = &c->sg[i - 1];
+	e->seen = 1;
+	if (strncmp(tdate, e->date, 10) != 0) {
+		fail(c, C_SCHED_DATES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+		    "schedule_game_id", e->id, "date", tdate, "schedule_date", e->date),
+		    "game %s is dated %.10s in the table, %s in the schedule (%s)", gid, tdate,
+		    e->date, e->id);
+		failed = 1;
+	}
+	if (c->nt == 2 && *home && strcmp(home, e->g->home.abbr) != 0) {
+		fail(c, C_SCHED_DATES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+		    "schedule_game_id", e->id, "home", home, "schedule_home", e->g->home.abbr),
+		    "game %s has %s at home in the table, %s in the schedule (%s)", gid, home,
+		    e->g->home.abbr, e->id);
+		failed = 1;
+	}
+	for (int h = 0; h < 2; h++) {
+		const struct pgs_sched_side *sd = h ? &e->g->home : &e->g->away;
+		const struct team *t = team_named(c, sd->abbr);
+
+		if (!t) {
+			fail(c, C_SCHED_GAMES, m, json_pack("{s:s, s:s, s:s, s:s}", "game_id", gid,
+			    "schedule_game_id", e->id, "date", e->date, "missing", sd->abbr),
+			    "game %s (%s, %s): %s has no rows", gid, e->id, e->date, sd->abbr);
+			failed = 1;
+			continue;
+		}
+		failed |= sched_totals(c, m, e, t, sd);
+	}
+	return failed;
+}
+
+/* 1 when table game u and scheduled game e look like one game re-dated or with its
+ * teams the other way round. */
+static int
+same_game(const struct ctx *c, const struct tgame *u, const struct sgame *e, int swapped)
+{
+	const struct pgs_sched_game *g = e->g;
+
+	if (swapped)
+		return u->days == g->days && strcmp(u->away, g->home.abbr) == 0 &&
+		    strcmp(u->home, g->away.abbr) == 0;
+	return strcmp(u->away, g->away.abbr) == 0 && strcmp(u->home, g->home.abbr) == 0 &&
+	    labs(u->days - g->days) <= c->o->redate_days;
+}
+
+/* After the last game: scheduled games of the window no table game matched, table games
+ * the schedule lacks, and the pairs of them that are one game re-dated. */
+static void
+sched_rest(struct ctx *c)
+{
+	if (!c->o->schedule)
+		return;
+	for (size_t i = 0; i < c->nsg; i++) {
+		struct month *m = month_of(c, c->sg[i].date);
+
+		if (m)
+			m->sched_games++;
+	}
+	for (size_t i = 0; i < c->nsg; i++) {
+		struct sgame *e = &c->sg[i];
+		struct tgame *best = NULL;
+		int swapped = 0;
+
+		if (e->seen || e->g->days < c->dfrom || e->g->days > c->dto)
+			continue;
+		for (size_t j = 0; j < c->ntg; j++) {
+			struct tgame *u = &c->tg[j];
+
+			if (!u->paired && same_game(c, u, e, 0) && (!best ||
+			    labs(u->days - e->g->days) < labs(best->days - e->g->days)))
+				best = u;
+		}
+		for (size_t j = 0; !best && j < c->ntg; j++)
+			if (!c->tg[j].paired && same_game(c, &c->tg[j], e, 1)) {
+				best = &c->tg[j];
+				swapped = 1;
+			}
+		if (best && !swapped) {
+			best->paired = e->seen = 1;
+			fail(c, C_SCHED_DATES, month_of(c, best->date), json_pack("{s:s, s:s, s:s, s:s}",
+			    "game_id", best->game_id, "schedule_game_id", e->id, "date", best->date,
+			    "schedule_date", e->date),
+			    "game %s is dated %s in the table, %s in the schedule (%s)", best->game_id,
+			    best->date, e->date, e->id);
+		} else if (best) {
+			best->paired = e->seen = 1;
+			fail(c, C_SCHED_DATES, month_of(c, best->date), json_pack("{s:s, s:s, s:s, s:s}",
+			    "game_id", best->game_id, "schedule_game_id", e->id, "home", best->home,
+			    "schedule_home", e->g->home.abbr),
+			    "game %s has %s at home in the table, %s in the schedule (%s)", best->game_id,
+			    best->home, e->g->home.abbr, e->id);
+		} else {
+			fail(c, C_SCHED_GAMES, month_of(c, e->date), json_pack("{s:s, s:s, s:s, s:s, s:s}",
+			    "game_id", e->key, "schedule_game_id", e->id, "date", e->date,
+			    "away", e->g->away.abbr, "home", e->g->home.abbr),
+			    "game %s (%s, %s at %s, %s) is scheduled but has no rows", e->key, e->id,
+			    e->g->away.abbr, e->g->home.abbr, e->date);
+		}
+	}
+	for (size_t j = 0; j < c->ntg; j++) {
+		struct tgame *u = &c->tg[j];
+
+		if (u->paired)
+			continue;
+		fail(c, C_SCHED_GAMES, month_of(c, u->date), json_pack("{s:s, s:s}", "game_id",
+		    u->game_id, "date", u->date), "game %s (%s) is not in the schedule", u->game_id,
+		    u->date);
+	}
 }
 
 /* The held game is complete: run the game checks, then forget it. */
@@ -366,6 +678,7 @@ game_done(struct ctx *c)
 			other = &c->t[1 - i];
 		failed |= team_checks(c, m, &c->t[i], other);
 	}
+	failed |= sched_game(c, m);
 	if (failed && m)
 		m->game_failures++;
 	for (size_t i = 0; i < c->nt; i++)
@@ -411,6 +724,8 @@ on_game(const struct pgs_game_stats *s, void *arg)
 	m->rows += s->rows;
 	m->active += s->active;
 	m->unresolved += s->unresolved;
+	m->multi += s->multi_source;
+	m->disagree += s->stats_disagree;
 	m->due[PGS_V_MINUTES] += s->active;
 	m->nul[PGS_V_MINUTES] += s->null_minutes;
 	m->due[PGS_V_USAGE] += s->usage_due;
@@ -475,6 +790,35 @@ month_checks(struct ctx *c)
 			    "%s: %ld of %ld %s have NULL %s (%.*f%% > %g%%)", m->ym, m->nul[k], m->due[k],
 			    col_due[k], col_field[k], p > 0 && p < 0.01 ? 4 : 2, p, c->o->max_null_pct[k]);
 		}
+	}
+}
+
+/* A month's rate of rows whose sources differ on a counted stat is judged from this many
+ * merged rows on (pgs-transform's --max-disagree judges a source pair from 20 players). */
+#define MIN_MERGED 20
+
+static int
+disagree_fails(const struct ctx *c, const struct month *m)
+{
+	return m->multi >= MIN_MERGED && pct(m->disagree, m->multi) > c->o->max_disagree_pct;
+}
+
+/* NBA.com's export landed without its --map (steals, blocks, turnovers swapped) and written
+ * with pgs-transform's --max-disagree lifted: most merged rows carry stats_disagree. */
+static void
+disagree_checks(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nm; i++) {
+		struct month *m = &c->m[i];
+		double p = pct(m->disagree, m->multi);
+
+		if (!disagree_fails(c, m))
+			continue;
+		fail(c, C_DISAGREE, m, json_pack("{s:I, s:I, s:f, s:f}", "n", (json_int_t)m->disagree,
+		    "of", (json_int_t)m->multi, "pct", round_pct(p), "max_pct", c->o->max_disagree_pct),
+		    "%s: %ld of %ld rows merged from several sources differ on a counted stat "
+		    "(stats_disagree, %.2f%% > %g%%): a mislabelled column?", m->ym, m->disagree,
+		    m->multi, p, c->o->max_disagree_pct);
 	}
 }
 
@@ -693,6 +1037,10 @@ month_json(const struct ctx *c, const struct month *m)
 		    "fail", m->due[k] > 0 && p > c->o->max_null_pct[k]));
 	}
 	json_object_set_new(j, "null", nul);
+	json_object_set_new(j, "disagree", json_pack("{s:I, s:I, s:o, s:b}", "n",
+	    (json_int_t)m->disagree, "of", (json_int_t)m->multi,
+	    "pct", m->multi ? json_real(round_pct(pct(m->disagree, m->multi))) : json_null(),
+	    "fail", disagree_fails(c, m)));
 	if (!m->base) {
 		b = json_null();
 	} else if (!same_span(m, m->base)) {
@@ -709,6 +1057,10 @@ month_json(const struct ctx *c, const struct month *m)
 	json_object_set_new(j, "baseline", b);
 	json_object_set_new(j, "game_failures", json_integer(m->game_failures));
 	json_object_set_new(j, "date_failures", json_integer(m->date_failures));
+	if (c->o->schedule) {
+		json_object_set_new(j, "scheduled_games", json_integer(m->sched_games));
+		json_object_set_new(j, "schedule_failures", json_integer(m->sched_failures));
+	}
 	json_object_set_new(j, "failures", json_integer(m->failures));
 	return j;
 }
@@ -737,19 +1089,22 @@ report(struct ctx *c, const char *store)
 	for (size_t i = 0; i < c->nm; i++) {
 		const struct month *m = &c->m[i];
 
-		if (m->rows || m->raw_rows || m->base)
+		if (m->rows || m->raw_rows || m->base || m->sched_games)
 			json_array_append_new(months, month_json(c, m));
 	}
 	for (int k = 0; k < NCHECKS; k++) {
 		const char *status = c->nfail[k] ? "fail" : "pass";
 
+		/* the schedule's checks are listed only when one was given */
+		if (SCHEDULE_CHECK(k) && !o->schedule)
+			continue;
 		if (k == C_BASELINE && !o->baseline)
 			status = "skipped";
 		nfailed += c->nfail[k] > 0;
 		json_array_append_new(chk, json_pack("{s:s, s:s, s:I, s:s}", "check", checks[k].id,
 		    "status", status, "failures", (json_int_t)c->nfail[k], "what", checks[k].what));
 	}
-	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I}",
+	th = json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:f}",
 	    "max_null_minutes_pct", o->max_null_pct[PGS_V_MINUTES],
 	    "max_null_usage_pct", o->max_null_pct[PGS_V_USAGE],
 	    "max_null_ts_pct", o->max_null_pct[PGS_V_TS],
@@ -757,7 +1112,7 @@ report(struct ctx *c, const char *store)
 	    "baseline_tolerance_pct", o->baseline_tolerance,
 	    "min_players", (json_int_t)o->min_players, "max_players", (json_int_t)o->max_players,
 	    "min_played", (json_int_t)o->min_played, "seconds_tolerance", (json_int_t)o->seconds_tolerance,
-	    "max_unresolved", (json_int_t)o->max_unresolved);
+	    "max_unresolved", (json_int_t)o->max_unresolved, "max_disagree_pct", o->max_disagree_pct);
 	r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "tool", "pgs-validate", "version", PGS_VERSION, "store", store, "from", o->from,
 	    "to", o->to, "ok", nfailed == 0, "failed_checks", (json_int_t)nfailed,
@@ -766,6 +1121,15 @@ report(struct ctx *c, const char *store)
 	    "rows", (json_int_t)c->rows, "active", (json_int_t)c->active,
 	    "raw_rows", (json_int_t)c->raw_rows);
 	json_object_set_new(json_object_get(r, "totals"), "unresolved", json_integer(c->unresolved));
+	if (o->schedule) {
+		long in = 0;
+
+		for (size_t i = 0; i < c->nsg; i++)
+			in += c->sg[i].g->days >= c->dfrom && c->sg[i].g->days <= c->dto;
+		json_object_set_new(json_object_get(r, "totals"), "scheduled_games", json_integer(in));
+		json_object_set_new(th, "team_turnovers", json_integer(o->team_turnovers));
+		json_object_set_new(th, "redate_days", json_integer(o->redate_days));
+	}
 	json_object_set_new(r, "months", months);
 	json_object_set_new(r, "checks", chk);
 	json_object_set_new(r, "failures", by_check(c->failures));
@@ -815,6 +1179,11 @@ ctx_free(struct ctx *c)
 	free(c->d);
 	free(c->m);
 	pgs_ledger_free(&c->ledger);
+	free(c->sg);
+	pgs_map_free(&c->sched, NULL);
+	for (size_t i = 0; i < c->ntg; i++)
+		free(c->tg[i].game_id);
+	free(c->tg);
 	json_decref(c->failures);
 	json_decref(c->unres);
 }
@@ -826,9 +1195,10 @@ pgs_validate_run(pgs_store *st, const struct pgs_validate_opts *o)
 	json_t *r = NULL;
 
 	ctx_init(&c, o);
-	if (pgs_store_summary_games(st, o->from, o->to, on_game, &c) < 0)
+	if (sched_init(&c) < 0 || pgs_store_summary_games(st, o->from, o->to, on_game, &c) < 0)
 		goto out;
 	game_done(&c);
+	sched_rest(&c);
 	if (pgs_store_raw_dates(st, o->from, o->to, on_raw_date, &c) < 0 ||
 	    pgs_ledger_load(&c.ledger, st, o->from, o->to, NULL) < 0 ||
 	    pgs_store_summary_unresolved(st, o->from, o->to, on_unresolved, &c) < 0)
@@ -838,6 +1208,7 @@ pgs_validate_run(pgs_store *st, const struct pgs_validate_opts *o)
 	raw_summary_checks(&c);
 	stale_checks(&c);
 	unresolved_check(&c);
+	disagree_checks(&c);
 	r = report(&c, pgs_store_name(st));
 out:
 	ctx_free(&c);

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -31,7 +32,15 @@ struct pgs_validate_opts {
 	                                     players who played (NBA.com's export) */
 	long seconds_tolerance;           /* a team's seconds vs 240 min (+25 per overtime) */
 	long max_unresolved;              /* unresolved rows allowed in the window */
+	double max_disagree_pct;          /* a month fails above this percent of its rows merged
+	                                     from several sources that differ on a counted stat */
 	const json_t *baseline;           /* from pgs_baseline_load(), or NULL (borrowed) */
+	const pgs_schedule *schedule;     /* team game logs to hold the table against, or NULL
+	                                     (borrowed) */
+	long team_turnovers;              /* a schedule's team TOV may exceed the players' sum
+	                                     by this much: team turnovers (shot clock, 8 s ...) */
+	long redate_days;                 /* a table game and a scheduled one of the same teams
+	                                     this many days apart are one game re-dated */
 };
 
 /* The defaults (MANUAL.md explains each). */

@@ -289,6 +289,9 @@ pgs_validate_svg(const json_t *r, pgs_buf *b)
 	size_t nm = json_array_size(months), nf = json_array_size(failures), shown, i;
 	double width = LW + (double)(nm ? nm : 1) * CW + PAD, y, height;
 	int ok = json_is_true(json_object_get(r, "ok"));
+	/* with --schedule, a row of the scheduled games per month that are missing or misdated */
+	int sched = json_object_get(json_object_get(r, "totals"), "scheduled_games") != NULL;
+	int nrows = PGS_V_NCOLS + 2 + sched;
 	pgs_buf line = { 0 };
 	json_t *f;
 
@@ -296,7 +299,7 @@ pgs_validate_svg(const json_t *r, pgs_buf *b)
 		width = 860;    /* the legend */
 	shown = nf < 20 ? nf : 20;
 	y = BAR_TOP + BAR_H + 32;           /* the heat map's top */
-	height = y + (PGS_V_NCOLS + 2) * RH + 70 + 18.0 * (double)(shown + (nf > shown)) + PAD;
+	height = y + nrows * RH + 70 + 18.0 * (double)(shown + (nf > shown)) + PAD;
 
 	pgs_buf_addf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" height=\"%.0f\""
@@ -331,7 +334,11 @@ pgs_validate_svg(const json_t *r, pgs_buf *b)
 	count_row(b, months, "date_failures", "failing dates",
 	    "dates with raw rows but no summary rows, or a stale summary", y + (PGS_V_NCOLS + 1) * RH);
 
-	y += (PGS_V_NCOLS + 2) * RH + 26;
+	if (sched)
+		count_row(b, months, "schedule_failures", "schedule",
+		    "scheduled games missing, partial, unscheduled or misdated", y + (PGS_V_NCOLS + 2) * RH);
+
+	y += nrows * RH + 26;
 	swatch(b, PAD, y, "#d9f0d3", "", "0% / none");
 	swatch(b, PAD + 110, y, "#fee08b", "", "up to 1%");
 	swatch(b, PAD + 215, y, "#fc8d59", "", "up to 10% / 1-2");

@@ -21,15 +21,19 @@
 
 /* The command line, as given; checked and turned into a run by setup(). */
 struct options {
-	const char *prefer, *now, *lines, *bookmakers;
+	const char *prefer, *now, *lines, *bookmakers, *max_disagree;
 	struct pgs_common co;
 };
 
 static const char *const synopsis[] = {
-	"pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]",
-	"[--rejects FILE] [--max-rejects N] [FILE...]",
+	"pgs-transform [--prefer LIST] [--max-disagree PCT] [--lines FILE] [--bookmakers LIST]",
+	"[--now TS] [--rejects FILE] [--max-rejects N] [FILE...]",
 	NULL,
 };
+
+/* A source pair's disagreement on a stat is judged once this many players were compared:
+ * a game's worth, so a day of games is judged and one odd player is not a rate. */
+#define MIN_COMPARED 20
 
 static void
 help(FILE *f)
@@ -37,18 +41,23 @@ help(FILE *f)
 	fprintf(f,
 	    "Group raw rows by game, merge sources, write one summary row per player per game.\n"
 	    "\n"
-	    "  --prefer LIST       source preference, most preferred first (default %s)\n"
+	    "  --prefer LIST       source preference, most preferred first (default %s);\n"
+	    "                      minutes come from the most precise source whatever the order\n"
+	    "  --max-disagree PCT  two sources may differ on a counted stat for PCT percent of the\n"
+	    "                      players both list (default 5; judged from %d players on): above\n"
+	    "                      it nothing is vouched for, exit 4 (a mislabelled column)\n"
 	    "  --lines FILE        points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
 	    "  --bookmakers LIST   bookmaker priority for --lines, most trusted first\n"
 	    "                      (default %s; others rank after, by name)\n"
 	    "  --now TS            processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
 	    "                      (default $SOURCE_DATE_EPOCH, else the current time)\n",
-	    PGS_SUMMARY_DEFAULT_PREFER, PGS_LINES_DEFAULT_BOOKMAKERS);
+	    PGS_SUMMARY_DEFAULT_PREFER, MIN_COMPARED, PGS_LINES_DEFAULT_BOOKMAKERS);
 }
 
 static const struct pgs_tool tool = {
 	synopsis, help,
-	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: I/O or a truncated upstream",
+	"0 ok, 1 some rows rejected, 2 usage error, 3 failure: I/O or a truncated upstream, "
+	"4 sources disagree above --max-disagree (no end marker: nothing downstream commits)",
 	PGS_TOOL_ROWS,
 };
 
@@ -84,6 +93,8 @@ processed_at(const char *now, char out[32])
 struct run {
 	pgs_rows *in;
 	pgs_summary *sum;
+	double max_disagree;          /* percent */
+	int refused;                  /* sources disagreed above it: exit 4, no marker */
 	pgs_contig games;
 	long rows_out;
 	struct pgs_window_mark mark;  /* window streams: the window in progress */
@@ -131,6 +142,58 @@ take_row(struct run *r, json_t *row)
 	    "%s", err);
 }
 
+struct window_check {
+	struct run *r;
+	const char *span;             /* "from..to" of a window, or NULL for the input */
+};
+
+/* One pair of sources: the stats line (-v), and every counted stat they differ on for more
+ * than --max-disagree of the players both list, said loudly. */
+static int
+check_pair(const char *a, const char *b, const struct pgs_disagree *d, void *arg)
+{
+	struct window_check *w = arg;
+	pgs_buf line = { 0 };
+
+	for (int k = 0; k < PGS_SUMMARY_NSTATS; k++) {
+		double pct = d->compared[k] ? 100.0 * (double)d->differ[k] / (double)d->compared[k] : 0;
+
+		if (d->differ[k] == 0)
+			continue;
+		pgs_buf_addf(&line, "%s %s %ld of %ld (%.2f%%)", line.len ? "," : "", pgs_summary_stats[k],
+		    d->differ[k], d->compared[k], pct);
+		if (k == PGS_SUMMARY_PLUS_MINUS || d->compared[k] < MIN_COMPARED || pct <= w->r->max_disagree)
+			continue;
+		pgs_err("%s%s%s and %s disagree on %s for %ld of %ld players both list (%.1f%%, more than "
+		    "--max-disagree %g%%): a mislabelled or shifted column?", w->span ? w->span : "",
+		    w->span ? ": " : "", a, b, pgs_summary_stats[k], d->differ[k], d->compared[k], pct,
+		    w->r->max_disagree);
+		w->r->refused = 1;
+	}
+	pgs_info("%s%s%s vs %s: %ld players both list; differ:%s", w->span ? w->span : "",
+	    w->span ? ": " : "", a, b, d->players, line.len ? line.s : " nothing");
+	pgs_buf_free(&line);
+	return 0;
+}
+
+/* The disagreements since the last check (a window's, or the input's); -1 when one is
+ * above --max-disagree. */
+static int
+check_disagreements(struct run *r, json_t *window)
+{
+	char span[32] = "";
+	struct window_check w = { r, NULL };
+
+	if (window) {
+		snprintf(span, sizeof(span), "%s..%s",
+		    json_string_value(json_object_get(window, "from")) ?: "?",
+		    json_string_value(json_object_get(window, "to")) ?: "?");
+		w.span = span;
+	}
+	pgs_summary_disagreements(r->sum, check_pair, &w, 1);
+	return r->refused ? -1 : 0;
+}
+
 /* Read every row; returns PGS_ROWS_END, or PGS_ROWS_FATAL after an error. */
 static int
 transform(struct run *r)
@@ -141,14 +204,15 @@ transform(struct run *r)
 	while ((got = pgs_rows_next(r->in, &row)) > 0) {
 		/* a window marker ends the game in progress: no game spans windows */
 		if (got == PGS_ROWS_WINDOW)
-			bad = finish_game(r) < 0 || pgs_pass_window(row, r->rows_out, &r->mark) < 0 ? -1 : 0;
+			bad = finish_game(r) < 0 || check_disagreements(r, row) < 0 ||
+			    pgs_pass_window(row, r->rows_out, &r->mark) < 0 ? -1 : 0;
 		else
 			bad = take_row(r, row);
 		json_decref(row);
 		if (bad < 0)
 			return PGS_ROWS_FATAL;
 	}
-	if (got == PGS_ROWS_END && finish_game(r) < 0)
+	if (got == PGS_ROWS_END && (finish_game(r) < 0 || check_disagreements(r, NULL) < 0))
 		return PGS_ROWS_FATAL;
 	return got;
 }
@@ -175,6 +239,7 @@ parse_args(int argc, char **argv, struct options *o)
 {
 	const struct pgs_option opts[] = {
 		PGS_OPT_STRING(0, "prefer", &o->prefer),
+		PGS_OPT_STRING(0, "max-disagree", &o->max_disagree),
 		PGS_OPT_STRING(0, "now", &o->now),
 		PGS_OPT_STRING(0, "lines", &o->lines),
 		PGS_OPT_STRING(0, "bookmakers", &o->bookmakers),
@@ -199,6 +264,27 @@ setup(const struct options *o, struct run *run, pgs_lines **lt)
 	if ((n = pgs_summary_parse_prefer(o->prefer, &names)) < 0) {
 		pgs_usage_error("bad --prefer '%s': want distinct source names separated by commas", o->prefer);
 		goto out;
+	}
+	for (long i = 0; i < n; i++)
+		if (!pgs_summary_known_source(names[i])) {
+			pgs_buf known = { 0 };
+
+			for (size_t k = 0; pgs_known_sources[k]; k++)
+				pgs_buf_addf(&known, "%s%s", k ? ", " : "", pgs_known_sources[k]);
+			/* a typo would silently rank the source last: the preference would be ignored */
+			pgs_usage_error("unknown source '%s' in --prefer: the sources are %s", names[i], known.s);
+			pgs_buf_free(&known);
+			goto out;
+		}
+	run->max_disagree = 5;
+	if (o->max_disagree) {
+		char *end;
+
+		run->max_disagree = strtod(o->max_disagree, &end);
+		if (end == o->max_disagree || *end || !(run->max_disagree >= 0 && run->max_disagree <= 100)) {
+			pgs_usage_error("bad --max-disagree '%s': want a percentage 0..100", o->max_disagree);
+			goto out;
+		}
 	}
 	if ((nbooks = pgs_summary_parse_prefer(o->bookmakers, &books)) < 0) {
 		pgs_usage_error("bad --bookmakers '%s': want distinct names separated by commas", o->bookmakers);
@@ -241,12 +327,14 @@ main(int argc, char **argv)
 	pgs_rows_windows(run.in);
 	pgs_out_init();
 	got = transform(&run);
-	got = pgs_rows_vouch(got, run.in, run.rows_out);
+	if (!run.refused)
+		got = pgs_rows_vouch(got, run.in, run.rows_out);
 	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
 	    run.rows_out, pgs_reject_count());
 	if (pgs_out_close() < 0 || pgs_rejects_close() < 0)
 		got = PGS_ROWS_FATAL;
-	rc = got != PGS_ROWS_END ? PGS_EXIT_FAIL : pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
+	rc = run.refused && got != PGS_ROWS_END ? PGS_EXIT_GUARD : got != PGS_ROWS_END ? PGS_EXIT_FAIL :
+	    pgs_reject_count() > 0 ? PGS_EXIT_REJECTS : PGS_EXIT_OK;
 out:
 	pgs_rows_close(run.in);
 	pgs_summary_free(run.sum);

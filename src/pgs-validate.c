@@ -21,7 +21,8 @@
 struct opts {
 	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
 	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *min_played,
-	    *seconds, *unresolved;
+	    *seconds, *unresolved, *turnovers, *redate, *disagree;
+	struct pgs_strlist schedule;
 	int json;
 	long nlist;
 	struct pgs_validate_opts v;
@@ -29,7 +30,7 @@ struct opts {
 
 static const char *const synopsis[] = {
 	"pgs-validate --store URI --from D --to D [--json] [--baseline FILE]",
-	"[--save-baseline FILE] [--svg FILE] [--list N] [THRESHOLDS]",
+	"[--save-baseline FILE] [--schedule FILE]... [--svg FILE] [--list N] [THRESHOLDS]",
 	NULL,
 };
 
@@ -39,7 +40,8 @@ help(FILE *f)
 	fprintf(f,
 	    "Check player_game_summary over [--from, --to]: NULL rates per month, duplicate\n"
 	    "keys, rows per month against a baseline, raw dates without summary rows, stale\n"
-	    "summary windows, per-game sanity and unresolved names.  Opens the store read-only.\n"
+	    "summary windows, per-game sanity, unresolved names, sources that disagree, and with\n"
+	    "--schedule the league's own schedule and team totals.  Opens the store read-only.\n"
 	    "\n"
 	    "  --store URI         sqlite:PATH, postgres://... or bigquery://PROJECT/DATASET\n"
 	    "                      (default $PGS_STORE, else sqlite:pgs.db)\n"
@@ -48,6 +50,11 @@ help(FILE *f)
 	    "  --baseline FILE     compare rows per month with a saved baseline\n"
 	    "  --save-baseline FILE\n"
 	    "                      save this run's rows per month as a baseline\n"
+	    "  --schedule FILE     team game logs (stats.nba.com's shape: one row per team with\n"
+	    "                      TEAM_ABBREVIATION and MATCHUP, or one per game with _home and\n"
+	    "                      _road columns; team totals and minutes when given): every\n"
+	    "                      scheduled game has both teams' rows, on its date, with the\n"
+	    "                      players summing to the team totals; repeatable, merged by game_id\n"
 	    "  --svg FILE          draw rows and NULL rates per month as an SVG picture\n"
 	    "  --list N            failures listed per check in the text (default 10, 0 all)\n"
 	    "\n"
@@ -67,6 +74,12 @@ help(FILE *f)
 	    "  --seconds-tolerance SEC\n"
 	    "                      a team's seconds vs 240 min, +25 per overtime (default 60)\n"
 	    "  --max-unresolved N  unresolved rows allowed in the window (default 0)\n"
+	    "  --max-disagree PCT  rows merged from several sources that differ on a counted\n"
+	    "                      stat (stats_disagree), percent of a month's (default 5)\n"
+	    "  --team-turnovers N  a schedule's team TOV may exceed the players' sum by N:\n"
+	    "                      turnovers charged to the team, not a player (default 6)\n"
+	    "  --redate-days N     a missing scheduled game and an unscheduled table game of the\n"
+	    "                      same teams up to N days apart are one game re-dated (default 7)\n"
 	    "\n");
 }
 
@@ -117,6 +130,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "baseline", &o->baseline),
 		PGS_OPT_STRING(0, "save-baseline", &o->save_baseline),
 		PGS_OPT_STRING(0, "svg", &o->svg),
+		PGS_OPT_LIST(0, "schedule", &o->schedule),
+		PGS_OPT_STRING(0, "team-turnovers", &o->turnovers),
+		PGS_OPT_STRING(0, "redate-days", &o->redate),
 		PGS_OPT_STRING(0, "list", &o->list),
 		PGS_OPT_STRING(0, "max-null-minutes", &o->null_pct[PGS_V_MINUTES]),
 		PGS_OPT_STRING(0, "max-null-usage", &o->null_pct[PGS_V_USAGE]),
@@ -128,6 +144,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "min-played", &o->min_played),
 		PGS_OPT_STRING(0, "seconds-tolerance", &o->seconds),
 		PGS_OPT_STRING(0, "max-unresolved", &o->unresolved),
+		PGS_OPT_STRING(0, "max-disagree", &o->disagree),
 		PGS_OPT_END(),
 	};
 
@@ -156,11 +173,14 @@ check_args(struct opts *o)
 		if (parse_pct(pct_opt[k], o->null_pct[k], &v->max_null_pct[k]) != 0)
 			return PGS_EXIT_USAGE;
 	if (parse_pct("--baseline-tolerance", o->tolerance, &v->baseline_tolerance) != 0 ||
+	    parse_pct("--max-disagree", o->disagree, &v->max_disagree_pct) != 0 ||
 	    parse_num("--min-players", o->min_players, &v->min_players) != 0 ||
 	    parse_num("--max-players", o->max_players, &v->max_players) != 0 ||
 	    parse_num("--min-played", o->min_played, &v->min_played) != 0 ||
 	    parse_num("--seconds-tolerance", o->seconds, &v->seconds_tolerance) != 0 ||
 	    parse_num("--max-unresolved", o->unresolved, &v->max_unresolved) != 0 ||
+	    parse_num("--team-turnovers", o->turnovers, &v->team_turnovers) != 0 ||
+	    parse_num("--redate-days", o->redate, &v->redate_days) != 0 ||
 	    parse_num("--list", o->list, &o->nlist) != 0)
 		return PGS_EXIT_USAGE;
 	if (v->min_players > v->max_players)
@@ -306,18 +326,28 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	pgs_store *st = NULL;
+	pgs_schedule *sched = NULL;
 	json_t *base = NULL, *r = NULL, *nb;
 	pgs_buf svg = { 0 };
 	int ex = PGS_EXIT_FAIL, usage;
 
 	pgs_setprog(argv[0]);
-	if ((ex = parse_args(argc, argv, &o)) >= 0 || (ex = check_args(&o)) != 0)
+	if ((ex = parse_args(argc, argv, &o)) >= 0 || (ex = check_args(&o)) != 0) {
+		free(o.schedule.v);
 		return ex;
+	}
 	ex = PGS_EXIT_FAIL;
 	pgs_out_init();
 	if (o.baseline && !(base = pgs_baseline_load(o.baseline)))
 		goto out;
 	o.v.baseline = base;
+	if (o.schedule.n > 0) {
+		sched = pgs_schedule_new();
+		for (int i = 0; i < o.schedule.n; i++)
+			if (pgs_schedule_load(sched, o.schedule.v[i]) < 0)
+				goto out;
+		o.v.schedule = sched;
+	}
 	if (!(st = pgs_store_open(o.store, PGS_STORE_RO, &usage))) {
 		ex = usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 		goto out;
@@ -348,6 +378,8 @@ out:
 	pgs_buf_free(&svg);
 	json_decref(r);
 	json_decref(base);
+	pgs_schedule_free(sched);
+	free(o.schedule.v);
 	pgs_store_close(st);
 	if (pgs_out_close() < 0)
 		ex = PGS_EXIT_FAIL;

@@ -120,3 +120,47 @@ check_merge() {
 	"$PGS_ROOT/bin-test/pgs-store-dump" "$PGS_STORE" player_game_summary | jq -c 'del(.processed_at)' >with.ndjson
 	cmp with.ndjson without.ndjson
 }
+
+@test "bbref + NBA.com 2023-24 with the default preference: minutes to the second, disagreements counted, the table validates against the schedule" {
+	local m="$PGS_DATA/nbastats_millxing_team_logs"
+	stage raw.ndjson pgs-extract --source "$PGS_STORE" --from $FROM --to $TO
+	stage resolved.ndjson pgs-resolve --register --aliases "$PGS_ROOT/pipelines/aliases.csv" raw.ndjson
+	run -0 --separate-stderr pgs-transform -v resolved.ndjson
+	printf '%s\n' "$output" >summary.ndjson
+	# NBA.com is preferred, yet a player both list has bbref's MM:SS: Jokić's 36:16, not 36
+	assert_equal "$(jq -c 'select(.player_lookup == "nikolajokic" and .game_date == "2023-10-24") |
+	    [.primary_source_used, .seconds_played, .minutes_played]' summary.ndjson)" '["nbacom",2176,36.3]'
+	assert_equal "$(jq -r 'select((.sources_seen | length) == 2) | .seconds_played % 60 != 0' summary.ndjson | sort | uniq -c |
+	    awk '{ printf "%s=%s ", $2, $1 }')" "false=452 true=21471 "
+	# the stats line: the real disagreements, each below the threshold
+	[[ $stderr == *"pgs-transform: nbacom vs bbref: 21923 players both list; differ: offensive_rebounds 2 of 21922 (0.01%), total_rebounds 2 of 21922 (0.01%), plus_minus 255 of 21905 (1.16%)"* ]]
+	stage stats.json pgs-write --from $FROM --to $TO summary.ndjson
+	# team minutes add up (bbref's seconds; NBA.com's whole minutes where bbref has no page),
+	# and against the NBA's team logs nothing is missing, re-dated or off
+	run -0 --separate-stderr pgs-validate --from $FROM --to 2024-04-07 \
+	    --schedule "$m/team_game_logs_2023-24.csv.gz" --schedule "$m/box_score_advanced_2023-24.csv.gz"
+	assert_line "checks: 17 passed, 0 failed, 1 skipped"
+}
+
+@test "the NBA.com export landed without its --map (steals, blocks, turnovers swapped): pgs-transform fails loudly (4), nothing is written" {
+	# land the export as it is over the mapped one
+	pgs-extract "$PGS_DATA/nbacom_ebube45/nba_player_boxscores_2023-2024.csv.gz" |
+		pgs-write --table raw_boxscores --from $FROM --to $TO >/dev/null
+	stage raw.ndjson pgs-extract --source "$PGS_STORE" --from $FROM --to $TO
+	stage resolved.ndjson pgs-resolve --register --aliases "$PGS_ROOT/pipelines/aliases.csv" raw.ndjson
+	run -4 --separate-stderr pgs-transform resolved.ndjson
+	refute_output --partial pgs_end
+	assert_equal "$(grep -c 'more than --max-disagree 5%' <<<"$stderr")" 3
+	[[ $stderr == *"pgs-transform: nbacom and bbref disagree on steals for 11502 of 21922 players both list (52.5%, more than --max-disagree 5%): a mislabelled or shifted column?"* ]]
+	[[ $stderr == *" on blocks for "* && $stderr == *" on turnovers for "* ]]
+	printf '%s\n' "$output" >summary.ndjson
+	run -3 --separate-stderr pgs-write --from $FROM --to $TO summary.ndjson
+	assert_equal "$(sql "SELECT count(*) FROM player_game_summary")" 0
+	# written anyway (the threshold lifted): pgs-validate names every month
+	stage summary.ndjson pgs-transform --max-disagree 100 resolved.ndjson
+	stage stats.json pgs-write --from $FROM --to $TO summary.ndjson
+	run -4 --separate-stderr pgs-validate --from $FROM --to $TO
+	assert_line "FAIL source_disagreement 2023-10: 929 of 1171 rows merged from several sources differ on a counted stat (stats_disagree, 79.33% > 5%): a mislabelled column?"
+	[ "$(grep -c '^FAIL source_disagreement 202' <<<"$output")" -eq 6 ]
+	assert_line "checks: 12 passed, 1 failed (source_disagreement), 1 skipped"
+}

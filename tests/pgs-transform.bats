@@ -39,7 +39,7 @@ many() {
 @test "pgs-transform --help prints the usage and exits 0" {
 	run --separate-stderr pgs-transform --help
 	assert_success
-	assert_line --index 0 "usage: pgs-transform [--prefer LIST] [--lines FILE] [--bookmakers LIST] [--now TS]"
+	assert_line --index 0 "usage: pgs-transform [--prefer LIST] [--max-disagree PCT] [--lines FILE] [--bookmakers LIST]"
 	assert_output --partial "nbastats,nbacom,bbref"
 	assert_output --partial "draftkings,fanduel,betmgm,caesars"
 	[ -z "$stderr" ]
@@ -64,6 +64,60 @@ many() {
 	run -2 --separate-stderr pgs-transform --prefer nbacom,,bbref "$GAME"
 	[ -z "$output" ]
 	[[ "$stderr" == *"pgs-transform: bad --prefer 'nbacom,,bbref'"* ]]
+}
+
+@test "pgs-transform: --prefer with a source pgs does not know is a usage error naming the known ones (2)" {
+	local bad
+	for bad in BBREF bref nbacom,bbref,nba; do
+		run -2 --separate-stderr pgs-transform --prefer "$bad" "$GAME"
+		[ -z "$output" ]
+		assert_equal "${stderr%%$'\n'*}" "pgs-transform: unknown source '${bad##*,}' in --prefer: the sources are bbref, nbacom, nbastats, sample"
+	done
+	run -2 --separate-stderr pgs-transform --max-disagree 101 "$GAME"
+	[[ "$stderr" == *"bad --max-disagree '101'"* ]]
+	run -0 --separate-stderr pgs-transform --prefer sample,nbastats "$GAME"
+}
+
+@test "pgs-transform: minutes come from the most precise source whatever --prefer says" {
+	# a player's whole minutes from the preferred source, MM:SS from another, and the reverse order
+	jq -c 'select(.player_name == "Jaylen Brown") | .minutes = (if .source == "bbref" then "36:16" else "36" end)' \
+	    "$MERGE" >mins.ndjson
+	for p in nbacom,bbref bbref,nbacom; do
+		run -0 --separate-stderr pgs-transform --prefer "$p" --now "$NOW" mins.ndjson
+		run jq -c 'select(.player_lookup) | [.seconds_played, .minutes_played, (.quality_issues | index("minutes_disagree"))]' <<<"$output"
+		assert_output '[2176,36.3,null]'
+	done
+	# whole minutes only: they are used
+	jq -c 'select(.source == "nbacom")' mins.ndjson >whole.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" whole.ndjson
+	run jq -c 'select(.player_lookup) | .seconds_played' <<<"$output"
+	assert_output 2160
+}
+
+@test "pgs-transform: sources disagreeing on a counted stat: a quality code, and above --max-disagree exit 4 with no end marker" {
+	# steals and blocks swapped in nbacom's rows, as an unmapped NBA.com export has them
+	jq -c 'if .source == "nbacom" then (.steals as $s | .steals = .blocks | .blocks = $s) else . end' "$MERGE" >swap.rows
+	marked swap.rows >swap.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" "$MERGE"
+	refute_output --partial stats_disagree
+	# a game is below the 20 players a rate is judged on: the codes, the stats line, no failure
+	run -0 --separate-stderr pgs-transform -v --now "$NOW" swap.ndjson
+	assert_line --partial '"pgs_end"'
+	[ "$(jq -r 'select(.quality_issues) | select(.quality_issues | index("stats_disagree")) | .player_lookup' <<<"$output" | wc -l)" -ge 1 ]
+	[[ $stderr == *"pgs-transform: nbacom vs bbref: 3 players both list; differ: steals 3 of 3 (100.00%), blocks 3 of 3 (100.00%), plus_minus 1 of 2 (50.00%)"* ]]
+	# 20 games of it: the pair is judged, and fails loudly
+	for i in $(seq 10 29); do
+		jq -c --arg d "$i" '.game_id = "202401\($d)_BOS_NYK" | .game_date = "2024-01-\($d)"' swap.rows
+	done >many.rows
+	marked many.rows >many.ndjson
+	run -4 --separate-stderr pgs-transform --now "$NOW" many.ndjson
+	refute_output --partial '"pgs_end"'
+	[[ $stderr == *"pgs-transform: nbacom and bbref disagree on steals for "*" players both list ("*"%, more than --max-disagree 5%): a mislabelled or shifted column?"* ]]
+	# pgs-write downstream commits nothing
+	run -3 --separate-stderr pgs-write --store "sqlite:$BATS_TEST_TMPDIR/w.db" --from 2024-01-10 --to 2024-01-29 <<<"$output"
+	# a looser threshold lets it through
+	run -0 --separate-stderr pgs-transform --now "$NOW" --max-disagree 100 many.ndjson
+	assert_line --partial '"pgs_end"'
 }
 
 @test "pgs-transform: a missing input file fails (3)" {
@@ -193,10 +247,11 @@ many() {
 	run jq -c '[.primary_source_used, .sources_seen, .data_quality_tier, .minutes_played, .starter_flag, .plus_minus]' \
 	    <<<"$(player jaysontatum)"
 	assert_output '["nbacom",["nbacom","bbref"],"gold",40,true,8]'
-	# both have plus_minus and minutes: nbacom's win; 38 vs 40:00 is > 60 s apart
+	# both have plus_minus and minutes: nbacom's plus_minus wins, but the minutes are
+	# bbref's 40:00, to the second, not nbacom's whole 38; > 60 s apart is a quality code
 	run --separate-stderr pgs-transform --now "$NOW" "$MERGE"
 	run jq -c '[.minutes_played, .plus_minus, .quality_issues[0]]' <<<"$(player jaylenbrown)"
-	assert_output '[38,7,"minutes_disagree"]'
+	assert_output '[40,7,"minutes_disagree"]'
 	# a DNP only bbref lists: kept, from the fallback source
 	run --separate-stderr pgs-transform --now "$NOW" "$MERGE"
 	run jq -c '[.primary_source_used, .sources_seen, .data_quality_tier]' <<<"$(player lukekornet)"

@@ -50,7 +50,7 @@ game_of() {
 	assert_line --regexp '^2021-10 +94 +2361 +1969 +2361  0\.00% +0\.00% +0\.00% +0\.00% +-$'
 	assert_line --regexp '^2021-11 +28 +691 +586 +691  0\.00% +0\.00% +0\.00% +0\.00% +-$'
 	assert_line --regexp '^total +122 +3052 +2555 +3052$'
-	assert_line "checks: 12 passed, 0 failed, 1 skipped"
+	assert_line "checks: 13 passed, 0 failed, 1 skipped"
 	refute_output --partial "FAIL"
 }
 
@@ -67,7 +67,7 @@ game_of() {
 		"$(sql "SELECT json_group_array(json_array(m, n, a)) FROM (SELECT substr(game_date, 1, 7) m,
 			count(*) n, sum(is_active) a FROM player_game_summary GROUP BY m ORDER BY m)")" ]
 	[ "$(jq -r '[.checks[].check] | join(",")' <<<"$output")" = \
-		"null_minutes,null_usage,null_ts_pct,null_efg_pct,baseline_rows,duplicate_keys,both_teams,players_per_game,team_points,team_seconds,raw_without_summary,stale_summary,unresolved_names" ]
+		"null_minutes,null_usage,null_ts_pct,null_efg_pct,baseline_rows,duplicate_keys,both_teams,players_per_game,team_points,team_seconds,raw_without_summary,stale_summary,unresolved_names,source_disagreement" ]
 }
 
 @test "the store is opened read-only: validating changes nothing in it" {
@@ -84,7 +84,7 @@ game_of() {
 	run -4 --separate-stderr validate
 	assert_line "FAIL null_minutes 2021-11: 586 of 586 active rows have NULL minutes_played (100.00% > 0%)"
 	assert_line --regexp '^2021-11 .* 100\.00%\* '
-	assert_line "checks: 11 passed, 1 failed (null_minutes), 1 skipped"
+	assert_line "checks: 12 passed, 1 failed (null_minutes), 1 skipped"
 	[ -z "$stderr" ]
 
 	# under a documented threshold it passes
@@ -111,7 +111,7 @@ game_of() {
 	run -4 --separate-stderr validate
 	assert_line "FAIL both_teams $g: only $other has rows ($team has none)"
 	assert_line "FAIL players_per_game $g: $left players listed (want 18..36)"
-	assert_line "checks: 10 passed, 2 failed (both_teams, players_per_game), 1 skipped"
+	assert_line "checks: 11 passed, 2 failed (both_teams, players_per_game), 1 skipped"
 }
 
 @test "a game only NBA.com's export lists (no DNP rows) is held to --min-played, not --min-players" {
@@ -141,7 +141,7 @@ game_of() {
 	[ "$(jq -c '.months' base.json)" = \
 		'[{"month":"2021-10","from":"2021-10-18","to":"2021-10-31","rows":2361},{"month":"2021-11","from":"2021-11-01","to":"2021-11-07","rows":691}]' ]
 	run -0 --separate-stderr validate --baseline base.json
-	assert_line "checks: 13 passed, 0 failed, 0 skipped"
+	assert_line "checks: 14 passed, 0 failed, 0 skipped"
 
 	# every other game of November goes
 	sql "DELETE FROM player_game_summary WHERE game_id IN (SELECT game_id FROM (SELECT game_id,
@@ -175,7 +175,7 @@ game_of() {
 	sql "UPDATE player_game_summary SET points = points + 3 WHERE game_id = '$g' AND player_lookup = '$lookup'"
 	run -4 --separate-stderr validate
 	assert_line "FAIL team_points $g $team: team_points $tp but the players' points sum to $((tp + 3))"
-	assert_line "checks: 11 passed, 1 failed (team_points), 1 skipped"
+	assert_line "checks: 12 passed, 1 failed (team_points), 1 skipped"
 }
 
 @test "a team's seconds short of 240 minutes: team_seconds names the game and the team" {
@@ -214,7 +214,7 @@ game_of() {
 	sql "DELETE FROM player_game_summary WHERE game_date = '2021-10-29'"
 	run -4 --separate-stderr validate
 	assert_line "FAIL raw_without_summary 2021-10-29: $raw raw rows (bbref) but no summary rows"
-	assert_line "checks: 11 passed, 1 failed (raw_without_summary), 1 skipped"
+	assert_line "checks: 12 passed, 1 failed (raw_without_summary), 1 skipped"
 }
 
 # SQLite's primary key makes a duplicate impossible in a pgs store, so the
@@ -230,7 +230,7 @@ game_of() {
 			AND team_abbr = '$team' AND is_active = 0 LIMIT 1"
 	run -4 --separate-stderr validate
 	assert_line "FAIL duplicate_keys $g $team: 1 duplicate key ($((n + 1)) rows, $n distinct player_lookup)"
-	assert_line "checks: 11 passed, 1 failed (duplicate_keys), 1 skipped"
+	assert_line "checks: 12 passed, 1 failed (duplicate_keys), 1 skipped"
 }
 
 @test "unresolved names: counted per name with their dates; --max-unresolved allows them" {

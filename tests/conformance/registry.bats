@@ -182,3 +182,47 @@ ids() {
 	[ -z "$stderr" ]
 	assert_output --partial "$game"
 }
+
+@test "conformance: pgs-validate --schedule: the team-game sums read alike; a player's line changed is named (4)" {
+	pgs-sample --seed 3 --scale 1 --from 2023-10-24 --to 2023-10-28 -o sample >/dev/null
+	pgs-sample --seed 3 --scale 1 --from 2023-10-24 --to 2023-10-28 --format raw |
+		"$PGS_ROOT/tests/helper/schedule-of-raw" >schedule.csv
+	pgs-ingest --store "$S" sample/* 2>/dev/null
+	pgs-backfill --store "$S" --from 2023-10-24 --to 2023-10-28 --batch-days 5 2>/dev/null
+	run -0 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-28 --schedule schedule.csv --json
+	jq -e '.ok and .totals.scheduled_games > 20 and .totals.scheduled_games == .totals.games
+	    and ([.checks[] | select(.check | startswith("schedule_")) | .status] == ["pass","pass","pass","pass"])' \
+	    <<<"$output" >/dev/null
+	# one player's field goal attempts and steals one more, written through pgs-write
+	game=$(pgs-extract --source "$S" --from 2023-10-25 --to 2023-10-25 | jq -r 'select(.game_id) | .game_id' | head -n 1)
+	team=${game##*_}
+	pgs-extract --source "$S" --from 2023-10-25 --to 2023-10-25 | pgs-resolve --registry "$S" |
+		pgs-transform | grep -v pgs_end >day.rows
+	player=$(jq -r --arg g "$game" --arg t "$team" 'select(.game_id == $g and .team_abbr == $t and .is_active) | .player_lookup' day.rows | head -n 1)
+	jq -c --arg g "$game" --arg p "$player" 'if .game_id == $g and .player_lookup == $p
+	    then .fg_attempts += 1 | .steals += 1 else . end' day.rows >spoiled.rows
+	pgs-write --store "$S" --from 2023-10-25 --to 2023-10-25 --no-end-marker spoiled.rows >/dev/null
+	run -4 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-28 --schedule schedule.csv --json
+	[ -z "$stderr" ]
+	jq -e --arg g "$game" --arg t "$team" '[.failures[] | select(.check | startswith("schedule_")) | [.game_id, .team_abbr, (.differences | keys)]]
+	    == [[$g, $t, ["fg_attempts", "steals"]]]' <<<"$output" >/dev/null
+}
+
+@test "conformance: pgs-validate counts the rows whose sources disagree alike; above --max-disagree a month fails (4)" {
+	pgs-sample --seed 3 --scale 1 --from 2023-10-24 --to 2023-10-25 --format raw >sample.ndjson
+	# a second source of the same box scores with steals and blocks swapped
+	jq -c '.source = "nbastats" | .steals as $s | .steals = .blocks | .blocks = $s' sample.ndjson >swapped.ndjson
+	for f in sample swapped; do
+		pgs-write --store "$S" --table raw_boxscores --from 2023-10-24 --to 2023-10-25 --no-end-marker "$f.ndjson" >/dev/null
+	done
+	pgs-extract --source "$S" --from 2023-10-24 --to 2023-10-25 | pgs-resolve --register |
+		pgs-transform --max-disagree 100 | pgs-write --store "$S" --from 2023-10-24 --to 2023-10-25 >/dev/null
+	merged=$(jq -s '[.[] | select(.player_status == "active")] | length' sample.ndjson)
+	differ=$(jq -s '[.[] | select(.player_status == "active" and .steals != .blocks)] | length' sample.ndjson)
+	[ "$differ" -gt 20 ]
+	run -4 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-25 --json
+	[ -z "$stderr" ]
+	jq -e --argjson m "$merged" --argjson d "$differ" '.months[0].disagree.of >= $m and .months[0].disagree.n == $d
+	    and [.failures[] | .check] == ["source_disagreement"]' <<<"$output" >/dev/null
+	run -0 --separate-stderr pgs-validate --store "$S" --from 2023-10-24 --to 2023-10-25 --max-disagree 100
+}

@@ -28,7 +28,20 @@ test_validation(void)
 	pgs_sql_summary_games(&b, &pgs_sql_bigquery, "`p.d.player_game_summary`");
 	CHECK(strstr(b.s, ", COUNTIF(`is_active` AND `fg_attempts` > 0 AND `efg_pct` IS NULL), ") != NULL);
 	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved'), COUNTIF(`primary_source_used` IN "
-	    "('nbacom')) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	    "('nbacom')), COUNTIF(`home_game`), COUNTIF(ARRAY_LENGTH(`sources_seen`) > 1), "
+	    "COUNTIF('stats_disagree' IN UNNEST(`quality_issues`)), coalesce(sum(`fg_makes`), 0), ") != NULL);
+	/* the team-game sums a --schedule holds against the team totals, the last of them */
+	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0) "
+	    "FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", sum(CASE WHEN home_game = 1 THEN 1 ELSE 0 END), sum(CASE WHEN "
+	    "json_array_length(sources_seen) > 1 THEN 1 ELSE 0 END), sum(CASE WHEN quality_issues LIKE "
+	    "'%\"stats_disagree\"%' THEN 1 ELSE 0 END), coalesce(sum(fg_makes), 0), ") != NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_postgres, "player_game_summary");
+	CHECK(strstr(b.s, ", count(*) FILTER (WHERE jsonb_array_length(sources_seen) > 1), count(*) FILTER "
+	    "(WHERE quality_issues @> '[\"stats_disagree\"]'), ") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
 	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
