@@ -40,7 +40,9 @@ help_usage() {
 render() {
 	LC_ALL=C.UTF-8 MANWIDTH=250 man -l "$1" >"$BATS_TEST_TMPDIR/page.txt" 2>"$BATS_TEST_TMPDIR/page.raw" ||
 		fail "man -l $1 exited $?: $(cat "$BATS_TEST_TMPDIR/page.raw")"
-	grep -vE "warning.*(cannot adjust line|can't break line)" "$BATS_TEST_TMPDIR/page.raw" >"$BATS_TEST_TMPDIR/page.err" || true
+	# (narrow cells and a table cell that straddles one of nroff's page breaks: layout, no text lost)
+	grep -vE "warning.*(cannot adjust line|can't break line|table text block will not fit on one page)" \
+		"$BATS_TEST_TMPDIR/page.raw" >"$BATS_TEST_TMPDIR/page.err" || true
 }
 
 # The text of section NAME of the rendered page.
