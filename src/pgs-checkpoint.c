@@ -473,6 +473,8 @@ status_json(const struct pgs_job *j, const struct progress *p)
 	json_object_set_new(out, "eta_s", p->eta_s < 0 ? json_null() : json_integer((json_int_t)(p->eta_s + 0.5)));
 	json_object_set_new(out, "updated_at", json_is_string(up) ? json_incref(up) : json_null());
 	json_object_set(out, "failed", p->failed);
+	/* the days done, as ranges: what a landing did land (pgs-daily's debt) */
+	json_object_set_new(out, "done", pgs_days_json(&j->s.done));
 	/* rows the batches' upstream skipped (dated outside their windows), per date */
 	{
 		json_t *t = json_object_get(obj, "totals"), *v;
