@@ -298,6 +298,43 @@ hits() {
 	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 3 days, validation passed; log: $LOG"
 }
 
+@test "a correction landed while a daily run rebuilds its days is not lost: its gap scan brings it in" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	# a pgs-write of the summary that starts 3 s late: the rebuild's rows are
+	# read, then the window begins
+	mkdir -p shim
+	cat >shim/pgs-write <<-EOF
+	#!/bin/bash
+	case " \$* " in
+	*" raw_boxscores "*) ;;
+	*) touch "$BATS_TEST_TMPDIR/write-started"; sleep 3 ;;
+	esac
+	exec "$PGS_ROOT/bin/pgs-write" "\$@"
+	EOF
+	chmod +x shim/pgs-write
+	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --date 2021-10-21 --source "$DAYS" >run.out 2>run.err 3>&- &
+	daily=$!
+	for _ in $(seq 300); do [ -e write-started ] && break; sleep 0.1; done
+	[ -e write-started ]
+	sleep 1
+	# the league corrects 2021-10-20 meanwhile, landed by hand
+	jq -c 'if .player_name == "Jalen Thomas" then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		"$WWW/days/2021-10-20.ndjson" >fixed.ndjson
+	run -0 --separate-stderr pgs-ingest --from 2021-10-20 --to 2021-10-20 fixed.ndjson
+	wait "$daily"
+	[ ! -s run.out ]
+	[ ! -s run.err ]
+	summary() { sql "SELECT points FROM player_game_summary WHERE player_full_name = 'Jalen Thomas' AND game_date = '2021-10-20'"; }
+	raw=$(sql "SELECT points FROM raw_boxscores WHERE player_name = 'Jalen Thomas' AND game_date = '2021-10-20'")
+	# the rebuild wrote what it had read, from before the correction; its
+	# window says so (its raw watermark), and the same run's gap scan finds
+	# the day stale and rebuilds it
+	grep -q ': scan for gaps: 2021-10-20..2021-10-20$' "$LOG"
+	[ "$(summary)" -eq "$raw" ]
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed; log: $LOG"
+}
+
 @test "a date with raw rows but no summary rows is a gap the next run fills" {
 	run -0 --separate-stderr pgs-ingest --from 2021-10-19 --to 2021-10-20 "$SAMPLE"/*.ndjson
 	run -0 --separate-stderr pgs-daily --date 2021-10-24 --days-back 1 --source "$DAYS"
