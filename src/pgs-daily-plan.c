@@ -2,8 +2,9 @@
  * pgs-daily-plan — what a pgs-daily run works on, so that the pipeline is
  * options and pipes: its settings (the config file and the command line,
  * checked, with the days worked out in league time), its lock, the gaps it
- * rebuilds (from pgs-validate --json) and what failed (from pgs-checkpoint
- * status --json and pgs-validate --json), each as lines for the shell.
+ * rebuilds (from pgs-validate --json), what failed (from pgs-checkpoint
+ * status --json and pgs-validate --json), the days a landing landed and the
+ * days it still owes, and ranges of days merged, each as lines for the shell.
  */
 #include <errno.h>
 #include <jansson.h>
