@@ -917,7 +917,7 @@ wm_entry(const struct pgs_ledger_entry *e, void *arg)
 
 /*
  * The raw watermark of windows k..end-1, read from store st before their
- * rows are: for each, the latest commit of a landing (or a registry change)
+ * rows are (before the stream's first row): for each, the latest commit of a landing (or a registry change)
  * over a day of it, as the ledger has them now; the time now when none does.
  * Every landing the rows read may miss committed after it, so pgs-write
  * records it as what the window was made from (ledger.h: staleness), not
@@ -959,9 +959,15 @@ read_windows_stream(struct extract *x)
 	for (i = 0; rc == 0 && i < x->sources.n; i++)
 		if (!(st[i] = pgs_store_open(x->sources.v[i], PGS_STORE_RO, NULL)))
 			rc = -1;
-	/* one store: its ledger is the one the windows are judged by (several: no watermark) */
-	if (x->sources.n == 1)
-		x->watermark = pgs_xcalloc(x->nwindows ? x->nwindows : 1, sizeof(*x->watermark));
+	/* one store: its ledger is the one the windows are judged by (several: no
+	 * watermark).  Read once for the stream, before any of its rows: one query
+	 * more a stream (on BigQuery, a job), not one a run of windows; a landing
+	 * that commits between this read and a later run's makes that run's
+	 * windows stale though they read it: redone, never lost. */
+	if (rc == 0 && x->sources.n == 1 && x->nwindows) {
+		x->watermark = pgs_xcalloc(x->nwindows, sizeof(*x->watermark));
+		rc = read_watermarks(x, st[0], 0, x->nwindows);
+	}
 	if (x->nwindows) {
 		x->from_s = x->windows[0][0];
 		x->to_s = x->windows[0][1];
@@ -980,10 +986,8 @@ read_windows_stream(struct extract *x)
 			 * listed twice (span_row hands rows before a window to ref_row) */
 			x->io.input = x->sources.v[0];
 			pgs_date_format(x->from - 1, day_before);
-			rc = read_watermarks(x, st[0], sp.k, sp.end);
-			if (rc == 0)
-				rc = pgs_store_raw_read(st[0], day_before, x->windows[sp.end - 1][1],
-				    x->only_source, span_row, &sp);
+			rc = pgs_store_raw_read(st[0], day_before, x->windows[sp.end - 1][1],
+			    x->only_source, span_row, &sp);
 		} else {
 			sp.end = sp.k + 1;
 			for (i = 0; rc == 0 && i < x->sources.n; i++) {
