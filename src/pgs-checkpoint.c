@@ -571,6 +571,9 @@ status_json(const struct pgs_job *j, const struct progress *p)
 	json_object_set(out, "failed", p->failed);
 	/* the days done, as ranges: what a landing did land (pgs-daily's debt) */
 	json_object_set_new(out, "done", pgs_days_json(&j->s.done));
+	/* the store the state is kept for (as shown), null in a state of older pgs */
+	json_object_set(out, "store", json_is_string(json_object_get(obj, "store")) ?
+	    json_object_get(obj, "store") : json_null());
 	/* rows the batches' upstream skipped (dated outside their windows), per date */
 	{
 		json_t *t = json_object_get(obj, "totals"), *v;

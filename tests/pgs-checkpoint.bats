@@ -115,7 +115,7 @@ Try 'pgs-checkpoint --help'."
 	[ "$stderr" = "pgs-checkpoint: job season: its state was kept for another store or source ($PGS_STORE): it starts afresh for sqlite:$BATS_TEST_TMPDIR/other.db" ]
 	PGS_STORE="sqlite:$BATS_TEST_TMPDIR/other.db" pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 < <(stats 5)
 	run -0 --separate-stderr pgs-checkpoint status "${J[@]}" --json
-	[ "$(jq -c '[.days_done, .rows_in]' <<<"$output")" = "[7,5]" ]
+	[ "$(jq -c '[.days_done, .rows_in, .store]' <<<"$output")" = "[7,5,\"sqlite:$BATS_TEST_TMPDIR/other.db\"]" ]
 	# --source-key likewise, when given; a plan by hand (none) takes the job's
 	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/other.db"
 	run -0 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --source-key a
