@@ -213,6 +213,7 @@ hits() {
 	[[ $stderr == "pgs-daily: 2021-10-22: landing source 1 ($FLAKY) failed for 2021-10-20: "*"; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]]
 	[ "$(hits 2021-10-20)" -ge 2 ]
 	grep -q ': land source 1 for 2021-10-20..2021-10-20: ' "$LOG"
+	grep -q ': owed by earlier runs: 2021-10-20; every source lands them again$' "$LOG"
 
 	# the source is back: two days later, one day back, the day lands and is rebuilt
 	cp "$WWW/days/2021-10-20.ndjson" "$FLAKY_DIR/"
