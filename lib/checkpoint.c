@@ -666,6 +666,34 @@ add_skipped(json_t *state, json_t *totals, const struct pgs_stats *st)
 	json_decref(dates);
 }
 
+void
+pgs_days_add_json(struct pgs_days *d, const json_t *j)
+{
+	const json_t *p;
+	size_t i;
+	long a, b;
+
+	json_array_foreach(j, i, p) {
+		if (pgs_date_parse(json_string_value(json_array_get(p, 0)), &a) == 0 &&
+		    pgs_date_parse(json_string_value(json_array_get(p, 1)), &b) == 0 && a <= b)
+			pgs_days_add(d, a, b);
+	}
+}
+
+/* Raw rows landed: the days go into the state's "landed", which plan holds
+ * against the store's ledger (a day landed that the ledger lacks is not done:
+ * the store was restored from a backup, or is another one). */
+static void
+add_landed(struct pgs_job *j, long dfrom, long dto)
+{
+	struct pgs_days landed = { 0 };
+
+	pgs_days_add_json(&landed, json_object_get(j->s.obj, "landed"));
+	pgs_days_add(&landed, dfrom, dto);
+	json_object_set_new(j->s.obj, "landed", pgs_days_json(&landed));
+	pgs_days_free(&landed);
+}
+
 int
 pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, long dto,
     const struct pgs_stats *st)
@@ -699,6 +727,8 @@ pgs_job_done(struct pgs_job *j, const char *from, const char *to, long dfrom, lo
 				pgs_job_add_total(totals, keep[i], vals[i]);
 		if (st->skipped > 0)
 			add_skipped(j->s.obj, totals, st);
+		if (st->rows_in > 0 && strcmp(j->s.table, PGS_TABLE_RAW) == 0)
+			add_landed(j, dfrom, dto);
 	}
 	return pgs_job_save(j);
 }

@@ -44,6 +44,9 @@ long pgs_days_count(const struct pgs_days *d, long a, long b);
 /* The set as [["YYYY-MM-DD","YYYY-MM-DD"], ...]; a new reference. */
 json_t *pgs_days_json(const struct pgs_days *d);
 void pgs_days_free(struct pgs_days *d);
+/* Add the ranges of j ([["YYYY-MM-DD","YYYY-MM-DD"], ...], as pgs_days_json
+ * makes them; anything else is skipped) to d. */
+void pgs_days_add_json(struct pgs_days *d, const json_t *j);
 
 struct pgs_state {
 	json_t *obj;             /* the whole state object, owned */

@@ -5,15 +5,20 @@
  *
  * A summary day is made by the latest summary window that covers it (the
  * latest commit).  That window is stale for the day when a raw_boxscores
- * window covering the day committed after the summary window's writer
- * began: a landing that committed while the summary was being made may not
- * have been read by it.  So is a window over a day whose summary rows a
+ * window covering the day committed after what the summary window was made
+ * from: its started_at, which is the raw watermark of its rows when they
+ * came through a window stream (pgs-extract --windows reads, before the
+ * rows, the latest landing over the window's days in the ledger; pgs-write
+ * records it), else the time its writer began.  A landing that committed
+ * after the rows were read, even before the write began (a stream reads
+ * windows well ahead of pgs-write), is one they may not hold.  So is a window over a day whose summary rows a
  * registry change concerns: a player's first game moved earlier, and the
  * rows of the old one called him "new" (ledger entries of table
  * players_registry; they are listed with the raw windows, their scope
  * PGS_LEDGER_REGISTRY).  A window made under another configuration than the
  * one asked for is stale too.  The times are the writers' clocks, UTC
- * ISO-8601, so they compare as strings.
+ * ISO-8601, so they compare as strings; with a watermark, a landing's commit
+ * is compared with another landing's, not with the summary writer's clock.
  *
  * Ownership: pgs_ledger_load fills a struct pgs_ledger that the caller frees
  * with pgs_ledger_free; the windows own their strings.
@@ -32,7 +37,8 @@ struct pgs_lwin {
 	long a, b;                  /* its days */
 	long rows;
 	char from[11], to[11];
-	char started[40];           /* when its writer began (the committed time when unknown) */
+	char started[40];           /* what it was made from: the raw watermark, else when its
+	                               writer began (the committed time when unknown) */
 	char committed[40];
 	char scope[64];
 	int other_config;           /* made under another configuration than asked for */

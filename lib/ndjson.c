@@ -844,11 +844,15 @@ pgs_emit_end(long rows, long rejects, json_t *extra)
 }
 
 int
-pgs_emit_window(const char *from, const char *to, long rows, long rejects)
+pgs_emit_window(const char *from, const char *to, long rows, long rejects, const char *watermark)
 {
 	json_t *o = json_pack("{s:{s:s, s:s, s:I, s:I}}", "pgs_window", "from", from, "to", to,
 	    "rows", (json_int_t)rows, "rejects", (json_int_t)rejects);
-	int r = o ? pgs_emit(o) : -1;
+	int r;
+
+	if (o && watermark)
+		json_object_set_new(json_object_get(o, "pgs_window"), "watermark", json_string(watermark));
+	r = o ? pgs_emit(o) : -1;
 
 	json_decref(o);
 	if (r == 0 && fflush_unlocked(stdout) != 0) {
@@ -866,7 +870,8 @@ pgs_pass_window(json_t *w, long rows_out, struct pgs_window_mark *m)
 	long in = json_is_integer(jr) && json_integer_value(jr) > 0 ? (long)json_integer_value(jr) : 0;
 	long mine = pgs_reject_count() - m->rejects_at;
 	int r = pgs_emit_window(json_string_value(json_object_get(w, "from")),
-	    json_string_value(json_object_get(w, "to")), rows_out - m->rows_at, in + mine);
+	    json_string_value(json_object_get(w, "to")), rows_out - m->rows_at, in + mine,
+	    json_string_value(json_object_get(w, "watermark")));
 
 	m->rows_at = rows_out;
 	m->rejects_at += mine;

@@ -70,12 +70,16 @@ struct pgs_window_mark {
 /*
  * Pass the window marker w (from pgs_rows_next) on: the rows written since
  * the previous marker (rows_out is every row written so far), its rejects
- * plus this tool's since then; then stdout is flushed, so that the window's
+ * plus this tool's since then, its watermark; then stdout is flushed, so that the window's
  * rows reach the next stage now.  0, or -1 on a write error.
  */
 int pgs_pass_window(json_t *w, long rows_out, struct pgs_window_mark *m);
-/* Write a window marker of from..to, rows and rejects, and flush stdout.  0 or -1. */
-int pgs_emit_window(const char *from, const char *to, long rows, long rejects);
+/*
+ * Write a window marker of from..to, rows and rejects, and flush stdout.
+ * watermark (or NULL): the raw rows' watermark when they were read (see
+ * ledger.h), passed on as it is by every stage.  0 or -1.
+ */
+int pgs_emit_window(const char *from, const char *to, long rows, long rejects, const char *watermark);
 /* Position of the row just returned, for reject messages. */
 const char *pgs_rows_name(const pgs_rows *r);
 long pgs_rows_lineno(const pgs_rows *r);

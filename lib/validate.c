@@ -961,9 +961,9 @@ stale_checks(struct ctx *c)
 		    "stale_dates", (json_int_t)st[s].dates, "first_date", first, "last_date", last,
 		    "dates", st[s].list, "raw_source", r->scope, "raw_committed_at", r->committed),
 		    strcmp(r->scope, PGS_LEDGER_REGISTRY) == 0 ?
-		    "%s..%s: summary started %s, but a player's first game moved away from %ld of its "
+		    "%s..%s: summary made from raw rows as of %s, but a player's first game moved away from %ld of its "
 		    "dates (%s) after that (%s, %s): their rows call him new" :
-		    "%s..%s: summary started %s, but raw rows of %ld of its dates (%s) landed after that "
+		    "%s..%s: summary made from raw rows as of %s, but raw rows of %ld of its dates (%s) landed after that "
 		    "(%s, %s)", e->from, e->to, e->started, st[s].dates, span, r->scope, r->committed);
 	}
 	free(latest);

@@ -54,6 +54,17 @@ struct pgs_window {
 	pgs_buf key;
 };
 
+/* ---- what the window was made from ---- */
+
+void
+pgs_window_set_watermark(pgs_window *w, const char *watermark)
+{
+	/* the ledger's started_at: the raw watermark when it is the earlier (it always
+	 * is: it was read before the rows, and they before this window began) */
+	if (watermark && strlen(watermark) < sizeof(w->started_at) && strcmp(watermark, w->started_at) < 0)
+		snprintf(w->started_at, sizeof(w->started_at), "%s", watermark);
+}
+
 /* ---- begin / abort ---- */
 
 static void

@@ -52,6 +52,15 @@ enum pgs_write_result {
 pgs_window *pgs_window_begin(pgs_store *st, const struct pgs_write_opts *o);
 
 /*
+ * The raw watermark of the window's rows (a window marker's, from
+ * pgs-extract --windows: the latest landing in the ledger when they were
+ * read), recorded as the ledger's started_at in place of the time the
+ * window began: a landing that committed after it is one the rows may not
+ * hold, and makes the window stale (ledger.h).  NULL: the time it began.
+ */
+void pgs_window_set_watermark(pgs_window *w, const char *watermark);
+
+/*
  * Stage one row: 0 staged; 1 rejected, with the reason in why (the caller
  * records the reject with its input position); -1 fatal (reported).
  * text is the row's input line, or NULL: a summary row's data_hash is

@@ -26,6 +26,7 @@
 #include "checkpoint.h"
 #include "ledger.h"
 #include "dates.h"
+#include "hash.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "store.h"
@@ -36,14 +37,14 @@ static const char *const cmd_names[NCMD] = { "plan", "done", "fail", "status", "
 
 enum {
 	OPT_JOB, OPT_FROM, OPT_TO, OPT_BATCH_DAYS, OPT_STORE, OPT_TABLE,
-	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER, OPT_STREAM,
+	OPT_ERROR, OPT_JSON, OPT_NO_STATS, OPT_CONFIG_DIGEST, OPT_LEDGER, OPT_STREAM, OPT_SOURCE_KEY,
 };
 
 /* The options each command takes (bit i: the option OPT_JOB + i, in the order of parse_args). */
 #define BIT(opt) (1u << (opt))
 static const unsigned cmd_opts[NCMD] = {
 	[CMD_PLAN] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_BATCH_DAYS) |
-	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST) | BIT(OPT_LEDGER),
+	    BIT(OPT_STORE) | BIT(OPT_TABLE) | BIT(OPT_CONFIG_DIGEST) | BIT(OPT_LEDGER) | BIT(OPT_SOURCE_KEY),
 	[CMD_DONE] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_NO_STATS) | BIT(OPT_STREAM),
 	[CMD_FAIL] = BIT(OPT_JOB) | BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_ERROR),
 	[CMD_STATUS] = BIT(OPT_JOB) | BIT(OPT_JSON),
@@ -53,14 +54,14 @@ static const unsigned cmd_opts[NCMD] = {
 
 struct opts {
 	int cmd;
-	const char *job, *from, *to, *store, *table, *error, *config;
+	const char *job, *from, *to, *store, *table, *error, *config, *source_key;
 	long dfrom, dto, batch_days;
 	int json, no_stats, ledger, stream;
 };
 
 static const char *const synopsis[] = {
 	"pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]",
-	"[--config-digest HEX]",
+	"[--config-digest HEX] [--source-key TEXT]",
 	"pgs-checkpoint done --job J --from D --to D [--no-stats]",
 	"pgs-checkpoint done --job J --stream",
 	"pgs-checkpoint fail --job J --from D --to D --error MSG",
@@ -81,9 +82,12 @@ help(FILE *f)
 	    "          are left out of a batch); --batch-days N slices the range (default 7);\n"
 	    "          with --store, the store's ledger decides: a player_game_summary day is\n"
 	    "          done when its latest window was made under --config-digest HEX (when\n"
-	    "          given) and no raw rows of its dates were landed after it; for\n"
-	    "          --table raw_boxscores its windows count as done; --ledger is --store\n"
-	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines\n"
+	    "          given) and no raw rows of its dates were landed after what it was made\n"
+	    "          from; for --table raw_boxscores a day the job landed rows for is done\n"
+	    "          only while the ledger has a raw window over it; --ledger is --store\n"
+	    "          $PGS_STORE (else sqlite:pgs.db), for a URI that must stay off command lines.\n"
+	    "          The state is kept for one store ($PGS_STORE, or --store) and --source-key:\n"
+	    "          planned for another, it starts afresh\n"
 	    "  done    mark the days done, with pgs-write's statistics line read from stdin;\n"
 	    "          a missing, bad, refused or dry-run line marks nothing;\n"
 	    "          --no-stats marks the days done without reading stdin;\n"
@@ -196,8 +200,48 @@ adopt(struct pgs_job *j, const struct adopted *ad)
 	pgs_job_add_total(totals, "rows_ledger", ad->rows);
 }
 
+/*
+ * Raw rows: the store's ledger (its raw windows over [from, to]: led) decides
+ * what the state says was landed.  A day done that landed rows (the state's
+ * "landed") is done only while a raw window of the ledger covers it: a store
+ * restored from a backup, or another store, has to land it again.  A day
+ * done without rows (no games, a 404 allowed) leaves no ledger row: the
+ * state alone keeps it done.  The ledger's windows are not added to the done
+ * days: they may be another source's (the ledger's scope is the rows'
+ * source, which a URL template does not name before it is fetched).
+ */
+static void
+raw_done(struct pgs_job *j, const struct opts *o, const struct pgs_days *led)
+{
+	struct pgs_days landed = { 0 }, done = { 0 }, kept = { 0 };
+	long lost = 0;
+
+	pgs_days_add_json(&landed, json_object_get(j->s.obj, "landed"));
+	for (size_t i = 0; i < j->s.done.n; i++)
+		for (long d = j->s.done.iv[i][0]; d <= j->s.done.iv[i][1]; d++) {
+			if (d >= o->dfrom && d <= o->dto && pgs_days_count(&landed, d, d) &&
+			    !pgs_days_count(led, d, d)) {
+				lost++;
+				continue;
+			}
+			pgs_days_add(&done, d, d);
+		}
+	for (size_t i = 0; i < landed.n; i++)
+		for (long d = landed.iv[i][0]; d <= landed.iv[i][1]; d++)
+			if (pgs_days_count(&done, d, d))
+				pgs_days_add(&kept, d, d);
+	if (lost > 0)
+		pgs_warn("job %s: %ld days its state says were landed are not in the store's ledger"
+		    " (a store restored from a backup, or another one): they are planned again", o->job, lost);
+	json_object_set_new(j->s.obj, "landed", pgs_days_json(&kept));
+	pgs_days_free(&j->s.done);
+	j->s.done = done;
+	pgs_days_free(&landed);
+	pgs_days_free(&kept);
+}
+
 /* The done days with --store: for the summary table the ledger decides every
- * day of [from, to]; for raw rows its windows are added to the state's.
+ * day of [from, to]; for raw rows, the days landed (raw_done).
  * 0, or an exit status (2 when the store is not a store URI at all). */
 static int
 plan_store(struct pgs_job *j, const struct opts *o)
@@ -208,13 +252,33 @@ plan_store(struct pgs_job *j, const struct opts *o)
 	pgs_store *st;
 	int r, usage = 0;
 
-	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, &usage)))
-		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 	if (strcmp(j->s.table, PGS_TABLE_RAW) == 0) {
-		r = pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_day, &j->s.done);
-		pgs_store_close(st);
+		struct pgs_days landed = { 0 };
+		long n;
+
+		/* nothing landed in the range: nothing the ledger could take back (and a
+		 * first landing may find no store yet); a SQLite file not there is a
+		 * store without a ledger */
+		pgs_days_add_json(&landed, json_object_get(j->s.obj, "landed"));
+		n = pgs_days_count(&landed, o->dfrom, o->dto);
+		pgs_days_free(&landed);
+		if (n == 0)
+			return 0;
+		if (strncmp(o->store, "sqlite:", 7) == 0 && access(o->store + 7, F_OK) != 0 && errno == ENOENT)
+			r = 0;
+		else if (!(st = pgs_store_open(o->store, PGS_STORE_RO, &usage)))
+			return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
+		else {
+			r = pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, ledger_day, &done);
+			pgs_store_close(st);
+		}
+		if (r == 0)
+			raw_done(j, o, &done);
+		pgs_days_free(&done);
 		return r < 0 ? PGS_EXIT_FAIL : 0;
 	}
+	if (!(st = pgs_store_open(o->store, PGS_STORE_RO, &usage)))
+		return usage ? PGS_EXIT_USAGE : PGS_EXIT_FAIL;
 	/* the days outside the range keep what the state says */
 	for (size_t i = 0; i < j->s.done.n; i++) {
 		if (j->s.done.iv[i][0] < o->dfrom)
@@ -243,17 +307,49 @@ plan_store(struct pgs_job *j, const struct opts *o)
 	return 0;
 }
 
+/*
+ * The key of a job's state (into key): its store, as shown (a password
+ * changed is the same store).  Returns the store as shown, which the caller
+ * frees.
+ */
+static char *
+state_key(const struct opts *o, char key[17])
+{
+	char *shown = pgs_store_redact(o->store ? o->store : pgs_default_store(NULL));
+
+	pgs_sha256_hex16(shown, strlen(shown), key);
+	return shown;
+}
+
 static int
 cmd_plan(struct pgs_job *j, const struct opts *o)
 {
-	const char *table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
-	char a[11], b[11];
+	char a[11], b[11], key[17], *shown = state_key(o, key);
+	const char *had = j->loaded ? json_string_value(json_object_get(j->s.obj, "store_key")) : NULL;
+	const char *had_src = j->loaded ? json_string_value(json_object_get(j->s.obj, "source_key")) : NULL;
+	const char *table;
 	int r;
 
+	/* another store's state (or another source's) says nothing of this one; a
+	 * plan that names no source (by hand) takes the job's */
+	if ((had && strcmp(had, key) != 0) || (had_src && o->source_key && strcmp(had_src, o->source_key) != 0)) {
+		const char *was = json_string_value(json_object_get(j->s.obj, "store"));
+
+		pgs_warn("job %s: its state was kept for another store or source (%s): it starts afresh for %s",
+		    o->job, was ? was : "?", shown);
+		pgs_state_free(&j->s);
+		j->loaded = 0;
+	}
+	table = o->table ? o->table : j->loaded ? j->s.table : PGS_TABLE_SUMMARY;
 	if (!j->loaded) {
 		pgs_state_init(&j->s, o->job, o->dfrom, o->dto, o->batch_days, table);
 		j->loaded = 1;
 	}
+	json_object_set_new(j->s.obj, "store_key", json_string(key));
+	json_object_set_new(j->s.obj, "store", json_string(shown));
+	if (o->source_key)
+		json_object_set_new(j->s.obj, "source_key", json_string(o->source_key));
+	free(shown);
 	json_object_set_new(j->s.obj, "from", json_string(o->from));
 	json_object_set_new(j->s.obj, "to", json_string(o->to));
 	json_object_set_new(j->s.obj, "batch_days", json_integer(o->batch_days));
@@ -473,6 +569,11 @@ status_json(const struct pgs_job *j, const struct progress *p)
 	json_object_set_new(out, "eta_s", p->eta_s < 0 ? json_null() : json_integer((json_int_t)(p->eta_s + 0.5)));
 	json_object_set_new(out, "updated_at", json_is_string(up) ? json_incref(up) : json_null());
 	json_object_set(out, "failed", p->failed);
+	/* the days done, as ranges: what a landing did land (pgs-daily's debt) */
+	json_object_set_new(out, "done", pgs_days_json(&j->s.done));
+	/* the store the state is kept for (as shown), null in a state of older pgs */
+	json_object_set(out, "store", json_is_string(json_object_get(obj, "store")) ?
+	    json_object_get(obj, "store") : json_null());
 	/* rows the batches' upstream skipped (dated outside their windows), per date */
 	{
 		json_t *t = json_object_get(obj, "totals"), *v;
@@ -655,6 +756,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "config-digest", &o->config),
 		PGS_OPT_FLAG(0, "ledger", &o->ledger),
 		PGS_OPT_FLAG(0, "stream", &o->stream),
+		PGS_OPT_STRING(0, "source-key", &o->source_key),
 		PGS_OPT_END(),
 	};
 	int r, c;
@@ -677,9 +779,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		return pgs_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	/* an option the command does not honour is an error, not ignored */
 	const int given[] = { !!o->job, !!o->from, !!o->to, !!bd, !!o->store, !!o->table,
-	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger, o->stream };   /* in the order of opts[] and OPT_ */
+	    !!o->error, o->json, o->no_stats, !!o->config, o->ledger, o->stream,
+	    !!o->source_key };   /* in the order of opts[] and OPT_ */
 
-	for (c = OPT_JOB; c <= OPT_STREAM; c++)
+	for (c = OPT_JOB; c <= OPT_SOURCE_KEY; c++)
 		if (given[c] && !(cmd_opts[o->cmd] & BIT(c)))
 			return pgs_usage_error("%s does not take --%s", cmd, opts[c].name);
 	if (o->cmd != CMD_LIST) {

@@ -2,8 +2,9 @@
  * pgs-daily-plan — what a pgs-daily run works on, so that the pipeline is
  * options and pipes: its settings (the config file and the command line,
  * checked, with the days worked out in league time), its lock, the gaps it
- * rebuilds (from pgs-validate --json) and what failed (from pgs-checkpoint
- * status --json and pgs-validate --json), each as lines for the shell.
+ * rebuilds (from pgs-validate --json), what failed (from pgs-checkpoint
+ * status --json and pgs-validate --json), the days a landing landed and the
+ * days it still owes, and ranges of days merged, each as lines for the shell.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -16,6 +17,7 @@
 
 #include "checkpoint.h"
 #include "dates.h"
+#include "hash.h"
 #include "opts.h"
 #include "store.h"
 #include "util.h"
@@ -38,6 +40,10 @@ struct settings {
 	const char *origin;          /* NULL: the command line; else the config file's name */
 	const char *date, *days_back, *store, *log, *state_dir, *gap_days, *config, *fd;
 	const char *threshold[NTHRESHOLDS];
+	/* a backfill's options (the rebuilds'), and the landing's HTTP settings */
+	const char *prefer, *aliases, *lines, *http_timeout, *http_retries;
+	int no_register;
+	struct pgs_strlist forget;   /* --forget-day: days owed that are owed no more */
 	struct source *src;
 	size_t nsrc, cap;
 };
@@ -48,6 +54,8 @@ static const char *const synopsis[] = {
 	"pgs-daily-plan gaps < REPORT",
 	"pgs-daily-plan why (landing | rebuild) < STATUS",
 	"pgs-daily-plan why validation < REPORT",
+	"pgs-daily-plan ranges < DAYS",
+	"pgs-daily-plan landing FROM TO < STATUS",
 	NULL,
 };
 
@@ -61,6 +69,9 @@ help(FILE *f)
 	    "file descriptor N (exit 4 when another run holds it).  gaps: the ranges to\n"
 	    "rebuild in pgs-validate --json's report, \"FROM..TO DAYS\" lines.  why: what\n"
 	    "failed, in a job's pgs-checkpoint status --json or a pgs-validate --json report.\n"
+	    "ranges: days (D or FROM..TO lines) merged, \"FROM..TO DAYS\" lines.  landing:\n"
+	    "what a landing job's status says of FROM..TO: \"landed<TAB>FROM..TO\" lines, and\n"
+	    "\"owed<TAB>D\" for every day not landed (all of them without a status).\n"
 	    "\n");
 }
 
@@ -137,12 +148,19 @@ daily_options(struct settings *s, struct pgs_option o[])
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "log", &s->log);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "state-dir", &s->state_dir);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days);
+	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "forget-day", &s->forget);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "prefer", &s->prefer);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "aliases", &s->aliases);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "lines", &s->lines);
+	o[n++] = (struct pgs_option)PGS_OPT_FLAG(0, "no-register", &s->no_register);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "http-timeout", &s->http_timeout);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "http-retries", &s->http_retries);
 	for (size_t k = 0; k < NTHRESHOLDS; k++)
 		o[n++] = (struct pgs_option)PGS_OPT_STRING(0, thresholds[k], &s->threshold[k]);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd);
 	o[n] = (struct pgs_option)PGS_OPT_END();
 }
-#define NOPTS (14 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
+#define NOPTS (21 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
 
 static void
 settings_free(struct settings *s)
@@ -150,6 +168,7 @@ settings_free(struct settings *s)
 	for (size_t i = 0; i < s->nsrc; i++)
 		free(s->src[i].opts.v);
 	free(s->src);
+	free(s->forget.v);
 }
 
 /* A count of days, 1..999999: the value, or -1 after a usage error. */
@@ -314,6 +333,40 @@ put_sources(const struct settings *srcs, const struct settings *cli, const struc
 }
 
 /*
+ * The options of the whole run: the rebuilds' (a backfill's: the same
+ * settings make the same configuration digest), the landings' HTTP
+ * settings, and the days forgotten (checked).
+ */
+static int
+put_daily(const struct settings *cli, const struct settings *file)
+{
+	static const char *const names[] = { "prefer", "aliases", "lines", "http-timeout", "http-retries" };
+	const char *v[5];
+	long d;
+
+#define PICK(f) (cli->f ? cli->f : file->f)
+	v[0] = PICK(prefer), v[1] = PICK(aliases), v[2] = PICK(lines);
+	v[3] = PICK(http_timeout), v[4] = PICK(http_retries);
+#undef PICK
+	for (size_t k = 0; k < 5; k++) {
+		if (!v[k])
+			continue;
+		printf("%s\t--%s\n", k < 3 ? "backfill_opt" : "ingest_opt", names[k]);
+		if (put(k < 3 ? "backfill_opt" : "ingest_opt", v[k]) != 0)
+			return PGS_EXIT_USAGE;
+	}
+	if (cli->no_register || file->no_register)
+		printf("backfill_opt\t--no-register\n");
+	for (const struct settings *s = cli; s; s = s == cli ? file : NULL)
+		for (int k = 0; k < s->forget.n; k++) {
+			if (pgs_date_parse(s->forget.v[k], &d) < 0)
+				return pgs_usage_error("bad --forget-day '%s' (want YYYY-MM-DD)", s->forget.v[k]);
+			put("forget", s->forget.v[k]);
+		}
+	return 0;
+}
+
+/*
  * settings: the command line (cli) over the config file's, the days, the
  * state directory and the log, printed.
  */
@@ -361,8 +414,16 @@ settings(struct settings *cli, int secret)
 	    put("log", log) != 0)
 		goto out;
 	printf("lock\t%s/daily.lock\nverbose\t%d\nrerun\t%d\n", dir, pgs_verbosity >= 2, secret);
-	if (put_sources(cli->nsrc ? cli : &file, cli, &file) != 0)
+	if (put_sources(cli->nsrc ? cli : &file, cli, &file) != 0 || put_daily(cli, &file) != 0)
 		goto out;
+	{
+		char *shown = pgs_store_redact(pgs_default_store(PICK(store))), key[17];
+
+		/* the state of a store is its own: the key names no password */
+		pgs_sha256_hex16(shown, strlen(shown), key);
+		printf("store_key\t%s\n", key);
+		free(shown);
+	}
 #undef PICK
 	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 out:
@@ -503,6 +564,104 @@ why_validation(void)
 	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
+/* ---- days ---- */
+
+/* "D" or "FROM..TO" into days; -1 when it is neither. */
+static int
+add_days(struct pgs_days *days, const char *line)
+{
+	char a[11], b[11];
+	const char *dots = strstr(line, "..");
+	long x, y;
+
+	if (!dots) {
+		if (pgs_date_parse(line, &x) < 0)
+			return -1;
+		pgs_days_add(days, x, x);
+		return 0;
+	}
+	if (dots - line != 10 || strlen(dots + 2) != 10)
+		return -1;
+	memcpy(a, line, 10), a[10] = '\0';
+	memcpy(b, dots + 2, 10), b[10] = '\0';
+	if (pgs_date_parse(a, &x) < 0 || pgs_date_parse(b, &y) < 0 || y < x)
+		return -1;
+	pgs_days_add(days, x, y);
+	return 0;
+}
+
+/* ranges: the days on standard input merged, "FROM..TO DAYS" lines. */
+static int
+ranges(void)
+{
+	struct pgs_days days = { 0 };
+	char *line = NULL, a[11], b[11];
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	int rc = PGS_EXIT_OK;
+
+	while ((len = getline(&line, &cap, stdin)) > 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len > 0 && add_days(&days, line) < 0) {
+			pgs_err("stdin:%ld: want a day or FROM..TO, not '%.40s'", lineno, line);
+			rc = PGS_EXIT_FAIL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < days.n; i++) {
+		pgs_date_format(days.iv[i][0], a);
+		pgs_date_format(days.iv[i][1], b);
+		printf("%s..%s %ld\n", a, b, days.iv[i][1] - days.iv[i][0] + 1);
+	}
+	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+out:
+	free(line);
+	pgs_days_free(&days);
+	return rc;
+}
+
+/*
+ * landing FROM TO: what the landing job's status (its "done" days) says of
+ * FROM..TO: "landed<TAB>A..B" lines and "owed<TAB>D" for each day not done.
+ * No status, or one that cannot be read: nothing landed.
+ */
+static int
+landing(const char *from, const char *to)
+{
+	struct pgs_days done = { 0 };
+	json_error_t e;
+	json_t *st, *p;
+	long f, t, a, b;
+	size_t i;
+	char d[11], d2[11];
+
+	if (pgs_date_parse(from, &f) < 0 || pgs_date_parse(to, &t) < 0 || t < f)
+		return pgs_usage_error("want: landing FROM TO (two dates, in order)");
+	st = json_loadf(stdin, 0, &e);
+	json_array_foreach(json_object_get(st, "done"), i, p) {
+		if (pgs_date_parse(json_string_value(json_array_get(p, 0)), &a) == 0 &&
+		    pgs_date_parse(json_string_value(json_array_get(p, 1)), &b) == 0 && a <= b &&
+		    a <= t && b >= f)
+			pgs_days_add(&done, a < f ? f : a, b > t ? t : b);
+	}
+	json_decref(st);
+	for (i = 0; i < done.n; i++) {
+		pgs_date_format(done.iv[i][0], d);
+		pgs_date_format(done.iv[i][1], d2);
+		printf("landed\t%s..%s\n", d, d2);
+	}
+	for (long day = f; day <= t; day++)
+		if (pgs_days_count(&done, day, day) == 0) {
+			pgs_date_format(day, d);
+			printf("owed\t%s\n", d);
+		}
+	pgs_days_free(&done);
+	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -539,8 +698,13 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "why") == 0 && optind + 2 == argc &&
 	    (strcmp(kind, "landing") == 0 || strcmp(kind, "rebuild") == 0))
 		rc = why_job(strcmp(kind, "landing") == 0);
+	else if (strcmp(cmd, "ranges") == 0 && optind + 1 == argc)
+		rc = ranges();
+	else if (strcmp(cmd, "landing") == 0 && optind + 3 == argc)
+		rc = landing(argv[optind + 1], argv[optind + 2]);
 	else
-		pgs_usage_error("want a command: settings, lock, gaps or why (landing | rebuild | validation)");
+		pgs_usage_error("want a command: settings, lock, gaps, why (landing | rebuild | validation), "
+		    "ranges or landing FROM TO");
 out:
 	settings_free(&cli);
 	return rc;

@@ -66,6 +66,7 @@ struct extract {
 	const char *windows_file;        /* --windows FILE */
 	pgs_window_list windows;         /* its windows, in order */
 	size_t nwindows;
+	char (*watermark)[40];           /* each window's raw watermark ("" for none) */
 	struct pgs_http_given http_given;
 	int allow_missing;
 	long fetch_around;               /* --fetch-around N */
@@ -852,7 +853,7 @@ window_done(struct extract *x, size_t k, long *rows_at, long *rejects_at)
 		return -1;
 	x->ref_upto = x->to;
 	if (pgs_emit_window(x->windows[k][0], x->windows[k][1], x->rows - *rows_at,
-	    pgs_reject_count() - *rejects_at) < 0)
+	    pgs_reject_count() - *rejects_at, x->watermark && *x->watermark[k] ? x->watermark[k] : NULL) < 0)
 		return -1;
 	*rows_at = x->rows;
 	*rejects_at = pgs_reject_count();
@@ -891,6 +892,53 @@ span_row(json_t *row, const char *doc, size_t len, void *arg)
 	return store_row(row, doc, len, x);
 }
 
+/* Windows k..end-1, whose watermarks a ledger read sets. */
+struct wm {
+	struct extract *x;
+	size_t k, end;
+};
+
+static int
+wm_entry(const struct pgs_ledger_entry *e, void *arg)
+{
+	struct wm *m = arg;
+	char (*w)[2][11] = m->x->windows;
+
+	if ((strcmp(e->table, PGS_TABLE_RAW) != 0 && strcmp(e->table, "players_registry") != 0) ||
+	    !e->from || !e->to || !e->committed_at)
+		return 0;
+	for (size_t i = m->k; i < m->end; i++)
+		if (strcmp(e->from, w[i][1]) <= 0 && strcmp(e->to, w[i][0]) >= 0 &&
+		    strcmp(e->committed_at, m->x->watermark[i]) > 0)
+			snprintf(m->x->watermark[i], sizeof(m->x->watermark[i]), "%s", e->committed_at);
+	return 0;
+}
+
+/*
+ * The raw watermark of windows k..end-1, read from store st before their
+ * rows are (before the stream's first row): for each, the latest commit of a landing (or a registry change)
+ * over a day of it, as the ledger has them now; the time now when none does.
+ * Every landing the rows read may miss committed after it, so pgs-write
+ * records it as what the window was made from (ledger.h: staleness), not
+ * the time it began the window.  0, or -1 (reported).
+ */
+static int
+read_watermarks(struct extract *x, pgs_store *st, size_t k, size_t end)
+{
+	struct wm m = { x, k, end };
+	char now[40];
+
+	pgs_now_iso(now, sizeof(now));
+	for (size_t i = k; i < end; i++)
+		x->watermark[i][0] = '\0';
+	if (pgs_store_ledger(st, "*", x->windows[k][0], x->windows[end - 1][1], wm_entry, &m) < 0)
+		return -1;
+	for (size_t i = k; i < end; i++)
+		if (!x->watermark[i][0])
+			snprintf(x->watermark[i], sizeof(x->watermark[i]), "%s", now);
+	return 0;
+}
+
 /*
  * --windows: each window's rows, then its marker (flushed: the next stage
  * gets a window as soon as it is read).  The stores are opened once.  One
@@ -910,6 +958,15 @@ read_windows_stream(struct extract *x)
 	for (i = 0; rc == 0 && i < x->sources.n; i++)
 		if (!(st[i] = pgs_store_open(x->sources.v[i], PGS_STORE_RO, NULL)))
 			rc = -1;
+	/* one store: its ledger is the one the windows are judged by (several: no
+	 * watermark).  Read once for the stream, before any of its rows: one query
+	 * more a stream (on BigQuery, a job), not one a run of windows; a landing
+	 * that commits between this read and a later run's makes that run's
+	 * windows stale though they read it: redone, never lost. */
+	if (rc == 0 && x->sources.n == 1 && x->nwindows) {
+		x->watermark = pgs_xcalloc(x->nwindows, sizeof(*x->watermark));
+		rc = read_watermarks(x, st[0], 0, x->nwindows);
+	}
 	if (x->nwindows) {
 		x->from_s = x->windows[0][0];
 		x->to_s = x->windows[0][1];
@@ -1062,6 +1119,7 @@ cleanup(struct extract *x)
 	free(x->games.v);
 	free(x->header_files.v);
 	free(x->windows);
+	free(x->watermark);
 	free(x->skipped_days);
 	for (size_t i = 0; i < x->held_made; i++)
 		held_free(&x->held[i]);

@@ -419,8 +419,11 @@ group_flush(struct group *g, const struct opts *o, int *committed)
 
 /* A window marker: it must be the next window of --windows. */
 static int
-check_window_marker(const struct opts *o, size_t k, json_t *m, long *upstream)
+check_window_marker(const struct opts *o, size_t k, json_t *m, long *upstream, pgs_window *w)
 {
+	const char *wm = json_string_value(json_object_get(m, "watermark"));
+	long long us;
+
 	const char *from = json_string_value(json_object_get(m, "from"));
 	const char *to = json_string_value(json_object_get(m, "to"));
 	json_t *jr = json_object_get(m, "rejects");
@@ -436,6 +439,12 @@ check_window_marker(const struct opts *o, size_t k, json_t *m, long *upstream)
 		return -1;
 	}
 	*upstream = json_is_integer(jr) && json_integer_value(jr) > 0 ? (long)json_integer_value(jr) : 0;
+	if (json_object_get(m, "watermark") && (!wm || pgs_timestamp_parse(wm, &us) < 0)) {
+		pgs_err("a marker of window %s..%s with a bad watermark (want a UTC timestamp)", from, to);
+		return -1;
+	}
+	if (w)
+		pgs_window_set_watermark(w, wm);
 	return 0;
 }
 
@@ -503,7 +512,7 @@ main(int argc, char **argv)
 	for (; r > 0; r = pgs_rows_next(rows, &row)) {
 		if (r == PGS_ROWS_WINDOW) {
 			/* --windows: this window is complete; commit it and start the next */
-			r = check_window_marker(&o, k, row, &upstream);
+			r = check_window_marker(&o, k, row, &upstream, v.w);
 			json_decref(row);
 			if (r < 0)
 				break;

@@ -720,6 +720,72 @@ clean_dump() {
 	[ -z "$(pgrep -f "pgs-.*$BATS_TEST_TMPDIR" || true)" ]
 }
 
+# --- a correction landed during a run ------------------------------------------------
+
+@test "a correction landed while a slow backfill runs: the window that missed it is stale, the next run brings it in" {
+	ingest_sample
+	day=2021-11-04
+	pgs-extract --source "$PGS_STORE" --from "$day" --to "$day" | grep -v '"pgs_end"' >day.ndjson
+	name=$(jq -r 'select(.points != null and .ft_attempts != null) | .player_name' day.ndjson | head -n 1)
+	jq -c --arg n "$name" 'if .player_name == $n then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		day.ndjson >fixed.ndjson
+	slow_shim pgs-write 0.4
+	start_backfill --from "$FROM" --to "$TO" --batch-days 1
+	wait_progress 1
+	# the stream has read its windows (one query, all of them); the write of
+	# $day begins seconds after this landing commits
+	run -0 --separate-stderr pgs-ingest --from "$day" --to "$day" fixed.ndjson
+	wait "$pid"
+	rm -r "$BATS_TEST_TMPDIR/shim"
+	summary_points() { count "SELECT sum(points) FROM player_game_summary WHERE game_date = '$day'"; }
+	raw_points=$(count "SELECT sum(points) FROM raw_boxscores WHERE game_date = '$day'")
+	# the backfill wrote what it read, from before the correction ...
+	[ "$(summary_points)" -eq $((raw_points - 2)) ]
+	# ... and its ledger says so: the window's watermark is older than the landing
+	[ "$(count "SELECT count(*) FROM pgs_windows s WHERE s.tbl = 'player_game_summary' AND s.from_date = '$day'
+		AND s.started_at < (SELECT max(committed_at) FROM pgs_windows r WHERE r.tbl = 'raw_boxscores'
+		AND r.from_date <= '$day' AND r.to_date >= '$day')")" -eq 1 ]
+	# so pgs-validate (pgs-daily's gap check) calls it stale, and the plan redoes it, alone
+	run --separate-stderr pgs-validate --json --from "$FROM" --to "$TO"
+	[ "$(jq -c .gaps <<<"$output")" = "[[\"$day\",\"$day\"]]" ]
+	run -0 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	[[ $stderr == *" 1/1 batches "* ]]
+	[ "$(summary_points)" -eq "$raw_points" ]
+	run -0 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	[[ $stderr == *"nothing to do"* ]]
+}
+
+@test "a correction landed while a slow backfill runs, on PostgreSQL: the window that missed it is stale, the next run brings it in" {
+	load pg/server
+	reason=$(pg_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	pg_start
+	sch="corr$BATS_TEST_NUMBER"
+	PGS_STORE=$(pg_fresh "$sch")
+	export PGS_STORE
+	ingest_sample
+	day=2021-11-04
+	pgs-extract --source "$PGS_STORE" --from "$day" --to "$day" | grep -v '"pgs_end"' >day.ndjson
+	name=$(jq -r 'select(.points != null and .ft_attempts != null) | .player_name' day.ndjson | head -n 1)
+	jq -c --arg n "$name" 'if .player_name == $n then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		day.ndjson >fixed.ndjson
+	slow_shim pgs-write 0.4
+	# each window committed at its marker, not in a group at the end
+	PGS_GROUP_SECONDS=0 start_backfill --from "$FROM" --to "$TO" --batch-days 1
+	wait_progress 1
+	run -0 --separate-stderr pgs-ingest --from "$day" --to "$day" fixed.ndjson
+	wait "$pid"
+	rm -r "$BATS_TEST_TMPDIR/shim"
+	summary_points() { pg_sql "SELECT sum(points) FROM \"$sch\".player_game_summary WHERE game_date = '$day'"; }
+	raw_points=$(pg_sql "SELECT sum(points) FROM \"$sch\".raw_boxscores WHERE game_date = '$day'")
+	[ "$(summary_points)" -eq $((raw_points - 2)) ]
+	run --separate-stderr pgs-validate --json --from "$FROM" --to "$TO"
+	[ "$(jq -c .gaps <<<"$output")" = "[[\"$day\",\"$day\"]]" ]
+	run -0 --separate-stderr pgs-backfill --from "$FROM" --to "$TO" --batch-days 1
+	[[ $stderr == *" 1/1 batches "* ]]
+	[ "$(summary_points)" -eq "$raw_points" ]
+}
+
 # --- secrets ----------------------------------------------------------------------
 
 teardown() {

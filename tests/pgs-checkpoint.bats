@@ -30,7 +30,7 @@ plan() {
 	run --separate-stderr pgs-checkpoint --help
 	assert_success
 	assert_line --index 0 'usage: pgs-checkpoint plan --job J --from D --to D [--batch-days N] [--store URI | --ledger] [--table T]'
-	assert_line --index 1 '                      [--config-digest HEX]'
+	assert_line --index 1 '                      [--config-digest HEX] [--source-key TEXT]'
 	assert_line --index 2 '       pgs-checkpoint done --job J --from D --to D [--no-stats]'
 	assert_line --index 3 '       pgs-checkpoint done --job J --stream'
 	assert_line --index 6 '       pgs-checkpoint list [--json]'
@@ -101,6 +101,31 @@ Try 'pgs-checkpoint --help'."
 	pgs-checkpoint fail "${J[@]}" --from 2023-10-08 --to 2023-10-14 --error 'again'
 	run jq -r '.batches["2023-10-08..2023-10-14"] | "\(.attempts) \(.last_error)"' "$STATE"
 	assert_output '2 again'
+}
+
+@test "pgs-checkpoint: a job's state is kept for one store: planned for another, it starts afresh, counted once" {
+	plan
+	pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 < <(stats 5)
+	[ "$(jq -r .store "$STATE")" = "$PGS_STORE" ]
+	run -0 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}"
+	assert_output $'2023-10-08\t2023-10-14\n2023-10-15\t2023-10-20'
+	[ -z "$stderr" ]
+	run -0 --separate-stderr env PGS_STORE="sqlite:$BATS_TEST_TMPDIR/other.db" pgs-checkpoint plan "${J[@]}" "${R[@]}"
+	assert_output $'2023-10-01\t2023-10-07\n2023-10-08\t2023-10-14\n2023-10-15\t2023-10-20'
+	[ "$stderr" = "pgs-checkpoint: job season: its state was kept for another store or source ($PGS_STORE): it starts afresh for sqlite:$BATS_TEST_TMPDIR/other.db" ]
+	PGS_STORE="sqlite:$BATS_TEST_TMPDIR/other.db" pgs-checkpoint "done" "${J[@]}" --from 2023-10-01 --to 2023-10-07 < <(stats 5)
+	run -0 --separate-stderr pgs-checkpoint status "${J[@]}" --json
+	[ "$(jq -c '[.days_done, .rows_in, .store]' <<<"$output")" = "[7,5,\"sqlite:$BATS_TEST_TMPDIR/other.db\"]" ]
+	# --source-key likewise, when given; a plan by hand (none) takes the job's
+	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/other.db"
+	run -0 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --source-key a
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}"
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 --separate-stderr pgs-checkpoint plan "${J[@]}" "${R[@]}" --source-key b
+	[ "${#lines[@]}" -eq 3 ]
+	[[ $stderr == *"its state was kept for another store or source"* ]]
 }
 
 @test "pgs-checkpoint: a failed batch done later leaves the failures; a state of older pgs still counts" {

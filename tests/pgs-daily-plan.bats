@@ -17,7 +17,7 @@ setting() {
 	run -0 --separate-stderr pgs-daily-plan --help
 	assert_line --index 0 "usage: pgs-daily-plan settings [pgs-daily's options]"
 	run -2 --separate-stderr pgs-daily-plan
-	[[ $stderr == *"want a command: settings, lock, gaps or why"* ]]
+	[[ $stderr == *"want a command: settings, lock, gaps, why (landing | rebuild | validation), ranges or landing FROM TO"* ]]
 	run -2 --separate-stderr pgs-daily-plan why nothing
 	run -2 --separate-stderr pgs-daily-plan settings --bogus
 	[[ $stderr == "pgs-daily-plan: unknown option '--bogus'"* ]]
@@ -139,4 +139,38 @@ setting() {
 	run -0 --separate-stderr pgs-daily-plan why validation <v.json
 	assert_output $'a m1 (and 1 more)\nFAIL a m1\nFAIL b m2'
 	run -3 --separate-stderr pgs-daily-plan why validation </dev/null
+}
+
+@test "settings: a backfill's options, the HTTP settings, the days forgotten and the store's key" {
+	printf 'prefer = nbacom\nlines = l.csv\nhttp-retries = 4\nforget-day = 2024-01-02\n' >daily.conf
+	run -0 --separate-stderr pgs-daily-plan settings --config daily.conf --date 2024-03-01 --state-dir st \
+		--prefer bbref --aliases a.csv --no-register --http-timeout 9 --forget-day 2024-02-01
+	[ "$(setting backfill_opt | paste -sd ' ')" = "--prefer bbref --aliases a.csv --lines l.csv --no-register" ]
+	[ "$(setting ingest_opt | paste -sd ' ')" = "--http-timeout 9 --http-retries 4" ]
+	[ "$(setting forget | paste -sd ' ')" = "2024-02-01 2024-01-02" ]
+	key=$(setting store_key)
+	[[ $key =~ ^[0-9a-f]{16}$ ]]
+	# the key is the store's, and no password's
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --store 'postgres://u:a@h/db'
+	key=$(setting store_key)
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --store 'postgres://u:b@h/db'
+	[ "$(setting store_key)" = "$key" ]
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --store 'postgres://u:b@h/other'
+	[ "$(setting store_key)" != "$key" ]
+	run -2 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --forget-day 2024-13-01
+	[[ $stderr == *"bad --forget-day '2024-13-01' (want YYYY-MM-DD)"* ]]
+}
+
+@test "ranges: days and ranges merged; landing: what a landing job's status landed, and the days owed" {
+	run -0 --separate-stderr pgs-daily-plan ranges <<<$'2021-10-15\n2021-10-19..2021-10-21\n\n2021-10-18\n2021-10-01'
+	assert_output $'2021-10-01..2021-10-01 1\n2021-10-15..2021-10-15 1\n2021-10-18..2021-10-21 4'
+	run -3 --separate-stderr pgs-daily-plan ranges <<<'2021-10-21..2021-10-19'
+	[[ $stderr == *"stdin:1: want a day or FROM..TO, not '2021-10-21..2021-10-19'"* ]]
+
+	run -0 --separate-stderr pgs-daily-plan landing 2021-10-19 2021-10-22 <<<'{"done":[["2021-10-18","2021-10-19"],["2021-10-21","2021-10-21"]]}'
+	assert_output $'landed\t2021-10-19..2021-10-19\nlanded\t2021-10-21..2021-10-21\nowed\t2021-10-20\nowed\t2021-10-22'
+	# no status (the job never ran): nothing landed
+	run -0 --separate-stderr pgs-daily-plan landing 2021-10-19 2021-10-20 </dev/null
+	assert_output $'owed\t2021-10-19\nowed\t2021-10-20'
+	run -2 --separate-stderr pgs-daily-plan landing 2021-10-20 2021-10-19 </dev/null
 }

@@ -110,14 +110,14 @@ served() {
 	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$BASE/fault/404/days/{date}.ndjson"
 	assert_output ""
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "$stderr" = "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/404/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: GET $BASE/fault/404/days/2021-10-19.ndjson: HTTP 404 Not Found; log: $LOG" ]
+	[ "$stderr" = "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/404/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: GET $BASE/fault/404/days/2021-10-19.ndjson: HTTP 404 Not Found; not landed yet (the next run tries again): 2021-10-19..2021-10-21; log: $LOG" ]
 	grep -qF "FAILED: 2021-10-21: landing source 1" "$LOG"
 
 	# a 500: the same, and a second, good source still lands and is rebuilt
 	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$BASE/fault/503/days/{date}.ndjson" \
 		--source "$DAYS"
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ $stderr == "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/503/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: "*"HTTP 503 Service Unavailable (gave up after 1 retry); log: $LOG" ]]
+	[[ $stderr == "pgs-daily: 2021-10-21: landing source 1 ($BASE/fault/503/days/{date}.ndjson) failed for 2021-10-19, 2021-10-20, 2021-10-21: pgs-extract exited 3: "*"HTTP 503 Service Unavailable (gave up after 1 retry); not landed yet (the next run tries again): 2021-10-19..2021-10-21; log: $LOG" ]]
 	[ "$(sql "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
 }
 
@@ -179,6 +179,99 @@ served() {
 	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE tbl = 'player_game_summary' AND committed_at > '${before#*|}'")" -eq 0 ]
 }
 
+# --- days owed -----------------------------------------------------------------------------
+
+# flaky DAY...: a source in $WWW/flaky-N (N the test's number) that serves
+# every day but the DAYs (a 404: exit 3 without --allow-missing); its URL
+# template in FLAKY.
+flaky() {
+	local d
+	FLAKY_DIR=$WWW/flaky-$BATS_TEST_NUMBER
+	FLAKY="$BASE/flaky-$BATS_TEST_NUMBER/{date}.ndjson"
+	rm -rf "$FLAKY_DIR"
+	cp -r "$WWW/days" "$FLAKY_DIR"
+	for d; do
+		rm "$FLAKY_DIR/$d.ndjson"
+	done
+}
+
+hits() {
+	curl -sS "$BASE/stats" | jq --arg p "/flaky-$BATS_TEST_NUMBER/$1.ndjson" '.hits[$p] // 0'
+}
+
+@test "a day whose source failed is owed: every later run lands it again, whatever --days-back, then rebuilds it" {
+	flaky 2021-10-20
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"
+	assert_output ""
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = "pgs-daily: 2021-10-21: landing source 1 ($FLAKY) failed for 2021-10-20: pgs-extract exited 3: GET $BASE/flaky-$BATS_TEST_NUMBER/2021-10-20.ndjson: HTTP 404 Not Found; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores")" -eq $(($(served 2021-10-19 2021-10-21) - $(served 2021-10-20 2021-10-20))) ]
+
+	# the next day, one day back: 2021-10-20 is tried again, and still fails
+	run -3 --separate-stderr pgs-daily --date 2021-10-22 --days-back 1 --source "$FLAKY"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "pgs-daily: 2021-10-22: landing source 1 ($FLAKY) failed for 2021-10-20: "*"; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]]
+	[ "$(hits 2021-10-20)" -ge 2 ]
+	grep -q ': land source 1 for 2021-10-20..2021-10-20: ' "$LOG"
+	grep -q ': owed by earlier runs: 2021-10-20; every source lands them again$' "$LOG"
+
+	# the source is back: two days later, one day back, the day lands and is rebuilt
+	cp "$WWW/days/2021-10-20.ndjson" "$FLAKY_DIR/"
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-24 --days-back 1 --source "$FLAKY"
+	assert_output "pgs-daily: 2021-10-24: landed 1 source for 2021-10-20, 2021-10-24, rebuilt 2 days, validation passed; log: $LOG"
+	[ -z "$stderr" ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
+	# nothing owed any more, no job state left behind: the lock and the log
+	run -0 ls "$PGS_STATE_DIR"
+	assert_output $'daily.lock\ndaily.log'
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --days-back 1 --source "$FLAKY"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-25, rebuilt 1 days, validation passed; log: $LOG"
+}
+
+@test "the days owed are the store's: another store with the same state directory owes nothing" {
+	flaky 2021-10-20
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --store "sqlite:$BATS_TEST_TMPDIR/other.db" \
+		--source "$FLAKY" --days-back 1
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-21, rebuilt 1 days, validation passed; log: $LOG"
+	# and the first store still owes it
+	run -3 --separate-stderr pgs-daily --date 2021-10-22 --days-back 1 --source "$FLAKY"
+	[[ $stderr == *"; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]]
+}
+
+@test "--forget-day gives an owed day up; a source whose URL was fixed lands what the wrong one owed" {
+	flaky 2021-10-19 2021-10-20
+	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"
+	[[ $stderr == *"; not landed yet (the next run tries again): 2021-10-19..2021-10-20; log: $LOG" ]]
+	run -2 --separate-stderr pgs-daily --date 2021-10-22 --forget-day 2021-10-32 --source "$FLAKY"
+	[[ $stderr == *"bad --forget-day '2021-10-32' (want YYYY-MM-DD)"* ]]
+	run -3 --separate-stderr pgs-daily --date 2021-10-22 --days-back 1 --forget-day 2021-10-19 --source "$FLAKY"
+	[[ $stderr == *"; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]]
+	grep -q 'forget 2021-10-19 (--forget-day)' "$LOG"
+	# the URL fixed: the right source lands the day the wrong one owed
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-23 --days-back 1 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-23: landed 1 source for 2021-10-20, 2021-10-23, rebuilt 2 days, validation passed; log: $LOG"
+	[ "$(sql "SELECT count(*) FROM raw_boxscores WHERE game_date = '2021-10-19'")" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
+}
+
+@test "a run of the same --date fetches its days again: that is how a correction is picked up by hand" {
+	flaky
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --days-back 1 --source "$FLAKY"
+	[ "$(hits 2021-10-21)" -eq 1 ]
+	# the league corrects the day: two free throws more for one player
+	name=$(jq -r 'select(.points != null and .ft_attempts != null) | .player_name' "$WWW/days/2021-10-21.ndjson" | head -n 1)
+	jq -c --arg n "$name" 'if .player_name == $n then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		"$WWW/days/2021-10-21.ndjson" >"$FLAKY_DIR/2021-10-21.ndjson"
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --days-back 1 --source "$FLAKY"
+	[ "$(hits 2021-10-21)" -eq 2 ]
+	[ "$(sql "SELECT sum(points) FROM raw_boxscores WHERE game_date = '2021-10-21'")" -eq \
+		"$(sql "SELECT sum(points) FROM player_game_summary WHERE game_date = '2021-10-21'")" ]
+	[ "$(sql "SELECT sum(points) FROM raw_boxscores WHERE game_date = '2021-10-21'")" -eq \
+		$(($(jq -s 'map(.points // 0) | add' "$WWW/days/2021-10-21.ndjson") + 2)) ]
+}
+
 # --- gaps and stale windows -------------------------------------------------------------
 
 @test "a day re-landed with corrected stats is rebuilt by the next run, and only the days it must" {
@@ -204,6 +297,43 @@ served() {
 	# and the run after that has no gap left
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --source "$DAYS"
 	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 3 days, validation passed; log: $LOG"
+}
+
+@test "a correction landed while a daily run rebuilds its days is not lost: its gap scan brings it in" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS"
+	# a pgs-write of the summary that starts 3 s late: the rebuild's rows are
+	# read, then the window begins
+	mkdir -p shim
+	cat >shim/pgs-write <<-EOF
+	#!/bin/bash
+	case " \$* " in
+	*" raw_boxscores "*) ;;
+	*) touch "$BATS_TEST_TMPDIR/write-started"; sleep 3 ;;
+	esac
+	exec "$PGS_ROOT/bin/pgs-write" "\$@"
+	EOF
+	chmod +x shim/pgs-write
+	PATH="$BATS_TEST_TMPDIR/shim:$PATH" pgs-daily --date 2021-10-21 --source "$DAYS" >run.out 2>run.err 3>&- &
+	daily=$!
+	for _ in $(seq 300); do [ -e write-started ] && break; sleep 0.1; done
+	[ -e write-started ]
+	sleep 1
+	# the league corrects 2021-10-20 meanwhile, landed by hand
+	jq -c 'if .player_name == "Jalen Thomas" then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		"$WWW/days/2021-10-20.ndjson" >fixed.ndjson
+	run -0 --separate-stderr pgs-ingest --from 2021-10-20 --to 2021-10-20 fixed.ndjson
+	wait "$daily"
+	[ ! -s run.out ]
+	[ ! -s run.err ]
+	summary() { sql "SELECT points FROM player_game_summary WHERE player_full_name = 'Jalen Thomas' AND game_date = '2021-10-20'"; }
+	raw=$(sql "SELECT points FROM raw_boxscores WHERE player_name = 'Jalen Thomas' AND game_date = '2021-10-20'")
+	# the rebuild wrote what it had read, from before the correction; its
+	# window says so (its raw watermark), and the same run's gap scan finds
+	# the day stale and rebuilds it
+	grep -q ': scan for gaps: 2021-10-20..2021-10-20$' "$LOG"
+	[ "$(summary)" -eq "$raw" ]
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --source "$DAYS"
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed; log: $LOG"
 }
 
 @test "a date with raw rows but no summary rows is a gap the next run fills" {
@@ -236,8 +366,10 @@ served() {
 	run -3 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21
 	[[ $stderr == *"landing source 1 ($BASE/fault/404/days/{date}.ndjson) failed for 2021-10-20, 2021-10-21: "* ]]
 
+	# (the days the wrong source owes are landed too, by the right one)
 	run -0 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21 --days-back 1 --source "$DAYS"
-	[ "$(sqlite3 conf.db "SELECT min(game_date) || '..' || max(game_date) FROM raw_boxscores")" = "2021-10-21..2021-10-21" ]
+	[ "$(sqlite3 conf.db "SELECT min(game_date) || '..' || max(game_date) FROM raw_boxscores")" = "2021-10-20..2021-10-21" ]
+	grep -q ': land source 1 for 2021-10-20..2021-10-21: ' "$LOG"
 	[ ! -e "$DB" ]
 
 	# found by default under $XDG_CONFIG_HOME
@@ -245,6 +377,25 @@ served() {
 	printf 'store = sqlite:%s/xdg.db\nsource = %s\n' "$BATS_TEST_TMPDIR" "$DAYS" >xdg/pgs/daily.conf
 	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg run -0 --separate-stderr pgs-daily --date 2021-10-21
 	[ "$(sqlite3 xdg.db "SELECT count(*) FROM player_game_summary")" -eq "$(served 2021-10-19 2021-10-21)" ]
+}
+
+@test "pgs-daily takes a backfill's options: the same settings make the same configuration digest" {
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$DAYS" --prefer bbref,nbacom \
+		--http-timeout 10 --http-retries 2
+	# a backfill of those days with the same settings has nothing to do
+	run -0 --separate-stderr pgs-backfill --from 2021-10-19 --to 2021-10-21 --prefer bbref,nbacom
+	assert_output ""
+	[[ $stderr == *"nothing to do"* ]]
+	# with others, the windows are stale
+	run -0 --separate-stderr pgs-backfill --from 2021-10-19 --to 2021-10-21 --job other
+	[[ $stderr != *"nothing to do"* ]]
+	# the config file's likewise
+	printf 'prefer = nbacom\nsource = %s\n' "$DAYS" >daily.conf
+	run -0 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21
+	run -0 --separate-stderr pgs-backfill --from 2021-10-19 --to 2021-10-21 --prefer nbacom --job third
+	[[ $stderr == *"nothing to do"* ]]
+	run -2 --separate-stderr pgs-daily --date 2021-10-21 --prefer
+	[[ $stderr == *"--prefer"* ]]
 }
 
 @test "works with env -i PATH=/usr/bin:/bin, no TTY, from any directory" {

@@ -375,6 +375,56 @@ Try 'pgs-ingest --help'."
 	assert_output $'2021-10-22\t2021-10-22'
 }
 
+# --- the store decides what is landed ----------------------------------------------------
+
+@test "pgs-ingest {date}: the job's state is the store's: a new store with the same state directory lands again" {
+	run -0 --separate-stderr pgs-ingest -q --from "$FROM" --to "$TO" "$DAYS"
+	run -0 --separate-stderr env PGS_STORE="sqlite:$BATS_TEST_TMPDIR/new.db" pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	[[ $stderr == *"job $JOB: its state was kept for another store or source (sqlite:$BATS_TEST_TMPDIR/pgs.db): it starts afresh for sqlite:$BATS_TEST_TMPDIR/new.db"* ]]
+	[[ $stderr == *"10/10 batches"* ]]
+	[ "$(dump_raw "sqlite:$BATS_TEST_TMPDIR/new.db")" = "$(dump_raw "$PGS_STORE")" ]
+	# the status counts that store's landing once, not both
+	run -0 --separate-stderr pgs-checkpoint status --job "$JOB" --json
+	[ "$(jq .days_done <<<"$output")" -eq 10 ]
+	[ "$(jq .rows_in <<<"$output")" -eq "$(sqlite3 new.db "SELECT count(*) FROM raw_boxscores")" ]
+}
+
+@test "pgs-ingest {date}: days the state says landed but the store lost (restored from a backup) land again" {
+	run -0 --separate-stderr pgs-ingest -q --from "$FROM" --to "$TO" "$DAYS"
+	before=$(dump_raw "$PGS_STORE")
+	# the store as it was before two of the days were landed
+	count "DELETE FROM raw_boxscores WHERE game_date IN ('2021-10-21', '2021-10-24');
+		DELETE FROM pgs_windows WHERE tbl = 'raw_boxscores' AND from_date IN ('2021-10-21', '2021-10-24')"
+	curl -sS -o /dev/null "$BASE/reset"
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	[[ $stderr == *"job $JOB: 2 days its state says were landed are not in the store's ledger (a store restored from a backup, or another one): they are planned again"* ]]
+	[[ $stderr == *"2/2 batches"* ]]
+	run hits /days/
+	assert_output $'/days/2021-10-21.ndjson 1\n/days/2021-10-24.ndjson 1'
+	[ "$(dump_raw "$PGS_STORE")" = "$before" ]
+	# a day without games stays done by the state alone: it leaves no ledger row
+	run -0 --separate-stderr pgs-ingest --from 2021-10-10 --to 2021-10-11 --allow-missing "$DAYS"
+	curl -sS -o /dev/null "$BASE/reset"
+	run -0 --separate-stderr pgs-ingest --from 2021-10-10 --to 2021-10-11 --allow-missing "$DAYS"
+	[[ $stderr == *"nothing to do"* ]]
+	run hits /days/
+	assert_output ""
+}
+
+@test "pgs-ingest {date}: a URL fixed is another source: its days are fetched, not taken as done" {
+	run -3 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$BASE/dayz/{date}.ndjson"
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --allow-missing "$BASE/dayz/{date}.ndjson"
+	[ "$(count "SELECT count(*) FROM raw_boxscores")" -eq 0 ]
+	# the typo fixed: the days are fetched, though the job of the range says done
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$DAYS"
+	[[ $stderr == *"10/10 batches"* ]]
+	[ "$(dump_raw "$PGS_STORE")" = "$(dump_raw "$(direct_store)")" ]
+	# a job named by --job is its name's: a mirror resumes it
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job named --allow-missing "$BASE/dayz/{date}.ndjson"
+	run -0 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" --job named "$DAYS"
+	[[ $stderr == *"nothing to do"* ]]
+}
+
 # --- rows filed under another day (issue 25) ---------------------------------------
 
 @test "pgs-ingest: a game filed in the next day's body is skipped, counted and named (exit 1); --fetch-around 1 lands it with its own day" {

@@ -199,7 +199,7 @@ game_of() {
 	raw_at=$(sql "SELECT max(committed_at) FROM pgs_windows WHERE tbl = 'raw_boxscores'")
 	[ "$(jq -r '.failures[0].started_at' <<<"$output")" = "$sum_at" ]
 	[ "$(jq -r '.failures[0].message' <<<"$output")" = \
-		"2021-10-25..2021-10-31: summary started $sum_at, but raw rows of 1 of its dates (2021-10-27) landed after that (bbref, $raw_at)" ]
+		"2021-10-25..2021-10-31: summary made from raw rows as of $sum_at, but raw rows of 1 of its dates (2021-10-27) landed after that (bbref, $raw_at)" ]
 	[ "$(jq '.months[0].date_failures' <<<"$output")" -eq 1 ]
 	# the dates to build again
 	[ "$(jq -c .gaps <<<"$output")" = '[["2021-10-27","2021-10-27"]]' ]

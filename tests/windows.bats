@@ -37,7 +37,11 @@ stream() {
 	while IFS=$'\t' read -r from to; do
 		n=$(pgs-extract --source "$PGS_STORE" --from "$from" --to "$to" | grep -vc pgs_end)
 		[ "$n" -gt 0 ]
-		grep -qxF "{\"pgs_window\":{\"from\":\"$from\",\"to\":\"$to\",\"rows\":$n,\"rejects\":0}}" out
+		# and the raw watermark: the latest landing over its days in the ledger
+		wm=$(count "SELECT max(committed_at) FROM pgs_windows WHERE tbl IN ('raw_boxscores', 'players_registry')
+			AND from_date <= '$to' AND to_date >= '$from'")
+		[ -n "$wm" ]
+		grep -qxF "{\"pgs_window\":{\"from\":\"$from\",\"to\":\"$to\",\"rows\":$n,\"rejects\":0,\"watermark\":\"$wm\"}}" out
 		total=$((total + n))
 	done <wins
 	assert_equal "$(tail -n 1 out)" "{\"pgs_end\":{\"tool\":\"pgs-extract\",\"rows\":$total,\"rejects\":0,\"from\":\"2021-10-18\",\"to\":\"2021-10-27\"}}"
@@ -187,10 +191,21 @@ Try 'pgs-extract --help'."
 	[[ ${lines[1]} != *refused* ]]
 	[[ ${lines[2]} != *refused* ]]
 	# a window whose marker carries rejects of the stages before
-	sed '0,/"rejects":0}}/s//"rejects":2}}/' sum >rejected
+	sed '0,/"rejects":0,/s//"rejects":2,/' sum >rejected
 	run -1 --separate-stderr pgs-write --windows wins rejected
 	[[ ${lines[0]} == *'"rejected_upstream":2'* ]]
 	[[ ${lines[1]} != *rejected* ]]
+}
+
+@test "pgs-write --windows: a marker's watermark is the window's started_at in the ledger; a bad one is an error (3)" {
+	stream >sum
+	wm=$(grep -m 1 -o '"watermark":"[^"]*"' sum | cut -d'"' -f4)
+	[ -n "$wm" ]
+	run -0 --separate-stderr pgs-write --windows wins sum
+	[ "$(count "SELECT started_at FROM pgs_windows WHERE tbl = 'player_game_summary' AND from_date = '2021-10-18'")" = "$wm" ]
+	sed '0,/"watermark":"[^"]*"/s//"watermark":"yesterday"/' sum >bad
+	run -3 --separate-stderr pgs-write --windows wins bad
+	[[ $stderr == *"a marker of window 2021-10-18..2021-10-20 with a bad watermark (want a UTC timestamp)"* ]]
 }
 
 @test "pgs-write --windows: each window's line comes out as it is committed, not at the end of the input" {
