@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# Store conformance, the summary table's history: the same tests on every
+# backend (PGS_TEST_STORE=sqlite|postgres|bigquery; see store.bash).  A window
+# write keeps what it changes or deletes in player_game_summary_history, in
+# its transaction; pgs-extract --as-of and pgs-diff read it back.
+
+load ../test_helper
+load store
+
+setup_file() {
+	store_setup_file
+}
+
+teardown_file() {
+	store_teardown_file
+}
+
+setup() {
+	store_skip_unless_ready
+	common_setup
+	S=$(store_fresh h)
+	export PGS_STORE=$S
+	W=(--from 2023-10-01 --to 2023-10-05)
+}
+
+# summary FIRST LAST [POINTS]: rows for players FIRST..LAST over five game
+# days, each with a points line of 11.5 and its result.
+summary() {
+	jq -cn --argjson a "$1" --argjson b "$2" --argjson p "${3:-10}" '
+	    range($a; $b + 1) as $i | ($i % 5 + 1) as $d |
+	    {player_lookup: "player\($i)", universal_player_id: "player\($i)_001",
+	     player_full_name: "Player \($i)", game_id: "2023100\($d)_BOS_NYK",
+	     game_date: "2023-10-0\($d)", season_year: 2023, game_type: "regular",
+	     team_abbr: "NYK", opponent_team_abbr: "BOS", home_game: true, points: $p,
+	     minutes_played: 30.5, seconds_played: 1830, efg_pct: 0.5, is_active: true,
+	     player_status: "active", points_line: 11.5, points_line_source: "test",
+	     over_under_result: (if $p > 11.5 then "OVER" else "UNDER" end), margin: ($p - 11.5),
+	     sources_seen: ["bbref"], quality_issues: [], processed_at: "2023-11-14T22:13:20Z"}'
+}
+
+# write FILE [OPTIONS...]: a marked batch through pgs-write, expecting success.
+write() {
+	local f=$1
+	shift
+	{ cat "$f"; printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . "$f")"; } >"$f.m"
+	run --separate-stderr pgs-write "${W[@]}" --allow-shrink 50 "$@" "$f.m"
+	assert_success
+}
+
+# The history as "player|points|reason|window" lines, sorted.
+history() {
+	dump "$S" player_game_summary_history player_lookup points reason window_from window_to |
+		jq -r 'join("|")' | sort
+}
+
+# The first batch, then the correction: player3 scores 14 (UNDER -> OVER), player10 is gone.
+# $between: a time between the two commits.
+correct() {
+	summary 1 10 >a.nd
+	write a.nd
+	sleep 0.1
+	between=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+	sleep 0.1
+	jq -c 'if .player_lookup == "player3" then .points = 14 | .over_under_result = "OVER"
+	    | .margin = 2.5 else . end' a.nd | grep -v '"player10"' >b.nd
+	write b.nd
+}
+
+@test "history: an update and a delete keep exactly the old rows, with their reasons and window" {
+	correct
+	assert_output --partial '"updated":1,"unchanged":8,"deleted":1'
+	[ "$(history)" = "player10|10|deleted|2023-10-01|2023-10-05
+player3|10|updated|2023-10-01|2023-10-05" ]
+	# the new version begins when the old one ends: valid_to, the ledger's commit time
+	dump "$S" player_game_summary_history superseded_by_run | sort -u >runs
+	[ "$(grep -c . runs)" -eq 1 ]
+}
+
+@test "history: the same data again, or a dry run, adds no history" {
+	correct
+	history >before
+	write b.nd
+	assert_output --partial '"updated":0,"unchanged":9,"deleted":0'
+	summary 1 10 20 >c.nd
+	write c.nd --dry-run
+	assert_output --partial '"updated":9'
+	history >after
+	diff before after
+}
+
+@test "history: --as-of before the correction prints the table as a write made before it" {
+	summary 1 10 >a.nd
+	write a.nd
+	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}"
+	assert_success
+	printf '%s\n' "$output" >then.nd
+	sleep 0.1
+	t=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+	sleep 0.1
+	jq -c 'if .player_lookup == "player3" then .points = 14 | .over_under_result = "OVER"
+	    | .margin = 2.5 else . end' a.nd | grep -v '"player10"' >b.nd
+	write b.nd
+	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}" --as-of "$t"
+	assert_success
+	printf '%s\n' "$output" >asof.nd
+	cmp then.nd asof.nd
+	grep -q '"player_lookup":"player10"' asof.nd
+	# a store that only ever saw the first batch prints the same bytes
+	S2=$(store_fresh h2)
+	{ cat a.nd; printf '{"pgs_end":{"tool":"test","rows":10}}\n'; } >a.m
+	run --separate-stderr pgs-write --store "$S2" "${W[@]}" a.m
+	assert_success
+	run --separate-stderr pgs-extract --source "$S2" --table player_game_summary "${W[@]}"
+	printf '%s\n' "$output" >fresh.nd
+	cmp fresh.nd asof.nd
+	# and now: the correction, without player10
+	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}"
+	assert_success
+	[[ "$output" == *'"player_lookup":"player3"'*'"points":14'* ]]
+	[[ "$output" != *'"player10"'* ]]
+	[[ "${lines[-1]}" == '{"pgs_end":{"tool":"pgs-extract","rows":9,'* ]]
+}
+
+@test "history: pgs-diff names exactly the changed fields and flags the over/under" {
+	correct
+	run --separate-stderr pgs-diff --store "$S" --since "$between" --json
+	assert_success
+	[ -z "$stderr" ]
+	assert_equal "${#lines[@]}" 2
+	jq -e -s '.[0].player_lookup == "player10" and .[0].change == "deleted"' <<<"$output"
+	jq -e -s '.[1].player_lookup == "player3" and .[1].change == "updated"
+	    and (.[1].fields | keys) == ["margin", "over_under_result", "points"]
+	    and .[1].fields.points == {"old": 10, "new": 14}
+	    and .[1].fields.over_under_result == {"old": "UNDER", "new": "OVER"}
+	    and .[1].over_under_flipped == true' <<<"$output"
+	# by run: the correction's run id, from the history
+	run_id=$(dump "$S" player_game_summary_history superseded_by_run | jq -r '.[0]' | head -1)
+	run --separate-stderr pgs-diff --store "$S" --run "$run_id"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 1 --regexp '^2023-10-04 20231004_BOS_NYK player3 updated: .*points 10 -> 14.*\[over/under flipped\]$'
+	# the first write, by its own run, inserted every row
+	first=$(dump "$S" pgs_windows run_id | jq -r '.[0]' | grep -v "^$run_id$" | head -1)
+	run --separate-stderr pgs-diff --store "$S" --run "$first"
+	assert_success
+	assert_equal "$(grep -c ' inserted$' <<<"$output")" 10
+}
+
+@test "history: --prune-history-days keeps recent versions and drops old ones" {
+	correct
+	run --separate-stderr pgs-diff --store "$S" --prune-history-days 1 --json
+	assert_success
+	jq -e '.pruned == 0' <<<"$output"
+	[ "$(history | grep -c .)" -eq 2 ]
+	run --separate-stderr pgs-diff --store "$S" --prune-history-days 0
+	assert_success
+	assert_output --regexp '^pruned 2 versions superseded before '
+	[ "$(history | grep -c .)" -eq 0 ]
+}
+
+# stream FILE: FILE's rows as a window stream, one window a day (2023-10-01..05), for pgs-write --windows.
+stream() {
+	local d total=0 n
+	for d in 1 2 3 4 5; do
+		n=$(grep -c "\"game_date\":\"2023-10-0$d\"" "$1" || true)
+		grep "\"game_date\":\"2023-10-0$d\"" "$1" || true
+		printf '{"pgs_window":{"from":"2023-10-0%d","to":"2023-10-0%d","rows":%d,"rejects":0}}\n' "$d" "$d" "$n"
+		total=$((total + n))
+	done
+	printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$total"
+}
+
+@test "history: a window stream (a group commit where the store has one) keeps it too" {
+	printf '2023-10-0%d\t2023-10-0%d\n' 1 1 2 2 3 3 4 4 5 5 >windows
+	summary 1 10 >a.nd
+	stream a.nd >a.s
+	run --separate-stderr pgs-write --windows windows a.s
+	assert_success
+	jq -c 'if .player_lookup == "player3" then .points = 14 | .over_under_result = "OVER"
+	    | .margin = 2.5 else . end' a.nd | grep -v '"player10"' >b.nd
+	stream b.nd >b.s
+	run --separate-stderr pgs-write -v --windows windows --allow-shrink 50 b.s
+	assert_success
+	# PostgreSQL and BigQuery write the five windows in one transaction
+	[ "$PGS_TEST_STORE" = sqlite ] || [[ "$stderr" == *"group of 5 windows"*"apply and commit"* ]]
+	[ "$(history)" = "player10|10|deleted|2023-10-01|2023-10-01
+player3|10|updated|2023-10-04|2023-10-04" ]
+	run --separate-stderr pgs-write --windows windows --allow-shrink 50 b.s
+	assert_success
+	[ "$(history | grep -c .)" -eq 2 ]
+}
