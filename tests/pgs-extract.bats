@@ -30,7 +30,7 @@ marker() {
 	run --separate-stderr pgs-extract --help
 	assert_success
 	assert_line --index 0 'usage: pgs-extract [--from D] [--to D] [--format F] [--map COL=FIELD]... [--games FILE]... [--source URI]...'
-	assert_line --index 3 '                   [--rejects FILE] [--max-rejects N] [--span] [FILE...]'
+	assert_line --index 4 '                   [--rejects FILE] [--max-rejects N] [--span] [FILE...]'
 	assert_output --partial 'bbref-csv, nbacom-csv, nbastats-v3, raw'
 	assert_equal "$stderr" ""
 }
