@@ -1602,7 +1602,6 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	long long us;
 	int rc;
 
-	(void)state;
 	if (nled == 0)
 		return 0;       /* no scope, no rows: nothing to delete or record */
 	if (g->versions > 0 && table_index(t->name) >= 0)
@@ -1631,8 +1630,10 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	/* a mutation of one row every commit of the table makes: overlapping commits conflict */
 	bump_version(&q, b);
 	param(ps, "vtbl", "STRING", t->name);
-	/* what this commit supersedes, into the history, while the table still holds it */
-	if (!t->raw)
+	/* what this commit supersedes, into the history, while the table still holds it;
+	 * the ledger check above keeps state true, so a commit that replaces nothing (a
+	 * first load, a re-run) does not read the window's full rows for it */
+	if (!t->raw && state->before - state->unchanged > 0)
 		history_insert(&q, b, S, "@from", "@to", "TIMESTAMP_MICROS(@committed0)",
 		    " WHERE t.`game_date` BETWEEN @from AND @to");
 	/* the window's rows that changed or left it, then the new and changed ones */
@@ -1902,12 +1903,14 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	char **col[4], msg[512];
 	const char *T, *S, *L;
 	long long us, nsum = 0;
+	long superseded = 0;        /* rows updated or deleted: the history's */
 	json_t *ps;
 	pgs_buf q = { 0 };
 	size_t i;
 	int rc;
 
-	(void)states;
+	for (i = 0; i < n; i++)
+		superseded += ok[i] ? states[i].before - states[i].unchanged : 0;
 	for (i = 0; i < n && !e0; i++)
 		if (ok[i] && nled[i] == 1)
 			e0 = led[i];
@@ -1958,12 +1961,14 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
 	    "END IF;\n", L);
 	bump_version(&q, b);
-	/* the accepted windows' rows that changed or left them; a refused window's stay */
 	/* what it supersedes, into the history: each row's window by its date's */
-	history_insert(&q, b, S, "@h_from[OFFSET(j)]", "@h_to[OFFSET(j)]",
-	    "TIMESTAMP_MICROS(@committed)", " JOIN UNNEST(@d_date) AS d WITH OFFSET j"
-	    " ON t.`game_date` = d WHERE t.`game_date` BETWEEN @g_from AND @g_to");
-	history_params(ps, sgs, n, ok);
+	if (superseded > 0) {
+		history_insert(&q, b, S, "@h_from[OFFSET(j)]", "@h_to[OFFSET(j)]",
+		    "TIMESTAMP_MICROS(@committed)", " JOIN UNNEST(@d_date) AS d WITH OFFSET j"
+		    " ON t.`game_date` = d WHERE t.`game_date` BETWEEN @g_from AND @g_to");
+		history_params(ps, sgs, n, ok);
+	}
+	/* the accepted windows' rows that changed or left them; a refused window's stay */
 	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @g_from AND @g_to"
 	    " AND t.`game_date` IN UNNEST(@d_date) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, S);
 	key_eq(&q, t, "s", "t");
