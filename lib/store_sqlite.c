@@ -1306,6 +1306,13 @@ sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 	sqlite3_stmt *q;
 	int r = -1;
 
+	/* a store opened read-only is not upgraded: say so rather than "no such table" */
+	if (count_query(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+	    (const char *const[]){ PGS_TABLE_HISTORY }, 1) == 0) {
+		pgs_err("store '%s' has no %s yet (made by an older pgs): the next write of %s adds it",
+		    st->uri, PGS_TABLE_HISTORY, PGS_TABLE_SUMMARY);
+		return -1;
+	}
 	pgs_buf_adds(&b, "SELECT ");
 	pgs_sql_fields(&b, t, NULL);
 	pgs_buf_adds(&b, " FROM main.player_game_summary WHERE game_date BETWEEN ?1 AND ?2"

@@ -76,7 +76,7 @@ player3|10|updated|2023-10-01|2023-10-05" ]
 	[ "$(grep -c . runs)" -eq 1 ]
 }
 
-@test "history: the same data again, or a dry run, adds no history" {
+@test "history: the same data again, a dry run, or a write a guard refuses adds no history" {
 	correct
 	history >before
 	write b.nd
@@ -84,6 +84,11 @@ player3|10|updated|2023-10-01|2023-10-05" ]
 	summary 1 10 20 >c.nd
 	write c.nd --dry-run
 	assert_output --partial '"updated":9'
+	# the shrink guard (exit 4): the table and its history stay as they were
+	summary 1 2 20 >d.nd
+	{ cat d.nd; echo '{"pgs_end":{"tool":"test","rows":2}}'; } >d.m
+	run -4 --separate-stderr pgs-write "${W[@]}" d.m
+	assert_output --partial '"refused":"shrink"'
 	history >after
 	diff before after
 }
