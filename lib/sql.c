@@ -228,16 +228,19 @@ pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_
 void
 pgs_sql_history_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t)
 {
-	pgs_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (", PGS_TABLE_HISTORY);
+	const char *h = pgs_table_history(t);
+
+	pgs_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (", h);
 	for (size_t i = 0; i < t->nf; i++)
 		pgs_buf_addf(b, "%s %s, ", t->f[i].name, d->type(t->f[i].type));
+	if (t->raw)
+		pgs_buf_adds(b, d->raw_extra);
 	pgs_buf_addf(b, "%s, valid_from %s, valid_to %s NOT NULL, superseded_by_run %s,"
 	    " window_from %s, window_to %s, reason %s NOT NULL);\n", d->digest_col, d->ts_type,
 	    d->ts_type, d->type(PGS_T_TEXT), d->type(PGS_T_DATE), d->type(PGS_T_DATE),
 	    d->type(PGS_T_TEXT));
 	pgs_buf_addf(b, "CREATE INDEX IF NOT EXISTS %s_date ON %s (game_date);\n"
-	    "CREATE INDEX IF NOT EXISTS %s_valid_to ON %s (valid_to);\n", PGS_TABLE_HISTORY,
-	    PGS_TABLE_HISTORY, PGS_TABLE_HISTORY, PGS_TABLE_HISTORY);
+	    "CREATE INDEX IF NOT EXISTS %s_valid_to ON %s (valid_to);\n", h, h, h, h);
 }
 
 void
@@ -252,7 +255,7 @@ void
 pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *alias,
     const char *const v[4], const char *reason, const char *from_where)
 {
-	pgs_buf_addf(b, "INSERT INTO %s (", PGS_TABLE_HISTORY);
+	pgs_buf_addf(b, "INSERT INTO %s (", pgs_table_history(t));
 	pgs_sql_cols(b, t, "");
 	pgs_buf_adds(b, ", valid_from, valid_to, superseded_by_run, window_from, window_to,"
 	    " reason) SELECT ");

@@ -54,15 +54,16 @@ void pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct
     const char *prefix, const char *name, int key);
 
 /*
- * The summary table's history (see store.h): "CREATE TABLE IF NOT EXISTS
- * player_game_summary_history (...)" with the table's columns, its digest,
+ * A table's history (see store.h): "CREATE TABLE IF NOT EXISTS
+ * player_game_summary_history (...)" (raw_boxscores_history for the raw
+ * table) with the table's columns (the raw table's seq and doc), its digest,
  * valid_from, valid_to, superseded_by_run, window_from, window_to and
  * reason, and its indexes (by game_date for the as-of reads, by valid_to for
  * pruning), each statement ";\n"-ended.
  */
 void pgs_sql_history_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t);
 /*
- * "INSERT INTO player_game_summary_history (...) SELECT A.cols...,
+ * "INSERT INTO <t's history> (...) SELECT A.cols...,
  * A.valid_from, V[0], V[1], V[2], V[3], 'REASON' " and then from_where: the
  * rows of alias A (the table's old versions) that a commit at V[0] by run
  * V[1] of the window V[2]..V[3] supersedes.  V are placeholders or

@@ -236,6 +236,12 @@ pgs_table_get(const char *name)
 	return NULL;
 }
 
+const char *
+pgs_table_history(const struct pgs_table *t)
+{
+	return t->raw ? PGS_TABLE_RAW_HISTORY : PGS_TABLE_HISTORY;
+}
+
 /* ---- reads and the registry ---- */
 
 struct raw_ctx {
@@ -301,7 +307,7 @@ pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 const char *const pgs_store_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons", PGS_TABLE_HISTORY, NULL,
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY, NULL,
 };
 
 /* The order rows come in: the key, or what stands for one. */
@@ -315,6 +321,7 @@ static const char *const table_keys[] = {
 	"player_lookup, source",
 	"universal_player_id, team_abbr, season_year",
 	"game_id, player_lookup, valid_to",
+	"source, game_id, team_abbr, player_name, valid_to",
 };
 
 const char *

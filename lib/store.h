@@ -46,6 +46,8 @@ typedef struct pgs_stage pgs_stage;
 /* Every superseded version of a summary row (a window write that changed or
  * deleted it), with when it was valid: see MANUAL "History". */
 #define PGS_TABLE_HISTORY "player_game_summary_history"
+/* The same for landed raw rows. */
+#define PGS_TABLE_RAW_HISTORY "raw_boxscores_history"
 
 /* ---- URIs ---- */
 
@@ -99,6 +101,8 @@ struct pgs_table {
 
 /* The table by name (NULL: the summary table); NULL when unknown. */
 const struct pgs_table *pgs_table_get(const char *name);
+/* The name of t's history table (PGS_TABLE_HISTORY or PGS_TABLE_RAW_HISTORY). */
+const char *pgs_table_history(const struct pgs_table *t);
 
 /*
  * One value of a staged row.  TEXT/DATE: s and len (s NUL-terminated);
@@ -332,7 +336,8 @@ struct pgs_store_ops {
 	    int (*fn)(const char *json, size_t len, void *arg), void *arg);
 
 	/*
-	 * The history (PGS_TABLE_HISTORY).  Times are "YYYY-MM-DDTHH:MM:SS.ffffffZ".
+	 * The history (PGS_TABLE_HISTORY; a window write keeps it, and
+ * PGS_TABLE_RAW_HISTORY for raw rows, in apply).  Times are "YYYY-MM-DDTHH:MM:SS.ffffffZ".
 	 * summary_read: the summary rows of [from, to] — with as_of, as they
 	 *   stood at that time: the rows whose version began at or before it
 	 *   (valid_from NULL: before history was kept) and had not ended by it —

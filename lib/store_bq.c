@@ -710,14 +710,15 @@ static json_t *
 table_def(struct bq_store *b, const char *name)
 {
 	json_t *def, *fields = NULL;
-	int history = strcmp(name, PGS_TABLE_HISTORY) == 0;
-	const struct pgs_table *t = pgs_table_get(strcmp(name, PGS_TABLE_RAW) == 0 ? name :
+	int history = strcmp(name, PGS_TABLE_HISTORY) == 0 || strcmp(name, PGS_TABLE_RAW_HISTORY) == 0;
+	const struct pgs_table *t = pgs_table_get(strcmp(name, PGS_TABLE_RAW) == 0 ||
+	    strcmp(name, PGS_TABLE_RAW_HISTORY) == 0 ? PGS_TABLE_RAW :
 	    strcmp(name, PGS_TABLE_SUMMARY) == 0 || history ? PGS_TABLE_SUMMARY : "none");
 
 	if (t)
 		fields = row_fields(t);
 	/* the commit that made the row's version; the history adds when it ended, and why */
-	if (t && !t->raw)
+	if (t)
 		json_array_append_new(fields, field("valid_from", "TIMESTAMP", "NULLABLE"));
 	for (size_t i = 0; history && history_cols[i]; i++) {
 		char *n = pgs_xstrndup(history_cols[i], strcspn(history_cols[i], ":"));
@@ -756,7 +757,7 @@ table_def(struct bq_store *b, const char *name)
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names", "player_team_seasons",
-	VERSIONS, PGS_TABLE_HISTORY,
+	VERSIONS, PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -1536,19 +1537,17 @@ bump_version(pgs_buf *q, struct bq_store *b)
 }
 
 /*
- * "INSERT INTO history ... SELECT" the summary rows of the table (alias t,
+ * "INSERT INTO history ... SELECT" the rows of t's table (alias t,
  * FROM it and then `where`, which names the window's dates: partitions are
  * pruned by them) that the staged batch S changes or leaves out, with
  * valid_to `committed`, this run, the window (from, to: expressions) and
  * why.  A statement of the commit's script, in its transaction: no job more.
  */
 static void
-history_insert(pgs_buf *q, struct bq_store *b, const char *S, const char *from, const char *to,
-    const char *committed, const char *where)
+history_insert(pgs_buf *q, struct bq_store *b, const struct pgs_table *t, const char *S,
+    const char *from, const char *to, const char *committed, const char *where)
 {
-	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
-
-	pgs_buf_addf(q, "INSERT INTO %s (", fq(b, 4, PGS_TABLE_HISTORY));
+	pgs_buf_addf(q, "INSERT INTO %s (", fq(b, 4, pgs_table_history(t)));
 	col_list(q, t, NULL);
 	pgs_buf_adds(q, ", `valid_from`, `valid_to`, `superseded_by_run`, `window_from`, `window_to`,"
 	    " `reason`) SELECT ");
@@ -1559,7 +1558,8 @@ history_insert(pgs_buf *q, struct bq_store *b, const char *S, const char *from, 
 	pgs_buf_addf(q, "), 'updated', 'deleted') FROM %s t%s AND NOT EXISTS (SELECT 1 FROM %s s"
 	    " WHERE ", fq(b, 5, t->name), where, S);
 	key_eq(q, t, "s", "t");
-	pgs_buf_adds(q, " AND s.`row_digest` = t.`row_digest`);\n");
+	pgs_buf_addf(q, " AND s.`row_digest` = t.`row_digest`%s);\n",
+	    t->raw ? " AND s.`seq` = t.`seq`" : "");
 }
 
 /* @h_from, @h_to: the window of each date of @d_date (group_params' order). */
@@ -1633,8 +1633,9 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	/* what this commit supersedes, into the history, while the table still holds it;
 	 * the ledger check above keeps state true, so a commit that replaces nothing (a
 	 * first load, a re-run) does not read the window's full rows for it */
-	if (!t->raw && state->before - state->unchanged > 0)
-		history_insert(&q, b, S, "@from", "@to", "TIMESTAMP_MICROS(@committed0)",
+	if (state->before - state->unchanged > 0)
+		history_insert(&q, b, t, S, "@from", "@to", "TIMESTAMP_MICROS(@committed0)", t->raw ?
+		    " WHERE t.`game_date` BETWEEN @from AND @to AND t.`source` IN UNNEST(@scopes)" :
 		    " WHERE t.`game_date` BETWEEN @from AND @to");
 	/* the window's rows that changed or left it, then the new and changed ones */
 	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @from AND @to%s"
@@ -1644,9 +1645,9 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	    t->raw ? " AND s.`seq` = t.`seq`" : "");
 	pgs_buf_addf(&q, "INSERT INTO %s (", T);
 	col_list(&q, t, NULL);
-	pgs_buf_adds(&q, t->raw ? ") SELECT " : ", `valid_from`) SELECT ");
+	pgs_buf_adds(&q, ", `valid_from`) SELECT ");
 	col_list(&q, t, "s");
-	pgs_buf_adds(&q, t->raw ? "" : ", TIMESTAMP_MICROS(@committed0)");
+	pgs_buf_adds(&q, ", TIMESTAMP_MICROS(@committed0)");
 	pgs_buf_addf(&q, " FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE"
 	    " t.`game_date` BETWEEN @from AND @to%s AND ", S, T, scope);
 	key_eq(&q, t, "t", "s");
@@ -1963,7 +1964,7 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	bump_version(&q, b);
 	/* what it supersedes, into the history: each row's window by its date's */
 	if (superseded > 0) {
-		history_insert(&q, b, S, "@h_from[OFFSET(j)]", "@h_to[OFFSET(j)]",
+		history_insert(&q, b, t, S, "@h_from[OFFSET(j)]", "@h_to[OFFSET(j)]",
 		    "TIMESTAMP_MICROS(@committed)", " JOIN UNNEST(@d_date) AS d WITH OFFSET j"
 		    " ON t.`game_date` = d WHERE t.`game_date` BETWEEN @g_from AND @g_to");
 		history_params(ps, sgs, n, ok);
@@ -2420,37 +2421,44 @@ count_row(json_t *f, void *arg)
 	return 0;
 }
 
-/* Counted, then deleted: two jobs (a DML job does not return its count here). */
+/* Counted, then deleted, each history table: up to four jobs (a DML job does
+ * not return its count here). */
 static long
 bq_history_prune(pgs_store *st, const char *before)
 {
+	static const char *const tables[] = { PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY };
 	struct bq_store *b = (struct bq_store *)st;
 	pgs_buf q = { 0 };
 	long long us;
-	long n = -1;
+	long total = 0, n;
 	json_t *ps;
 
 	if (pgs_timestamp_parse(before, &us) < 0) {
 		pgs_err("store '%s': bad time '%s'", b->base.uri, before);
 		return -1;
 	}
-	ps = json_array();
-	param_int(ps, "before", us);
-	pgs_buf_addf(&q, "SELECT COUNT(*) FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
-	    fq(b, 0, PGS_TABLE_HISTORY));
-	if (bq_query(b, q.s, ps, count_row, &n, NULL, 0) != BQ_OK)
+	for (size_t i = 0; total >= 0 && i < 2; i++) {
 		n = -1;
-	if (n > 0) {
 		ps = json_array();
 		param_int(ps, "before", us);
 		pgs_buf_reset(&q);
-		pgs_buf_addf(&q, "DELETE FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
-		    fq(b, 0, PGS_TABLE_HISTORY));
-		if (bq_exec(b, "pruning the history", q.s, ps, NULL, 0) != BQ_OK)
+		pgs_buf_addf(&q, "SELECT COUNT(*) FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
+		    fq(b, 0, tables[i]));
+		if (bq_query(b, q.s, ps, count_row, &n, NULL, 0) != BQ_OK)
 			n = -1;
+		if (n > 0) {
+			ps = json_array();
+			param_int(ps, "before", us);
+			pgs_buf_reset(&q);
+			pgs_buf_addf(&q, "DELETE FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
+			    fq(b, 0, tables[i]));
+			if (bq_exec(b, "pruning the history", q.s, ps, NULL, 0) != BQ_OK)
+				n = -1;
+		}
+		total = n < 0 ? -1 : total + n;
 	}
 	pgs_buf_free(&q);
-	return n;
+	return total;
 }
 
 /* ---- validation reads (pgs-validate): one GROUP BY query each ---- */

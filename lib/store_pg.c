@@ -542,7 +542,7 @@ static const char registry_ddl[] =
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons", PGS_TABLE_HISTORY,
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -592,8 +592,10 @@ create_schema(struct pg_store *s, const char *quoted)
 	/* the commit that made the row's version (its history's valid_from); a
 	 * store made before pgs kept history gets the column and the table here */
 	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS valid_from"
+	    " timestamptz;\nALTER TABLE raw_boxscores ADD COLUMN IF NOT EXISTS valid_from"
 	    " timestamptz;\n");
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, sum);
+	pgs_sql_history_ddl(&b, &pgs_sql_postgres, raw);
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
 		pg_rollback(s);
@@ -1208,27 +1210,32 @@ upsert_sql(pgs_buf *b, const struct pgs_table *t, const char *where, const char 
 }
 
 /*
- * The summary window's write, in two statements whose common table
- * expressions keep what they supersede in the history (one round trip each,
- * as without it): the old versions of the rows the upsert changes, and the
+ * The window's write, in two statements whose common table expressions
+ * keep what they supersede in the table's history (one round trip each, as
+ * without it): the old versions of the rows the upsert changes, and the
  * rows the delete removes.  A statement's parts all read the snapshot from
- * before it, so the history gets the versions as they were.  The last
+ * before it, so the history gets the versions as they were.  $1..$4: the
+ * commit's time and run, the window; $5 (the delete's) the raw table's sources.  The last
  * result, or NULL (reported; *retry set when the store says try again).
  */
 static PGresult *
-summary_write(struct pg_store *s, const struct pgs_window_spec *w,
+window_write(struct pg_store *s, const struct pgs_window_spec *w,
     const struct pgs_ledger_entry *led, int *retry)
 {
 	static const char *const v[4] = { "$1::timestamptz", "$2::text", "$3::date", "$4::date" };
 	const struct pgs_table *t = w->t;
-	const char *p[4] = { led[0].committed_at, led[0].run_id, w->from, w->to };
-	pgs_buf b = { 0 };
+	pgs_buf b = { 0 }, fw = { 0 }, sc = { 0 };
+	const char *p[5] = { led[0].committed_at, led[0].run_id, w->from, w->to, NULL };
+	int np = t->raw ? 5 : 4;
 	PGresult *res;
 
+	p[4] = scopes_lit(&sc, w);
+	pgs_buf_addf(&fw, " FROM %s x JOIN pg_temp.pgs_stage s ON ", t->name);
+	pgs_sql_key_eq(&fw, t, "x", "s");
+	pgs_buf_addf(&fw, " WHERE x.row_digest IS DISTINCT FROM s.row_digest%s",
+	    t->raw ? " OR x.seq IS DISTINCT FROM s.seq" : "");
 	pgs_buf_adds(&b, "WITH h AS (");
-	pgs_sql_history_insert(&b, t, "x", v, "updated", " FROM player_game_summary x"
-	    " JOIN pg_temp.pgs_stage s ON x.game_id = s.game_id AND x.player_lookup = s.player_lookup"
-	    " WHERE x.row_digest IS DISTINCT FROM s.row_digest");
+	pgs_sql_history_insert(&b, t, "x", v, "updated", fw.s);
 	pgs_buf_adds(&b, ") ");
 	upsert_sql(&b, t, "", "$1::timestamptz");
 	res = pg_run(s, "writing the window", b.s, 4, p, retry);
@@ -1236,14 +1243,17 @@ summary_write(struct pg_store *s, const struct pgs_window_spec *w,
 		goto out;
 	PQclear(res);
 	pgs_buf_reset(&b);
-	pgs_buf_addf(&b, "WITH gone AS (DELETE FROM %s t WHERE game_date BETWEEN $3 AND $4"
-	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name);
+	pgs_buf_addf(&b, "WITH gone AS (DELETE FROM %s t WHERE game_date BETWEEN $3 AND $4%s"
+	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name,
+	    t->raw ? " AND source = ANY ($5::text[])" : "");
 	pgs_sql_key_eq(&b, t, "t", "s");
 	pgs_buf_adds(&b, ") RETURNING t.*) ");
 	pgs_sql_history_insert(&b, t, "gone", v, "deleted", " FROM gone");
-	res = pg_run(s, "writing the window", b.s, 4, p, retry);
+	res = pg_run(s, "writing the window", b.s, np, p, retry);
 out:
 	pgs_buf_free(&b);
+	pgs_buf_free(&fw);
+	pgs_buf_free(&sc);
 	return res;
 }
 
@@ -1254,35 +1264,14 @@ pg_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	struct pg_stage *g = (struct pg_stage *)pg;
 	struct pg_store *s = g->s;
 	const struct pgs_window_spec *w = pg->w;
-	const struct pgs_table *t = g->t;
-	pgs_buf b = { 0 }, sc = { 0 };
 	PGresult *res;
 	const char *p[11];
 	char rows[24], started[24];
 	int retry = 0, rc = -1;
 
 	(void)state;   /* the advisory locks held since lock() keep it true */
-	if (t->raw) {
-		upsert_sql(&b, t, "", NULL);
-		if (!(res = pg_run(s, "writing the window", b.s, 0, NULL, &retry)))
-			goto out;
-	} else {
-		if (!(res = summary_write(s, w, led, &retry)))
-			goto out;
-	}
-	PQclear(res);
-
-	if (t->raw) {
-		pgs_buf_reset(&b);
-		pgs_buf_addf(&b, "DELETE FROM %s t WHERE game_date BETWEEN $1 AND $2"
-		    " AND source = ANY ($3::text[]) AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s"
-		    " WHERE ", t->name);
-		pgs_sql_key_eq(&b, t, "t", "s");
-		pgs_buf_adds(&b, ")");
-		p[0] = w->from;
-		p[1] = w->to;
-		p[2] = scopes_lit(&sc, w);
-		if (!(res = pg_run(s, "writing the window", b.s, 3, p, &retry)))
+	if (nled > 0) {
+		if (!(res = window_write(s, w, led, &retry)))
 			goto out;
 		PQclear(res);
 	}
@@ -1322,8 +1311,6 @@ out:
 		if (retry)
 			rc = PGS_STORE_RETRY;
 	}
-	pgs_buf_free(&b);
-	pgs_buf_free(&sc);
 	return rc;
 }
 
@@ -1565,7 +1552,7 @@ pg_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	p[2] = group_field(&a[2], sgs, n, ok, offsetof(struct pgs_window_spec, to));
 	p[3] = led[0][0].committed_at;
 	p[4] = sgs[0]->w->run_id;
-	/* as summary_write: each statement keeps what it supersedes */
+	/* as window_write: each statement keeps what it supersedes */
 	pgs_buf_adds(&b, "WITH h AS (");
 	pgs_sql_history_insert(&b, t, "x", hv, "updated", " FROM player_game_summary x"
 	    " JOIN pg_temp.pgs_stage s ON x.game_id = s.game_id AND x.player_lookup = s.player_lookup"
@@ -2010,8 +1997,9 @@ pg_history_prune(pgs_store *st, const char *before)
 {
 	const char *p[1] = { before };
 	PGresult *res = pg_run((struct pg_store *)st, "pruning the history", "WITH d AS"
-	    " (DELETE FROM " PGS_TABLE_HISTORY " WHERE valid_to < $1::timestamptz RETURNING 1)"
-	    " SELECT count(*) FROM d", 1, p, NULL);
+	    " (DELETE FROM " PGS_TABLE_HISTORY " WHERE valid_to < $1::timestamptz RETURNING 1),"
+	    " r AS (DELETE FROM " PGS_TABLE_RAW_HISTORY " WHERE valid_to < $1::timestamptz"
+	    " RETURNING 1) SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM r)", 1, p, NULL);
 	long n;
 
 	if (!res)

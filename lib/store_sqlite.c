@@ -210,7 +210,7 @@ static const char registry_ddl[] =
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons", PGS_TABLE_HISTORY,
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (int)(sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -220,6 +220,7 @@ static const struct { const char *table, *column, *type; } added_columns[] = {
 	{ "pgs_windows", "config", "TEXT" },
 	/* the commit that made the row's version (its history's valid_from) */
 	{ "player_game_summary", "valid_from", "TEXT" },
+	{ "raw_boxscores", "valid_from", "TEXT" },
 };
 #define NADDED (int)(sizeof(added_columns) / sizeof(added_columns[0]))
 
@@ -286,6 +287,7 @@ create_schema(struct sq_store *s)
 	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
 	pgs_sql_history_ddl(&b, &pgs_sql_sqlite, sum);
+	pgs_sql_history_ddl(&b, &pgs_sql_sqlite, raw);
 	if (sq_exec(s, b.s) < 0)
 		goto out;
 	for (int i = 0; i < NADDED; i++) {
@@ -825,21 +827,33 @@ out:
 }
 
 /*
- * The old versions of the summary rows this commit supersedes (from_where
- * picks them as alias t; ?3 and ?4 are the window), into the history, in
- * the commit's transaction: valid_to is the commit's time, the time the new
- * versions get as valid_from.
+ * The old versions of the rows this commit supersedes — "updated": those
+ * the upsert is about to change; "deleted": those the delete is about to
+ * remove — into the table's history, in the commit's transaction: valid_to
+ * is the commit's time, the time the new versions get as valid_from.
  */
 static int
-keep_history(struct sq_stage *g, const struct pgs_ledger_entry *led, const char *reason,
-    const char *from_where)
+keep_history(struct sq_stage *g, const struct pgs_ledger_entry *led, const char *reason)
 {
 	static const char *const v[4] = { "?1", "?2", "?3", "?4" };
-	pgs_buf b = { 0 };
+	const struct pgs_table *t = g->t;
+	pgs_buf b = { 0 }, fw = { 0 };
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	pgs_sql_history_insert(&b, g->t, "t", v, reason, from_where);
+	if (strcmp(reason, "updated") == 0) {
+		pgs_buf_addf(&fw, " FROM main.%s t JOIN temp.pgs_stage s ON ", t->name);
+		pgs_sql_key_eq(&fw, t, "t", "s");
+		pgs_buf_addf(&fw, " WHERE t.row_digest IS NOT s.row_digest%s",
+		    t->raw ? " OR t.seq IS NOT s.seq" : "");
+	} else {
+		pgs_buf_addf(&fw, " FROM main.%s t WHERE t.game_date BETWEEN ?3 AND ?4%s AND NOT EXISTS"
+		    " (SELECT 1 FROM temp.pgs_stage s WHERE ", t->name,
+		    t->raw ? " AND t.source IN (SELECT source FROM temp.pgs_scope)" : "");
+		pgs_sql_key_eq(&fw, t, "t", "s");
+		pgs_buf_adds(&fw, ")");
+	}
+	pgs_sql_history_insert(&b, t, "t", v, reason, fw.s);
 	if ((st = sq_prep(g->s, b.s)) != NULL) {
 		bind_text(st, 1, led[0].committed_at);
 		bind_text(st, 2, led[0].run_id);
@@ -849,6 +863,7 @@ keep_history(struct sq_stage *g, const struct pgs_ledger_entry *led, const char 
 		sqlite3_finalize(st);
 	}
 	pgs_buf_free(&b);
+	pgs_buf_free(&fw);
 	return rc;
 }
 
@@ -862,7 +877,7 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	const char *scope = t->raw ? " AND source IN (SELECT source FROM temp.pgs_scope)" : "";
 	pgs_buf b = { 0 };
 	sqlite3_stmt *st = NULL;
-	int rc = -1, history = !t->raw && nled > 0;
+	int rc = -1, history = nled > 0;
 
 	/* the IMMEDIATE lock held since lock() keeps state true: a pass that would
 	 * change nothing (a batch written again) is skipped */
@@ -896,9 +911,7 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 		pgs_buf_addf(&b, " OR %s.seq IS NOT excluded.seq", t->name);
 	/* the versions it replaces first, while the table still holds them */
 	if (history && g->nrows - state->inserted - state->unchanged > 0 &&
-	    keep_history(g, led, "updated", " FROM main.player_game_summary t JOIN temp.pgs_stage s"
-	    " ON t.game_id = s.game_id AND t.player_lookup = s.player_lookup"
-	    " WHERE t.row_digest IS NOT s.row_digest") < 0)
+	    keep_history(g, led, "updated") < 0)
 		goto out;
 	if (!(st = sq_prep(s, b.s)))
 		goto out;
@@ -912,9 +925,7 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 deleted:
 	if (state->deleted == 0)
 		goto ledger;
-	if (history && keep_history(g, led, "deleted", " FROM main.player_game_summary t"
-	    " WHERE t.game_date BETWEEN ?3 AND ?4 AND NOT EXISTS (SELECT 1 FROM temp.pgs_stage s"
-	    " WHERE t.game_id = s.game_id AND t.player_lookup = s.player_lookup)") < 0)
+	if (history && keep_history(g, led, "deleted") < 0)
 		goto out;
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "DELETE FROM main.%s WHERE game_date BETWEEN ?1 AND ?2%s"
@@ -1335,17 +1346,26 @@ sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 static long
 sq_history_prune(pgs_store *st, const char *before)
 {
+	static const char *const tables[] = { PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY };
 	struct sq_store *s = (struct sq_store *)st;
-	sqlite3_stmt *q;
-	long n = -1;
+	long n = 0;
 
 	if (begin_immediate(s) < 0)
 		return -1;
-	q = sq_prep(s, "DELETE FROM main." PGS_TABLE_HISTORY " WHERE valid_to < ?1");
-	if (q) {
+	for (size_t i = 0; n >= 0 && i < 2; i++) {
+		char *sql = pgs_xasprintf("DELETE FROM main.%s WHERE valid_to < ?1", tables[i]);
+		sqlite3_stmt *q = sq_prep(s, sql);
+
+		free(sql);
+		if (!q) {
+			n = -1;
+			break;
+		}
 		bind_text(q, 1, before);
 		if (sq_run(s, q) == 0)
-			n = (long)sqlite3_changes(s->db);
+			n += (long)sqlite3_changes(s->db);
+		else
+			n = -1;
 		sqlite3_finalize(q);
 	}
 	if (n >= 0 && sq_exec(s, "COMMIT") < 0)

@@ -194,3 +194,36 @@ player3|10|updated|2023-10-04|2023-10-04" ]
 	assert_success
 	[ "$(history | grep -c .)" -eq 2 ]
 }
+
+# raw SOURCE FIRST LAST [PLUS]: raw rows of one source for players FIRST..LAST; Player 3 scores PLUS more.
+raw() {
+	jq -cn --arg s "$1" --argjson a "$2" --argjson b "$3" --argjson p "${4:-0}" '
+	    range($a; $b + 1) as $i | ($i % 5 + 1) as $d |
+	    {game_id: "2023100\($d)_BOS_NYK", game_date: "2023-10-0\($d)", season_year: 2023,
+	     game_type: "regular", home_team_abbr: "NYK", away_team_abbr: "BOS", team_abbr: "NYK",
+	     opponent_team_abbr: "BOS", source: $s, player_name: "Player \($i)",
+	     player_status: "active", starter: false, minutes: "12:34",
+	     points: ($i + (if $i == 3 then $p else 0 end))}'
+}
+
+@test "history: a landing of raw rows keeps what it replaces in raw_boxscores_history, per source" {
+	{ raw bbref 1 10; raw nbacom 1 10; } >r1.nd
+	write r1.nd --table raw_boxscores
+	raw bbref 1 9 2 >r2.nd
+	write r2.nd --table raw_boxscores
+	assert_output --partial '"updated":1,"unchanged":8,"deleted":1'
+	dump "$S" raw_boxscores_history source player_name points reason window_from window_to |
+		jq -r 'join("|")' | sort >h
+	[ "$(cat h)" = "bbref|Player 10|10|deleted|2023-10-01|2023-10-05
+bbref|Player 3|3|updated|2023-10-01|2023-10-05" ]
+	# the same landing again: nothing more; the summary's history is untouched
+	write r2.nd --table raw_boxscores
+	assert_output --partial '"updated":0,"unchanged":9,"deleted":0'
+	[ "$(dump "$S" raw_boxscores_history source | grep -c .)" -eq 2 ]
+	[ "$(history | grep -c .)" -eq 0 ]
+	# pruning takes the raw history too
+	run --separate-stderr pgs-diff --store "$S" --prune-history-days 0 --json
+	assert_success
+	jq -e '.pruned == 2' <<<"$output"
+	[ "$(dump "$S" raw_boxscores_history source | grep -c .)" -eq 0 ]
+}
