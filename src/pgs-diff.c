@@ -286,6 +286,59 @@ run_entry(const struct pgs_ledger_entry *e, void *arg)
 	return 0;
 }
 
+/* ---- the landings behind the changes ---- */
+
+static int
+keep_landing(const struct pgs_ledger_entry *e, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "source", e->scope,
+	    "from", e->from, "to", e->to, "run", e->run_id, "committed_at", e->committed_at));
+	return 0;
+}
+
+/*
+ * Each change gets "landed": per source, the last landing of raw rows over
+ * its date committed before the change was (the raw data it was rebuilt
+ * from: a correction lands, then its summary window is rebuilt).  The
+ * ledger's times compare as text: they are all "YYYY-MM-DDTHH:MM:SS.ffffffZ".
+ */
+static int
+add_landings(pgs_store *st, const struct opts *o, json_t *changes)
+{
+	json_t *lands = json_array(), *c, *l;
+	size_t i, k;
+
+	if (json_array_size(changes) == 0 ||
+	    pgs_store_ledger(st, PGS_TABLE_RAW, o->from, o->to, keep_landing, lands) < 0) {
+		json_decref(lands);
+		return json_array_size(changes) == 0 ? 0 : -1;
+	}
+	json_array_foreach(changes, i, c) {
+		const char *d = json_string_value(json_object_get(c, "game_date"));
+		const char *at = json_string_value(json_object_get(c, "new_as_of"));
+		json_t *by = json_object(), *out = json_array(), *v;
+		const char *src;
+
+		json_array_foreach(lands, k, l) {
+			const char *f = json_string_value(json_object_get(l, "from"));
+			const char *t = json_string_value(json_object_get(l, "to"));
+			const char *ca = json_string_value(json_object_get(l, "committed_at"));
+
+			/* oldest first: a later landing of the source replaces an earlier one */
+			if (d && at && f && t && ca && strcmp(f, d) <= 0 && strcmp(d, t) <= 0 &&
+			    strcmp(ca, at) <= 0)
+				json_object_set(by, json_string_value(json_object_get(l, "source")) ?: "?", l);
+		}
+		json_object_foreach(by, src, v)
+			json_array_append_new(out, json_pack("{s:s, s:O, s:O}", "source", src, "run",
+			    json_object_get(v, "run"), "committed_at", json_object_get(v, "committed_at")));
+		json_object_set_new(c, "landed", out);
+		json_decref(by);
+	}
+	json_decref(lands);
+	return 0;
+}
+
 /* ---- output ---- */
 
 static void
@@ -297,13 +350,15 @@ add_value(pgs_buf *b, json_t *v)
 	free(s);
 }
 
-/* "GAME_DATE GAME_ID PLAYER updated: points 10 -> 12, ... [over/under flipped]" */
+/* "GAME_DATE GAME_ID PLAYER updated: points 10 -> 12, ... [over/under flipped]
+ * (landed: SOURCE TIME, ...)" */
 static int
 print_text(json_t *c)
 {
 	json_t *fields = json_object_get(c, "fields"), *v;
 	const char *name;
 	pgs_buf b = { 0 };
+	size_t i;
 	int first = 1, r;
 
 	pgs_buf_addf(&b, "%s %s %s %s", json_string_value(json_object_get(c, "game_date")) ?: "?",
@@ -319,6 +374,12 @@ print_text(json_t *c)
 	}
 	if (json_is_true(json_object_get(c, "over_under_flipped")))
 		pgs_buf_adds(&b, "  [over/under flipped]");
+	json_array_foreach(json_object_get(c, "landed"), i, v)
+		pgs_buf_addf(&b, "%s%s %s", i ? ", " : "  (landed: ",
+		    json_string_value(json_object_get(v, "source")) ?: "?",
+		    json_string_value(json_object_get(v, "committed_at")) ?: "?");
+	if (json_array_size(json_object_get(c, "landed")) > 0)
+		pgs_buf_adds(&b, ")");
 	r = pgs_emit_text(b.s, b.len);
 	pgs_buf_free(&b);
 	return r;
@@ -372,6 +433,8 @@ diff(pgs_store *st, struct opts *o)
 	for (size_t i = 0; i < r.n; i++)
 		if (diff_span(st, &r.spans[i], changes) < 0)
 			goto out;
+	if (add_landings(st, o, changes) < 0)
+		goto out;
 	if (print_changes(changes, o->json) == 0)
 		ex = PGS_EXIT_OK;
 out:

@@ -146,3 +146,26 @@ corrected() {
 	run -3 --separate-stderr bash -c "pgs-diff --store '$S' --since 2000-01-01T00:00:00Z >/dev/full"
 	[ -n "$stderr" ]
 }
+
+@test "pgs-diff names the raw landing behind a change, per source" {
+	# land the box scores, build the summary from the store; then the corrected landing and a rebuild
+	land() {
+		run --separate-stderr pgs-write --store "$S" --table raw_boxscores --from 2024-01-10 \
+		    --to 2024-01-12 --no-end-marker --run-id "$2" "$1"
+		assert_success
+		pgs-extract --source "$S" --from 2024-01-10 --to 2024-01-12 |
+			pgs-transform --lines "$LINES" --now 2024-01-20T00:00:00Z >sum.nd
+		run --separate-stderr pgs-write --store "$S" --from 2024-01-10 --to 2024-01-12 --run-id "$3" sum.nd
+		assert_success
+	}
+	land "$GAME" landing-1 build-1
+	corrected >fixed.ndjson
+	land fixed.ndjson landing-2 build-2
+	run --separate-stderr pgs-diff --store "$S" --run build-2 --json
+	assert_success
+	jq -e -s 'map(select(.player_lookup == "juliusrandle"))[0] | .over_under_flipped
+	    and (.landed | map([.source, .run])) == [["bbref", "landing-2"]]' <<<"$output"
+	run --separate-stderr pgs-diff --store "$S" --run build-2
+	assert_success
+	assert_line --regexp '^2024-01-10 20240110_BOS_NYK juliusrandle updated: .*\[over/under flipped\]  \(landed: bbref 20[0-9-]+T[0-9:.]+Z\)$'
+}
