@@ -1966,6 +1966,21 @@ struct val_arg {
 	void *arg;
 };
 
+/* 1 when the store has the history table (on its search path); 0 after saying it has not. */
+static int
+history_present(struct pg_store *s)
+{
+	PGresult *res = pg_run(s, "reading the schema", "SELECT to_regclass('" PGS_TABLE_HISTORY
+	    "') IS NOT NULL", 0, NULL, NULL);
+	int ok = res && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+
+	if (res && !ok)
+		pgs_err("store '%s' has no %s yet (made by an older pgs): the next write of %s adds it",
+		    shown(s), PGS_TABLE_HISTORY, PGS_TABLE_SUMMARY);
+	PQclear(res);
+	return ok;
+}
+
 static int
 pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
     int (*fn)(const char *json, size_t len, void *arg), void *arg)
@@ -1976,6 +1991,9 @@ pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 	pgs_buf b = { 0 };
 	int rc;
 
+	/* a store opened read-only is not upgraded: say so rather than "does not exist" */
+	if (!history_present((struct pg_store *)st))
+		return -1;
 	/* a row written before pgs kept history (valid_from NULL) was there from the start */
 	pgs_buf_adds(&b, "SELECT row_to_json(r)::text FROM (SELECT ");
 	pgs_sql_fields(&b, t, NULL);
