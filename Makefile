@@ -28,6 +28,7 @@ PKGS_pgs-write     := jansson zlib libutf8proc $(STORE_PKGS)
 PKGS_pgs-checkpoint := jansson zlib $(STORE_PKGS)
 PKGS_pgs-run       := jansson zlib $(STORE_PKGS)
 PKGS_pgs-daily-plan := jansson zlib $(STORE_PKGS)
+PKGS_pgs-diff      := jansson zlib $(STORE_PKGS)
 PKGS_pgs-sample    := none
 PKGS_pgs-http-get  := jansson zlib
 PKGS_pgs-store-dump := jansson zlib $(STORE_PKGS)

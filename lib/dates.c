@@ -5,6 +5,8 @@
 
 #include "dates.h"
 
+#include <stdio.h>
+
 #define YEAR_MIN 1900
 #define YEAR_MAX 2199
 
@@ -263,4 +265,18 @@ pgs_today_utc(void)
 	long s = (long)t;
 
 	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+}
+
+int
+pgs_timestamp_format_us(long long us, char out[28])
+{
+	long long frac = us % US_PER_SEC;
+	char sec[21];
+
+	if (frac < 0)
+		frac += US_PER_SEC;
+	if (pgs_timestamp_format(us, sec) < 0)
+		return -1;
+	snprintf(out, 28, "%.19s.%06lldZ", sec, frac);
+	return 0;
 }

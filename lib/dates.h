@@ -40,6 +40,9 @@ int pgs_timestamp_parse(const char *s, long long *us);
 /* us as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds, UTC); -1 when outside years 1900..9999. */
 int pgs_timestamp_format(long long us, char out[21]);
 
+/* us as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (the ledger's commit times); -1 outside 1900..9999. */
+int pgs_timestamp_format_us(long long us, char out[28]);
+
 /* today's day number (UTC) */
 long pgs_today_utc(void);
 

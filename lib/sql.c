@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 
 static const char *
 sqlite_type(enum pgs_ftype t)
@@ -41,20 +42,21 @@ postgres_type(enum pgs_ftype t)
 const struct pgs_sql_dialect pgs_sql_sqlite = {
 	sqlite_type, "seq INTEGER, doc TEXT, ", "row_digest TEXT", 0, " WITHOUT ROWID",
 	"", { "sum(CASE WHEN ", " THEN 1 ELSE 0 END)" }, " = 1", { "", "" }, "?1", "?2", "",
-	{ "{quality_issues} LIKE '%\"", "\"%'" }, "json_array_length({sources_seen}) > 1",
+	{ "{quality_issues} LIKE '%\"", "\"%'" }, "json_array_length({sources_seen}) > 1", "TEXT",
 };
 
 const struct pgs_sql_dialect pgs_sql_postgres = {
 	postgres_type, "seq bigint, doc json, ", "row_digest text", 1, "",
 	"", { "count(*) FILTER (WHERE ", ")" }, "", { "to_char(", ", 'YYYY-MM-DD')" }, "$1", "$2",
 	" COLLATE \"C\"", { "{quality_issues} @> '[\"", "\"]'" }, "jsonb_array_length({sources_seen}) > 1",
+	"timestamptz",
 };
 
 /* GoogleSQL reserves words such as "rows": every identifier in backticks. */
 const struct pgs_sql_dialect pgs_sql_bigquery = {
 	NULL, NULL, NULL, 0, NULL,
 	"`", { "COUNTIF(", ")" }, "", { "CAST(", " AS STRING)" }, "@from", "@to", "",
-	{ "'", "' IN UNNEST({quality_issues})" }, "ARRAY_LENGTH({sources_seen}) > 1",
+	{ "'", "' IN UNNEST({quality_issues})" }, "ARRAY_LENGTH({sources_seen}) > 1", NULL,
 };
 
 /* ---- the validation reads ---- */
@@ -249,4 +251,50 @@ pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_
 		pgs_buf_adds(b, ")");
 	}
 	pgs_buf_addf(b, ")%s;\n", *prefix ? d->stage_end : "");
+}
+
+/* ---- the history ---- */
+
+void
+pgs_sql_history_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t)
+{
+	const char *h = pgs_table_history(t);
+
+	pgs_buf_addf(b, "CREATE TABLE IF NOT EXISTS %s (", h);
+	for (size_t i = 0; i < t->nf; i++)
+		pgs_buf_addf(b, "%s %s, ", t->f[i].name, d->type(t->f[i].type));
+	if (t->raw)
+		pgs_buf_adds(b, d->raw_extra);
+	pgs_buf_addf(b, "%s, valid_from %s, valid_to %s NOT NULL, superseded_by_run %s,"
+	    " window_from %s, window_to %s, reason %s NOT NULL);\n", d->digest_col, d->ts_type,
+	    d->ts_type, d->type(PGS_T_TEXT), d->type(PGS_T_DATE), d->type(PGS_T_DATE),
+	    d->type(PGS_T_TEXT));
+	pgs_buf_addf(b, "CREATE INDEX IF NOT EXISTS %s_date ON %s (game_date);\n"
+	    "CREATE INDEX IF NOT EXISTS %s_valid_to ON %s (valid_to);\n", h, h, h, h);
+}
+
+void
+pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias)
+{
+	for (size_t i = 0; i < t->nf; i++)
+		pgs_buf_addf(b, "%s%s%s%s", i ? ", " : "", alias ? alias : "", alias ? "." : "",
+		    t->f[i].name);
+}
+
+void
+pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *alias,
+    const char *const v[4], const char *reason, const char *from_where)
+{
+	pgs_buf_addf(b, "INSERT INTO %s (", pgs_table_history(t));
+	pgs_sql_cols(b, t, "");
+	pgs_buf_adds(b, ", valid_from, valid_to, superseded_by_run, window_from, window_to,"
+	    " reason) SELECT ");
+	{
+		char *prefix = pgs_xasprintf("%s.", alias);
+
+		pgs_sql_cols(b, t, prefix);
+		pgs_buf_addf(b, ", %svalid_from, %s, %s, %s, %s, '%s' %s", prefix, v[0], v[1], v[2],
+		    v[3], reason, from_where);
+		free(prefix);
+	}
 }

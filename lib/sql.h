@@ -33,6 +33,8 @@ struct pgs_sql_dialect {
 	const char *collate;                     /* after a text key of ORDER BY: bytewise order */
 	const char *has_issue[2];                /* around a quality code: the row's quality_issues has it */
 	const char *multi_source;                /* the row's sources_seen lists more than one source */
+	/* the history (NULL in BigQuery's) */
+	const char *ts_type;                     /* a commit time: valid_from, valid_to */
 };
 
 extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres, pgs_sql_bigquery;
@@ -52,6 +54,27 @@ void pgs_sql_key_eq(pgs_buf *b, const struct pgs_table *t, const char *a, const 
  */
 void pgs_sql_table_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t,
     const char *prefix, const char *name, int key);
+
+/*
+ * A table's history (see store.h): "CREATE TABLE IF NOT EXISTS
+ * player_game_summary_history (...)" (raw_boxscores_history for the raw
+ * table) with the table's columns (the raw table's seq and doc), its digest,
+ * valid_from, valid_to, superseded_by_run, window_from, window_to and
+ * reason, and its indexes (by game_date for the as-of reads, by valid_to for
+ * pruning), each statement ";\n"-ended.
+ */
+void pgs_sql_history_ddl(pgs_buf *b, const struct pgs_sql_dialect *d, const struct pgs_table *t);
+/*
+ * "INSERT INTO <t's history> (...) SELECT A.cols...,
+ * A.valid_from, V[0], V[1], V[2], V[3], 'REASON' " and then from_where: the
+ * rows of alias A (the table's old versions) that a commit at V[0] by run
+ * V[1] of the window V[2]..V[3] supersedes.  V are placeholders or
+ * expressions, never values.
+ */
+void pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *alias,
+    const char *const v[4], const char *reason, const char *from_where);
+/* "A.f1, A.f2, ..." the row fields of t alone (no digest, no store columns). */
+void pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias);
 
 /*
  * The validation reads of store.h (summary_games, raw_dates,

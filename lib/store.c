@@ -236,6 +236,12 @@ pgs_table_get(const char *name)
 	return NULL;
 }
 
+const char *
+pgs_table_history(const struct pgs_table *t)
+{
+	return t->raw ? PGS_TABLE_RAW_HISTORY : PGS_TABLE_HISTORY;
+}
+
 /* ---- reads and the registry ---- */
 
 struct raw_ctx {
@@ -301,7 +307,7 @@ pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b)
 const char *const pgs_store_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons", NULL,
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY, NULL,
 };
 
 /* The order rows come in: the key, or what stands for one. */
@@ -314,6 +320,8 @@ static const char *const table_keys[] = {
 	"alias_lookup",
 	"player_lookup, source",
 	"universal_player_id, team_abbr, season_year",
+	"game_id, player_lookup, valid_to",
+	"source, game_id, team_abbr, player_name, valid_to",
 };
 
 const char *
@@ -389,4 +397,65 @@ pgs_store_table_read(pgs_store *st, const char *table, int (*fn)(json_t *row, vo
 	if (strcmp(table, PGS_TABLE_SUMMARY) == 0 || strcmp(table, PGS_TABLE_RAW) == 0)
 		c.t = pgs_table_get(table);
 	return st->ops->table_read(st, table, table_row, &c);
+}
+
+/* ---- the history ---- */
+
+struct summary_ctx {
+	pgs_store *st;
+	int (*fn)(json_t *row, void *arg);
+	void *arg;
+};
+
+/* A stored row in the schema's field order (stores hand columns in theirs). */
+static int
+summary_row(const char *text, size_t len, void *arg)
+{
+	struct summary_ctx *c = arg;
+	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
+	json_error_t jerr;
+	json_t *row = json_loadb(text, len, 0, &jerr), *out;
+	int r;
+
+	if (!json_is_object(row)) {
+		pgs_err("store '%s': a row that is not a JSON object: %s", c->st->uri, jerr.text);
+		json_decref(row);
+		return -1;
+	}
+	retype(t, row);
+	out = json_object();
+	for (size_t i = 0; i < t->nf; i++) {
+		json_t *v = json_object_get(row, t->f[i].name);
+
+		json_object_set(out, t->f[i].name, v ? v : json_null());
+	}
+	json_decref(row);
+	r = c->fn(out, c->arg);
+	json_decref(out);
+	return r;
+}
+
+int
+pgs_store_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
+    int (*fn)(json_t *row, void *arg), void *arg)
+{
+	struct summary_ctx c = { st, fn, arg };
+
+	if (!st->ops->summary_read) {
+		pgs_err("store '%s' cannot read %s yet", st->uri, PGS_TABLE_SUMMARY);
+		return -1;
+	}
+	return st->ops->summary_read(st, from, to, as_of, summary_row, &c);
+}
+
+long
+pgs_store_history_prune(pgs_store *st, const char *before)
+{
+	if (st->mode == PGS_STORE_RO)
+		return pgs_store_readonly(st, "prune the history");
+	if (!st->ops->history_prune) {
+		pgs_err("store '%s' cannot prune %s yet", st->uri, PGS_TABLE_HISTORY);
+		return -1;
+	}
+	return st->ops->history_prune(st, before);
 }

@@ -43,6 +43,11 @@ typedef struct pgs_stage pgs_stage;
 
 #define PGS_TABLE_SUMMARY "player_game_summary"
 #define PGS_TABLE_RAW "raw_boxscores"
+/* Every superseded version of a summary row (a window write that changed or
+ * deleted it), with when it was valid: see MANUAL "History". */
+#define PGS_TABLE_HISTORY "player_game_summary_history"
+/* The same for landed raw rows. */
+#define PGS_TABLE_RAW_HISTORY "raw_boxscores_history"
 
 /* ---- URIs ---- */
 
@@ -96,6 +101,8 @@ struct pgs_table {
 
 /* The table by name (NULL: the summary table); NULL when unknown. */
 const struct pgs_table *pgs_table_get(const char *name);
+/* The name of t's history table (PGS_TABLE_HISTORY or PGS_TABLE_RAW_HISTORY). */
+const char *pgs_table_history(const struct pgs_table *t);
 
 /*
  * One value of a staged row.  TEXT/DATE: s and len (s NUL-terminated);
@@ -337,6 +344,21 @@ struct pgs_store_ops {
 	    int (*fn)(const char *json, size_t len, void *arg), void *arg);
 
 	/*
+	 * The history (PGS_TABLE_HISTORY; a window write keeps it, and
+ * PGS_TABLE_RAW_HISTORY for raw rows, in apply).  Times are "YYYY-MM-DDTHH:MM:SS.ffffffZ".
+	 * summary_read: the summary rows of [from, to] — with as_of, as they
+	 *   stood at that time: the rows whose version began at or before it
+	 *   (valid_from NULL: before history was kept) and had not ended by it —
+	 *   each as one JSON object of the row's fields, ordered by game_date,
+	 *   game_id, player_lookup (bytewise).
+	 * history_prune: delete the versions whose valid_to is before `before`,
+	 *   in a transaction of its own; the number deleted, or -1.
+	 */
+	int (*summary_read)(pgs_store *st, const char *from, const char *to, const char *as_of,
+	    int (*fn)(const char *json, size_t len, void *arg), void *arg);
+	long (*history_prune)(pgs_store *st, const char *before);
+
+	/*
 	 * Validation reads (pgs-validate): each is ONE GROUP BY query whose rows
 	 * are plain counts handed to fn; the checks are decided in validate.c.
 	 * A backend that does not have them yet leaves them NULL.
@@ -392,6 +414,15 @@ int pgs_store_registry_write(pgs_store *st, const struct pgs_registry_batch *b);
  * their schema types (booleans, arrays); others as the store keeps them. */
 int pgs_store_table_read(pgs_store *st, const char *table, int (*fn)(json_t *row, void *arg),
     void *arg);
+/* The summary rows of [from, to], as they stand or, with as_of (a time as
+ * in the ledger), as they stood then, in game_date, game_id, player_lookup
+ * order; fn(row) with the row's fields in their schema order and types (row
+ * borrowed).  0, or -1 (reported, or fn returned -1). */
+int pgs_store_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
+    int (*fn)(json_t *row, void *arg), void *arg);
+/* Delete the history's versions superseded before `before`; how many, or -1 (reported). */
+long pgs_store_history_prune(pgs_store *st, const char *before);
+
 /* The tables of the schema, NULL-terminated, and each one's key columns. */
 extern const char *const pgs_store_tables[];
 const char *pgs_store_table_keys(const char *table);

@@ -92,7 +92,7 @@ struct bq_store {
 	char *api, *upload;           /* ENDPOINT/bigquery/v2, ENDPOINT/upload/bigquery/v2 */
 	pgs_http *http;
 	pgs_gauth *auth;
-	pgs_buf name[4];              /* scratch for table names */
+	pgs_buf name[6];              /* scratch for table names */
 	long present;                 /* all_tables[k] exists (bit k), after open */
 	long checked;                 /* all_tables[k] was made or checked by this handle */
 	char last[512];               /* the last failed call's reason and message */
@@ -704,15 +704,30 @@ static const struct {
 	    NULL } },
 };
 
+/* The history's own columns, after the summary table's (see store.h). */
+static const char *const history_cols[] = { "valid_to:TIMESTAMP", "superseded_by_run:STRING",
+	"window_from:DATE", "window_to:DATE", "reason:STRING", NULL };
+
 static json_t *
 table_def(struct bq_store *b, const char *name)
 {
 	json_t *def, *fields = NULL;
-	const struct pgs_table *t = pgs_table_get(strcmp(name, PGS_TABLE_RAW) == 0 ? name :
-	    strcmp(name, PGS_TABLE_SUMMARY) == 0 ? name : "none");
+	int history = strcmp(name, PGS_TABLE_HISTORY) == 0 || strcmp(name, PGS_TABLE_RAW_HISTORY) == 0;
+	const struct pgs_table *t = pgs_table_get(strcmp(name, PGS_TABLE_RAW) == 0 ||
+	    strcmp(name, PGS_TABLE_RAW_HISTORY) == 0 ? PGS_TABLE_RAW :
+	    strcmp(name, PGS_TABLE_SUMMARY) == 0 || history ? PGS_TABLE_SUMMARY : "none");
 
 	if (t)
 		fields = row_fields(t);
+	/* the commit that made the row's version; the history adds when it ended, and why */
+	if (t)
+		json_array_append_new(fields, field("valid_from", "TIMESTAMP", "NULLABLE"));
+	for (size_t i = 0; history && history_cols[i]; i++) {
+		char *n = pgs_xstrndup(history_cols[i], strcspn(history_cols[i], ":"));
+
+		json_array_append_new(fields, field(n, strchr(history_cols[i], ':') + 1, "NULLABLE"));
+		free(n);
+	}
 	for (size_t i = 0; !fields && i < sizeof(other_tables) / sizeof(other_tables[0]); i++) {
 		if (strcmp(other_tables[i].name, name) != 0)
 			continue;
@@ -744,7 +759,7 @@ table_def(struct bq_store *b, const char *name)
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names", "player_team_seasons",
-	VERSIONS,
+	VERSIONS, PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -1029,7 +1044,7 @@ bq_close(pgs_store *st)
 		return;
 	pgs_gauth_free(b->auth);
 	pgs_http_free(b->http);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 6; k++)
 		pgs_buf_free(&b->name[k]);
 	free(b->project);
 	free(b->dataset);
@@ -1523,6 +1538,57 @@ bump_version(pgs_buf *q, struct bq_store *b)
 	    "END IF;\n", fq(b, 3, VERSIONS));
 }
 
+/*
+ * "INSERT INTO history ... SELECT" the rows of t's table (alias t,
+ * FROM it and then `where`, which names the window's dates: partitions are
+ * pruned by them) that the staged batch S changes or leaves out, with
+ * valid_to `committed`, this run, the window (from, to: expressions) and
+ * why.  A statement of the commit's script, in its transaction: no job more.
+ */
+static void
+history_insert(pgs_buf *q, struct bq_store *b, const struct pgs_table *t, const char *S,
+    const char *from, const char *to, const char *committed, const char *where)
+{
+	pgs_buf_addf(q, "INSERT INTO %s (", fq(b, 4, pgs_table_history(t)));
+	col_list(q, t, NULL);
+	pgs_buf_adds(q, ", `valid_from`, `valid_to`, `superseded_by_run`, `window_from`, `window_to`,"
+	    " `reason`) SELECT ");
+	col_list(q, t, "t");
+	pgs_buf_addf(q, ", t.`valid_from`, %s, @run_id, %s, %s, IF(EXISTS (SELECT 1 FROM %s s WHERE ",
+	    committed, from, to, S);
+	key_eq(q, t, "s", "t");
+	pgs_buf_addf(q, "), 'updated', 'deleted') FROM %s t%s AND NOT EXISTS (SELECT 1 FROM %s s"
+	    " WHERE ", fq(b, 5, t->name), where, S);
+	key_eq(q, t, "s", "t");
+	pgs_buf_addf(q, " AND s.`row_digest` = t.`row_digest`%s);\n",
+	    t->raw ? " AND s.`seq` = t.`seq`" : "");
+}
+
+/* @h_from, @h_to: the window of each date of @d_date (group_params' order). */
+static void
+history_params(json_t *ps, pgs_stage *const *sgs, size_t n, const int *ok)
+{
+	json_t *hf = json_array(), *ht = json_array();
+	long d0, d1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_window_spec *w = sgs[i]->w;
+
+		if (!ok[i] || pgs_date_parse(w->from, &d0) < 0 || pgs_date_parse(w->to, &d1) < 0)
+			continue;
+		for (long d = d0; d <= d1; d++) {
+			json_array_append_new(hf, json_pack("{s:s}", "value", w->from));
+			json_array_append_new(ht, json_pack("{s:s}", "value", w->to));
+		}
+	}
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:o}}", "name", "h_from",
+	    "parameterType", "type", "ARRAY", "arrayType", "type", "DATE", "parameterValue",
+	    "arrayValues", hf));
+	json_array_append_new(ps, json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:o}}", "name", "h_to",
+	    "parameterType", "type", "ARRAY", "arrayType", "type", "DATE", "parameterValue",
+	    "arrayValues", ht));
+}
+
 static int
 bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
     const struct pgs_ledger_entry *led, size_t nled)
@@ -1538,7 +1604,6 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	long long us;
 	int rc;
 
-	(void)state;
 	if (nled == 0)
 		return 0;       /* no scope, no rows: nothing to delete or record */
 	if (g->versions > 0 && table_index(t->name) >= 0)
@@ -1567,6 +1632,13 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	/* a mutation of one row every commit of the table makes: overlapping commits conflict */
 	bump_version(&q, b);
 	param(ps, "vtbl", "STRING", t->name);
+	/* what this commit supersedes, into the history, while the table still holds it;
+	 * the ledger check above keeps state true, so a commit that replaces nothing (a
+	 * first load, a re-run) does not read the window's full rows for it */
+	if (state->before - state->unchanged > 0)
+		history_insert(&q, b, t, S, "@from", "@to", "TIMESTAMP_MICROS(@committed0)", t->raw ?
+		    " WHERE t.`game_date` BETWEEN @from AND @to AND t.`source` IN UNNEST(@scopes)" :
+		    " WHERE t.`game_date` BETWEEN @from AND @to");
 	/* the window's rows that changed or left it, then the new and changed ones */
 	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @from AND @to%s"
 	    " AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, scope, S);
@@ -1575,8 +1647,9 @@ bq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	    t->raw ? " AND s.`seq` = t.`seq`" : "");
 	pgs_buf_addf(&q, "INSERT INTO %s (", T);
 	col_list(&q, t, NULL);
-	pgs_buf_adds(&q, ") SELECT ");
+	pgs_buf_adds(&q, ", `valid_from`) SELECT ");
 	col_list(&q, t, "s");
+	pgs_buf_adds(&q, ", TIMESTAMP_MICROS(@committed0)");
 	pgs_buf_addf(&q, " FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE"
 	    " t.`game_date` BETWEEN @from AND @to%s AND ", S, T, scope);
 	key_eq(&q, t, "t", "s");
@@ -1833,12 +1906,14 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	char **col[4], msg[512];
 	const char *T, *S, *L;
 	long long us, nsum = 0;
+	long superseded = 0;        /* rows updated or deleted: the history's */
 	json_t *ps;
 	pgs_buf q = { 0 };
 	size_t i;
 	int rc;
 
-	(void)states;
+	for (i = 0; i < n; i++)
+		superseded += ok[i] ? states[i].before - states[i].unchanged : 0;
 	for (i = 0; i < n && !e0; i++)
 		if (ok[i] && nled[i] == 1)
 			e0 = led[i];
@@ -1889,6 +1964,13 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	    "  RAISE USING MESSAGE = 'pgs-retry: an overlapping window was committed meanwhile';\n"
 	    "END IF;\n", L);
 	bump_version(&q, b);
+	/* what it supersedes, into the history: each row's window by its date's */
+	if (superseded > 0) {
+		history_insert(&q, b, t, S, "@h_from[OFFSET(j)]", "@h_to[OFFSET(j)]",
+		    "TIMESTAMP_MICROS(@committed)", " JOIN UNNEST(@d_date) AS d WITH OFFSET j"
+		    " ON t.`game_date` = d WHERE t.`game_date` BETWEEN @g_from AND @g_to");
+		history_params(ps, sgs, n, ok);
+	}
 	/* the accepted windows' rows that changed or left them; a refused window's stay */
 	pgs_buf_addf(&q, "DELETE FROM %s t WHERE t.`game_date` BETWEEN @g_from AND @g_to"
 	    " AND t.`game_date` IN UNNEST(@d_date) AND NOT EXISTS (SELECT 1 FROM %s s WHERE ", T, S);
@@ -1896,8 +1978,9 @@ bq_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	pgs_buf_adds(&q, " AND s.`row_digest` = t.`row_digest`);\n");
 	pgs_buf_addf(&q, "INSERT INTO %s (", T);
 	col_list(&q, t, NULL);
-	pgs_buf_adds(&q, ") SELECT ");
+	pgs_buf_adds(&q, ", `valid_from`) SELECT ");
 	col_list(&q, t, "s");
+	pgs_buf_adds(&q, ", TIMESTAMP_MICROS(@committed)");
 	pgs_buf_addf(&q, " FROM %s s WHERE s.`_w` IN UNNEST(@a_w) AND NOT EXISTS (SELECT 1 FROM %s t"
 	    " WHERE t.`game_date` BETWEEN @g_from AND @g_to AND ", S, T);
 	key_eq(&q, t, "t", "s");
@@ -2282,6 +2365,104 @@ bq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return rc == BQ_OK ? 0 : -1;
 }
 
+/* The summary rows of one table among the window's, as of @as_of when set:
+ * "SELECT fields FROM TABLE WHERE ..." (partitions pruned by the dates). */
+static void
+summary_select(pgs_buf *q, struct bq_store *b, int k, const char *table, int as_of, int history)
+{
+	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
+
+	pgs_buf_adds(q, "SELECT ");
+	for (size_t i = 0; i < t->nf; i++) {
+		pgs_buf_adds(q, i ? ", " : "");
+		qid(q, NULL, t->f[i].name);
+	}
+	pgs_buf_addf(q, " FROM %s WHERE `game_date` BETWEEN @from AND @to", fq(b, k, table));
+	if (as_of)
+		pgs_buf_adds(q, " AND (`valid_from` IS NULL OR `valid_from` <= TIMESTAMP_MICROS(@as_of))");
+	if (history)
+		pgs_buf_adds(q, " AND `valid_to` > TIMESTAMP_MICROS(@as_of)");
+}
+
+static int
+bq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
+    int (*fn)(const char *json, size_t len, void *arg), void *arg)
+{
+	struct bq_store *b = (struct bq_store *)st;
+	struct doc_arg d = { fn, arg };
+	json_t *ps = json_array();
+	pgs_buf q = { 0 };
+	long long us = 0;
+	int rc;
+
+	if (as_of && pgs_timestamp_parse(as_of, &us) < 0) {
+		pgs_err("store '%s': bad time '%s'", b->base.uri, as_of);
+		json_decref(ps);
+		return -1;
+	}
+	param(ps, "from", "DATE", from);
+	param(ps, "to", "DATE", to);
+	/* without a time, the table alone: the history's bytes are not billed */
+	pgs_buf_adds(&q, "SELECT TO_JSON_STRING(r) FROM (");
+	summary_select(&q, b, 0, PGS_TABLE_SUMMARY, as_of != NULL, 0);
+	if (as_of) {
+		param_int(ps, "as_of", us);
+		pgs_buf_adds(&q, " UNION ALL ");
+		summary_select(&q, b, 1, PGS_TABLE_HISTORY, 1, 1);
+	}
+	pgs_buf_adds(&q, ") r ORDER BY r.`game_date`, r.`game_id`, r.`player_lookup`");
+	rc = bq_query(b, q.s, ps, json_row, &d, NULL, 0);
+	pgs_buf_free(&q);
+	return rc == BQ_OK ? 0 : -1;
+}
+
+static int
+count_row(json_t *f, void *arg)
+{
+	*(long *)arg = (long)cell_int(f, 0);
+	return 0;
+}
+
+/* Counted, then deleted, each history table: up to four jobs (a DML job does
+ * not return its count here). */
+static long
+bq_history_prune(pgs_store *st, const char *before)
+{
+	static const char *const tables[] = { PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY };
+	struct bq_store *b = (struct bq_store *)st;
+	pgs_buf q = { 0 };
+	long long us;
+	long total = 0, n;
+	json_t *ps;
+
+	if (pgs_timestamp_parse(before, &us) < 0) {
+		pgs_err("store '%s': bad time '%s'", b->base.uri, before);
+		return -1;
+	}
+	for (size_t i = 0; total >= 0 && i < 2; i++) {
+		n = -1;
+		ps = json_array();
+		param_int(ps, "before", us);
+		pgs_buf_reset(&q);
+		pgs_buf_addf(&q, "SELECT COUNT(*) FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
+		    fq(b, 0, tables[i]));
+		if (bq_query(b, q.s, ps, count_row, &n, NULL, 0) != BQ_OK)
+			n = -1;
+		if (n > 0) {
+			ps = json_array();
+			param_int(ps, "before", us);
+			pgs_buf_reset(&q);
+			pgs_buf_addf(&q, "DELETE FROM %s WHERE `valid_to` < TIMESTAMP_MICROS(@before)",
+			    fq(b, 0, tables[i]));
+			if (bq_exec(b, "pruning the history", q.s, ps, NULL, 0) != BQ_OK)
+				n = -1;
+		}
+		total = n < 0 ? -1 : total + n;
+	}
+	pgs_buf_free(&q);
+	return total;
+}
+
 /* ---- validation reads (pgs-validate): one GROUP BY query each ---- */
 
 struct val_arg {
@@ -2394,6 +2575,8 @@ const struct pgs_store_ops pgs_store_bq_ops = {
 	.registry_load = bq_registry_load,
 	.registry_write = bq_registry_write,
 	.table_read = bq_table_read,
+	.summary_read = bq_summary_read,
+	.history_prune = bq_history_prune,
 	.summary_games = bq_summary_games,
 	.raw_dates = bq_raw_dates,
 	.summary_unresolved = bq_summary_unresolved,

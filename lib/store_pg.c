@@ -542,7 +542,7 @@ static const char registry_ddl[] =
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons",
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -589,6 +589,13 @@ create_schema(struct pg_store *s, const char *quoted)
 	pgs_sql_table_ddl(&b, &pgs_sql_postgres, sum, "", sum->name, 1);
 	pgs_sql_table_ddl(&b, &pgs_sql_postgres, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
+	/* the commit that made the row's version (its history's valid_from); a
+	 * store made before pgs kept history gets the column and the table here */
+	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS valid_from"
+	    " timestamptz;\nALTER TABLE raw_boxscores ADD COLUMN IF NOT EXISTS valid_from"
+	    " timestamptz;\n");
+	pgs_sql_history_ddl(&b, &pgs_sql_postgres, sum);
+	pgs_sql_history_ddl(&b, &pgs_sql_postgres, raw);
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
 		pg_rollback(s);
@@ -1173,12 +1180,14 @@ out:
  * stays).
  */
 static void
-upsert_sql(pgs_buf *b, const struct pgs_table *t, const char *where)
+upsert_sql(pgs_buf *b, const struct pgs_table *t, const char *where, const char *valid_from)
 {
 	pgs_buf_addf(b, "INSERT INTO %s AS t (", t->name);
 	pgs_sql_cols(b, t, "");
-	pgs_buf_adds(b, ") SELECT ");
+	pgs_buf_adds(b, valid_from ? ", valid_from) SELECT " : ") SELECT ");
 	pgs_sql_cols(b, t, "");
+	if (valid_from)
+		pgs_buf_addf(b, ", %s", valid_from);
 	pgs_buf_addf(b, " FROM pg_temp.pgs_stage%s ON CONFLICT (", where);
 	pgs_sql_keys(b, t);
 	pgs_buf_adds(b, ") DO UPDATE SET ");
@@ -1192,10 +1201,60 @@ upsert_sql(pgs_buf *b, const struct pgs_table *t, const char *where)
 	}
 	if (t->raw)
 		pgs_buf_adds(b, "seq = excluded.seq, doc = excluded.doc, ");
+	if (valid_from)
+		pgs_buf_adds(b, "valid_from = excluded.valid_from, ");
 	pgs_buf_adds(b, "row_digest = excluded.row_digest"
 	    " WHERE t.row_digest IS DISTINCT FROM excluded.row_digest");
 	if (t->raw)
 		pgs_buf_adds(b, " OR t.seq IS DISTINCT FROM excluded.seq");
+}
+
+/*
+ * The window's write, in two statements whose common table expressions
+ * keep what they supersede in the table's history (one round trip each, as
+ * without it): the old versions of the rows the upsert changes, and the
+ * rows the delete removes.  A statement's parts all read the snapshot from
+ * before it, so the history gets the versions as they were.  $1..$4: the
+ * commit's time and run, the window; $5 (the delete's) the raw table's sources.  The last
+ * result, or NULL (reported; *retry set when the store says try again).
+ */
+static PGresult *
+window_write(struct pg_store *s, const struct pgs_window_spec *w,
+    const struct pgs_ledger_entry *led, int *retry)
+{
+	static const char *const v[4] = { "$1::timestamptz", "$2::text", "$3::date", "$4::date" };
+	const struct pgs_table *t = w->t;
+	pgs_buf b = { 0 }, fw = { 0 }, sc = { 0 };
+	const char *p[5] = { led[0].committed_at, led[0].run_id, w->from, w->to, NULL };
+	int np = t->raw ? 5 : 4;
+	PGresult *res;
+
+	p[4] = scopes_lit(&sc, w);
+	pgs_buf_addf(&fw, " FROM %s x JOIN pg_temp.pgs_stage s ON ", t->name);
+	pgs_sql_key_eq(&fw, t, "x", "s");
+	pgs_buf_addf(&fw, " WHERE x.row_digest IS DISTINCT FROM s.row_digest%s",
+	    t->raw ? " OR x.seq IS DISTINCT FROM s.seq" : "");
+	pgs_buf_adds(&b, "WITH h AS (");
+	pgs_sql_history_insert(&b, t, "x", v, "updated", fw.s);
+	pgs_buf_adds(&b, ") ");
+	upsert_sql(&b, t, "", "$1::timestamptz");
+	res = pg_run(s, "writing the window", b.s, 4, p, retry);
+	if (!res)
+		goto out;
+	PQclear(res);
+	pgs_buf_reset(&b);
+	pgs_buf_addf(&b, "WITH gone AS (DELETE FROM %s t WHERE game_date BETWEEN $3 AND $4%s"
+	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name,
+	    t->raw ? " AND source = ANY ($5::text[])" : "");
+	pgs_sql_key_eq(&b, t, "t", "s");
+	pgs_buf_adds(&b, ") RETURNING t.*) ");
+	pgs_sql_history_insert(&b, t, "gone", v, "deleted", " FROM gone");
+	res = pg_run(s, "writing the window", b.s, np, p, retry);
+out:
+	pgs_buf_free(&b);
+	pgs_buf_free(&fw);
+	pgs_buf_free(&sc);
+	return res;
 }
 
 static int
@@ -1205,31 +1264,17 @@ pg_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	struct pg_stage *g = (struct pg_stage *)pg;
 	struct pg_store *s = g->s;
 	const struct pgs_window_spec *w = pg->w;
-	const struct pgs_table *t = g->t;
-	pgs_buf b = { 0 }, sc = { 0 };
 	PGresult *res;
 	const char *p[11];
 	char rows[24], started[24];
 	int retry = 0, rc = -1;
 
 	(void)state;   /* the advisory locks held since lock() keep it true */
-	upsert_sql(&b, t, "");
-	if (!(res = pg_run(s, "writing the window", b.s, 0, NULL, &retry)))
-		goto out;
-	PQclear(res);
-
-	pgs_buf_reset(&b);
-	pgs_buf_addf(&b, "DELETE FROM %s t WHERE game_date BETWEEN $1 AND $2%s"
-	    " AND NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE ", t->name,
-	    t->raw ? " AND source = ANY ($3::text[])" : "");
-	pgs_sql_key_eq(&b, t, "t", "s");
-	pgs_buf_adds(&b, ")");
-	p[0] = w->from;
-	p[1] = w->to;
-	p[2] = scopes_lit(&sc, w);
-	if (!(res = pg_run(s, "writing the window", b.s, t->raw ? 3 : 2, p, &retry)))
-		goto out;
-	PQclear(res);
+	if (nled > 0) {
+		if (!(res = window_write(s, w, led, &retry)))
+			goto out;
+		PQclear(res);
+	}
 
 	for (size_t i = 0; i < nled; i++) {
 		const struct pgs_ledger_entry *e = &led[i];
@@ -1266,8 +1311,6 @@ out:
 		if (retry)
 			rc = PGS_STORE_RETRY;
 	}
-	pgs_buf_free(&b);
-	pgs_buf_free(&sc);
 	return rc;
 }
 
@@ -1491,6 +1534,9 @@ pg_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	const struct pgs_table *t = g->t;
 	static const char *const types[11] = { "text", "text", "date", "date", "bigint", "text",
 		"text", "text", "bigint", "timestamptz", "timestamptz" };
+	static const char *const hv[4] = { "$4::timestamptz", "$5::text", "win.wf", "win.wt" };
+	static const char *const hv_gone[4] = { "$4::timestamptz", "$5::text", "gone.h_from",
+		"gone.h_to" };
 	pgs_buf b = { 0 }, a[11] = { { 0 } };
 	PGresult *res;
 	const char *p[11];
@@ -1500,21 +1546,32 @@ pg_group_apply(pgs_stage *const *sgs, size_t n, const int *ok,
 	/* the advisory locks held since group_lock keep states true */
 	for (size_t i = 0; i < n; i++)
 		gone += ok[i] ? states[i].deleted : 0;
+	/* $1..$3: the windows that commit; $4, $5: the commit's time and run, for the history */
 	p[0] = group_numbers(&a[0], sgs, n, ok);
-	upsert_sql(&b, t, " WHERE w = ANY ($1::int[])");
-	if (!(res = pg_run(s, "writing the windows", b.s, 1, p, &retry)))
+	p[1] = group_field(&a[1], sgs, n, ok, offsetof(struct pgs_window_spec, from));
+	p[2] = group_field(&a[2], sgs, n, ok, offsetof(struct pgs_window_spec, to));
+	p[3] = led[0][0].committed_at;
+	p[4] = sgs[0]->w->run_id;
+	/* as window_write: each statement keeps what it supersedes */
+	pgs_buf_adds(&b, "WITH h AS (");
+	pgs_sql_history_insert(&b, t, "x", hv, "updated", " FROM player_game_summary x"
+	    " JOIN pg_temp.pgs_stage s ON x.game_id = s.game_id AND x.player_lookup = s.player_lookup"
+	    " JOIN unnest($1::int[], $2::date[], $3::date[]) AS win (wn, wf, wt) ON win.wn = s.w"
+	    " WHERE x.row_digest IS DISTINCT FROM s.row_digest");
+	pgs_buf_adds(&b, ") ");
+	upsert_sql(&b, t, " WHERE w = ANY ($1::int[])", "$4::timestamptz");
+	if (!(res = pg_run(s, "writing the windows", b.s, 5, p, &retry)))
 		goto out;
 	PQclear(res);
 	if (gone > 0) {
-		p[1] = group_field(&a[1], sgs, n, ok, offsetof(struct pgs_window_spec, from));
-		p[2] = group_field(&a[2], sgs, n, ok, offsetof(struct pgs_window_spec, to));
 		pgs_buf_reset(&b);
-		pgs_buf_addf(&b, "DELETE FROM %s x USING unnest($1::int[], $2::date[], $3::date[])"
-		    " AS win (wn, wf, wt) WHERE x.game_date BETWEEN win.wf AND win.wt AND NOT EXISTS"
-		    " (SELECT 1 FROM pg_temp.pgs_stage s WHERE s.w = win.wn AND ", t->name);
+		pgs_buf_addf(&b, "WITH gone AS (DELETE FROM %s x USING unnest($1::int[], $2::date[],"
+		    " $3::date[]) AS win (wn, wf, wt) WHERE x.game_date BETWEEN win.wf AND win.wt AND"
+		    " NOT EXISTS (SELECT 1 FROM pg_temp.pgs_stage s WHERE s.w = win.wn AND ", t->name);
 		pgs_sql_key_eq(&b, t, "x", "s");
-		pgs_buf_adds(&b, ")");
-		if (!(res = pg_run(s, "writing the windows", b.s, 3, p, &retry)))
+		pgs_buf_adds(&b, ") RETURNING x.*, win.wf AS h_from, win.wt AS h_to) ");
+		pgs_sql_history_insert(&b, t, "gone", hv_gone, "deleted", " FROM gone");
+		if (!(res = pg_run(s, "writing the windows", b.s, 5, p, &retry)))
 			goto out;
 		PQclear(res);
 	}
@@ -1909,6 +1966,67 @@ struct val_arg {
 	void *arg;
 };
 
+/* 1 when the store has the history table (on its search path); 0 after saying it has not. */
+static int
+history_present(struct pg_store *s)
+{
+	PGresult *res = pg_run(s, "reading the schema", "SELECT to_regclass('" PGS_TABLE_HISTORY
+	    "') IS NOT NULL", 0, NULL, NULL);
+	int ok = res && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+
+	if (res && !ok)
+		pgs_err("store '%s' has no %s yet (made by an older pgs): the next write of %s adds it",
+		    shown(s), PGS_TABLE_HISTORY, PGS_TABLE_SUMMARY);
+	PQclear(res);
+	return ok;
+}
+
+static int
+pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
+    int (*fn)(const char *json, size_t len, void *arg), void *arg)
+{
+	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
+	struct doc_arg d = { fn, arg };
+	const char *p[3] = { from, to, as_of };
+	pgs_buf b = { 0 };
+	int rc;
+
+	/* a store opened read-only is not upgraded: say so rather than "does not exist" */
+	if (!history_present((struct pg_store *)st))
+		return -1;
+	/* a row written before pgs kept history (valid_from NULL) was there from the start */
+	pgs_buf_adds(&b, "SELECT row_to_json(r)::text FROM (SELECT ");
+	pgs_sql_fields(&b, t, NULL);
+	pgs_buf_adds(&b, " FROM player_game_summary WHERE game_date BETWEEN $1::date AND $2::date"
+	    " AND ($3::timestamptz IS NULL OR valid_from IS NULL OR valid_from <= $3::timestamptz)"
+	    " UNION ALL SELECT ");
+	pgs_sql_fields(&b, t, NULL);
+	pgs_buf_adds(&b, " FROM " PGS_TABLE_HISTORY " WHERE $3::timestamptz IS NOT NULL"
+	    " AND game_date BETWEEN $1::date AND $2::date AND (valid_from IS NULL"
+	    " OR valid_from <= $3::timestamptz) AND valid_to > $3::timestamptz) r"
+	    " ORDER BY game_date, game_id COLLATE \"C\", player_lookup COLLATE \"C\"");
+	rc = stream((struct pg_store *)st, "reading player_game_summary", b.s, 3, p, json_row, &d);
+	pgs_buf_free(&b);
+	return rc;
+}
+
+static long
+pg_history_prune(pgs_store *st, const char *before)
+{
+	const char *p[1] = { before };
+	PGresult *res = pg_run((struct pg_store *)st, "pruning the history", "WITH d AS"
+	    " (DELETE FROM " PGS_TABLE_HISTORY " WHERE valid_to < $1::timestamptz RETURNING 1),"
+	    " r AS (DELETE FROM " PGS_TABLE_RAW_HISTORY " WHERE valid_to < $1::timestamptz"
+	    " RETURNING 1) SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM r)", 1, p, NULL);
+	long n;
+
+	if (!res)
+		return -1;
+	n = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}
+
 static long
 lv(PGresult *r, int c)
 {
@@ -2014,6 +2132,8 @@ const struct pgs_store_ops pgs_store_pg_ops = {
 	.registry_load = pg_registry_load,
 	.registry_write = pg_registry_write,
 	.table_read = pg_table_read,
+	.summary_read = pg_summary_read,
+	.history_prune = pg_history_prune,
 	.summary_games = pg_summary_games,
 	.raw_dates = pg_raw_dates,
 	.summary_unresolved = pg_summary_unresolved,

@@ -210,7 +210,7 @@ static const char registry_ddl[] =
 static const char *const all_tables[] = {
 	"player_game_summary", "raw_boxscores", "pgs_windows", "players_registry",
 	"player_source_ids", "player_aliases", "unresolved_player_names",
-	"player_team_seasons",
+	"player_team_seasons", PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY,
 };
 #define NTABLES (int)(sizeof(all_tables) / sizeof(all_tables[0]))
 
@@ -218,6 +218,9 @@ static const char *const all_tables[] = {
 static const struct { const char *table, *column, *type; } added_columns[] = {
 	{ "players_registry", "first_game_id", "TEXT" },
 	{ "pgs_windows", "config", "TEXT" },
+	/* the commit that made the row's version (its history's valid_from) */
+	{ "player_game_summary", "valid_from", "TEXT" },
+	{ "raw_boxscores", "valid_from", "TEXT" },
 };
 #define NADDED (int)(sizeof(added_columns) / sizeof(added_columns[0]))
 
@@ -283,6 +286,8 @@ create_schema(struct sq_store *s)
 	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, sum, "", sum->name, 1);
 	pgs_sql_table_ddl(&b, &pgs_sql_sqlite, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
+	pgs_sql_history_ddl(&b, &pgs_sql_sqlite, sum);
+	pgs_sql_history_ddl(&b, &pgs_sql_sqlite, raw);
 	if (sq_exec(s, b.s) < 0)
 		goto out;
 	for (int i = 0; i < NADDED; i++) {
@@ -821,6 +826,47 @@ out:
 	return rc;
 }
 
+/*
+ * The old versions of the rows this commit supersedes — "updated": those
+ * the upsert is about to change; "deleted": those the delete is about to
+ * remove — into the table's history, in the commit's transaction: valid_to
+ * is the commit's time, the time the new versions get as valid_from.
+ */
+static int
+keep_history(struct sq_stage *g, const struct pgs_ledger_entry *led, const char *reason)
+{
+	static const char *const v[4] = { "?1", "?2", "?3", "?4" };
+	const struct pgs_table *t = g->t;
+	pgs_buf b = { 0 }, fw = { 0 };
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (strcmp(reason, "updated") == 0) {
+		pgs_buf_addf(&fw, " FROM main.%s t JOIN temp.pgs_stage s ON ", t->name);
+		pgs_sql_key_eq(&fw, t, "t", "s");
+		pgs_buf_addf(&fw, " WHERE t.row_digest IS NOT s.row_digest%s",
+		    t->raw ? " OR t.seq IS NOT s.seq" : "");
+	} else {
+		pgs_buf_addf(&fw, " FROM main.%s t WHERE t.game_date BETWEEN ?3 AND ?4%s AND NOT EXISTS"
+		    " (SELECT 1 FROM temp.pgs_stage s WHERE ", t->name,
+		    t->raw ? " AND t.source IN (SELECT source FROM temp.pgs_scope)" : "");
+		pgs_sql_key_eq(&fw, t, "t", "s");
+		pgs_buf_adds(&fw, ")");
+	}
+	pgs_sql_history_insert(&b, t, "t", v, reason, fw.s);
+	if ((st = sq_prep(g->s, b.s)) != NULL) {
+		bind_text(st, 1, led[0].committed_at);
+		bind_text(st, 2, led[0].run_id);
+		bind_text(st, 3, g->base.w->from);
+		bind_text(st, 4, g->base.w->to);
+		rc = sq_run(g->s, st);
+		sqlite3_finalize(st);
+	}
+	pgs_buf_free(&b);
+	pgs_buf_free(&fw);
+	return rc;
+}
+
 static int
 sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
     const struct pgs_ledger_entry *led, size_t nled)
@@ -831,7 +877,7 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	const char *scope = t->raw ? " AND source IN (SELECT source FROM temp.pgs_scope)" : "";
 	pgs_buf b = { 0 };
 	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	int rc = -1, history = nled > 0;
 
 	/* the IMMEDIATE lock held since lock() keeps state true: a pass that would
 	 * change nothing (a batch written again) is skipped */
@@ -840,8 +886,10 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	/* upsert: rows whose digest is the same are not rewritten (processed_at stays) */
 	pgs_buf_addf(&b, "INSERT INTO main.%s (", t->name);
 	pgs_sql_cols(&b, t, "");
+	pgs_buf_adds(&b, history ? ", valid_from" : "");
 	pgs_buf_adds(&b, ") SELECT ");
 	pgs_sql_cols(&b, t, "");
+	pgs_buf_adds(&b, history ? ", ?1" : "");
 	pgs_buf_adds(&b, " FROM temp.pgs_stage WHERE true ON CONFLICT (");
 	pgs_sql_keys(&b, t);
 	pgs_buf_adds(&b, ") DO UPDATE SET ");
@@ -855,11 +903,21 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 	}
 	if (t->raw)
 		pgs_buf_adds(&b, "seq = excluded.seq, doc = excluded.doc, ");
+	if (history)
+		pgs_buf_adds(&b, "valid_from = excluded.valid_from, ");
 	pgs_buf_addf(&b, "row_digest = excluded.row_digest WHERE %s.row_digest IS NOT excluded.row_digest",
 	    t->name);
 	if (t->raw)
 		pgs_buf_addf(&b, " OR %s.seq IS NOT excluded.seq", t->name);
-	if (!(st = sq_prep(s, b.s)) || sq_run(s, st) < 0)
+	/* the versions it replaces first, while the table still holds them */
+	if (history && g->nrows - state->inserted - state->unchanged > 0 &&
+	    keep_history(g, led, "updated") < 0)
+		goto out;
+	if (!(st = sq_prep(s, b.s)))
+		goto out;
+	if (history)
+		bind_text(st, 1, led[0].committed_at);
+	if (sq_run(s, st) < 0)
 		goto out;
 	sqlite3_finalize(st);
 	st = NULL;
@@ -867,6 +925,8 @@ sq_apply(pgs_stage *pg, const struct pgs_window_state *state,
 deleted:
 	if (state->deleted == 0)
 		goto ledger;
+	if (history && keep_history(g, led, "deleted") < 0)
+		goto out;
 	pgs_buf_reset(&b);
 	pgs_buf_addf(&b, "DELETE FROM main.%s WHERE game_date BETWEEN ?1 AND ?2%s"
 	    " AND NOT EXISTS (SELECT 1 FROM temp.pgs_stage s WHERE ", t->name, scope);
@@ -1187,18 +1247,13 @@ out:
 	return rc;
 }
 
+/* Each row of q as one JSON object of its columns, to fn. */
 static int
-sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size_t len, void *arg),
-    void *arg)
+json_rows(struct sq_store *s, sqlite3_stmt *q, const char *what,
+    int (*fn)(const char *json, size_t len, void *arg), void *arg)
 {
-	struct sq_store *s = (struct sq_store *)st;
-	char *sql = pgs_xasprintf("SELECT * FROM %s ORDER BY %s", table, pgs_store_table_keys(table));
-	sqlite3_stmt *q = sq_prep(s, sql);
 	int rc = SQLITE_DONE, r = 0;
 
-	free(sql);
-	if (!q)
-		return -1;
 	while (r == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		json_t *o = json_object();
 		char *text;
@@ -1228,9 +1283,96 @@ sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 		free(text);
 	}
 	if (r == 0 && rc != SQLITE_DONE)
-		r = sq_fail(s, "reading a table");
-	sqlite3_finalize(q);
+		r = sq_fail(s, what);
 	return r < 0 ? -1 : 0;
+}
+
+static int
+sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size_t len, void *arg),
+    void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	char *sql = pgs_xasprintf("SELECT * FROM %s ORDER BY %s", table, pgs_store_table_keys(table));
+	sqlite3_stmt *q = sq_prep(s, sql);
+	int r;
+
+	free(sql);
+	if (!q)
+		return -1;
+	r = json_rows(s, q, "reading a table", fn, arg);
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* Commit times are "YYYY-MM-DDTHH:MM:SS.ffffffZ" text: they compare as text.
+ * A row written before pgs kept history has no valid_from: it was there
+ * from the start. */
+static int
+sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
+    int (*fn)(const char *json, size_t len, void *arg), void *arg)
+{
+	struct sq_store *s = (struct sq_store *)st;
+	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
+	pgs_buf b = { 0 };
+	sqlite3_stmt *q;
+	int r = -1;
+
+	/* a store opened read-only is not upgraded: say so rather than "no such table" */
+	if (count_query(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+	    (const char *const[]){ PGS_TABLE_HISTORY }, 1) == 0) {
+		pgs_err("store '%s' has no %s yet (made by an older pgs): the next write of %s adds it",
+		    st->uri, PGS_TABLE_HISTORY, PGS_TABLE_SUMMARY);
+		return -1;
+	}
+	pgs_buf_adds(&b, "SELECT ");
+	pgs_sql_fields(&b, t, NULL);
+	pgs_buf_adds(&b, " FROM main.player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
+	    " AND (?3 IS NULL OR coalesce(valid_from, '') <= ?3) UNION ALL SELECT ");
+	pgs_sql_fields(&b, t, NULL);
+	pgs_buf_adds(&b, " FROM main." PGS_TABLE_HISTORY " WHERE ?3 IS NOT NULL"
+	    " AND game_date BETWEEN ?1 AND ?2 AND coalesce(valid_from, '') <= ?3 AND valid_to > ?3"
+	    " ORDER BY game_date, game_id, player_lookup");
+	if ((q = sq_prep(s, b.s)) != NULL) {
+		bind_text(q, 1, from);
+		bind_text(q, 2, to);
+		bind_text(q, 3, as_of);
+		r = json_rows(s, q, "reading player_game_summary", fn, arg);
+		sqlite3_finalize(q);
+	}
+	pgs_buf_free(&b);
+	return r;
+}
+
+static long
+sq_history_prune(pgs_store *st, const char *before)
+{
+	static const char *const tables[] = { PGS_TABLE_HISTORY, PGS_TABLE_RAW_HISTORY };
+	struct sq_store *s = (struct sq_store *)st;
+	long n = 0;
+
+	if (begin_immediate(s) < 0)
+		return -1;
+	for (size_t i = 0; n >= 0 && i < 2; i++) {
+		char *sql = pgs_xasprintf("DELETE FROM main.%s WHERE valid_to < ?1", tables[i]);
+		sqlite3_stmt *q = sq_prep(s, sql);
+
+		free(sql);
+		if (!q) {
+			n = -1;
+			break;
+		}
+		bind_text(q, 1, before);
+		if (sq_run(s, q) == 0)
+			n += (long)sqlite3_changes(s->db);
+		else
+			n = -1;
+		sqlite3_finalize(q);
+	}
+	if (n >= 0 && sq_exec(s, "COMMIT") < 0)
+		n = -1;
+	if (n < 0)
+		rollback(s);
+	return n;
 }
 
 /* ---- validation reads (pgs-validate): one GROUP BY each, counts only ---- */
@@ -1381,6 +1523,8 @@ const struct pgs_store_ops pgs_store_sqlite_ops = {
 	.registry_load = sq_registry_load,
 	.registry_write = sq_registry_write,
 	.table_read = sq_table_read,
+	.summary_read = sq_summary_read,
+	.history_prune = sq_history_prune,
 	.summary_games = sq_summary_games,
 	.raw_dates = sq_raw_dates,
 	.summary_unresolved = sq_summary_unresolved,

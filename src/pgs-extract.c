@@ -59,6 +59,9 @@ struct extract {
 	long from, to;                   /* day numbers; unbounded ends are LONG_MIN/MAX */
 	const struct pgs_format *format; /* --format, or NULL to detect per input */
 	const char *only_source;
+	const char *table;               /* --table: raw_boxscores (NULL) or player_game_summary */
+	const char *as_of_s;             /* --as-of TIME, as given */
+	char as_of[28];                  /* it as the ledger's commit times are written, or "" */
 	struct pgs_strlist sources;      /* --source URIs, in order */
 	struct pgs_strlist maps;         /* --map COL=field (nbacom-csv) */
 	struct pgs_strlist games;        /* --games FILE: schedules */
@@ -110,6 +113,7 @@ static const char *const synopsis[] = {
 	"[--http-retries N] [--http-header H]... [--http-headers FILE] [--allow-missing]",
 	"[--fetch-around N] [--rejects FILE] [--max-rejects N] [--span] [FILE...]",
 	"pgs-extract --windows FILE [--source URI]... [--only-source NAME] [--rejects FILE]",
+	"pgs-extract --source STORE --table player_game_summary --from D --to D [--as-of TIME]",
 	NULL,
 };
 
@@ -149,7 +153,11 @@ help(FILE *f)
 	    "  --fetch-around N    a {date} template is fetched for N more days either side of the\n"
 	    "                      window too, for the window's games filed under a neighbouring day\n"
 	    "  --span              instead of the rows, one line FIRST<TAB>LAST: the first and last\n"
-	    "                      game_date of the rows (nothing when there are none)\n",
+	    "                      game_date of the rows (nothing when there are none)\n"
+	    "  --table T           the store table a store source is read from: raw_boxscores\n"
+	    "                      (default) or player_game_summary (its summary rows as they are)\n"
+	    "  --as-of TIME        player_game_summary as it stood at TIME (ISO 8601 with Z or an\n"
+	    "                      offset, e.g. 2024-01-16T12:00:00Z): its history keeps every version\n",
 	    pgs_format_names());
 }
 
@@ -601,6 +609,33 @@ read_http(struct extract *x, const char *tmpl)
 	return rc;
 }
 
+static int
+summary_out(json_t *row, void *arg)
+{
+	struct extract *x = arg;
+
+	if (pgs_emit(row) < 0)
+		return -1;
+	x->rows++;
+	return 0;
+}
+
+/* --table player_game_summary: the store's summary rows of the window, as
+ * they are or, with --as-of, as they stood then (streamed: one query). */
+static int
+read_summary(struct extract *x)
+{
+	pgs_store *st = pgs_store_open(x->sources.v[0], PGS_STORE_RO, NULL);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = pgs_store_summary_read(st, x->from_s, x->to_s, x->as_of[0] ? x->as_of : NULL,
+	    summary_out, x);
+	pgs_store_close(st);
+	return rc;
+}
+
 /* Every --source in order, then the FILE operands (stdin when there is neither). */
 static int
 read_inputs(struct extract *x, char **files, int nfiles)
@@ -703,12 +738,46 @@ check_http_source(struct extract *x, const char *s)
 	return rc;
 }
 
+/* --table and --as-of: a summary read is one store, a window, nothing else.
+ * 0 or an exit status. */
+static int
+check_table(struct extract *x, int nfiles)
+{
+	long long us;
+
+	if (x->table && strcmp(x->table, PGS_TABLE_RAW) == 0)
+		x->table = NULL;
+	if (x->table && strcmp(x->table, PGS_TABLE_SUMMARY) != 0)
+		return pgs_usage_error("unknown --table '%s' (known: %s, %s)", x->table, PGS_TABLE_RAW,
+		    PGS_TABLE_SUMMARY);
+	if (x->as_of_s) {
+		if (!x->table)
+			return pgs_usage_error("--as-of reads the history of %s: add --table %s",
+			    PGS_TABLE_SUMMARY, PGS_TABLE_SUMMARY);
+		if (pgs_timestamp_parse(x->as_of_s, &us) < 0 || pgs_timestamp_format_us(us, x->as_of) < 0)
+			return pgs_usage_error("bad --as-of '%s': want an ISO 8601 time with its zone,"
+			    " e.g. 2024-01-16T12:00:00Z", x->as_of_s);
+	}
+	if (!x->table)
+		return 0;
+	if (x->windows_file || x->sources.n != 1 || !pgs_store_is_uri(x->sources.v[0]) || nfiles > 0)
+		return pgs_usage_error("--table %s reads one store: --source STORE, no --windows,"
+		    " no FILE", PGS_TABLE_SUMMARY);
+	if (x->only_source || x->span)
+		return pgs_usage_error("--only-source and --span read raw rows, not --table %s",
+		    PGS_TABLE_SUMMARY);
+	return 0;
+}
+
 /* Check the options that depend on each other; 0 or an exit status. */
 static int
 check_options(struct extract *x, int nfiles)
 {
 	int i, r, store = 0, http = 0;
 	char why[256];
+
+	if ((r = check_table(x, nfiles)) != 0)
+		return r;
 
 	if (x->windows_file) {
 		if (x->from_s || x->to_s)
@@ -798,6 +867,8 @@ parse_args(int argc, char **argv, struct extract *x)
 		PGS_OPT_FLAG(0, "allow-missing", &x->allow_missing),
 		PGS_OPT_STRING(0, "windows", &x->windows_file),
 		PGS_OPT_FLAG(0, "span", &x->span),
+		PGS_OPT_STRING(0, "table", &x->table),
+		PGS_OPT_STRING(0, "as-of", &x->as_of_s),
 		PGS_OPT_END(),
 	};
 	int i, r;
@@ -1070,7 +1141,8 @@ run(struct extract *x, char **files, int nfiles)
 	int ok;
 
 	pgs_out_init();
-	ok = (x->windows_file ? read_windows_stream(x) : read_inputs(x, files, nfiles)) == 0;
+	ok = (x->windows_file ? read_windows_stream(x) : x->table ? read_summary(x) :
+	    read_inputs(x, files, nfiles)) == 0;
 	if (ok && flush_game(x) < 0)
 		ok = 0;
 	if (ok && x->span) {

@@ -12,9 +12,9 @@ count() {
 }
 
 # dump_summary STORE [COLUMN...]: player_game_summary sorted by key, every
-# column but processed_at and the COLUMNs named.
+# column but processed_at, valid_from (a commit's time) and the COLUMNs named.
 dump_summary() {
-	local db cols skip="'processed_at'" c
+	local db cols skip="'processed_at', 'valid_from'" c
 	db=$(db_of "$1")
 	shift
 	for c; do

@@ -265,13 +265,16 @@ bytes_by_job() {
 	[ "$(grep -c '^seasons QUERY ' jobs.txt)" -eq 1 ]
 	[ "$(grep -c '^seasons TRANSACTION ' jobs.txt)" -eq 1 ]
 	[ "$(grep '^seasons ' jobs.txt | cut -d' ' -f2-)" = "$(grep '^months ' jobs.txt | cut -d' ' -f2-)" ]
-	# and much less than the whole table (a third of whose rows are in those two months)
+	# and less than the whole table (a third of whose rows are in those two months): the
+	# commit reads the two months' keys and digests, and, since it replaces rows, their
+	# full rows once, for the history (5.7 MB of a 19.1 MB table before pgs kept
+	# history, 10.0 of 19.5 with it; a commit that replaces nothing reads no more)
 	# shellcheck disable=SC2016 # backticks in single quotes are BigQuery names, not shell
 	whole=$(curl -sS -H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
 		--data-binary '{"query":"SELECT * FROM `pgs-test.seasons.player_game_summary`","useLegacySql":false,"dryRun":true}' \
 		"$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test/queries" | jq -r .totalBytesProcessed)
 	commit=$(awk '$1 == "seasons" && $2 == "TRANSACTION" { print $3 }' jobs.txt)
-	[ "$whole" -gt $((2 * commit)) ]
+	[ "$whole" -gt $((3 * commit / 2)) ]
 }
 
 # emu_config JSON: set the emulator's control settings (tests/bqemu/README.md, Control API).
