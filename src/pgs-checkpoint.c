@@ -308,23 +308,21 @@ plan_store(struct pgs_job *j, const struct opts *o)
 }
 
 /*
- * The key of a job's state (into key): its store, as shown (a password
- * changed is the same store).  Returns the store as shown, which the caller
- * frees.
+ * The key of a job's state: its store, as shown (a password changed is the
+ * same store).  Kept as text, not hashed: planning needs no libcrypto.  The
+ * caller frees it.
  */
 static char *
-state_key(const struct opts *o, char key[17])
+state_key(const struct opts *o)
 {
-	char *shown = pgs_store_redact(o->store ? o->store : pgs_default_store(NULL));
-
-	pgs_sha256_hex16(shown, strlen(shown), key);
-	return shown;
+	return pgs_store_redact(o->store ? o->store : pgs_default_store(NULL));
 }
 
 static int
 cmd_plan(struct pgs_job *j, const struct opts *o)
 {
-	char a[11], b[11], key[17], *shown = state_key(o, key);
+	char a[11], b[11], *shown = state_key(o);
+	const char *key = shown;
 	const char *had = j->loaded ? json_string_value(json_object_get(j->s.obj, "store_key")) : NULL;
 	const char *had_src = j->loaded ? json_string_value(json_object_get(j->s.obj, "source_key")) : NULL;
 	const char *table;
