@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2016 # the SQL's quotes are SQL's
+# pgs-daily --sweep-days S: the days D-S+1..D-N fetched again and compared
+# with the raw rows stored; only the days whose rows changed are landed and
+# rebuilt, one-day windows; the corrections counted and logged.  The source
+# is a {date} URL template served on loopback by tests/http/server.py: a
+# pgs-sample league split by game_date into days/YYYY-MM-DD.ndjson, which a
+# test corrects in place (the file copied back in teardown).
+
+load test_helper
+load http/server
+
+setup_file() {
+	local root=$BATS_TEST_DIRNAME/..
+
+	export SAMPLE="$BATS_FILE_TMPDIR/sample"
+	PATH="$root/bin:$PATH" pgs-sample --seed 7 --scale 0.2 --format raw --to 2021-11-30 -o "$SAMPLE" >/dev/null
+	WWW="$BATS_FILE_TMPDIR/www"
+	mkdir -p "$WWW/days" "$BATS_FILE_TMPDIR/orig"
+	awk -v dir="$WWW/days" '{ match($0, /"game_date":"[0-9-]+"/); print >(dir "/" substr($0, RSTART + 13, 10) ".ndjson") }' \
+		"$SAMPLE"/*.ndjson
+	cp "$WWW"/days/*.ndjson "$BATS_FILE_TMPDIR/orig/"
+	start_test_server "$WWW"
+}
+
+teardown_file() {
+	stop_test_server
+}
+
+setup() {
+	common_setup
+	WWW="$BATS_FILE_TMPDIR/www"
+	BASE="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")"
+	DAYS="$BASE/days/{date}.ndjson"
+	LOG="$PGS_STATE_DIR/daily.log"
+	DB="$BATS_TEST_TMPDIR/pgs.db"
+	export PGS_HTTP_BACKOFF_MS=20 PGS_HTTP_RETRIES=1
+	curl -sS -o /dev/null "$BASE/reset"
+}
+
+teardown() {
+	cp "$BATS_FILE_TMPDIR"/orig/*.ndjson "$WWW/days/"
+}
+
+sql() {
+	sqlite3 "$DB" "$1"
+}
+
+# correct DAY PLAYER: the league corrects the player's line of DAY at the
+# source: two free throws more; every other line stays byte for byte.
+correct() {
+	local f=$WWW/days/$1.ndjson
+	grep -q "\"player_name\":\"$2\"" "$f"
+	jq -c --arg p "$2" 'if .player_name == $p then .points += 2 | .ft_makes += 2 | .ft_attempts += 2 else . end' \
+		"$f" >"$f.new"
+	mv "$f.new" "$f"
+}
+
+# the player's summary points on DAY
+points() {
+	sql "SELECT points FROM player_game_summary WHERE player_full_name = '$2' AND game_date = '$1'"
+}
+
+# A player of DAY: the first line's.
+player() {
+	head -1 "$WWW/days/$1.ndjson" | jq -r .player_name
+}
+
+@test "--sweep-days: a bad value is a usage error (exit 2) and runs nothing" {
+	for bad in 0 -3 x 1.5 ''; do
+		run -2 --separate-stderr pgs-daily --date 2021-10-30 --sweep-days "$bad" --source "$DAYS"
+		[[ $stderr == *"bad --sweep-days '$bad' (want a positive integer)"* ]]
+	done
+	printf 'sweep-days = many\n' >bad.conf
+	run -2 --separate-stderr pgs-daily --config bad.conf --date 2021-10-30 --source "$DAYS"
+	[[ $stderr == *"bad --sweep-days 'many'"* ]]
+	[ ! -e "$LOG" ] && [ ! -e "$DB" ]
+}
+
+@test "a sweep rebuilds only the days whose raw rows changed, keeps the old rows in the history, counts the corrections" {
+	# three weeks landed and built, then caught up to 2021-11-10
+	run -0 --separate-stderr pgs-daily --date 2021-11-08 --days-back 21 --source "$DAYS"
+	run -0 --separate-stderr pgs-daily --date 2021-11-10 --source "$DAYS"
+	a=$(player 2021-10-26) b=$(player 2021-10-28)
+	old_a=$(points 2021-10-26 "$a") old_b=$(points 2021-10-28 "$b")
+	# the league corrects two box scores of the week of 2021-10-25
+	correct 2021-10-26 "$a"
+	correct 2021-10-28 "$b"
+	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
+	raw_before=$(sql "SELECT count(*) FROM raw_boxscores_history")
+
+	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
+	[ -z "$stderr" ]
+	line=$output
+	# the two changed days, and this run's own three
+	assert_output --regexp "^pgs-daily: 2021-11-10: landed 1 source for 2021-11-08\.\.2021-11-10, swept 2021-10-21\.\.2021-11-07: 2 days changed \(2021-10-26, 2021-10-28\), rebuilt 5 days \(2 swept\), [1-9][0-9]* corrections in 2 games, validation passed; log: $LOG$"
+	# the ledger: the raw rows of the two days landed again, nothing else of the sweep's
+	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'raw_boxscores'
+		AND committed_at > '$mark' AND from_date < '2021-11-08' ORDER BY from_date"
+	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28'
+	# the summary: one-day windows of the two days, and the run's own days
+	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'
+		AND committed_at > '$mark' ORDER BY from_date"
+	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28\n2021-11-08..2021-11-10'
+	[ "$(points 2021-10-26 "$a")" -eq $((old_a + 2)) ]
+	[ "$(points 2021-10-28 "$b")" -eq $((old_b + 2)) ]
+	# the history holds the old rows: the two raw rows, and the summary's
+	[ "$(sql "SELECT count(*) FROM raw_boxscores_history")" -eq $((raw_before + 2)) ]
+	[ "$(sql "SELECT points FROM player_game_summary_history WHERE player_full_name = '$a'
+		AND game_date = '2021-10-26' ORDER BY valid_to DESC LIMIT 1")" -eq "$old_a" ]
+	# the corrections: as many as pgs-diff finds since the sweep began, each in the log
+	n=$(grep -c ': correction: ' "$LOG")
+	[ "$(pgs-diff --since "$mark" --from 2021-10-21 --to 2021-11-07 | grep -c ' updated: ')" -eq "$n" ]
+	[[ $line == *", $n corrections in 2 games,"* ]]
+	grep -q ": correction: 2021-10-26 .* updated: points $old_a -> $((old_a + 2))" "$LOG"
+	grep -q ": sweep source 1: 2 of the days 2021-10-21..2021-11-07 changed: 2021-10-26 2021-10-28$" "$LOG"
+	# pgs-validate finds no stale window: the days not landed again are fresh
+	run -0 --separate-stderr pgs-validate --json --from 2021-10-19 --to 2021-11-10
+	[ "$(jq -c .gaps <<<"$output")" = "[]" ]
+
+	# a sweep with nothing changed lands and rebuilds nothing of its days
+	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
+	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
+	assert_output "pgs-daily: 2021-11-10: landed 1 source for 2021-11-08..2021-11-10, swept 2021-10-21..2021-11-07: 0 days changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
+	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE committed_at > '$mark' AND to_date < '2021-11-08'")" -eq 0 ]
+}
+
+@test "a sweep whose source fails for a day owes nothing it did not try, fails, and rebuilds nothing" {
+	run -0 --separate-stderr pgs-daily --date 2021-11-07 --days-back 14 --source "$DAYS"
+	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
+	mv "$WWW/days/2021-10-27.ndjson" gone.ndjson
+	run -3 --separate-stderr pgs-daily --date 2021-11-07 --sweep-days 14 --source "$DAYS"
+	mv gone.ndjson "$WWW/days/2021-10-27.ndjson"
+	[[ $stderr == *"2021-11-07: sweeping source 1 ("*") failed: pgs-extract exited 3; log: $LOG" ]]
+	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE committed_at > '$mark' AND to_date < '2021-11-05'")" -eq 0 ]
+}
