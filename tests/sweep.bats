@@ -56,6 +56,15 @@ correct() {
 	mv "$f.new" "$f"
 }
 
+# drop DAY: the league drops the first DNP row of DAY (a player listed by
+# mistake); prints its game
+drop() {
+	local f=$WWW/days/$1.ndjson
+	grep -m1 '"player_status":"dnp"' "$f" | jq -r .game_id
+	awk '!done && /"player_status":"dnp"/ { done = 1; next } { print }' "$f" >"$f.new"
+	mv "$f.new" "$f"
+}
+
 # the player's summary points on DAY
 points() {
 	sql "SELECT points FROM player_game_summary WHERE player_full_name = '$2' AND game_date = '$1'"
@@ -83,37 +92,49 @@ player() {
 	run -0 --separate-stderr pgs-daily --date 2021-11-10 --source "$DAYS"
 	a=$(player 2021-10-26) b=$(player 2021-10-28)
 	old_a=$(points 2021-10-26 "$a") old_b=$(points 2021-10-28 "$b")
-	# the league corrects two box scores of the week of 2021-10-25
+	# the league corrects two box scores of the week of 2021-10-25, and
+	# drops a row of a game of 2021-11-02
 	correct 2021-10-26 "$a"
 	correct 2021-10-28 "$b"
+	gone=$(drop 2021-11-02)
 	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
 	raw_before=$(sql "SELECT count(*) FROM raw_boxscores_history")
+	rows_before=$(sql "SELECT count(*) FROM player_game_summary WHERE game_id = '$gone'")
 
 	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
 	[ -z "$stderr" ]
 	line=$output
-	# the two changed days, and this run's own three
-	assert_output --regexp "^pgs-daily: 2021-11-10: landed 1 source for 2021-11-08\.\.2021-11-10, swept 2021-10-21\.\.2021-11-07: 2 days changed \(2021-10-26, 2021-10-28\), rebuilt 5 days \(2 swept\), [1-9][0-9]* corrections in 2 games, validation passed; log: $LOG$"
-	# the ledger: the raw rows of the two days landed again, nothing else of the sweep's
+	# the three changed games, rebuilt alone; and this run's own three days
+	assert_output --regexp "^pgs-daily: 2021-11-10: landed 1 source for 2021-11-08\.\.2021-11-10, swept 2021-10-21\.\.2021-11-07: 3 games changed on 3 days \(2021-10-26, 2021-10-28, 2021-11-02\), rebuilt 6 days \(3 swept\), [1-9][0-9]* corrections in 3 games, validation passed; log: $LOG$"
+	# the ledger: the raw rows of the three days landed again, nothing else of the sweep's
 	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'raw_boxscores'
 		AND committed_at > '$mark' AND from_date < '2021-11-08' ORDER BY from_date"
-	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28'
-	# the summary: one-day windows of the two days, and the run's own days
+	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28\n2021-11-02..2021-11-02'
+	# the summary: one-day windows of the three days, and the run's own days
 	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'
 		AND committed_at > '$mark' ORDER BY from_date"
-	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28\n2021-11-08..2021-11-10'
+	assert_output $'2021-10-26..2021-10-26\n2021-10-28..2021-10-28\n2021-11-02..2021-11-02\n2021-11-08..2021-11-10'
 	[ "$(points 2021-10-26 "$a")" -eq $((old_a + 2)) ]
 	[ "$(points 2021-10-28 "$b")" -eq $((old_b + 2)) ]
-	# the history holds the old rows: the two raw rows, and the summary's
-	[ "$(sql "SELECT count(*) FROM raw_boxscores_history")" -eq $((raw_before + 2)) ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_id = '$gone'")" -eq $((rows_before - 1)) ]
+	grep -q ": sweep source 1: changed: $gone of 2021-11-02$" "$LOG"
+	# the history holds the old rows: the raw rows of the three days only (a
+	# row dropped moves the landing order, seq, of the rows after it in its
+	# day: they are kept too), the corrected ones with their old points, the
+	# dropped one as deleted; and the summary's
+	[ "$(sql "SELECT count(*) FROM raw_boxscores_history WHERE game_date NOT IN ('2021-10-26', '2021-10-28', '2021-11-02')")" -eq "$raw_before" ]
+	[ "$(sql "SELECT points FROM raw_boxscores_history WHERE player_name = '$a' AND game_date = '2021-10-26' AND reason = 'updated'")" -eq "$old_a" ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores_history WHERE game_date = '2021-10-28' AND reason = 'updated'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores_history WHERE game_id = '$gone' AND reason = 'deleted'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary_history WHERE game_id = '$gone' AND reason = 'deleted'")" -eq 1 ]
 	[ "$(sql "SELECT points FROM player_game_summary_history WHERE player_full_name = '$a'
 		AND game_date = '2021-10-26' ORDER BY valid_to DESC LIMIT 1")" -eq "$old_a" ]
 	# the corrections: as many as pgs-diff finds since the sweep began, each in the log
 	n=$(grep -c ': correction: ' "$LOG")
-	[ "$(pgs-diff --since "$mark" --from 2021-10-21 --to 2021-11-07 | grep -c ' updated: ')" -eq "$n" ]
-	[[ $line == *", $n corrections in 2 games,"* ]]
+	[ "$(pgs-diff --since "$mark" --from 2021-10-21 --to 2021-11-07 | grep -c -E ' (updated|deleted)')" -eq "$n" ]
+	[[ $line == *", $n corrections in 3 games,"* ]]
 	grep -q ": correction: 2021-10-26 .* updated: points $old_a -> $((old_a + 2))" "$LOG"
-	grep -q ": sweep source 1: 2 of the days 2021-10-21..2021-11-07 changed: 2021-10-26 2021-10-28$" "$LOG"
+	grep -q ": sweep source 1: 3 of the days 2021-10-21..2021-11-07 changed: 2021-10-26 2021-10-28 2021-11-02$" "$LOG"
 	# pgs-validate finds no stale window: the days not landed again are fresh
 	run -0 --separate-stderr pgs-validate --json --from 2021-10-19 --to 2021-11-10
 	[ "$(jq -c .gaps <<<"$output")" = "[]" ]
@@ -121,11 +142,11 @@ player() {
 	# a sweep with nothing changed lands and rebuilds nothing of its days
 	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
 	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
-	assert_output "pgs-daily: 2021-11-10: landed 1 source for 2021-11-08..2021-11-10, swept 2021-10-21..2021-11-07: 0 days changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-11-10: landed 1 source for 2021-11-08..2021-11-10, swept 2021-10-21..2021-11-07: nothing changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
 	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE committed_at > '$mark' AND to_date < '2021-11-08'")" -eq 0 ]
 }
 
-@test "a sweep whose source fails for a day owes nothing it did not try, fails, and rebuilds nothing" {
+@test "a sweep whose source fails for a day fails (exit 3), lands and rebuilds nothing of its days, owes nothing" {
 	run -0 --separate-stderr pgs-daily --date 2021-11-07 --days-back 14 --source "$DAYS"
 	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
 	mv "$WWW/days/2021-10-27.ndjson" gone.ndjson
@@ -133,4 +154,7 @@ player() {
 	mv gone.ndjson "$WWW/days/2021-10-27.ndjson"
 	[[ $stderr == *"2021-11-07: sweeping source 1 ("*") failed: pgs-extract exited 3; log: $LOG" ]]
 	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE committed_at > '$mark' AND to_date < '2021-11-05'")" -eq 0 ]
+	# nothing owed: the next sweep, the day back, finds nothing to do
+	run -0 --separate-stderr pgs-daily -v --date 2021-11-07 --sweep-days 14 --source "$DAYS"
+	assert_output "pgs-daily: 2021-11-07: landed 1 source for 2021-11-05..2021-11-07, swept 2021-10-25..2021-11-04: nothing changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
 }
