@@ -87,10 +87,16 @@ player() {
 }
 
 @test "a sweep rebuilds only the days whose raw rows changed, keeps the old rows in the history, counts the corrections" {
-	# three weeks landed and built, then caught up to 2021-11-10
-	run -0 --separate-stderr pgs-daily --date 2021-11-08 --days-back 21 --source "$DAYS"
-	run -0 --separate-stderr pgs-daily --date 2021-11-10 --source "$DAYS"
 	a=$(player 2021-10-26) b=$(player 2021-10-28)
+	# a points line half a point above what the player of 2021-10-26 scored:
+	# the correction's two points flip his bet from UNDER to OVER
+	pa=$(jq -r --arg p "$a" 'select(.player_name == $p) | .points' "$WWW/days/2021-10-26.ndjson")
+	printf '{"game_date":"2021-10-26","player_name":"%s","bookmaker":"dk","line":%s.5,"snapshot_at":"2021-10-26T18:00:00Z"}\n' \
+		"$a" "$pa" >lines.ndjson
+	# three weeks landed and built, then caught up to 2021-11-10
+	run -0 --separate-stderr pgs-daily --date 2021-11-08 --days-back 21 --source "$DAYS" --lines lines.ndjson
+	run -0 --separate-stderr pgs-daily --date 2021-11-10 --source "$DAYS" --lines lines.ndjson
+	[ "$(sql "SELECT over_under_result FROM player_game_summary WHERE player_full_name = '$a' AND game_date = '2021-10-26'")" = UNDER ]
 	old_a=$(points 2021-10-26 "$a") old_b=$(points 2021-10-28 "$b")
 	# the league corrects two box scores of the week of 2021-10-25, and
 	# drops a row of a game of 2021-11-02
@@ -101,11 +107,11 @@ player() {
 	raw_before=$(sql "SELECT count(*) FROM raw_boxscores_history")
 	rows_before=$(sql "SELECT count(*) FROM player_game_summary WHERE game_id = '$gone'")
 
-	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
+	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS" --lines lines.ndjson
 	[ -z "$stderr" ]
 	line=$output
 	# the three changed games, rebuilt alone; and this run's own three days
-	assert_output --regexp "^pgs-daily: 2021-11-10: landed 1 source for 2021-11-08\.\.2021-11-10, swept 2021-10-21\.\.2021-11-07: 3 games changed on 3 days \(2021-10-26, 2021-10-28, 2021-11-02\), rebuilt 6 days \(3 swept\), [1-9][0-9]* corrections in 3 games, validation passed; log: $LOG$"
+	assert_output --regexp "^pgs-daily: 2021-11-10: landed 1 source for 2021-11-08\.\.2021-11-10, swept 2021-10-21\.\.2021-11-07: 3 games changed on 3 days \(2021-10-26, 2021-10-28, 2021-11-02\), rebuilt 6 days \(3 swept\), [1-9][0-9]* corrections in 3 games \(1 over/under flipped\), validation passed; log: $LOG$"
 	# the ledger: the raw rows of the three days landed again, nothing else of the sweep's
 	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'raw_boxscores'
 		AND committed_at > '$mark' AND from_date < '2021-11-08' ORDER BY from_date"
@@ -132,8 +138,9 @@ player() {
 	# the corrections: as many as pgs-diff finds since the sweep began, each in the log
 	n=$(grep -c ': correction: ' "$LOG")
 	[ "$(pgs-diff --since "$mark" --from 2021-10-21 --to 2021-11-07 | grep -c -E ' (updated|deleted)')" -eq "$n" ]
-	[[ $line == *", $n corrections in 3 games,"* ]]
-	grep -q ": correction: 2021-10-26 .* updated: points $old_a -> $((old_a + 2))" "$LOG"
+	[[ $line == *", $n corrections in 3 games (1 over/under flipped),"* ]]
+	grep -q ": correction: 2021-10-26 .* updated: points $old_a -> $((old_a + 2)).*\[over/under flipped\]" "$LOG"
+	[ "$(sql "SELECT over_under_result FROM player_game_summary WHERE player_full_name = '$a' AND game_date = '2021-10-26'")" = OVER ]
 	grep -q ": sweep source 1: 3 of the days 2021-10-21..2021-11-07 changed: 2021-10-26 2021-10-28 2021-11-02$" "$LOG"
 	# pgs-validate finds no stale window: the days not landed again are fresh
 	run -0 --separate-stderr pgs-validate --json --from 2021-10-19 --to 2021-11-10
@@ -141,7 +148,7 @@ player() {
 
 	# a sweep with nothing changed lands and rebuilds nothing of its days
 	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
-	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS"
+	run -0 --separate-stderr pgs-daily -v --date 2021-11-10 --sweep-days 21 --source "$DAYS" --lines lines.ndjson
 	assert_output "pgs-daily: 2021-11-10: landed 1 source for 2021-11-08..2021-11-10, swept 2021-10-21..2021-11-07: nothing changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
 	[ "$(sql "SELECT count(*) FROM pgs_windows WHERE committed_at > '$mark' AND to_date < '2021-11-08'")" -eq 0 ]
 }
