@@ -9,6 +9,8 @@
 
 load test_helper
 load http/server
+load pg/server
+load bqemu/server
 
 setup_file() {
 	local root=$BATS_TEST_DIRNAME/..
@@ -40,6 +42,8 @@ setup() {
 
 teardown() {
 	cp "$BATS_FILE_TMPDIR"/orig/*.ndjson "$WWW/days/"
+	[ -z "${PG_DIR:-}" ] || pg_stop
+	bq_stop
 }
 
 sql() {
@@ -164,4 +168,31 @@ player() {
 	# nothing owed: the next sweep, the day back, finds nothing to do
 	run -0 --separate-stderr pgs-daily -v --date 2021-11-07 --sweep-days 14 --source "$DAYS"
 	assert_output "pgs-daily: 2021-11-07: landed 1 source for 2021-11-05..2021-11-07, swept 2021-10-25..2021-11-04: nothing changed, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
+}
+
+# The sweep compares the text of the rows a store gives back with the text
+# fetched: every store must give back what was landed, byte for byte.
+sweep_on() {
+	local store=$1
+	run -0 --separate-stderr pgs-daily --store "$store" --date 2021-10-25 --days-back 7 --source "$DAYS"
+	run -0 --separate-stderr pgs-daily -v --store "$store" --date 2021-10-25 --sweep-days 7 --source "$DAYS"
+	assert_output --partial ", swept 2021-10-19..2021-10-22: nothing changed, rebuilt 3 days, 0 corrections,"
+	a=$(player 2021-10-20)
+	correct 2021-10-20 "$a"
+	run -0 --separate-stderr pgs-daily -v --store "$store" --date 2021-10-25 --sweep-days 7 --source "$DAYS"
+	assert_output --regexp ", swept 2021-10-19\.\.2021-10-22: 1 game changed on 1 day \(2021-10-20\), rebuilt 4 days \(1 swept\), [1-9][0-9]* corrections in 1 game,"
+}
+
+@test "on PostgreSQL, a sweep finds what changed, and only that" {
+	reason=$(pg_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	pg_start
+	sweep_on "$(pg_fresh sweep)"
+}
+
+@test "on the BigQuery emulator, a sweep finds what changed, and only that" {
+	reason=$(bq_skip_reason)
+	[ -z "$reason" ] || skip "$reason"
+	bq_start
+	sweep_on "$(bq_fresh sweep)"
 }
