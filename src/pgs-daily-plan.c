@@ -38,7 +38,7 @@ struct source {
 /* The settings of one origin: the command line, or the config file. */
 struct settings {
 	const char *origin;          /* NULL: the command line; else the config file's name */
-	const char *date, *days_back, *store, *log, *state_dir, *gap_days, *config, *fd;
+	const char *date, *days_back, *store, *log, *state_dir, *gap_days, *sweep_days, *config, *fd;
 	const char *threshold[NTHRESHOLDS];
 	/* a backfill's options (the rebuilds'), and the landing's HTTP settings */
 	const char *prefer, *aliases, *lines, *http_timeout, *http_retries;
@@ -148,6 +148,7 @@ daily_options(struct settings *s, struct pgs_option o[])
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "log", &s->log);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "state-dir", &s->state_dir);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days);
+	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "sweep-days", &s->sweep_days);
 	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "forget-day", &s->forget);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "prefer", &s->prefer);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "aliases", &s->aliases);
@@ -160,7 +161,7 @@ daily_options(struct settings *s, struct pgs_option o[])
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd);
 	o[n] = (struct pgs_option)PGS_OPT_END();
 }
-#define NOPTS (21 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
+#define NOPTS (22 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
 
 static void
 settings_free(struct settings *s)
@@ -377,7 +378,7 @@ settings(struct settings *cli, int secret)
 	struct pgs_strlist args = { 0 };
 	char *conf = config_path(cli->config), *dir = NULL, *log = NULL, d[11];
 	const char *date;
-	long day, back, gap = 0;
+	long day, back, gap = 0, sweep = 0;
 	int rc;
 
 	if (conf && (rc = read_config(conf, &file, &args)) != 0)
@@ -389,7 +390,8 @@ settings(struct settings *cli, int secret)
 		goto out;
 	}
 	if ((back = PICK(days_back) ? count("days-back", PICK(days_back)) : 3) < 0 ||
-	    (PICK(gap_days) && (gap = count("gap-days", PICK(gap_days))) < 0))
+	    (PICK(gap_days) && (gap = count("gap-days", PICK(gap_days))) < 0) ||
+	    (PICK(sweep_days) && (sweep = count("sweep-days", PICK(sweep_days))) < 0))
 		goto out;
 	rc = PGS_EXIT_FAIL;
 	if ((!date && (day = league_yesterday()) < 0) || !(dir = state_dir(PICK(state_dir))))
@@ -410,6 +412,13 @@ settings(struct settings *cli, int secret)
 	if (gap)
 		pgs_date_format(day - gap, d);
 	put("scan_from", gap ? d : "1900-01-01");
+	/* the sweep: the days of D-S+1..D before the run's own, compared with the store */
+	if (sweep > back) {
+		pgs_date_format(day - sweep + 1, d);
+		put("sweep_from", d);
+		pgs_date_format(day - back, d);
+		put("sweep_to", d);
+	}
 	if (put_redacted("store", pgs_default_store(PICK(store))) != 0 || put("state_dir", dir) != 0 ||
 	    put("log", log) != 0)
 		goto out;

@@ -161,6 +161,21 @@ setting() {
 	[[ $stderr == *"bad --forget-day '2024-13-01' (want YYYY-MM-DD)"* ]]
 }
 
+@test "settings: the sweep's days, D-S+1..D-N, only with a sweep longer than the run's own days" {
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --sweep-days 21
+	[ "$(setting sweep_from)" = 2024-02-10 ]
+	[ "$(setting sweep_to)" = 2024-02-27 ]
+	printf 'sweep-days = 10\ndays-back = 5\n' >daily.conf
+	run -0 --separate-stderr pgs-daily-plan settings --config daily.conf --date 2024-03-01 --state-dir st
+	[ "$(setting sweep_from)..$(setting sweep_to)" = 2024-02-21..2024-02-25 ]
+	# no longer than --days-back: the run's own days, nothing to sweep
+	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --sweep-days 3
+	[ -z "$(setting sweep_from)" ] && [ -z "$(setting sweep_to)" ]
+	[ "$(setting first)" = 2024-02-28 ]
+	run -2 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --sweep-days 0
+	[[ $stderr == *"bad --sweep-days '0' (want a positive integer)"* ]]
+}
+
 @test "ranges: days and ranges merged; landing: what a landing job's status landed, and the days owed" {
 	run -0 --separate-stderr pgs-daily-plan ranges <<<$'2021-10-15\n2021-10-19..2021-10-21\n\n2021-10-18\n2021-10-01'
 	assert_output $'2021-10-01..2021-10-01 1\n2021-10-15..2021-10-15 1\n2021-10-18..2021-10-21 4'

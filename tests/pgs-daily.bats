@@ -94,13 +94,13 @@ served() {
 	grep -q 'pgs-daily\[[0-9]*\]: start: day 2021-10-21, days 2021-10-19..2021-10-21' "$LOG"
 	grep -q ': land source 1: pgs-ingest: summary of job daily-source1-2021-10-19-2021-10-21' "$LOG"
 	grep -q ': validate 2021-10-19..2021-10-21: every check passed' "$LOG"
-	grep -q ': done: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed' "$LOG"
+	grep -q ': done: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, 0 corrections, validation passed' "$LOG"
 	[ "$(grep -cv '^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}[+-][0-9]\{4\} pgs-daily\[[0-9]*\]: ' "$LOG")" -eq 0 ]
 
 	# -v: one line, on standard output; the log grows
 	before=$(wc -l <"$LOG")
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --source "$DAYS"
-	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
 	[ -z "$stderr" ]
 	[ "$(wc -l <"$LOG")" -gt "$before" ]
 	[ "$(grep -c ': start: day 2021-10-21' "$LOG")" -eq 2 ]
@@ -218,7 +218,7 @@ hits() {
 	# the source is back: two days later, one day back, the day lands and is rebuilt
 	cp "$WWW/days/2021-10-20.ndjson" "$FLAKY_DIR/"
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-24 --days-back 1 --source "$FLAKY"
-	assert_output "pgs-daily: 2021-10-24: landed 1 source for 2021-10-20, 2021-10-24, rebuilt 2 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-24: landed 1 source for 2021-10-20, 2021-10-24, rebuilt 2 days, 0 corrections, validation passed; log: $LOG"
 	[ -z "$stderr" ]
 	[ "$(sql "SELECT count(*) FROM raw_boxscores WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
 	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
@@ -226,7 +226,7 @@ hits() {
 	run -0 ls "$PGS_STATE_DIR"
 	assert_output $'daily.lock\ndaily.log'
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --days-back 1 --source "$FLAKY"
-	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-25, rebuilt 1 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-25, rebuilt 1 days, 0 corrections, validation passed; log: $LOG"
 }
 
 @test "the days owed are the store's: another store with the same state directory owes nothing" {
@@ -234,7 +234,7 @@ hits() {
 	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --store "sqlite:$BATS_TEST_TMPDIR/other.db" \
 		--source "$FLAKY" --days-back 1
-	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-21, rebuilt 1 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-21, rebuilt 1 days, 0 corrections, validation passed; log: $LOG"
 	# and the first store still owes it
 	run -3 --separate-stderr pgs-daily --date 2021-10-22 --days-back 1 --source "$FLAKY"
 	[[ $stderr == *"; not landed yet (the next run tries again): 2021-10-20; log: $LOG" ]]
@@ -251,7 +251,7 @@ hits() {
 	grep -q 'forget 2021-10-19 (--forget-day)' "$LOG"
 	# the URL fixed: the right source lands the day the wrong one owed
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-23 --days-back 1 --source "$DAYS"
-	assert_output "pgs-daily: 2021-10-23: landed 1 source for 2021-10-20, 2021-10-23, rebuilt 2 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-23: landed 1 source for 2021-10-20, 2021-10-23, rebuilt 2 days, 0 corrections, validation passed; log: $LOG"
 	[ "$(sql "SELECT count(*) FROM raw_boxscores WHERE game_date = '2021-10-19'")" -eq 0 ]
 	[ "$(sql "SELECT count(*) FROM player_game_summary WHERE game_date = '2021-10-20'")" -eq "$(served 2021-10-20 2021-10-20)" ]
 }
@@ -286,7 +286,11 @@ hits() {
 	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
 
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --source "$DAYS"
-	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 4 days (1 gap among them), validation passed; log: $LOG"
+	# the correction's rows, counted and each one in the log
+	n=$(pgs-diff --since "$mark" --from 2021-10-20 --to 2021-10-20 | grep -c ' updated: ')
+	[ "$n" -gt 0 ]
+	[ "$(grep -c ': correction: 2021-10-20 ' "$LOG")" -eq "$n" ]
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 4 days (1 gap among them), $n corrections in 1 game, validation passed; log: $LOG"
 	# the ledger: this run wrote the summary of its own three days and of 2021-10-20, nothing else
 	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'
 		AND committed_at > '$mark' ORDER BY from_date"
@@ -296,7 +300,7 @@ hits() {
 
 	# and the run after that has no gap left
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --source "$DAYS"
-	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 3 days, validation passed; log: $LOG"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 3 days, 0 corrections, validation passed; log: $LOG"
 }
 
 @test "a correction landed while a daily run rebuilds its days is not lost: its gap scan brings it in" {
@@ -332,8 +336,14 @@ hits() {
 	# the day stale and rebuilds it
 	grep -q ': scan for gaps: 2021-10-20..2021-10-20$' "$LOG"
 	[ "$(summary)" -eq "$raw" ]
+	# the next run lands the source's 2021-10-20 again, which still has the
+	# old numbers: it undoes the hand correction, and counts what it undid
+	mark=$(sql "SELECT max(committed_at) FROM pgs_windows")
 	run -0 --separate-stderr pgs-daily -v --date 2021-10-21 --source "$DAYS"
-	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, validation passed; log: $LOG"
+	n=$(pgs-diff --since "$mark" --from 2021-10-19 --to 2021-10-21 | grep -c ' updated: ')
+	[ "$n" -gt 0 ]
+	assert_output "pgs-daily: 2021-10-21: landed 1 source for 2021-10-19..2021-10-21, rebuilt 3 days, $n corrections in 1 game, validation passed; log: $LOG"
+	[ "$(summary)" -eq $((raw - 2)) ]
 }
 
 @test "a date with raw rows but no summary rows is a gap the next run fills" {
