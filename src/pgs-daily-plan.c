@@ -56,6 +56,8 @@ static const char *const synopsis[] = {
 	"pgs-daily-plan why validation < REPORT",
 	"pgs-daily-plan ranges < DAYS",
 	"pgs-daily-plan landing FROM TO < STATUS",
+	"pgs-daily-plan changed STORED FETCHED",
+	"pgs-daily-plan corrections CHANGES",
 	NULL,
 };
 
@@ -671,6 +673,227 @@ landing(const char *from, const char *to)
 	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
+/* ---- changed: a sweep's fetched rows against the store's ---- */
+
+/* A raw row: its game ("DAY GAME_ID"), source, and canonical text. */
+struct row_rec {
+	char *game, *source, *canon;
+};
+
+struct row_set {
+	struct row_rec *v;
+	size_t n, cap;
+};
+
+static int
+rec_cmp(const void *a, const void *b)
+{
+	const struct row_rec *x = a, *y = b;
+	int c = strcmp(x->game, y->game);
+
+	if (c == 0)
+		c = strcmp(x->source, y->source);
+	return c ? c : strcmp(x->canon, y->canon);
+}
+
+/* The rows of NDJSON file path (markers skipped), sorted.  0, or -1 reported. */
+static int
+load_rows(const char *path, struct row_set *rs)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = 0;
+
+	if (!f) {
+		pgs_err("cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		json_error_t e;
+		json_t *row = json_loads(line, 0, &e);
+		const char *d, *g, *src, *k;
+		json_t *v;
+		int marker = 0;
+
+		lineno++;
+		if (!json_is_object(row)) {
+			pgs_err("%s:%ld: not a JSON object", path, lineno);
+			rc = -1;
+		} else {
+			json_object_foreach(row, k, v)
+				marker |= strncmp(k, "pgs_", 4) == 0;
+			d = json_string_value(json_object_get(row, "game_date"));
+			g = json_string_value(json_object_get(row, "game_id"));
+			src = json_string_value(json_object_get(row, "source"));
+			if (!marker && (!d || !g || !src)) {
+				pgs_err("%s:%ld: a row without game_date, game_id or source", path, lineno);
+				rc = -1;
+			} else if (!marker) {
+				rs->v = pgs_xgrow(rs->v, rs->n, &rs->cap, sizeof(*rs->v));
+				rs->v[rs->n].game = pgs_xasprintf("%.10s %s", d, g);
+				rs->v[rs->n].source = pgs_xstrdup(src);
+				rs->v[rs->n++].canon = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
+			}
+		}
+		json_decref(row);
+	}
+	free(line);
+	fclose(f);
+	if (rs->n)
+		qsort(rs->v, rs->n, sizeof(*rs->v), rec_cmp);
+	return rc;
+}
+
+static void
+rows_free(struct row_set *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->v[i].game);
+		free(rs->v[i].source);
+		free(rs->v[i].canon);
+	}
+	free(rs->v);
+}
+
+/* The end of the group of rows of i's game and source. */
+static size_t
+group_end(const struct row_set *rs, size_t i)
+{
+	size_t j = i;
+
+	while (j < rs->n && strcmp(rs->v[j].game, rs->v[i].game) == 0 &&
+	    strcmp(rs->v[j].source, rs->v[i].source) == 0)
+		j++;
+	return j;
+}
+
+/* Whether fetched has rows of source on the day of game (its first 10 bytes). */
+static int
+day_fetched(const struct row_set *fetched, const char *game, const char *source)
+{
+	for (size_t i = 0; i < fetched->n; i++)
+		if (strncmp(fetched->v[i].game, game, 10) == 0 && strcmp(fetched->v[i].source, source) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * changed STORED FETCHED: the games whose rows FETCHED (a source fetched
+ * again) holds otherwise than STORED (the store's raw rows of the same
+ * days), compared per game and source as canonical JSON: a row changed, new
+ * or gone.  A source with no rows on a day of FETCHED is not compared on
+ * that day (a landing would not replace its rows either).  "DAY GAME_ID"
+ * lines, sorted, each once.
+ */
+static int
+changed(const char *stored_path, const char *fetched_path)
+{
+	struct row_set st = { 0 }, fe = { 0 };
+	const char *last = "";
+	size_t i = 0, j = 0;
+	int rc = PGS_EXIT_FAIL;
+
+	if (load_rows(stored_path, &st) < 0 || load_rows(fetched_path, &fe) < 0)
+		goto out;
+	while (i < st.n || j < fe.n) {
+		int c = i == st.n ? 1 : j == fe.n ? -1 : strcmp(st.v[i].game, fe.v[j].game);
+		size_t ie, je, k;
+		const char *game;
+		int diff;
+
+		if (c == 0)
+			c = strcmp(st.v[i].source, fe.v[j].source);
+		if (c < 0) {          /* stored only: gone, if its day and source were fetched */
+			ie = group_end(&st, i);
+			game = st.v[i].game;
+			diff = day_fetched(&fe, game, st.v[i].source);
+			i = ie;
+		} else if (c > 0) {   /* fetched only: new */
+			game = fe.v[j].game;
+			diff = 1;
+			j = group_end(&fe, j);
+		} else {
+			ie = group_end(&st, i);
+			je = group_end(&fe, j);
+			game = st.v[i].game;
+			diff = ie - i != je - j;
+			for (k = 0; !diff && k < ie - i; k++)
+				diff = strcmp(st.v[i + k].canon, fe.v[j + k].canon) != 0;
+			i = ie;
+			j = je;
+		}
+		/* groups come in game order: a game printed once */
+		if (diff && strcmp(game, last) != 0) {
+			printf("%s\n", game);
+			last = game;
+		}
+	}
+	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+out:
+	rows_free(&st);
+	rows_free(&fe);
+	return rc;
+}
+
+/*
+ * corrections CHANGES: pgs-diff --json records, the file CHANGES; those that
+ * changed or removed a row (a correction, not a new day's rows) are printed
+ * as they came, then one line "total<TAB>N<TAB>GAMES<TAB>FLIPPED": the
+ * corrections, the games they touch, the over/under results they flipped.
+ */
+static int
+corrections(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char **games = NULL, *line = NULL;
+	size_t cap = 0, ngames = 0, capgames = 0, i;
+	long n = 0, flipped = 0, lineno = 0;
+	int rc = PGS_EXIT_OK;
+
+	if (!f) {
+		pgs_err("cannot read '%s': %s", path, strerror(errno));
+		return PGS_EXIT_FAIL;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t e;
+		json_t *c = json_loads(line, 0, &e);
+		const char *what = json_string_value(json_object_get(c, "change"));
+		const char *game = json_string_value(json_object_get(c, "game_id"));
+
+		lineno++;
+		if (!what) {
+			pgs_err("%s:%ld: not a pgs-diff --json record", path, lineno);
+			json_decref(c);
+			rc = PGS_EXIT_FAIL;
+			break;
+		}
+		if (strcmp(what, "updated") == 0 || strcmp(what, "deleted") == 0) {
+			fputs(line, stdout);
+			n++;
+			flipped += json_is_true(json_object_get(c, "over_under_flipped"));
+			for (i = 0; game && i < ngames && strcmp(games[i], game) != 0; i++)
+				;
+			if (game && i == ngames) {
+				games = pgs_xgrow(games, ngames, &capgames, sizeof(*games));
+				games[ngames++] = pgs_xstrdup(game);
+			}
+		}
+		json_decref(c);
+	}
+	free(line);
+	fclose(f);
+	if (rc == PGS_EXIT_OK) {
+		printf("total\t%ld\t%zu\t%ld\n", n, ngames, flipped);
+		rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+	}
+	for (i = 0; i < ngames; i++)
+		free(games[i]);
+	free(games);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -711,9 +934,13 @@ main(int argc, char **argv)
 		rc = ranges();
 	else if (strcmp(cmd, "landing") == 0 && optind + 3 == argc)
 		rc = landing(argv[optind + 1], argv[optind + 2]);
+	else if (strcmp(cmd, "changed") == 0 && optind + 3 == argc)
+		rc = changed(argv[optind + 1], argv[optind + 2]);
+	else if (strcmp(cmd, "corrections") == 0 && optind + 2 == argc)
+		rc = corrections(argv[optind + 1]);
 	else
 		pgs_usage_error("want a command: settings, lock, gaps, why (landing | rebuild | validation), "
-		    "ranges or landing FROM TO");
+		    "ranges, landing FROM TO, changed STORED FETCHED or corrections CHANGES");
 out:
 	settings_free(&cli);
 	return rc;

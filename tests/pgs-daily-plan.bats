@@ -17,7 +17,7 @@ setting() {
 	run -0 --separate-stderr pgs-daily-plan --help
 	assert_line --index 0 "usage: pgs-daily-plan settings [pgs-daily's options]"
 	run -2 --separate-stderr pgs-daily-plan
-	[[ $stderr == *"want a command: settings, lock, gaps, why (landing | rebuild | validation), ranges or landing FROM TO"* ]]
+	[[ $stderr == *"want a command: settings, lock, gaps, why (landing | rebuild | validation), ranges, landing FROM TO, changed STORED FETCHED or corrections CHANGES"* ]]
 	run -2 --separate-stderr pgs-daily-plan why nothing
 	run -2 --separate-stderr pgs-daily-plan settings --bogus
 	[[ $stderr == "pgs-daily-plan: unknown option '--bogus'"* ]]

@@ -289,7 +289,7 @@ hits() {
 	# the correction's rows, counted and each one in the log
 	n=$(pgs-diff --since "$mark" --from 2021-10-20 --to 2021-10-20 | grep -c ' updated: ')
 	[ "$n" -gt 0 ]
-	[ "$(grep -c ': correction: 2021-10-20 ' "$LOG")" -eq "$n" ]
+	[ "$(grep -c ': correction: {"game_date":"2021-10-20",' "$LOG")" -eq "$n" ]
 	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-23..2021-10-25, rebuilt 4 days (1 gap among them), $n corrections in 1 game, validation passed; log: $LOG"
 	# the ledger: this run wrote the summary of its own three days and of 2021-10-20, nothing else
 	run sql "SELECT from_date || '..' || to_date FROM pgs_windows WHERE tbl = 'player_game_summary'

@@ -143,7 +143,9 @@ player() {
 	n=$(grep -c ': correction: ' "$LOG")
 	[ "$(pgs-diff --since "$mark" --from 2021-10-21 --to 2021-11-07 | grep -c -E ' (updated|deleted)')" -eq "$n" ]
 	[[ $line == *", $n corrections in 3 games (1 over/under flipped),"* ]]
-	grep -q ": correction: 2021-10-26 .* updated: points $old_a -> $((old_a + 2)).*\[over/under flipped\]" "$LOG"
+	grep ": correction: " "$LOG" | sed 's/^.*: correction: //' |
+		jq -e -s --argjson a "$old_a" 'map(select(.game_date == "2021-10-26" and .change == "updated"
+			and .fields.points == {old: $a, new: ($a + 2)} and .over_under_flipped)) | length == 1' >/dev/null
 	[ "$(sql "SELECT over_under_result FROM player_game_summary WHERE player_full_name = '$a' AND game_date = '2021-10-26'")" = OVER ]
 	grep -q ": sweep source 1: 3 of the days 2021-10-21..2021-11-07 changed: 2021-10-26 2021-10-28 2021-11-02$" "$LOG"
 	# pgs-validate finds no stale window: the days not landed again are fresh
