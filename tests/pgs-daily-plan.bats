@@ -189,3 +189,46 @@ setting() {
 	assert_output $'owed\t2021-10-19\nowed\t2021-10-20'
 	run -2 --separate-stderr pgs-daily-plan landing 2021-10-20 2021-10-19 </dev/null
 }
+
+@test "changed: the games whose rows differ, per game and source, whatever the key order; corrections: counted from pgs-diff --json" {
+	cat >stored <<-'EOF2'
+	{"game_date":"2021-10-20","game_id":"G1","source":"bbref","player_name":"A","points":10}
+	{"game_date":"2021-10-20","game_id":"G1","source":"bbref","player_name":"B","points":4}
+	{"game_date":"2021-10-20","game_id":"G2","source":"bbref","player_name":"C","points":7}
+	{"game_date":"2021-10-21","game_id":"G3","source":"bbref","player_name":"D","points":2}
+	{"game_date":"2021-10-21","game_id":"G4","source":"nbacom","player_name":"E","points":2}
+	{"pgs_end":{"tool":"pgs-extract","rows":5}}
+	EOF2
+	# G1: same rows, other key order (unchanged); G2: a point more; G3: gone
+	# from a day fetched; G4: nbacom not fetched that day (not compared); G5: new
+	cat >fetched <<-'EOF2'
+	{"game_id":"G1","game_date":"2021-10-20","source":"bbref","player_name":"B","points":4}
+	{"source":"bbref","game_date":"2021-10-20","game_id":"G1","player_name":"A","points":10}
+	{"game_date":"2021-10-20","game_id":"G2","source":"bbref","player_name":"C","points":8}
+	{"game_date":"2021-10-21","game_id":"G5","source":"bbref","player_name":"F","points":3}
+	EOF2
+	run -0 --separate-stderr pgs-daily-plan changed stored fetched
+	assert_output $'2021-10-20 G2\n2021-10-21 G3\n2021-10-21 G5'
+	# the same rows: nothing
+	run -0 --separate-stderr pgs-daily-plan changed stored stored
+	assert_output ""
+	echo 'not json' >>fetched
+	run -3 --separate-stderr pgs-daily-plan changed stored fetched
+	[[ $stderr == *"fetched:5: not a JSON object"* ]]
+	run -3 --separate-stderr pgs-daily-plan changed stored nosuch
+	[[ $stderr == *"cannot read 'nosuch'"* ]]
+
+	cat >changes <<-'EOF2'
+	{"game_date":"2021-10-20","game_id":"G2","player_lookup":"c","change":"updated","over_under_flipped":true}
+	{"game_date":"2021-10-20","game_id":"G2","player_lookup":"d","change":"deleted"}
+	{"game_date":"2021-10-22","game_id":"G6","player_lookup":"x","change":"inserted"}
+	{"game_date":"2021-10-21","game_id":"G3","player_lookup":"e","change":"updated"}
+	EOF2
+	run -0 --separate-stderr pgs-daily-plan corrections changes
+	[ "${#lines[@]}" -eq 4 ]
+	[ "${lines[3]}" = $'total\t3\t2\t1' ]
+	[[ ${lines[0]} == *'"player_lookup":"c"'* ]]
+	echo '{"no":"change"}' >>changes
+	run -3 --separate-stderr pgs-daily-plan corrections changes
+	[[ $stderr == *"changes:5: not a pgs-diff --json record"* ]]
+}
