@@ -343,6 +343,81 @@ svg_vs_json() {
 	[ "$(stat -c %s c.png)" -gt 12000 ]
 }
 
+# Two seasons of the sample league (2021-10..11 and 2022-10..11 at --scale 0.1)
+# backfilled into two.db, the first spoiled: NULL minutes in 2022-11, a date
+# deleted, a game cut short, two rows whose player did not resolve.
+two_seasons() {
+	local env=(PGS_STORE="sqlite:$BATS_TEST_TMPDIR/two.db" PGS_STATE_DIR="$BATS_TEST_TMPDIR/two-state"
+		SOURCE_DATE_EPOCH=1700000000)
+	pgs-sample --seed 7 --scale 0.1 --from 2021-10-01 --to 2022-11-30 -o two-sample >/dev/null
+	env "${env[@]}" pgs-ingest --from 2021-10-01 --to 2022-11-30 two-sample/* >/dev/null
+	env "${env[@]}" pgs-backfill --from 2021-10-01 --to 2022-11-30 2>/dev/null
+	[ "${1:-}" = spoil ] || return 0
+	sqlite3 two.db "UPDATE player_game_summary SET minutes_played = NULL
+			WHERE game_date LIKE '2022-11-0%' AND is_active = 1 AND rowid % 3 = 0;
+		DELETE FROM player_game_summary WHERE game_date = '2021-10-29';
+		DELETE FROM player_game_summary WHERE rowid IN
+			(SELECT rowid FROM player_game_summary WHERE game_date = '2022-10-20' LIMIT 9);
+		UPDATE player_game_summary SET registry_status = 'unresolved', player_lookup = 'd''angelo&<co>' || rowid
+			WHERE rowid IN (SELECT rowid FROM player_game_summary WHERE game_date = '2021-10-19' LIMIT 2)"
+}
+
+validate_two() {
+	SOURCE_DATE_EPOCH=1700000000 pgs-validate --store "sqlite:$BATS_TEST_TMPDIR/two.db" \
+		--from 2021-10-01 --to 2022-11-30 "$@"
+}
+
+@test "--svg scales to its container: a viewBox, width 100%, no fixed pixel size" {
+	run -0 --separate-stderr validate --svg clean.svg
+	[ "$(xmllint --xpath 'string(/*/@width)' clean.svg)" = "100%" ]
+	[ -z "$(xmllint --xpath 'string(/*/@height)' clean.svg)" ]
+	[[ $(xmllint --xpath 'string(/*/@viewBox)' clean.svg) =~ ^0\ 0\ [0-9]+\ [0-9]+$ ]]
+	run -1 grep -E '<svg[^>]* (width|height)="[0-9.]+(px)?"' clean.svg
+}
+
+@test "--svg of two seasons: a gap and a line between 2021-11 and 2022-10, each season named" {
+	two_seasons
+	run -0 --separate-stderr validate_two --svg two.svg
+	xmllint --noout two.svg
+	[ "$(xmllint --xpath 'count(//*[@class="season-break"])' two.svg)" -eq 1 ]
+	[ "$(xmllint --xpath 'string(//*[@class="season-break"]/@data-after)' two.svg)" = 2021-11 ]
+	[ "$(xmllint --xpath 'string(//*[@class="season-break"]/@data-before)' two.svg)" = 2022-10 ]
+	[ "$(xmllint --xpath '//*[local-name()="g"][@class="season"]/*[local-name()="text"]/text()' two.svg)" = \
+		"2021-22"$'\n'"2022-23" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="season"][2]/@data-first)' two.svg)" = 2022-10 ]
+	# the months either side of the break are further apart than two neighbours of one season
+	x() { xmllint --xpath "string(//*[local-name()=\"text\"][@class=\"month\"][text()=\"$1\"]/@x)" two.svg; }
+	python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (c - b > 1.3 * (b - a)))' \
+		"$(x 2021-10)" "$(x 2021-11)" "$(x 2022-10)"
+}
+
+@test "--svg says in words what each row and colour means; its counts add up to the failures" {
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --svg two.svg --json
+	printf '%s\n' "$output" >two.json
+	xmllint --xpath '//*[local-name()="text"][@class="legend"]/text()' two.svg >legend.txt
+	tr '\n' ' ' <legend.txt >legend1.txt
+	grep -qF 'NULL minutes: share of active rows with NULL minutes_played; green 0, yellow up to 1 %, orange up to 10 %, red over 10 %; fails above 0 %.' legend1.txt
+	grep -qF 'failing games: games of the month failing a per-game check' legend1.txt
+	grep -qF 'failing dates: dates with raw rows but no summary rows' legend1.txt
+	# the verdict names each failing check's count, and they add up to the failures
+	verdict=$(xmllint --xpath '//*[local-name()="text"][@class="verdict"]/text()' two.svg | tr '\n' ' ')
+	n=$(jq '.failures | length' two.json)
+	[[ $verdict == "$(jq .failed_checks two.json) of 14 checks failed, $n failures: "* ]]
+	[ "$(grep -oE '[a-z_]+ [0-9]+' <<<"${verdict#*failures: }" | awk '{ s += $2 } END { print s }')" -eq "$n" ]
+	# a month's failing games say of how many, and by which checks; the total is their sum
+	t=$(xmllint --xpath 'string(//*[local-name()="g"][@data-month="2022-10"][@data-column="game_failures"]/*[local-name()="title"])' two.svg)
+	[[ $t == "2022-10: 1 of $(jq '.months[] | select(.month == "2022-10") | .games' two.json) games fail a per-game check (players_per_game 1, team_points 1, team_seconds 1)" ]]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="game_failures"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].game_failures] | add' two.json)" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="date_failures"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].date_failures] | add' two.json)" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="minutes"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].null.minutes.n] | add' two.json)" ]
+	run -0 svg_vs_json two.svg two.json
+	assert_output ""
+}
+
 # --- failure paths ---------------------------------------------------------------
 
 @test "usage errors exit 2: bad flag, operand, missing window, bad date, bad threshold, unknown store" {
