@@ -78,5 +78,11 @@ void pgs_validate_svg_inline(const json_t *report, pgs_buf *out);
  * of XML and HTML alike. */
 void pgs_xml_escape(pgs_buf *out, const char *s);
 
+/* ---- the page ---- */
+
+/* Append the report as one self-contained HTML page to out: the picture
+ * inline, the findings and checks as tables, the thresholds, the store,
+ * the window and generated (when the page was made, as given). */
+void pgs_validate_html(const json_t *report, const char *generated, pgs_buf *out);
 
 #endif

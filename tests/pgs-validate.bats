@@ -418,6 +418,77 @@ validate_two() {
 	assert_output ""
 }
 
+# HTML parser errors of a page other than the SVG elements it does not know.
+html_errors() {
+	xmllint --html --noout "$1" 2>&1 | grep 'error :' | grep -v 'Tag [a-zA-Z]* invalid' || true
+}
+
+@test "--html: one self-contained page, HTML and XML well-formed: store, window, time, a row per finding, checks, thresholds" {
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --html two.html --json --max-null-ts 0.5 --min-players 17
+	printf '%s\n' "$output" >two.json
+	xmllint --noout two.html
+	run -0 html_errors two.html
+	assert_output ""
+	head -1 two.html | grep -qx '<!DOCTYPE html>'
+	x() { xmllint --xpath "$1" two.html; }
+	[ "$(x 'string(//*[local-name()="title"][1])')" = \
+		"pgs-validate sqlite:$BATS_TEST_TMPDIR/two.db 2021-10-01..2022-11-30: failed" ]
+	[ "$(x 'string(//*[local-name()="tr"][*[local-name()="th"]="store"]/*[local-name()="td"])')" = \
+		"sqlite:$BATS_TEST_TMPDIR/two.db" ]
+	[[ $(x 'string(//*[local-name()="tr"][*[local-name()="th"]="window"]/*[local-name()="td"])') == 2021-10-01..2022-11-30:* ]]
+	[[ $(x 'string(//*[local-name()="tr"][*[local-name()="th"]="generated"]/*[local-name()="td"])') == "2023-11-14 22:13:20 UTC by pgs-validate "* ]]
+	# the picture inline
+	[ "$(x 'count(//*[local-name()="figure"]/*[local-name()="svg"][@viewBox])')" -eq 1 ]
+	# a row per finding, in the report's order, its message whole
+	[ "$(x 'count(//*[local-name()="tr"][@class="finding"])')" -eq "$(jq '.failures | length' two.json)" ]
+	diff <(jq -r '.failures[] | "\(.check) \(.message)"' two.json) \
+		<(x '//*[local-name()="tr"][@class="finding"]' | python3 -c '
+import sys, xml.etree.ElementTree as ET
+for tr in ET.fromstring("<r>" + sys.stdin.read() + "</r>"):
+    td = ["".join(c.itertext()) for c in tr]
+    print(td[1], td[4])')
+	# every check with its status, every threshold with its value and option
+	[ "$(x 'count(//*[local-name()="table"][@class="checks"]//*[local-name()="tbody"]/*)')" -eq 14 ]
+	[ "$(x 'string(//*[local-name()="tr"][@data-threshold="max_null_ts_pct"])')" = "max_null_ts_pct--max-null-ts0.5 %" ]
+	[ "$(x 'string(//*[local-name()="tr"][@data-threshold="min_players"])')" = "min_players--min-players17 rows" ]
+	[ "$(x 'count(//*[local-name()="tr"][@data-threshold])')" -eq 11 ]
+	# nothing from elsewhere: no script, stylesheet link, import, url() or remote address
+	run -1 grep -iE '<script|<link|@import|url\(|src=|(https?:)?//[a-z]' \
+		<(grep -v 'xmlns="http://www.w3.org/' two.html)
+}
+
+@test "--html and --svg escape names: a store path and player lookups with ' & < >" {
+	two_seasons spoil
+	mkdir "D'Angelo & <Co>"
+	mv two.db "D'Angelo & <Co>/two.db"
+	store="sqlite:$BATS_TEST_TMPDIR/D'Angelo & <Co>/two.db"
+	run -4 --separate-stderr pgs-validate --store "$store" --from 2021-10-01 --to 2022-11-30 \
+		--html page.html --svg pic.svg --list 0
+	grep -q "unresolved rows of 2 names (max 0): d'angelo&<co>" <<<"$output"
+	xmllint --noout page.html
+	xmllint --noout pic.svg
+	run -0 html_errors page.html
+	assert_output ""
+	[ "$(xmllint --xpath 'string(//*[local-name()="tr"][*[local-name()="th"]="store"]/*[local-name()="td"])' page.html)" = "$store" ]
+	[[ $(xmllint --xpath 'string(//*[local-name()="tr"][@data-check="unresolved_names"]/*[local-name()="td"][5])' page.html) == \
+		*"names (max 0): d'angelo&<co>"* ]]
+	[[ $(xmllint --xpath 'string(/*/*[local-name()="title"])' pic.svg) == "pgs-validate $store "* ]]
+	grep -qF 'D&#39;Angelo &amp; &lt;Co&gt;' page.html
+}
+
+@test "--html /dev/stdout: the page on standard output, /dev/stdout left a symlink" {
+	run -0 --separate-stderr bash -c 'pgs-validate --from "$1" --to "$2" --html /dev/stdout | cat >out.html' \
+		_ "$FROM" "$TO"
+	grep -q '<h1 class="pass">pgs-validate: every check passed</h1>' out.html
+	grep -q '^pgs-validate sqlite:' out.html
+	[ -L /dev/stdout ]
+	# a symlink to a file is written through, not replaced
+	ln -s page.html link.html
+	run -0 --separate-stderr validate --html link.html
+	[ -L link.html ] && [ -s page.html ]
+}
+
 # --- failure paths ---------------------------------------------------------------
 
 @test "usage errors exit 2: bad flag, operand, missing window, bad date, bad threshold, unknown store" {
@@ -463,6 +534,25 @@ validate_two() {
 	[[ $stderr == *"cannot write svg '/nonexistent/x.svg'"* ]]
 	run -3 --separate-stderr validate --save-baseline /nonexistent/b.json
 	[[ $stderr == *"cannot write baseline '/nonexistent/b.json'"* ]]
+	run -3 --separate-stderr validate --html /nonexistent/x.html
+	assert_output ""
+	[[ $stderr == *"cannot write html '/nonexistent/x.html'"* ]]
+	mkdir ro && chmod 555 ro
+	if [ ! -w ro ] || [ "$(id -u)" != 0 ]; then
+		run -3 --separate-stderr validate --html ro/x.html
+		[[ $stderr == *"cannot write html 'ro/x.html'"* ]]
+	fi
+	[ -z "$(ls ro)" ]
+}
+
+@test "--html /dev/full and --svg /dev/full exit 3, and leave the device a device" {
+	run -3 --separate-stderr validate --html /dev/full
+	assert_output ""
+	[[ $stderr == *"cannot write html '/dev/full': No space left on device"* ]]
+	run -3 --separate-stderr validate --svg /dev/full
+	[[ $stderr == *"cannot write svg '/dev/full': No space left on device"* ]]
+	[ -c /dev/full ]
+	run -1 compgen -G '/dev/full.tmp.*'
 }
 
 @test "> /dev/full fails with 3" {
