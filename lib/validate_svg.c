@@ -9,8 +9,9 @@
  * a <title> (a tooltip in a browser), drawn from the same report that
  * --json prints.
  *
- * The picture has a viewBox and a width of 100%: it scales to its window
- * or container, never wider than it.  Hand-written SVG 1.1: no script, no
+ * The picture has a viewBox and a width of 100%: it scales down to its
+ * window or container, never wider than it, and up to its own size (a
+ * picture of a few months is not blown up to a wide window's width).  Hand-written SVG 1.1: no script, no
  * external reference, no library.
  */
 #include "validate.h"
@@ -635,10 +636,10 @@ draw(const json_t *r, pgs_buf *b, int standalone)
 	if (standalone)
 		pgs_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	pgs_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"100%%\""
-	    " viewBox=\"0 0 %.0f %.0f\" style=\"height:auto;max-width:100%%\""
+	    " viewBox=\"0 0 %.0f %.0f\" style=\"height:auto;max-width:%.0fpx\""
 	    " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\""
 	    " font-size=\"12\" data-ok=\"%d\" data-failed-checks=\"%ld\" data-from=\"%s\" data-to=\"%s\">\n",
-	    l.width, height, ok, jint(r, "failed_checks"), jstr(r, "from"), jstr(r, "to"));
+	    l.width, height, l.width, ok, jint(r, "failed_checks"), jstr(r, "from"), jstr(r, "to"));
 	pgs_buf_adds(b, "<title>pgs-validate ");
 	esc(b, jstr(r, "store"));
 	pgs_buf_addf(b, " %s..%s</title>\n", jstr(r, "from"), jstr(r, "to"));
