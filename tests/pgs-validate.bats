@@ -489,6 +489,40 @@ for tr in ET.fromstring("<r>" + sys.stdin.read() + "</r>"):
 	[ -L link.html ] && [ -s page.html ]
 }
 
+# Headless Chromium with what it needs to run as root and offline, its
+# profile in the test's directory.
+chromium_run() {
+	timeout 30 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$BATS_TEST_TMPDIR/chromium" "$@" 2>/dev/null
+}
+
+@test "--html in headless Chromium at 1000 and 1600 px: the page drawn at that width, every month in view, no text clipped" {
+	CHROMIUM=$(command -v chromium || command -v chromium-browser) ||
+		skip "no chromium on PATH (scripts/setup-debian installs it): the page was not rendered"
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --html two.html
+	# the page with a script that reports, after layout, what sticks out
+	{
+		sed '/^<\/body>$/,$d' two.html
+		printf '<script>\n'
+		cat "$FIXTURES/validate_fit.js"
+		printf '</script>\n</body>\n</html>\n'
+	} >probe.html
+	for w in 1000 1600; do
+		chromium_run --screenshot="$BATS_TEST_TMPDIR/p$w.png" --window-size="$w,800" "file://$BATS_TEST_TMPDIR/two.html"
+		[ -s "p$w.png" ] || fail "no screenshot at $w px"
+		# the PNG's IHDR: width and height as asked; the page drawn, not blank (~3 KB)
+		assert_equal "$(od -An -tx1 -j16 -N8 "p$w.png" | tr -d ' \n')" "$(printf '%08x%08x' "$w" 800)"
+		[ "$(stat -c %s "p$w.png")" -gt 30000 ]
+		dom=$(chromium_run --dump-dom --window-size="$w,800" "file://$BATS_TEST_TMPDIR/probe.html")
+		fit=$(grep -o '<p id="fit">[^<]*' <<<"$dom") || fail "the probe did not run at $w px"
+		[[ $fit =~ ^\<p\ id=\"fit\"\>fit\ ([0-9]+)\ texts\ ([0-9]+)\ clipped\ none$ ]] || fail "at $w px: $fit"
+		# the window as wide as asked (less a scroll bar); every text of the picture checked
+		((BASH_REMATCH[1] > w - 30 && BASH_REMATCH[1] <= w && BASH_REMATCH[2] > 80))
+	done
+}
+
 # --- failure paths ---------------------------------------------------------------
 
 @test "usage errors exit 2: bad flag, operand, missing window, bad date, bad threshold, unknown store" {
@@ -590,4 +624,8 @@ for tr in ET.fromstring("<r>" + sys.stdin.read() + "</r>"):
 	[ "$(jq '[.months[].null[] | .n] | add' <<<"$output")" -eq 0 ]
 	[ "$(jq '.failed_checks' <<<"$output")" -eq 0 ]
 	xmllint --noout real.svg
+	# the off-seasons set apart: June's finals and October's openers are not neighbours
+	[ "$(xmllint --xpath 'count(//*[@class="season-break"])' real.svg)" -eq 2 ]
+	xmllint --xpath '//*[@class="season-break"][@data-after="2022-06"][@data-before="2022-10"]' real.svg >/dev/null
+	xmllint --xpath '//*[@class="season-break"][@data-after="2023-06"][@data-before="2023-10"]' real.svg >/dev/null
 }
