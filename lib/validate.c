@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dates.h"
@@ -1277,9 +1278,35 @@ int
 pgs_validate_save(const char *path, const char *text, size_t len, const char *what)
 {
 	char why[PATH_MAX + 128];
+	struct stat sb;
+	ssize_t n;
+	size_t off = 0;
+	int fd, e;
 
+	/* a symlink, device or pipe (/dev/stdout, /dev/full, a FIFO) is
+	 * written to in place, never replaced by a renamed file: run as root,
+	 * a rename would put a plain file where /dev/stdout was */
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+			goto fail;
+		for (; off < len; off += (size_t)n)
+			if ((n = write(fd, text + off, len - off)) < 0) {
+				if (errno == EINTR) {
+					n = 0;
+					continue;
+				}
+				e = errno;
+				close(fd);
+				errno = e;
+				goto fail;
+			}
+		if (close(fd) < 0)
+			goto fail;
+		return 0;
+	}
 	if (pgs_write_atomic(path, text, len, NULL, why, sizeof(why)) == 0)
 		return 0;
+fail:
 	pgs_err("cannot write %s '%s': %s", what, path, strerror(errno));
 	return -1;
 }

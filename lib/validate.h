@@ -70,7 +70,19 @@ int pgs_validate_save(const char *path, const char *text, size_t len, const char
 /* ---- the picture ---- */
 
 /* Append the report as a standalone SVG document (UTF-8, no external
- * references) to out. */
+ * references) to out; it scales to its window (a viewBox, width 100%). */
 void pgs_validate_svg(const json_t *report, pgs_buf *out);
+/* The same picture as an <svg> element to put inside an HTML page. */
+void pgs_validate_svg_inline(const json_t *report, pgs_buf *out);
+/* Append s to out with &, <, >, " and ' escaped: text or attribute content
+ * of XML and HTML alike. */
+void pgs_xml_escape(pgs_buf *out, const char *s);
+
+/* ---- the page ---- */
+
+/* Append the report as one self-contained HTML page to out: the picture
+ * inline, the findings and checks as tables, the thresholds, the store,
+ * the window and generated (when the page was made, as given). */
+void pgs_validate_html(const json_t *report, const char *generated, pgs_buf *out);
 
 #endif

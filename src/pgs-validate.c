@@ -5,11 +5,13 @@
  * and unresolved names.  Opens the store read-only.
  *
  * The checks live in lib/validate.c and produce one JSON report; this file
- * parses options and prints that report as text, JSON or an SVG picture.
+ * parses options and prints that report as text, JSON, an SVG picture or
+ * an HTML page.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ndjson.h"
 #include "opts.h"
@@ -19,7 +21,7 @@
 
 /* The command line, as given; checked by check_args(). */
 struct opts {
-	const char *store, *from, *to, *baseline, *save_baseline, *svg, *list;
+	const char *store, *from, *to, *baseline, *save_baseline, *svg, *html, *list;
 	const char *null_pct[PGS_V_NCOLS], *tolerance, *min_players, *max_players, *min_played,
 	    *seconds, *unresolved, *turnovers, *redate, *disagree;
 	struct pgs_strlist schedule;
@@ -30,7 +32,8 @@ struct opts {
 
 static const char *const synopsis[] = {
 	"pgs-validate --store URI --from D --to D [--json] [--baseline FILE]",
-	"[--save-baseline FILE] [--schedule FILE]... [--svg FILE] [--list N] [THRESHOLDS]",
+	"[--save-baseline FILE] [--schedule FILE]... [--svg FILE] [--html FILE]",
+	"[--list N] [THRESHOLDS]",
 	NULL,
 };
 
@@ -56,6 +59,8 @@ help(FILE *f)
 	    "                      scheduled game has both teams' rows, on its date, with the\n"
 	    "                      players summing to the team totals; repeatable, merged by game_id\n"
 	    "  --svg FILE          draw rows and NULL rates per month as an SVG picture\n"
+	    "  --html FILE         write one self-contained page: the picture, the findings,\n"
+	    "                      the checks and the thresholds\n"
 	    "  --list N            failures listed per check in the text (default 10, 0 all)\n"
 	    "\n"
 	    "THRESHOLDS (a month fails above PCT percent NULL among the rows that need a value):\n"
@@ -130,6 +135,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		PGS_OPT_STRING(0, "baseline", &o->baseline),
 		PGS_OPT_STRING(0, "save-baseline", &o->save_baseline),
 		PGS_OPT_STRING(0, "svg", &o->svg),
+		PGS_OPT_STRING(0, "html", &o->html),
 		PGS_OPT_LIST(0, "schedule", &o->schedule),
 		PGS_OPT_STRING(0, "team-turnovers", &o->turnovers),
 		PGS_OPT_STRING(0, "redate-days", &o->redate),
@@ -321,6 +327,47 @@ save_json(const char *path, json_t *j, const char *what)
 	return r;
 }
 
+/* When the page was made: $SOURCE_DATE_EPOCH (reproducible pages), else now. */
+static void
+generated(char *out, size_t cap)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	time_t t = time(NULL);
+	long long v;
+	struct tm tm;
+
+	if (sde && *sde) {
+		v = strtoll(sde, &end, 10);
+		if (!*end && v >= 0 && v < 253402300800LL)
+			t = (time_t)v;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* The picture and the page, when asked for; 0 or -1 (reported). */
+static int
+save_pictures(const struct opts *o, const json_t *r)
+{
+	pgs_buf b = { 0 };
+	char when[64];
+	int rc = 0;
+
+	if (o->svg) {
+		pgs_validate_svg(r, &b);
+		rc = pgs_validate_save(o->svg, b.s, b.len, "svg");
+	}
+	if (rc == 0 && o->html) {
+		pgs_buf_reset(&b);
+		generated(when, sizeof(when));
+		pgs_validate_html(r, when, &b);
+		rc = pgs_validate_save(o->html, b.s, b.len, "html");
+	}
+	pgs_buf_free(&b);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -328,7 +375,6 @@ main(int argc, char **argv)
 	pgs_store *st = NULL;
 	pgs_schedule *sched = NULL;
 	json_t *base = NULL, *r = NULL, *nb;
-	pgs_buf svg = { 0 };
 	int ex = PGS_EXIT_FAIL, usage;
 
 	pgs_setprog(argv[0]);
@@ -354,11 +400,8 @@ main(int argc, char **argv)
 	}
 	if (!(r = pgs_validate_run(st, &o.v)))
 		goto out;
-	if (o.svg) {
-		pgs_validate_svg(r, &svg);
-		if (pgs_validate_save(o.svg, svg.s, svg.len, "svg") < 0)
-			goto out;
-	}
+	if (save_pictures(&o, r) < 0)
+		goto out;
 	if (o.save_baseline) {
 		nb = pgs_baseline_from_report(r);
 		if (save_json(o.save_baseline, nb, "baseline") < 0) {
@@ -375,7 +418,6 @@ main(int argc, char **argv)
 	if (!pgs_validate_ok(r))
 		pgs_info("%ld checks failed", jint(r, "failed_checks"));
 out:
-	pgs_buf_free(&svg);
 	json_decref(r);
 	json_decref(base);
 	pgs_schedule_free(sched);

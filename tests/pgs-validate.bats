@@ -343,6 +343,186 @@ svg_vs_json() {
 	[ "$(stat -c %s c.png)" -gt 12000 ]
 }
 
+# Two seasons of the sample league (2021-10..11 and 2022-10..11 at --scale 0.1)
+# backfilled into two.db, the first spoiled: NULL minutes in 2022-11, a date
+# deleted, a game cut short, two rows whose player did not resolve.
+two_seasons() {
+	local env=(PGS_STORE="sqlite:$BATS_TEST_TMPDIR/two.db" PGS_STATE_DIR="$BATS_TEST_TMPDIR/two-state"
+		SOURCE_DATE_EPOCH=1700000000)
+	pgs-sample --seed 7 --scale 0.1 --from 2021-10-01 --to 2022-11-30 -o two-sample >/dev/null
+	env "${env[@]}" pgs-ingest --from 2021-10-01 --to 2022-11-30 two-sample/* >/dev/null
+	env "${env[@]}" pgs-backfill --from 2021-10-01 --to 2022-11-30 2>/dev/null
+	[ "${1:-}" = spoil ] || return 0
+	sqlite3 two.db "UPDATE player_game_summary SET minutes_played = NULL
+			WHERE game_date LIKE '2022-11-0%' AND is_active = 1 AND rowid % 3 = 0;
+		DELETE FROM player_game_summary WHERE game_date = '2021-10-29';
+		DELETE FROM player_game_summary WHERE rowid IN
+			(SELECT rowid FROM player_game_summary WHERE game_date = '2022-10-20' LIMIT 9);
+		UPDATE player_game_summary SET registry_status = 'unresolved', player_lookup = 'd''angelo&<co>' || rowid
+			WHERE rowid IN (SELECT rowid FROM player_game_summary WHERE game_date = '2021-10-19' LIMIT 2)"
+}
+
+validate_two() {
+	SOURCE_DATE_EPOCH=1700000000 pgs-validate --store "sqlite:$BATS_TEST_TMPDIR/two.db" \
+		--from 2021-10-01 --to 2022-11-30 "$@"
+}
+
+@test "--svg scales to its container: a viewBox, width 100%, no fixed pixel size" {
+	run -0 --separate-stderr validate --svg clean.svg
+	[ "$(xmllint --xpath 'string(/*/@width)' clean.svg)" = "100%" ]
+	[ -z "$(xmllint --xpath 'string(/*/@height)' clean.svg)" ]
+	[[ $(xmllint --xpath 'string(/*/@viewBox)' clean.svg) =~ ^0\ 0\ [0-9]+\ [0-9]+$ ]]
+	run -1 grep -E '<svg[^>]* (width|height)="[0-9.]+(px)?"' clean.svg
+}
+
+@test "--svg of two seasons: a gap and a line between 2021-11 and 2022-10, each season named" {
+	two_seasons
+	run -0 --separate-stderr validate_two --svg two.svg
+	xmllint --noout two.svg
+	[ "$(xmllint --xpath 'count(//*[@class="season-break"])' two.svg)" -eq 1 ]
+	[ "$(xmllint --xpath 'string(//*[@class="season-break"]/@data-after)' two.svg)" = 2021-11 ]
+	[ "$(xmllint --xpath 'string(//*[@class="season-break"]/@data-before)' two.svg)" = 2022-10 ]
+	[ "$(xmllint --xpath '//*[local-name()="g"][@class="season"]/*[local-name()="text"]/text()' two.svg)" = \
+		"2021-22"$'\n'"2022-23" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="season"][2]/@data-first)' two.svg)" = 2022-10 ]
+	# the months either side of the break are further apart than two neighbours of one season
+	x() { xmllint --xpath "string(//*[local-name()=\"text\"][@class=\"month\"][text()=\"$1\"]/@x)" two.svg; }
+	python3 -c 'import sys; a, b, c = map(float, sys.argv[1:]); sys.exit(not (c - b > 1.3 * (b - a)))' \
+		"$(x 2021-10)" "$(x 2021-11)" "$(x 2022-10)"
+}
+
+@test "--svg says in words what each row and colour means; its counts add up to the failures" {
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --svg two.svg --json
+	printf '%s\n' "$output" >two.json
+	xmllint --xpath '//*[local-name()="text"][@class="legend"]/text()' two.svg >legend.txt
+	tr '\n' ' ' <legend.txt >legend1.txt
+	grep -qF 'NULL minutes: share of active rows with NULL minutes_played; green 0, yellow up to 1 %, orange up to 10 %, red over 10 %; fails above 0 %.' legend1.txt
+	grep -qF 'failing games: games of the month failing a per-game check' legend1.txt
+	grep -qF 'failing dates: dates with raw rows but no summary rows' legend1.txt
+	# the verdict names each failing check's count, and they add up to the failures
+	verdict=$(xmllint --xpath '//*[local-name()="text"][@class="verdict"]/text()' two.svg | tr '\n' ' ')
+	n=$(jq '.failures | length' two.json)
+	[[ $verdict == "$(jq .failed_checks two.json) of 14 checks failed, $n failures: "* ]]
+	[ "$(grep -oE '[a-z_]+ [0-9]+' <<<"${verdict#*failures: }" | awk '{ s += $2 } END { print s }')" -eq "$n" ]
+	# a month's failing games say of how many, and by which checks; the total is their sum
+	t=$(xmllint --xpath 'string(//*[local-name()="g"][@data-month="2022-10"][@data-column="game_failures"]/*[local-name()="title"])' two.svg)
+	[[ $t == "2022-10: 1 of $(jq '.months[] | select(.month == "2022-10") | .games' two.json) games fail a per-game check (players_per_game 1, team_points 1, team_seconds 1)" ]]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="game_failures"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].game_failures] | add' two.json)" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="date_failures"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].date_failures] | add' two.json)" ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="g"][@class="total fail"][@data-column="minutes"]/@data-n)' two.svg)" -eq \
+		"$(jq '[.months[].null.minutes.n] | add' two.json)" ]
+	run -0 svg_vs_json two.svg two.json
+	assert_output ""
+}
+
+# HTML parser errors of a page other than the SVG elements it does not know.
+html_errors() {
+	xmllint --html --noout "$1" 2>&1 | grep 'error :' | grep -v 'Tag [a-zA-Z]* invalid' || true
+}
+
+@test "--html: one self-contained page, HTML and XML well-formed: store, window, time, a row per finding, checks, thresholds" {
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --html two.html --json --max-null-ts 0.5 --min-players 17
+	printf '%s\n' "$output" >two.json
+	xmllint --noout two.html
+	run -0 html_errors two.html
+	assert_output ""
+	head -1 two.html | grep -qx '<!DOCTYPE html>'
+	x() { xmllint --xpath "$1" two.html; }
+	[ "$(x 'string(//*[local-name()="title"][1])')" = \
+		"pgs-validate sqlite:$BATS_TEST_TMPDIR/two.db 2021-10-01..2022-11-30: failed" ]
+	[ "$(x 'string(//*[local-name()="tr"][*[local-name()="th"]="store"]/*[local-name()="td"])')" = \
+		"sqlite:$BATS_TEST_TMPDIR/two.db" ]
+	[[ $(x 'string(//*[local-name()="tr"][*[local-name()="th"]="window"]/*[local-name()="td"])') == 2021-10-01..2022-11-30:* ]]
+	[[ $(x 'string(//*[local-name()="tr"][*[local-name()="th"]="generated"]/*[local-name()="td"])') == "2023-11-14 22:13:20 UTC by pgs-validate "* ]]
+	# the picture inline
+	[ "$(x 'count(//*[local-name()="figure"]/*[local-name()="svg"][@viewBox])')" -eq 1 ]
+	# a row per finding, in the report's order, its message whole
+	[ "$(x 'count(//*[local-name()="tr"][@class="finding"])')" -eq "$(jq '.failures | length' two.json)" ]
+	diff <(jq -r '.failures[] | "\(.check) \(.message)"' two.json) \
+		<(x '//*[local-name()="tr"][@class="finding"]' | python3 -c '
+import sys, xml.etree.ElementTree as ET
+for tr in ET.fromstring("<r>" + sys.stdin.read() + "</r>"):
+    td = ["".join(c.itertext()) for c in tr]
+    print(td[1], td[4])')
+	# every check with its status, every threshold with its value and option
+	[ "$(x 'count(//*[local-name()="table"][@class="checks"]//*[local-name()="tbody"]/*)')" -eq 14 ]
+	[ "$(x 'string(//*[local-name()="tr"][@data-threshold="max_null_ts_pct"])')" = "max_null_ts_pct--max-null-ts0.5 %" ]
+	[ "$(x 'string(//*[local-name()="tr"][@data-threshold="min_players"])')" = "min_players--min-players17 rows" ]
+	[ "$(x 'count(//*[local-name()="tr"][@data-threshold])')" -eq 11 ]
+	# nothing from elsewhere: no script, stylesheet link, import, url() or remote address
+	run -1 grep -iE '<script|<link|@import|url\(|src=|(https?:)?//[a-z]' \
+		<(grep -v 'xmlns="http://www.w3.org/' two.html)
+}
+
+@test "--html and --svg escape names: a store path and player lookups with ' & < >" {
+	two_seasons spoil
+	mkdir "D'Angelo & <Co>"
+	mv two.db "D'Angelo & <Co>/two.db"
+	store="sqlite:$BATS_TEST_TMPDIR/D'Angelo & <Co>/two.db"
+	run -4 --separate-stderr pgs-validate --store "$store" --from 2021-10-01 --to 2022-11-30 \
+		--html page.html --svg pic.svg --list 0
+	grep -q "unresolved rows of 2 names (max 0): d'angelo&<co>" <<<"$output"
+	xmllint --noout page.html
+	xmllint --noout pic.svg
+	run -0 html_errors page.html
+	assert_output ""
+	[ "$(xmllint --xpath 'string(//*[local-name()="tr"][*[local-name()="th"]="store"]/*[local-name()="td"])' page.html)" = "$store" ]
+	[[ $(xmllint --xpath 'string(//*[local-name()="tr"][@data-check="unresolved_names"]/*[local-name()="td"][5])' page.html) == \
+		*"names (max 0): d'angelo&<co>"* ]]
+	[[ $(xmllint --xpath 'string(/*/*[local-name()="title"])' pic.svg) == "pgs-validate $store "* ]]
+	grep -qF 'D&#39;Angelo &amp; &lt;Co&gt;' page.html
+}
+
+@test "--html /dev/stdout: the page on standard output, /dev/stdout left a symlink" {
+	run -0 --separate-stderr bash -c 'pgs-validate --from "$1" --to "$2" --html /dev/stdout | cat >out.html' \
+		_ "$FROM" "$TO"
+	grep -q '<h1 class="pass">pgs-validate: every check passed</h1>' out.html
+	grep -q '^pgs-validate sqlite:' out.html
+	[ -L /dev/stdout ]
+	# a symlink to a file is written through, not replaced
+	ln -s page.html link.html
+	run -0 --separate-stderr validate --html link.html
+	[ -L link.html ] && [ -s page.html ]
+}
+
+# Headless Chromium with what it needs to run as root and offline, its
+# profile in the test's directory.
+chromium_run() {
+	timeout 30 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$BATS_TEST_TMPDIR/chromium" "$@" 2>/dev/null
+}
+
+@test "--html in headless Chromium at 1000 and 1600 px: the page drawn at that width, every month in view, no text clipped" {
+	CHROMIUM=$(command -v chromium || command -v chromium-browser) ||
+		skip "no chromium on PATH (scripts/setup-debian installs it): the page was not rendered"
+	two_seasons spoil
+	run -4 --separate-stderr validate_two --html two.html
+	# the page with a script that reports, after layout, what sticks out
+	{
+		sed '/^<\/body>$/,$d' two.html
+		printf '<script>\n'
+		cat "$FIXTURES/validate_fit.js"
+		printf '</script>\n</body>\n</html>\n'
+	} >probe.html
+	for w in 1000 1600; do
+		chromium_run --screenshot="$BATS_TEST_TMPDIR/p$w.png" --window-size="$w,800" "file://$BATS_TEST_TMPDIR/two.html"
+		[ -s "p$w.png" ] || fail "no screenshot at $w px"
+		# the PNG's IHDR: width and height as asked; the page drawn, not blank (~3 KB)
+		assert_equal "$(od -An -tx1 -j16 -N8 "p$w.png" | tr -d ' \n')" "$(printf '%08x%08x' "$w" 800)"
+		[ "$(stat -c %s "p$w.png")" -gt 30000 ]
+		dom=$(chromium_run --dump-dom --window-size="$w,800" "file://$BATS_TEST_TMPDIR/probe.html")
+		fit=$(grep -o '<p id="fit">[^<]*' <<<"$dom") || fail "the probe did not run at $w px"
+		[[ $fit =~ ^\<p\ id=\"fit\"\>fit\ ([0-9]+)\ texts\ ([0-9]+)\ clipped\ none$ ]] || fail "at $w px: $fit"
+		# the window as wide as asked (less a scroll bar); every text of the picture checked
+		((BASH_REMATCH[1] > w - 30 && BASH_REMATCH[1] <= w && BASH_REMATCH[2] > 80))
+	done
+}
+
 # --- failure paths ---------------------------------------------------------------
 
 @test "usage errors exit 2: bad flag, operand, missing window, bad date, bad threshold, unknown store" {
@@ -388,6 +568,25 @@ svg_vs_json() {
 	[[ $stderr == *"cannot write svg '/nonexistent/x.svg'"* ]]
 	run -3 --separate-stderr validate --save-baseline /nonexistent/b.json
 	[[ $stderr == *"cannot write baseline '/nonexistent/b.json'"* ]]
+	run -3 --separate-stderr validate --html /nonexistent/x.html
+	assert_output ""
+	[[ $stderr == *"cannot write html '/nonexistent/x.html'"* ]]
+	mkdir ro && chmod 555 ro
+	if [ ! -w ro ] || [ "$(id -u)" != 0 ]; then
+		run -3 --separate-stderr validate --html ro/x.html
+		[[ $stderr == *"cannot write html 'ro/x.html'"* ]]
+	fi
+	[ -z "$(ls ro)" ]
+}
+
+@test "--html /dev/full and --svg /dev/full exit 3, and leave the device a device" {
+	run -3 --separate-stderr validate --html /dev/full
+	assert_output ""
+	[[ $stderr == *"cannot write html '/dev/full': No space left on device"* ]]
+	run -3 --separate-stderr validate --svg /dev/full
+	[[ $stderr == *"cannot write svg '/dev/full': No space left on device"* ]]
+	[ -c /dev/full ]
+	run -1 compgen -G '/dev/full.tmp.*'
 }
 
 @test "> /dev/full fails with 3" {
@@ -425,4 +624,8 @@ svg_vs_json() {
 	[ "$(jq '[.months[].null[] | .n] | add' <<<"$output")" -eq 0 ]
 	[ "$(jq '.failed_checks' <<<"$output")" -eq 0 ]
 	xmllint --noout real.svg
+	# the off-seasons set apart: June's finals and October's openers are not neighbours
+	[ "$(xmllint --xpath 'count(//*[@class="season-break"])' real.svg)" -eq 2 ]
+	xmllint --xpath '//*[@class="season-break"][@data-after="2022-06"][@data-before="2022-10"]' real.svg >/dev/null
+	xmllint --xpath '//*[@class="season-break"][@data-after="2023-06"][@data-before="2023-10"]' real.svg >/dev/null
 }
