@@ -546,6 +546,13 @@ static const char *const all_tables[] = {
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
+/* Columns added after a table first shipped ("table.column"): added to older stores once. */
+static const char *const added_columns[] = {
+	"player_game_summary.counts_toward_regular_season",
+	PGS_TABLE_HISTORY ".counts_toward_regular_season",
+};
+#define NADDED (sizeof(added_columns) / sizeof(added_columns[0]))
+
 /* Advisory lock keys: one namespace for pgs (class), one key per purpose. */
 #define LOCK_DDL 1
 #define LOCK_REGISTRY 2
@@ -566,6 +573,16 @@ tables_present(struct pg_store *s)
 	if (res)
 		n = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (n == (long)NTABLES) {
+		/* every table: the columns added since count as present only when all are there */
+		pgs_buf_reset(&b);
+		p[1] = array_lit(&b, added_columns, NADDED, 1);
+		res = pg_run(s, "reading the schema", "SELECT count(*) FROM information_schema.columns"
+		    " WHERE table_schema = $1 AND table_name || '.' || column_name = ANY ($2::text[])",
+		    2, p, NULL);
+		n = res && atol(PQgetvalue(res, 0, 0)) == (long)NADDED ? n : res ? n - 1 : -1;
+		PQclear(res);
+	}
 	pgs_buf_free(&b);
 	return n;
 }
@@ -594,8 +611,13 @@ create_schema(struct pg_store *s, const char *quoted)
 	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS valid_from"
 	    " timestamptz;\nALTER TABLE raw_boxscores ADD COLUMN IF NOT EXISTS valid_from"
 	    " timestamptz;\n");
+	/* the competition context (issue 22): null in rows written before it */
+	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS"
+	    " counts_toward_regular_season boolean;\n");
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, sum);
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, raw);
+	pgs_buf_adds(&b, "ALTER TABLE " PGS_TABLE_HISTORY " ADD COLUMN IF NOT EXISTS"
+	    " counts_toward_regular_season boolean;\n");
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
 		pg_rollback(s);

@@ -221,6 +221,9 @@ static const struct { const char *table, *column, *type; } added_columns[] = {
 	/* the commit that made the row's version (its history's valid_from) */
 	{ "player_game_summary", "valid_from", "TEXT" },
 	{ "raw_boxscores", "valid_from", "TEXT" },
+	/* the competition context (issue 22): null in rows written before it */
+	{ "player_game_summary", "counts_toward_regular_season", "INTEGER" },
+	{ PGS_TABLE_HISTORY, "counts_toward_regular_season", "INTEGER" },
 };
 #define NADDED (int)(sizeof(added_columns) / sizeof(added_columns[0]))
 
