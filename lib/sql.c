@@ -282,6 +282,18 @@ pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias)
 }
 
 void
+pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *absent,
+    const char *null_expr)
+{
+	for (size_t i = 0; i < t->nf; i++) {
+		if (absent && strcmp(t->f[i].name, absent) == 0)
+			pgs_buf_addf(b, "%s%s AS %s", i ? ", " : "", null_expr, absent);
+		else
+			pgs_buf_addf(b, "%s%s", i ? ", " : "", t->f[i].name);
+	}
+}
+
+void
 pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *alias,
     const char *const v[4], const char *reason, const char *from_where)
 {

@@ -127,6 +127,17 @@ bq_sql() {
 	assert_success
 	drop_column
 	[ "$(dump "$S" player_game_summary counts_toward_regular_season | sort -u)" = '[null]' ]
+	# read before the next write: the rows, the flag null (BigQuery: an error that names it)
+	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}"
+	if [ "$PGS_TEST_STORE" = bigquery ]; then
+		[ "$status" -eq 3 ]
+		[[ $stderr == *counts_toward_regular_season* ]]
+	else
+		assert_success
+		[ "$(jq -c 'select(.pgs_end == null) | [.game_type, .counts_toward_regular_season]' <<<"$output")" = '["cup_knockout",null]
+["regular",null]
+["cup_final",null]' ]
+	fi
 	summary 12 >b.nd
 	write b.nd
 	if [ "$PGS_TEST_STORE" = bigquery ]; then
