@@ -180,6 +180,8 @@ pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table
 	date_text(b, d, "{game_date}");
 	add(b, d, ", {source}, count(*), count(DISTINCT {game_id})");
 	window(b, d, table);
+	/* the games pgs-transform leaves out of the table: their raw rows make no gap */
+	add(b, d, " AND {game_type} NOT IN ('preseason', 'all_star')");
 	add(b, d, " GROUP BY {game_date}, {source} ORDER BY {game_date}, {source}");
 	pgs_buf_adds(b, d->collate);
 }

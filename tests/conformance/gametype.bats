@@ -153,3 +153,16 @@ bq_sql() {
 	[ "$(types)" = "$want" ]
 	[ "$(dump "$S" player_game_summary points | sort -u)" = '[12]' ]
 }
+
+@test "game type: raw rows of preseason and All-Star games make no gap: pgs-validate wants no summary rows for them" {
+	# one preseason game's raw rows landed, one regular game's too, neither built
+	jq -c '.game_type = (if .game_id == "20240110_BOS_NYK" then "preseason" else "regular" end)' \
+		"$FIXTURES/transform_game.ndjson" >raw.nd
+	{ cat raw.nd; printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . raw.nd)"; } >raw.m
+	run --separate-stderr pgs-write --table raw_boxscores --from 2024-01-10 --to 2024-01-12 raw.m
+	assert_success
+	run --separate-stderr pgs-validate --json --from 2024-01-10 --to 2024-01-12
+	[ "$(jq -c '.gaps' <<<"$output")" = '[["2024-01-12","2024-01-12"]]' ]
+	[ "$(jq -c '[.failures[] | select(.check == "raw_without_summary") | .date]' <<<"$output")" = '["2024-01-12"]' ]
+	[ "$(jq -c '.totals.raw_rows' <<<"$output")" = 10 ]
+}
