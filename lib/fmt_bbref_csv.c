@@ -170,13 +170,10 @@ parse_count(struct bbref_reader *r, const char *s, json_t **out)
 static const char *
 game_type(const char *s, long days)
 {
-	if (strcmp(s, "regular") == 0)
-		return pgs_is_cup_final_date(days) ? "cup_final" : "regular";
-	if (strcmp(s, "play-in") == 0)
-		return "playin";
-	if (strcmp(s, "playoffs") == 0)
-		return "playoffs";
-	return NULL;
+	const char *t = pgs_game_type_norm(s);
+
+	/* the CSVs say regular, play-in or playoffs; the Cup's games are regular there */
+	return t && strcmp(t, "regular") == 0 ? pgs_regular_game_type(days) : t;
 }
 
 /* Compute the game-level fields of a row into r->game; -1 with why when bad. */

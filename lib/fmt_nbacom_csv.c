@@ -298,7 +298,7 @@ make_row(struct nbacom_reader *r, long days, json_t **out, char *why, size_t why
 	json_object_set_new_nocheck(o, "game_date", json_string_nocheck(date));
 	json_object_set_new_nocheck(o, "season_year", json_integer(pgs_season_year(days)));
 	json_object_set_new_nocheck(o, "game_type",
-	    json_string_nocheck(pgs_is_cup_final_date(days) ? "cup_final" : "regular"));
+	    json_string_nocheck(pgs_regular_game_type(days)));
 	json_object_set_new_nocheck(o, "home_team_abbr", json_string_nocheck(home));
 	json_object_set_new_nocheck(o, "away_team_abbr", json_string_nocheck(away));
 	json_object_set_new_nocheck(o, "team_abbr", json_string_nocheck(team));

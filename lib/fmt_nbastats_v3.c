@@ -308,21 +308,12 @@ doc_date(json_t *doc, json_t *bst, long *days)
 	return -1;
 }
 
-/* stats.nba.com game id prefix -> game type; "" to skip (preseason, all-star), NULL unknown. */
+/* stats.nba.com game id prefix -> game type (preseason and all_star too: pgs-transform
+ * leaves them out of the table and counts them), NULL unknown. */
 static const char *
 game_type(const char *gid, long days)
 {
-	if (strncmp(gid, "002", 3) == 0)
-		return pgs_is_cup_final_date(days) ? "cup_final" : "regular";
-	if (strncmp(gid, "004", 3) == 0)
-		return "playoffs";
-	if (strncmp(gid, "005", 3) == 0)
-		return "playin";
-	if (strncmp(gid, "006", 3) == 0)
-		return "cup_final";
-	if (strncmp(gid, "001", 3) == 0 || strncmp(gid, "003", 3) == 0)
-		return "";
-	return NULL;
+	return pgs_game_type_from_id(gid, days);
 }
 
 static int
@@ -372,13 +363,16 @@ document(struct v3_reader *r, json_t *doc)
 		    g.source_id);
 	if (!(g.type = game_type(g.source_id, g.days)))
 		return reject_doc(r, "game %s: unknown game id prefix", g.source_id);
-	if (!*g.type) {
-		pgs_warn("%s:%ld: game %s is a preseason or all-star game: skipped", r->io->input,
-		    r->first, g.source_id);
-		goto done;
-	}
 	home = json_object_get(bst, "homeTeam");
 	away = json_object_get(bst, "awayTeam");
+	/* an All-Star team or a visiting club has no NBA code: such a game has no place in the
+	 * rows, and it is no error either (pgs-transform leaves the others out, counted) */
+	if (pgs_game_type_excluded(g.type) && (!pgs_team_tricode(json_string_value(json_object_get(home,
+	    "teamTricode"))) || !pgs_team_tricode(json_string_value(json_object_get(away, "teamTricode"))))) {
+		pgs_warn("%s:%ld: game %s (%s) is not between two NBA teams: skipped", r->io->input,
+		    r->first, g.source_id, g.type);
+		goto done;
+	}
 	if (g.days < r->io->from || g.days > r->io->to) {
 		if (r->io->skip)
 			r->io->skip(g.days, (long)(json_array_size(json_object_get(home, "players")) +

@@ -25,7 +25,9 @@ static const char *const known_names[F_NKNOWN] = {
 	"ft_makes", "ft_attempts", "offensive_rebounds", "defensive_rebounds", "total_rebounds",
 };
 
-static const char *const game_types[] = { "regular", "playin", "playoffs", "cup_final", NULL };
+/* "playin": how older pgs spelled play_in, still in stores' raw rows (pgs-transform normalizes it) */
+static const char *const game_types[] = { "regular", "play_in", "playin", "playoffs", "cup_knockout",
+	"cup_final", "all_star", "preseason", NULL };
 static const char *const statuses[] = { "active", "dnp", "inactive", NULL };
 static const char *const registry_statuses[] = { "resolved", "alias", "new", "unresolved", NULL };
 

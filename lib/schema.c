@@ -48,6 +48,7 @@ const struct pgs_field pgs_summary_fields[] = {
 	{ "game_date", PGS_T_DATE, 1, 1 },
 	{ "season_year", PGS_T_INT, 1, 1 },
 	{ "game_type", PGS_T_TEXT, 1, 1 },
+	{ "counts_toward_regular_season", PGS_T_BOOL, 1, 0 },
 	{ "team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "opponent_team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "home_game", PGS_T_BOOL, 1, 0 },

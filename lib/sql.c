@@ -180,6 +180,8 @@ pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table
 	date_text(b, d, "{game_date}");
 	add(b, d, ", {source}, count(*), count(DISTINCT {game_id})");
 	window(b, d, table);
+	/* the games pgs-transform leaves out of the table: their raw rows make no gap */
+	add(b, d, " AND {game_type} NOT IN ('preseason', 'all_star')");
 	add(b, d, " GROUP BY {game_date}, {source} ORDER BY {game_date}, {source}");
 	pgs_buf_adds(b, d->collate);
 }
@@ -279,6 +281,18 @@ pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias)
 	for (size_t i = 0; i < t->nf; i++)
 		pgs_buf_addf(b, "%s%s%s%s", i ? ", " : "", alias ? alias : "", alias ? "." : "",
 		    t->f[i].name);
+}
+
+void
+pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *absent,
+    const char *null_expr)
+{
+	for (size_t i = 0; i < t->nf; i++) {
+		if (absent && strcmp(t->f[i].name, absent) == 0)
+			pgs_buf_addf(b, "%s%s AS %s", i ? ", " : "", null_expr, absent);
+		else
+			pgs_buf_addf(b, "%s%s", i ? ", " : "", t->f[i].name);
+	}
 }
 
 void

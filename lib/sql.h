@@ -75,6 +75,10 @@ void pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *a
     const char *const v[4], const char *reason, const char *from_where);
 /* "A.f1, A.f2, ..." the row fields of t alone (no digest, no store columns). */
 void pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias);
+/* The same, but the column absent (a table an older pgs made, read before its next write
+ * adds it) selected as null_expr AS absent; absent NULL: every column as it is. */
+void pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *absent,
+    const char *null_expr);
 
 /*
  * The validation reads of store.h (summary_games, raw_dates,

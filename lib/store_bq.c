@@ -859,8 +859,10 @@ check_table(struct bq_store *b, const char *name)
 			}
 		}
 		if (j == json_array_size(have)) {
-			pgs_err("store '%s': table %s has no column %s (%s %s)", b->base.uri, name, col,
-			    wt, wm);
+			/* a table made by an older pgs: the statement that upgrades it */
+			pgs_err("store '%s': table %s has no column %s (%s %s): add it with"
+			    " ALTER TABLE `%s.%s.%s` ADD COLUMN %s %s", b->base.uri, name, col, wt, wm,
+			    b->project, b->dataset, name, col, std_type(wt));
 			bad++;
 		} else if (strcmp(std_type(ht), std_type(wt)) != 0 ||
 		    strcmp(hm ? hm : "NULLABLE", wm) != 0) {

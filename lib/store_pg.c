@@ -546,6 +546,13 @@ static const char *const all_tables[] = {
 };
 #define NTABLES (sizeof(all_tables) / sizeof(all_tables[0]))
 
+/* Columns added after a table first shipped ("table.column"): added to older stores once. */
+static const char *const added_columns[] = {
+	"player_game_summary.counts_toward_regular_season",
+	PGS_TABLE_HISTORY ".counts_toward_regular_season",
+};
+#define NADDED (sizeof(added_columns) / sizeof(added_columns[0]))
+
 /* Advisory lock keys: one namespace for pgs (class), one key per purpose. */
 #define LOCK_DDL 1
 #define LOCK_REGISTRY 2
@@ -566,6 +573,16 @@ tables_present(struct pg_store *s)
 	if (res)
 		n = atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (n == (long)NTABLES) {
+		/* every table: the columns added since count as present only when all are there */
+		pgs_buf_reset(&b);
+		p[1] = array_lit(&b, added_columns, NADDED, 1);
+		res = pg_run(s, "reading the schema", "SELECT count(*) FROM information_schema.columns"
+		    " WHERE table_schema = $1 AND table_name || '.' || column_name = ANY ($2::text[])",
+		    2, p, NULL);
+		n = res && atol(PQgetvalue(res, 0, 0)) == (long)NADDED ? n : res ? n - 1 : -1;
+		PQclear(res);
+	}
 	pgs_buf_free(&b);
 	return n;
 }
@@ -594,8 +611,13 @@ create_schema(struct pg_store *s, const char *quoted)
 	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS valid_from"
 	    " timestamptz;\nALTER TABLE raw_boxscores ADD COLUMN IF NOT EXISTS valid_from"
 	    " timestamptz;\n");
+	/* the competition context (issue 22): null in rows written before it */
+	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS"
+	    " counts_toward_regular_season boolean;\n");
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, sum);
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, raw);
+	pgs_buf_adds(&b, "ALTER TABLE " PGS_TABLE_HISTORY " ADD COLUMN IF NOT EXISTS"
+	    " counts_toward_regular_season boolean;\n");
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
 		pg_rollback(s);
@@ -1981,6 +2003,21 @@ history_present(struct pg_store *s)
 	return ok;
 }
 
+/* A column added since the table first shipped (added_columns), when a store read before its
+ * next write (which adds it) lacks it: its rows read it as null.  1 absent, 0 there, -1 error. */
+#define COL_REGULAR "counts_toward_regular_season"
+static int
+column_absent(struct pg_store *s, const char *table, const char *column)
+{
+	const char *p[3] = { s->schema, table, column };
+	PGresult *res = pg_run(s, "reading the schema", "SELECT count(*) FROM information_schema.columns"
+	    " WHERE table_schema = $1 AND table_name = $2 AND column_name = $3", 3, p, NULL);
+	int r = res ? atol(PQgetvalue(res, 0, 0)) == 0 : -1;
+
+	PQclear(res);
+	return r;
+}
+
 static int
 pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_of,
     int (*fn)(const char *json, size_t len, void *arg), void *arg)
@@ -1989,18 +2026,21 @@ pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 	struct doc_arg d = { fn, arg };
 	const char *p[3] = { from, to, as_of };
 	pgs_buf b = { 0 };
-	int rc;
+	int rc, absent, absent_h;
 
 	/* a store opened read-only is not upgraded: say so rather than "does not exist" */
 	if (!history_present((struct pg_store *)st))
 		return -1;
 	/* a row written before pgs kept history (valid_from NULL) was there from the start */
+	if ((absent = column_absent((struct pg_store *)st, PGS_TABLE_SUMMARY, COL_REGULAR)) < 0 ||
+	    (absent_h = column_absent((struct pg_store *)st, PGS_TABLE_HISTORY, COL_REGULAR)) < 0)
+		return -1;
 	pgs_buf_adds(&b, "SELECT row_to_json(r)::text FROM (SELECT ");
-	pgs_sql_fields(&b, t, NULL);
+	pgs_sql_fields_absent(&b, t, absent ? COL_REGULAR : NULL, "NULL::boolean");
 	pgs_buf_adds(&b, " FROM player_game_summary WHERE game_date BETWEEN $1::date AND $2::date"
 	    " AND ($3::timestamptz IS NULL OR valid_from IS NULL OR valid_from <= $3::timestamptz)"
 	    " UNION ALL SELECT ");
-	pgs_sql_fields(&b, t, NULL);
+	pgs_sql_fields_absent(&b, t, absent_h ? COL_REGULAR : NULL, "NULL::boolean");
 	pgs_buf_adds(&b, " FROM " PGS_TABLE_HISTORY " WHERE $3::timestamptz IS NOT NULL"
 	    " AND game_date BETWEEN $1::date AND $2::date AND (valid_from IS NULL"
 	    " OR valid_from <= $3::timestamptz) AND valid_to > $3::timestamptz) r"

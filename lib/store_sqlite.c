@@ -221,6 +221,9 @@ static const struct { const char *table, *column, *type; } added_columns[] = {
 	/* the commit that made the row's version (its history's valid_from) */
 	{ "player_game_summary", "valid_from", "TEXT" },
 	{ "raw_boxscores", "valid_from", "TEXT" },
+	/* the competition context (issue 22): null in rows written before it */
+	{ "player_game_summary", "counts_toward_regular_season", "INTEGER" },
+	{ PGS_TABLE_HISTORY, "counts_toward_regular_season", "INTEGER" },
 };
 #define NADDED (int)(sizeof(added_columns) / sizeof(added_columns[0]))
 
@@ -1304,6 +1307,16 @@ sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return r;
 }
 
+/* A column added since table first shipped (added_columns), when a store read before its next
+ * write (which adds it) lacks it: its rows read it as null.  The column's name, or NULL. */
+#define COL_REGULAR "counts_toward_regular_season"
+static const char *
+column_absent(struct sq_store *s, const char *table, const char *column)
+{
+	return count_query(s, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+	    (const char *const[]){ table, column }, 2) == 0 ? column : NULL;
+}
+
 /* Commit times are "YYYY-MM-DDTHH:MM:SS.ffffffZ" text: they compare as text.
  * A row written before pgs kept history has no valid_from: it was there
  * from the start. */
@@ -1325,10 +1338,10 @@ sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 		return -1;
 	}
 	pgs_buf_adds(&b, "SELECT ");
-	pgs_sql_fields(&b, t, NULL);
+	pgs_sql_fields_absent(&b, t, column_absent(s, PGS_TABLE_SUMMARY, COL_REGULAR), "NULL");
 	pgs_buf_adds(&b, " FROM main.player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
 	    " AND (?3 IS NULL OR coalesce(valid_from, '') <= ?3) UNION ALL SELECT ");
-	pgs_sql_fields(&b, t, NULL);
+	pgs_sql_fields_absent(&b, t, column_absent(s, PGS_TABLE_HISTORY, COL_REGULAR), "NULL");
 	pgs_buf_adds(&b, " FROM main." PGS_TABLE_HISTORY " WHERE ?3 IS NOT NULL"
 	    " AND game_date BETWEEN ?1 AND ?2 AND coalesce(valid_from, '') <= ?3 AND valid_to > ?3"
 	    " ORDER BY game_date, game_id, player_lookup");

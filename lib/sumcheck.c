@@ -17,7 +17,9 @@
 #include "teams.h"
 #include "util.h"
 
-static const char *const game_types[] = { "regular", "playin", "playoffs", "cup_final", NULL };
+/* preseason and all_star only with pgs-transform --keep-exhibition */
+static const char *const game_types[] = { "regular", "play_in", "playoffs", "cup_knockout",
+	"cup_final", "all_star", "preseason", NULL };
 static const char *const statuses[] = { "active", "dnp", "inactive", NULL };
 static const char *const dnp_categories[] = {
 	"injury", "rest", "personal", "coach_decision", "suspension", "not_with_team", "other", NULL

@@ -16,6 +16,7 @@
 #include "ndjson.h"
 #include "rawcheck.h"
 #include "schema.h"
+#include "teams.h"
 #include "util.h"
 
 /* The counting stats, in pgs_stat_fields order (checked in pgs_summary_new). */
@@ -47,7 +48,7 @@ static const char *const in_names[I_STAT0] = {
 
 /* The summary fields this file fills, mapped to their schema position at start-up. */
 enum {
-	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_TEAM,
+	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_REGULAR, F_TEAM,
 	F_OPP, F_HOME_GAME, F_MINUTES_PLAYED, F_SECONDS, F_EFG, F_TS, F_USAGE, F_IS_ACTIVE,
 	F_STATUS, F_IS_DNP, F_DNP_REASON, F_DNP_CAT, F_STARTER, F_WIN, F_TEAM_PTS, F_OPP_PTS,
 	F_LINE, F_LINE_SOURCE, F_OVER_UNDER, F_MARGIN,
@@ -55,7 +56,8 @@ enum {
 };
 static const char *const field_names[NF] = {
 	"player_lookup", "universal_player_id", "player_full_name", "game_id", "game_date",
-	"season_year", "game_type", "team_abbr", "opponent_team_abbr", "home_game",
+	"season_year", "game_type", "counts_toward_regular_season", "team_abbr", "opponent_team_abbr",
+	"home_game",
 	"minutes_played", "seconds_played", "efg_pct", "ts_pct", "usage_rate", "is_active",
 	"player_status", "is_dnp", "dnp_reason", "dnp_reason_category", "starter_flag", "win_flag",
 	"team_points", "opponent_points",
@@ -866,7 +868,7 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	const struct team *o = NULL;
 	const char *opp = col_str(p, I_OPP);
 	const char *home = col_str(p, I_HOME);
-	const char *reason = NULL;
+	const char *reason = NULL, *gtype;
 	unsigned issues = g->issues;
 	json_t *reg, *uid;
 	double x = 0.0;
@@ -886,7 +888,10 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	set_json(s, F_GAME_ID, p->col[I_GAME_ID]);
 	set_json(s, F_GAME_DATE, p->col[I_GAME_DATE]);
 	set_json(s, F_SEASON, p->col[I_SEASON]);
-	set_json(s, F_GAME_TYPE, p->col[I_GAME_TYPE]);
+	/* normalized: a store's older raw rows say "playin" */
+	gtype = pgs_game_type_norm(col_str(p, I_GAME_TYPE));
+	set_str(s, F_GAME_TYPE, gtype ? gtype : col_str(p, I_GAME_TYPE));
+	set_bool(s, F_REGULAR, pgs_game_type_counts_regular(gtype) == 1);
 	set_json(s, F_TEAM, p->col[I_TEAM]);
 	set_json(s, F_OPP, p->col[I_OPP]);
 	set_bool(s, F_HOME_GAME, home && strcmp(home, p->team) == 0);

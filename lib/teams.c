@@ -25,6 +25,39 @@ static const struct {
 /* NBA Cup finals; the table grows by one line a year. */
 static const char *const cup_finals[] = { "2023-12-09", "2024-12-17", "2025-12-16" };
 
+/*
+ * The days of the NBA Cup's quarterfinals and semifinals: no other game is
+ * played on them (2023: checked against the league's team game logs), so a
+ * regular-season game dated on one is a knockout game.  One line a year.
+ */
+static const char *const cup_knockouts[] = {
+	"2023-12-04", "2023-12-05", "2023-12-07",
+	"2024-12-10", "2024-12-11", "2024-12-14",
+	"2025-12-09", "2025-12-10", "2025-12-13",
+};
+
+/* The normalized game types, with whether they count toward the regular season. */
+static const struct {
+	const char *type;
+	int regular;
+} game_types[] = {
+	{ "regular", 1 }, { "play_in", 0 }, { "playoffs", 0 }, { "cup_knockout", 1 },
+	{ "cup_final", 0 }, { "all_star", 0 }, { "preseason", 0 },
+};
+
+/* How sources and seasons spell them (compared case-insensitively; ' ' and '-' as '_'). */
+static const struct {
+	const char *label, *type;
+} game_type_labels[] = {
+	{ "regular_season", "regular" }, { "regular", "regular" }, { "playin", "play_in" },
+	{ "play_in", "play_in" }, { "play_in_tournament", "play_in" }, { "playoff", "playoffs" },
+	{ "playoffs", "playoffs" }, { "postseason", "playoffs" }, { "nba_cup_quarter", "cup_knockout" },
+	{ "nba_cup_quarterfinal", "cup_knockout" }, { "nba_cup_semi", "cup_knockout" },
+	{ "nba_cup_semifinal", "cup_knockout" }, { "cup_knockout", "cup_knockout" },
+	{ "nba_cup_final", "cup_final" }, { "cup_final", "cup_final" }, { "all_star", "all_star" },
+	{ "allstar", "all_star" }, { "preseason", "preseason" }, { "pre_season", "preseason" },
+};
+
 /* ASCII-only, so a Turkish locale cannot make "phi" differ from "PHI". */
 static int
 ascii_casecmp(const char *a, const char *b)
@@ -139,4 +172,79 @@ pgs_is_cup_final_date(long days)
 		if (pgs_date_parse(cup_finals[i], &d) == 0 && d == days)
 			return 1;
 	return 0;
+}
+
+static int
+date_in(const char *const *dates, size_t n, long days)
+{
+	long d;
+
+	for (size_t i = 0; i < n; i++)
+		if (pgs_date_parse(dates[i], &d) == 0 && d == days)
+			return 1;
+	return 0;
+}
+
+int
+pgs_is_cup_knockout_date(long days)
+{
+	return date_in(cup_knockouts, sizeof(cup_knockouts) / sizeof(cup_knockouts[0]), days);
+}
+
+const char *
+pgs_regular_game_type(long days)
+{
+	return pgs_is_cup_final_date(days) ? "cup_final" :
+	    pgs_is_cup_knockout_date(days) ? "cup_knockout" : "regular";
+}
+
+const char *
+pgs_game_type_norm(const char *label)
+{
+	char k[32];
+	size_t n = 0;
+
+	if (!label)
+		return NULL;
+	for (; *label && n + 1 < sizeof(k); label++, n++)
+		k[n] = *label == ' ' || *label == '-' ? '_' :
+		    *label >= 'A' && *label <= 'Z' ? (char)(*label - 'A' + 'a') : *label;
+	if (*label)
+		return NULL;
+	k[n] = 0;
+	for (size_t i = 0; i < sizeof(game_type_labels) / sizeof(game_type_labels[0]); i++)
+		if (strcmp(game_type_labels[i].label, k) == 0)
+			return game_type_labels[i].type;
+	return NULL;
+}
+
+int
+pgs_game_type_counts_regular(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof(game_types) / sizeof(game_types[0]); i++)
+		if (strcmp(game_types[i].type, type) == 0)
+			return game_types[i].regular;
+	return -1;
+}
+
+int
+pgs_game_type_excluded(const char *type)
+{
+	return type && (strcmp(type, "all_star") == 0 || strcmp(type, "preseason") == 0);
+}
+
+const char *
+pgs_game_type_from_id(const char *nba_id, long days)
+{
+	static const char *const prefix[][2] = {
+		{ "001", "preseason" }, { "003", "all_star" }, { "004", "playoffs" },
+		{ "005", "play_in" }, { "006", "cup_final" },
+	};
+
+	if (strncmp(nba_id, "002", 3) == 0)
+		return pgs_regular_game_type(days);
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (strncmp(nba_id, prefix[i][0], 3) == 0)
+			return prefix[i][1];
+	return NULL;
 }

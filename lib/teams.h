@@ -33,5 +33,24 @@ void pgs_game_id_spell(const char *date, const char *away, const char *home, cha
 
 /* 1 when days is the date of an NBA Cup (In-Season Tournament) final: 2023-12-09, 2024-12-17, 2025-12-16. */
 int pgs_is_cup_final_date(long days);
+/* 1 when days is a day of NBA Cup quarterfinals or semifinals (no other game is played then). */
+int pgs_is_cup_knockout_date(long days);
+
+/*
+ * Game types (MANUAL "Rows"): regular, play_in, playoffs, cup_knockout
+ * (Cup quarterfinals and semifinals: regular-season games), cup_final (not
+ * one), all_star, preseason.
+ */
+/* The type of a regular-season game dated days: cup_final or cup_knockout on a Cup date, else regular. */
+const char *pgs_regular_game_type(long days);
+/* A source's or a season's label (regular_season, playin, Play-In, playoff, nba_cup_semi, ...)
+ * as the normalized type (static), NULL when unknown. */
+const char *pgs_game_type_norm(const char *label);
+/* 1 when a normalized type counts toward the regular season, 0 when not, -1 unknown. */
+int pgs_game_type_counts_regular(const char *type);
+/* 1 for the types kept out of the table by default (all_star, preseason). */
+int pgs_game_type_excluded(const char *type);
+/* The type a stats.nba.com game id (0022300001) encodes, NULL for an unknown prefix. */
+const char *pgs_game_type_from_id(const char *nba_id, long days);
 
 #endif

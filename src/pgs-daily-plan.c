@@ -44,6 +44,7 @@ struct settings {
 	const char *prefer, *aliases, *lines, *http_timeout, *http_retries;
 	int no_register;
 	struct pgs_strlist forget;   /* --forget-day: days owed that are owed no more */
+	struct pgs_strlist schedule; /* --schedule: team game logs pgs-validate holds the days against */
 	struct source *src;
 	size_t nsrc, cap;
 };
@@ -152,6 +153,7 @@ daily_options(struct settings *s, struct pgs_option o[])
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "sweep-days", &s->sweep_days);
 	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "forget-day", &s->forget);
+	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "schedule", &s->schedule);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "prefer", &s->prefer);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "aliases", &s->aliases);
 	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "lines", &s->lines);
@@ -172,6 +174,7 @@ settings_free(struct settings *s)
 		free(s->src[i].opts.v);
 	free(s->src);
 	free(s->forget.v);
+	free(s->schedule.v);
 }
 
 /* A count of days, 1..999999: the value, or -1 after a usage error. */
@@ -316,12 +319,21 @@ read_config(const char *conf, struct settings *file, struct pgs_strlist *args)
 static int
 put_sources(const struct settings *srcs, const struct settings *cli, const struct settings *file)
 {
+	const struct pgs_strlist *sched;
+
 	for (size_t i = 0; i < srcs->nsrc; i++) {
 		if (put_redacted("source", srcs->src[i].uri) != 0)
 			return PGS_EXIT_USAGE;
 		for (int k = 0; k < srcs->src[i].opts.n; k++)
 			if (put("source_opt", srcs->src[i].opts.v[k]) != 0)
 				return PGS_EXIT_USAGE;
+	}
+	/* the command line's schedules replace the file's, as its sources do */
+	sched = cli->schedule.n ? &cli->schedule : &file->schedule;
+	for (int k = 0; k < sched->n; k++) {
+		printf("validate_opt\t--schedule\n");
+		if (put("validate_opt", sched->v[k]) != 0)
+			return PGS_EXIT_USAGE;
 	}
 	for (size_t k = 0; k < NTHRESHOLDS; k++) {
 		const char *v = cli->threshold[k] ? cli->threshold[k] : file->threshold[k];
@@ -552,18 +564,31 @@ why_job(int landing)
 	return pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 }
 
-/* why validation: "CHECK MESSAGE [(and N more)]", then "FAIL CHECK MESSAGE" a failure. */
+/*
+ * why validation: "CHECK MESSAGE [(and N more)]", then "FAIL CHECK MESSAGE" a
+ * failure.  The headline is the first failure, but a scheduled game of the
+ * report's last day (the run's game day) that has no rows comes first: a
+ * game missing from every source is what the morning's mail must say.
+ */
 static int
 why_validation(void)
 {
 	json_t *r = read_json("pgs-validate --json report"), *failures, *f;
-	size_t i, n;
+	const char *last;
+	size_t i, n, head = 0;
 
 	if (!r)
 		return PGS_EXIT_FAIL;
 	failures = json_object_get(r, "failures");
+	last = json_string_value(json_object_get(r, "to"));
+	json_array_foreach(failures, i, f)
+		if (last && strcmp(str(f, "check"), "schedule_games") == 0 &&
+		    strcmp(str(f, "date"), last) == 0 && json_object_get(f, "schedule_game_id")) {
+			head = i;
+			break;
+		}
 	if ((n = json_array_size(failures)) > 0) {
-		f = json_array_get(failures, 0);
+		f = json_array_get(failures, head);
 		printf("%s %s", str(f, "check"), str(f, "message"));
 		if (n > 1)
 			printf(" (and %zu more)", n - 1);

@@ -32,6 +32,7 @@
 #include "rejects.h"
 #include "schedule.h"
 #include "store.h"
+#include "teams.h"
 #include "util.h"
 
 /* A game's identity for spotting one listed twice under two dates. */
@@ -81,6 +82,7 @@ struct extract {
 	struct pgs_http_opts http_opts;
 	pgs_http *http;                  /* made at the first URL */
 	pgs_schedule *schedule;
+	pgs_map sched_types;             /* YYYYMMDD_AWAY_HOME -> the game type --games gives it */
 	struct pgs_fmt_opts fmt_opts;
 	struct pgs_fmt_io io;            /* io.input names the input being read */
 	pgs_reader *reader;
@@ -131,7 +133,8 @@ help(FILE *f)
 	    "                      another column means (STL); repeatable\n"
 	    "  --games FILE        a schedule CSV with game_id (or nba_game_id) and game_date columns: dates\n"
 	    "                      nbastats-v3 documents that carry only a gameId, and lists the games of a\n"
-	    "                      {game_id} URL template; repeatable; read once (a pipe is fine)\n"
+	    "                      {game_id} URL template; with game_type and team columns, types the\n"
+	    "                      games it names (Cup, playoffs); repeatable; read once (a pipe is fine)\n"
 	    "  --source URI        a file; sqlite:PATH (the store's raw_boxscores; needs --from and --to);\n"
 	    "                      or an http(s) URL, fetched once, or a template fetched per day of the\n"
 	    "                      window ({date} {yyyymmdd} {season} {season_end}; needs --from and --to)\n"
@@ -408,6 +411,44 @@ flush_game(struct extract *x)
 }
 
 /*
+ * The schedule's type for row's game, when --games types it: the Cup's
+ * games are regular-season games in the box scores (and bbref's CSVs have
+ * no Cup at all).  A schedule's plain "regular" leaves a Cup knockout date's
+ * type alone: the team logs label the quarterfinals regular_season.
+ */
+static void
+type_row(struct extract *x, json_t *row, const char *gid)
+{
+	const char *t = pgs_map_get(&x->sched_types, gid);
+	const char *have = json_string_value(json_object_get(row, "game_type"));
+
+	if (!t || (strcmp(t, "regular") == 0 && have && strcmp(have, "cup_knockout") == 0))
+		return;
+	if (!have || strcmp(have, t) != 0)
+		json_object_set_new(row, "game_type", json_string(t));
+}
+
+/* The game types of the --games schedules that name them, by pgs game id. */
+static void
+schedule_types(struct extract *x)
+{
+	size_t n = 0;
+	struct pgs_game_date *g = pgs_schedule_window(x->schedule, LONG_MIN / 2, LONG_MAX / 2, &n);
+	char gid[32];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pgs_sched_game *s = pgs_schedule_game(x->schedule, g[i].id);
+		const char *t = s ? pgs_game_type_norm(s->type) : NULL;
+
+		if (!t || !s->teams || pgs_game_id(s->days, s->away.abbr, s->home.abbr, gid,
+		    sizeof(gid)) < 0)
+			continue;
+		pgs_map_put(&x->sched_types, gid, (void *)t);
+	}
+	free(g);
+}
+
+/*
  * Every row of every format and source comes through here: contract check,
  * date window, contiguity, output.  Takes row's reference.  0 or -1 fatal.
  */
@@ -431,6 +472,7 @@ accept_row(json_t *row, long lineno, const char *text, void *arg)
 		goto out;
 	}
 	gid = json_string_value(json_object_get(row, "game_id"));
+	type_row(x, row, gid);
 	switch (pgs_contig_next(&x->order, gid, why, sizeof(why))) {
 	case PGS_CONTIG_BAD:
 		r = reject_row(x, row, lineno, text, "%s", why);
@@ -903,6 +945,7 @@ setup(struct extract *x)
 			if (pgs_schedule_load(x->schedule, x->games.v[i]) < 0)
 				return -1;
 		pgs_info("%zu games in the --games schedules", pgs_schedule_size(x->schedule));
+		schedule_types(x);
 	}
 	x->fmt_opts = (struct pgs_fmt_opts){ x->maps.v, x->maps.n, x->schedule };
 	x->io = (struct pgs_fmt_io){ NULL, x->from, x->to, accept_row, x, &x->fmt_opts, skip_rows };
@@ -1184,6 +1227,7 @@ cleanup(struct extract *x)
 	pgs_map_free(&x->players, NULL);
 	pgs_buf_free(&x->key);
 	pgs_schedule_free(x->schedule);
+	pgs_map_free(&x->sched_types, NULL);
 	pgs_http_free(x->http);
 	pgs_http_headers_free(&x->headers);
 	free(x->sources.v);

@@ -17,17 +17,19 @@
 #include "opts.h"
 #include "rejects.h"
 #include "summary.h"
+#include "teams.h"
 #include "util.h"
 
 /* The command line, as given; checked and turned into a run by setup(). */
 struct options {
 	const char *prefer, *now, *lines, *bookmakers, *max_disagree;
+	int keep_exhibition;
 	struct pgs_common co;
 };
 
 static const char *const synopsis[] = {
 	"pgs-transform [--prefer LIST] [--max-disagree PCT] [--lines FILE] [--bookmakers LIST]",
-	"[--now TS] [--rejects FILE] [--max-rejects N] [FILE...]",
+	"[--keep-exhibition] [--now TS] [--rejects FILE] [--max-rejects N] [FILE...]",
 	NULL,
 };
 
@@ -49,6 +51,7 @@ help(FILE *f)
 	    "  --lines FILE        points lines (NDJSON, .gz ok) for points_line, over_under_result, margin\n"
 	    "  --bookmakers LIST   bookmaker priority for --lines, most trusted first\n"
 	    "                      (default %s; others rank after, by name)\n"
+	    "  --keep-exhibition   keep preseason and all_star games (left out by default, counted)\n"
 	    "  --now TS            processed_at as ISO-8601 UTC, e.g. 2024-01-01T00:00:00Z\n"
 	    "                      (default $SOURCE_DATE_EPOCH, else the current time)\n",
 	    PGS_SUMMARY_DEFAULT_PREFER, MIN_COMPARED, PGS_LINES_DEFAULT_BOOKMAKERS);
@@ -97,6 +100,8 @@ struct run {
 	int refused;                  /* sources disagreed above it: exit 4, no marker */
 	pgs_contig games;
 	long rows_out;
+	int keep_exhibition;
+	long excluded[2];             /* rows of preseason, all_star games left out */
 	struct pgs_window_mark mark;  /* window streams: the window in progress */
 };
 
@@ -118,6 +123,18 @@ finish_game(struct run *r)
 	return pgs_summary_flush(r->sum, write_row, r) < 0 ? -1 : 0;
 }
 
+/* 1 when row is of a game the table leaves out (preseason, all_star), counted. */
+static int
+excluded(struct run *r, json_t *row)
+{
+	const char *t = json_string_value(json_object_get(row, "game_type"));
+
+	if (!pgs_game_type_excluded(t))
+		return 0;
+	r->excluded[strcmp(t, "preseason") == 0 ? 0 : 1]++;
+	return 1;
+}
+
 /*
  * One input row: a new game_id ends the buffered game — once the row is
  * known good: a rejected row (its game_id of another date, say) ends
@@ -133,6 +150,8 @@ take_row(struct run *r, json_t *row)
 
 	if (c == PGS_CONTIG_NEW && pgs_raw_check(row, NULL, err, sizeof(err)) < 0)
 		c = PGS_CONTIG_BAD;
+	if (c != PGS_CONTIG_BAD && !r->keep_exhibition && excluded(r, row))
+		return 0;
 	if (c == PGS_CONTIG_NEW && (pgs_contig_next(&r->games, gid, err, sizeof(err)) != PGS_CONTIG_NEW ||
 	    finish_game(r) < 0))
 		return -1;
@@ -217,6 +236,16 @@ transform(struct run *r)
 	return got;
 }
 
+/* The end marker's count of the rows left out, by game type; NULL when none was. */
+static json_t *
+excluded_counts(const struct run *r)
+{
+	if (r->excluded[0] + r->excluded[1] == 0)
+		return NULL;
+	return json_pack("{s:{s:I, s:I}}", "excluded", "preseason", (json_int_t)r->excluded[0],
+	    "all_star", (json_int_t)r->excluded[1]);
+}
+
 /* Read the lines file before any row: a file that cannot be read fails the run. */
 static pgs_lines *
 load_lines(const char *path, const char *const *books, size_t nbooks)
@@ -243,6 +272,7 @@ parse_args(int argc, char **argv, struct options *o)
 		PGS_OPT_STRING(0, "now", &o->now),
 		PGS_OPT_STRING(0, "lines", &o->lines),
 		PGS_OPT_STRING(0, "bookmakers", &o->bookmakers),
+		PGS_OPT_FLAG(0, "keep-exhibition", &o->keep_exhibition),
 		PGS_OPT_END(),
 	};
 
@@ -276,6 +306,7 @@ setup(const struct options *o, struct run *run, pgs_lines **lt)
 			pgs_buf_free(&known);
 			goto out;
 		}
+	run->keep_exhibition = o->keep_exhibition;
 	run->max_disagree = 5;
 	if (o->max_disagree) {
 		char *end;
@@ -327,10 +358,15 @@ main(int argc, char **argv)
 	pgs_rows_windows(run.in);
 	pgs_out_init();
 	got = transform(&run);
-	if (!run.refused)
-		got = pgs_rows_vouch(got, run.in, run.rows_out);
-	pgs_info("%ld rows in, %ld summary rows out, %ld rejected", pgs_rows_count(run.in),
-	    run.rows_out, pgs_reject_count());
+	if (!run.refused) {
+		json_t *extra = excluded_counts(&run);
+
+		got = pgs_rows_vouch_extra(got, run.in, run.rows_out, extra);
+		json_decref(extra);
+	}
+	pgs_info("%ld rows in, %ld summary rows out, %ld rejected, %ld excluded (%ld preseason,"
+	    " %ld all_star)", pgs_rows_count(run.in), run.rows_out, pgs_reject_count(),
+	    run.excluded[0] + run.excluded[1], run.excluded[0], run.excluded[1]);
 	if (pgs_out_close() < 0 || pgs_rejects_close() < 0)
 		got = PGS_ROWS_FATAL;
 	rc = run.refused && got != PGS_ROWS_END ? PGS_EXIT_GUARD : got != PGS_ROWS_END ? PGS_EXIT_FAIL :

@@ -105,11 +105,11 @@ both() {
 	bad '.game_id = "g1"'
 	bad '.team_abbr = "BRK"'
 	bad '.season_year = 2024'
-	bad '.game_type = "preseason"'
+	bad '.game_type = "exhibition"'
 	both "game_id 'g1' does not match date and teams (want 20240110_BOS_NYK)" \
 		"team_abbr 'BRK' is not an NBA tricode" \
 		"season_year 2024 does not match game_date 2024-01-10" \
-		"bad game_type 'preseason'"
+		"bad game_type 'exhibition'"
 }
 
 @test "contract: the bounds hold on real data: three bbref seasons and the NBA.com export pass" {

@@ -144,6 +144,37 @@ served() {
 	[ "$(sql "SELECT count(*) FROM player_game_summary")" -gt 0 ]
 }
 
+@test "--schedule: validated against the league's schedule; a game of D no source has is the failure line (exit 4)" {
+	cat "$SAMPLE"/*.ndjson | jq -c 'select(.game_date >= "2021-10-19" and .game_date <= "2021-10-21")' >days.ndjson
+	"$PGS_ROOT/tests/helper/schedule-of-raw" <days.ndjson >sched.csv
+	# every game there: the run passes, validated against the schedule
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source days.ndjson --schedule sched.csv
+	[ -z "$stderr" ]
+	grep -q ': validate 2021-10-19..2021-10-21: pgs-validate --json --from 2021-10-19 --to 2021-10-21 --schedule sched.csv' "$LOG"
+	grep -q ': validate 2021-10-19..2021-10-21: every check passed' "$LOG"
+	# a game of D that no source has (and one of the day before, which is not the headline)
+	gone=$(jq -r 'select(.game_date == "2021-10-21") | .game_id' days.ndjson | sort -u | tail -1)
+	before=$(jq -r 'select(.game_date == "2021-10-19") | .game_id' days.ndjson | sort -u | head -1)
+	[ -n "$gone" ] && [ -n "$before" ]
+	jq -c --arg g "$gone" --arg b "$before" 'select(.game_id != $g and .game_id != $b)' days.ndjson >short.ndjson
+	rm -f "$PGS_STATE_DIR"/daily-owed-*
+	sql "DELETE FROM player_game_summary; DELETE FROM raw_boxscores; DELETE FROM pgs_windows"
+	run -4 --separate-stderr pgs-daily --date 2021-10-21 --source short.ndjson --schedule sched.csv
+	assert_output ""
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == "pgs-daily: 2021-10-21: validation of 2021-10-19..2021-10-21 failed: schedule_games game $gone ("*", 2021-10-21"*") is scheduled but has no rows (and 1 more); log: $LOG" ]]
+	grep -q ": validate 2021-10-19..2021-10-21: FAIL schedule_games game $before " "$LOG"
+	# the same schedule from the config file; the command line's replaces it
+	printf 'schedule = %s\n' "$BATS_TEST_TMPDIR/sched.csv" >daily.conf
+	run -4 --separate-stderr pgs-daily --config daily.conf --date 2021-10-21 --source short.ndjson
+	[[ $stderr == *"failed: schedule_games game $gone ("* ]]
+	head -n 1 sched.csv >empty.csv
+	run --separate-stderr pgs-daily --config daily.conf --date 2021-10-21 --source short.ndjson --schedule empty.csv
+	[[ $stderr != *"schedule_games game $gone ("* ]]
+	# without a schedule the missing game goes unseen: that is what the setting is for
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source short.ndjson
+}
+
 # --- one run at a time ------------------------------------------------------------------
 
 @test "two runs at once: the second exits 4 with one 'already running' line; the first finishes" {

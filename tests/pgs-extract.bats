@@ -90,7 +90,7 @@ marker() {
 	refute_output --regexp 'BRK|CHO|PHO'
 	run jq -r 'select(.game_id) | "\(.game_id) \(.game_type)"' out.ndjson
 	assert_line '20231209_IND_LAL cup_final'
-	assert_line '20220412_CLE_BKN playin'
+	assert_line '20220412_CLE_BKN play_in'
 	assert_line '20220529_BOS_MIA playoffs'
 	assert_line '20231024_LAL_DEN regular'
 	# 0:00 stays a string, blank +/- is null (never 0), +7 is 7
@@ -478,7 +478,85 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	assert_line 'Austin Reaves|1630559|false|inactive|NWT - Personal|null|null|null'
 	run jq -r 'select(.game_id) | "\(.game_id) \(.game_type) \(.source_game_id)"' out.ndjson
 	assert_line '20231024_LAL_DEN regular 0022300061'
-	assert_line '20220412_CLE_BKN playin 0052100101'
+	assert_line '20220412_CLE_BKN play_in 0052100101'
+}
+
+@test "nbastats-v3: preseason and all-star ids give typed rows; a game not between two NBA teams is skipped with a warning" {
+	jq -c . "$V3" | tail -n 1 >playin.json
+	jq -c '.boxScoreTraditional.gameId = "0012100101"' playin.json >pre.json
+	run -0 --separate-stderr pgs-extract pre.json
+	[ "$(jq -r 'select(.game_id) | "\(.game_id) \(.game_type)"' <<<"$output" | sort -u)" = '20220412_CLE_BKN preseason' ]
+	[ -z "$stderr" ]
+	# an All-Star game's teams have no NBA code: no rows, no reject, a warning that names it
+	jq -c '.boxScoreTraditional.gameId = "0032100101" | .boxScoreTraditional.homeTeam.teamTricode = "LBN"' \
+		playin.json >asg.json
+	run -0 --separate-stderr pgs-extract asg.json
+	[ "$(marker)" = '{"tool":"pgs-extract","rows":0,"rejects":0,"from":null,"to":null}' ]
+	assert_equal "$stderr" "pgs-extract: asg.json:1: game 0032100101 (all_star) is not between two NBA teams: skipped"
+	# any other game with an unknown team is still a reject
+	jq -c '.boxScoreTraditional.homeTeam.teamTricode = "LBN"' playin.json >bad.json
+	run -1 --separate-stderr pgs-extract bad.json
+	[[ $stderr == *"bad.json:1: game 0052100101: missing or unknown homeTeam/awayTeam teamTricode"* ]]
+}
+
+@test "--games types the games it names: its Cup and playoff labels win, its regular_season leaves a Cup date alone" {
+	# the NBA.com export has no playoff or Cup marker: a schedule gives them
+	{
+		echo 'game_id,game_date,game_type,team_abbreviation_home,team_abbreviation_road'
+		echo '0042300101,2024-04-07,Playoffs,MIL,NYK'
+		echo '0022300001,2024-01-06,nba_cup_semi,IND,MIL'
+		echo '0022300002,2023-12-04,regular_season,IND,BOS'
+	} >sched.csv
+	jq -c 'select(.game_id) | [.game_id, .game_type]' "$FIXTURES/extract_nbacom.golden.ndjson" | sort -u >before
+	run -0 --separate-stderr pgs-extract --games sched.csv "$NBACOM"
+	jq -c 'select(.game_id) | [.game_id, .game_type]' <<<"$output" | sort -u >after
+	[ "$(diff before after | grep '^[<>]' || true)" = '< ["20240407_NYK_MIL","regular"]
+> ["20240407_NYK_MIL","playoffs"]' ]
+	# a Cup knockout date stays cup_knockout when a log calls the game regular_season
+	jq -c '.game_id = "20231204_BOS_IND" | .game_date = "2023-12-04" | .home_team_abbr = "IND"
+		| .away_team_abbr = "BOS" | .team_abbr = (if .team_abbr == .home_team_abbr then "IND" else "BOS" end)
+		| .opponent_team_abbr = (if .team_abbr == "IND" then "BOS" else "IND" end) | .game_type = "cup_knockout"' \
+		<(head -n 1 "$FIXTURES/extract_nbacom.golden.ndjson") >cup.ndjson
+	run -0 --separate-stderr pgs-extract --games sched.csv cup.ndjson
+	[ "$(jq -r 'select(.game_id) | .game_type' <<<"$output")" = cup_knockout ]
+	# and a semifinal on a date pgs does not know is typed by the log
+	jq -c '.game_id = "20240106_MIL_IND" | .game_date = "2024-01-06" | .game_type = "regular"' cup.ndjson >semi.ndjson
+	sed -i 's/"BOS"/"MIL"/g' semi.ndjson
+	run -0 --separate-stderr pgs-extract --games sched.csv semi.ndjson
+	[ "$(jq -r 'select(.game_id) | .game_type' <<<"$output")" = cup_knockout ]
+}
+
+@test "real data: the 2023-24 Cup knockouts and final, and the play-in games, typed as the league's logs type them" {
+	require_data
+	local logs="$PGS_DATA/nbastats_millxing_team_logs" box="$PGS_DATA/bbref_parminpatel28/derived"
+	run -0 --separate-stderr pgs-extract --from 2023-12-04 --to 2023-12-09 "$box/bbref_player_box_2023-24.csv.gz"
+	jq -r 'select(.game_id and .game_type != "regular") | "\(.game_id) \(.game_type)"' <<<"$output" | sort -u >nolog
+	[ "$(cat nolog)" = '20231204_BOS_IND cup_knockout
+20231204_NOP_SAC cup_knockout
+20231205_NYK_MIL cup_knockout
+20231205_PHX_LAL cup_knockout
+20231207_IND_MIL cup_knockout
+20231207_NOP_LAL cup_knockout
+20231209_IND_LAL cup_final' ]
+	# the semifinals and the final as the logs label them (nba_cup_semi, nba_cup_final)
+	zcat "$logs/team_game_logs_2023-24.csv.gz" | awk -F, '$4 ~ /^nba_cup/ {
+		gsub(/-/, "", $2); print $2 "_" $10 "_" $7 " " ($4 == "nba_cup_final" ? "cup_final" : "cup_knockout") }' |
+		sort >want
+	[ "$(grep -c . want)" -eq 3 ]
+	run -0 --separate-stderr pgs-extract --from 2023-12-04 --to 2023-12-09 \
+		--games "$logs/team_game_logs_2023-24.csv.gz" "$box/bbref_player_box_2023-24.csv.gz"
+	jq -r 'select(.game_id and .game_type != "regular") | "\(.game_id) \(.game_type)"' <<<"$output" | sort -u >got
+	diff nolog got
+	[ "$(join want got | grep -c .)" -eq 3 ]
+	# the play-in games of 2021-22 and 2022-23: the logs' (playin, play_in) are bbref's
+	for season in 2021-22 2022-23; do
+		zcat "$logs/team_game_logs_$season.csv.gz" | awk -F, '$4 ~ /^play_?in$/ {
+			gsub(/-/, "", $2); print $2 "_" $10 "_" $7 }' | sort >want
+		[ "$(grep -c . want)" -eq 6 ]
+		pgs-extract --games "$logs/team_game_logs_$season.csv.gz" "$box/bbref_player_box_$season.csv.gz" |
+			jq -r 'select(.game_type == "play_in") | .game_id' | sort -u >got
+		diff want got
+	done
 }
 
 @test "nbastats-v3 without a date: the document is one reject, the rest flows (exit 1)" {

@@ -353,6 +353,51 @@ many() {
 	assert_output 0
 }
 
+# typed GAME_TYPE: the fixture's games as the given types (first game, second game).
+typed() {
+	jq -c --arg a "$1" --arg b "$2" '.game_type = (if .game_id == "20240110_BOS_NYK" then $a else $b end)' "$GAME"
+}
+
+@test "pgs-transform: game_type normalized, counts_toward_regular_season from it; usage and win flag unchanged" {
+	pgs-transform --now "$NOW" "$GAME" | jq -c '[.game_id, .player_lookup, .usage_rate, .win_flag, .points]' >want
+	# the spelling of older stores' raw rows (playin) comes out as play_in
+	typed playin cup_final >in.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" in.ndjson
+	[ "$(jq -c '[.game_id, .game_type, .counts_toward_regular_season]' <<<"$output" | sort -u)" = '["20240110_BOS_NYK","play_in",false]
+["20240112_LAL_DEN","cup_final",false]' ]
+	diff want <(jq -c '[.game_id, .player_lookup, .usage_rate, .win_flag, .points]' <<<"$output")
+	typed cup_knockout playoffs >in.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" in.ndjson
+	[ "$(jq -c '[.game_id, .game_type, .counts_toward_regular_season]' <<<"$output" | sort -u)" = '["20240110_BOS_NYK","cup_knockout",true]
+["20240112_LAL_DEN","playoffs",false]' ]
+	run -0 --separate-stderr pgs-transform --now "$NOW" "$GAME"
+	[ "$(jq -c '[.game_type, .counts_toward_regular_season]' <<<"$output" | sort -u)" = '["regular",true]' ]
+}
+
+@test "pgs-transform: preseason and all_star games are left out, counted in the end marker and statistics" {
+	typed preseason regular >in.ndjson
+	marked in.ndjson >m.ndjson
+	run -0 --separate-stderr pgs-transform -v --now "$NOW" m.ndjson
+	[ "$(jq -r 'select(.game_id) | .game_id' <<<"$output" | sort -u)" = 20240112_LAL_DEN ]
+	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":10,"rejects":0,"excluded":{"preseason":14,"all_star":0}}}' ]
+	[[ $stderr == *"24 rows in, 10 summary rows out, 0 rejected, 14 excluded (14 preseason, 0 all_star)"* ]]
+	typed regular all_star >in.ndjson
+	marked in.ndjson >m.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" m.ndjson
+	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":14,"rejects":0,"excluded":{"preseason":0,"all_star":10}}}' ]
+	# --keep-exhibition keeps them, typed
+	run -0 --separate-stderr pgs-transform --keep-exhibition --now "$NOW" m.ndjson
+	[ "$(jq -c 'select(.game_id) | [.game_type, .counts_toward_regular_season]' <<<"$output" | sort -u)" = '["all_star",false]
+["regular",true]' ]
+	[ "$(tail -1 <<<"$output")" = '{"pgs_end":{"tool":"pgs-transform","rows":24,"rejects":0}}' ]
+}
+
+@test "pgs-transform: an excluded game's rows are still checked: a bad one is a reject" {
+	typed preseason regular | jq -c 'if .player_name == "Jayson Tatum" then .season_year = 2030 else . end' >in.ndjson
+	run -1 --separate-stderr pgs-transform --now "$NOW" in.ndjson
+	[[ $stderr == *"in.ndjson:1: season_year 2030 does not match game_date 2024-01-10"* ]]
+}
+
 @test "pgs-transform: DNP reasons map to categories" {
 	# one DNP row per reason, each a different player of the same game
 	base="$(sed -n 8p "$GAME")"

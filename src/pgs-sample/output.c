@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sample.h"
+#include "teams.h"
 
 /* Rows are built in a pgs_buf and written a game at a time. */
 static inline void
@@ -131,12 +132,15 @@ raw_reason(const struct row *rw, char *tmp, size_t tmpsz, int *inactive)
 	}
 }
 
+/* As pgs-extract types the bbref file's rows: a regular game on a Cup date is the Cup's. */
 static const char *
-game_type_name(int type, enum format fmt)
+game_type_name(int type, long date, enum format fmt)
 {
-	static const char *const raw[] = { "regular", "playin", "playoffs", "cup_final" };
+	static const char *const raw[] = { "regular", "play_in", "playoffs", "cup_final" };
 	static const char *const bbref[] = { "regular", "play-in", "playoffs", "regular" };
 
+	if (fmt == FMT_RAW && type == GT_REGULAR)
+		return pgs_regular_game_type(date);
 	return fmt == FMT_RAW ? raw[type] : bbref[type];
 }
 
@@ -157,7 +161,7 @@ prefix_bbref(pgs_buf *b, const struct season *S, const struct game *g, int team)
 	pgs_buf_reset(b);
 	put_season(b, S->year);
 	put_ch(b, ',');
-	pgs_buf_adds(b, game_type_name(g->type, FMT_BBREF));
+	pgs_buf_adds(b, game_type_name(g->type, g->date, FMT_BBREF));
 	put_ch(b, ',');
 	bbref_game_id(b, g);
 	put_ch(b, ',');
@@ -272,7 +276,7 @@ prefix_raw(pgs_buf *b, const struct season *S, const struct game *g, int team)
 	put_date(b, g->date, 1);
 	put_ch(b, '"');
 	put_key_int(b, "season_year", S->year);
-	put_key_str(b, "game_type", game_type_name(g->type, FMT_RAW));
+	put_key_str(b, "game_type", game_type_name(g->type, g->date, FMT_RAW));
 	put_key_str(b, "home_team_abbr", nba_code[g->home]);
 	put_key_str(b, "away_team_abbr", nba_code[g->away]);
 	put_key_str(b, "team_abbr", nba_code[team]);

@@ -20,6 +20,8 @@ import unicodedata
 TEAM = {"BRK": "BKN", "CHO": "CHA", "PHO": "PHX"}
 SPECIAL = {"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ı": "i"}
 CUP_FINALS = {"2023-12-09", "2024-12-17", "2025-12-16"}
+# the NBA Cup quarterfinals and semifinals of the seasons here (only their games were played those days)
+CUP_KNOCKOUTS = {"2023-12-04", "2023-12-05", "2023-12-07"}
 STATS = [("points", "pts"), ("fg_makes", "fg"), ("fg_attempts", "fga"), ("three_pt_makes", "fg3"),
          ("three_pt_attempts", "fg3a"), ("ft_makes", "ft"), ("ft_attempts", "fta"),
          ("offensive_rebounds", "orb"), ("defensive_rebounds", "drb"), ("total_rebounds", "trb"),
@@ -77,11 +79,14 @@ def expected(data, seasons):
                 team, opp = TEAM.get(r["team"], r["team"]), TEAM.get(r["opponent"], r["opponent"])
                 home, away = (team, opp) if r["is_home"] == "1" else (opp, team)
                 gid = f"{date.replace('-', '')}_{away}_{home}"
-                gt = {"regular": "regular", "play-in": "playin", "playoffs": "playoffs"}[r["game_type"]]
-                if date in CUP_FINALS:
+                gt = {"regular": "regular", "play-in": "play_in", "playoffs": "playoffs"}[r["game_type"]]
+                if gt == "regular" and date in CUP_FINALS:
                     gt = "cup_final"
+                elif gt == "regular" and date in CUP_KNOCKOUTS:
+                    gt = "cup_knockout"
                 e = {"game_id": gid, "game_date": date, "season_year": int(date[:4]) if int(date[5:7]) >= 7 else int(date[:4]) - 1,
-                     "game_type": gt, "team_abbr": team, "opponent_team_abbr": opp,
+                     "game_type": gt, "counts_toward_regular_season": gt in ("regular", "cup_knockout"),
+                     "team_abbr": team, "opponent_team_abbr": opp,
                      "home_game": r["is_home"] == "1", "player_full_name": r["player"],
                      "player_lookup": lookup(r["player"]), "bbref_id": r["bbref_player_id"],
                      "starter_flag": r["starter"] == "1"}

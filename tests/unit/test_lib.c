@@ -598,6 +598,36 @@ test_teams(void)
 	CHECK_INT(pgs_is_cup_final_date(day("2025-12-16")), 1);
 	CHECK_INT(pgs_is_cup_final_date(day("2023-12-10")), 0);
 	CHECK_INT(pgs_is_cup_final_date(day("2024-12-09")), 0);
+
+	/* game types: every source's and season's label, the Cup by date, the id's prefix */
+	CHECK_STR(pgs_game_type_norm("regular_season"), "regular");
+	CHECK_STR(pgs_game_type_norm("Regular Season"), "regular");
+	CHECK_STR(pgs_game_type_norm("playin"), "play_in");
+	CHECK_STR(pgs_game_type_norm("play-in"), "play_in");
+	CHECK_STR(pgs_game_type_norm("Play-In"), "play_in");
+	CHECK_STR(pgs_game_type_norm("playoff"), "playoffs");
+	CHECK_STR(pgs_game_type_norm("nba_cup_semi"), "cup_knockout");
+	CHECK_STR(pgs_game_type_norm("nba_cup_final"), "cup_final");
+	CHECK_STR(pgs_game_type_norm("All-Star"), "all_star");
+	CHECK_INT(pgs_game_type_norm("exhibition") == NULL, 1);
+	CHECK_INT(pgs_game_type_norm("regular_season_and_then_some_more_words") == NULL, 1);
+	CHECK_STR(pgs_regular_game_type(day("2023-12-07")), "cup_knockout");
+	CHECK_STR(pgs_regular_game_type(day("2023-12-04")), "cup_knockout");
+	CHECK_STR(pgs_regular_game_type(day("2023-12-06")), "regular");
+	CHECK_STR(pgs_regular_game_type(day("2023-12-09")), "cup_final");
+	CHECK_STR(pgs_game_type_from_id("0022301229", day("2023-12-07")), "cup_knockout");
+	CHECK_STR(pgs_game_type_from_id("0062300001", day("2023-12-09")), "cup_final");
+	CHECK_STR(pgs_game_type_from_id("0052300101", day("2024-04-16")), "play_in");
+	CHECK_STR(pgs_game_type_from_id("0012300001", day("2023-10-05")), "preseason");
+	CHECK_STR(pgs_game_type_from_id("0032300001", day("2024-02-18")), "all_star");
+	CHECK_INT(pgs_game_type_from_id("0072300001", day("2024-02-18")) == NULL, 1);
+	CHECK_INT(pgs_game_type_counts_regular("regular"), 1);
+	CHECK_INT(pgs_game_type_counts_regular("cup_knockout"), 1);
+	CHECK_INT(pgs_game_type_counts_regular("cup_final"), 0);
+	CHECK_INT(pgs_game_type_counts_regular("play_in"), 0);
+	CHECK_INT(pgs_game_type_counts_regular("playin"), -1);
+	CHECK_INT(pgs_game_type_excluded("preseason") && pgs_game_type_excluded("all_star"), 1);
+	CHECK_INT(pgs_game_type_excluded("cup_final"), 0);
 }
 
 /* ---- hash ---- */

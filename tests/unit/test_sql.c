@@ -45,7 +45,8 @@ test_validation(void)
 	pgs_buf_reset(&b);
 	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
 	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
-	    "FROM `p.d.raw_boxscores` WHERE `game_date` BETWEEN @from AND @to GROUP BY `game_date`, `source` "
+	    "FROM `p.d.raw_boxscores` WHERE `game_date` BETWEEN @from AND @to"
+	    " AND `game_type` NOT IN ('preseason', 'all_star') GROUP BY `game_date`, `source` "
 	    "ORDER BY `game_date`, `source`");
 	pgs_buf_reset(&b);
 	pgs_sql_summary_unresolved(&b, &pgs_sql_postgres, "player_game_summary");
