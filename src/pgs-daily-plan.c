@@ -132,40 +132,52 @@ opt_config(void *ctx, const char *arg)
 	return 0;
 }
 
+#define NOPTS (23 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
+
+/* o[(*n)++] = opt, or abort: NOPTS is one short (an option added without it). */
+static void
+put_option(struct pgs_option o[NOPTS + 1], size_t *n, struct pgs_option opt)
+{
+	if (*n >= NOPTS) {
+		fprintf(stderr, "pgs-daily-plan: NOPTS (%d) is less than its options\n", NOPTS);
+		abort();
+	}
+	o[(*n)++] = opt;
+}
+
 /* pgs-daily's options into s (the last one is the end). */
 static void
-daily_options(struct settings *s, struct pgs_option o[])
+daily_options(struct settings *s, struct pgs_option o[NOPTS + 1])
 {
 	size_t n = 0;
 
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "date", &s->date);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "days-back", &s->days_back);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "store", &s->store);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "source", opt_source);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "format", opt_format);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "map", opt_map);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "games", opt_games);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK0(0, "allow-missing", opt_missing);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "http-headers", opt_headers);
-	o[n++] = (struct pgs_option)PGS_OPT_CALLBACK(0, "config", opt_config);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "log", &s->log);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "state-dir", &s->state_dir);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "sweep-days", &s->sweep_days);
-	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "forget-day", &s->forget);
-	o[n++] = (struct pgs_option)PGS_OPT_LIST(0, "schedule", &s->schedule);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "prefer", &s->prefer);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "aliases", &s->aliases);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "lines", &s->lines);
-	o[n++] = (struct pgs_option)PGS_OPT_FLAG(0, "no-register", &s->no_register);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "http-timeout", &s->http_timeout);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "http-retries", &s->http_retries);
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "date", &s->date));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "days-back", &s->days_back));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "store", &s->store));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "source", opt_source));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "format", opt_format));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "map", opt_map));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "games", opt_games));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK0(0, "allow-missing", opt_missing));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "http-headers", opt_headers));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_CALLBACK(0, "config", opt_config));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "log", &s->log));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "state-dir", &s->state_dir));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "gap-days", &s->gap_days));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "sweep-days", &s->sweep_days));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_LIST(0, "forget-day", &s->forget));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_LIST(0, "schedule", &s->schedule));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "prefer", &s->prefer));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "aliases", &s->aliases));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "lines", &s->lines));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_FLAG(0, "no-register", &s->no_register));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "http-timeout", &s->http_timeout));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "http-retries", &s->http_retries));
 	for (size_t k = 0; k < NTHRESHOLDS; k++)
-		o[n++] = (struct pgs_option)PGS_OPT_STRING(0, thresholds[k], &s->threshold[k]);
-	o[n++] = (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd);
+		put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, thresholds[k], &s->threshold[k]));
+	put_option(o, &n, (struct pgs_option)PGS_OPT_STRING(0, "fd", &s->fd));
 	o[n] = (struct pgs_option)PGS_OPT_END();
 }
-#define NOPTS (22 + NTHRESHOLDS)   /* daily_options()'s, the end not counted */
 
 static void
 settings_free(struct settings *s)
