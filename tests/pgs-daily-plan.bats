@@ -170,7 +170,8 @@ setting() {
 	[ "$(setting sweep_from)..$(setting sweep_to)" = 2024-02-21..2024-02-25 ]
 	# no longer than --days-back: the run's own days, nothing to sweep
 	run -0 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --sweep-days 3
-	[ -z "$(setting sweep_from)" ] && [ -z "$(setting sweep_to)" ]
+	[ -z "$(setting sweep_from)" ]
+	[ -z "$(setting sweep_to)" ]
 	[ "$(setting first)" = 2024-02-28 ]
 	run -2 --separate-stderr pgs-daily-plan settings --date 2024-03-01 --state-dir st --sweep-days 0
 	[[ $stderr == *"bad --sweep-days '0' (want a positive integer)"* ]]

@@ -155,7 +155,8 @@ served() {
 	# a game of D that no source has (and one of the day before, which is not the headline)
 	gone=$(jq -r 'select(.game_date == "2021-10-21") | .game_id' days.ndjson | sort -u | tail -1)
 	before=$(jq -r 'select(.game_date == "2021-10-19") | .game_id' days.ndjson | sort -u | head -1)
-	[ -n "$gone" ] && [ -n "$before" ]
+	[ -n "$gone" ]
+	[ -n "$before" ]
 	jq -c --arg g "$gone" --arg b "$before" 'select(.game_id != $g and .game_id != $b)' days.ndjson >short.ndjson
 	rm -f "$PGS_STATE_DIR"/daily-owed-*
 	sql "DELETE FROM player_game_summary; DELETE FROM raw_boxscores; DELETE FROM pgs_windows"
