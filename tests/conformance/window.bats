@@ -23,15 +23,7 @@ setup() {
 
 # summary FIRST LAST [POINTS]: rows for players FIRST..LAST over five game days 2023-10-01..05.
 summary() {
-	jq -cn --argjson a "$1" --argjson b "$2" --argjson p "${3:-10}" '
-	    range($a; $b + 1) as $i | ($i % 5 + 1) as $d |
-	    {player_lookup: "player\($i)", universal_player_id: "player\($i)_001",
-	     player_full_name: "Player \($i)", game_id: "2023100\($d)_BOS_NYK",
-	     game_date: "2023-10-0\($d)", season_year: 2023, game_type: "regular",
-	     team_abbr: "NYK", opponent_team_abbr: "BOS", home_game: true, points: $p,
-	     minutes_played: 30.5, seconds_played: 1830, efg_pct: 0.5, is_active: true,
-	     player_status: "active", sources_seen: ["bbref"], quality_issues: [],
-	     note: "unknown fields are fine", processed_at: "2023-11-14T22:13:20Z"}'
+	summary_rows "$1" "$2" "${3:-10}" '{note: "unknown fields are fine"}'
 }
 
 # raw SOURCE FIRST LAST: raw rows of one source for players FIRST..LAST.
