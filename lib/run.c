@@ -174,22 +174,66 @@ pgs_run_totals_free(struct pgs_run_totals *t)
 {
 	list_free(&t->failed);
 	list_free(&t->refused);
+	free(t->seen);
+	t->seen = NULL;
+	t->nseen = t->capseen = 0;
+}
+
+/* Remove the line of batch b ("F..T  ...") from l. */
+static void
+list_drop(struct pgs_run_list *l, const struct pgs_batch *b)
+{
+	char *key = pgs_xasprintf("%s..%s  ", b->from, b->to);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strncmp(l->v[i], key, strlen(key)) == 0) {
+			free(l->v[i]);
+			memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
+			l->n--;
+			break;
+		}
+	free(key);
+}
+
+/* Add (sign 1) or take back (sign -1) b's share of the totals. */
+static void
+tally(struct pgs_run_totals *t, const struct pgs_batch *b, int sign)
+{
+	t->batches += sign;
+	t->days += sign * b->days;
+	if (b->status == PGS_BATCH_DONE)
+		for (int i = 0; i < 5; i++)
+			t->counts[i] += sign * b->counts[i];
+	if (b->code == 1)
+		t->rejected += sign;
+	if (sign < 0) {
+		list_drop(b->status == PGS_BATCH_FAILED ? &t->failed : &t->refused, b);
+		return;
+	}
+	if (b->status == PGS_BATCH_FAILED)
+		list_add(&t->failed, pgs_xasprintf("%s..%s  %s", b->from, b->to, b->msg));
+	else if (b->status == PGS_BATCH_REFUSED)
+		list_add(&t->refused, pgs_xasprintf("%s..%s  %s", b->from, b->to, b->msg));
 }
 
 void
 pgs_run_account(struct pgs_run_totals *t, const struct pgs_batch *b)
 {
-	t->batches++;
-	t->days += b->days;
-	if (b->status == PGS_BATCH_DONE)
-		for (int i = 0; i < 5; i++)
-			t->counts[i] += b->counts[i];
-	if (b->code == 1)
-		t->rejected++;
-	if (b->status == PGS_BATCH_FAILED)
-		list_add(&t->failed, pgs_xasprintf("%s..%s  %s", b->from, b->to, b->msg));
-	else if (b->status == PGS_BATCH_REFUSED)
-		list_add(&t->refused, pgs_xasprintf("%s..%s  %s", b->from, b->to, b->msg));
+	size_t i;
+
+	for (i = 0; i < t->nseen; i++)
+		if (strcmp(t->seen[i].from, b->from) == 0 && strcmp(t->seen[i].to, b->to) == 0)
+			break;
+	if (i < t->nseen) {
+		if (t->seen[i].status == PGS_BATCH_DONE)
+			return;
+		tally(t, &t->seen[i], -1);
+		t->seen[i] = *b;
+	} else {
+		t->seen = pgs_xgrow(t->seen, t->nseen, &t->capseen, sizeof(*t->seen));
+		t->seen[t->nseen++] = *b;
+	}
+	tally(t, b, 1);
 }
 
 void

@@ -87,10 +87,18 @@ struct pgs_run_totals {
 	long rejected;                   /* batches (or streams) with rejected rows */
 	long lost;                       /* results that could not be had or recorded */
 	struct pgs_run_list failed, refused;  /* "F..T  message" each */
+	struct pgs_batch *seen;          /* the outcome counted for each batch */
+	size_t nseen, capseen;
 };
 
 void pgs_run_totals_free(struct pgs_run_totals *t);
-/* Add one batch's outcome to the totals. */
+/*
+ * Add one batch's outcome to the totals.  A batch is counted once: when
+ * GNU parallel runs a lost host's chunk again elsewhere, a batch that
+ * reported from the lost host reports again.  Its done outcome stands (it
+ * made the changes; the second run found them made); a later outcome
+ * replaces an earlier one that was not done.
+ */
 void pgs_run_account(struct pgs_run_totals *t, const struct pgs_batch *b);
 
 /* The progress line after the batches so far, elapsed_ms after the run's

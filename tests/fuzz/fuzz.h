@@ -116,7 +116,8 @@ static inline void
 fuzz_feed(const struct pgs_format *fmt, const struct pgs_fmt_opts *opts, const uint8_t *data,
     size_t size)
 {
-	struct pgs_fmt_io io = { "fuzz", -100000, 100000, fuzz_take_row, NULL, opts };
+	struct pgs_fmt_io io = { .input = "fuzz", .from = -100000, .to = 100000, .row = fuzz_take_row,
+	    .opts = opts };
 	char *buf = fuzz_str(data, size), *p = buf, *end = buf + size, *nl;
 	void *st;
 	long lineno = 0;

@@ -138,6 +138,34 @@ test_totals(void)
 	CHECK_INT(pgs_run_end(&u, "p", 0, &o2), 1);
 	CHECK_INT(pgs_run_end(&u, "p", 1, &o2), 3);
 	pgs_buf_free(&o2);
+
+	/* a lost host's chunk run again elsewhere: each batch counted once, a failure replaced by
+	 * the later success, a success not replaced */
+	struct pgs_run_totals r = { .batches_total = 2, .days_total = 14 };
+	pgs_buf o3 = { 0 };
+
+	pgs_batch_init(&b, "2021-10-18", "2021-10-24");
+	b.counts[0] = b.counts[1] = 100;
+	pgs_run_account(&r, &b);
+	b.counts[1] = 0;
+	b.counts[3] = 100;
+	pgs_run_account(&r, &b);
+	pgs_batch_init(&b, "2021-10-25", "2021-10-31");
+	b.status = PGS_BATCH_FAILED;
+	b.code = 3;
+	snprintf(b.msg, sizeof(b.msg), "ssh exited 255");
+	pgs_run_account(&r, &b);
+	pgs_batch_init(&b, "2021-10-25", "2021-10-31");
+	b.counts[0] = b.counts[1] = 50;
+	b.code = 1;
+	pgs_run_account(&r, &b);
+	CHECK_INT(pgs_run_end(&r, "p", 0, &o3), 1);
+	pgs_run_summary(&r, "p", "j", 0, 0, &o3);
+	CHECK_STR(o3.s, "p: summary of job j\n  batches    2 of 2 run, 0 failed, 0 refused\n  days       14\n"
+	    "  rows       150 in: 150 inserted, 0 updated, 0 unchanged, 0 deleted\n  failed     none\n"
+	    "  wall time  0.0 s\n");
+	pgs_buf_free(&o3);
+	pgs_run_totals_free(&r);
 }
 
 static void
