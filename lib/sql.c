@@ -43,13 +43,14 @@ const struct pgs_sql_dialect pgs_sql_sqlite = {
 	sqlite_type, "seq INTEGER, doc TEXT, ", "row_digest TEXT", 0, " WITHOUT ROWID",
 	"", { "sum(CASE WHEN ", " THEN 1 ELSE 0 END)" }, " = 1", { "", "" }, "?1", "?2", "",
 	{ "{quality_issues} LIKE '%\"", "\"%'" }, "json_array_length({sources_seen}) > 1", "TEXT",
+	"{sources_seen}",
 };
 
 const struct pgs_sql_dialect pgs_sql_postgres = {
 	postgres_type, "seq bigint, doc json, ", "row_digest text", 1, "",
 	"", { "count(*) FILTER (WHERE ", ")" }, "", { "to_char(", ", 'YYYY-MM-DD')" }, "$1", "$2",
 	" COLLATE \"C\"", { "{quality_issues} @> '[\"", "\"]'" }, "jsonb_array_length({sources_seen}) > 1",
-	"timestamptz",
+	"timestamptz", "{sources_seen}::text",
 };
 
 /* GoogleSQL reserves words such as "rows": every identifier in backticks. */
@@ -57,6 +58,7 @@ const struct pgs_sql_dialect pgs_sql_bigquery = {
 	NULL, NULL, NULL, 0, NULL,
 	"`", { "COUNTIF(", ")" }, "", { "CAST(", " AS STRING)" }, "@from", "@to", "",
 	{ "'", "' IN UNNEST({quality_issues})" }, "ARRAY_LENGTH({sources_seen}) > 1", NULL,
+	"ARRAY_TO_STRING({sources_seen}, ',')",
 };
 
 /* ---- the validation reads ---- */
@@ -166,6 +168,13 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 		snprintf(col, sizeof(col), ", coalesce(sum({%s}), 0)", pgs_sql_game_sums[i]);
 		add(b, d, col);
 	}
+	/* the sources of the merged rows (a team-game's are one list but for a player only one
+	 * source lists), for pgs-validate's disagreement rates per source list */
+	add(b, d, ", max(CASE WHEN ");
+	add(b, d, d->multi_source);
+	add(b, d, " THEN ");
+	add(b, d, d->sources_text);
+	add(b, d, " END)");
 	window(b, d, table);
 	add(b, d, " GROUP BY {game_id}, {team_abbr} ORDER BY {game_id}");
 	pgs_buf_adds(b, d->collate);

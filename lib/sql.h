@@ -35,6 +35,7 @@ struct pgs_sql_dialect {
 	const char *multi_source;                /* the row's sources_seen lists more than one source */
 	/* the history (NULL in BigQuery's) */
 	const char *ts_type;                     /* a commit time: valid_from, valid_to */
+	const char *sources_text;                /* the row's sources_seen as text (its names in order) */
 };
 
 extern const struct pgs_sql_dialect pgs_sql_sqlite, pgs_sql_postgres, pgs_sql_bigquery;

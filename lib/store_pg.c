@@ -2080,10 +2080,11 @@ game_row(PGresult *r, void *arg)
 	struct pgs_game_stats g = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), lv(r, 4), lv(r, 5),
 		lv(r, 6), lv(r, 7), lv(r, 8), lv(r, 9), lv(r, 10), lv(r, 11), lv(r, 12), lv(r, 13),
 		lv(r, 14), lv(r, 15), lv(r, 16), lv(r, 17), lv(r, 18), lv(r, 19), lv(r, 20), lv(r, 21),
-		lv(r, 22), lv(r, 23), lv(r, 24), { 0 } };
+		lv(r, 22), lv(r, 23), lv(r, 24), { 0 }, NULL };
 
 	for (int i = 0; i < PGS_GAME_NSUMS; i++)
 		g.sums[i] = lv(r, 25 + i);
+	g.sources = val(r, 25 + PGS_GAME_NSUMS);
 	return a->game(&g, a->arg);
 }
 

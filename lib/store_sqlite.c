@@ -1444,11 +1444,12 @@ game_row(sqlite3_stmt *q, void *arg)
 		col_long(q, 12), col_long(q, 13), col_long(q, 14), col_long(q, 15),
 		col_long(q, 16), col_long(q, 17), col_long(q, 18), col_long(q, 19),
 		col_long(q, 20), col_long(q, 21), col_long(q, 22), col_long(q, 23), col_long(q, 24),
-		{ 0 },
+		{ 0 }, NULL,
 	};
 
 	for (int i = 0; i < PGS_GAME_NSUMS; i++)
 		g.sums[i] = col_long(q, 25 + i);
+	g.sources = col_text(q, 25 + PGS_GAME_NSUMS);
 	return c->game(&g, c->arg);
 }
 

@@ -96,7 +96,7 @@ static const struct {
 	{ "raw_without_summary", "dates with raw rows but no summary rows" },
 	{ "stale_summary", "summary windows committed before raw rows of their dates landed" },
 	{ "unresolved_names", "summary rows whose player did not resolve" },
-	{ "source_disagreement", "rows merged from several sources that differ on a counted stat, per month" },
+	{ "source_disagreement", "rows merged from the same sources that differ on a counted stat, per month and list of sources" },
 	{ "schedule_games", "every scheduled game has rows for both teams; every game is scheduled" },
 	{ "schedule_dates", "each game's date and home and road teams are the schedule's" },
 	{ "schedule_totals", "the players' sums of each team-game are the schedule's team totals" },
@@ -112,6 +112,7 @@ struct month {
 	long due[PGS_V_NCOLS], nul[PGS_V_NCOLS];
 	long failures, game_failures, date_failures;
 	long multi, disagree;       /* rows merged from several sources; those that differ */
+	int disagree_fail;          /* a list of sources (struct srcrate) failed in it */
 	long sched_games, sched_failures;   /* --schedule: its games of the month; those
 	                                       missing, partial, unscheduled or misdated */
 	const json_t *base;         /* the baseline's month, or NULL */
@@ -142,8 +143,17 @@ struct tgame {
 	int paired;
 };
 
+/* The merged rows of one month and one list of sources, and those that differ. */
+struct srcrate {
+	size_t month;               /* index into ctx.m */
+	char *sources;              /* "bbref,nbacom" */
+	long multi, disagree;
+};
+
 struct ctx {
 	const struct pgs_validate_opts *o;
+	struct srcrate *sr;
+	size_t nsr, srcap;
 	struct sgame *sg;           /* the schedule's games with teams, and by key */
 	size_t nsg;
 	pgs_map sched;              /* key → index + 1 into sg */
@@ -687,6 +697,46 @@ game_done(struct ctx *c)
 	c->nt = 0;
 }
 
+/* "bbref,nbacom" of a store's sources_seen text ('["bbref", "nbacom"]', 'bbref,nbacom'). */
+static char *
+src_names(const char *text)
+{
+	pgs_buf b = { 0 };
+	int sep = 0;
+
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (strchr("[]\" \t", *p))
+			continue;
+		if (*p == ',') {
+			sep = b.len > 0;
+			continue;
+		}
+		if (sep)
+			pgs_buf_adds(&b, ",");
+		sep = 0;
+		pgs_buf_add(&b, p, 1);
+	}
+	return b.s ? b.s : pgs_xstrdup("?");
+}
+
+static void
+src_add(struct ctx *c, size_t month, const char *text, long multi, long disagree)
+{
+	char *names = src_names(text);
+	size_t i;
+
+	for (i = 0; i < c->nsr; i++)
+		if (c->sr[i].month == month && strcmp(c->sr[i].sources, names) == 0)
+			break;
+	if (i == c->nsr) {
+		c->sr = pgs_xgrow(c->sr, c->nsr, &c->srcap, sizeof(*c->sr));
+		c->sr[c->nsr++] = (struct srcrate){ month, names, 0, 0 };
+	} else
+		free(names);
+	c->sr[i].multi += multi;
+	c->sr[i].disagree += disagree;
+}
+
 static int
 on_game(const struct pgs_game_stats *s, void *arg)
 {
@@ -727,6 +777,9 @@ on_game(const struct pgs_game_stats *s, void *arg)
 	m->unresolved += s->unresolved;
 	m->multi += s->multi_source;
 	m->disagree += s->stats_disagree;
+	t->s.sources = NULL;
+	if (s->multi_source > 0)
+		src_add(c, (size_t)(m - c->m), s->sources, s->multi_source, s->stats_disagree);
 	m->due[PGS_V_MINUTES] += s->active;
 	m->nul[PGS_V_MINUTES] += s->null_minutes;
 	m->due[PGS_V_USAGE] += s->usage_due;
@@ -799,28 +852,70 @@ month_checks(struct ctx *c)
 #define MIN_MERGED 20
 
 static int
-disagree_fails(const struct ctx *c, const struct month *m)
+disagree_fails(const struct ctx *c, long disagree, long multi)
 {
-	return m->multi >= MIN_MERGED && pct(m->disagree, m->multi) > c->o->max_disagree_pct;
+	return multi >= MIN_MERGED && pct(disagree, multi) > c->o->max_disagree_pct;
 }
 
 /* NBA.com's export landed without its --map (steals, blocks, turnovers swapped) and written
- * with pgs-transform's --max-disagree lifted: most merged rows carry stats_disagree. */
+ * with pgs-transform's --max-disagree lifted: most merged rows carry stats_disagree.  Judged
+ * per month and list of sources, so that a good pair does not hide a bad one. */
 static void
 disagree_checks(struct ctx *c)
 {
-	for (size_t i = 0; i < c->nm; i++) {
-		struct month *m = &c->m[i];
-		double p = pct(m->disagree, m->multi);
+	for (size_t i = 0; i < c->nsr; i++) {
+		const struct srcrate *r = &c->sr[i];
+		struct month *m = &c->m[r->month];
+		double p = pct(r->disagree, r->multi);
 
-		if (!disagree_fails(c, m))
+		if (!disagree_fails(c, r->disagree, r->multi))
 			continue;
-		fail(c, C_DISAGREE, m, json_pack("{s:I, s:I, s:f, s:f}", "n", (json_int_t)m->disagree,
-		    "of", (json_int_t)m->multi, "pct", round_pct(p), "max_pct", c->o->max_disagree_pct),
-		    "%s: %ld of %ld rows merged from several sources differ on a counted stat "
-		    "(stats_disagree, %.2f%% > %g%%): a mislabelled column?", m->ym, m->disagree,
-		    m->multi, p, c->o->max_disagree_pct);
+		m->disagree_fail = 1;
+		fail(c, C_DISAGREE, m, json_pack("{s:s, s:I, s:I, s:f, s:f}", "sources", r->sources,
+		    "n", (json_int_t)r->disagree, "of", (json_int_t)r->multi, "pct", round_pct(p),
+		    "max_pct", c->o->max_disagree_pct),
+		    "%s: %ld of %ld rows merged from %s differ on a counted stat "
+		    "(stats_disagree, %.2f%% > %g%%): a mislabelled column?", m->ym, r->disagree,
+		    r->multi, r->sources, p, c->o->max_disagree_pct);
 	}
+}
+
+/* The rates per season and list of sources: [{"season", "sources", "merged", "differ",
+ * "pct", "fail"}] in season order; "fail" when one of its months failed. */
+static json_t *
+disagree_json(const struct ctx *c)
+{
+	json_t *out = json_array();
+	int *done = pgs_xcalloc(c->nsr + 1, sizeof(*done));
+
+	for (size_t i = 0; i < c->nsr; i++) {
+		const struct srcrate *r = &c->sr[i];
+		long days, multi = 0, disagree = 0;
+		int season, fails = 0;
+		char name[16];
+
+		if (done[i])
+			continue;
+		pgs_date_parse(c->m[r->month].from, &days);
+		season = pgs_season_year(days);
+		for (size_t j = i; j < c->nsr; j++) {
+			long dj;
+
+			pgs_date_parse(c->m[c->sr[j].month].from, &dj);
+			if (done[j] || pgs_season_year(dj) != season || strcmp(c->sr[j].sources, r->sources))
+				continue;
+			done[j] = 1;
+			multi += c->sr[j].multi;
+			disagree += c->sr[j].disagree;
+			fails |= disagree_fails(c, c->sr[j].disagree, c->sr[j].multi);
+		}
+		snprintf(name, sizeof(name), "%d-%02d", season, (season + 1) % 100);
+		json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:f, s:b}", "season", name,
+		    "sources", r->sources, "merged", (json_int_t)multi, "differ", (json_int_t)disagree,
+		    "pct", round_pct(pct(disagree, multi)), "fail", fails));
+	}
+	free(done);
+	return out;
 }
 
 static long
@@ -1041,7 +1136,7 @@ month_json(const struct ctx *c, const struct month *m)
 	json_object_set_new(j, "disagree", json_pack("{s:I, s:I, s:o, s:b}", "n",
 	    (json_int_t)m->disagree, "of", (json_int_t)m->multi,
 	    "pct", m->multi ? json_real(round_pct(pct(m->disagree, m->multi))) : json_null(),
-	    "fail", disagree_fails(c, m)));
+	    "fail", m->disagree_fail));
 	if (!m->base) {
 		b = json_null();
 	} else if (!same_span(m, m->base)) {
@@ -1134,6 +1229,7 @@ report(struct ctx *c, const char *store)
 	json_object_set_new(r, "months", months);
 	json_object_set_new(r, "checks", chk);
 	json_object_set_new(r, "failures", by_check(c->failures));
+	json_object_set_new(r, "disagreement", disagree_json(c));
 	json_object_set_new(r, "gaps", gaps_json(c));
 	json_object_set_new(r, "unresolved", json_incref(c->unres));
 	return r;
@@ -1187,6 +1283,9 @@ ctx_free(struct ctx *c)
 	free(c->tg);
 	json_decref(c->failures);
 	json_decref(c->unres);
+	for (size_t i = 0; i < c->nsr; i++)
+		free(c->sr[i].sources);
+	free(c->sr);
 }
 
 json_t *

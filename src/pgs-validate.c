@@ -278,6 +278,15 @@ print_text(const json_t *r, long list)
 	if (marked)
 		printf("* fails its threshold\n");
 	printf("\n");
+	if (json_array_size(json_object_get(r, "disagreement")) > 0) {
+		printf("%-8s %-24s %7s %7s  %s\n", "season", "merged from", "rows", "differ", "rate");
+		json_array_foreach(json_object_get(r, "disagreement"), i, m) {
+			cell_pct(cell[0], sizeof(cell[0]), m);
+			printf("%-8s %-24s %7ld %7ld  %s\n", jstr(m, "season"), jstr(m, "sources"),
+			    jint(m, "merged"), jint(m, "differ"), cell[0]);
+		}
+		printf("\n");
+	}
 
 	json_array_foreach(json_object_get(r, "checks"), i, k) {
 		const char *id = jstr(k, "check"), *status = jstr(k, "status");

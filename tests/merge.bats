@@ -140,6 +140,8 @@ check_merge() {
 	run -0 --separate-stderr pgs-validate --from $FROM --to 2024-04-07 \
 	    --schedule "$m/team_game_logs_2023-24.csv.gz" --schedule "$m/box_score_advanced_2023-24.csv.gz"
 	assert_line "checks: 17 passed, 0 failed, 1 skipped"
+	# the rate per season and list of sources: NBA.com and bbref differ on 2 rows' rebounds
+	assert_line --regexp '^2023-24  nbacom,bbref +21923 +2  0\.0091%$'
 }
 
 @test "the NBA.com export landed without its --map (steals, blocks, turnovers swapped): pgs-transform fails loudly (4), nothing is written" {
@@ -160,7 +162,8 @@ check_merge() {
 	stage summary.ndjson pgs-transform --max-disagree 100 resolved.ndjson
 	stage stats.json pgs-write --from $FROM --to $TO summary.ndjson
 	run -4 --separate-stderr pgs-validate --from $FROM --to $TO
-	assert_line "FAIL source_disagreement 2023-10: 929 of 1171 rows merged from several sources differ on a counted stat (stats_disagree, 79.33% > 5%): a mislabelled column?"
+	assert_line "FAIL source_disagreement 2023-10: 929 of 1171 rows merged from nbacom,bbref differ on a counted stat (stats_disagree, 79.33% > 5%): a mislabelled column?"
+	assert_line --regexp '^2023-24  nbacom,bbref +[0-9]+ +[0-9]+  [0-9.]+%\*$'
 	[ "$(grep -c '^FAIL source_disagreement 202' <<<"$output")" -eq 6 ]
 	assert_line "checks: 12 passed, 1 failed (source_disagreement), 1 skipped"
 }

@@ -31,8 +31,11 @@ test_validation(void)
 	    "('nbacom')), COUNTIF(`home_game`), COUNTIF(ARRAY_LENGTH(`sources_seen`) > 1), "
 	    "COUNTIF('stats_disagree' IN UNNEST(`quality_issues`)), coalesce(sum(`fg_makes`), 0), ") != NULL);
 	/* the team-game sums a --schedule holds against the team totals, the last of them */
-	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0) "
-	    "FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0), ") != NULL);
+	/* then the merged rows' sources, for the disagreement rates per list of sources */
+	CHECK(strstr(b.s, ", max(CASE WHEN ARRAY_LENGTH(`sources_seen`) > 1 THEN ARRAY_TO_STRING("
+	    "`sources_seen`, ',') END) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from "
+	    "AND @to") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
 	CHECK(strstr(b.s, ", sum(CASE WHEN home_game = 1 THEN 1 ELSE 0 END), sum(CASE WHEN "
@@ -42,6 +45,8 @@ test_validation(void)
 	pgs_sql_summary_games(&b, &pgs_sql_postgres, "player_game_summary");
 	CHECK(strstr(b.s, ", count(*) FILTER (WHERE jsonb_array_length(sources_seen) > 1), count(*) FILTER "
 	    "(WHERE quality_issues @> '[\"stats_disagree\"]'), ") != NULL);
+	CHECK(strstr(b.s, ", max(CASE WHEN jsonb_array_length(sources_seen) > 1 THEN sources_seen::text END)"
+	    " FROM player_game_summary") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_raw_dates(&b, &pgs_sql_bigquery, "`p.d.raw_boxscores`");
 	CHECK_STR(b.s, "SELECT CAST(`game_date` AS STRING), `source`, count(*), count(DISTINCT `game_id`) "
