@@ -148,16 +148,19 @@ build/completion/pgs: $(TOOLS) $(PIPES) pipelines/pipeline.bash scripts/completi
 	scripts/completion -o $@ $(TOOLS) $(PIPES)
 
 # The pipelines go beside the tools; what they source and read goes to
-# DATADIR, whose path is written into each installed pipeline.  The
-# completion is one file, and a link to it by each program's name, the
-# name bash-completion looks for.
+# DATADIR, whose path relative to BINDIR is written into each installed
+# pipeline: an installed tree still works when moved as a whole (a DESTDIR
+# staging, a package unpacked with dpkg -x).  The completion is one file,
+# and a link to it by each program's name, the name bash-completion looks for.
+SHARE_REL = $(shell realpath -m --relative-to='$(BINDIR)' '$(DATADIR)')
 install: $(TOOLS) man completion
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(COMPDIR)
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
 	for p in $(PIPES); do \
-		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
+		sed 's|^pgs_share=.*|pgs_share=$$(cd "$$(dirname "$$0")/$(SHARE_REL)" \&\& pwd) \|\| exit 3|' $$p \
+			>$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
 		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
 	done
 	install -m 644 $(filter build/man/man1/%,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1
