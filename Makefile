@@ -1,4 +1,4 @@
-# pgs — plain Makefile.  make [all|unit|check|bench|man|completion|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|man|completion|install|deb|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
@@ -168,11 +168,25 @@ install: $(TOOLS) man completion
 	install -m 644 build/completion/pgs $(DESTDIR)$(COMPDIR)/pgs
 	for p in $(PROGRAMS); do ln -sf pgs $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
 
+# The Debian package: what make install puts under /usr, staged in
+# DEBDIR/root, and what pkg/debian/ adds (scripts/deb): DEBDIR/pgs_V-1_ARCH.deb.
+DEBDIR   ?= build/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo unknown)
+DEB      := $(DEBDIR)/pgs_$(VERSION)-1_$(DEB_ARCH).deb
+
+deb: $(DEB)
+
+$(DEB): $(TOOLS) $(PIPES) $(PIPE_DATA) build/man/.made build/completion/pgs MANUAL.md README.md \
+		$(wildcard pkg/debian/*) scripts/deb
+	rm -rf $(DEBDIR)/root
+	$(MAKE) -s install DESTDIR=$(abspath $(DEBDIR)/root) PREFIX=/usr
+	scripts/deb -r $(DEBDIR)/root -V $(VERSION)-1 -o $@
+
 clean:
 	rm -rf build build-san bin/pgs-* bin-test
 
 FORCE:
-.PHONY: all unit check bench man completion install clean FORCE
+.PHONY: all unit check bench man completion install deb clean FORCE
 
 # ---- crash campaign (tests/crash/) ---------------------------------------------------------
 # make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres bigquery"]
