@@ -167,3 +167,21 @@ setup() {
 	assert_output --regexp 'postinst +#!/bin/sh'
 	assert_output --regexp 'postrm +#!/bin/sh'
 }
+
+@test "postinst configure makes the user and directories with systemd-sysusers and systemd-tmpfiles" {
+	# the real commands would change this machine: shims that record their arguments
+	mkdir -p shim
+	for c in systemd-sysusers systemd-tmpfiles systemctl; do
+		printf '#!/bin/sh\necho "%s $*" >>%q\n' "$c" "$BATS_TEST_TMPDIR/calls" >"shim/$c"
+		chmod +x "shim/$c"
+	done
+	dpkg-deb -e "$DEB" control
+	PATH="$BATS_TEST_TMPDIR/shim:/usr/bin:/bin" run -0 --separate-stderr sh -e control/postinst configure
+	run -0 cat calls
+	assert_line --index 0 "systemd-sysusers pgs.conf"
+	assert_line --index 1 "systemd-tmpfiles --create pgs.conf"
+	# an upgrade's abort does not make the user again
+	rm calls
+	PATH="$BATS_TEST_TMPDIR/shim:/usr/bin:/bin" run -0 --separate-stderr sh -e control/postinst abort-upgrade 0.1.0-1
+	[ ! -e calls ] || [ "$(grep -c sysusers calls)" -eq 0 ]
+}
