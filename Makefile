@@ -1,4 +1,4 @@
-# pgs — plain Makefile.  make [all|unit|check|bench|man|completion|install|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
+# pgs — plain Makefile.  make [all|unit|check|bench|man|completion|install|deb|clean] [SANITIZE=1] [PREFIX=/usr/local] [DATADIR=] [DESTDIR=]
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pgs
@@ -148,16 +148,19 @@ build/completion/pgs: $(TOOLS) $(PIPES) pipelines/pipeline.bash scripts/completi
 	scripts/completion -o $@ $(TOOLS) $(PIPES)
 
 # The pipelines go beside the tools; what they source and read goes to
-# DATADIR, whose path is written into each installed pipeline.  The
-# completion is one file, and a link to it by each program's name, the
-# name bash-completion looks for.
+# DATADIR, whose path relative to BINDIR is written into each installed
+# pipeline: an installed tree still works when moved as a whole (a DESTDIR
+# staging, a package unpacked with dpkg -x).  The completion is one file,
+# and a link to it by each program's name, the name bash-completion looks for.
+SHARE_REL = $(shell realpath -m --relative-to='$(BINDIR)' '$(DATADIR)')
 install: $(TOOLS) man completion
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(COMPDIR)
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(PIPE_DATA) $(DESTDIR)$(DATADIR)
 	for p in $(PIPES); do \
-		sed "s|^pgs_share=.*|pgs_share='$(DATADIR)'|" $$p >$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
+		sed 's|^pgs_share=.*|pgs_share=$$(cd "$$(dirname "$$0")/$(SHARE_REL)" \&\& pwd) \|\| exit 3|' $$p \
+			>$(DESTDIR)$(BINDIR)/$${p#pipelines/} && \
 		chmod 755 $(DESTDIR)$(BINDIR)/$${p#pipelines/} || exit 1; \
 	done
 	install -m 644 $(filter build/man/man1/%,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1
@@ -165,11 +168,25 @@ install: $(TOOLS) man completion
 	install -m 644 build/completion/pgs $(DESTDIR)$(COMPDIR)/pgs
 	for p in $(PROGRAMS); do ln -sf pgs $(DESTDIR)$(COMPDIR)/$$p || exit 1; done
 
+# The Debian package: what make install puts under /usr, staged in
+# DEBDIR/root, and what pkg/debian/ adds (scripts/deb): DEBDIR/pgs_V-1_ARCH.deb.
+DEBDIR   ?= build/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo unknown)
+DEB      := $(DEBDIR)/pgs_$(VERSION)-1_$(DEB_ARCH).deb
+
+deb: $(DEB)
+
+$(DEB): $(TOOLS) $(PIPES) $(PIPE_DATA) build/man/.made build/completion/pgs MANUAL.md README.md \
+		$(wildcard pkg/debian/*) scripts/deb
+	rm -rf $(DEBDIR)/root
+	$(MAKE) -s install DESTDIR=$(abspath $(DEBDIR)/root) PREFIX=/usr
+	scripts/deb -r $(DEBDIR)/root -V $(VERSION)-1 -o $@
+
 clean:
 	rm -rf build build-san bin/pgs-* bin-test
 
 FORCE:
-.PHONY: all unit check bench man completion install clean FORCE
+.PHONY: all unit check bench man completion install deb clean FORCE
 
 # ---- crash campaign (tests/crash/) ---------------------------------------------------------
 # make crashtest [CRASH_KILLS=50] [CRASH_SEED=N] [CRASH_STORES="sqlite postgres bigquery"]
