@@ -115,7 +115,7 @@ status"
 @test "make install puts it where bash-completion looks; bash-completion loads it on demand" {
 	[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed"
 	local dest=$BATS_TEST_TMPDIR/dest prefix=/opt/pgs dir
-	run make -C "$PGS_ROOT" -s -o all install PREFIX="$prefix" DESTDIR="$dest"
+	run make_as_built -s -o all install PREFIX="$prefix" DESTDIR="$dest"
 	assert_success
 	dir=$dest$prefix/share/bash-completion/completions
 	[ -f "$dir/pgs" ]

@@ -121,7 +121,7 @@ page_section() {
 @test "make install puts the pages in PREFIX/share/man (DESTDIR honoured), where man finds them" {
 	local dest=$BATS_TEST_TMPDIR/dest prefix=/opt/pgs
 	# (-o all: install what is built; never rebuild bin/ under a running suite)
-	run make -C "$PGS_ROOT" -s -o all install PREFIX="$prefix" DESTDIR="$dest"
+	run make_as_built -s -o all install PREFIX="$prefix" DESTDIR="$dest"
 	assert_success
 	for p in "$PGS_ROOT"/bin/pgs-* "$PGS_ROOT"/pipelines/pgs-*; do
 		[ -f "$dest$prefix/share/man/man1/$(basename "$p").1" ] || fail "$(basename "$p").1 not installed"

@@ -36,7 +36,7 @@ setup() {
 @test "make install: the pipelines find pipeline.bash, aliases.csv and the tools where they were installed" {
 	prefix=$BATS_TEST_TMPDIR/usr
 	# (-o all: install what is built; never rebuild bin/ under a running suite)
-	run make -C "$PGS_ROOT" -s -o all install PREFIX="$prefix"
+	run make_as_built -s -o all install PREFIX="$prefix"
 	assert_success
 	[ -x "$prefix/bin/pgs-backfill" ]
 	[ -x "$prefix/bin/pgs-checkpoint" ]

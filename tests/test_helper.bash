@@ -23,6 +23,15 @@ common_setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# make in the repository from a test, with the flags bin/ was built with: a plain
+# `make install` under the ASan suite would relink bin/ without the sanitizers
+# for every test after it.
+make_as_built() {
+	local san=
+	grep -q '^build-san ' "$PGS_ROOT/bin/.flags" 2>/dev/null && san=SANITIZE=1
+	make -C "$PGS_ROOT" ${san:+"$san"} "$@"
+}
+
 # Skip, with a clear message, a test that needs ../shared/data.
 require_data() {
 	[ -d "$PGS_DATA/bbref_parminpatel28" ] ||
