@@ -825,8 +825,10 @@ std_type(const char *t)
 /*
  * An existing table against the columns pgs writes (one tables.get): every
  * column pgs needs is there with its type and mode, and no column pgs does
- * not know is REQUIRED (its inserts would fail).  Each difference is named;
- * 0, or -1 after reporting.
+ * not know is REQUIRED (its inserts would fail).  A NULLABLE column a table
+ * made by an older pgs lacks is added (one ALTER TABLE job, said on
+ * stderr), as SQLite and PostgreSQL add theirs; any other difference is
+ * named.  0, or -1 after reporting.
  */
 static int
 check_table(struct bq_store *b, const char *name)
@@ -834,6 +836,7 @@ check_table(struct bq_store *b, const char *name)
 	json_t *want = table_def(b, name), *resp = NULL, *have, *wf = NULL, *hf;
 	char *u = url(b, b->api, "/projects/%s/datasets/%s/tables/%s", b->project, b->dataset, name);
 	int rc = bq_json(b, "GET", u, NULL, &resp, NULL, 0), bad = 0;
+	pgs_buf add = { 0 }, added = { 0 };
 
 	free(u);
 	if (rc != BQ_OK) {
@@ -858,11 +861,14 @@ check_table(struct bq_store *b, const char *name)
 				break;
 			}
 		}
-		if (j == json_array_size(have)) {
-			/* a table made by an older pgs: the statement that upgrades it */
-			pgs_err("store '%s': table %s has no column %s (%s %s): add it with"
-			    " ALTER TABLE `%s.%s.%s` ADD COLUMN %s %s", b->base.uri, name, col, wt, wm,
-			    b->project, b->dataset, name, col, std_type(wt));
+		if (j == json_array_size(have) && strcmp(wm, "NULLABLE") == 0) {
+			/* a table made by an older pgs: the column added */
+			pgs_buf_addf(&add, "%s ADD COLUMN IF NOT EXISTS `%s` %s", add.len ? "," : "", col,
+			    std_type(wt));
+			pgs_buf_addf(&added, "%s%s %s", added.len ? ", " : "", col, std_type(wt));
+		} else if (j == json_array_size(have)) {
+			pgs_err("store '%s': table %s has no column %s (%s %s), and BigQuery adds no"
+			    " REQUIRED column to a table", b->base.uri, name, col, wt, wm);
 			bad++;
 		} else if (strcmp(std_type(ht), std_type(wt)) != 0 ||
 		    strcmp(hm ? hm : "NULLABLE", wm) != 0) {
@@ -890,7 +896,23 @@ check_table(struct bq_store *b, const char *name)
 		pgs_err("store '%s': table %s does not have the columns pgs writes; nothing written"
 		    " (a table made by another version or by hand?)", b->base.uri, name);
 	rc = bad ? BQ_FAIL : BQ_OK;
+	if (rc == BQ_OK && add.len) {
+		char *sql = pgs_xasprintf("ALTER TABLE `%s.%s.%s`%s", b->project, b->dataset, name, add.s);
+		char msg[600];
+
+		/* (IF NOT EXISTS: a concurrent writer may add them first) */
+		rc = bq_exec(b, "adding columns", sql, json_array(), msg, sizeof(msg));
+		if (rc == BQ_OK)
+			pgs_warn("store '%s': table %s was made by an older pgs: added %s", b->base.uri,
+			    name, added.s);
+		else
+			pgs_err("store '%s': table %s has no column %s and adding it failed: %s",
+			    b->base.uri, name, added.s, msg);
+		free(sql);
+	}
 out:
+	pgs_buf_free(&add);
+	pgs_buf_free(&added);
 	json_decref(want);
 	json_decref(resp);
 	return rc == BQ_OK ? 0 : -1;
