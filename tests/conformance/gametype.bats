@@ -5,14 +5,6 @@
 load ../test_helper
 load store
 
-setup_file() {
-	store_setup_file
-}
-
-teardown_file() {
-	store_teardown_file
-}
-
 setup() {
 	store_skip_unless_ready
 	common_setup
@@ -38,7 +30,7 @@ summary() {
 }
 
 write() {
-	{ cat "$1"; printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . "$1")"; } >"$1.m"
+	with_end "$1"
 	run --separate-stderr pgs-write "${W[@]}" "$1.m"
 }
 

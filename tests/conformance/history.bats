@@ -7,14 +7,6 @@
 load ../test_helper
 load store
 
-setup_file() {
-	store_setup_file
-}
-
-teardown_file() {
-	store_teardown_file
-}
-
 setup() {
 	store_skip_unless_ready
 	common_setup

@@ -4,6 +4,7 @@
 # the suite once per store in PGS_TEST_STORES.
 #
 #   store_setup_file / store_teardown_file   start and stop the store's server
+#                                            (setup_file and teardown_file call them)
 #   store_fresh NAME                         print the URI of a new, empty store
 #   dump URI TABLE [COLUMN...]               the table's rows, one JSON per line (sorted keys)
 #   count URI TABLE                          its number of rows
@@ -41,6 +42,20 @@ store_setup_file() {
 		;;
 	esac
 	export STORE_SKIP
+}
+
+# Every conformance file's setup_file and teardown_file (a file may define its own).
+setup_file() {
+	store_setup_file
+}
+
+teardown_file() {
+	store_teardown_file
+}
+
+# with_end FILE: FILE.m, FILE's rows and an end marker counting them.
+with_end() {
+	{ cat "$1"; printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . "$1")"; } >"$1.m"
 }
 
 # Call first in setup(): a store whose server cannot run here skips every
