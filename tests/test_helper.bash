@@ -23,6 +23,14 @@ common_setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# Skip a test whose measure a sanitizer build distorts (memory held in ASan's
+# quarantine, its shadow, timings): it runs in the normal build's pass.
+skip_if_sanitized() {
+	if grep -q '^build-san ' "$PGS_ROOT/bin/.flags" 2>/dev/null; then
+		skip "${1:-a measure} means nothing under ASan: the normal build's pass runs it"
+	fi
+}
+
 # make in the repository from a test, with the flags bin/ was built with: a plain
 # `make install` under the ASan suite would relink bin/ without the sanitizers
 # for every test after it.
