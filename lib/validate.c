@@ -625,30 +625,31 @@ sched_rest(struct ctx *c)
 	}
 }
 
-/* The held game has provisional rows: counted, its date listed once. */
+/* The held game has provisional rows: counted, and in its date's count of such games. */
 static void
 provisional_game(struct ctx *c, long rows)
 {
-	size_t n = json_array_size(c->prov_dates);
-	const char *last = n ? json_string_value(json_array_get(c->prov_dates, n - 1)) : NULL;
+	size_t i, n = json_array_size(c->prov_dates);
 	char date[11];
+	json_t *d;
+	int cmp;
 
 	c->prov_games++;
 	c->prov_rows += rows;
 	snprintf(date, sizeof(date), "%.10s", c->t[0].date);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(json_string_value(json_array_get(c->prov_dates, i)), date) == 0)
-			return;
 	/* games come by game_id, which begins with the date: almost always in order */
-	if (last && strcmp(last, date) > 0) {
-		size_t i = 0;
-
-		while (strcmp(json_string_value(json_array_get(c->prov_dates, i)), date) < 0)
-			i++;
-		json_array_insert_new(c->prov_dates, i, json_string(date));
-	} else {
-		json_array_append_new(c->prov_dates, json_string(date));
+	for (i = n; i > 0; i--) {
+		d = json_array_get(c->prov_dates, i - 1);
+		cmp = strcmp(json_string_value(json_object_get(d, "date")), date);
+		if (cmp == 0) {
+			json_object_set_new(d, "games", json_integer(json_integer_value(json_object_get(d,
+			    "games")) + 1));
+			return;
+		}
+		if (cmp < 0)
+			break;
 	}
+	json_array_insert_new(c->prov_dates, i, json_pack("{s:s, s:i}", "date", date, "games", 1));
 }
 
 /* The held game is complete: run the game checks, then forget it. */

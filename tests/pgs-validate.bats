@@ -198,7 +198,7 @@ game_of() {
 	assert_line "provisional: 1 game ($rows rows) not final yet, on 1 date; their team sums are not checked"
 	refute_output --partial FAIL
 	run -0 --separate-stderr validate --json
-	[ "$(jq -c .provisional <<<"$output")" = "{\"games\":1,\"rows\":$rows,\"dates\":[\"2021-10-20\"]}" ]
+	[ "$(jq -c .provisional <<<"$output")" = "{\"games\":1,\"rows\":$rows,\"dates\":[{\"date\":\"2021-10-20\",\"games\":1}]}" ]
 	# final again, the same rows fail
 	sql "UPDATE player_game_summary SET is_final = 1 WHERE game_id = '$g'"
 	run -4 --separate-stderr validate

@@ -188,5 +188,5 @@ bq_sql() {
 	write a.nd
 	assert_success
 	run --separate-stderr pgs-validate --json "${W[@]}"
-	[ "$(jq -c '.provisional' <<<"$output")" = '{"games":1,"rows":2,"dates":["2023-10-03"]}' ]
+	[ "$(jq -c '.provisional' <<<"$output")" = '{"games":1,"rows":2,"dates":[{"date":"2023-10-03","games":1}]}' ]
 }
