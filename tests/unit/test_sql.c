@@ -30,9 +30,18 @@ test_validation(void)
 	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved'), COUNTIF(`primary_source_used` IN "
 	    "('nbacom')), COUNTIF(`home_game`), COUNTIF(ARRAY_LENGTH(`sources_seen`) > 1), "
 	    "COUNTIF('stats_disagree' IN UNNEST(`quality_issues`)), coalesce(sum(`fg_makes`), 0), ") != NULL);
-	/* the team-game sums a --schedule holds against the team totals, the last of them */
-	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0) "
-	    "FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from AND @to") != NULL);
+	/* the team-game sums a --schedule holds against the team totals, then the provisional rows */
+	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0), "
+	    "COUNTIF(`is_final` = FALSE) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from "
+	    "AND @to") != NULL);
+	/* a table made before is_final: no provisional rows, and no word of the column */
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games_before_final(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", coalesce(sum(personal_fouls), 0), 0 FROM player_game_summary WHERE") != NULL);
+	CHECK(strstr(b.s, "is_final") == NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", sum(CASE WHEN is_final = FALSE THEN 1 ELSE 0 END) FROM") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
 	CHECK(strstr(b.s, ", sum(CASE WHEN home_game = 1 THEN 1 ELSE 0 END), sum(CASE WHEN "
