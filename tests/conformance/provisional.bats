@@ -39,6 +39,7 @@ finals() {
 
 @test "provisional: is_final is stored and read back as written, and its change alone updates the row" {
 	# five players, one a day; the game of 2023-10-03 provisional
+	# shellcheck disable=SC2016 # $d is jq's: the row's day of the month
 	summary_rows 1 5 10 '{is_final: ($d != 3)}' >a.nd
 	write a.nd
 	assert_success
@@ -184,6 +185,7 @@ bq_sql() {
 }
 
 @test "provisional: pgs-validate counts the provisional games and rows of its window" {
+	# shellcheck disable=SC2016 # $d is jq's: the row's day of the month
 	summary_rows 1 10 10 '{is_final: ($d != 3)}' >a.nd
 	write a.nd
 	assert_success
