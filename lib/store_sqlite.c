@@ -1332,7 +1332,7 @@ columns_absent(struct sq_store *s, const char *table, struct pgs_sql_absent *a)
 	return n;
 }
 
-/* 0 when column is among the n absent ones. */
+/* 1 when the table has column: it is not among the n absent ones. */
 static int
 has_column(size_t n, const struct pgs_sql_absent *absent, const char *column)
 {
@@ -1502,13 +1502,13 @@ sq_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
 	struct sq_cb c = { .game = fn, .arg = arg };
-
 	struct pgs_sql_absent absent[2];
+	/* a store an older pgs made, read before its next write: no provisional rows */
+	int has_final = has_column(columns_absent((struct sq_store *)st, PGS_TABLE_SUMMARY, absent),
+	    absent, "is_final");
 
-	return sq_window_read((struct sq_store *)st, has_column(columns_absent((struct sq_store *)st,
-	    PGS_TABLE_SUMMARY, absent), absent, "is_final") ? pgs_sql_summary_games :
-	    pgs_sql_summary_games_before_final, PGS_TABLE_SUMMARY, from, to,
-	    game_row, &c);
+	return sq_window_read((struct sq_store *)st, has_final ? pgs_sql_summary_games :
+	    pgs_sql_summary_games_before_final, PGS_TABLE_SUMMARY, from, to, game_row, &c);
 }
 
 static int
