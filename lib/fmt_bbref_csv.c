@@ -55,10 +55,10 @@ static const char *const col_names[C_FIRST_STAT] = {
 #define INT_HI 447
 
 /* Game-level fields: the same for every row of a team in a game. */
-enum { G_GAME_ID, G_DATE, G_SEASON, G_TYPE, G_HOME, G_AWAY, G_TEAM, G_OPP, G_SRC_ID, G_N };
+enum { G_GAME_ID, G_DATE, G_SEASON, G_TYPE, G_FINAL, G_HOME, G_AWAY, G_TEAM, G_OPP, G_SRC_ID, G_N };
 static const char *const game_fields[G_N] = {
-	"game_id", "game_date", "season_year", "game_type", "home_team_abbr", "away_team_abbr",
-	"team_abbr", "opponent_team_abbr", "source_game_id",
+	"game_id", "game_date", "season_year", "game_type", "is_final", "home_team_abbr",
+	"away_team_abbr", "team_abbr", "opponent_team_abbr", "source_game_id",
 };
 
 struct bbref_reader {
@@ -220,6 +220,8 @@ make_game(struct bbref_reader *r, long days, char *why, size_t whylen)
 	g[G_DATE] = json_string_nocheck(date);
 	g[G_SEASON] = json_integer(pgs_season_year(days));
 	g[G_TYPE] = json_string_nocheck(gtype);
+	/* basketball-reference publishes a box score once the game is over */
+	g[G_FINAL] = json_true();
 	g[G_HOME] = json_string_nocheck(home);
 	g[G_AWAY] = json_string_nocheck(away);
 	g[G_TEAM] = json_string_nocheck(team);

@@ -299,6 +299,8 @@ make_row(struct nbacom_reader *r, long days, json_t **out, char *why, size_t why
 	json_object_set_new_nocheck(o, "season_year", json_integer(pgs_season_year(days)));
 	json_object_set_new_nocheck(o, "game_type",
 	    json_string_nocheck(pgs_regular_game_type(days)));
+	/* the export lists finished games only */
+	json_object_set_new_nocheck(o, "is_final", json_true());
 	json_object_set_new_nocheck(o, "home_team_abbr", json_string_nocheck(home));
 	json_object_set_new_nocheck(o, "away_team_abbr", json_string_nocheck(away));
 	json_object_set_new_nocheck(o, "team_abbr", json_string_nocheck(team));

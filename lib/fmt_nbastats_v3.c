@@ -13,12 +13,20 @@
  * The documents carry a gameId but no date, so the date comes from a date
  * field when the document has one (gameCode "20211019/BKNMIL", gameDate,
  * gameDateEst, gameEt), else from the --games schedule.
+ *
+ * A document fetched while the game is on says so: gameStatus 1 (scheduled)
+ * or 2 (in progress), 3 once it is final, and gameStatusText ("Final",
+ * "Q3 5:12", "Halftime").  Its rows carry is_final false until a final
+ * document replaces them; a document that says neither has is_final null
+ * (read as final, as the box scores pgs is usually given are).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dates.h"
 #include "formats.h"
@@ -207,6 +215,7 @@ struct game {
 	char gid[32], date[11], source_id[32];
 	const char *type, *home, *away;
 	long days;
+	int final;           /* 1 final, 0 not yet, -1 the document does not say */
 };
 
 /* One player's raw row into *out; -1 with why. */
@@ -241,6 +250,7 @@ make_row(const struct game *g, const char *team, const char *opp, json_t *p, jso
 	json_object_set_new_nocheck(o, "game_date", json_string_nocheck(g->date));
 	json_object_set_new_nocheck(o, "season_year", json_integer(pgs_season_year(g->days)));
 	json_object_set_new_nocheck(o, "game_type", json_string_nocheck(g->type));
+	json_object_set_new_nocheck(o, "is_final", g->final < 0 ? json_null() : json_boolean(g->final));
 	json_object_set_new_nocheck(o, "home_team_abbr", json_string_nocheck(g->home));
 	json_object_set_new_nocheck(o, "away_team_abbr", json_string_nocheck(g->away));
 	json_object_set_new_nocheck(o, "team_abbr", json_string_nocheck(team));
@@ -308,6 +318,42 @@ doc_date(json_t *doc, json_t *bst, long *days)
 	return -1;
 }
 
+/*
+ * Whether the game is over, from the document's gameStatus (3 final; 1
+ * scheduled, 2 in progress), else its gameStatusText ("Final", "Final/OT":
+ * final; any other text: not yet): 1, 0, or -1 when the document has
+ * neither (or a status pgs does not know).
+ */
+int
+pgs_nbastats_final(json_t *doc, json_t *bst)
+{
+	json_t *where[2] = { bst, doc }, *v;
+	const char *t;
+	long long n = -1;
+
+	for (int w = 0; w < 2; w++) {
+		v = json_object_get(where[w], "gameStatus");
+		if (json_is_integer(v))
+			n = json_integer_value(v);
+		else if (json_is_string(v) && json_string_length(v) == 1 && isdigit((unsigned char)*json_string_value(v)))
+			n = *json_string_value(v) - '0';
+		if (n == 3)
+			return 1;
+		if (n == 1 || n == 2)
+			return 0;
+	}
+	for (int w = 0; w < 2; w++) {
+		t = json_string_value(json_object_get(where[w], "gameStatusText"));
+		if (!t)
+			continue;
+		t += strspn(t, " \t");
+		if (!*t)
+			continue;
+		return strncasecmp(t, "final", 5) == 0;
+	}
+	return -1;
+}
+
 /* stats.nba.com game id prefix -> game type (preseason and all_star too: pgs-transform
  * leaves them out of the table and counts them), NULL unknown. */
 static const char *
@@ -361,6 +407,7 @@ document(struct v3_reader *r, json_t *doc)
 	    pgs_schedule_date(r->io->opts->schedule, g.source_id, &g.days) < 0)
 		return reject_doc(r, "no date for game %s: the document has none; give --games with a schedule that lists it",
 		    g.source_id);
+	g.final = pgs_nbastats_final(doc, bst);
 	if (!(g.type = game_type(g.source_id, g.days)))
 		return reject_doc(r, "game %s: unknown game id prefix", g.source_id);
 	home = json_object_get(bst, "homeTeam");

@@ -102,6 +102,11 @@ extern const struct pgs_format pgs_fmt_raw;
  */
 int pgs_nbacom_map_check(const char *const *maps, int n, char *why, size_t whylen);
 
+/* nbastats-v3: whether a boxscoretraditionalv3 document (doc, its boxScoreTraditional
+ * object bst) says its game is over: 1 final, 0 not yet (gameStatus 1 or 2, or a
+ * gameStatusText other than "Final..."), -1 it does not say. */
+int pgs_nbastats_final(json_t *doc, json_t *bst);
+
 /*
  * The detection driver: reads inputs line by line and hands each to its
  * format's reader.  Until an input's format is known its first lines are

@@ -8,6 +8,9 @@ const struct pgs_field pgs_raw_fields[] = {
 	{ "game_date", PGS_T_DATE, 1, 1 },
 	{ "season_year", PGS_T_INT, 1, 1 },
 	{ "game_type", PGS_T_TEXT, 1, 1 },
+	/* false: the source says the game is not over (its rows are provisional); null: the
+	 * source does not say, which is read as final (MANUAL "Provisional rows") */
+	{ "is_final", PGS_T_BOOL, 1, 0 },
 	{ "home_team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "away_team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "team_abbr", PGS_T_TEXT, 1, 1 },
@@ -49,6 +52,7 @@ const struct pgs_field pgs_summary_fields[] = {
 	{ "season_year", PGS_T_INT, 1, 1 },
 	{ "game_type", PGS_T_TEXT, 1, 1 },
 	{ "counts_toward_regular_season", PGS_T_BOOL, 1, 0 },
+	{ "is_final", PGS_T_BOOL, 1, 0 },
 	{ "team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "opponent_team_abbr", PGS_T_TEXT, 1, 1 },
 	{ "home_game", PGS_T_BOOL, 1, 0 },

@@ -119,8 +119,8 @@ const char *const pgs_sql_game_sums[PGS_GAME_NSUMS] = {
 	"personal_fouls",
 };
 
-void
-pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+static void
+summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table, int has_final)
 {
 	/* each rate's denominator, then its NULLs: who counts is decided here */
 	static const char *const counted[] = {
@@ -168,6 +168,14 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 		snprintf(col, sizeof(col), ", coalesce(sum({%s}), 0)", pgs_sql_game_sums[i]);
 		add(b, d, col);
 	}
+	/* the provisional rows (is_final false; null, as in rows older than the column, is final) */
+	if (has_final) {
+		pgs_buf_addf(b, ", %s", d->count_if[0]);
+		add(b, d, "{is_final} = FALSE");
+		pgs_buf_adds(b, d->count_if[1]);
+	} else {
+		pgs_buf_adds(b, ", 0");
+	}
 	/* the sources of the merged rows (a team-game's are one list but for a player only one
 	 * source lists), for pgs-validate's disagreement rates per source list */
 	add(b, d, ", max(CASE WHEN ");
@@ -180,6 +188,18 @@ pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *t
 	pgs_buf_adds(b, d->collate);
 	add(b, d, ", {team_abbr}");
 	pgs_buf_adds(b, d->collate);
+}
+
+void
+pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	summary_games(b, d, table, 1);
+}
+
+void
+pgs_sql_summary_games_before_final(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table)
+{
+	summary_games(b, d, table, 0);
 }
 
 void
@@ -293,12 +313,17 @@ pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias)
 }
 
 void
-pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *absent,
-    const char *null_expr)
+pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const struct pgs_sql_absent *absent,
+    size_t n)
 {
 	for (size_t i = 0; i < t->nf; i++) {
-		if (absent && strcmp(t->f[i].name, absent) == 0)
-			pgs_buf_addf(b, "%s%s AS %s", i ? ", " : "", null_expr, absent);
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(t->f[i].name, absent[k].column) == 0)
+				break;
+		if (k < n)
+			pgs_buf_addf(b, "%s%s AS %s", i ? ", " : "", absent[k].expr, absent[k].column);
 		else
 			pgs_buf_addf(b, "%s%s", i ? ", " : "", t->f[i].name);
 	}

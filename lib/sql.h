@@ -76,10 +76,13 @@ void pgs_sql_history_insert(pgs_buf *b, const struct pgs_table *t, const char *a
     const char *const v[4], const char *reason, const char *from_where);
 /* "A.f1, A.f2, ..." the row fields of t alone (no digest, no store columns). */
 void pgs_sql_fields(pgs_buf *b, const struct pgs_table *t, const char *alias);
-/* The same, but the column absent (a table an older pgs made, read before its next write
- * adds it) selected as null_expr AS absent; absent NULL: every column as it is. */
-void pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *absent,
-    const char *null_expr);
+/* The same, but the n columns absent (a table an older pgs made, read before its next write
+ * adds them) each selected as its expr AS column (the value its rows read as). */
+struct pgs_sql_absent {
+	const char *column, *expr;
+};
+void pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const struct pgs_sql_absent *absent,
+    size_t n);
 
 /*
  * The validation reads of store.h (summary_games, raw_dates,
@@ -92,6 +95,10 @@ void pgs_sql_fields_absent(pgs_buf *b, const struct pgs_table *t, const char *ab
 /* The columns summed per team-game, in struct pgs_game_stats' sums order. */
 extern const char *const pgs_sql_game_sums[PGS_GAME_NSUMS];
 void pgs_sql_summary_games(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
+/* The same over a table an older pgs made without is_final (read before its next write
+ * adds it): no row of it is provisional. */
+void pgs_sql_summary_games_before_final(pgs_buf *b, const struct pgs_sql_dialect *d,
+    const char *table);
 void pgs_sql_raw_dates(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 void pgs_sql_summary_unresolved(pgs_buf *b, const struct pgs_sql_dialect *d, const char *table);
 

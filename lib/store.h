@@ -244,6 +244,7 @@ struct pgs_game_stats {
 	long multi_source;              /* rows whose sources_seen lists more than one source */
 	long stats_disagree;            /* rows with the quality code stats_disagree */
 	long sums[PGS_GAME_NSUMS];      /* sum of each of pgs_sql_game_sums (sql.h), 0 when all NULL */
+	long provisional;               /* rows with is_final false (MANUAL "Provisional rows") */
 	const char *sources;            /* the merged rows' sources_seen as the store gives it
 	                                   ('["bbref","nbacom"]', 'bbref,nbacom'), NULL when none */
 };

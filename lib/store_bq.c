@@ -2506,11 +2506,12 @@ game_row(json_t *f, void *arg)
 		v[i] = (long)cell_int(f, i + 4);
 	struct pgs_game_stats g = { cell(f, 0), cell(f, 1), cell(f, 2), cell(f, 3), v[0], v[1], v[2],
 		v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16],
-		v[17], v[18], v[19], v[20], { 0 }, NULL };
+		v[17], v[18], v[19], v[20], { 0 }, 0, NULL };
 
 	for (int i = 0; i < PGS_GAME_NSUMS; i++)
 		g.sums[i] = (long)cell_int(f, 25 + (size_t)i);
-	g.sources = cell(f, 25 + PGS_GAME_NSUMS);
+	g.provisional = (long)cell_int(f, 25 + PGS_GAME_NSUMS);
+	g.sources = cell(f, 26 + PGS_GAME_NSUMS);
 	return a->game(&g, a->arg);
 }
 

@@ -550,6 +550,10 @@ static const char *const all_tables[] = {
 static const char *const added_columns[] = {
 	"player_game_summary.counts_toward_regular_season",
 	PGS_TABLE_HISTORY ".counts_toward_regular_season",
+	"player_game_summary.is_final",
+	PGS_TABLE_HISTORY ".is_final",
+	"raw_boxscores.is_final",
+	PGS_TABLE_RAW_HISTORY ".is_final",
 };
 #define NADDED (sizeof(added_columns) / sizeof(added_columns[0]))
 
@@ -614,10 +618,21 @@ create_schema(struct pg_store *s, const char *quoted)
 	/* the competition context (issue 22): null in rows written before it */
 	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS"
 	    " counts_toward_regular_season boolean;\n");
+	/* provisional rows (issue 22): the rows written before it were final (the default
+	 * fills them, then goes: every write names the column); a raw row's null is its
+	 * source's silence, read as final too */
+	pgs_buf_adds(&b, "ALTER TABLE player_game_summary ADD COLUMN IF NOT EXISTS"
+	    " is_final boolean DEFAULT true;\nALTER TABLE player_game_summary ALTER COLUMN"
+	    " is_final DROP DEFAULT;\nALTER TABLE raw_boxscores ADD COLUMN IF NOT EXISTS"
+	    " is_final boolean;\n");
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, sum);
 	pgs_sql_history_ddl(&b, &pgs_sql_postgres, raw);
 	pgs_buf_adds(&b, "ALTER TABLE " PGS_TABLE_HISTORY " ADD COLUMN IF NOT EXISTS"
 	    " counts_toward_regular_season boolean;\n");
+	pgs_buf_adds(&b, "ALTER TABLE " PGS_TABLE_HISTORY " ADD COLUMN IF NOT EXISTS"
+	    " is_final boolean DEFAULT true;\nALTER TABLE " PGS_TABLE_HISTORY " ALTER COLUMN"
+	    " is_final DROP DEFAULT;\nALTER TABLE " PGS_TABLE_RAW_HISTORY " ADD COLUMN IF NOT EXISTS"
+	    " is_final boolean;\n");
 	pgs_buf_adds(&b, "COMMIT;");
 	if (pg_exec(s, "creating the schema", b.s) < 0)
 		pg_rollback(s);
@@ -2003,19 +2018,31 @@ history_present(struct pg_store *s)
 	return ok;
 }
 
-/* A column added since the table first shipped (added_columns), when a store read before its
- * next write (which adds it) lacks it: its rows read it as null.  1 absent, 0 there, -1 error. */
-#define COL_REGULAR "counts_toward_regular_season"
+/* The columns added since a summary table first shipped (added_columns), when a store read
+ * before its next write (which adds them) lacks them: its rows read them as the value the
+ * write gives the rows it finds (counts_toward_regular_season null, is_final true).  The
+ * absent ones into a (two at most); their number, or -1 on error. */
 static int
-column_absent(struct pg_store *s, const char *table, const char *column)
+columns_absent(struct pg_store *s, const char *table, struct pgs_sql_absent *a)
 {
-	const char *p[3] = { s->schema, table, column };
-	PGresult *res = pg_run(s, "reading the schema", "SELECT count(*) FROM information_schema.columns"
-	    " WHERE table_schema = $1 AND table_name = $2 AND column_name = $3", 3, p, NULL);
-	int r = res ? atol(PQgetvalue(res, 0, 0)) == 0 : -1;
+	static const struct pgs_sql_absent cols[] = {
+		{ "counts_toward_regular_season", "NULL::boolean" }, { "is_final", "true" },
+	};
+	int n = 0;
 
-	PQclear(res);
-	return r;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		const char *p[3] = { s->schema, table, cols[i].column };
+		PGresult *res = pg_run(s, "reading the schema", "SELECT count(*) FROM"
+		    " information_schema.columns WHERE table_schema = $1 AND table_name = $2"
+		    " AND column_name = $3", 3, p, NULL);
+
+		if (!res)
+			return -1;
+		if (atol(PQgetvalue(res, 0, 0)) == 0)
+			a[n++] = cols[i];
+		PQclear(res);
+	}
+	return n;
 }
 
 static int
@@ -2025,22 +2052,23 @@ pg_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
 	struct doc_arg d = { fn, arg };
 	const char *p[3] = { from, to, as_of };
+	struct pgs_sql_absent absent[2], absent_h[2];
 	pgs_buf b = { 0 };
-	int rc, absent, absent_h;
+	int rc, n, n_h;
 
 	/* a store opened read-only is not upgraded: say so rather than "does not exist" */
 	if (!history_present((struct pg_store *)st))
 		return -1;
 	/* a row written before pgs kept history (valid_from NULL) was there from the start */
-	if ((absent = column_absent((struct pg_store *)st, PGS_TABLE_SUMMARY, COL_REGULAR)) < 0 ||
-	    (absent_h = column_absent((struct pg_store *)st, PGS_TABLE_HISTORY, COL_REGULAR)) < 0)
+	if ((n = columns_absent((struct pg_store *)st, PGS_TABLE_SUMMARY, absent)) < 0 ||
+	    (n_h = columns_absent((struct pg_store *)st, PGS_TABLE_HISTORY, absent_h)) < 0)
 		return -1;
 	pgs_buf_adds(&b, "SELECT row_to_json(r)::text FROM (SELECT ");
-	pgs_sql_fields_absent(&b, t, absent ? COL_REGULAR : NULL, "NULL::boolean");
+	pgs_sql_fields_absent(&b, t, absent, (size_t)n);
 	pgs_buf_adds(&b, " FROM player_game_summary WHERE game_date BETWEEN $1::date AND $2::date"
 	    " AND ($3::timestamptz IS NULL OR valid_from IS NULL OR valid_from <= $3::timestamptz)"
 	    " UNION ALL SELECT ");
-	pgs_sql_fields_absent(&b, t, absent_h ? COL_REGULAR : NULL, "NULL::boolean");
+	pgs_sql_fields_absent(&b, t, absent_h, (size_t)n_h);
 	pgs_buf_adds(&b, " FROM " PGS_TABLE_HISTORY " WHERE $3::timestamptz IS NOT NULL"
 	    " AND game_date BETWEEN $1::date AND $2::date AND (valid_from IS NULL"
 	    " OR valid_from <= $3::timestamptz) AND valid_to > $3::timestamptz) r"
@@ -2080,11 +2108,12 @@ game_row(PGresult *r, void *arg)
 	struct pgs_game_stats g = { val(r, 0), val(r, 1), val(r, 2), val(r, 3), lv(r, 4), lv(r, 5),
 		lv(r, 6), lv(r, 7), lv(r, 8), lv(r, 9), lv(r, 10), lv(r, 11), lv(r, 12), lv(r, 13),
 		lv(r, 14), lv(r, 15), lv(r, 16), lv(r, 17), lv(r, 18), lv(r, 19), lv(r, 20), lv(r, 21),
-		lv(r, 22), lv(r, 23), lv(r, 24), { 0 }, NULL };
+		lv(r, 22), lv(r, 23), lv(r, 24), { 0 }, 0, NULL };
 
 	for (int i = 0; i < PGS_GAME_NSUMS; i++)
 		g.sums[i] = lv(r, 25 + i);
-	g.sources = val(r, 25 + PGS_GAME_NSUMS);
+	g.provisional = lv(r, 25 + PGS_GAME_NSUMS);
+	g.sources = val(r, 26 + PGS_GAME_NSUMS);
 	return a->game(&g, a->arg);
 }
 
@@ -2110,8 +2139,15 @@ pg_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
 	struct val_arg a = { .game = fn, .arg = arg };
+	struct pgs_sql_absent absent[2];
+	int n = columns_absent((struct pg_store *)st, PGS_TABLE_SUMMARY, absent), has_final = 1;
 
-	return pg_window_read(st, pgs_sql_summary_games, PGS_TABLE_SUMMARY, from, to, game_row, &a);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		has_final &= strcmp(absent[i].column, "is_final") != 0;
+	return pg_window_read(st, has_final ? pgs_sql_summary_games : pgs_sql_summary_games_before_final,
+	    PGS_TABLE_SUMMARY, from, to, game_row, &a);
 }
 
 static int

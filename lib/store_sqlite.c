@@ -224,6 +224,12 @@ static const struct { const char *table, *column, *type; } added_columns[] = {
 	/* the competition context (issue 22): null in rows written before it */
 	{ "player_game_summary", "counts_toward_regular_season", "INTEGER" },
 	{ PGS_TABLE_HISTORY, "counts_toward_regular_season", "INTEGER" },
+	/* provisional rows (issue 22): the rows written before it were final; a raw row's
+	 * null is its source's silence, read as final too */
+	{ "player_game_summary", "is_final", "INTEGER DEFAULT 1" },
+	{ PGS_TABLE_HISTORY, "is_final", "INTEGER DEFAULT 1" },
+	{ "raw_boxscores", "is_final", "INTEGER" },
+	{ PGS_TABLE_RAW_HISTORY, "is_final", "INTEGER" },
 };
 #define NADDED (int)(sizeof(added_columns) / sizeof(added_columns[0]))
 
@@ -1307,14 +1313,33 @@ sq_table_read(pgs_store *st, const char *table, int (*fn)(const char *json, size
 	return r;
 }
 
-/* A column added since table first shipped (added_columns), when a store read before its next
- * write (which adds it) lacks it: its rows read it as null.  The column's name, or NULL. */
-#define COL_REGULAR "counts_toward_regular_season"
-static const char *
-column_absent(struct sq_store *s, const char *table, const char *column)
+/* The columns added since a summary table first shipped (added_columns), when a store read
+ * before its next write (which adds them) lacks them: its rows read them as the value the
+ * write gives the rows it finds (counts_toward_regular_season null, is_final true).  The
+ * absent ones into a (two at most); their number. */
+static size_t
+columns_absent(struct sq_store *s, const char *table, struct pgs_sql_absent *a)
 {
-	return count_query(s, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
-	    (const char *const[]){ table, column }, 2) == 0 ? column : NULL;
+	static const struct pgs_sql_absent cols[] = {
+		{ "counts_toward_regular_season", "NULL" }, { "is_final", "1" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (count_query(s, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+		    (const char *const[]){ table, cols[i].column }, 2) == 0)
+			a[n++] = cols[i];
+	return n;
+}
+
+/* 1 when the table has column: it is not among the n absent ones. */
+static int
+has_column(size_t n, const struct pgs_sql_absent *absent, const char *column)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(absent[i].column, column) == 0)
+			return 0;
+	return 1;
 }
 
 /* Commit times are "YYYY-MM-DDTHH:MM:SS.ffffffZ" text: they compare as text.
@@ -1326,6 +1351,7 @@ sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 {
 	struct sq_store *s = (struct sq_store *)st;
 	const struct pgs_table *t = pgs_table_get(PGS_TABLE_SUMMARY);
+	struct pgs_sql_absent absent[2];
 	pgs_buf b = { 0 };
 	sqlite3_stmt *q;
 	int r = -1;
@@ -1338,10 +1364,10 @@ sq_summary_read(pgs_store *st, const char *from, const char *to, const char *as_
 		return -1;
 	}
 	pgs_buf_adds(&b, "SELECT ");
-	pgs_sql_fields_absent(&b, t, column_absent(s, PGS_TABLE_SUMMARY, COL_REGULAR), "NULL");
+	pgs_sql_fields_absent(&b, t, absent, columns_absent(s, PGS_TABLE_SUMMARY, absent));
 	pgs_buf_adds(&b, " FROM main.player_game_summary WHERE game_date BETWEEN ?1 AND ?2"
 	    " AND (?3 IS NULL OR coalesce(valid_from, '') <= ?3) UNION ALL SELECT ");
-	pgs_sql_fields_absent(&b, t, column_absent(s, PGS_TABLE_HISTORY, COL_REGULAR), "NULL");
+	pgs_sql_fields_absent(&b, t, absent, columns_absent(s, PGS_TABLE_HISTORY, absent));
 	pgs_buf_adds(&b, " FROM main." PGS_TABLE_HISTORY " WHERE ?3 IS NOT NULL"
 	    " AND game_date BETWEEN ?1 AND ?2 AND coalesce(valid_from, '') <= ?3 AND valid_to > ?3"
 	    " ORDER BY game_date, game_id, player_lookup");
@@ -1444,12 +1470,13 @@ game_row(sqlite3_stmt *q, void *arg)
 		col_long(q, 12), col_long(q, 13), col_long(q, 14), col_long(q, 15),
 		col_long(q, 16), col_long(q, 17), col_long(q, 18), col_long(q, 19),
 		col_long(q, 20), col_long(q, 21), col_long(q, 22), col_long(q, 23), col_long(q, 24),
-		{ 0 }, NULL,
+		{ 0 }, 0, NULL,
 	};
 
 	for (int i = 0; i < PGS_GAME_NSUMS; i++)
 		g.sums[i] = col_long(q, 25 + i);
-	g.sources = col_text(q, 25 + PGS_GAME_NSUMS);
+	g.provisional = col_long(q, 25 + PGS_GAME_NSUMS);
+	g.sources = col_text(q, 26 + PGS_GAME_NSUMS);
 	return c->game(&g, c->arg);
 }
 
@@ -1476,9 +1503,13 @@ sq_summary_games(pgs_store *st, const char *from, const char *to,
     int (*fn)(const struct pgs_game_stats *g, void *arg), void *arg)
 {
 	struct sq_cb c = { .game = fn, .arg = arg };
+	struct pgs_sql_absent absent[2];
+	/* a store an older pgs made, read before its next write: no provisional rows */
+	int has_final = has_column(columns_absent((struct sq_store *)st, PGS_TABLE_SUMMARY, absent),
+	    absent, "is_final");
 
-	return sq_window_read((struct sq_store *)st, pgs_sql_summary_games, PGS_TABLE_SUMMARY, from, to,
-	    game_row, &c);
+	return sq_window_read((struct sq_store *)st, has_final ? pgs_sql_summary_games :
+	    pgs_sql_summary_games_before_final, PGS_TABLE_SUMMARY, from, to, game_row, &c);
 }
 
 static int

@@ -36,19 +36,20 @@ _Static_assert(NSTAT == PGS_SUMMARY_NSTATS && S_PM == PGS_SUMMARY_PLUS_MINUS,
 
 /* The input columns this file reads, found in each row by one walk over it (read_columns). */
 enum {
-	I_GAME_ID, I_GAME_DATE, I_SEASON, I_GAME_TYPE, I_HOME, I_TEAM, I_OPP, I_SOURCE, I_NAME,
+	I_GAME_ID, I_GAME_DATE, I_SEASON, I_GAME_TYPE, I_FINAL, I_HOME, I_TEAM, I_OPP, I_SOURCE, I_NAME,
 	I_STATUS, I_REASON, I_STARTER, I_MINUTES, I_LOOKUP, I_UID, I_REGISTRY, I_FULL_NAME, I_STAT0,
 	NIN = I_STAT0 + NSTAT
 };
 static const char *const in_names[I_STAT0] = {
-	"game_id", "game_date", "season_year", "game_type", "home_team_abbr", "team_abbr",
+	"game_id", "game_date", "season_year", "game_type", "is_final", "home_team_abbr", "team_abbr",
 	"opponent_team_abbr", "source", "player_name", "player_status", "dnp_reason", "starter",
 	"minutes", "player_lookup", "universal_player_id", "registry_status", "player_full_name",
 };
 
 /* The summary fields this file fills, mapped to their schema position at start-up. */
 enum {
-	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_REGULAR, F_TEAM,
+	F_LOOKUP, F_UID, F_FULL_NAME, F_GAME_ID, F_GAME_DATE, F_SEASON, F_GAME_TYPE, F_REGULAR, F_FINAL,
+	F_TEAM,
 	F_OPP, F_HOME_GAME, F_MINUTES_PLAYED, F_SECONDS, F_EFG, F_TS, F_USAGE, F_IS_ACTIVE,
 	F_STATUS, F_IS_DNP, F_DNP_REASON, F_DNP_CAT, F_STARTER, F_WIN, F_TEAM_PTS, F_OPP_PTS,
 	F_LINE, F_LINE_SOURCE, F_OVER_UNDER, F_MARGIN,
@@ -56,7 +57,8 @@ enum {
 };
 static const char *const field_names[NF] = {
 	"player_lookup", "universal_player_id", "player_full_name", "game_id", "game_date",
-	"season_year", "game_type", "counts_toward_regular_season", "team_abbr", "opponent_team_abbr",
+	"season_year", "game_type", "counts_toward_regular_season", "is_final", "team_abbr",
+	"opponent_team_abbr",
 	"home_game",
 	"minutes_played", "seconds_played", "efg_pct", "ts_pct", "usage_rate", "is_active",
 	"player_status", "is_dnp", "dnp_reason", "dnp_reason_category", "starter_flag", "win_flag",
@@ -159,6 +161,7 @@ struct pgs_summary {
 	const char **extra_keys;           /* keys passed through into the current row */
 	size_t nextra, capextra;
 	pgs_buf text, seen, issues;        /* the output row's JSON and its two arrays, reused */
+	int final;                         /* the game's is_final (pgs_summary_flush) */
 	/* disagreements between sources: per pair of sources (by their index in src) and stat */
 	char *src[PGS_MAX_SOURCES];
 	size_t nsrc;
@@ -573,6 +576,23 @@ pgs_summary_game(const pgs_summary *s)
 /* ---- merging and computing ---- */
 
 /*
+ * A game is final unless one of its rows, of any source, says it is not
+ * (is_final false; null or absent: the source does not say, and those
+ * that do not publish a game before it is over).  A source caught
+ * mid-game still fills fields of the merged rows, and the preferred
+ * source wins field by field, so one provisional source makes the merged
+ * rows provisional: they are marked so, and rebuilt, until it is final too.
+ */
+int
+pgs_summary_game_final(const pgs_summary *s)
+{
+	for (size_t i = 0; i < s->nrows; i++)
+		if (json_is_false(s->rows[i].col[I_FINAL]))
+			return 0;
+	return 1;
+}
+
+/*
  * A source that left universal_player_id null is matched on player_lookup:
  * its rows join the one resolved group with the same lookup, if exactly one.
  */
@@ -892,6 +912,7 @@ fill_values(pgs_summary *s, const struct group *g, const char *best_source)
 	gtype = pgs_game_type_norm(col_str(p, I_GAME_TYPE));
 	set_str(s, F_GAME_TYPE, gtype ? gtype : col_str(p, I_GAME_TYPE));
 	set_bool(s, F_REGULAR, pgs_game_type_counts_regular(gtype) == 1);
+	set_bool(s, F_FINAL, s->final);
 	set_json(s, F_TEAM, p->col[I_TEAM]);
 	set_json(s, F_OPP, p->col[I_OPP]);
 	set_bool(s, F_HOME_GAME, home && strcmp(home, p->team) == 0);
@@ -1066,6 +1087,7 @@ pgs_summary_flush(pgs_summary *s, pgs_summary_emit_fn emit, void *arg)
 	if (s->nrows == 0)
 		return 0;
 	merge_unresolved(s);
+	s->final = pgs_summary_game_final(s);
 	/* the game's most preferred source present decides gold vs silver */
 	for (size_t i = 0; i < s->nrows; i++)
 		if (!best || prefer_cmp(&s->rows[i], best) < 0)

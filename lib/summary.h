@@ -76,6 +76,10 @@ int pgs_summary_add(pgs_summary *s, json_t *row, char *err, size_t cap);
 /* game_id of the buffered rows, or NULL when none are buffered. */
 const char *pgs_summary_game(const pgs_summary *s);
 
+/* 1 when the game added since the last flush is final: none of its rows says
+ * is_final false (see summary.c); 0 otherwise. */
+int pgs_summary_game_final(const pgs_summary *s);
+
 /*
  * Called once per summary row: line is its compact JSON, as pgs_json_dump()
  * writes it, without a newline: the content fields in schema order,

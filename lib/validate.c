@@ -167,6 +167,8 @@ struct ctx {
 	struct team *t;             /* the current game's teams */
 	size_t nt, tcap;
 	long games, team_games, rows, active, raw_rows, unresolved;
+	long prov_games, prov_rows;  /* games some of whose rows are provisional; their rows */
+	json_t *prov_dates;         /* the dates of those games, ascending */
 	long nfail[NCHECKS];
 	json_t *failures, *unres;
 	struct pgs_ledger ledger;
@@ -492,9 +494,9 @@ game_sides(const struct ctx *c, char away[8], char home[8])
 	}
 }
 
-/* The held game against the schedule; 1 when a check failed. */
+/* The held game against the schedule (its sums only when final); 1 when a check failed. */
 static int
-sched_game(struct ctx *c, struct month *m)
+sched_game(struct ctx *c, struct month *m, int provisional)
 {
 	const char *gid = c->t[0].game_id, *tdate = c->t[0].date;
 	char away[8], home[8];
@@ -548,7 +550,8 @@ sched_game(struct ctx *c, struct month *m)
 			failed = 1;
 			continue;
 		}
-		failed |= sched_totals(c, m, e, t, sd);
+		if (!provisional)
+			failed |= sched_totals(c, m, e, t, sd);
 	}
 	return failed;
 }
@@ -632,6 +635,33 @@ sched_rest(struct ctx *c)
 	}
 }
 
+/* The held game has provisional rows: counted, and in its date's count of such games. */
+static void
+provisional_game(struct ctx *c, long rows)
+{
+	size_t i, n = json_array_size(c->prov_dates);
+	char date[11];
+	json_t *d;
+	int cmp;
+
+	c->prov_games++;
+	c->prov_rows += rows;
+	snprintf(date, sizeof(date), "%.10s", c->t[0].date);
+	/* games come by game_id, which begins with the date: almost always in order */
+	for (i = n; i > 0; i--) {
+		d = json_array_get(c->prov_dates, i - 1);
+		cmp = strcmp(json_string_value(json_object_get(d, "date")), date);
+		if (cmp == 0) {
+			json_object_set_new(d, "games", json_integer(json_integer_value(json_object_get(d,
+			    "games")) + 1));
+			return;
+		}
+		if (cmp < 0)
+			break;
+	}
+	json_array_insert_new(c->prov_dates, i, json_pack("{s:s, s:i}", "date", date, "games", 1));
+}
+
 /* The held game is complete: run the game checks, then forget it. */
 static void
 game_done(struct ctx *c)
@@ -639,7 +669,7 @@ game_done(struct ctx *c)
 	struct month *m;
 	const char *g;
 	long rows = 0, played_only = 0, min;
-	int failed = 0;
+	int failed = 0, provisional = 0;
 
 	if (c->nt == 0)
 		return;
@@ -648,10 +678,13 @@ game_done(struct ctx *c)
 	for (size_t i = 0; i < c->nt; i++) {
 		rows += c->t[i].s.rows;
 		played_only += c->t[i].s.played_only;
+		provisional |= c->t[i].s.provisional > 0;
 	}
 	c->games++;
 	if (m)
 		m->games++;
+	if (provisional)
+		provisional_game(c, rows);
 	if (c->nt != 2) {
 		json_t *teams = json_array();
 		pgs_buf b = { 0 };
@@ -681,7 +714,9 @@ game_done(struct ctx *c)
 		    played_only == rows ? ": its source lists only the players who played" : "");
 		failed = 1;
 	}
-	for (size_t i = 0; i < c->nt; i++) {
+	/* a game not over yet is partial by nature: its sums (minutes, points, the
+	 * schedule's team totals) are checked once it is final */
+	for (size_t i = 0; i < c->nt && !provisional; i++) {
 		const struct team *other = NULL;
 
 		/* the opponent: the other team of a two-team game */
@@ -689,7 +724,7 @@ game_done(struct ctx *c)
 			other = &c->t[1 - i];
 		failed |= team_checks(c, m, &c->t[i], other);
 	}
-	failed |= sched_game(c, m);
+	failed |= sched_game(c, m, provisional);
 	if (failed && m)
 		m->game_failures++;
 	for (size_t i = 0; i < c->nt; i++)
@@ -1232,6 +1267,8 @@ report(struct ctx *c, const char *store)
 	json_object_set_new(r, "disagreement", disagree_json(c));
 	json_object_set_new(r, "gaps", gaps_json(c));
 	json_object_set_new(r, "unresolved", json_incref(c->unres));
+	json_object_set_new(r, "provisional", json_pack("{s:I, s:I, s:O}", "games",
+	    (json_int_t)c->prov_games, "rows", (json_int_t)c->prov_rows, "dates", c->prov_dates));
 	return r;
 }
 
@@ -1263,6 +1300,7 @@ ctx_init(struct ctx *c, const struct pgs_validate_opts *o)
 	c->d = pgs_xcalloc(c->nd, sizeof(*c->d));
 	c->failures = json_array();
 	c->unres = json_array();
+	c->prov_dates = json_array();
 }
 
 static void
@@ -1286,6 +1324,7 @@ ctx_free(struct ctx *c)
 	for (size_t i = 0; i < c->nsr; i++)
 		free(c->sr[i].sources);
 	free(c->sr);
+	json_decref(c->prov_dates);
 }
 
 json_t *

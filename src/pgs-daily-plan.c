@@ -53,6 +53,7 @@ static const char *const synopsis[] = {
 	"pgs-daily-plan settings [pgs-daily's options]",
 	"pgs-daily-plan lock --fd N",
 	"pgs-daily-plan gaps < REPORT",
+	"pgs-daily-plan provisional [DAYS]... < REPORT",
 	"pgs-daily-plan why (landing | rebuild) < STATUS",
 	"pgs-daily-plan why validation < REPORT",
 	"pgs-daily-plan ranges < DAYS",
@@ -70,7 +71,9 @@ help(FILE *f)
 	    "and merged (the command line wins), the days worked out, the state directory\n"
 	    "and the log made; KEY<TAB>VALUE lines.  lock: take pgs-daily's lock on the open\n"
 	    "file descriptor N (exit 4 when another run holds it).  gaps: the ranges to\n"
-	    "rebuild in pgs-validate --json's report, \"FROM..TO DAYS\" lines.  why: what\n"
+	    "rebuild in pgs-validate --json's report, \"FROM..TO DAYS\" lines.  provisional:\n"
+	    "the report's dates with games not final but DAYS (D or FROM..TO), \"FROM..TO DAYS\"\n"
+	    "lines, then \"games<TAB>N\": the provisional games on them.  why: what\n"
 	    "failed, in a job's pgs-checkpoint status --json or a pgs-validate --json report.\n"
 	    "ranges: days (D or FROM..TO lines) merged, \"FROM..TO DAYS\" lines.  landing:\n"
 	    "what a landing job's status says of FROM..TO: \"landed<TAB>FROM..TO\" lines, and\n"
@@ -638,12 +641,25 @@ add_days(struct pgs_days *days, const char *line)
 	return 0;
 }
 
+/* The days as "FROM..TO DAYS" lines, one a range. */
+static void
+print_ranges(const struct pgs_days *days)
+{
+	char a[11], b[11];
+
+	for (size_t i = 0; i < days->n; i++) {
+		pgs_date_format(days->iv[i][0], a);
+		pgs_date_format(days->iv[i][1], b);
+		printf("%s..%s %ld\n", a, b, days->iv[i][1] - days->iv[i][0] + 1);
+	}
+}
+
 /* ranges: the days on standard input merged, "FROM..TO DAYS" lines. */
 static int
 ranges(void)
 {
 	struct pgs_days days = { 0 };
-	char *line = NULL, a[11], b[11];
+	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	long lineno = 0;
@@ -659,14 +675,55 @@ ranges(void)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < days.n; i++) {
-		pgs_date_format(days.iv[i][0], a);
-		pgs_date_format(days.iv[i][1], b);
-		printf("%s..%s %ld\n", a, b, days.iv[i][1] - days.iv[i][0] + 1);
-	}
+	print_ranges(&days);
 	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
 out:
 	free(line);
+	pgs_days_free(&days);
+	return rc;
+}
+
+/*
+ * provisional: the dates of the report's provisional games (pgs-validate's
+ * "provisional") but those among the days given (a run's days, landed and
+ * rebuilt already), merged into "FROM..TO DAYS" lines, then "games<TAB>N",
+ * the provisional games on them.
+ */
+static int
+provisional(char **given, int n)
+{
+	json_t *r, *d;
+	struct pgs_days skip = { 0 }, days = { 0 };
+	long x, games = 0;
+	size_t i;
+	int rc = PGS_EXIT_FAIL;
+
+	for (int k = 0; k < n; k++)
+		if (add_days(&skip, given[k]) < 0) {
+			pgs_usage_error("'%s' is not a day (YYYY-MM-DD) or a range FROM..TO", given[k]);
+			pgs_days_free(&skip);
+			return PGS_EXIT_USAGE;
+		}
+	if (!(r = read_json("pgs-validate --json report")))
+		goto out;
+	json_array_foreach(json_object_get(json_object_get(r, "provisional"), "dates"), i, d) {
+		json_t *g = json_object_get(d, "games");
+
+		if (pgs_date_parse(str(d, "date"), &x) < 0 || !json_is_integer(g)) {
+			pgs_err("a provisional date that is not {date, games} in the report");
+			goto out;
+		}
+		if (pgs_days_count(&skip, x, x) > 0)
+			continue;
+		pgs_days_add(&days, x, x);
+		games += (long)json_integer_value(g);
+	}
+	print_ranges(&days);
+	printf("games\t%ld\n", games);
+	rc = pgs_close_stream(stdout, "stdout") < 0 ? PGS_EXIT_FAIL : PGS_EXIT_OK;
+out:
+	json_decref(r);
+	pgs_days_free(&skip);
 	pgs_days_free(&days);
 	return rc;
 }
@@ -962,6 +1019,8 @@ main(int argc, char **argv)
 			rc = lock(cli.fd);
 	} else if (strcmp(cmd, "gaps") == 0 && optind + 1 == argc)
 		rc = gaps();
+	else if (strcmp(cmd, "provisional") == 0)
+		rc = provisional(argv + optind + 1, argc - optind - 1);
 	else if (strcmp(cmd, "why") == 0 && optind + 2 == argc && strcmp(kind, "validation") == 0)
 		rc = why_validation();
 	else if (strcmp(cmd, "why") == 0 && optind + 2 == argc &&
@@ -976,7 +1035,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "corrections") == 0 && optind + 2 == argc)
 		rc = corrections(argv[optind + 1]);
 	else
-		pgs_usage_error("want a command: settings, lock, gaps, why (landing | rebuild | validation), "
+		pgs_usage_error("want a command: settings, lock, gaps, provisional [DAYS]..., why (landing | rebuild | validation), "
 		    "ranges, landing FROM TO, changed STORED FETCHED or corrections CHANGES");
 out:
 	settings_free(&cli);

@@ -249,7 +249,7 @@ static void
 print_text(const json_t *r, long list)
 {
 	const json_t *months = json_object_get(r, "months"), *tot = json_object_get(r, "totals");
-	const json_t *m, *f, *k;
+	const json_t *m, *f, *k, *prov;
 	size_t i, j;
 	long passed = 0, failed = 0, skipped = 0;
 	int marked = 0;
@@ -277,6 +277,12 @@ print_text(const json_t *r, long list)
 		printf("(no rows in the window)\n");
 	if (marked)
 		printf("* fails its threshold\n");
+	prov = json_object_get(r, "provisional");
+	if (jint(prov, "games") > 0)
+		printf("provisional: %ld game%s (%ld rows) not final yet, on %zu date%s; their team sums"
+		    " are not checked\n", jint(prov, "games"), jint(prov, "games") == 1 ? "" : "s",
+		    jint(prov, "rows"), json_array_size(json_object_get(prov, "dates")),
+		    json_array_size(json_object_get(prov, "dates")) == 1 ? "" : "s");
 	printf("\n");
 	if (json_array_size(json_object_get(r, "disagreement")) > 0) {
 		printf("%-8s %-24s %7s %7s  %s\n", "season", "merged from", "rows", "differ", "rate");

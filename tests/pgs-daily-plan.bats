@@ -17,7 +17,7 @@ setting() {
 	run -0 --separate-stderr pgs-daily-plan --help
 	assert_line --index 0 "usage: pgs-daily-plan settings [pgs-daily's options]"
 	run -2 --separate-stderr pgs-daily-plan
-	[[ $stderr == *"want a command: settings, lock, gaps, why (landing | rebuild | validation), ranges, landing FROM TO, changed STORED FETCHED or corrections CHANGES"* ]]
+	[[ $stderr == *"want a command: settings, lock, gaps, provisional [DAYS]..., why (landing | rebuild | validation), ranges, landing FROM TO, changed STORED FETCHED or corrections CHANGES"* ]]
 	run -2 --separate-stderr pgs-daily-plan why nothing
 	run -2 --separate-stderr pgs-daily-plan settings --bogus
 	[[ $stderr == "pgs-daily-plan: unknown option '--bogus'"* ]]
@@ -116,6 +116,25 @@ setting() {
 	run -3 --separate-stderr pgs-daily-plan gaps <<<'not json'
 	[[ $stderr == *"no pgs-validate --json report on standard input"* ]]
 	run -3 --separate-stderr pgs-daily-plan gaps <<<'{"gaps":[["2021-10-20"]]}'
+}
+
+@test "provisional: the report's dates of provisional games but the days given, merged, and their games" {
+	echo '{"provisional":{"games":5,"rows":90,"dates":[{"date":"2021-10-18","games":1},
+		{"date":"2021-10-19","games":2},{"date":"2021-10-21","games":1},{"date":"2021-10-24","games":1}]}}' >r.json
+	run -0 --separate-stderr pgs-daily-plan provisional 2021-10-21 2021-10-23..2021-10-25 <r.json
+	assert_output $'2021-10-18..2021-10-19 2\ngames\t3'
+	[ -z "$stderr" ]
+	run -0 --separate-stderr pgs-daily-plan provisional <r.json
+	assert_output $'2021-10-18..2021-10-19 2\n2021-10-21..2021-10-21 1\n2021-10-24..2021-10-24 1\ngames\t5'
+	# a report without provisional games (or from a pgs before them): nothing to do
+	run -0 --separate-stderr pgs-daily-plan provisional <<<'{"gaps":[]}'
+	assert_output $'games\t0'
+	run -2 --separate-stderr pgs-daily-plan provisional 2021-13-01 <r.json
+	[[ $stderr == *"'2021-13-01' is not a day (YYYY-MM-DD) or a range FROM..TO"* ]]
+	run -3 --separate-stderr pgs-daily-plan provisional <<<'not json'
+	run -3 --separate-stderr pgs-daily-plan provisional <<<'{"provisional":{"dates":[{"date":"x","games":1}]}}'
+	[[ $stderr == *"a provisional date that is not {date, games} in the report"* ]]
+	run -3 --separate-stderr bash -c 'pgs-daily-plan provisional <r.json >/dev/full'
 }
 
 @test "why: what failed, from a job's status and a validation report" {

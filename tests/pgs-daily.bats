@@ -261,6 +261,41 @@ hits() {
 	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-25, rebuilt 1 days, 0 corrections, validation passed; log: $LOG"
 }
 
+@test "a provisional game (is_final false) is landed again and rebuilt by every later run, whatever --days-back, until final" {
+	flaky
+	jq -c '.is_final = false' "$WWW/days/2021-10-20.ndjson" >"$FLAKY_DIR/2021-10-20.ndjson"
+	games=$(jq -r .game_id "$WWW/days/2021-10-20.ndjson" | sort -u | wc -l)
+	run -0 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"
+	[ -z "$stderr" ]
+	[ "$(sql "SELECT DISTINCT is_final FROM player_game_summary WHERE game_date = '2021-10-20'")" = 0 ]
+	[ "$(sql "SELECT DISTINCT is_final FROM player_game_summary WHERE game_date <> '2021-10-20'")" = 1 ]
+	# its own days are landed anyway: no second landing of them
+	run -1 grep ': provisional: ' "$LOG"
+
+	# still in progress three days later: landed again, rebuilt, still provisional
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-24 --days-back 1 --source "$FLAKY"
+	assert_output "pgs-daily: 2021-10-24: landed 1 source for 2021-10-24, rebuilt 2 days ($games provisional games among them), 0 corrections, validation passed; log: $LOG"
+	grep -q ": provisional: $games games not final on 2021-10-20: landed again and rebuilt$" "$LOG"
+	[ "$(hits 2021-10-20)" -eq 2 ]
+	[ "$(sql "SELECT DISTINCT is_final FROM player_game_summary WHERE game_date = '2021-10-20'")" = 0 ]
+
+	# the source final: the next run, one day back, makes the rows final; the history keeps
+	# the provisional ones
+	cp "$WWW/days/2021-10-20.ndjson" "$FLAKY_DIR/"
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-25 --days-back 1 --source "$FLAKY"
+	assert_output "pgs-daily: 2021-10-25: landed 1 source for 2021-10-25, rebuilt 2 days ($games provisional games among them), $(served 2021-10-20 2021-10-20) corrections in $games games, validation passed; log: $LOG"
+	[ "$(hits 2021-10-20)" -eq 3 ]
+	[ "$(sql "SELECT DISTINCT is_final FROM player_game_summary WHERE game_date = '2021-10-20'")" = 1 ]
+	[ "$(sql "SELECT count(*) FROM player_game_summary_history WHERE game_date = '2021-10-20' AND is_final = 0")" -eq \
+		"$(served 2021-10-20 2021-10-20)" ]
+	[ "$(sql "SELECT count(*) FROM raw_boxscores WHERE is_final = 0")" -eq 0 ]
+
+	# final: no run lands it again
+	run -0 --separate-stderr pgs-daily -v --date 2021-10-26 --days-back 1 --source "$FLAKY"
+	assert_output "pgs-daily: 2021-10-26: landed 1 source for 2021-10-26, rebuilt 1 days, 0 corrections, validation passed; log: $LOG"
+	[ "$(hits 2021-10-20)" -eq 3 ]
+}
+
 @test "the days owed are the store's: another store with the same state directory owes nothing" {
 	flaky 2021-10-20
 	run -3 --separate-stderr pgs-daily --date 2021-10-21 --source "$FLAKY"

@@ -481,6 +481,47 @@ pgs-extract: bad.csv:7: fg_makes 9 > fg_attempts 8"
 	assert_line '20220412_CLE_BKN play_in 0052100101'
 }
 
+@test "nbastats-v3: a game not over (gameStatus 1 or 2, a gameStatusText not Final) gives rows with is_final false" {
+	jq -c . "$V3" | head -n 1 >doc.json
+	for st in '.gameStatus = 2' '.gameStatus = 1' '.gameStatusText = "Q4 2:31"' '.gameStatus = 3' \
+		'.gameStatusText = "Final/OT"' '.'; do
+		jq -c ".boxScoreTraditional |= ($st)" doc.json >st.json
+		run -0 --separate-stderr pgs-extract --games "$GAMES" st.json
+		[ -z "$stderr" ]
+		echo "$st $(jq -c 'select(.game_id) | .is_final' <<<"$output" | sort -u)" >>got
+	done
+	[ "$(cat got)" = '.gameStatus = 2 false
+.gameStatus = 1 false
+.gameStatusText = "Q4 2:31" false
+.gameStatus = 3 true
+.gameStatusText = "Final/OT" true
+. null' ]
+}
+
+@test "nbastats-v3: a provisional game's rows replaced by its final ones: summary rows updated, the history keeps the provisional ones" {
+	export PGS_STORE="sqlite:$BATS_TEST_TMPDIR/p.db"
+	jq -c . "$V3" | head -n 1 >doc.json
+	# mid-game: the same players, Jokić four field goals short
+	jq -c '.boxScoreTraditional.gameStatus = 2 | .boxScoreTraditional.gameStatusText = "Q3 4:12" |
+		.boxScoreTraditional.homeTeam.players[0].statistics |= (.fieldGoalsMade = 8 | .points = 21)' \
+		doc.json >live.json
+	jq -c '.boxScoreTraditional.gameStatus = 3 | .boxScoreTraditional.gameStatusText = "Final"' doc.json >final.json
+	pgs-extract --games "$GAMES" live.json | pgs-transform --now 2023-10-24T23:00:00Z >live.nd
+	[ "$(jq -c 'select(.game_id) | .is_final' live.nd | sort -u)" = false ]
+	run -0 --separate-stderr pgs-write --from 2023-10-24 --to 2023-10-24 live.nd
+	rows=$(jq -r .rows_in <<<"$output")
+	[ "$rows" -gt 0 ]
+	pgs-extract --games "$GAMES" final.json | pgs-transform --now 2023-10-25T06:00:00Z >final.nd
+	[ "$(jq -c 'select(.game_id) | .is_final' final.nd | sort -u)" = true ]
+	run -0 --separate-stderr pgs-write --from 2023-10-24 --to 2023-10-24 final.nd
+	[ "$(jq -c '[.inserted, .updated, .deleted]' <<<"$output")" = "[0,$rows,0]" ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/p.db" "SELECT DISTINCT is_final FROM player_game_summary")" = 1 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/p.db" "SELECT count(*) FROM player_game_summary_history WHERE is_final = 0")" -eq "$rows" ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/p.db" "SELECT points FROM player_game_summary_history
+		WHERE player_lookup = 'nikolajokic'")" = 21 ]
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/p.db" "SELECT points FROM player_game_summary WHERE player_lookup = 'nikolajokic'")" = 29 ]
+}
+
 @test "nbastats-v3: preseason and all-star ids give typed rows; a game not between two NBA teams is skipped with a warning" {
 	jq -c . "$V3" | tail -n 1 >playin.json
 	jq -c '.boxScoreTraditional.gameId = "0012100101"' playin.json >pre.json

@@ -374,6 +374,23 @@ typed() {
 	[ "$(jq -c '[.game_type, .counts_toward_regular_season]' <<<"$output" | sort -u)" = '["regular",true]' ]
 }
 
+@test "pgs-transform: a game is provisional (is_final false) in every row when one source says so; final when none does" {
+	# 20240110_BOS_NYK: basketball-reference final, three of its players also from stats.nba.com mid-game
+	{
+		jq -c 'select(.game_id == "20240110_BOS_NYK") | .is_final = true' "$GAME"
+		jq -c 'select(.game_id == "20240110_BOS_NYK")' "$GAME" | head -n 3 | jq -c '.source = "nbastats" | .is_final = false'
+		jq -c 'select(.game_id == "20240112_LAL_DEN")' "$GAME"
+	} >in.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" in.ndjson
+	[ "$(jq -c 'select(.game_id) | [.game_id, .is_final]' <<<"$output" | sort | uniq -c | awk '{ print $2 }')" = \
+		'["20240110_BOS_NYK",false]
+["20240112_LAL_DEN",true]' ]
+	# the same source saying nothing (null) leaves the game final
+	sed 's/"is_final":false/"is_final":null/' in.ndjson >silent.ndjson
+	run -0 --separate-stderr pgs-transform --now "$NOW" silent.ndjson
+	[ "$(jq -c 'select(.game_id) | .is_final' <<<"$output" | sort -u)" = true ]
+}
+
 @test "pgs-transform: preseason and all_star games are left out, counted in the end marker and statistics" {
 	typed preseason regular >in.ndjson
 	marked in.ndjson >m.ndjson

@@ -189,6 +189,23 @@ game_of() {
 	run -0 --separate-stderr validate --seconds-tolerance 300
 }
 
+@test "a provisional game (is_final false) short of its minutes and points: counted, its sums not checked" {
+	g=$(game_of 2021-10-20)
+	rows=$(sql "SELECT count(*) FROM player_game_summary WHERE game_id = '$g'")
+	sql "UPDATE player_game_summary SET is_final = 0, seconds_played = seconds_played / 2,
+		points = points / 2 WHERE game_id = '$g'"
+	run -0 --separate-stderr validate
+	assert_line "provisional: 1 game ($rows rows) not final yet, on 1 date; their team sums are not checked"
+	refute_output --partial FAIL
+	run -0 --separate-stderr validate --json
+	[ "$(jq -c .provisional <<<"$output")" = "{\"games\":1,\"rows\":$rows,\"dates\":[{\"date\":\"2021-10-20\",\"games\":1}]}" ]
+	# final again, the same rows fail
+	sql "UPDATE player_game_summary SET is_final = 1 WHERE game_id = '$g'"
+	run -4 --separate-stderr validate
+	assert_line --partial "FAIL team_seconds $g"
+	refute_output --partial "provisional:"
+}
+
 @test "raw rows landed after the backfill of their date: stale_summary names the window and date" {
 	run -0 --separate-stderr pgs-ingest --from 2021-10-27 --to 2021-10-27 "$SAMPLE"/*
 	run -4 --separate-stderr validate --json

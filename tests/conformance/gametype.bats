@@ -94,24 +94,7 @@ drop_column() {
 	esac
 }
 
-# bq_api METHOD PATH: one call of the emulator's REST API (body on stdin), which must
-# succeed; its answer on stdout.
-bq_api() {
-	local code
-	code=$(curl -sS -o "$BATS_TEST_TMPDIR/bq.out" -w '%{http_code}' -X "$1" \
-		-H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
-		--data-binary @- "$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test$2")
-	case $code in
-	2*) cat "$BATS_TEST_TMPDIR/bq.out" ;;
-	*) cat "$BATS_TEST_TMPDIR/bq.out" >&2; return 1 ;;
-	esac
-}
 
-# bq_sql SQL: one query, which must succeed.
-bq_sql() {
-	jq -nc --arg q "$1" '{query: $q, useLegacySql: false, location: "US"}' |
-		bq_api POST /queries >/dev/null
-}
 
 @test "game type: a summary table made before counts_toward_regular_season gains the column" {
 	summary >a.nd
@@ -146,8 +129,8 @@ bq_sql() {
 	# one preseason game's raw rows landed, one regular game's too, neither built
 	jq -c '.game_type = (if .game_id == "20240110_BOS_NYK" then "preseason" else "regular" end)' \
 		"$FIXTURES/transform_game.ndjson" >raw.nd
-	{ cat raw.nd; printf '{"pgs_end":{"tool":"test","rows":%d}}\n' "$(grep -c . raw.nd)"; } >raw.m
-	run --separate-stderr pgs-write --table raw_boxscores --from 2024-01-10 --to 2024-01-12 raw.m
+	with_end raw.nd
+	run --separate-stderr pgs-write --table raw_boxscores --from 2024-01-10 --to 2024-01-12 raw.nd.m
 	assert_success
 	run --separate-stderr pgs-validate --json --from 2024-01-10 --to 2024-01-12
 	[ "$(jq -c '.gaps' <<<"$output")" = '[["2024-01-12","2024-01-12"]]' ]

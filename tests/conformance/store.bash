@@ -104,3 +104,22 @@ summary_rows() {
 	     player_status: "active", sources_seen: ["bbref"], quality_issues: [],
 	     processed_at: "2023-11-14T22:13:20Z"} + ('"$extra"')'
 }
+
+# bq_api METHOD PATH: one call of the emulator's REST API (body on stdin), which must
+# succeed; its answer on stdout.
+bq_api() {
+	local code
+	code=$(curl -sS -o "$BATS_TEST_TMPDIR/bq.out" -w '%{http_code}' -X "$1" \
+		-H "Authorization: Bearer $PGS_BQ_TOKEN" -H 'Content-Type: application/json' \
+		--data-binary @- "$PGS_BQ_ENDPOINT/bigquery/v2/projects/pgs-test$2")
+	case $code in
+	2*) cat "$BATS_TEST_TMPDIR/bq.out" ;;
+	*) cat "$BATS_TEST_TMPDIR/bq.out" >&2; return 1 ;;
+	esac
+}
+
+# bq_sql SQL: one query, which must succeed.
+bq_sql() {
+	jq -nc --arg q "$1" '{query: $q, useLegacySql: false, location: "US"}' |
+		bq_api POST /queries >/dev/null
+}

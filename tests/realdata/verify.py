@@ -86,6 +86,8 @@ def expected(data, seasons):
                     gt = "cup_knockout"
                 e = {"game_id": gid, "game_date": date, "season_year": int(date[:4]) if int(date[5:7]) >= 7 else int(date[:4]) - 1,
                      "game_type": gt, "counts_toward_regular_season": gt in ("regular", "cup_knockout"),
+                     # basketball-reference publishes finished games only
+                     "is_final": True,
                      "team_abbr": team, "opponent_team_abbr": opp,
                      "home_game": r["is_home"] == "1", "player_full_name": r["player"],
                      "player_lookup": lookup(r["player"]), "bbref_id": r["bbref_player_id"],

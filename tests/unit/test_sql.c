@@ -30,12 +30,20 @@ test_validation(void)
 	CHECK(strstr(b.s, "COUNTIF(`registry_status` = 'unresolved'), COUNTIF(`primary_source_used` IN "
 	    "('nbacom')), COUNTIF(`home_game`), COUNTIF(ARRAY_LENGTH(`sources_seen`) > 1), "
 	    "COUNTIF('stats_disagree' IN UNNEST(`quality_issues`)), coalesce(sum(`fg_makes`), 0), ") != NULL);
-	/* the team-game sums a --schedule holds against the team totals, the last of them */
-	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0), ") != NULL);
-	/* then the merged rows' sources, for the disagreement rates per list of sources */
-	CHECK(strstr(b.s, ", max(CASE WHEN ARRAY_LENGTH(`sources_seen`) > 1 THEN ARRAY_TO_STRING("
+	/* the team-game sums a --schedule holds against the team totals, then the provisional rows,
+	 * then the merged rows' sources, for the disagreement rates per list of sources */
+	CHECK(strstr(b.s, ", coalesce(sum(`turnovers`), 0), coalesce(sum(`personal_fouls`), 0), "
+	    "COUNTIF(`is_final` = FALSE), max(CASE WHEN ARRAY_LENGTH(`sources_seen`) > 1 THEN ARRAY_TO_STRING("
 	    "`sources_seen`, ',') END) FROM `p.d.player_game_summary` WHERE `game_date` BETWEEN @from "
 	    "AND @to") != NULL);
+	/* a table made before is_final: no provisional rows, and no word of the column */
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games_before_final(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", coalesce(sum(personal_fouls), 0), 0, max(CASE WHEN") != NULL);
+	CHECK(strstr(b.s, "is_final") == NULL);
+	pgs_buf_reset(&b);
+	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
+	CHECK(strstr(b.s, ", sum(CASE WHEN is_final = FALSE THEN 1 ELSE 0 END), max(CASE WHEN") != NULL);
 	pgs_buf_reset(&b);
 	pgs_sql_summary_games(&b, &pgs_sql_sqlite, "player_game_summary");
 	CHECK(strstr(b.s, ", sum(CASE WHEN home_game = 1 THEN 1 ELSE 0 END), sum(CASE WHEN "
