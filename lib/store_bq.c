@@ -892,6 +892,9 @@ check_table(struct bq_store *b, const char *name)
 			bad++;
 		}
 	}
+	if (bad && added.len)
+		pgs_err("store '%s': table %s has no column %s (NULLABLE), which pgs adds to a table"
+		    " otherwise its own", b->base.uri, name, added.s);
 	if (bad)
 		pgs_err("store '%s': table %s does not have the columns pgs writes; nothing written"
 		    " (a table made by another version or by hand?)", b->base.uri, name);

@@ -225,7 +225,7 @@ bq_api() {
 	run -3 --separate-stderr pgs-write --store "$S" --from 2023-10-24 --to 2023-10-25 rows.ndjson
 	assert_output ''
 	[[ $stderr == *"table player_game_summary: column points is STRING NULLABLE, pgs writes INT64 NULLABLE"* ]]
-	[[ $stderr == *"table player_game_summary has no column minutes_played (FLOAT64 NULLABLE)"* ]]
+	[[ $stderr == *"table player_game_summary has no column minutes_played FLOAT64 (NULLABLE), which pgs adds to a table otherwise its own"* ]]
 	[[ $stderr == *"table player_game_summary: column owner is REQUIRED, and pgs does not write it"* ]]
 	[[ $stderr == *"does not have the columns pgs writes; nothing written"* ]]
 	# nothing written, nothing staged: no job but reads after the check
