@@ -17,6 +17,7 @@ setup() {
 }
 
 @test "bench-parallel: one- and seven-day batches, --jobs 1 and 4, against a slow store: wall and CPU times, the jobs by kind; every table and ledger SQLite's" {
+	skip_if_sanitized "a benchmark's timings"
 	run -0 --separate-stderr "$PGS_ROOT/tests/bench/parallel" --latency-ms 300 --jobs 4 \
 		--from 2021-10-18 --to 2021-11-14
 	assert_equal "$stderr" ""
