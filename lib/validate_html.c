@@ -2,7 +2,8 @@
  * validate_html.c — pgs-validate's report as one self-contained HTML page,
  * for a person who follows a link from a cron mail: what ran over what and
  * when, the verdict, the picture (validate_svg.c) inline, every finding as
- * a table row, the checks and the thresholds they used.
+ * a table row, the checks, the rates of merged rows whose sources differ and the
+ * thresholds they used.
  *
  * No script, no external reference (no stylesheet, font or image from
  * elsewhere); every text escaped.  The page is also well-formed XML, so
@@ -133,6 +134,38 @@ checks(const json_t *r, pgs_buf *b)
 	pgs_buf_adds(b, "</tbody>\n</table>\n");
 }
 
+/* The rates of rows merged from several sources that differ, per season and list of sources. */
+static void
+disagreement(const json_t *r, pgs_buf *b)
+{
+	const json_t *d = json_object_get(r, "disagreement");
+	size_t i;
+	json_t *x;
+	char n[3][48];
+
+	if (json_array_size(d) == 0)
+		return;
+	pgs_buf_adds(b, "<h2 id=\"sources\">Sources merged</h2>\n<table class=\"sources\">\n<thead><tr>"
+	    "<th>season</th><th>merged from</th><th>rows</th><th>differ on a counted stat</th>"
+	    "<th>rate</th></tr></thead>\n<tbody>\n");
+	json_array_foreach(d, i, x) {
+		int fail = json_is_true(json_object_get(x, "fail"));
+		double p = json_number_value(json_object_get(x, "pct"));
+
+		snprintf(n[0], sizeof(n[0]), "%lld", (long long)json_integer_value(json_object_get(x, "merged")));
+		snprintf(n[1], sizeof(n[1]), "%lld", (long long)json_integer_value(json_object_get(x, "differ")));
+		snprintf(n[2], sizeof(n[2]), "%.*f%%", p > 0 && p < 0.01 ? 4 : 2, p);
+		pgs_buf_adds(b, "<tr>");
+		cell(b, "", jstr(x, "season"));
+		cell(b, "", jstr(x, "sources"));
+		cell(b, "", n[0]);
+		cell(b, "", n[1]);
+		cell(b, fail ? "fail" : "pass", n[2]);
+		pgs_buf_adds(b, "</tr>\n");
+	}
+	pgs_buf_adds(b, "</tbody>\n</table>\n");
+}
+
 static void
 threshold_table(const json_t *r, pgs_buf *b)
 {
@@ -202,6 +235,7 @@ pgs_validate_html(const json_t *r, const char *generated, pgs_buf *b)
 	pgs_buf_adds(b, "</figure>\n");
 	findings(r, b);
 	checks(r, b);
+	disagreement(r, b);
 	threshold_table(r, b);
 	pgs_buf_adds(b, "</body>\n</html>\n");
 	pgs_buf_free(&s);

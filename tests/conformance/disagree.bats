@@ -38,6 +38,11 @@ write() {
 	assert_equal "$(jq -c '.disagreement' <<<"$output")" \
 		'[{"season":"2023-24","sources":"bbref,nbacom","merged":30,"differ":3,"pct":10,"fail":true},{"season":"2023-24","sources":"bbref,nbastats","merged":400,"differ":0,"pct":0,"fail":false}]'
 	assert_equal "$(jq -c '.months[0].disagree' <<<"$output")" '{"n":3,"of":430,"pct":0.7,"fail":true}'
+	# the page a cron mail links to has the same table
+	run -4 --separate-stderr pgs-validate "${W[@]}" --html page.html
+	grep -q '<h2 id="sources">Sources merged</h2>' page.html
+	grep -q '<tr><td>2023-24</td><td>bbref,nbacom</td><td>30</td><td>3</td><td class="fail">10.00%</td></tr>' page.html
+	grep -q '<tr><td>2023-24</td><td>bbref,nbastats</td><td>400</td><td>0</td><td class="pass">0.00%</td></tr>' page.html
 	# above the threshold for the pair: passes
 	run --separate-stderr pgs-validate "${W[@]}" --max-disagree 10 --json
 	assert_equal "$(jq -c '[.checks[] | select(.check == "source_disagreement") | .status]' <<<"$output")" '["pass"]'
