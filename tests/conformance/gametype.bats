@@ -63,44 +63,11 @@ want='["2023-12-04","cup_knockout",true]
 		jq -c '[.[0], .[1] == false or .[1] == 0]')" = '["cup_final",true]' ]
 }
 
-# The store as a pgs before the competition context left it: the column gone from
-# the summary table (and its history, where pgs adds it itself).
-drop_column() {
-	case $PGS_TEST_STORE in
-	sqlite)
-		sqlite3 "${S#sqlite:}" "ALTER TABLE player_game_summary DROP COLUMN counts_toward_regular_season;
-			ALTER TABLE player_game_summary_history DROP COLUMN counts_toward_regular_season"
-		;;
-	postgres)
-		pg_sql "ALTER TABLE \"${S##*schema=}\".player_game_summary DROP COLUMN counts_toward_regular_season;
-			ALTER TABLE \"${S##*schema=}\".player_game_summary_history DROP COLUMN counts_toward_regular_season"
-		;;
-	bigquery)
-		# no DROP COLUMN in the emulator: the table made again, as pgs made it but without
-		# the column, and its rows put back
-		local ds=${S##*/}
-		# (an older store is made in a second: more table updates than BigQuery's 5 in 10 s)
-		curl -sS -o /dev/null -X POST "$PGS_BQ_ENDPOINT/_emu/config" \
-			-d '{"tableUpdateRate":{"operations":100,"seconds":10}}'
-		bq_api GET "/datasets/$ds/tables/player_game_summary" </dev/null >def.json
-		bq_sql "CREATE TABLE \`pgs-test.$ds.old\` AS SELECT * EXCEPT (counts_toward_regular_season)
-			FROM \`pgs-test.$ds.player_game_summary\`"
-		bq_api DELETE "/datasets/$ds/tables/player_game_summary" </dev/null >/dev/null
-		jq -c '{tableReference, timePartitioning, clustering, schema: {fields:
-			[.schema.fields[] | select(.name != "counts_toward_regular_season")]}}' def.json |
-			bq_api POST "/datasets/$ds/tables" >/dev/null
-		bq_sql "INSERT INTO \`pgs-test.$ds.player_game_summary\` SELECT * FROM \`pgs-test.$ds.old\`"
-		;;
-	esac
-}
-
-
-
 @test "game type: a summary table made before counts_toward_regular_season gains the column" {
 	summary >a.nd
 	write a.nd
 	assert_success
-	drop_column
+	store_drop_column counts_toward_regular_season player_game_summary player_game_summary_history
 	[ "$(dump "$S" player_game_summary counts_toward_regular_season | sort -u)" = '[null]' ]
 	# read before the next write: the rows, the flag null (BigQuery: an error that names it)
 	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}"

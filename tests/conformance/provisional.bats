@@ -67,46 +67,12 @@ finals() {
 ["2024-01-12",null]' ]
 }
 
-# The store as a pgs before provisional rows left it: the column gone from the
-# summary and raw tables and their histories (BigQuery: from the summary table).
-drop_column() {
-	local t
-	case $PGS_TEST_STORE in
-	sqlite)
-		for t in player_game_summary player_game_summary_history raw_boxscores raw_boxscores_history; do
-			sqlite3 "${S#sqlite:}" "ALTER TABLE $t DROP COLUMN is_final"
-		done
-		;;
-	postgres)
-		for t in player_game_summary player_game_summary_history raw_boxscores raw_boxscores_history; do
-			pg_sql "ALTER TABLE \"${S##*schema=}\".$t DROP COLUMN is_final"
-		done
-		;;
-	bigquery)
-		# no DROP COLUMN in the emulator: the table made again without it (as gametype.bats)
-		local ds=${S##*/}
-		curl -sS -o /dev/null -X POST "$PGS_BQ_ENDPOINT/_emu/config" \
-			-d '{"tableUpdateRate":{"operations":100,"seconds":10}}'
-		bq_api GET "/datasets/$ds/tables/player_game_summary" </dev/null >def.json
-		bq_sql "CREATE TABLE \`pgs-test.$ds.old\` AS SELECT * EXCEPT (is_final)
-			FROM \`pgs-test.$ds.player_game_summary\`"
-		bq_api DELETE "/datasets/$ds/tables/player_game_summary" </dev/null >/dev/null
-		jq -c '{tableReference, timePartitioning, clustering, schema: {fields:
-			[.schema.fields[] | select(.name != "is_final")]}}' def.json |
-			bq_api POST "/datasets/$ds/tables" >/dev/null
-		bq_sql "INSERT INTO \`pgs-test.$ds.player_game_summary\` SELECT * FROM \`pgs-test.$ds.old\`"
-		;;
-	esac
-}
-
-
-
 @test "provisional: a table made before is_final gains the column; the rows it had read as final" {
 	# players 5..8 play 2023-10-01..04, player 4 on 2023-10-05
 	summary_rows 5 8 >a.nd
 	write a.nd 2023-10-01 2023-10-04
 	assert_success
-	drop_column
+	store_drop_column is_final player_game_summary player_game_summary_history raw_boxscores raw_boxscores_history
 	# read before the next write: the rows final (BigQuery: an error that names the column)
 	run --separate-stderr pgs-extract --source "$S" --table player_game_summary "${W[@]}"
 	if [ "$PGS_TEST_STORE" = bigquery ]; then

@@ -123,3 +123,36 @@ bq_sql() {
 	jq -nc --arg q "$1" '{query: $q, useLegacySql: false, location: "US"}' |
 		bq_api POST /queries >/dev/null
 }
+
+# store_drop_column COLUMN TABLE...: the store as an older pgs left it, COLUMN gone from
+# each TABLE of store $S.  BigQuery (no DROP COLUMN in the emulator): player_game_summary
+# made again as pgs made it but without COLUMN, and its rows put back.
+store_drop_column() {
+	local col=$1 t ds=${S##*/}
+	shift
+	case $PGS_TEST_STORE in
+	sqlite)
+		for t; do
+			sqlite3 "${S#sqlite:}" "ALTER TABLE $t DROP COLUMN $col"
+		done
+		;;
+	postgres)
+		for t; do
+			pg_sql "ALTER TABLE \"${S##*schema=}\".$t DROP COLUMN $col"
+		done
+		;;
+	bigquery)
+		# (an older store is made in a second: more table updates than BigQuery's 5 in 10 s)
+		curl -sS -o /dev/null -X POST "$PGS_BQ_ENDPOINT/_emu/config" \
+			-d '{"tableUpdateRate":{"operations":100,"seconds":10}}'
+		bq_api GET "/datasets/$ds/tables/player_game_summary" </dev/null >def.json
+		bq_sql "CREATE TABLE \`pgs-test.$ds.old\` AS SELECT * EXCEPT ($col)
+			FROM \`pgs-test.$ds.player_game_summary\`"
+		bq_api DELETE "/datasets/$ds/tables/player_game_summary" </dev/null >/dev/null
+		jq -c --arg col "$col" '{tableReference, timePartitioning, clustering, schema: {fields:
+			[.schema.fields[] | select(.name != $col)]}}' def.json |
+			bq_api POST "/datasets/$ds/tables" >/dev/null
+		bq_sql "INSERT INTO \`pgs-test.$ds.player_game_summary\` SELECT * FROM \`pgs-test.$ds.old\`"
+		;;
+	esac
+}
