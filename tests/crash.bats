@@ -165,15 +165,21 @@ paused_in_hook() {
 	TMPDIR=$BATS_TEST_TMPDIR setsid pgs-backfill --from 2021-10-18 --to 2021-11-07 --batch-days 1 >/dev/null 2>bf.log &
 	bg=$!
 	# (the stream starts after the plan and the registration pass: seconds under ASan and load)
+	# ((^|/): the stream's pgs-write, not the coordinator, whose arguments name it)
 	for _ in $(seq 1200); do
-		! pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null || break
+		! pgrep -s "$bg" -f '(^|/)pgs-write --windows' >/dev/null || break
 		sleep 0.05
 	done
-	pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null || fail "no window stream after 60 s: $(cat bf.log)"
-	# the coordinator's group only: the stream runs in a process group of its own
+	stream=$(pgrep -s "$bg" -f '(^|/)pgs-write --windows') || fail "no window stream after 60 s: $(cat bf.log)"
+	# the coordinator's group only: the stream runs in a process group of its own (after
+	# the kill it may be gone already: with its reader dead, it stops at once or at its
+	# next window, as fast as it notices)
+	for p in $stream; do
+		pgid=$(ps -o pgid= -p "$p" | tr -d ' ')
+		[ "$pgid" != "$bg" ] || fail "the stream's pgs-write $p is in the coordinator's process group"
+	done
 	kill -9 -- "-$bg"
 	wait "$bg" || true
-	pgrep -s "$bg" -f 'pgs-write --windows' >/dev/null
 	# with nobody reading its results, the orphan stream writes at most the
 	# window in flight and stops (no 21 windows written for nobody)
 	for _ in $(seq 200); do
