@@ -276,6 +276,18 @@ race(const char *message)
  * (errmsg_cap bytes).  Every failure's reason and message are kept in
  * b->last.
  */
+/* ms or up to half as much again, at random: writers that a rate limit turned away together
+ * do not come back together (Google's truncated exponential backoff adds the same). */
+static long
+jitter(long ms)
+{
+	static unsigned seed;
+
+	if (!seed)
+		seed = (unsigned)getpid() ^ (unsigned)pgs_now_us();
+	return ms + (long)(rand_r(&seed) % (ms / 2 + 1));
+}
+
 static int
 bq_call(struct bq_store *b, const char *method, const char *u, const char *body, size_t bodylen,
     const char *ctype, const char *extra, json_t **resp, char *errmsg, size_t errmsg_cap)
@@ -342,7 +354,7 @@ bq_call(struct bq_store *b, const char *method, const char *u, const char *body,
 		}
 		if ((transient(reason) || status == 429 || status >= 500) && attempt < MAX_API_RETRIES) {
 			pgs_info("%s %s: HTTP %ld %s; again", method, shown, status, reason ? reason : "");
-			sleep_ms(500L << attempt);
+			sleep_ms(jitter(500L << attempt));
 			continue;
 		}
 		break;
@@ -967,15 +979,30 @@ create_schema(struct bq_store *b)
 	for (size_t k = 0; k < NTABLES; k++) {
 		if (have & (1L << k))
 			continue;
+		char why[600];
+
 		req = table_def(b, all_tables[k]);
 		u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
 		resp = NULL;
-		rc = bq_json(b, "POST", u, req, &resp, NULL, 0);
+		rc = bq_json(b, "POST", u, req, &resp, why, sizeof(why));
 		free(u);
 		json_decref(req);
 		json_decref(resp);
-		if (rc != BQ_OK && rc != BQ_CONFLICT)
+		/* turned away (the table's update rate, which a dozen first uses at once exceed):
+		 * made by one of them meanwhile, as a 409 says */
+		if (rc != BQ_OK && rc != BQ_CONFLICT) {
+			u = url(b, b->api, "/projects/%s/datasets/%s/tables/%s", b->project, b->dataset,
+			    all_tables[k]);
+			resp = NULL;
+			if (bq_json(b, "GET", u, NULL, &resp, NULL, 0) == BQ_OK)
+				rc = BQ_CONFLICT;
+			free(u);
+			json_decref(resp);
+		}
+		if (rc != BQ_OK && rc != BQ_CONFLICT) {
+			pgs_err("store '%s': cannot create table %s: %s", b->base.uri, all_tables[k], why);
 			return -1;
+		}
 		/* made here with pgs's columns; one a concurrent first use made is checked */
 		if (rc == BQ_OK)
 			b->checked |= 1L << k;
