@@ -499,23 +499,15 @@ pgs_job_load(struct pgs_job *j)
  * Fault hooks for the crash tests: PGS_FAULT_STATE_RENAME_MS pauses after the
  * new state is written and synced but before it replaces the old one,
  * PGS_FAULT_STATE_RENAMED_MS right after the rename; both with the job's lock
- * held, so a test can kill the recorder there.  Announced on stderr.
+ * held, so a test can kill the recorder there.
  */
 static void
 fault_sleep(const char *tmp, int renamed)
 {
-	const char *var = renamed ? "PGS_FAULT_STATE_RENAMED_MS" : "PGS_FAULT_STATE_RENAME_MS";
-	const char *e = getenv(var);
-	long ms = e && *e ? pgs_parse_count(e) : 0;
-	struct timespec ts;
+	char where[PATH_MAX + 32];
 
-	if (ms <= 0)
-		return;
-	fprintf(stderr, "%s: fault: sleeping %ld ms %s '%s' (%s)\n", pgs_prog, ms,
-	    renamed ? "after renaming" : "before renaming", tmp, var);
-	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	snprintf(where, sizeof(where), "%s '%s'", renamed ? "after renaming" : "before renaming", tmp);
+	pgs_fault_pause(renamed ? "PGS_FAULT_STATE_RENAMED_MS" : "PGS_FAULT_STATE_RENAME_MS", where);
 }
 
 /*

@@ -603,10 +603,27 @@ create_schema(struct pg_store *s, const char *quoted)
 		return -1;
 	if (n == (long)NTABLES)
 		return 0;
-	/* one creator at a time: concurrent CREATE ... IF NOT EXISTS can still collide */
-	pgs_buf_addf(&b, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d);"
-	    " CREATE SCHEMA IF NOT EXISTS %s; SET LOCAL search_path TO %s;\n",
-	    (int)0x70677300, LOCK_DDL, quoted, quoted);
+	pgs_fault_pause("PGS_FAULT_DDL_SLEEP_MS", "before the creator's lock");
+	/*
+	 * One creator at a time: concurrent CREATE ... IF NOT EXISTS can still
+	 * collide.  Once the lock is ours, look again: a writer that made the
+	 * schema while we waited may be writing to it now, and even a DDL that
+	 * changes nothing (ADD COLUMN IF NOT EXISTS, CREATE INDEX IF NOT EXISTS)
+	 * takes the tables' locks first, so running it again could wait on that
+	 * writer or deadlock with it.
+	 */
+	pgs_buf_addf(&b, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d)", (int)0x70677300, LOCK_DDL);
+	if (pg_exec(s, "locking the schema", b.s) < 0)
+		goto out;
+	if ((n = tables_present(s)) < 0)
+		goto out;
+	if (n == (long)NTABLES) {
+		rc = pg_exec(s, "creating the schema", "COMMIT");
+		goto out;
+	}
+	pgs_buf_reset(&b);
+	pgs_buf_addf(&b, "CREATE SCHEMA IF NOT EXISTS %s; SET LOCAL search_path TO %s;\n",
+	    quoted, quoted);
 	pgs_sql_table_ddl(&b, &pgs_sql_postgres, sum, "", sum->name, 1);
 	pgs_sql_table_ddl(&b, &pgs_sql_postgres, raw, "", raw->name, 1);
 	pgs_buf_adds(&b, registry_ddl);
@@ -634,10 +651,10 @@ create_schema(struct pg_store *s, const char *quoted)
 	    " is_final DROP DEFAULT;\nALTER TABLE " PGS_TABLE_RAW_HISTORY " ADD COLUMN IF NOT EXISTS"
 	    " is_final boolean;\n");
 	pgs_buf_adds(&b, "COMMIT;");
-	if (pg_exec(s, "creating the schema", b.s) < 0)
+	rc = pg_exec(s, "creating the schema", b.s) < 0 ? -1 : 0;
+out:
+	if (rc < 0)
 		pg_rollback(s);
-	else
-		rc = 0;
 	pgs_buf_free(&b);
 	return rc;
 }

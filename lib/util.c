@@ -455,6 +455,21 @@ pgs_parse_count(const char *s)
 }
 
 void
+pgs_fault_pause(const char *var, const char *where)
+{
+	const char *e = getenv(var);
+	long ms = e && *e ? pgs_parse_count(e) : 0;
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: fault: sleeping %ld ms %s (%s)\n", pgs_prog, ms, where, var);
+	ts = (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void
 pgs_now_iso(char *out, size_t cap)
 {
 	struct timeval tv;

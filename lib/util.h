@@ -108,6 +108,13 @@ int pgs_write_atomic(const char *path, const char *text, size_t len,
 /* Parse a non-negative decimal integer option value; -1 when not a number. */
 long pgs_parse_count(const char *s);
 
+/*
+ * A fault hook for the tests: when the environment variable var holds a
+ * count of milliseconds, announce "PROG: fault: sleeping MS ms WHERE (VAR)"
+ * on stderr and sleep that long (through signals that interrupt the sleep).
+ */
+void pgs_fault_pause(const char *var, const char *where);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into out (cap >= 32). */
 void pgs_now_iso(char *out, size_t cap);
 /* Microseconds since the epoch, wall clock. */

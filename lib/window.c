@@ -543,18 +543,12 @@ sleep_ms(long ms)
 /*
  * A fault hook for the crash tests: PGS_FAULT_COMMIT_SLEEP_MS makes the
  * commit pause with the write lock held and the window inspected, so a test
- * can kill a writer inside its commit.  Announced on stderr.
+ * can kill a writer inside its commit.
  */
 static void
 fault_sleep(void)
 {
-	const char *e = getenv("PGS_FAULT_COMMIT_SLEEP_MS");
-	long ms = e && *e ? pgs_parse_count(e) : 0;
-
-	if (ms > 0) {
-		pgs_warn("fault: sleeping %ld ms inside the commit (PGS_FAULT_COMMIT_SLEEP_MS)", ms);
-		sleep_ms(ms);
-	}
+	pgs_fault_pause("PGS_FAULT_COMMIT_SLEEP_MS", "inside the commit");
 }
 
 /* The guards, in the order users see them named: shrink, then the fence. */

@@ -200,3 +200,33 @@ sessions() {
 	run -0 --separate-stderr pgs-write --store "$via" --from 2023-10-24 --to 2023-10-30 summary.nd
 	[ "$SECONDS" -le 5 ]
 }
+
+# --- the first use of a fresh schema by writers at once ------------------------------
+
+@test "postgres: a writer that found the schema missing and waited while another made it and began writing goes on without running the DDL (CI once saw the two deadlock)" {
+	summary_rows
+	# one window of summary.nd for each writer, each with its end marker
+	for w in 24 28; do
+		jq -c --arg d "2023-10-$w" 'select(.game_date == $d)' summary.nd >"w$w.nd"
+		echo '{"pgs_end":{"tool":"t","rows":'"$(wc -l <"w$w.nd")"'}}' >>"w$w.nd"
+	done
+	F=$(pg_fresh "f$BATS_TEST_NUMBER")
+	pg_sql "DROP SCHEMA f$BATS_TEST_NUMBER"
+	# the first writer finds no tables, then pauses before taking the creator's lock
+	PGS_FAULT_DDL_SLEEP_MS=3000 pgs-write --store "$F" --from 2023-10-24 --to 2023-10-24 w24.nd >out1 2>err1 &
+	first=$!
+	paused_in_hook err1
+	# the second makes the schema and stays inside its commit, holding the tables it writes
+	PGS_FAULT_COMMIT_SLEEP_MS=30000 pgs-write --store "$F" --from 2023-10-28 --to 2023-10-28 w28.nd >out2 2>err2 &
+	bg=$!
+	paused_in_hook err2
+	# the first wakes, finds the tables made, and writes its own window while the second still holds its
+	st=0
+	timeout 20 tail --pid="$first" -f /dev/null || st=$?
+	[ "$st" -eq 0 ]
+	wait "$first"
+	kill -0 "$bg"
+	[ "$(jq .inserted out1)" -eq "$(($(wc -l <w24.nd) - 1))" ]
+	kill "$bg"
+	wait "$bg" || true
+}
