@@ -381,6 +381,27 @@ emu_config() {
 	[ "$(bq_requests | jq -s '[.[] | select(.fault == 403)] | length')" -eq 3 ]
 }
 
+@test "bigquery: four first uses of a fresh dataset at once, under a table update rate of 1 operation in 3 s, all wait it out and land every row" {
+	bq_start
+	sample
+	emu_config '{"tableUpdateRate":{"operations":1,"seconds":3}}'
+	pids=()
+	for d in 24 25 26 27; do
+		PGS_STATE_DIR=$BATS_TEST_TMPDIR/st$d pgs-ingest --store bigquery://pgs-test/four \
+			--from "2023-10-$d" --to "2023-10-$d" sample/* >"out$d" 2>"err$d" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p"
+	done
+	# the limit was met: tables.insert answered 403 rateLimitExceeded (a staging table is made,
+	# then loaded: two operations on it, so even one writer alone meets it)
+	[ "$(bq_requests | jq -s '[.[] | select(.error == "rateLimitExceeded")] | length')" -gt 0 ]
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" bigquery://pgs-test/four raw_boxscores game_id | grep -c .)" -eq \
+		"$(pgs-extract --from 2023-10-24 --to 2023-10-27 sample/* 2>/dev/null | grep -vc pgs_end)" ]
+	[ "$("$PGS_ROOT/bin-test/pgs-store-dump" bigquery://pgs-test/four pgs_windows | grep -c .)" -eq 4 ]
+}
+
 @test "bigquery: every SQL text an ingest, a --jobs 2 backfill, a dry run, a validation, a plan and an extract send passes the GoogleSQL referee" {
 	export PGS_BQ_SQL_LOG=$BATS_TEST_TMPDIR/sql.log
 	bq_start
