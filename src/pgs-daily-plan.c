@@ -74,7 +74,8 @@ help(FILE *f)
 	    "rebuild in pgs-validate --json's report, \"FROM..TO DAYS\" lines.  provisional:\n"
 	    "the report's dates with games not final but DAYS (D or FROM..TO), \"FROM..TO DAYS\"\n"
 	    "lines, then \"games<TAB>N\": the provisional games on them.  why: what\n"
-	    "failed, in a job's pgs-checkpoint status --json or a pgs-validate --json report.\n"
+	    "failed, in a job's pgs-checkpoint status --json or a pgs-validate --json report\n"
+	    "(a landing without failed batches: the rows it skipped as filed under other days).\n"
 	    "ranges: days (D or FROM..TO lines) merged, \"FROM..TO DAYS\" lines.  landing:\n"
 	    "what a landing job's status says of FROM..TO: \"landed<TAB>FROM..TO\" lines, and\n"
 	    "\"owed<TAB>D\" for every day not landed (all of them without a status).\n"
@@ -542,7 +543,9 @@ gaps(void)
 
 /*
  * why landing: "FROM[..TO], ... [and N more batches]: ERROR" of the job's
- * failed batches.  why rebuild: "STATUS<TAB>what became of the rebuild" of
+ * failed batches; with none, the rows it skipped because a body fetched for
+ * one day held them under another's date: "skipped N rows filed under other
+ * days (DATE: n, ...)".  why rebuild: "STATUS<TAB>what became of the rebuild" of
  * its first failed batch: 4 refused (fencing, another guard), 3 failed.
  * Nothing when no batch failed.
  */
@@ -568,6 +571,16 @@ why_job(int landing)
 		if (n > 3)
 			printf(" and %zu more batches", n - 3);
 		printf(": %s\n", str(json_array_get(failed, 0), "error"));
+	} else if (landing && json_integer_value(json_object_get(st, "skipped_misfiled")) > 0) {
+		const char *d;
+		json_t *v;
+
+		printf("skipped %lld rows filed under other days (",
+		    (long long)json_integer_value(json_object_get(st, "skipped_misfiled")));
+		i = 0;
+		json_object_foreach(json_object_get(st, "skipped_dates"), d, v)
+			printf("%s%s: %lld", i++ ? ", " : "", d, (long long)json_integer_value(v));
+		printf(")\n");
 	} else if (n && strcmp(str(f, "refused"), "fenced") == 0)
 		printf("4\twas refused by fencing: a later run (a backfill?) committed these days; "
 		    "nothing was overwritten\n");
