@@ -502,13 +502,7 @@ hits() {
 }
 
 @test "a game filed in the next day's body: exit 1, one line naming the rows skipped, their date and the fix" {
-	# misfiled/: the days, with the first game of 2021-10-20 moved into 2021-10-21's body
-	mkdir -p "$WWW/misfiled"
-	cp "$WWW"/days/*.ndjson "$WWW/misfiled/"
-	game=$(head -n 1 "$WWW/days/2021-10-20.ndjson" | jq -r .game_id)
-	grep "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >>"$WWW/misfiled/2021-10-21.ndjson"
-	grep -v "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >"$WWW/misfiled/2021-10-20.ndjson"
-	n=$(grep -c "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson")
+	misfile_game "$WWW"
 	run -1 --separate-stderr pgs-daily --date 2021-10-21 --store "sqlite:$DB" --source "$BASE/misfiled/{date}.ndjson"
 	assert_output ""
 	[ "$stderr" = "pgs-daily: 2021-10-21: landing source 1 ($BASE/misfiled/{date}.ndjson) skipped $n rows filed under other days (2021-10-20: $n): pgs-ingest --fetch-around 1 lands them with their own days; log: $LOG" ]

@@ -428,13 +428,7 @@ Try 'pgs-ingest --help'."
 # --- rows filed under another day (issue 25) ---------------------------------------
 
 @test "pgs-ingest: a game filed in the next day's body is skipped, counted and named (exit 1); --fetch-around 1 lands it with its own day" {
-	# www/misfiled/: the days, with the first game of 2021-10-20 moved into 2021-10-21's body
-	mkdir -p "$WWW/misfiled"
-	cp "$WWW"/days/*.ndjson "$WWW/misfiled/"
-	game=$(head -n 1 "$WWW/days/2021-10-20.ndjson" | jq -r .game_id)
-	grep "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >>"$WWW/misfiled/2021-10-21.ndjson"
-	grep -v "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson" >"$WWW/misfiled/2021-10-20.ndjson"
-	n=$(grep -c "\"game_id\":\"$game\"" "$WWW/days/2021-10-20.ndjson")
+	misfile_game "$WWW"
 	run -1 --separate-stderr pgs-ingest --from "$FROM" --to "$TO" "$BASE/misfiled/{date}.ndjson"
 	[ -z "$output" ]
 	[[ $stderr == *"pgs-extract: $n rows dated outside the window 2021-10-21..2021-10-21 were skipped, $n of them in the bodies fetched for its dates (2021-10-20: $n)"* ]]

@@ -41,6 +41,19 @@ make_as_built() {
 	make -C "$PGS_ROOT" ${san:+"$san"} "$@"
 }
 
+# misfile_game WWW: WWW/misfiled/, a copy of the day files WWW/days/ with the
+# first game of 2021-10-20 moved into 2021-10-21's body (a source that filed a
+# game under the next day); sets game (its id) and n (its rows).
+# shellcheck disable=SC2034 # game and n are the caller's
+misfile_game() {
+	mkdir -p "$1/misfiled"
+	cp "$1"/days/*.ndjson "$1/misfiled/"
+	game=$(head -n 1 "$1/days/2021-10-20.ndjson" | jq -r .game_id)
+	grep "\"game_id\":\"$game\"" "$1/days/2021-10-20.ndjson" >>"$1/misfiled/2021-10-21.ndjson"
+	grep -v "\"game_id\":\"$game\"" "$1/days/2021-10-20.ndjson" >"$1/misfiled/2021-10-20.ndjson"
+	n=$(grep -c "\"game_id\":\"$game\"" "$1/days/2021-10-20.ndjson")
+}
+
 # Skip, with a clear message, a test that needs ../shared/data.
 require_data() {
 	[ -d "$PGS_DATA/bbref_parminpatel28" ] ||
