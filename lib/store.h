@@ -319,6 +319,7 @@ struct pgs_store_ops {
 	 *     PGS_STORE_RETRY as apply (window.c inspects the group again).
 	 * Windows are ascending and do not overlap.
 	 */
+	int group_mb;   /* input a group holds by default, MiB (PGS_GROUP_MB overrides; 0: 32) */
 	int (*group_lock)(pgs_stage *const *sgs, size_t n);
 	int (*group_inspect)(pgs_stage *const *sgs, size_t n, struct pgs_window_state *states);
 	int (*group_apply)(pgs_stage *const *sgs, size_t n, const int *ok,

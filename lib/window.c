@@ -690,6 +690,17 @@ pgs_window_groups(const pgs_store *st, const char *table)
 	return st->ops->group_apply != NULL && (!table || strcmp(table, PGS_TABLE_SUMMARY) == 0);
 }
 
+long long
+pgs_window_group_bytes(const pgs_store *st)
+{
+	const char *e = getenv("PGS_GROUP_MB");
+	double mb = e && *e ? atof(e) : 0;
+
+	if (mb <= 0)
+		mb = st->ops->group_mb > 0 ? st->ops->group_mb : 32;
+	return (long long)(mb * (1 << 20));
+}
+
 enum pgs_write_result
 pgs_window_commit_group(pgs_window **ws, size_t n, const char *const *digests,
     struct pgs_write_stats *stats, enum pgs_write_result *res)

@@ -83,6 +83,10 @@ enum pgs_write_result pgs_window_commit(pgs_window *w, const char *digest,
  * in one transaction: pgs_window_commit_group() then saves its jobs. */
 int pgs_window_groups(const pgs_store *st, const char *table);
 
+/* How much input a group holds before it is written, in bytes: PGS_GROUP_MB,
+ * else the store's own default (BigQuery's is larger: each group costs jobs). */
+long long pgs_window_group_bytes(const pgs_store *st);
+
 /*
  * Commit the n windows ws — consecutive, ascending, each staged whole, on
  * one store that groups (pgs_window_groups) — in one transaction, each with

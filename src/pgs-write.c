@@ -303,17 +303,16 @@ struct group {
 	long long max_bytes, max_ms;
 };
 
+/* The group's budgets: its store's (PGS_GROUP_MB or the store's default), PGS_GROUP_SECONDS. */
 static void
-group_init(struct group *g)
+group_init(struct group *g, const pgs_store *st)
 {
-	const char *mb = getenv("PGS_GROUP_MB"), *sec = getenv("PGS_GROUP_SECONDS");
+	const char *sec = getenv("PGS_GROUP_SECONDS");
 	double x;
 
 	memset(g, 0, sizeof(*g));
-	g->max_bytes = 32LL << 20;
+	g->max_bytes = pgs_window_group_bytes(st);
 	g->max_ms = 10000;
-	if (mb && *mb && (x = atof(mb)) > 0)
-		g->max_bytes = (long long)(x * (1 << 20));
 	if (sec && *sec && (x = atof(sec)) >= 0)
 		g->max_ms = (long long)(x * 1000);
 }
@@ -454,7 +453,7 @@ main(int argc, char **argv)
 	struct opts o;
 	struct pgs_write_opts wo;
 	struct win v = { 0 };
-	struct group grp;
+	struct group grp = { 0 };
 	pgs_store *st = NULL;
 	pgs_rows *rows = NULL;
 	json_t *row;
@@ -474,7 +473,6 @@ main(int argc, char **argv)
 	if (pgs_rejects_init(o.co.rejects, o.co.max_rejects) < 0)
 		return PGS_EXIT_FAIL;
 	pgs_out_init();
-	group_init(&grp);
 	if (!o.run_id || !*o.run_id)
 		o.run_id = run_id = default_run_id();
 	rows = pgs_rows_open(argv + argi, argc - argi);
@@ -501,6 +499,7 @@ main(int argc, char **argv)
 		.allow_shrink = o.allow_shrink, .dry_run = o.dry_run, .run_id = o.run_id,
 		.run_started_us = o.run_started_us, .config = o.config };
 	grouping = o.windows_file && pgs_window_groups(st, o.table);
+	group_init(&grp, st);
 	if ((o.windows_file ? o.nwindows > 0 && win_begin(&v, st, &wo, o.windows[0][0], o.windows[0][1])
 	    : win_begin(&v, st, &wo, o.from, o.to)) < 0) {
 		if (r > 0)
