@@ -59,6 +59,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 
 #include <curl/curl.h>
 
@@ -1225,34 +1226,57 @@ bq_stage_row(pgs_stage *pg, const struct pgs_val *v, const char *doc, size_t doc
 
 /*
  * The staged rows of the files (a window's each), as the data of a load
- * job, into body: the rows of file k get a field "_w":k first when with_w
- * (a group's staging table says whose window each row is).  0, or -1 after
- * reporting.
+ * job: the rows of file k get a field "_w":k first when with_w (a group's
+ * staging table says whose window each row is).  Written to a temporary
+ * file and mapped, not held on the heap: a group's body is up to
+ * PGS_GROUP_MB (128 MiB by default), and mapped pages of a file are the
+ * page cache's, which the kernel may drop.  *body and *len (munmap() it),
+ * or NULL for no rows; 0, or -1 after reporting.
  */
 static int
-stage_body(struct bq_store *b, FILE *const *files, size_t n, int with_w, pgs_buf *body)
+stage_body(struct bq_store *b, FILE *const *files, size_t n, int with_w, char **body, size_t *len)
 {
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	size_t cap = 0, skip = with_w ? 1 : 0;   /* with_w: the line's '{' is written first */
+	ssize_t got;
+	long end;
+	FILE *out = tmpfile();
+	int rc = -1;
 
+	*body = NULL;
+	*len = 0;
+	if (!out) {
+		pgs_err_errno("store '%s': cannot make a temporary file for the load", b->base.uri);
+		return -1;
+	}
 	for (size_t k = 0; k < n; k++) {
 		rewind(files[k]);
-		while ((len = getline(&line, &cap, files[k])) > 0) {
-			if (with_w) {
-				pgs_buf_addf(body, "{\"_w\":%zu,", k);
-				pgs_buf_add(body, line + 1, (size_t)len - 1);
-			} else
-				pgs_buf_add(body, line, (size_t)len);
+		while ((got = getline(&line, &cap, files[k])) > 0) {
+			if (with_w)
+				fprintf(out, "{\"_w\":%zu,", k);
+			fwrite(line + skip, 1, (size_t)got - skip, out);
 		}
 		if (ferror(files[k])) {
 			pgs_err_errno("store '%s': reading the batch back", b->base.uri);
-			free(line);
-			return -1;
+			goto out;
 		}
 	}
+	if (fflush(out) != 0 || ferror(out) || (end = ftell(out)) < 0) {
+		pgs_err_errno("store '%s': writing the load's rows to a temporary file", b->base.uri);
+		goto out;
+	}
+	if (end > 0 && (*body = mmap(NULL, (size_t)end, PROT_READ, MAP_PRIVATE, fileno(out), 0)) ==
+	    MAP_FAILED) {
+		*body = NULL;
+		pgs_err_errno("store '%s': cannot map the load's rows", b->base.uri);
+		goto out;
+	}
+	*len = (size_t)end;
+	rc = 0;
+out:
 	free(line);
-	return 0;
+	fclose(out);   /* the mapping keeps the file's pages */
+	return rc;
 }
 
 /*
@@ -1263,7 +1287,7 @@ stage_body(struct bq_store *b, FILE *const *files, size_t n, int with_w, pgs_buf
  * BQ_AGAIN, or BQ_FAIL (reported).
  */
 static int
-load_job(struct bq_store *b, const char *table, json_t *fields, const pgs_buf *rows)
+load_job(struct bq_store *b, const char *table, json_t *fields, const char *rows, size_t nrows)
 {
 	json_t *meta, *resp = NULL;
 	pgs_buf body = { 0 };
@@ -1283,19 +1307,19 @@ load_job(struct bq_store *b, const char *table, json_t *fields, const pgs_buf *r
 		    json_string(b->location));
 	text = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
-	if (rows->len <= UPLOAD_MULTIPART_MAX) {
+	if (nrows <= UPLOAD_MULTIPART_MAX) {
 		random_hex(hex, 16);
 		snprintf(boundary, sizeof(boundary), "pgs%s", hex);
 		pgs_buf_addf(&body, "--%s\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n%s\r\n"
 		    "--%s\r\nContent-Type: application/octet-stream\r\n\r\n", boundary, text, boundary);
-		pgs_buf_add(&body, rows->s, rows->len);
+		pgs_buf_add(&body, rows, nrows);
 		pgs_buf_addf(&body, "\r\n--%s--\r\n", boundary);
 		snprintf(ctype, sizeof(ctype), "multipart/related; boundary=%s", boundary);
 		u = url(b, b->upload, "/projects/%s/jobs?uploadType=multipart", b->project);
 		rc = bq_call(b, "POST", u, body.s, body.len, ctype, NULL, &resp, NULL, 0);
 		free(u);
 	} else {
-		snprintf(hdr, sizeof(hdr), "X-Upload-Content-Length: %zu", rows->len);
+		snprintf(hdr, sizeof(hdr), "X-Upload-Content-Length: %zu", nrows);
 		u = url(b, b->upload, "/projects/%s/jobs?uploadType=resumable", b->project);
 		rc = bq_call(b, "POST", u, text, strlen(text), NULL, hdr, &resp, NULL, 0);
 		free(u);
@@ -1307,7 +1331,7 @@ load_job(struct bq_store *b, const char *table, json_t *fields, const pgs_buf *r
 			    b->base.uri);
 			rc = BQ_FAIL;
 		} else if (session)
-			rc = bq_call(b, "PUT", session, rows->s, rows->len, "application/octet-stream",
+			rc = bq_call(b, "PUT", session, rows, nrows, "application/octet-stream",
 			    NULL, &resp, NULL, 0);
 		free(session);
 	}
@@ -1335,8 +1359,8 @@ load_stage(struct bq_store *b, const struct pgs_table *t, const char *table, FIL
     size_t n, int with_w, int *created)
 {
 	json_t *def, *fields, *resp = NULL;
-	pgs_buf rows = { 0 };
-	char *u;
+	char *u, *rows = NULL;
+	size_t nrows = 0;
 	int rc = BQ_FAIL;
 
 	def = table_def(b, t->name);
@@ -1357,12 +1381,12 @@ load_stage(struct bq_store *b, const struct pgs_table *t, const char *table, FIL
 	if (rc != BQ_OK && rc != BQ_CONFLICT)
 		goto out;
 	*created = 1;
-	if (stage_body(b, files, n, with_w, &rows) < 0) {
+	if (stage_body(b, files, n, with_w, &rows, &nrows) < 0) {
 		rc = BQ_FAIL;
 		goto out;
 	}
 	for (int tries = 0;; tries++) {
-		if ((rc = load_job(b, table, json_deep_copy(fields), &rows)) != BQ_AGAIN)
+		if ((rc = load_job(b, table, json_deep_copy(fields), rows ? rows : "", nrows)) != BQ_AGAIN)
 			break;
 		if (tries + 1 >= MAX_JOB_RETRIES) {
 			pgs_err("store '%s': the load job kept failing (%d jobs): %s", b->base.uri,
@@ -1376,7 +1400,8 @@ load_stage(struct bq_store *b, const struct pgs_table *t, const char *table, FIL
 	}
 out:
 	json_decref(fields);
-	pgs_buf_free(&rows);
+	if (rows)
+		munmap(rows, nrows);
 	return rc == BQ_OK ? 0 : -1;
 }
 
