@@ -2650,7 +2650,7 @@ const struct pgs_store_ops pgs_store_bq_ops = {
 	.stage_end = bq_stage_end,
 	/* each group costs a load job, an inspection and a transaction (about 1 s each):
 	 * the real seasons' one-day backfill took 43.6 s in groups of 32 MiB, 31.5 s in
-	 * one of 128 MiB (the load's body is held in memory: 150 MB at most) */
+	 * one of 128 MiB (the load's body is a mapped temporary file, not heap) */
 	.group_mb = 128,
 	.group_lock = bq_group_lock,
 	.group_inspect = bq_group_inspect,
