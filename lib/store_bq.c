@@ -265,18 +265,6 @@ race(const char *message)
 	    strstr(message, "due to concurrent update") || strstr(message, "pgs-retry:"));
 }
 
-/*
- * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON);
- * extra is one more header line, or NULL.
- * A 401 refreshes the token once (a 401 to PGS_BQ_TOKEN says how to mend
- * it: pgs cannot renew that token); 429/5xx are retried by lib/http, the
- * API's transient errors here.  BQ_OK with *resp (a new reference, may be
- * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
- * conflict), BQ_AGAIN (see job_again), or BQ_FAIL after reporting; with
- * errmsg, a failure is not reported but its message copied there
- * (errmsg_cap bytes).  Every failure's reason and message are kept in
- * b->last.
- */
 /* ms or up to half as much again, at random: writers that a rate limit turned away together
  * do not come back together (Google's truncated exponential backoff adds the same). */
 static long
@@ -289,6 +277,18 @@ jitter(long ms)
 	return ms + (long)(rand_r(&seed) % (ms / 2 + 1));
 }
 
+/*
+ * One API call.  body is JSON text (or NULL), ctype its type (NULL: JSON);
+ * extra is one more header line, or NULL.
+ * A 401 refreshes the token once (a 401 to PGS_BQ_TOKEN says how to mend
+ * it: pgs cannot renew that token); 429/5xx are retried by lib/http, the
+ * API's transient errors here.  BQ_OK with *resp (a new reference, may be
+ * NULL), BQ_CONFLICT (409), BQ_NOTFOUND (404), BQ_RACE (a serialization
+ * conflict), BQ_AGAIN (see job_again), or BQ_FAIL after reporting; with
+ * errmsg, a failure is not reported but its message copied there
+ * (errmsg_cap bytes).  Every failure's reason and message are kept in
+ * b->last.
+ */
 static int
 bq_call(struct bq_store *b, const char *method, const char *u, const char *body, size_t bodylen,
     const char *ctype, const char *extra, json_t **resp, char *errmsg, size_t errmsg_cap)
@@ -978,10 +978,10 @@ create_schema(struct bq_store *b)
 			return -1;
 	}
 	for (size_t k = 0; k < NTABLES; k++) {
-		if (have & (1L << k))
-			continue;
 		char why[600];
 
+		if (have & (1L << k))
+			continue;
 		req = table_def(b, all_tables[k]);
 		u = url(b, b->api, "/projects/%s/datasets/%s/tables", b->project, b->dataset);
 		resp = NULL;

@@ -547,7 +547,7 @@ gaps(void)
  * one day held them under another's date: "skipped N rows filed under other
  * days (DATE: n, ...)".  why rebuild: "STATUS<TAB>what became of the rebuild" of
  * its first failed batch: 4 refused (fencing, another guard), 3 failed.
- * Nothing when no batch failed.
+ * Nothing when there is nothing of the kind to say.
  */
 static int
 why_job(int landing)
